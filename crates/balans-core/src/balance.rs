@@ -1,0 +1,386 @@
+//! Balances: per pair of parties and dimension, what each side gave the other.
+
+use std::fmt;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::amount::Amount;
+use crate::kind::Dimension;
+use crate::party::PartyId;
+use crate::time::Moment;
+
+/// Where a balance is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The parties as the gesture names them: an account manager and a customer's contact.
+    Person,
+    /// The parties rolled up through the memberships valid at the gesture's time.
+    Organization,
+}
+
+impl Level {
+    pub const ALL: [Level; 2] = [Level::Person, Level::Organization];
+
+    pub fn code(self) -> i64 {
+        match self {
+            Level::Person => 0,
+            Level::Organization => 1,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<Level> {
+        match code {
+            0 => Some(Level::Person),
+            1 => Some(Level::Organization),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Person => "person",
+            Level::Organization => "organization",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A pair in canonical order (`low < high`), so each pair is kept once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PairKey {
+    pub level: Level,
+    pub low: PartyId,
+    pub high: PartyId,
+    pub dimension: Dimension,
+}
+
+impl PairKey {
+    /// The key for a gesture from `giver` to `receiver`, and whether it flows low → high.
+    pub fn directed(
+        level: Level,
+        giver: PartyId,
+        receiver: PartyId,
+        dimension: Dimension,
+    ) -> (PairKey, bool) {
+        debug_assert_ne!(giver, receiver, "a pair needs two parties");
+        let (low, high, forward) = if giver < receiver {
+            (giver, receiver, true)
+        } else {
+            (receiver, giver, false)
+        };
+        (
+            PairKey {
+                level,
+                low,
+                high,
+                dimension,
+            },
+            forward,
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a balance would exceed the range of exact sums")]
+pub struct Overflow;
+
+/// The running totals of one pair in one dimension, in minor units and milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Totals {
+    pub low_to_high: i64,
+    pub high_to_low: i64,
+    pub count: i64,
+    pub first: Moment,
+    pub last: Moment,
+}
+
+impl Totals {
+    pub fn of(forward: bool, amount: Amount, at: Moment) -> Totals {
+        let (low_to_high, high_to_low) = if forward {
+            (amount.minor(), 0)
+        } else {
+            (0, amount.minor())
+        };
+        Totals {
+            low_to_high,
+            high_to_low,
+            count: 1,
+            first: at,
+            last: at,
+        }
+    }
+
+    /// Adds `other` into `self`, failing rather than wrapping or rounding.
+    pub fn merge(&mut self, other: &Totals) -> Result<(), Overflow> {
+        self.low_to_high = self
+            .low_to_high
+            .checked_add(other.low_to_high)
+            .ok_or(Overflow)?;
+        self.high_to_low = self
+            .high_to_low
+            .checked_add(other.high_to_low)
+            .ok_or(Overflow)?;
+        self.count = self.count.checked_add(other.count).ok_or(Overflow)?;
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        Ok(())
+    }
+}
+
+/// The balance of a pair as seen from `a`: what `a` gave `b` and what `b` gave `a`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balance {
+    pub a_to_b: i64,
+    pub b_to_a: i64,
+    pub count: i64,
+    pub first: Option<Moment>,
+    pub last: Option<Moment>,
+}
+
+impl Balance {
+    pub const EMPTY: Balance = Balance {
+        a_to_b: 0,
+        b_to_a: 0,
+        count: 0,
+        first: None,
+        last: None,
+    };
+
+    /// Orients stored totals so that `a` is the party asked about.
+    pub fn seen_from(a: PartyId, key: &PairKey, totals: &Totals) -> Balance {
+        let (a_to_b, b_to_a) = if a == key.low {
+            (totals.low_to_high, totals.high_to_low)
+        } else {
+            (totals.high_to_low, totals.low_to_high)
+        };
+        Balance {
+            a_to_b,
+            b_to_a,
+            count: totals.count,
+            first: Some(totals.first),
+            last: Some(totals.last),
+        }
+    }
+
+    /// What `a` gave beyond what it received: positive when `b` is in `a`'s debt.
+    pub fn net(&self) -> i128 {
+        i128::from(self.a_to_b) - i128::from(self.b_to_a)
+    }
+
+    /// The volume both ways, counting takes by their size.
+    pub fn volume(&self) -> i128 {
+        i128::from(self.a_to_b).abs() + i128::from(self.b_to_a).abs()
+    }
+
+    /// `1 − |net| / (|a→b| + |b→a|)`, in ten-thousandths; `None` without volume.
+    pub fn evenness(&self) -> Option<Evenness> {
+        let volume = self.volume();
+        if volume == 0 {
+            return None;
+        }
+        let uneven = (self.net().abs() * 10_000 + volume / 2) / volume;
+        Some(Evenness((10_000 - uneven).clamp(0, 10_000) as u16))
+    }
+}
+
+/// Evenness in ten-thousandths: 10000 is perfectly even, 0 entirely one-sided.
+/// (It can be computed as 0 even with both sides giving, when takes outweigh gifts.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evenness(pub u16);
+
+impl fmt::Display for Evenness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:04}", self.0 / 10_000, self.0 % 10_000)
+    }
+}
+
+impl Serialize for Evenness {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(f64::from(self.0) / 10_000.0)
+    }
+}
+
+/// The contributions of one gesture: its person-level pair and, when the two sides
+/// roll up to different parties, its organization-level pair.
+pub fn contributions(
+    giver: PartyId,
+    receiver: PartyId,
+    giver_unit: PartyId,
+    receiver_unit: PartyId,
+    dimension: Dimension,
+    amount: Amount,
+    at: Moment,
+) -> impl Iterator<Item = (PairKey, Totals)> {
+    let person = PairKey::directed(Level::Person, giver, receiver, dimension);
+    let organization = (giver_unit != receiver_unit)
+        .then(|| PairKey::directed(Level::Organization, giver_unit, receiver_unit, dimension));
+    std::iter::once(person)
+        .chain(organization)
+        .map(move |(key, forward)| (key, Totals::of(forward, amount, at)))
+}
+
+/// Balances accumulated in memory: a batch's deltas, or a full recomputation.
+#[derive(Debug, Default, Clone)]
+pub struct BalanceMap {
+    map: FxHashMap<PairKey, Totals>,
+}
+
+impl BalanceMap {
+    pub fn new() -> BalanceMap {
+        BalanceMap::default()
+    }
+
+    pub fn add(&mut self, key: PairKey, totals: Totals) -> Result<(), Overflow> {
+        match self.map.get_mut(&key) {
+            Some(existing) => existing.merge(&totals),
+            None => {
+                self.map.insert(key, totals);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn get(&self, key: &PairKey) -> Option<&Totals> {
+        self.map.get(key)
+    }
+
+    pub fn remove(&mut self, key: &PairKey) -> Option<Totals> {
+        self.map.remove(key)
+    }
+
+    /// The entries in key order, so that stores write them in index order.
+    pub fn sorted(&self) -> Vec<(PairKey, Totals)> {
+        let mut entries: Vec<_> = self.map.iter().map(|(k, v)| (*k, *v)).collect();
+        entries.sort_unstable_by_key(|(k, _)| *k);
+        entries
+    }
+
+    pub fn drain(&mut self) -> Vec<(PairKey, Totals)> {
+        let entries = self.sorted();
+        self.map.clear();
+        entries
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&PairKey, &Totals)> {
+        self.map.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amount(minor: i64) -> Amount {
+        Amount::from_minor(minor).unwrap()
+    }
+
+    #[test]
+    fn a_gesture_counts_for_the_person_pair_and_the_organization_pair() {
+        let (p, q, org_p, org_q) = (PartyId(1), PartyId(2), PartyId(10), PartyId(20));
+        let at = Moment::from_millis(5);
+        let items: Vec<_> =
+            contributions(q, p, org_q, org_p, Dimension::Credit, amount(300), at).collect();
+        assert_eq!(items.len(), 2);
+        let (person, totals) = items[0];
+        assert_eq!(
+            (person.level, person.low, person.high),
+            (Level::Person, p, q)
+        );
+        assert_eq!((totals.low_to_high, totals.high_to_low), (0, 300));
+        let (org, totals) = items[1];
+        assert_eq!(
+            (org.level, org.low, org.high),
+            (Level::Organization, org_p, org_q)
+        );
+        assert_eq!((totals.low_to_high, totals.high_to_low), (0, 300));
+    }
+
+    #[test]
+    fn colleagues_do_not_make_an_organization_pair() {
+        let org = PartyId(10);
+        let n = contributions(
+            PartyId(1),
+            PartyId(2),
+            org,
+            org,
+            Dimension::Credit,
+            amount(1),
+            Moment::from_millis(0),
+        )
+        .count();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn net_and_evenness() {
+        let balance = Balance {
+            a_to_b: 1000,
+            b_to_a: 500,
+            count: 3,
+            first: None,
+            last: None,
+        };
+        assert_eq!(balance.net(), 500);
+        // 1 - 500/1500 = 0.6667
+        assert_eq!(balance.evenness().unwrap().to_string(), "0.6667");
+        let even = Balance {
+            a_to_b: 200,
+            b_to_a: 200,
+            ..balance
+        };
+        assert_eq!(even.evenness(), Some(Evenness(10_000)));
+        let one_sided = Balance {
+            a_to_b: 0,
+            b_to_a: 700,
+            ..balance
+        };
+        assert_eq!(one_sided.evenness(), Some(Evenness(0)));
+        assert_eq!(Balance::EMPTY.evenness(), None);
+        // Takes count by their size: a gave 3, b took 2 from a.
+        let with_take = Balance {
+            a_to_b: 300,
+            b_to_a: -200,
+            ..balance
+        };
+        assert_eq!(with_take.net(), 500);
+        assert_eq!(with_take.evenness(), Some(Evenness(0)));
+    }
+
+    #[test]
+    fn merging_refuses_to_overflow() {
+        let mut totals = Totals::of(true, amount(1), Moment::from_millis(0));
+        totals.low_to_high = i64::MAX;
+        assert_eq!(
+            totals.merge(&Totals::of(true, amount(1), Moment::from_millis(1))),
+            Err(Overflow)
+        );
+    }
+
+    #[test]
+    fn seen_from_either_side() {
+        let (key, forward) =
+            PairKey::directed(Level::Person, PartyId(7), PartyId(3), Dimension::Money);
+        assert!(!forward);
+        let totals = Totals::of(forward, amount(250), Moment::from_millis(9));
+        let from_giver = Balance::seen_from(PartyId(7), &key, &totals);
+        assert_eq!((from_giver.a_to_b, from_giver.b_to_a), (250, 0));
+        let from_receiver = Balance::seen_from(PartyId(3), &key, &totals);
+        assert_eq!((from_receiver.a_to_b, from_receiver.b_to_a), (0, 250));
+    }
+}

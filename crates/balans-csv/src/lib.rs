@@ -1,0 +1,701 @@
+//! The Balans file formats: CSV files of parties, memberships and gestures.
+//!
+//! A file's type is read from its header row; its delimiter from the same row. A
+//! semicolon-separated file uses a decimal comma and a comma-separated file a decimal
+//! point, as Dutch and English Excel write them, unless the caller says otherwise.
+//! A UTF-8 byte order mark is skipped. Every problem is a [`RowError`] that names the
+//! file, the line and, where it applies, the column.
+//!
+//! ```
+//! use balans_csv::{Column, FileKind, Table};
+//!
+//! let data = "\u{feff}key;kind;name\nbakker;organization;Bakkerij Jansen\n";
+//! let mut table = Table::open("parties.csv", data.as_bytes(), None).unwrap();
+//! assert_eq!(table.kind(), FileKind::Parties);
+//! let row = table.next_row().unwrap().unwrap();
+//! assert_eq!(row.text(Column::Name).unwrap(), "Bakkerij Jansen");
+//! assert_eq!(row.line(), 2);
+//! ```
+
+use std::fmt;
+use std::io::{Cursor, Read};
+
+use balans_core::DecimalMark;
+use thiserror::Error;
+
+/// The most rows one file may hold.
+pub const ROWS_PER_FILE_MAX: u64 = 100_000_000;
+
+/// The three kinds of file Balans reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileKind {
+    Parties,
+    Memberships,
+    Gestures,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Parties => "parties",
+            FileKind::Memberships => "memberships",
+            FileKind::Gestures => "gestures",
+        }
+    }
+
+    /// The columns of this kind of file: (column, header name, required).
+    pub fn columns(self) -> &'static [(Column, &'static str, bool)] {
+        use Column::*;
+        match self {
+            FileKind::Parties => &[
+                (Key, "key", true),
+                (PartyKind, "kind", true),
+                (Name, "name", true),
+                (Email, "email", false),
+                (Phone, "phone", false),
+                (Note, "note", false),
+            ],
+            FileKind::Memberships => &[
+                (Person, "person", true),
+                (Organization, "organization", true),
+                (Role, "role", true),
+                (From, "from", true),
+                (Until, "until", false),
+            ],
+            FileKind::Gestures => &[
+                (Id, "id", false),
+                (At, "at", true),
+                (Giver, "giver", true),
+                (Receiver, "receiver", true),
+                (GestureKind, "kind", true),
+                (Amount, "amount", false),
+                (Note, "note", false),
+                (Item, "item", false),
+                (GiverOrg, "giver_org", false),
+                (ReceiverOrg, "receiver_org", false),
+                (Reverses, "reverses", false),
+            ],
+        }
+    }
+
+    /// The header row this kind of file is written with.
+    pub fn header(self) -> Vec<&'static str> {
+        self.columns().iter().map(|(_, name, _)| *name).collect()
+    }
+
+    fn detect(names: &[String]) -> Option<FileKind> {
+        let has = |n: &str| names.iter().any(|name| name == n);
+        if has("giver") || has("receiver") {
+            Some(FileKind::Gestures)
+        } else if has("person") || has("organization") {
+            Some(FileKind::Memberships)
+        } else if has("key") || has("name") {
+            Some(FileKind::Parties)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every column any file may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Column {
+    Key,
+    PartyKind,
+    Name,
+    Email,
+    Phone,
+    Note,
+    Person,
+    Organization,
+    Role,
+    From,
+    Until,
+    Id,
+    At,
+    Giver,
+    Receiver,
+    GestureKind,
+    Amount,
+    Item,
+    GiverOrg,
+    ReceiverOrg,
+    Reverses,
+}
+
+const COLUMN_COUNT: usize = Column::Reverses as usize + 1;
+
+impl Column {
+    /// The header name of this column.
+    pub fn name(self) -> &'static str {
+        use Column::*;
+        match self {
+            Key => "key",
+            PartyKind | GestureKind => "kind",
+            Name => "name",
+            Email => "email",
+            Phone => "phone",
+            Note => "note",
+            Person => "person",
+            Organization => "organization",
+            Role => "role",
+            From => "from",
+            Until => "until",
+            Id => "id",
+            At => "at",
+            Giver => "giver",
+            Receiver => "receiver",
+            Amount => "amount",
+            Item => "item",
+            GiverOrg => "giver_org",
+            ReceiverOrg => "receiver_org",
+            Reverses => "reverses",
+        }
+    }
+}
+
+/// One problem in one file, where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub struct RowError {
+    pub file: String,
+    /// 1-based line number; 0 for a problem with the file as a whole.
+    pub line: u64,
+    pub column: Option<&'static str>,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}: {}", self.file, self.message),
+            (line, None) => write!(f, "{}:{}: {}", self.file, line, self.message),
+            (line, Some(column)) => write!(
+                f,
+                "{}:{}: column '{}': {}",
+                self.file, line, column, self.message
+            ),
+        }
+    }
+}
+
+impl RowError {
+    pub fn file(file: &str, message: impl Into<String>) -> RowError {
+        RowError {
+            file: file.to_string(),
+            line: 0,
+            column: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// An open CSV file of one kind, read row by row.
+pub struct Table<R: Read> {
+    name: String,
+    kind: FileKind,
+    delimiter: u8,
+    decimal: DecimalMark,
+    width: usize,
+    index: [Option<usize>; COLUMN_COUNT],
+    reader: csv::Reader<LineCounter<R>>,
+    record: csv::ByteRecord,
+    rows: u64,
+}
+
+impl<R: Read> Table<R> {
+    /// Reads the header, detects delimiter and kind, and checks the columns.
+    /// `decimal` overrides the decimal mark the delimiter implies.
+    pub fn open(name: &str, source: R, decimal: Option<DecimalMark>) -> Result<Table<R>, RowError> {
+        let mut source = source;
+        let mut head = Vec::with_capacity(1 << 14);
+        (&mut source)
+            .take(1 << 14)
+            .read_to_end(&mut head)
+            .map_err(|e| RowError::file(name, format!("cannot read: {e}")))?;
+        let counter = LineCounter::new(Cursor::new(head.clone()).chain(source));
+        let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
+        if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+            return Err(RowError::file(
+                name,
+                "is UTF-16; save it as CSV UTF-8 (in Excel: 'CSV UTF-8 (door komma's gescheiden)')",
+            ));
+        }
+        let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        if first_line.iter().all(u8::is_ascii_whitespace) {
+            return Err(RowError::file(
+                name,
+                "is empty: the first line must be a header row",
+            ));
+        }
+        let count = |c: u8| first_line.iter().filter(|&&b| b == c).count();
+        let delimiter = if count(b';') > count(b',') {
+            b';'
+        } else if count(b'\t') > count(b',') {
+            b'\t'
+        } else {
+            b','
+        };
+        let decimal = decimal.unwrap_or(if delimiter == b';' {
+            DecimalMark::Comma
+        } else {
+            DecimalMark::Point
+        });
+
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(counter);
+        let mut header = csv::ByteRecord::new();
+        match reader.read_byte_record(&mut header) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(RowError::file(
+                    name,
+                    "is empty: the first line must be a header row",
+                ));
+            }
+            Err(e) => return Err(RowError::file(name, format!("cannot read the header: {e}"))),
+        }
+        let mut names = Vec::with_capacity(header.len());
+        for (i, field) in header.iter().enumerate() {
+            let field = if i == 0 {
+                field.strip_prefix(b"\xef\xbb\xbf").unwrap_or(field)
+            } else {
+                field
+            };
+            let text = std::str::from_utf8(field).map_err(|_| RowError {
+                file: name.to_string(),
+                line: 1,
+                column: None,
+                message: not_utf8(),
+            })?;
+            names.push(text.trim().to_ascii_lowercase());
+        }
+        while names.last().is_some_and(String::is_empty) && names.len() > 1 {
+            names.pop();
+        }
+        let header_error = |message: String| RowError {
+            file: name.to_string(),
+            line: 1,
+            column: None,
+            message,
+        };
+        let kind = FileKind::detect(&names).ok_or_else(|| {
+            header_error(format!(
+                "cannot tell the file type from its header ({}): a parties file has key,kind,name; \
+                 a memberships file person,organization,role,from; a gestures file at,giver,receiver,kind",
+                names.join(",")
+            ))
+        })?;
+        let mut index = [None; COLUMN_COUNT];
+        let mut unknown = Vec::new();
+        for (position, header_name) in names.iter().enumerate() {
+            match kind.columns().iter().find(|(_, n, _)| n == header_name) {
+                Some((column, _, _)) => {
+                    if index[*column as usize].is_some() {
+                        return Err(header_error(format!(
+                            "column '{header_name}' appears twice"
+                        )));
+                    }
+                    index[*column as usize] = Some(position);
+                }
+                None => unknown.push(if header_name.is_empty() {
+                    "(empty)".to_string()
+                } else {
+                    header_name.clone()
+                }),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(header_error(format!(
+                "unknown column{} {} in a {kind} file; the columns are {}",
+                if unknown.len() == 1 { "" } else { "s" },
+                unknown
+                    .iter()
+                    .map(|u| format!("'{u}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                kind.header().join(",")
+            )));
+        }
+        let missing: Vec<&str> = kind
+            .columns()
+            .iter()
+            .filter(|(column, _, required)| *required && index[*column as usize].is_none())
+            .map(|(_, n, _)| *n)
+            .collect();
+        if !missing.is_empty() {
+            return Err(header_error(format!(
+                "missing required column{} {} in a {kind} file",
+                if missing.len() == 1 { "" } else { "s" },
+                missing
+                    .iter()
+                    .map(|m| format!("'{m}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok(Table {
+            name: name.to_string(),
+            kind,
+            delimiter,
+            decimal,
+            width: names.len(),
+            index,
+            reader,
+            record: csv::ByteRecord::new(),
+            rows: 0,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    pub fn decimal(&self) -> DecimalMark {
+        self.decimal
+    }
+
+    pub fn delimiter(&self) -> char {
+        char::from(self.delimiter)
+    }
+
+    pub fn has(&self, column: Column) -> bool {
+        self.index[column as usize].is_some()
+    }
+
+    /// How far into the file reading has come, for progress.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// The next data row; rows whose fields are all empty are skipped.
+    pub fn next_row(&mut self) -> Option<Result<Row<'_>, RowError>> {
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => {
+                    let start = e.position().map_or(0, csv::Position::byte);
+                    let line = self.reader.get_mut().line_at(start);
+                    let message = match e.kind() {
+                        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+                        _ => format!("not readable as CSV: {e}"),
+                    };
+                    return Some(Err(RowError {
+                        file: self.name.clone(),
+                        line,
+                        column: None,
+                        message,
+                    }));
+                }
+            }
+            if self
+                .record
+                .iter()
+                .all(|f| f.iter().all(u8::is_ascii_whitespace))
+            {
+                continue;
+            }
+            self.rows += 1;
+            let start = self.record.position().map_or(0, csv::Position::byte);
+            let line = self.reader.get_mut().line_at(start);
+            if self.rows > ROWS_PER_FILE_MAX {
+                return Some(Err(RowError {
+                    file: self.name.clone(),
+                    line,
+                    column: None,
+                    message: format!("more than {ROWS_PER_FILE_MAX} rows; split the file"),
+                }));
+            }
+            let extra = self
+                .record
+                .iter()
+                .skip(self.width)
+                .any(|f| !f.iter().all(u8::is_ascii_whitespace));
+            if self.record.len() < self.width || extra {
+                return Some(Err(RowError {
+                    file: self.name.clone(),
+                    line,
+                    column: None,
+                    message: format!(
+                        "has {} fields where the header has {} (is a '{}' inside a field without quotes?)",
+                        self.record.len(),
+                        self.width,
+                        char::from(self.delimiter)
+                    ),
+                }));
+            }
+            return Some(Ok(Row {
+                table_name: &self.name,
+                line,
+                record: &self.record,
+                index: &self.index,
+            }));
+        }
+    }
+}
+
+/// Counts lines itself: the CSV reader's own line numbers drift on blank lines and
+/// CRLF endings, and a row error must name the line a person sees in an editor.
+struct LineCounter<R: Read> {
+    inner: std::io::Chain<Cursor<Vec<u8>>, R>,
+    /// Bytes read but not yet passed by a record start; `window[consumed..]` is live.
+    window: Vec<u8>,
+    consumed: usize,
+    /// The file offset of `window[0]`.
+    window_start: u64,
+    /// Newlines in the file before `window[consumed]`.
+    newlines_before: u64,
+}
+
+impl<R: Read> LineCounter<R> {
+    fn new(inner: std::io::Chain<Cursor<Vec<u8>>, R>) -> LineCounter<R> {
+        LineCounter {
+            inner,
+            window: Vec::new(),
+            consumed: 0,
+            window_start: 0,
+            newlines_before: 0,
+        }
+    }
+
+    /// The 1-based line of the record the reader reports at byte `position`
+    /// (which may point at the line endings before it).
+    fn line_at(&mut self, position: u64) -> u64 {
+        let relative =
+            usize::try_from(position.saturating_sub(self.window_start)).unwrap_or(usize::MAX);
+        let relative = relative.clamp(self.consumed, self.window.len());
+        let newline = |b: &&u8| **b == b'\n';
+        self.newlines_before += self.window[self.consumed..relative]
+            .iter()
+            .filter(newline)
+            .count() as u64;
+        self.consumed = relative;
+        let leading = self.window[relative..]
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r');
+        let line = self.newlines_before + leading.filter(newline).count() as u64 + 1;
+        if self.consumed > 1 << 16 {
+            self.window.drain(..self.consumed);
+            self.window_start += self.consumed as u64;
+            self.consumed = 0;
+        }
+        line
+    }
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.window.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn not_utf8() -> String {
+    "is not UTF-8 text; save the file as 'CSV UTF-8' (in Excel: 'CSV UTF-8 (door komma's gescheiden)')".to_string()
+}
+
+/// One data row, its fields borrowed from the reader.
+pub struct Row<'t> {
+    table_name: &'t str,
+    line: u64,
+    record: &'t csv::ByteRecord,
+    index: &'t [Option<usize>; COLUMN_COUNT],
+}
+
+impl<'t> Row<'t> {
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The field's text, trimmed; empty when the column is absent.
+    pub fn text(&self, column: Column) -> Result<&'t str, RowError> {
+        let Some(position) = self.index[column as usize] else {
+            return Ok("");
+        };
+        let bytes = self.record.get(position).unwrap_or_default();
+        std::str::from_utf8(bytes)
+            .map(str::trim)
+            .map_err(|_| self.error(column, not_utf8()))
+    }
+
+    /// The field's text, or `None` when it is empty or the column absent.
+    pub fn optional(&self, column: Column) -> Result<Option<&'t str>, RowError> {
+        self.text(column).map(|t| (!t.is_empty()).then_some(t))
+    }
+
+    /// An error about one field of this row.
+    pub fn error(&self, column: Column, message: impl Into<String>) -> RowError {
+        RowError {
+            file: self.table_name.to_string(),
+            line: self.line,
+            column: Some(column.name()),
+            message: message.into(),
+        }
+    }
+
+    /// An error about this row as a whole.
+    pub fn row_error(&self, message: impl Into<String>) -> RowError {
+        RowError {
+            file: self.table_name.to_string(),
+            line: self.line,
+            column: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Writes one kind of file: comma-separated, decimal point, UTF-8 without BOM.
+pub struct Writer<W: std::io::Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: std::io::Write> Writer<W> {
+    pub fn new(sink: W, kind: FileKind) -> csv::Result<Writer<W>> {
+        let mut inner = csv::WriterBuilder::new().from_writer(sink);
+        inner.write_record(kind.header())?;
+        Ok(Writer { inner })
+    }
+
+    pub fn row<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) -> csv::Result<()> {
+        self.inner.write_record(fields)
+    }
+
+    pub fn finish(self) -> std::io::Result<W> {
+        self.inner
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(text: &str) -> Result<Table<&[u8]>, RowError> {
+        Table::open("t.csv", text.as_bytes(), None)
+    }
+
+    #[test]
+    fn detects_kind_delimiter_and_decimal_mark() {
+        let t = open("id,at,giver,receiver,kind,amount\n").unwrap();
+        assert_eq!(
+            (t.kind(), t.delimiter(), t.decimal()),
+            (FileKind::Gestures, ',', DecimalMark::Point)
+        );
+        let t = open("\u{feff}Person;Organization;Role;From\r\n").unwrap();
+        assert_eq!(
+            (t.kind(), t.delimiter(), t.decimal()),
+            (FileKind::Memberships, ';', DecimalMark::Comma)
+        );
+        let t = Table::open(
+            "t.csv",
+            "key;kind;name\n".as_bytes(),
+            Some(DecimalMark::Point),
+        )
+        .unwrap();
+        assert_eq!(t.decimal(), DecimalMark::Point);
+    }
+
+    #[test]
+    fn header_errors_are_explained() {
+        let err = open("key,kind,name,colour\n").err().unwrap();
+        assert_eq!(err.line, 1);
+        assert!(err.message.contains("unknown column 'colour'"), "{err}");
+        let err = open("at,giver,kind\n").err().unwrap();
+        assert!(
+            err.message.contains("missing required column 'receiver'"),
+            "{err}"
+        );
+        let err = open("foo,bar\n").err().unwrap();
+        assert!(err.message.contains("cannot tell the file type"), "{err}");
+        let err = open("").err().unwrap();
+        assert!(err.message.contains("empty"), "{err}");
+        let err = open("key,key,kind,name\n").err().unwrap();
+        assert!(err.message.contains("appears twice"), "{err}");
+    }
+
+    #[test]
+    fn rows_carry_their_line_and_fields() {
+        let mut t = open("key;kind;name;note\r\n\"a\";person;\"Anna; de Vries\";\r\n;;;\r\n\r\n\r\nb;person;Bob\r\n").unwrap();
+        let row = t.next_row().unwrap().unwrap();
+        assert_eq!(
+            (row.line(), row.text(Column::Name).unwrap()),
+            (2, "Anna; de Vries")
+        );
+        assert_eq!(row.optional(Column::Note).unwrap(), None);
+        assert_eq!(
+            row.text(Column::Email).unwrap(),
+            "",
+            "absent column reads as empty"
+        );
+        let err = t.next_row().unwrap().err().unwrap();
+        assert_eq!(err.line, 6);
+        assert!(
+            err.message.contains("has 3 fields where the header has 4"),
+            "{err}"
+        );
+        assert!(t.next_row().is_none());
+    }
+
+    #[test]
+    fn line_numbers_survive_blank_lines_crlf_and_quoted_newlines() {
+        let mut t =
+            open("key,kind,name\n\na,person,A\r\n\r\n\"b\",person,\"two\nlines\"\nc,person,C")
+                .unwrap();
+        let mut lines = Vec::new();
+        while let Some(row) = t.next_row() {
+            lines.push(row.unwrap().line());
+        }
+        assert_eq!(lines, vec![3, 5, 7]);
+        let big: String = (0..50_000).map(|i| format!("k{i},person,N\n")).collect();
+        let text = format!("key,kind,name\n{big}\nlast,person\n");
+        let mut t = open(&text).unwrap();
+        let mut last = None;
+        while let Some(row) = t.next_row() {
+            if let Err(e) = row {
+                last = Some(e.line);
+            }
+        }
+        assert_eq!(last, Some(50_003));
+    }
+
+    #[test]
+    fn invalid_utf8_is_named_with_its_column() {
+        let data = b"key,kind,name\nx,person,Caf\xe9\n";
+        let mut t = Table::open("t.csv", &data[..], None).unwrap();
+        let row = t.next_row().unwrap().unwrap();
+        let err = row.text(Column::Name).unwrap_err();
+        assert_eq!((err.line, err.column), (2, Some("name")));
+        assert!(
+            err.to_string()
+                .starts_with("t.csv:2: column 'name': is not UTF-8"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn writer_writes_the_header() {
+        let mut w = Writer::new(Vec::new(), FileKind::Parties).unwrap();
+        w.row(["a", "person", "Anna, de Vries", "", "", ""])
+            .unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "key,kind,name,email,phone,note\na,person,\"Anna, de Vries\",,,\n"
+        );
+    }
+}
