@@ -1,5 +1,8 @@
 //! The Balans file formats: CSV files of parties, memberships and gestures.
 //!
+//! Export adds a fourth kind, the catalog of gesture kinds, so that an export
+//! holds everything its gestures refer to.
+//!
 //! A file's type is read from its header row; its delimiter from the same row. A
 //! semicolon-separated file uses a decimal comma and a comma-separated file a decimal
 //! point, as Dutch and English Excel write them, unless the caller says otherwise.
@@ -29,6 +32,7 @@ pub const ROWS_PER_FILE_MAX: u64 = 100_000_000;
 /// The three kinds of file Balans reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
+    Kinds,
     Parties,
     Memberships,
     Gestures,
@@ -37,6 +41,7 @@ pub enum FileKind {
 impl FileKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            FileKind::Kinds => "kinds",
             FileKind::Parties => "parties",
             FileKind::Memberships => "memberships",
             FileKind::Gestures => "gestures",
@@ -47,6 +52,13 @@ impl FileKind {
     pub fn columns(self) -> &'static [(Column, &'static str, bool)] {
         use Column::*;
         match self {
+            FileKind::Kinds => &[
+                (Code, "code", true),
+                (Dimension, "dimension", true),
+                (Default, "default", false),
+                (LabelNl, "label_nl", false),
+                (LabelEn, "label_en", false),
+            ],
             FileKind::Parties => &[
                 (Key, "key", true),
                 (PartyKind, "kind", true),
@@ -85,7 +97,9 @@ impl FileKind {
 
     fn detect(names: &[String]) -> Option<FileKind> {
         let has = |n: &str| names.iter().any(|name| name == n);
-        if has("giver") || has("receiver") {
+        if has("dimension") || has("code") {
+            Some(FileKind::Kinds)
+        } else if has("giver") || has("receiver") {
             Some(FileKind::Gestures)
         } else if has("person") || has("organization") {
             Some(FileKind::Memberships)
@@ -127,9 +141,14 @@ pub enum Column {
     GiverOrg,
     ReceiverOrg,
     Reverses,
+    Code,
+    Dimension,
+    Default,
+    LabelNl,
+    LabelEn,
 }
 
-const COLUMN_COUNT: usize = Column::Reverses as usize + 1;
+const COLUMN_COUNT: usize = Column::LabelEn as usize + 1;
 
 impl Column {
     /// The header name of this column.
@@ -156,6 +175,11 @@ impl Column {
             GiverOrg => "giver_org",
             ReceiverOrg => "receiver_org",
             Reverses => "reverses",
+            Code => "code",
+            Dimension => "dimension",
+            Default => "default",
+            LabelNl => "label_nl",
+            LabelEn => "label_en",
         }
     }
 }
@@ -290,7 +314,8 @@ impl<R: Read> Table<R> {
         let kind = FileKind::detect(&names).ok_or_else(|| {
             header_error(format!(
                 "cannot tell the file type from its header ({}): a parties file has key,kind,name; \
-                 a memberships file person,organization,role,from; a gestures file at,giver,receiver,kind",
+                 a memberships file person,organization,role,from; a gestures file at,giver,receiver,kind; \
+                 a kinds file code,dimension",
                 names.join(",")
             ))
         })?;
@@ -558,6 +583,9 @@ impl<'t> Row<'t> {
     }
 }
 
+/// The error a failed write gives.
+pub type WriteError = csv::Error;
+
 /// Writes one kind of file: comma-separated, decimal point, UTF-8 without BOM.
 pub struct Writer<W: std::io::Write> {
     inner: csv::Writer<W>,
@@ -570,7 +598,7 @@ impl<W: std::io::Write> Writer<W> {
         Ok(Writer { inner })
     }
 
-    pub fn row<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) -> csv::Result<()> {
+    pub fn row<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) -> Result<(), WriteError> {
         self.inner.write_record(fields)
     }
 

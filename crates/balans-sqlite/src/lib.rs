@@ -1,0 +1,709 @@
+//! The embedded SQLite store: one file in WAL mode, migrated on open.
+//!
+//! ```
+//! use balans_sqlite::SqliteStore;
+//! use balans_store::Store;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut store = SqliteStore::open(&dir.path().join("balans.db"), true).unwrap();
+//! assert_eq!(store.kinds().unwrap().len(), 24);
+//! ```
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+
+use balans_core::{
+    Amount, Dimension, Gesture, GestureId, Kind, KindCode, KindDef, KindId, Level, Membership,
+    Moment, PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Role, StoredGesture, Totals,
+    builtin_catalog,
+};
+use balans_store::{Store, StoreError, StoreResult};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = migrations::STEPS.len() as i64;
+
+/// How long a writer waits for another before giving up.
+const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+pub struct SqliteStore {
+    connection: Connection,
+    path: PathBuf,
+}
+
+fn backend(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    move |e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Busy
+        }
+        _ => StoreError::backend(context, e),
+    }
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating it when `create` is set, and brings its
+    /// schema up to date. A store written by a newer Balans is refused untouched.
+    pub fn open(path: &Path, create: bool) -> StoreResult<SqliteStore> {
+        if !create && !path.exists() {
+            return Err(StoreError::backend(
+                format!("no store at {}", path.display()),
+                "run 'balans import' or 'balans demo' first, or choose one with --db",
+            ));
+        }
+        let context = format!("cannot open the store {}", path.display());
+        let connection =
+            Connection::open(path).map_err(|e| StoreError::backend(context.clone(), e))?;
+        connection
+            .busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+            .map_err(|e| StoreError::backend(context.clone(), e))?;
+        // Read the version before changing anything, so a newer store stays as it was.
+        let version: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| StoreError::backend(context.clone(), e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA cache_size = -65536;
+                 PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(|e| StoreError::backend(context.clone(), e))?;
+        let mut store = SqliteStore {
+            connection,
+            path: path.to_path_buf(),
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&mut self, from: i64) -> StoreResult<()> {
+        if from == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend("migrating"))?;
+        // Another process may have migrated while this one waited for the lock.
+        let current: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(backend("migrating"))?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found: current,
+                known: SCHEMA_VERSION,
+            });
+        }
+        for (step, sql) in migrations::STEPS.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(sql).map_err(backend("migrating"))?;
+            if step == 0 {
+                for def in builtin_catalog() {
+                    insert_kind(&tx, &def, true)?;
+                }
+            }
+        }
+        tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+            .map_err(backend("migrating"))?;
+        tx.commit().map_err(backend("migrating"))
+    }
+
+    /// The connection, for tests that need to look beneath the trait.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+fn insert_kind(connection: &Connection, def: &KindDef, builtin: bool) -> StoreResult<KindId> {
+    connection
+        .prepare_cached(
+            "INSERT INTO kinds (code, dimension, default_minor, label_nl, label_en, builtin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                def.code.as_str(),
+                def.dimension.code(),
+                def.default.map(Amount::minor),
+                def.label_nl,
+                def.label_en,
+                builtin
+            ])
+        })
+        .map_err(backend("adding a kind"))?;
+    Ok(KindId(connection.last_insert_rowid()))
+}
+
+fn corrupt(what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Null,
+        format!("unexpected {what}").into(),
+    )
+}
+
+fn amount(minor: i64) -> rusqlite::Result<Amount> {
+    Amount::from_minor(minor).ok_or_else(|| corrupt("amount"))
+}
+
+fn kind_row(row: &Row<'_>) -> rusqlite::Result<Kind> {
+    let code: String = row.get(1)?;
+    Ok(Kind {
+        id: KindId(row.get(0)?),
+        def: KindDef {
+            code: KindCode::parse(&code).map_err(|_| corrupt("kind code"))?,
+            dimension: Dimension::from_code(row.get(2)?).ok_or_else(|| corrupt("dimension"))?,
+            default: row.get::<_, Option<i64>>(3)?.map(amount).transpose()?,
+            label_nl: row.get(4)?,
+            label_en: row.get(5)?,
+        },
+        builtin: row.get(6)?,
+    })
+}
+
+const PARTY_COLUMNS: &str = "id, key, kind, name, email, phone, note";
+
+fn party_row(row: &Row<'_>) -> rusqlite::Result<Party> {
+    let key: String = row.get(1)?;
+    let kind: String = row.get(2)?;
+    Ok(Party {
+        id: PartyId(row.get(0)?),
+        fields: PartyFields {
+            key: PartyKey::parse(&key).map_err(|_| corrupt("party key"))?,
+            kind: kind
+                .parse::<PartyKind>()
+                .map_err(|_| corrupt("party kind"))?,
+            name: row.get(3)?,
+            email: row.get(4)?,
+            phone: row.get(5)?,
+            note: row.get(6)?,
+        },
+    })
+}
+
+fn membership_row(row: &Row<'_>) -> rusqlite::Result<Membership> {
+    let role: String = row.get(2)?;
+    Ok(Membership {
+        person: PartyId(row.get(0)?),
+        organization: PartyId(row.get(1)?),
+        role: role.parse::<Role>().map_err(|_| corrupt("role"))?,
+        from: Moment::from_millis(row.get(3)?),
+        until: row.get::<_, Option<i64>>(4)?.map(Moment::from_millis),
+    })
+}
+
+const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g.receiver, g.giver_org, g.receiver_org, g.kind, \
+     k.dimension, g.amount_minor, g.note, g.item, g.reverses, COALESCE(o.at_ms, g.at_ms) \
+     FROM gestures g JOIN kinds k ON k.id = g.kind LEFT JOIN gestures o ON o.id = g.reverses";
+
+fn gesture_id(text: String) -> rusqlite::Result<GestureId> {
+    GestureId::parse(&text)
+        .ok()
+        .flatten()
+        .ok_or_else(|| corrupt("gesture id"))
+}
+
+fn gesture_row(row: &Row<'_>) -> rusqlite::Result<StoredGesture> {
+    Ok(StoredGesture {
+        seq: row.get(0)?,
+        gesture: Gesture {
+            id: gesture_id(row.get(1)?)?,
+            at: Moment::from_millis(row.get(2)?),
+            giver: PartyId(row.get(3)?),
+            receiver: PartyId(row.get(4)?),
+            giver_org: row.get::<_, Option<i64>>(5)?.map(PartyId),
+            receiver_org: row.get::<_, Option<i64>>(6)?.map(PartyId),
+            kind: KindId(row.get(7)?),
+            dimension: Dimension::from_code(row.get(8)?).ok_or_else(|| corrupt("dimension"))?,
+            amount: amount(row.get(9)?)?,
+            note: row.get(10)?,
+            item: row.get(11)?,
+            reverses: row
+                .get::<_, Option<String>>(12)?
+                .map(gesture_id)
+                .transpose()?,
+        },
+        attributed_at: Moment::from_millis(row.get(13)?),
+    })
+}
+
+const BALANCE_COLUMNS: &str =
+    "level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms";
+
+fn balance_row(row: &Row<'_>) -> rusqlite::Result<(PairKey, Totals)> {
+    Ok((
+        PairKey {
+            level: Level::from_code(row.get(0)?).ok_or_else(|| corrupt("level"))?,
+            low: PartyId(row.get(1)?),
+            high: PartyId(row.get(2)?),
+            dimension: Dimension::from_code(row.get(3)?).ok_or_else(|| corrupt("dimension"))?,
+        },
+        Totals {
+            low_to_high: row.get(4)?,
+            high_to_low: row.get(5)?,
+            count: row.get(6)?,
+            first: Moment::from_millis(row.get(7)?),
+            last: Moment::from_millis(row.get(8)?),
+        },
+    ))
+}
+
+impl SqliteStore {
+    fn query<T>(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(backend(context))?;
+        let rows = statement.query_map(params, map).map_err(backend(context))?;
+        rows.collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(backend(context))
+    }
+
+    fn query_one<T>(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Option<T>> {
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(backend(context))?;
+        statement
+            .query_row(params, map)
+            .optional()
+            .map_err(backend(context))
+    }
+
+    fn execute(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> StoreResult<usize> {
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(backend(context))?;
+        statement.execute(params).map_err(backend(context))
+    }
+}
+
+impl Store for SqliteStore {
+    fn begin_write(&mut self) -> StoreResult<()> {
+        self.connection
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(backend("starting a write"))
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        self.connection
+            .execute_batch("COMMIT")
+            .map_err(backend("committing"))
+    }
+
+    fn rollback(&mut self) -> StoreResult<()> {
+        if self.connection.is_autocommit() {
+            return Ok(());
+        }
+        self.connection
+            .execute_batch("ROLLBACK")
+            .map_err(backend("rolling back"))
+    }
+
+    fn setting(&mut self, name: &str) -> StoreResult<Option<String>> {
+        self.query_one(
+            "reading a setting",
+            "SELECT value FROM settings WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+    }
+
+    fn set_setting(&mut self, name: &str, value: &str) -> StoreResult<()> {
+        self.execute(
+            "writing a setting",
+            "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [name, value],
+        )
+        .map(drop)
+    }
+
+    fn kinds(&mut self) -> StoreResult<Vec<Kind>> {
+        self.query(
+            "reading kinds",
+            "SELECT id, code, dimension, default_minor, label_nl, label_en, builtin FROM kinds ORDER BY id",
+            [],
+            kind_row,
+        )
+    }
+
+    fn insert_kind(&mut self, def: &KindDef, builtin: bool) -> StoreResult<KindId> {
+        insert_kind(&self.connection, def, builtin)
+    }
+
+    fn update_kind(&mut self, id: KindId, def: &KindDef) -> StoreResult<()> {
+        self.execute(
+            "changing a kind",
+            "UPDATE kinds SET default_minor = ?2, label_nl = ?3, label_en = ?4 WHERE id = ?1",
+            params![
+                id.0,
+                def.default.map(Amount::minor),
+                def.label_nl,
+                def.label_en
+            ],
+        )
+        .map(drop)
+    }
+
+    fn parties(&mut self) -> StoreResult<Vec<Party>> {
+        self.query(
+            "reading parties",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties ORDER BY id"),
+            [],
+            party_row,
+        )
+    }
+
+    fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>> {
+        self.query_one(
+            "reading a party",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE key = ?1"),
+            [key.as_str()],
+            party_row,
+        )
+    }
+
+    fn party_by_id(&mut self, id: PartyId) -> StoreResult<Option<Party>> {
+        self.query_one(
+            "reading a party",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id = ?1"),
+            [id.0],
+            party_row,
+        )
+    }
+
+    fn insert_party(&mut self, f: &PartyFields) -> StoreResult<PartyId> {
+        self.execute(
+            "adding a party",
+            "INSERT INTO parties (key, kind, name, email, phone, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![f.key.as_str(), f.kind.as_str(), f.name, f.email, f.phone, f.note],
+        )?;
+        Ok(PartyId(self.connection.last_insert_rowid()))
+    }
+
+    fn update_party(&mut self, id: PartyId, f: &PartyFields) -> StoreResult<()> {
+        self.execute(
+            "changing a party",
+            "UPDATE parties SET name = ?2, email = ?3, phone = ?4, note = ?5 WHERE id = ?1",
+            params![id.0, f.name, f.email, f.phone, f.note],
+        )
+        .map(drop)
+    }
+
+    fn party_count(&mut self) -> StoreResult<u64> {
+        self.query_one(
+            "counting parties",
+            "SELECT COUNT(*) FROM parties",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n.unwrap_or(0) as u64)
+    }
+
+    fn memberships(&mut self) -> StoreResult<Vec<Membership>> {
+        self.query(
+            "reading memberships",
+            "SELECT person, organization, role, from_ms, until_ms FROM memberships ORDER BY person, from_ms, organization",
+            [],
+            membership_row,
+        )
+    }
+
+    fn memberships_of(&mut self, person: PartyId) -> StoreResult<Vec<Membership>> {
+        self.query(
+            "reading memberships",
+            "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE person = ?1 ORDER BY from_ms, organization",
+            [person.0],
+            membership_row,
+        )
+    }
+
+    fn upsert_membership(&mut self, m: &Membership) -> StoreResult<()> {
+        self.execute(
+            "writing a membership",
+            "INSERT INTO memberships (person, organization, role, from_ms, until_ms) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (person, organization, from_ms) DO UPDATE SET role = excluded.role, until_ms = excluded.until_ms",
+            params![m.person.0, m.organization.0, m.role.as_str(), m.from.millis(), m.until.map(Moment::millis)],
+        )
+        .map(drop)
+    }
+
+    fn insert_gesture(&mut self, g: &Gesture) -> StoreResult<Option<StoredGesture>> {
+        let inserted = self.execute(
+            "storing a gesture",
+            "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+            params![
+                g.id.as_str(),
+                g.at.millis(),
+                g.giver.0,
+                g.receiver.0,
+                g.giver_org.map(|p| p.0),
+                g.receiver_org.map(|p| p.0),
+                g.kind.0,
+                g.amount.minor(),
+                g.note,
+                g.item,
+                g.reverses.as_ref().map(GestureId::as_str),
+            ],
+        )?;
+        if inserted == 1 {
+            return Ok(None);
+        }
+        self.gesture(&g.id)?.map(Some).ok_or_else(|| {
+            StoreError::Corrupt(format!("gesture '{}' conflicts but cannot be read", g.id))
+        })
+    }
+
+    fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
+        self.query_one(
+            "reading a gesture",
+            &format!("{GESTURE_SELECT} WHERE g.id = ?1"),
+            [id.as_str()],
+            gesture_row,
+        )
+    }
+
+    fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
+        self.query_one(
+            "reading a gesture",
+            "SELECT id FROM gestures WHERE reverses = ?1",
+            [id.as_str()],
+            |r| gesture_id(r.get(0)?),
+        )
+    }
+
+    fn for_each_gesture(
+        &mut self,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut statement = self
+            .connection
+            .prepare(&format!("{GESTURE_SELECT} ORDER BY g.seq"))
+            .map_err(backend("reading gestures"))?;
+        let mut rows = statement.query([]).map_err(backend("reading gestures"))?;
+        while let Some(row) = rows.next().map_err(backend("reading gestures"))? {
+            visit(gesture_row(row).map_err(backend("reading gestures"))?)?;
+        }
+        Ok(())
+    }
+
+    fn gesture_count(&mut self) -> StoreResult<u64> {
+        self.query_one(
+            "counting gestures",
+            "SELECT COUNT(*) FROM gestures",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n.unwrap_or(0) as u64)
+    }
+
+    fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
+        let context = "updating balances";
+        let mut read = self
+            .connection
+            .prepare_cached(&format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4"
+            ))
+            .map_err(backend(context))?;
+        let mut write = self
+            .connection
+            .prepare_cached(&format!("INSERT OR REPLACE INTO balances ({BALANCE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
+            .map_err(backend(context))?;
+        for (key, delta) in deltas {
+            let existing = read
+                .query_row(
+                    params![
+                        key.level.code(),
+                        key.low.0,
+                        key.high.0,
+                        key.dimension.code()
+                    ],
+                    balance_row,
+                )
+                .optional()
+                .map_err(backend(context))?;
+            let totals = match existing {
+                Some((_, mut totals)) => {
+                    totals.merge(delta).map_err(|_| {
+                        StoreError::Overflow(format!(
+                            "pair #{} and #{} at {} level",
+                            key.low.0, key.high.0, key.level
+                        ))
+                    })?;
+                    totals
+                }
+                None => *delta,
+            };
+            write_balance(&mut write, key, &totals).map_err(backend(context))?;
+        }
+        Ok(())
+    }
+
+    fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
+        let context = "rewriting balances";
+        self.execute(
+            context,
+            "DELETE FROM balances WHERE level = ?1",
+            [level.code()],
+        )?;
+        let mut write = self
+            .connection
+            .prepare_cached(&format!("INSERT INTO balances ({BALANCE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
+            .map_err(backend(context))?;
+        for (key, totals) in balances {
+            debug_assert_eq!(key.level, level);
+            write_balance(&mut write, key, totals).map_err(backend(context))?;
+        }
+        Ok(())
+    }
+
+    fn pair(
+        &mut self,
+        level: Level,
+        a: PartyId,
+        b: PartyId,
+    ) -> StoreResult<Vec<(PairKey, Totals)>> {
+        let (low, high) = if a < b { (a, b) } else { (b, a) };
+        self.query(
+            "reading a balance",
+            &format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3"
+            ),
+            [level.code(), low.0, high.0],
+            balance_row,
+        )
+    }
+
+    fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>> {
+        self.query(
+            "reading balances",
+            &format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 \
+                 UNION ALL SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND high = ?2"
+            ),
+            [level.code(), party.0],
+            balance_row,
+        )
+    }
+
+    fn for_each_balance(
+        &mut self,
+        visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut statement = self
+            .connection
+            .prepare(&format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances ORDER BY level, low, high, dimension"
+            ))
+            .map_err(backend("reading balances"))?;
+        let mut rows = statement.query([]).map_err(backend("reading balances"))?;
+        while let Some(row) = rows.next().map_err(backend("reading balances"))? {
+            let (key, totals) = balance_row(row).map_err(backend("reading balances"))?;
+            visit(key, totals)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_balance(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    key: &PairKey,
+    t: &Totals,
+) -> rusqlite::Result<usize> {
+    statement.execute(params![
+        key.level.code(),
+        key.low.0,
+        key.high.0,
+        key.dimension.code(),
+        t.low_to_high,
+        t.high_to_low,
+        t.count,
+        t.first.millis(),
+        t.last.millis()
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_store_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newer.db");
+        drop(SqliteStore::open(&path, true).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let error = SqliteStore::open(&path, false).err().unwrap();
+        assert!(matches!(error, StoreError::NewerSchema { found: 99, .. }));
+        assert!(error.to_string().contains("upgrade balans"), "{error}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn opening_is_idempotent_and_seeds_the_catalog_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.db");
+        drop(SqliteStore::open(&path, true).unwrap());
+        let mut store = SqliteStore::open(&path, false).unwrap();
+        assert_eq!(store.kinds().unwrap().len(), 24);
+        let mode: String = store
+            .connection()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_missing_store_is_not_created_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.db");
+        let error = SqliteStore::open(&path, false).err().unwrap();
+        assert!(error.to_string().contains("no store at"), "{error}");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_store_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.txt");
+        std::fs::write(
+            &path,
+            "hello, this is not a database at all, just some text to fill the header page",
+        )
+        .unwrap();
+        let error = SqliteStore::open(&path, false).err().unwrap();
+        assert!(error.to_string().contains("notes.txt"), "{error}");
+    }
+}

@@ -1,0 +1,77 @@
+//! The schema, as numbered steps. `PRAGMA user_version` records the last step applied.
+
+/// Each step's SQL; step N (1-based) brings a store from version N-1 to N.
+pub const STEPS: &[&str] = &[
+    // 1: the ledger core.
+    r#"
+    CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE kinds (
+        id            INTEGER PRIMARY KEY,
+        code          TEXT NOT NULL UNIQUE,
+        dimension     INTEGER NOT NULL CHECK (dimension IN (0, 1)),
+        default_minor INTEGER,
+        label_nl      TEXT NOT NULL,
+        label_en      TEXT NOT NULL,
+        builtin       INTEGER NOT NULL
+    );
+
+    CREATE TABLE parties (
+        id    INTEGER PRIMARY KEY,
+        key   TEXT NOT NULL UNIQUE,
+        kind  TEXT NOT NULL CHECK (kind IN ('organization', 'person')),
+        name  TEXT NOT NULL,
+        email TEXT,
+        phone TEXT,
+        note  TEXT
+    );
+
+    CREATE TABLE memberships (
+        person       INTEGER NOT NULL,
+        organization INTEGER NOT NULL,
+        role         TEXT NOT NULL,
+        from_ms      INTEGER NOT NULL,
+        until_ms     INTEGER,
+        PRIMARY KEY (person, organization, from_ms),
+        CHECK (until_ms IS NULL OR until_ms > from_ms)
+    ) WITHOUT ROWID;
+
+    -- Gestures are never updated or deleted. `seq` is the order they were stored in.
+    CREATE TABLE gestures (
+        seq          INTEGER PRIMARY KEY,
+        id           TEXT NOT NULL UNIQUE,
+        at_ms        INTEGER NOT NULL,
+        giver        INTEGER NOT NULL,
+        receiver     INTEGER NOT NULL,
+        giver_org    INTEGER,
+        receiver_org INTEGER,
+        kind         INTEGER NOT NULL,
+        amount_minor INTEGER NOT NULL,
+        note         TEXT,
+        item         TEXT,
+        reverses     TEXT,
+        CHECK (giver <> receiver)
+    );
+    -- A gesture is reversed at most once.
+    CREATE UNIQUE INDEX gestures_reverses ON gestures (reverses) WHERE reverses IS NOT NULL;
+
+    -- One row per pair (low < high), level and dimension; the sum of its gestures.
+    CREATE TABLE balances (
+        level       INTEGER NOT NULL,
+        low         INTEGER NOT NULL,
+        high        INTEGER NOT NULL,
+        dimension   INTEGER NOT NULL,
+        low_to_high INTEGER NOT NULL,
+        high_to_low INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        first_ms    INTEGER NOT NULL,
+        last_ms     INTEGER NOT NULL,
+        PRIMARY KEY (level, low, high, dimension),
+        CHECK (low < high)
+    ) WITHOUT ROWID;
+    CREATE INDEX balances_high ON balances (level, high);
+    "#,
+];

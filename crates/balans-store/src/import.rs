@@ -1,0 +1,903 @@
+//! Importing CSV files: all of them or nothing, idempotent by gesture id.
+//!
+//! Parsing and validation run on one thread, writing on the caller's, joined by a
+//! bounded channel so memory stays flat however long the file. Balance deltas are
+//! summed in memory per pair and added to the store in the same transaction.
+
+use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Instant;
+
+use balans_core::{
+    Amount, BalanceMap, ContentHash, DecimalMark, Dimension, GestureId, KindCode, KindDef,
+    Membership, Moment, PartyFields, PartyKey, PartyKind, Role, contributions,
+};
+use balans_csv::{Column, FileKind, RowError, Table};
+use rustc_hash::FxHashMap;
+
+use crate::snapshot::{GestureText, Resolved, Snapshot, TEXT_MAX_BYTES};
+use crate::store::{Store, StoreError, StoreResult};
+use crate::{ERRORS_SHOWN_MAX, LedgerError, Rejection, field};
+
+/// Rows handed from the parser to the writer at a time.
+const BATCH_ROWS: usize = 2_048;
+/// Batches in flight between parser and writer.
+const BATCHES_IN_FLIGHT: usize = 8;
+/// Pairs summed in memory before their deltas are written to the store.
+const PENDING_PAIRS_MAX: usize = 200_000;
+/// The longest party name accepted, in bytes.
+const NAME_MAX_BYTES: usize = 500;
+
+/// One file to import.
+pub struct Source {
+    pub name: String,
+    pub reader: Box<dyn Read + Send>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, reader: impl Read + Send + 'static) -> Source {
+        Source {
+            name: name.into(),
+            reader: Box::new(reader),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Overrides the decimal mark each file's delimiter implies.
+    pub decimal: Option<DecimalMark>,
+    /// Validate everything, write nothing.
+    pub dry_run: bool,
+}
+
+/// How far an import has come, for a progress bar.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// Bytes read of the file being read now.
+    pub bytes_in_file: u64,
+    /// Index of that file among the sources.
+    pub file: usize,
+    pub rows: u64,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub rows: u64,
+    pub kinds_added: u64,
+    pub kinds_updated: u64,
+    pub parties_added: u64,
+    pub parties_updated: u64,
+    pub memberships_added: u64,
+    pub memberships_updated: u64,
+    pub gestures_added: u64,
+    /// Gestures whose id was stored already with the same content.
+    pub gestures_already_present: u64,
+    pub dry_run: bool,
+    pub seconds: f64,
+}
+
+/// Row errors found so far: the first few kept, all counted.
+#[derive(Default, Debug)]
+struct Errors {
+    kept: Vec<RowError>,
+    total: usize,
+}
+
+impl Errors {
+    fn push(&mut self, error: RowError) {
+        self.total += 1;
+        // Keep more than shown: parser and writer find errors out of line order.
+        if self.kept.len() < ERRORS_SHOWN_MAX * 2 {
+            self.kept.push(error);
+        }
+    }
+
+    fn merge(&mut self, other: Errors) {
+        self.total += other.total;
+        self.kept.extend(other.kept);
+    }
+
+    fn into_rejection(mut self, order: &[String]) -> Rejection {
+        let rank = |file: &str| order.iter().position(|f| f == file).unwrap_or(usize::MAX);
+        self.kept
+            .sort_by(|a, b| (rank(&a.file), a.line).cmp(&(rank(&b.file), b.line)));
+        self.kept.truncate(ERRORS_SHOWN_MAX);
+        Rejection {
+            errors: self.kept,
+            total: self.total,
+        }
+    }
+}
+
+fn row_error(table: &str, line: u64, error: field::Error) -> RowError {
+    RowError {
+        file: table.to_string(),
+        line,
+        column: Some(error.column),
+        message: error.message,
+    }
+}
+
+/// Imports the files in one transaction: kinds first, then parties, memberships and
+/// gestures, whatever order they are given in. Any error rejects them all.
+pub fn import<S: Store + ?Sized>(
+    store: &mut S,
+    sources: Vec<Source>,
+    options: Options,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Summary, LedgerError> {
+    let started = Instant::now();
+    let order: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    let mut errors = Errors::default();
+    let mut tables = Vec::new();
+    for (index, source) in sources.into_iter().enumerate() {
+        match Table::open(&source.name, source.reader, options.decimal) {
+            Ok(table) => tables.push((index, table)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.total > 0 {
+        return Err(LedgerError::Rejected(errors.into_rejection(&order)));
+    }
+    tables.sort_by_key(|(index, table)| (table.kind(), *index));
+
+    let mut summary = Summary {
+        files: tables.len(),
+        dry_run: options.dry_run,
+        ..Summary::default()
+    };
+    store.begin_write()?;
+    let outcome = import_tables(store, tables, &mut summary, &mut errors, progress);
+    let failed = outcome.is_err() || errors.total > 0;
+    if failed || options.dry_run {
+        store.rollback()?;
+    }
+    outcome?;
+    if failed {
+        return Err(LedgerError::Rejected(errors.into_rejection(&order)));
+    }
+    if !options.dry_run {
+        store.commit()?;
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn import_tables<S: Store + ?Sized>(
+    store: &mut S,
+    tables: Vec<(usize, Table<Box<dyn Read + Send>>)>,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<()> {
+    let (kind_tables, tables): (Vec<_>, Vec<_>) = tables
+        .into_iter()
+        .partition(|(_, t)| t.kind() == FileKind::Kinds);
+    for (index, mut table) in kind_tables {
+        import_kinds(store, &mut table, index, summary, errors, progress)?;
+    }
+    let mut snapshot = Snapshot::load(store)?;
+    let gestures_before = store.gesture_count()?;
+    let mut memberships_changed = false;
+    let mut membership_files = Vec::new();
+    for (index, mut table) in tables {
+        match table.kind() {
+            FileKind::Kinds => unreachable!("kinds files are imported first"),
+            FileKind::Parties => import_parties(
+                store,
+                &mut snapshot,
+                &mut table,
+                index,
+                summary,
+                errors,
+                progress,
+            )?,
+            FileKind::Memberships => {
+                membership_files.push(table.name().to_string());
+                memberships_changed |= import_memberships(
+                    store,
+                    &mut snapshot,
+                    &mut table,
+                    index,
+                    summary,
+                    errors,
+                    progress,
+                )?;
+            }
+            FileKind::Gestures => {
+                // Stored gestures follow the new memberships before new ones arrive.
+                if memberships_changed && errors.total == 0 && gestures_before > 0 {
+                    crate::ledger::rebuild_organization_level(store, &snapshot)
+                        .map_err(|e| rebuild_errors(e, &membership_files, errors))
+                        .or_else(|e| e)?;
+                    memberships_changed = false;
+                }
+                import_gestures(store, &snapshot, table, index, summary, errors, progress)?;
+            }
+        }
+    }
+    if memberships_changed && errors.total == 0 && gestures_before > 0 {
+        crate::ledger::rebuild_organization_level(store, &snapshot)
+            .map_err(|e| rebuild_errors(e, &membership_files, errors))
+            .or_else(|e| e)?;
+    }
+    Ok(())
+}
+
+/// Turns the gestures a membership change would leave unattributable into row errors.
+fn rebuild_errors(error: LedgerError, files: &[String], errors: &mut Errors) -> StoreResult<()> {
+    match error {
+        LedgerError::Store(e) => Err(e),
+        other => {
+            errors.push(RowError::file(&files.join(", "), other.to_string()));
+            Ok(())
+        }
+    }
+}
+
+fn report(
+    progress: &(dyn Fn(Progress) + Sync),
+    file: usize,
+    table: &Table<Box<dyn Read + Send>>,
+    rows: u64,
+) {
+    progress(Progress {
+        bytes_in_file: table.bytes_read(),
+        file,
+        rows,
+    });
+}
+
+fn import_kinds<S: Store + ?Sized>(
+    store: &mut S,
+    table: &mut Table<Box<dyn Read + Send>>,
+    index: usize,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<()> {
+    let stored = store.kinds()?;
+    let decimal = table.decimal();
+    let mut seen: FxHashMap<String, u64> = FxHashMap::default();
+    let mut rows = 0;
+    while let Some(row) = table.next_row() {
+        rows += 1;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let def = match parse_kind(&row, decimal) {
+            Ok(def) => def,
+            Err(list) => {
+                list.into_iter().for_each(|e| errors.push(e));
+                continue;
+            }
+        };
+        if let Some(first_line) = seen.insert(def.code.to_string(), row.line()) {
+            errors.push(row.error(
+                Column::Code,
+                format!("kind '{}' appears on line {first_line} too", def.code),
+            ));
+            continue;
+        }
+        match stored.iter().find(|k| k.def.code == def.code) {
+            Some(existing) if existing.def.dimension != def.dimension => errors.push(row.error(
+                Column::Dimension,
+                format!(
+                    "kind '{}' is stored with dimension {}; a kind's dimension cannot change",
+                    def.code, existing.def.dimension
+                ),
+            )),
+            Some(existing) if existing.def == def => {}
+            Some(existing) => {
+                store.update_kind(existing.id, &def)?;
+                summary.kinds_updated += 1;
+            }
+            None => {
+                store.insert_kind(&def, false)?;
+                summary.kinds_added += 1;
+            }
+        }
+    }
+    summary.rows += rows;
+    report(progress, index, table, rows);
+    Ok(())
+}
+
+fn parse_kind(row: &balans_csv::Row<'_>, decimal: DecimalMark) -> Result<KindDef, Vec<RowError>> {
+    let mut errors = Vec::new();
+    let mut text = |column: Column| row.text(column).map_err(|e| errors.push(e)).unwrap_or("");
+    let (code, dimension, default) = (
+        text(Column::Code),
+        text(Column::Dimension),
+        text(Column::Default),
+    );
+    let (label_nl, label_en) = (text(Column::LabelNl), text(Column::LabelEn));
+    let code = KindCode::parse(code)
+        .map_err(|e| errors.push(row.error(Column::Code, e.to_string())))
+        .ok();
+    let dimension = dimension
+        .parse::<Dimension>()
+        .map_err(|e| errors.push(row.error(Column::Dimension, e)))
+        .ok();
+    let default = if default.is_empty() {
+        Some(None)
+    } else {
+        Amount::parse(default, decimal)
+            .map(Some)
+            .map_err(|e| errors.push(row.error(Column::Default, e.to_string())))
+            .ok()
+    };
+    for (column, label) in [(Column::LabelNl, label_nl), (Column::LabelEn, label_en)] {
+        if label.len() > NAME_MAX_BYTES {
+            errors.push(row.error(column, format!("longer than {NAME_MAX_BYTES} bytes")));
+        }
+    }
+    match (code, dimension, default) {
+        (Some(code), Some(dimension), Some(default)) if errors.is_empty() => Ok(KindDef {
+            label_nl: if label_nl.is_empty() {
+                code.to_string()
+            } else {
+                label_nl.to_string()
+            },
+            label_en: if label_en.is_empty() {
+                code.to_string()
+            } else {
+                label_en.to_string()
+            },
+            code,
+            dimension,
+            default,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn import_parties<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &mut Snapshot,
+    table: &mut Table<Box<dyn Read + Send>>,
+    index: usize,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<()> {
+    let mut seen: FxHashMap<String, (u64, PartyFields)> = FxHashMap::default();
+    let mut rows = 0;
+    while let Some(row) = table.next_row() {
+        rows += 1;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let line = row.line();
+        let fields = match parse_party(&row) {
+            Ok(fields) => fields,
+            Err(list) => {
+                list.into_iter().for_each(|e| errors.push(e));
+                continue;
+            }
+        };
+        if let Some((first_line, first)) = seen.get(fields.key.as_str()) {
+            if *first != fields {
+                errors.push(row.error(
+                    Column::Key,
+                    format!(
+                        "key '{}' appears on line {first_line} too, with other details",
+                        fields.key
+                    ),
+                ));
+            }
+            continue;
+        }
+        seen.insert(fields.key.as_str().to_string(), (line, fields.clone()));
+        match store.party_by_key(&fields.key)? {
+            Some(existing) if existing.fields.kind != fields.kind => errors.push(row.error(
+                Column::PartyKind,
+                format!(
+                    "'{}' is stored as {}, not {}",
+                    fields.key,
+                    existing.fields.kind.as_str(),
+                    fields.kind.as_str()
+                ),
+            )),
+            Some(existing) if existing.fields == fields => {}
+            Some(existing) => {
+                store.update_party(existing.id, &fields)?;
+                summary.parties_updated += 1;
+            }
+            None => {
+                let id = store.insert_party(&fields)?;
+                snapshot.add_party(id, fields.key.clone(), fields.kind);
+                summary.parties_added += 1;
+            }
+        }
+        if rows % 4096 == 0 {
+            report(progress, index, table, rows);
+        }
+    }
+    summary.rows += rows;
+    report(progress, index, table, rows);
+    Ok(())
+}
+
+fn parse_party(row: &balans_csv::Row<'_>) -> Result<PartyFields, Vec<RowError>> {
+    let mut errors = Vec::new();
+    let mut text = |column: Column| row.text(column).map_err(|e| errors.push(e)).unwrap_or("");
+    let (key, kind, name) = (
+        text(Column::Key),
+        text(Column::PartyKind),
+        text(Column::Name),
+    );
+    let (email, phone, note) = (text(Column::Email), text(Column::Phone), text(Column::Note));
+    let key = PartyKey::parse(key)
+        .map_err(|e| errors.push(row.error(Column::Key, e.to_string())))
+        .ok();
+    let kind = kind
+        .parse::<PartyKind>()
+        .map_err(|e| errors.push(row.error(Column::PartyKind, e)))
+        .ok();
+    if name.is_empty() {
+        errors.push(row.error(Column::Name, "empty name"));
+    } else if name.len() > NAME_MAX_BYTES {
+        errors.push(row.error(Column::Name, format!("longer than {NAME_MAX_BYTES} bytes")));
+    }
+    let mut optional = |column: Column, value: &str| {
+        if value.len() > TEXT_MAX_BYTES {
+            errors.push(row.error(column, format!("longer than {TEXT_MAX_BYTES} bytes")));
+        }
+        (!value.is_empty()).then(|| value.to_string())
+    };
+    let (email, phone, note) = (
+        optional(Column::Email, email),
+        optional(Column::Phone, phone),
+        optional(Column::Note, note),
+    );
+    match (key, kind) {
+        (Some(key), Some(kind)) if errors.is_empty() => Ok(PartyFields {
+            key,
+            kind,
+            name: name.to_string(),
+            email,
+            phone,
+            note,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Returns whether any membership was added or changed.
+fn import_memberships<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &mut Snapshot,
+    table: &mut Table<Box<dyn Read + Send>>,
+    index: usize,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<bool> {
+    let mut changed = false;
+    let mut rows = 0;
+    let mut seen: FxHashMap<(i64, i64, i64), u64> = FxHashMap::default();
+    while let Some(row) = table.next_row() {
+        rows += 1;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let membership = match parse_membership(&row, snapshot) {
+            Ok(m) => m,
+            Err(list) => {
+                list.into_iter().for_each(|e| errors.push(e));
+                continue;
+            }
+        };
+        let identity = (
+            membership.person.0,
+            membership.organization.0,
+            membership.from.millis(),
+        );
+        if let Some(first_line) = seen.insert(identity, row.line()) {
+            errors.push(row.row_error(format!(
+                "the same person, organization and start appear on line {first_line} too"
+            )));
+            continue;
+        }
+        let existing = snapshot
+            .memberships
+            .of_person(membership.person)
+            .iter()
+            .find(|m| m.organization == membership.organization && m.from == membership.from)
+            .cloned();
+        match existing {
+            Some(existing) if existing == membership => continue,
+            Some(_) => summary.memberships_updated += 1,
+            None => summary.memberships_added += 1,
+        }
+        store.upsert_membership(&membership)?;
+        snapshot.memberships.insert(membership);
+        changed = true;
+        if rows % 4096 == 0 {
+            report(progress, index, table, rows);
+        }
+    }
+    summary.rows += rows;
+    report(progress, index, table, rows);
+    Ok(changed)
+}
+
+fn parse_membership(
+    row: &balans_csv::Row<'_>,
+    snapshot: &Snapshot,
+) -> Result<Membership, Vec<RowError>> {
+    let mut errors = Vec::new();
+    let mut text = |column: Column| row.text(column).map_err(|e| errors.push(e)).unwrap_or("");
+    let (person, organization, role, from, until) = (
+        text(Column::Person),
+        text(Column::Organization),
+        text(Column::Role),
+        text(Column::From),
+        text(Column::Until),
+    );
+    let mut party = |column: Column, text: &str, wanted: PartyKind| match snapshot
+        .resolve_party(column.name(), text)
+    {
+        Ok((id, kind)) if kind == wanted => Some(id),
+        Ok(_) => {
+            errors.push(row.error(
+                column,
+                format!(
+                    "'{text}' is not {}",
+                    match wanted {
+                        PartyKind::Person => "a person",
+                        PartyKind::Organization => "an organization",
+                    }
+                ),
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(row.error(column, e.message));
+            None
+        }
+    };
+    let person = party(Column::Person, person, PartyKind::Person);
+    let organization = party(Column::Organization, organization, PartyKind::Organization);
+    let role = role
+        .parse::<Role>()
+        .map_err(|e| errors.push(row.error(Column::Role, e)))
+        .ok();
+    let from = snapshot
+        .zone
+        .parse(from)
+        .map_err(|e| errors.push(row.error(Column::From, e.to_string())))
+        .ok();
+    let until: Option<Option<Moment>> = if until.is_empty() {
+        Some(None)
+    } else {
+        snapshot
+            .zone
+            .parse(until)
+            .map(Some)
+            .map_err(|e| errors.push(row.error(Column::Until, e.to_string())))
+            .ok()
+    };
+    if let (Some(from), Some(Some(until))) = (from, until) {
+        if until <= from {
+            errors.push(row.error(Column::Until, "ends before it starts"));
+        }
+    }
+    match (person, organization, role, from, until) {
+        (Some(person), Some(organization), Some(role), Some(from), Some(until))
+            if errors.is_empty() =>
+        {
+            Ok(Membership {
+                person,
+                organization,
+                role,
+                from,
+                until,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// A gesture row on its way from the parser to the writer.
+struct Parsed {
+    line: u64,
+    resolved: Resolved,
+}
+
+enum Message {
+    Rows(Vec<Parsed>),
+}
+
+fn import_gestures<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    table: Table<Box<dyn Read + Send>>,
+    index: usize,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<()> {
+    let name = table.name().to_string();
+    let (sender, receiver) = sync_channel::<Message>(BATCHES_IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || parse_gestures(table, snapshot, sender, index, progress));
+        let written = write_gestures(store, snapshot, &name, receiver, summary, errors);
+        // The parser ends when its channel closes, so joining cannot wait forever.
+        let (rows, parse_errors) = parser.join().expect("the gesture parser does not panic");
+        summary.rows += rows;
+        errors.merge(parse_errors);
+        written
+    })
+}
+
+fn parse_gestures(
+    mut table: Table<Box<dyn Read + Send>>,
+    snapshot: &Snapshot,
+    sender: SyncSender<Message>,
+    index: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> (u64, Errors) {
+    let decimal = table.decimal();
+    let name = table.name().to_string();
+    let mut errors = Errors::default();
+    let mut occurrences: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let mut rows = 0u64;
+    while let Some(row) = table.next_row() {
+        rows += 1;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let line = row.line();
+        let mut text = GestureText::default();
+        let mut unreadable = false;
+        for (slot, column) in [
+            (&mut text.id, Column::Id),
+            (&mut text.at, Column::At),
+            (&mut text.giver, Column::Giver),
+            (&mut text.receiver, Column::Receiver),
+            (&mut text.kind, Column::GestureKind),
+            (&mut text.amount, Column::Amount),
+            (&mut text.note, Column::Note),
+            (&mut text.item, Column::Item),
+            (&mut text.giver_org, Column::GiverOrg),
+            (&mut text.receiver_org, Column::ReceiverOrg),
+            (&mut text.reverses, Column::Reverses),
+        ] {
+            match row.text(column) {
+                Ok(value) => *slot = value,
+                Err(e) => {
+                    errors.push(e);
+                    unreadable = true;
+                }
+            }
+        }
+        if unreadable {
+            continue;
+        }
+        let derived;
+        if text.id.is_empty() {
+            let content = ContentHash::of(&[
+                text.at,
+                text.giver,
+                text.receiver,
+                &text.kind.to_ascii_lowercase(),
+                text.amount,
+                text.note,
+                text.item,
+                text.giver_org,
+                text.receiver_org,
+                text.reverses,
+            ]);
+            let seen = occurrences.entry(content.short()).or_insert(0);
+            derived = GestureId::derive(&content, *seen);
+            *seen += 1;
+            text.id = derived.as_str();
+        }
+        match snapshot.resolve_gesture(&text, decimal) {
+            Ok(resolved) => batch.push(Parsed { line, resolved }),
+            Err(list) => list
+                .into_iter()
+                .for_each(|e| errors.push(row_error(&name, line, e))),
+        }
+        if batch.len() == BATCH_ROWS {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+            if sender.send(Message::Rows(full)).is_err() {
+                break;
+            }
+            progress(Progress {
+                bytes_in_file: table.bytes_read(),
+                file: index,
+                rows,
+            });
+        }
+    }
+    if !batch.is_empty() {
+        let _ = sender.send(Message::Rows(batch));
+    }
+    progress(Progress {
+        bytes_in_file: table.bytes_read(),
+        file: index,
+        rows,
+    });
+    (rows, errors)
+}
+
+fn write_gestures<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    name: &str,
+    receiver: Receiver<Message>,
+    summary: &mut Summary,
+    errors: &mut Errors,
+) -> StoreResult<()> {
+    let mut pending = BalanceMap::new();
+    for message in receiver {
+        let Message::Rows(rows) = message;
+        for Parsed { line, resolved } in rows {
+            match record(store, snapshot, resolved, &mut pending)? {
+                Recorded::Added => summary.gestures_added += 1,
+                Recorded::AlreadyPresent => summary.gestures_already_present += 1,
+                Recorded::Refused(e) => errors.push(row_error(name, line, e)),
+            }
+            if pending.len() >= PENDING_PAIRS_MAX {
+                flush(store, &mut pending)?;
+            }
+        }
+    }
+    flush(store, &mut pending)
+}
+
+/// Writes the summed deltas to the store.
+pub(crate) fn flush<S: Store + ?Sized>(store: &mut S, pending: &mut BalanceMap) -> StoreResult<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    store.add_to_balances(&pending.drain())
+}
+
+pub(crate) enum Recorded {
+    Added,
+    AlreadyPresent,
+    Refused(field::Error),
+}
+
+/// Stores one resolved gesture and adds its contributions to `pending`: the one
+/// place where a gesture meets the store, for imports and single gestures alike.
+pub(crate) fn record<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    mut resolved: Resolved,
+    pending: &mut BalanceMap,
+) -> StoreResult<Recorded> {
+    let units = match (resolved.units, resolved.gesture.reverses.clone()) {
+        (Some(units), _) => units,
+        (None, Some(original_id)) => {
+            match check_reversal(store, snapshot, &mut resolved, &original_id)? {
+                Ok(units) => units,
+                Err(e) => {
+                    // The same reversal stored before is a retry, not a second reversal.
+                    if let Some(existing) = store.gesture(&resolved.gesture.id)? {
+                        if existing
+                            .gesture
+                            .same_content(&resolved.gesture, resolved.amount_given)
+                        {
+                            return Ok(Recorded::AlreadyPresent);
+                        }
+                    }
+                    return Ok(Recorded::Refused(e));
+                }
+            }
+        }
+        (None, None) => unreachable!("only reversals are resolved without units"),
+    };
+    let gesture = &resolved.gesture;
+    if let Some(existing) = store.insert_gesture(gesture)? {
+        if existing
+            .gesture
+            .same_content(gesture, resolved.amount_given)
+        {
+            return Ok(Recorded::AlreadyPresent);
+        }
+        return Ok(Recorded::Refused(field::Error::new(
+            "id",
+            format!(
+                "id '{}' is already used for a different gesture ({}); this one is {}",
+                gesture.id,
+                snapshot.describe(&existing.gesture),
+                snapshot.describe(gesture)
+            ),
+        )));
+    }
+    for (key, totals) in contributions(
+        gesture.giver,
+        gesture.receiver,
+        units.0,
+        units.1,
+        gesture.dimension,
+        gesture.amount,
+        gesture.at,
+    ) {
+        pending
+            .add(key, totals)
+            .map_err(|e| StoreError::Overflow(e.to_string()))?;
+    }
+    Ok(Recorded::Added)
+}
+
+/// A reversal must name a stored gesture that is not itself a reversal and is not
+/// reversed yet, with the same parties and kind and the opposite amount. It counts
+/// for the same organizations as the original, at the original's time.
+fn check_reversal<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    resolved: &mut Resolved,
+    original_id: &GestureId,
+) -> StoreResult<Result<(balans_core::PartyId, balans_core::PartyId), field::Error>> {
+    let refuse = |message: String| Ok(Err(field::Error::new("reverses", message)));
+    let Some(original) = store.gesture(original_id)? else {
+        return refuse(format!(
+            "no gesture with id '{original_id}' is stored (a reversal must come after its gesture)"
+        ));
+    };
+    if original.gesture.reverses.is_some() {
+        return refuse(format!(
+            "'{original_id}' is itself a reversal; record the gesture anew instead"
+        ));
+    }
+    if let Some(earlier) = store.reversal_of(original_id)? {
+        return refuse(format!(
+            "'{original_id}' is already reversed by '{earlier}'"
+        ));
+    }
+    let o = &original.gesture;
+    if !resolved.amount_given {
+        resolved.gesture.amount = o.amount.negated();
+        resolved.amount_given = true;
+    }
+    let gesture = &resolved.gesture;
+    if o.giver != gesture.giver || o.receiver != gesture.receiver || o.kind != gesture.kind {
+        return refuse(format!(
+            "a reversal has the giver, receiver and kind of the gesture it reverses ({})",
+            snapshot.describe(o)
+        ));
+    }
+    if o.giver_org != gesture.giver_org || o.receiver_org != gesture.receiver_org {
+        return refuse(
+            "a reversal names the same giver_org and receiver_org as the gesture it reverses"
+                .to_string(),
+        );
+    }
+    if gesture.amount != o.amount.negated() {
+        return refuse(format!(
+            "a reversal of {} has amount {}",
+            o.amount,
+            o.amount.negated()
+        ));
+    }
+    match snapshot.units(gesture, original.attributed_at) {
+        Ok(units) => Ok(Ok(units)),
+        Err(e) => Ok(Err(e)),
+    }
+}

@@ -1,0 +1,815 @@
+//! The ledger operations other than import: record and reverse one gesture, read
+//! balances, the out-of-balance report, the consistency check, export, the catalog.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use balans_core::{
+    Amount, Balance, BalanceMap, Dimension, Evenness, GestureId, KindCode, KindDef, Level, Moment,
+    PairKey, Party, PartyId, PartyKey, PartyKind, Totals, contributions,
+};
+use balans_csv::{FileKind, Writer};
+use serde::Serialize;
+
+use crate::import::{Recorded, flush, record};
+use crate::snapshot::{GestureText, Snapshot};
+use crate::store::{Store, StoreError, in_transaction, setting};
+use crate::{LedgerError, field};
+
+/// Recomputes every organization-level balance from the gestures and the current
+/// memberships; fails, naming the gesture, when a gesture can no longer be
+/// attributed (a person now in several organizations with none named).
+pub fn rebuild_organization_level<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+) -> Result<(), LedgerError> {
+    let mut balances = BalanceMap::new();
+    let mut problem = None;
+    store.for_each_gesture(&mut |stored| {
+        let g = &stored.gesture;
+        match snapshot.units(g, stored.attributed_at) {
+            Ok((giver, receiver)) => {
+                if giver != receiver {
+                    let (key, forward) =
+                        PairKey::directed(Level::Organization, giver, receiver, g.dimension);
+                    balances
+                        .add(key, Totals::of(forward, g.amount, g.at))
+                        .map_err(|e| StoreError::Overflow(e.to_string()))?;
+                }
+            }
+            Err(e) if problem.is_none() => {
+                problem = Some(format!(
+                    "gesture '{}' ({}) would no longer count for one organization: {}",
+                    g.id,
+                    snapshot.describe(g),
+                    e
+                ))
+            }
+            Err(_) => {}
+        }
+        Ok(())
+    })?;
+    if let Some(problem) = problem {
+        return Err(LedgerError::Conflict(problem));
+    }
+    store.replace_level(Level::Organization, &balances.sorted())?;
+    Ok(())
+}
+
+/// What recording one gesture did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Given {
+    pub id: GestureId,
+    /// False when the same gesture was stored already (a retry).
+    pub added: bool,
+    /// The pair's person-level balance afterwards.
+    pub balance: PairView,
+}
+
+/// Records one gesture, or recognizes a retry of one already stored.
+pub fn give<S: Store + ?Sized>(
+    store: &mut S,
+    text: &GestureText<'_>,
+) -> Result<Given, LedgerError> {
+    let keys = [text.giver, text.receiver, text.giver_org, text.receiver_org];
+    let (id, added) = in_transaction(store, |store| {
+        let snapshot = Snapshot::for_keys(store, &keys)?;
+        let resolved = snapshot.resolve_gesture(text, balans_core::DecimalMark::Point)?;
+        let id = resolved.gesture.id.clone();
+        let mut pending = BalanceMap::new();
+        let added = match record(store, &snapshot, resolved, &mut pending)? {
+            Recorded::Added => true,
+            Recorded::AlreadyPresent => false,
+            Recorded::Refused(e) => return Err(LedgerError::Invalid(vec![e])),
+        };
+        flush(store, &mut pending)?;
+        Ok::<_, LedgerError>((id, added))
+    })?;
+    let balance = pair_balance(store, text.giver, text.receiver, Some(Level::Person))?;
+    Ok(Given { id, added, balance })
+}
+
+/// Records the reversal of a stored gesture: the same parties and kind, the
+/// opposite amount, at `at` (now when absent).
+pub fn reverse<S: Store + ?Sized>(
+    store: &mut S,
+    id: &str,
+    at: Option<&str>,
+    note: Option<&str>,
+    reversal_id: Option<&str>,
+) -> Result<Given, LedgerError> {
+    let original_id = GestureId::parse(id)
+        .map_err(|e| LedgerError::Invalid(vec![field::Error::new("id", e.to_string())]))?
+        .ok_or_else(|| LedgerError::Invalid(vec![field::Error::new("id", "empty id")]))?;
+    let original = store
+        .gesture(&original_id)?
+        .ok_or_else(|| LedgerError::NotFound(format!("no gesture with id '{original_id}'")))?;
+    let g = &original.gesture;
+    let key = |store: &mut S, id: PartyId| -> Result<String, LedgerError> {
+        Ok(store
+            .party_by_id(id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is missing", id.0)))?
+            .fields
+            .key
+            .to_string())
+    };
+    let giver = key(store, g.giver)?;
+    let receiver = key(store, g.receiver)?;
+    let giver_org = g
+        .giver_org
+        .map(|id| key(store, id))
+        .transpose()?
+        .unwrap_or_default();
+    let receiver_org = g
+        .receiver_org
+        .map(|id| key(store, id))
+        .transpose()?
+        .unwrap_or_default();
+    let kind = store
+        .kinds()?
+        .into_iter()
+        .find(|k| k.id == g.kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("kind #{} is missing", g.kind.0)))?;
+    let now = Moment::now().display_in(&crate::snapshot::zone_of(store)?);
+    let amount = g.amount.negated().to_string();
+    let fresh_id;
+    let id = match reversal_id {
+        Some(id) => id,
+        None => {
+            fresh_id = GestureId::generated(Moment::now(), fastrand::u64(..));
+            fresh_id.as_str()
+        }
+    };
+    let text = GestureText {
+        id,
+        at: at.unwrap_or(&now),
+        giver: &giver,
+        receiver: &receiver,
+        kind: kind.def.code.as_str(),
+        amount: &amount,
+        note: note.unwrap_or(""),
+        item: g.item.as_deref().unwrap_or(""),
+        giver_org: &giver_org,
+        receiver_org: &receiver_org,
+        reverses: original_id.as_str(),
+    };
+    give(store, &text)
+}
+
+/// The balance of a pair in both dimensions, as seen from `a`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairView {
+    pub level: Level,
+    pub a: PartyRef,
+    pub b: PartyRef,
+    pub money: BalanceView,
+    pub credit: BalanceView,
+}
+
+impl PairView {
+    pub fn of(&self, dimension: Dimension) -> &BalanceView {
+        match dimension {
+            Dimension::Money => &self.money,
+            Dimension::Credit => &self.credit,
+        }
+    }
+}
+
+/// A party as a view names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartyRef {
+    pub key: PartyKey,
+    pub name: String,
+    pub kind: PartyKind,
+    #[serde(skip)]
+    pub id: PartyId,
+}
+
+impl From<&Party> for PartyRef {
+    fn from(party: &Party) -> PartyRef {
+        PartyRef {
+            key: party.fields.key.clone(),
+            name: party.fields.name.clone(),
+            kind: party.fields.kind,
+            id: party.id,
+        }
+    }
+}
+
+/// One dimension of a pair's balance, ready to show: amounts as exact decimal strings.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct BalanceView {
+    pub a_to_b: balans_core::Sum,
+    pub b_to_a: balans_core::Sum,
+    pub net: NetSum,
+    pub evenness: Option<Evenness>,
+    pub count: i64,
+    #[serde(serialize_with = "moment_opt")]
+    pub first: Option<Moment>,
+    #[serde(serialize_with = "moment_opt")]
+    pub last: Option<Moment>,
+}
+
+/// A net, which may exceed one sum's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NetSum(pub i128);
+
+impl std::fmt::Display for NetSum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        balans_core::amount::fmt_minor(self.0, f)
+    }
+}
+
+impl Serialize for NetSum {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+fn moment_opt<S: serde::Serializer>(
+    moment: &Option<Moment>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match moment {
+        Some(m) => serializer.collect_str(m),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl From<Balance> for BalanceView {
+    fn from(b: Balance) -> BalanceView {
+        BalanceView {
+            a_to_b: balans_core::Sum(b.a_to_b),
+            b_to_a: balans_core::Sum(b.b_to_a),
+            net: NetSum(b.net()),
+            evenness: b.evenness(),
+            count: b.count,
+            first: b.first,
+            last: b.last,
+        }
+    }
+}
+
+fn party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, LedgerError> {
+    let key = PartyKey::parse(key).map_err(|e| LedgerError::NotFound(format!("party key: {e}")))?;
+    store
+        .party_by_key(&key)?
+        .ok_or_else(|| LedgerError::NotFound(format!("no party with key '{key}'")))
+}
+
+/// The level a question about `a` (and `b`) is answered at when none is asked for:
+/// organization level between organizations, person level otherwise.
+pub fn default_level(a: &Party, b: Option<&Party>) -> Level {
+    let org = |p: &Party| p.fields.kind == PartyKind::Organization;
+    if org(a) && b.is_none_or(org) {
+        Level::Organization
+    } else {
+        Level::Person
+    }
+}
+
+fn view(level: Level, a: &Party, b: &Party, rows: &[(PairKey, Totals)]) -> PairView {
+    let mut view = PairView {
+        level,
+        a: a.into(),
+        b: b.into(),
+        money: Balance::EMPTY.into(),
+        credit: Balance::EMPTY.into(),
+    };
+    for (key, totals) in rows {
+        let balance = Balance::seen_from(a.id, key, totals).into();
+        match key.dimension {
+            Dimension::Money => view.money = balance,
+            Dimension::Credit => view.credit = balance,
+        }
+    }
+    view
+}
+
+/// The balance of the pair `a`, `b`.
+pub fn pair_balance<S: Store + ?Sized>(
+    store: &mut S,
+    a: &str,
+    b: &str,
+    level: Option<Level>,
+) -> Result<PairView, LedgerError> {
+    let a = party(store, a)?;
+    let b = party(store, b)?;
+    if a.id == b.id {
+        return Err(LedgerError::Invalid(vec![field::Error::new(
+            "b",
+            "a balance needs two different parties",
+        )]));
+    }
+    let level = level.unwrap_or_else(|| default_level(&a, Some(&b)));
+    let rows = store.pair(level, a.id, b.id)?;
+    Ok(view(level, &a, &b, &rows))
+}
+
+/// Every counterpart of `a`, largest credit imbalance first (then money).
+pub fn counterparts<S: Store + ?Sized>(
+    store: &mut S,
+    a: &str,
+    level: Option<Level>,
+) -> Result<Counterparts, LedgerError> {
+    let a = party(store, a)?;
+    let level = level.unwrap_or_else(|| default_level(&a, None));
+    let rows = store.balances_of(level, a.id)?;
+    let mut by_counterpart: std::collections::BTreeMap<PartyId, Vec<(PairKey, Totals)>> =
+        Default::default();
+    for (key, totals) in rows {
+        let other = if key.low == a.id { key.high } else { key.low };
+        by_counterpart.entry(other).or_default().push((key, totals));
+    }
+    let mut views = Vec::with_capacity(by_counterpart.len());
+    for (other, rows) in by_counterpart {
+        let b = store
+            .party_by_id(other)?
+            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is missing", other.0)))?;
+        views.push(view(level, &a, &b, &rows));
+    }
+    views.sort_by(|x, y| {
+        (y.credit.net.0.abs(), y.money.net.0.abs(), &x.b.key).cmp(&(
+            x.credit.net.0.abs(),
+            x.money.net.0.abs(),
+            &y.b.key,
+        ))
+    });
+    Ok(Counterparts {
+        party: (&a).into(),
+        level,
+        counterparts: views,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counterparts {
+    pub party: PartyRef,
+    pub level: Level,
+    pub counterparts: Vec<PairView>,
+}
+
+/// What the out-of-balance report looks at.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub level: Level,
+    pub dimension: Dimension,
+    /// Pairs with less volume (both ways, in minor units) are left out.
+    pub min_volume: Amount,
+    /// Pairs at least this even are left out.
+    pub evenness_below: Evenness,
+    /// The most pairs per list.
+    pub limit: usize,
+    /// The key of our own organization; the store's setting when absent.
+    pub us: Option<String>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> ReportOptions {
+        ReportOptions {
+            level: Level::Organization,
+            dimension: Dimension::Credit,
+            min_volume: Amount::from_minor(500).expect("in range"),
+            evenness_below: Evenness(6_000),
+            limit: 10,
+            us: None,
+        }
+    }
+}
+
+/// The relationships most out of balance, in both directions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub level: Level,
+    pub dimension: Dimension,
+    pub min_volume: Amount,
+    pub evenness_below: Evenness,
+    /// Our own organization, when known: the lists take its side.
+    pub us: Option<PartyRef>,
+    /// Counterparts who give us more than they get from us (a: them, b: us):
+    /// they may feel unseen and leave.
+    pub they_give_more: Vec<PairView>,
+    /// Counterparts we give more than we get from (a: us, b: them): bowing too deep.
+    pub we_give_more: Vec<PairView>,
+    /// Without an organization of our own: every pair, the side that gives more as `a`.
+    pub pairs: Vec<PairView>,
+}
+
+pub fn report<S: Store + ?Sized>(
+    store: &mut S,
+    options: &ReportOptions,
+) -> Result<Report, LedgerError> {
+    let us_key = match &options.us {
+        Some(us) => Some(us.clone()),
+        None => store.setting(setting::US)?,
+    };
+    let us = us_key.as_deref().map(|key| party(store, key)).transpose()?;
+    // At person level our side is our organization and everyone who works for it now.
+    let mut ours = rustc_hash::FxHashSet::default();
+    if let Some(us) = &us {
+        ours.insert(us.id);
+        if options.level == Level::Person {
+            let now = Moment::now();
+            for m in store.memberships()? {
+                if m.organization == us.id && m.holds_at(now) {
+                    ours.insert(m.person);
+                }
+            }
+        }
+    }
+    let mut candidates = Vec::new();
+    store.for_each_balance(&mut |key, totals| {
+        if key.level != options.level || key.dimension != options.dimension {
+            return Ok(());
+        }
+        let balance = Balance::seen_from(key.low, &key, &totals);
+        let uneven = balance
+            .evenness()
+            .is_some_and(|e| e < options.evenness_below);
+        if uneven && balance.volume() >= i128::from(options.min_volume.minor()) {
+            candidates.push((key, balance.net()));
+        }
+        Ok(())
+    })?;
+    candidates.sort_by(|x, y| y.1.abs().cmp(&x.1.abs()).then(x.0.cmp(&y.0)));
+    let mut they = Vec::new();
+    let mut we = Vec::new();
+    let mut pairs = Vec::new();
+    for (key, net) in candidates {
+        let (giver_more, other) = if net > 0 {
+            (key.low, key.high)
+        } else {
+            (key.high, key.low)
+        };
+        let list = if us.is_some() {
+            match (ours.contains(&giver_more), ours.contains(&other)) {
+                (false, true) => &mut they,
+                (true, false) => &mut we,
+                _ => continue,
+            }
+        } else {
+            &mut pairs
+        };
+        if list.len() >= options.limit {
+            continue;
+        }
+        let a = store
+            .party_by_id(giver_more)?
+            .ok_or_else(|| StoreError::Corrupt("missing party".into()))?;
+        let b = store
+            .party_by_id(other)?
+            .ok_or_else(|| StoreError::Corrupt("missing party".into()))?;
+        let rows = store.pair(options.level, a.id, b.id)?;
+        list.push(view(options.level, &a, &b, &rows));
+    }
+    Ok(Report {
+        level: options.level,
+        dimension: options.dimension,
+        min_volume: options.min_volume,
+        evenness_below: options.evenness_below,
+        us: us.as_ref().map(PartyRef::from),
+        they_give_more: they,
+        we_give_more: we,
+        pairs,
+    })
+}
+
+/// A stored balance that differs from the sum of its gestures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub level: Level,
+    pub dimension: Dimension,
+    pub a: String,
+    pub b: String,
+    pub stored: String,
+    pub computed: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub gestures: u64,
+    pub pairs: u64,
+    pub differences: Vec<Difference>,
+}
+
+/// Recomputes every balance from the gestures and compares it with the stored one.
+pub fn check<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerError> {
+    let snapshot = Snapshot::load(store)?;
+    let mut computed = BalanceMap::new();
+    let mut gestures = 0u64;
+    let mut unattributable = Vec::new();
+    store.for_each_gesture(&mut |stored| {
+        gestures += 1;
+        let g = &stored.gesture;
+        let units = match snapshot.units(g, stored.attributed_at) {
+            Ok(units) => units,
+            Err(e) => {
+                unattributable.push(format!("gesture '{}': {e}", g.id));
+                (g.giver, g.giver)
+            }
+        };
+        for (key, totals) in contributions(
+            g.giver,
+            g.receiver,
+            units.0,
+            units.1,
+            g.dimension,
+            g.amount,
+            g.at,
+        ) {
+            computed
+                .add(key, totals)
+                .map_err(|e| StoreError::Overflow(e.to_string()))?;
+        }
+        Ok(())
+    })?;
+    let mut differences = Vec::new();
+    let mut pairs = 0u64;
+    let describe = |t: Option<&Totals>| match t {
+        Some(t) => format!(
+            "{} / {} in {} gestures",
+            balans_core::Sum(t.low_to_high),
+            balans_core::Sum(t.high_to_low),
+            t.count
+        ),
+        None => "nothing".to_string(),
+    };
+    store.for_each_balance(&mut |key, stored| {
+        pairs += 1;
+        let expected = computed.remove(&key);
+        if expected.as_ref() != Some(&stored) {
+            differences.push(Difference {
+                level: key.level,
+                dimension: key.dimension,
+                a: snapshot.key(key.low),
+                b: snapshot.key(key.high),
+                stored: describe(Some(&stored)),
+                computed: describe(expected.as_ref()),
+            });
+        }
+        Ok(())
+    })?;
+    for (key, expected) in computed.sorted() {
+        differences.push(Difference {
+            level: key.level,
+            dimension: key.dimension,
+            a: snapshot.key(key.low),
+            b: snapshot.key(key.high),
+            stored: describe(None),
+            computed: describe(Some(&expected)),
+        });
+    }
+    for problem in unattributable {
+        differences.push(Difference {
+            level: Level::Organization,
+            dimension: Dimension::Credit,
+            a: problem,
+            b: String::new(),
+            stored: String::new(),
+            computed: "cannot be attributed".to_string(),
+        });
+    }
+    Ok(CheckReport {
+        gestures,
+        pairs,
+        differences,
+    })
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExportSummary {
+    pub kinds: u64,
+    pub parties: u64,
+    pub memberships: u64,
+    pub gestures: u64,
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes `kinds.csv`, `parties.csv`, `memberships.csv` and `gestures.csv` into
+/// `dir`. Each file is written beside its final name and renamed into place, so an
+/// interrupted export never leaves a half-written file under a final name.
+pub fn export<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| LedgerError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    let snapshot = Snapshot::load(store)?;
+    let zone = snapshot.zone.clone();
+    let mut summary = ExportSummary::default();
+    let kinds = store.kinds()?;
+    summary.kinds = write_file(dir, "kinds.csv", FileKind::Kinds, &mut summary.files, |w| {
+        for kind in &kinds {
+            let default = kind.def.default.map(|a| a.to_string()).unwrap_or_default();
+            w.row([
+                kind.def.code.as_str(),
+                kind.def.dimension.as_str(),
+                &default,
+                &kind.def.label_nl,
+                &kind.def.label_en,
+            ])?;
+        }
+        Ok::<_, LedgerError>(kinds.len() as u64)
+    })?;
+    let parties = store.parties()?;
+    summary.parties = write_file(
+        dir,
+        "parties.csv",
+        FileKind::Parties,
+        &mut summary.files,
+        |w| {
+            for p in &parties {
+                let f = &p.fields;
+                let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+                w.row([
+                    f.key.as_str(),
+                    f.kind.as_str(),
+                    &f.name,
+                    &opt(&f.email),
+                    &opt(&f.phone),
+                    &opt(&f.note),
+                ])?;
+            }
+            Ok::<_, LedgerError>(parties.len() as u64)
+        },
+    )?;
+    let memberships = store.memberships()?;
+    summary.memberships = write_file(
+        dir,
+        "memberships.csv",
+        FileKind::Memberships,
+        &mut summary.files,
+        |w| {
+            for m in &memberships {
+                let until = m.until.map(|u| u.display_in(&zone)).unwrap_or_default();
+                w.row([
+                    snapshot.key(m.person).as_str(),
+                    snapshot.key(m.organization).as_str(),
+                    m.role.as_str(),
+                    &m.from.display_in(&zone),
+                    &until,
+                ])?;
+            }
+            Ok::<_, LedgerError>(memberships.len() as u64)
+        },
+    )?;
+    let kind_codes: rustc_hash::FxHashMap<_, _> = kinds
+        .iter()
+        .map(|k| (k.id, k.def.code.to_string()))
+        .collect();
+    summary.gestures = write_file(
+        dir,
+        "gestures.csv",
+        FileKind::Gestures,
+        &mut summary.files,
+        |w| {
+            let mut gestures = 0u64;
+            store.for_each_gesture(&mut |stored| {
+                let g = &stored.gesture;
+                let org = |id: Option<PartyId>| id.map(|id| snapshot.key(id)).unwrap_or_default();
+                w.row([
+                    g.id.as_str(),
+                    &g.at.display_in(&zone),
+                    &snapshot.key(g.giver),
+                    &snapshot.key(g.receiver),
+                    kind_codes.get(&g.kind).map_or("", String::as_str),
+                    &g.amount.to_string(),
+                    g.note.as_deref().unwrap_or(""),
+                    g.item.as_deref().unwrap_or(""),
+                    &org(g.giver_org),
+                    &org(g.receiver_org),
+                    g.reverses.as_ref().map_or("", GestureId::as_str),
+                ])
+                .map_err(|e| StoreError::backend("writing gestures.csv", e))?;
+                gestures += 1;
+                Ok(())
+            })?;
+            Ok::<_, LedgerError>(gestures)
+        },
+    )?;
+    Ok(summary)
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> LedgerError {
+    LedgerError::Io(format!("cannot write {}: {e}", path.display()))
+}
+
+type FileWriter = Writer<std::io::BufWriter<std::fs::File>>;
+
+/// Writes one file through a temporary name, synced before it is renamed into place.
+fn write_file<E: Into<LedgerError>>(
+    dir: &Path,
+    name: &str,
+    kind: FileKind,
+    files: &mut Vec<PathBuf>,
+    rows: impl FnOnce(&mut FileWriter) -> Result<u64, E>,
+) -> Result<u64, LedgerError> {
+    let path = dir.join(name);
+    let temporary = dir.join(format!(".{name}.partial"));
+    let file = std::fs::File::create(&temporary).map_err(|e| io_error(&temporary, e))?;
+    let mut writer =
+        Writer::new(std::io::BufWriter::new(file), kind).map_err(|e| io_error(&temporary, e))?;
+    let count = match rows(&mut writer) {
+        Ok(count) => count,
+        Err(e) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(e.into());
+        }
+    };
+    let mut sink = writer.finish().map_err(|e| io_error(&temporary, e))?;
+    sink.flush().map_err(|e| io_error(&temporary, e))?;
+    let file = sink
+        .into_inner()
+        .map_err(|e| io_error(&temporary, e.into_error()))?;
+    file.sync_all().map_err(|e| io_error(&temporary, e))?;
+    std::fs::rename(&temporary, &path).map_err(|e| io_error(&path, e))?;
+    files.push(path);
+    Ok(count)
+}
+
+/// The catalog, in id order.
+pub fn kinds<S: Store + ?Sized>(store: &mut S) -> Result<Vec<balans_core::Kind>, LedgerError> {
+    Ok(store.kinds()?)
+}
+
+/// Adds a kind to the catalog.
+pub fn add_kind<S: Store + ?Sized>(store: &mut S, def: KindDef) -> Result<(), LedgerError> {
+    in_transaction(store, |store| {
+        if store.kinds()?.iter().any(|k| k.def.code == def.code) {
+            return Err(LedgerError::Conflict(format!(
+                "kind '{}' exists already: change it with 'balans kind set'",
+                def.code
+            )));
+        }
+        store.insert_kind(&def, false)?;
+        Ok(())
+    })
+}
+
+/// Changes a kind's default and labels. Stored gestures keep their amounts.
+pub fn set_kind<S: Store + ?Sized>(
+    store: &mut S,
+    code: &KindCode,
+    default: Option<Option<Amount>>,
+    label_nl: Option<String>,
+    label_en: Option<String>,
+) -> Result<balans_core::Kind, LedgerError> {
+    in_transaction(store, |store| {
+        let mut kind = store
+            .kinds()?
+            .into_iter()
+            .find(|k| &k.def.code == code)
+            .ok_or_else(|| {
+                LedgerError::NotFound(format!("no kind '{code}': see 'balans kind list'"))
+            })?;
+        if let Some(default) = default {
+            kind.def.default = default;
+        }
+        if let Some(label) = label_nl {
+            kind.def.label_nl = label;
+        }
+        if let Some(label) = label_en {
+            kind.def.label_en = label;
+        }
+        store.update_kind(kind.id, &kind.def)?;
+        Ok(kind)
+    })
+}
+
+/// Sets a store setting after checking its value.
+pub fn set_setting<S: Store + ?Sized>(
+    store: &mut S,
+    name: &str,
+    value: &str,
+) -> Result<(), LedgerError> {
+    match name {
+        setting::TIME_ZONE => {
+            balans_core::Zone::named(value).map_err(|e| {
+                LedgerError::Invalid(vec![field::Error::new("timezone", e.to_string())])
+            })?;
+        }
+        setting::US => {
+            let us = party(store, value)?;
+            if us.fields.kind != PartyKind::Organization {
+                return Err(LedgerError::Invalid(vec![field::Error::new(
+                    "us",
+                    format!("'{value}' is a person, not an organization"),
+                )]));
+            }
+        }
+        other => {
+            return Err(LedgerError::NotFound(format!(
+                "no setting '{other}': the settings are {} and {}",
+                setting::TIME_ZONE,
+                setting::US
+            )));
+        }
+    }
+    in_transaction(store, |store| {
+        store.set_setting(name, value).map_err(LedgerError::from)
+    })
+}
+
+/// Resolves a moment typed on the command line in the store's zone.
+pub fn parse_moment<S: Store + ?Sized>(store: &mut S, text: &str) -> Result<Moment, LedgerError> {
+    let zone = crate::snapshot::zone_of(store)?;
+    zone.parse(text)
+        .map_err(|e| LedgerError::Invalid(vec![field::Error::new("at", e.to_string())]))
+}

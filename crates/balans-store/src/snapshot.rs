@@ -1,0 +1,370 @@
+//! What validation needs to know of the store, held in memory for the length of a write.
+
+use balans_core::{
+    Amount, DecimalMark, Dimension, Gesture, GestureId, Kind, KindCode, KindId, MembershipIndex,
+    Moment, PartyId, PartyKey, PartyKind, RollupError, Zone,
+};
+use rustc_hash::FxHashMap;
+
+use crate::store::{Store, StoreResult, setting};
+use crate::{LedgerError, field};
+
+/// The parties, kinds and memberships a write resolves against.
+pub struct Snapshot {
+    pub zone: Zone,
+    parties: FxHashMap<String, (PartyId, PartyKind)>,
+    keys: FxHashMap<PartyId, PartyKey>,
+    kinds_by_code: FxHashMap<String, Kind>,
+    kinds_by_id: FxHashMap<KindId, Kind>,
+    pub memberships: MembershipIndex,
+}
+
+/// The text of one gesture, as a file row or a command gives it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GestureText<'a> {
+    pub id: &'a str,
+    pub at: &'a str,
+    pub giver: &'a str,
+    pub receiver: &'a str,
+    pub kind: &'a str,
+    pub amount: &'a str,
+    pub note: &'a str,
+    pub item: &'a str,
+    pub giver_org: &'a str,
+    pub receiver_org: &'a str,
+    pub reverses: &'a str,
+}
+
+/// A gesture resolved against the snapshot, before it meets the store.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub gesture: Gesture,
+    /// Whether the amount was written, rather than taken from the kind's default.
+    pub amount_given: bool,
+    /// The parties giver and receiver count for at organization level; `None` for a
+    /// reversal, which takes the attribution of the gesture it reverses.
+    pub units: Option<(PartyId, PartyId)>,
+}
+
+/// The longest note or item accepted, in bytes.
+pub const TEXT_MAX_BYTES: usize = 4_000;
+
+impl Snapshot {
+    /// Everything: for imports.
+    pub fn load<S: Store + ?Sized>(store: &mut S) -> StoreResult<Snapshot> {
+        let mut snapshot = Snapshot::kinds_only(store)?;
+        for party in store.parties()? {
+            snapshot.add_party(party.id, party.fields.key, party.fields.kind);
+        }
+        snapshot.memberships = MembershipIndex::new(store.memberships()?);
+        Ok(snapshot)
+    }
+
+    /// Only the named parties and their memberships: for one gesture.
+    pub fn for_keys<S: Store + ?Sized>(store: &mut S, keys: &[&str]) -> StoreResult<Snapshot> {
+        let mut snapshot = Snapshot::kinds_only(store)?;
+        for key in keys {
+            let Ok(key) = PartyKey::parse(key) else {
+                continue;
+            };
+            if let Some(party) = store.party_by_key(&key)? {
+                for membership in store.memberships_of(party.id)? {
+                    snapshot.memberships.insert(membership);
+                }
+                snapshot.add_party(party.id, party.fields.key, party.fields.kind);
+            }
+        }
+        Ok(snapshot)
+    }
+
+    fn kinds_only<S: Store + ?Sized>(store: &mut S) -> StoreResult<Snapshot> {
+        let zone = zone_of(store)?;
+        let kinds = store.kinds()?;
+        Ok(Snapshot {
+            zone,
+            parties: FxHashMap::default(),
+            keys: FxHashMap::default(),
+            kinds_by_code: kinds
+                .iter()
+                .map(|k| (k.def.code.as_str().to_string(), k.clone()))
+                .collect(),
+            kinds_by_id: kinds.into_iter().map(|k| (k.id, k)).collect(),
+            memberships: MembershipIndex::default(),
+        })
+    }
+
+    pub fn add_party(&mut self, id: PartyId, key: PartyKey, kind: PartyKind) {
+        self.parties.insert(key.as_str().to_string(), (id, kind));
+        self.keys.insert(id, key);
+    }
+
+    pub fn party(&self, key: &str) -> Option<(PartyId, PartyKind)> {
+        self.parties.get(key).copied()
+    }
+
+    /// The key of a party, for messages.
+    pub fn key(&self, id: PartyId) -> String {
+        self.keys
+            .get(&id)
+            .map_or_else(|| format!("#{}", id.0), |k| k.to_string())
+    }
+
+    pub fn kind_by_id(&self, id: KindId) -> Option<&Kind> {
+        self.kinds_by_id.get(&id)
+    }
+
+    /// Resolves a party key field; `column` names the field for the error.
+    pub fn resolve_party(
+        &self,
+        column: &'static str,
+        text: &str,
+    ) -> Result<(PartyId, PartyKind), field::Error> {
+        let key = PartyKey::parse(text).map_err(|e| field::Error::new(column, e.to_string()))?;
+        self.party(key.as_str()).ok_or_else(|| {
+            field::Error::new(
+                column,
+                format!("unknown party '{key}': import it in a parties file first"),
+            )
+        })
+    }
+
+    /// Turns the text of a gesture into a gesture, or says every field that is wrong.
+    pub fn resolve_gesture(
+        &self,
+        text: &GestureText<'_>,
+        decimal: DecimalMark,
+    ) -> Result<Resolved, Vec<field::Error>> {
+        let mut errors = Vec::new();
+        let id = keep(
+            &mut errors,
+            GestureId::parse(text.id).map_err(|e| field::Error::new("id", e.to_string())),
+        );
+        let at = keep(
+            &mut errors,
+            self.zone
+                .parse(text.at)
+                .map_err(|e| field::Error::new("at", e.to_string())),
+        );
+        let giver = keep(&mut errors, self.resolve_party("giver", text.giver));
+        let receiver = keep(&mut errors, self.resolve_party("receiver", text.receiver));
+        let kind = keep(
+            &mut errors,
+            KindCode::parse(text.kind)
+                .map_err(|e| field::Error::new("kind", e.to_string()))
+                .and_then(|code| {
+                    self.kinds_by_code.get(code.as_str()).ok_or_else(|| {
+                        field::Error::new(
+                            "kind",
+                            format!("unknown kind '{code}': see 'balans kind list'"),
+                        )
+                    })
+                }),
+        );
+        let amount = keep(
+            &mut errors,
+            if text.amount.trim().is_empty() {
+                Ok(None)
+            } else {
+                Amount::parse(text.amount, decimal)
+                    .map(Some)
+                    .map_err(|e| field::Error::new("amount", e.to_string()))
+            },
+        );
+        let note = keep(&mut errors, optional_text("note", text.note));
+        let item = keep(&mut errors, optional_text("item", text.item));
+        let giver_org = keep(&mut errors, self.optional_org("giver_org", text.giver_org));
+        let receiver_org = keep(
+            &mut errors,
+            self.optional_org("receiver_org", text.receiver_org),
+        );
+        let reverses = keep(
+            &mut errors,
+            GestureId::parse(text.reverses)
+                .map_err(|e| field::Error::new("reverses", e.to_string())),
+        );
+
+        let amount = match (kind, amount) {
+            (Some(kind), Some(None)) => match kind.def.default {
+                Some(default) => Some((default, false)),
+                None => {
+                    errors.push(field::Error::new(
+                        "amount",
+                        format!(
+                            "a {} gesture needs an amount: the kind has no default",
+                            kind.def.code
+                        ),
+                    ));
+                    None
+                }
+            },
+            (_, Some(Some(amount))) => Some((amount, true)),
+            _ => None,
+        };
+        if let (Some((giver, _)), Some((receiver, _))) = (giver, receiver) {
+            if giver == receiver {
+                errors.push(field::Error::new(
+                    "receiver",
+                    "a party cannot give to itself",
+                ));
+            }
+        }
+        for (column, org, party) in [
+            ("giver_org", giver_org, giver),
+            ("receiver_org", receiver_org, receiver),
+        ] {
+            if let (Some(Some(_)), Some((_, PartyKind::Organization))) = (org, party) {
+                errors.push(field::Error::new(
+                    column,
+                    "only a person gives or receives for an organization",
+                ));
+            }
+        }
+        let (
+            Some(id),
+            Some(at),
+            Some((giver, _)),
+            Some((receiver, _)),
+            Some(kind),
+            Some((amount, amount_given)),
+        ) = (id, at, giver, receiver, kind, amount)
+        else {
+            return Err(errors);
+        };
+        let (Some(note), Some(item), Some(giver_org), Some(receiver_org), Some(reverses)) =
+            (note, item, giver_org, receiver_org, reverses)
+        else {
+            return Err(errors);
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let gesture = Gesture {
+            id: id.unwrap_or_else(|| GestureId::generated(at, fastrand::u64(..))),
+            at,
+            giver,
+            receiver,
+            giver_org,
+            receiver_org,
+            kind: kind.id,
+            dimension: kind.def.dimension,
+            amount,
+            note,
+            item,
+            reverses,
+        };
+        let units = if gesture.reverses.is_some() {
+            None
+        } else {
+            Some(self.units(&gesture, at).map_err(|e| vec![e])?)
+        };
+        Ok(Resolved {
+            gesture,
+            amount_given,
+            units,
+        })
+    }
+
+    /// The parties a gesture counts for at organization level, at moment `at`.
+    pub fn units(&self, gesture: &Gesture, at: Moment) -> Result<(PartyId, PartyId), field::Error> {
+        let giver = self
+            .memberships
+            .unit(gesture.giver, at, gesture.giver_org)
+            .map_err(|e| self.rollup_error("giver_org", gesture.giver, e))?;
+        let receiver = self
+            .memberships
+            .unit(gesture.receiver, at, gesture.receiver_org)
+            .map_err(|e| self.rollup_error("receiver_org", gesture.receiver, e))?;
+        Ok((giver, receiver))
+    }
+
+    fn rollup_error(
+        &self,
+        column: &'static str,
+        party: PartyId,
+        error: RollupError,
+    ) -> field::Error {
+        let who = self.key(party);
+        let message = match error {
+            RollupError::NotAMember { named } => {
+                format!(
+                    "{who} is not a member of {} at the gesture's time",
+                    self.key(named)
+                )
+            }
+            RollupError::Ambiguous { candidates } => format!(
+                "{who} is a member of {} at the gesture's time: name the one it was for in {column}",
+                candidates
+                    .iter()
+                    .map(|c| self.key(*c))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        };
+        field::Error::new(column, message)
+    }
+
+    fn optional_org(
+        &self,
+        column: &'static str,
+        text: &str,
+    ) -> Result<Option<PartyId>, field::Error> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        match self.resolve_party(column, text)? {
+            (id, PartyKind::Organization) => Ok(Some(id)),
+            (_, PartyKind::Person) => Err(field::Error::new(
+                column,
+                format!("'{}' is a person, not an organization", text.trim()),
+            )),
+        }
+    }
+
+    /// A short description of a gesture for messages: `2024-03-01 anna → bob thanks 1.00`.
+    pub fn describe(&self, gesture: &Gesture) -> String {
+        let kind = self
+            .kind_by_id(gesture.kind)
+            .map_or("?", |k| k.def.code.as_str());
+        format!(
+            "{} {} → {} {} {}",
+            gesture.at.short_in(&self.zone),
+            self.key(gesture.giver),
+            self.key(gesture.receiver),
+            kind,
+            gesture.amount
+        )
+    }
+
+    pub fn dimension_of(&self, kind: KindId) -> Option<Dimension> {
+        self.kind_by_id(kind).map(|k| k.def.dimension)
+    }
+}
+
+/// The value, or `None` with the error kept.
+fn keep<T>(errors: &mut Vec<field::Error>, result: Result<T, field::Error>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+fn optional_text(column: &'static str, text: &str) -> Result<Option<String>, field::Error> {
+    let text = text.trim();
+    if text.len() > TEXT_MAX_BYTES {
+        return Err(field::Error::new(
+            column,
+            format!("longer than {TEXT_MAX_BYTES} bytes"),
+        ));
+    }
+    Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+/// The store's time zone.
+pub fn zone_of<S: Store + ?Sized>(store: &mut S) -> StoreResult<Zone> {
+    let name = store.setting(setting::TIME_ZONE)?;
+    let name = name.as_deref().unwrap_or(balans_core::DEFAULT_TIME_ZONE);
+    Zone::named(name).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+}
+
+impl From<Vec<field::Error>> for LedgerError {
+    fn from(errors: Vec<field::Error>) -> LedgerError {
+        LedgerError::Invalid(errors)
+    }
+}

@@ -1,0 +1,133 @@
+//! The storage boundary: what a backend must do, and nothing of how.
+//!
+//! A backend stores rows and keeps them consistent inside a write transaction; the
+//! ledger rules (validation, roll-up, idempotency, balance deltas) live in this crate
+//! and are written once for every backend.
+
+use balans_core::{
+    Gesture, GestureId, Kind, KindDef, KindId, Level, Membership, PairKey, Party, PartyFields,
+    PartyId, PartyKey, StoredGesture, Totals,
+};
+use thiserror::Error;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(
+        "this store was written by a newer Balans (schema version {found}; this version knows up to {known}): upgrade balans to open it"
+    )]
+    NewerSchema { found: i64, known: i64 },
+    #[error("the store is in use by another process and stayed locked: try again")]
+    Busy,
+    #[error("the store holds unexpected data: {0}")]
+    Corrupt(String),
+    #[error("a balance would exceed the range of exact sums ({0})")]
+    Overflow(String),
+    #[error("{context}: {source}")]
+    Backend {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl StoreError {
+    pub fn backend(context: impl Into<String>, source: impl Into<BoxError>) -> StoreError {
+        StoreError::Backend {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The names of the settings a store keeps.
+pub mod setting {
+    /// The IANA time zone a date without a time is read in.
+    pub const TIME_ZONE: &str = "timezone";
+    /// The key of our own organization, which the report takes sides with.
+    pub const US: &str = "us";
+}
+
+/// What a backend implements. Methods that write are called only between
+/// [`Store::begin_write`] and [`Store::commit`] or [`Store::rollback`]; reads may be
+/// called either inside or outside a transaction.
+pub trait Store {
+    /// Starts the write transaction, waiting for other writers; one at a time.
+    fn begin_write(&mut self) -> StoreResult<()>;
+    fn commit(&mut self) -> StoreResult<()>;
+    fn rollback(&mut self) -> StoreResult<()>;
+
+    fn setting(&mut self, name: &str) -> StoreResult<Option<String>>;
+    fn set_setting(&mut self, name: &str, value: &str) -> StoreResult<()>;
+
+    fn kinds(&mut self) -> StoreResult<Vec<Kind>>;
+    fn insert_kind(&mut self, def: &KindDef, builtin: bool) -> StoreResult<KindId>;
+    fn update_kind(&mut self, id: KindId, def: &KindDef) -> StoreResult<()>;
+
+    /// Every party, in id order.
+    fn parties(&mut self) -> StoreResult<Vec<Party>>;
+    fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>>;
+    fn party_by_id(&mut self, id: PartyId) -> StoreResult<Option<Party>>;
+    fn insert_party(&mut self, fields: &PartyFields) -> StoreResult<PartyId>;
+    fn update_party(&mut self, id: PartyId, fields: &PartyFields) -> StoreResult<()>;
+    fn party_count(&mut self) -> StoreResult<u64>;
+
+    /// Every membership, ordered by person, then start.
+    fn memberships(&mut self) -> StoreResult<Vec<Membership>>;
+    fn memberships_of(&mut self, person: PartyId) -> StoreResult<Vec<Membership>>;
+    /// Inserts the membership, or updates role and end of the one with the same
+    /// person, organization and start.
+    fn upsert_membership(&mut self, membership: &Membership) -> StoreResult<()>;
+
+    /// Inserts the gesture unless one with the same id is stored; then returns that one
+    /// and changes nothing. `gesture.reverses`, when set, names a stored gesture.
+    fn insert_gesture(&mut self, gesture: &Gesture) -> StoreResult<Option<StoredGesture>>;
+    fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>>;
+    /// The id of the gesture that reverses `id`, if one does.
+    fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>>;
+    /// Every gesture in the order it was stored.
+    fn for_each_gesture(
+        &mut self,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+    fn gesture_count(&mut self) -> StoreResult<u64>;
+
+    /// Adds deltas to the stored balances, creating pairs as needed; exact, failing
+    /// with [`StoreError::Overflow`] rather than rounding.
+    fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()>;
+    /// Replaces every balance of one level.
+    fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()>;
+    /// The balances of one pair (any dimension) at one level.
+    fn pair(&mut self, level: Level, a: PartyId, b: PartyId)
+    -> StoreResult<Vec<(PairKey, Totals)>>;
+    /// Every balance `party` is a side of, at one level.
+    fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>>;
+    fn for_each_balance(
+        &mut self,
+        visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+}
+
+/// Runs `work` in a write transaction: committed when it returns `Ok`, rolled back
+/// otherwise, so that nothing is ever half-written.
+pub fn in_transaction<S: Store + ?Sized, T, E: From<StoreError>>(
+    store: &mut S,
+    work: impl FnOnce(&mut S) -> Result<T, E>,
+) -> Result<T, E> {
+    store.begin_write()?;
+    match work(store) {
+        Ok(value) => {
+            store.commit()?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The work's error is the one worth reporting; a failed rollback leaves
+            // the transaction to be discarded when the connection closes.
+            let _ = store.rollback();
+            Err(e)
+        }
+    }
+}
