@@ -102,8 +102,7 @@ impl Errors {
 
     fn into_rejection(mut self, order: &[String]) -> Rejection {
         let rank = |file: &str| order.iter().position(|f| f == file).unwrap_or(usize::MAX);
-        self.kept
-            .sort_by(|a, b| (rank(&a.file), a.line).cmp(&(rank(&b.file), b.line)));
+        self.kept.sort_by_key(|e| (rank(&e.file), e.line));
         self.kept.truncate(ERRORS_SHOWN_MAX);
         Rejection {
             errors: self.kept,

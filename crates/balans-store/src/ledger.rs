@@ -159,9 +159,11 @@ pub fn reverse<S: Store + ?Sized>(
 /// The balance of a pair in both dimensions, as seen from `a`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PairView {
-    pub level: Level,
+    #[serde(serialize_with = "key_of")]
     pub a: PartyRef,
+    #[serde(serialize_with = "key_of")]
     pub b: PartyRef,
+    pub level: Level,
     pub money: BalanceView,
     pub credit: BalanceView,
 }
@@ -224,6 +226,10 @@ impl Serialize for NetSum {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
+}
+
+fn key_of<S: serde::Serializer>(party: &PartyRef, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(party.key.as_str())
 }
 
 fn moment_opt<S: serde::Serializer>(

@@ -1,0 +1,299 @@
+//! The command line: every command, its flags and an example.
+
+use std::path::PathBuf;
+
+use balans_core::{DecimalMark, Dimension, Level};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "balans",
+    version,
+    about = "The balance of give and take between an organization and its customers",
+    long_about = "Balans records what an organization and its customers give each other — products \
+and payments, but also attention, help, thanks, apologies, and the takes: being brushed off, a \
+broken promise — and shows which relationships are in balance.",
+    after_help = "Examples:\n  balans demo\n  balans import parties.csv memberships.csv gestures.csv\n  balans balance hotel-wadden bosman\n  balans report"
+)]
+pub struct Cli {
+    /// The store: a file path for the embedded store.
+    #[arg(
+        long,
+        global = true,
+        env = "BALANS_DB",
+        default_value = "balans.db",
+        value_name = "PATH"
+    )]
+    pub db: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import parties, memberships, gestures (and kinds) from CSV files, all or nothing.
+    #[command(after_help = "The type of each file is read from its header row:\n  \
+parties:     key,kind,name[,email,phone,note]\n  \
+memberships: person,organization,role,from[,until]\n  \
+gestures:    [id,]at,giver,receiver,kind[,amount,note,item,giver_org,receiver_org,reverses]\n  \
+kinds:       code,dimension[,default,label_nl,label_en]\n\
+A semicolon-separated file uses a decimal comma, a comma-separated file a decimal point.\n\
+All files of one command are imported together, or none of them is.\n\n\
+Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run export/*.csv\n  balans import --decimal comma kassa.csv")]
+    Import(ImportArgs),
+
+    /// Show the balance of a pair, or every counterpart of one party.
+    #[command(
+        after_help = "Examples:\n  balans balance hotel-wadden bosman\n  balans balance henk --level person\n  balans balance hotel-wadden bosman --json"
+    )]
+    Balance(BalanceArgs),
+
+    /// The relationships most out of balance, in both directions.
+    #[command(
+        after_help = "Examples:\n  balans report\n  balans report --dimension money --min-volume 100 --json\n  balans report --us bosman --level person"
+    )]
+    Report(ReportArgs),
+
+    /// Record one gesture.
+    #[command(
+        after_help = "Examples:\n  balans give henk gerrit help\n  balans give hotel-wadden bosman pay 1250.00 --at 2026-11-02 --note 'invoice 2026-118'\n  balans give sanne dr-bakker thanks 5 --note 'a drawing'"
+    )]
+    Give(GiveArgs),
+
+    /// Record the reversal of a gesture (gestures are never changed or deleted).
+    #[command(
+        after_help = "Example:\n  balans reverse g-3f2a9c01d4e5b6a7c8d9e0f1 --note 'entered twice'"
+    )]
+    Reverse(ReverseArgs),
+
+    /// The catalog of gesture kinds: list, add, change defaults and labels.
+    #[command(subcommand)]
+    Kind(KindCommand),
+
+    /// Recompute every balance from the gestures; exit 1 naming each pair that differs.
+    #[command(after_help = "Example:\n  balans check")]
+    Check,
+
+    /// Write kinds.csv, parties.csv, memberships.csv and gestures.csv into a directory.
+    #[command(
+        after_help = "Example:\n  balans export --dir backup-2026-11\n  balans --db new.db import backup-2026-11/*.csv"
+    )]
+    Export(ExportArgs),
+
+    /// Fill the store with a demo organization and print the report.
+    #[command(after_help = "Example:\n  balans --db demo.db demo")]
+    Demo(DemoArgs),
+
+    /// Read or change the store's settings: timezone, us (our own organization's key).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  balans config set us bosman\n  balans config set timezone Europe/Amsterdam\n  balans config get"
+    )]
+    Config(ConfigCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// CSV files; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The decimal mark, overriding what the delimiter implies.
+    #[arg(long, value_enum)]
+    pub decimal: Option<DecimalArg>,
+    /// Validate everything and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum DecimalArg {
+    Point,
+    Comma,
+}
+
+impl From<DecimalArg> for DecimalMark {
+    fn from(arg: DecimalArg) -> DecimalMark {
+        match arg {
+            DecimalArg::Point => DecimalMark::Point,
+            DecimalArg::Comma => DecimalMark::Comma,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum LevelArg {
+    Person,
+    Organization,
+}
+
+impl From<LevelArg> for Level {
+    fn from(arg: LevelArg) -> Level {
+        match arg {
+            LevelArg::Person => Level::Person,
+            LevelArg::Organization => Level::Organization,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum DimensionArg {
+    Money,
+    Credit,
+}
+
+impl From<DimensionArg> for Dimension {
+    fn from(arg: DimensionArg) -> Dimension {
+        match arg {
+            DimensionArg::Money => Dimension::Money,
+            DimensionArg::Credit => Dimension::Credit,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct BalanceArgs {
+    /// The party seen from.
+    pub a: String,
+    /// The counterpart; without it, every counterpart of A.
+    pub b: Option<String>,
+    /// Person level (as the gestures name the parties) or organization level (rolled
+    /// up through memberships). Default: organization between organizations.
+    #[arg(long, value_enum)]
+    pub level: Option<LevelArg>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value = "organization")]
+    pub level: LevelArg,
+    #[arg(long, value_enum, default_value = "credit")]
+    pub dimension: DimensionArg,
+    /// Leave out pairs with less volume, both ways together.
+    #[arg(long, default_value = "5", value_name = "AMOUNT")]
+    pub min_volume: String,
+    /// Leave out pairs at least this even (0 to 1).
+    #[arg(long, default_value = "0.6", value_name = "EVENNESS")]
+    pub evenness_below: String,
+    /// The most pairs in each list.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Our own organization's key (default: the store's `us` setting).
+    #[arg(long)]
+    pub us: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GiveArgs {
+    pub giver: String,
+    pub receiver: String,
+    /// A kind from the catalog (`balans kind list`).
+    pub kind: String,
+    /// The amount; the kind's default when absent. Decimal point.
+    #[arg(allow_hyphen_values = true)]
+    pub amount: Option<String>,
+    /// When: YYYY-MM-DD or YYYY-MM-DDTHH:MM (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The item the gesture concerns.
+    #[arg(long)]
+    pub item: Option<String>,
+    /// The gesture's id; retrying with the same id records nothing twice.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// The organization the giver gave for, where the giver has several.
+    #[arg(long)]
+    pub giver_org: Option<String>,
+    /// The organization the receiver received for, where the receiver has several.
+    #[arg(long)]
+    pub receiver_org: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReverseArgs {
+    /// The id of the gesture to reverse.
+    pub id: String,
+    /// When the reversal is recorded (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The reversal's own id, for a safe retry.
+    #[arg(long = "reversal-id")]
+    pub reversal_id: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KindCommand {
+    /// List the catalog.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a kind.
+    #[command(
+        after_help = "Example:\n  balans kind add coffee --dimension credit --default 1 --nl 'kopje koffie' --en 'cup of coffee'"
+    )]
+    Add {
+        code: String,
+        #[arg(long, value_enum)]
+        dimension: DimensionArg,
+        /// The default value (decimal point); none: every gesture must give an amount.
+        #[arg(long, allow_hyphen_values = true)]
+        default: Option<String>,
+        #[arg(long)]
+        nl: Option<String>,
+        #[arg(long)]
+        en: Option<String>,
+    },
+    /// Change a kind's default or labels; gestures already recorded keep their amounts.
+    #[command(
+        after_help = "Examples:\n  balans kind set stamp --default 0.75\n  balans kind set gift --nl attentie"
+    )]
+    Set {
+        code: String,
+        #[arg(long, allow_hyphen_values = true, conflicts_with = "no_default")]
+        default: Option<String>,
+        /// Remove the default: every gesture must then give an amount.
+        #[arg(long)]
+        no_default: bool,
+        #[arg(long)]
+        nl: Option<String>,
+        #[arg(long)]
+        en: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print one setting, or all.
+    Get { name: Option<String> },
+    /// Change a setting.
+    Set { name: String, value: String },
+}

@@ -1,0 +1,343 @@
+//! `balans`: the command line and, later, the server. Glue only: parsing arguments,
+//! opening the store, printing results and progress; the rules live in the library
+//! crates.
+
+mod cli;
+mod output;
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, bail};
+use balans_core::{Amount, DecimalMark, Evenness, KindCode, KindDef};
+use balans_sqlite::SqliteStore;
+use balans_store::import::{self, Progress, Source};
+use balans_store::ledger::{self, ReportOptions};
+use balans_store::snapshot::zone_of;
+use balans_store::{GestureText, LedgerError, setting};
+use clap::Parser;
+use cli::{Cli, Command, ConfigCommand, KindCommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            match error.downcast_ref::<LedgerError>() {
+                Some(LedgerError::Rejected(rejection)) => eprintln!("{rejection}"),
+                _ => eprintln!("error: {error:#}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the store the `--db` value names; the backend is chosen here, once.
+fn open(db: &str, create: bool) -> Result<SqliteStore> {
+    if let Some((scheme, _)) = db.split_once("://") {
+        match scheme {
+            "postgres" | "postgresql" => bail!(
+                "PostgreSQL stores are not supported by this build of balans; use a file path"
+            ),
+            "sqlite" | "file" => {}
+            other => {
+                bail!("unknown store scheme '{other}://': use a file path such as ./balans.db")
+            }
+        }
+    }
+    let path = db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("file://"))
+        .unwrap_or(db);
+    Ok(SqliteStore::open(Path::new(path), create)?)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Import(args) => {
+            let mut store = open(&cli.db, !args.dry_run)?;
+            let mut sources = Vec::new();
+            let mut sizes = Vec::new();
+            for path in &args.files {
+                if path.as_os_str() == "-" {
+                    sources.push(Source::new("(standard input)", std::io::stdin()));
+                    sizes.push(0);
+                    continue;
+                }
+                let file = std::fs::File::open(path)
+                    .with_context(|| format!("cannot open {}", path.display()))?;
+                sizes.push(file.metadata().map(|m| m.len()).unwrap_or(0));
+                sources.push(Source::new(path.display().to_string(), file));
+            }
+            let bar = progress_bar(sizes.iter().sum());
+            let done = Mutex::new(vec![0u64; sizes.len()]);
+            let on_progress = |p: Progress| {
+                if let Ok(mut done) = done.lock() {
+                    done[p.file] = p.bytes_in_file;
+                    bar.set_position(done.iter().sum());
+                }
+            };
+            let options = import::Options {
+                decimal: args.decimal.map(DecimalMark::from),
+                dry_run: args.dry_run,
+            };
+            let result = import::import(&mut store, sources, options, &on_progress);
+            bar.finish_and_clear();
+            let summary = result?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!("{}", output::import_summary(&summary));
+            }
+        }
+        Command::Balance(args) => {
+            let mut store = open(&cli.db, false)?;
+            let level = args.level.map(Into::into);
+            match &args.b {
+                Some(b) => {
+                    let view = ledger::pair_balance(&mut store, &args.a, b, level)?;
+                    if args.json {
+                        println!("{}", serde_json::to_string_pretty(&view)?);
+                    } else {
+                        print!("{}", output::pair(&view, &zone_of(&mut store)?));
+                    }
+                }
+                None => {
+                    let list = ledger::counterparts(&mut store, &args.a, level)?;
+                    if args.json {
+                        println!("{}", serde_json::to_string_pretty(&list)?);
+                    } else {
+                        print!("{}", output::counterparts(&list));
+                    }
+                }
+            }
+        }
+        Command::Report(args) => {
+            let mut store = open(&cli.db, false)?;
+            let min_volume = Amount::parse(&args.min_volume, DecimalMark::Point)
+                .map_err(|e| anyhow::anyhow!("--min-volume: {e}"))?;
+            let options = ReportOptions {
+                level: args.level.into(),
+                dimension: args.dimension.into(),
+                min_volume,
+                evenness_below: parse_evenness(&args.evenness_below)?,
+                limit: args.limit,
+                us: args.us,
+            };
+            let report = ledger::report(&mut store, &options)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", output::report(&report));
+            }
+        }
+        Command::Give(args) => {
+            let mut store = open(&cli.db, true)?;
+            let now = balans_core::Moment::now().display_in(&zone_of(&mut store)?);
+            // A person types 1,50 as readily as 1.50; a lone comma is a decimal comma here.
+            let amount = args.amount.as_deref().map(|a| {
+                if a.contains('.') {
+                    a.to_string()
+                } else {
+                    a.replace(',', ".")
+                }
+            });
+            let text = GestureText {
+                id: args.id.as_deref().unwrap_or(""),
+                at: args.at.as_deref().unwrap_or(&now),
+                giver: &args.giver,
+                receiver: &args.receiver,
+                kind: &args.kind,
+                amount: amount.as_deref().unwrap_or(""),
+                note: args.note.as_deref().unwrap_or(""),
+                item: args.item.as_deref().unwrap_or(""),
+                giver_org: args.giver_org.as_deref().unwrap_or(""),
+                receiver_org: args.receiver_org.as_deref().unwrap_or(""),
+                reverses: "",
+            };
+            let given = ledger::give(&mut store, &text)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&given)?);
+            } else {
+                print!(
+                    "{}",
+                    output::given(&given, "recorded", &zone_of(&mut store)?)
+                );
+            }
+        }
+        Command::Reverse(args) => {
+            let mut store = open(&cli.db, false)?;
+            let given = ledger::reverse(
+                &mut store,
+                &args.id,
+                args.at.as_deref(),
+                args.note.as_deref(),
+                args.reversal_id.as_deref(),
+            )?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&given)?);
+            } else {
+                print!(
+                    "{}",
+                    output::given(&given, "reversed", &zone_of(&mut store)?)
+                );
+            }
+        }
+        Command::Kind(command) => kind(&cli.db, command)?,
+        Command::Check => {
+            let mut store = open(&cli.db, false)?;
+            let report = ledger::check(&mut store)?;
+            print!("{}", output::check(&report));
+            if !report.differences.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Export(args) => {
+            let mut store = open(&cli.db, false)?;
+            let summary = ledger::export(&mut store, &args.dir)?;
+            println!(
+                "exported {} kinds, {} parties, {} memberships and {} gestures to {}",
+                summary.kinds,
+                summary.parties,
+                summary.memberships,
+                summary.gestures,
+                args.dir.display()
+            );
+        }
+        Command::Demo(args) => {
+            let mut store = open(&cli.db, true)?;
+            let summary = balans_store::demo::load(&mut store)?;
+            eprintln!("{}", output::import_summary(&summary));
+            let report = ledger::report(&mut store, &ReportOptions::default())?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", output::report(&report));
+                println!("\nTry: balans --db {} balance hotel-wadden bosman", cli.db);
+            }
+        }
+        Command::Config(command) => match command {
+            ConfigCommand::Get { name } => {
+                let mut store = open(&cli.db, false)?;
+                let names = match &name {
+                    Some(name) => vec![name.as_str()],
+                    None => vec![setting::TIME_ZONE, setting::US],
+                };
+                for name in names {
+                    let value = balans_store::Store::setting(&mut store, name)?;
+                    let value = match (name, value) {
+                        (_, Some(value)) => value,
+                        (setting::TIME_ZONE, None) => {
+                            format!("{} (default)", balans_core::DEFAULT_TIME_ZONE)
+                        }
+                        (_, None) => "(not set)".to_string(),
+                    };
+                    println!("{name} = {value}");
+                }
+            }
+            ConfigCommand::Set { name, value } => {
+                let mut store = open(&cli.db, true)?;
+                ledger::set_setting(&mut store, &name, &value)?;
+                println!("{name} = {value}");
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kind(db: &str, command: KindCommand) -> Result<()> {
+    let amount = |text: &str| {
+        Amount::parse(text, DecimalMark::Point).map_err(|e| anyhow::anyhow!("--default: {e}"))
+    };
+    match command {
+        KindCommand::List { json } => {
+            let mut store = open(db, false)?;
+            let kinds = ledger::kinds(&mut store)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&output::kinds_json(&kinds))?
+                );
+            } else {
+                print!("{}", output::kinds(&kinds));
+            }
+        }
+        KindCommand::Add {
+            code,
+            dimension,
+            default,
+            nl,
+            en,
+        } => {
+            let code = KindCode::parse(&code).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut store = open(db, true)?;
+            let def = KindDef {
+                label_nl: nl.unwrap_or_else(|| code.to_string()),
+                label_en: en.unwrap_or_else(|| code.to_string()),
+                code,
+                dimension: dimension.into(),
+                default: default.as_deref().map(amount).transpose()?,
+            };
+            ledger::add_kind(&mut store, def.clone())?;
+            println!("added kind {}", def.code);
+        }
+        KindCommand::Set {
+            code,
+            default,
+            no_default,
+            nl,
+            en,
+        } => {
+            let code = KindCode::parse(&code).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let default = match (default, no_default) {
+                (Some(text), _) => Some(Some(amount(&text)?)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            };
+            let mut store = open(db, false)?;
+            let kind = ledger::set_kind(&mut store, &code, default, nl, en)?;
+            print!("{}", output::kinds(std::slice::from_ref(&kind)));
+        }
+    }
+    Ok(())
+}
+
+/// Reads an evenness between 0 and 1 with up to four decimals, exactly.
+fn parse_evenness(text: &str) -> Result<Evenness> {
+    let text = text.trim().replace(',', ".");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !(whole.is_empty() || whole == "0" || whole == "1")
+        || fraction.len() > 4
+        || !digits(fraction)
+        || text.is_empty()
+    {
+        bail!(
+            "--evenness-below: '{text}' is not a number between 0 and 1 with at most four decimals"
+        );
+    }
+    let value =
+        u32::from(whole == "1") * 10_000 + format!("{fraction:0<4}").parse::<u32>().unwrap_or(0);
+    if value > 10_000 {
+        bail!("--evenness-below: '{text}' is more than 1");
+    }
+    Ok(Evenness(value as u16))
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() || total == 0 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}

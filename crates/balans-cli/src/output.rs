@@ -1,0 +1,349 @@
+//! Text output for people: tables and plain words. `--json` output is the serde form
+//! of the same views.
+
+use std::fmt::Write;
+
+use balans_core::{Dimension, Kind, Zone};
+use balans_store::import::Summary;
+use balans_store::ledger::{BalanceView, CheckReport, Counterparts, Given, PairView, Report};
+use serde::Serialize;
+
+pub fn import_summary(s: &Summary) -> String {
+    let mut parts = Vec::new();
+    if s.kinds_added + s.kinds_updated > 0 {
+        parts.push(format!(
+            "{} kinds added, {} changed",
+            s.kinds_added, s.kinds_updated
+        ));
+    }
+    if s.parties_added + s.parties_updated > 0 {
+        parts.push(format!(
+            "{} parties added, {} changed",
+            s.parties_added, s.parties_updated
+        ));
+    }
+    if s.memberships_added + s.memberships_updated > 0 {
+        parts.push(format!(
+            "{} memberships added, {} changed",
+            s.memberships_added, s.memberships_updated
+        ));
+    }
+    parts.push(format!(
+        "{} gestures added, {} already present",
+        s.gestures_added, s.gestures_already_present
+    ));
+    format!(
+        "{}{} rows from {} file{} in {:.2} s: {}",
+        if s.dry_run {
+            "dry run, nothing written: checked "
+        } else {
+            "imported "
+        },
+        s.rows,
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        s.seconds,
+        parts.join("; ")
+    )
+}
+
+fn name(p: &balans_store::ledger::PartyRef) -> String {
+    if p.name == p.key.as_str() {
+        p.key.to_string()
+    } else {
+        format!("{} ({})", p.key, p.name)
+    }
+}
+
+fn date(m: Option<balans_core::Moment>, zone: &Zone) -> String {
+    m.map(|m| m.display_in(zone).chars().take(10).collect())
+        .unwrap_or_else(|| "-".to_string())
+}
+
+fn evenness(b: &BalanceView) -> String {
+    b.evenness
+        .map_or_else(|| "-".to_string(), |e| e.to_string())
+}
+
+fn signed(net: balans_store::ledger::NetSum) -> String {
+    if net.0 > 0 {
+        format!("+{net}")
+    } else {
+        net.to_string()
+    }
+}
+
+/// The balance of a pair, with a sentence in plain words per dimension.
+pub fn pair(view: &PairView, zone: &Zone) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} and {}, {} level",
+        name(&view.a),
+        name(&view.b),
+        view.level
+    );
+    let _ = writeln!(
+        out,
+        "\n{:<8} {:>14} {:>14} {:>14} {:>9} {:>9}  {:<10}  {:<10}",
+        "",
+        format!("{} gave", view.a.key),
+        format!("{} gave", view.b.key),
+        "net",
+        "evenness",
+        "gestures",
+        "first",
+        "last"
+    );
+    for dimension in Dimension::ALL {
+        let b = view.of(dimension);
+        let _ = writeln!(
+            out,
+            "{:<8} {:>14} {:>14} {:>14} {:>9} {:>9}  {:<10}  {:<10}",
+            dimension.as_str(),
+            b.a_to_b.to_string(),
+            b.b_to_a.to_string(),
+            signed(b.net),
+            evenness(b),
+            b.count,
+            date(b.first, zone),
+            date(b.last, zone)
+        );
+    }
+    out.push('\n');
+    for dimension in Dimension::ALL {
+        let _ = writeln!(out, "{}", words(view, dimension));
+    }
+    out
+}
+
+/// One sentence on who gives more.
+fn words(view: &PairView, dimension: Dimension) -> String {
+    let b = view.of(dimension);
+    let (a, bb) = (&view.a.key, &view.b.key);
+    if b.count == 0 {
+        return format!("{dimension}: nothing recorded between {a} and {bb} yet.");
+    }
+    match b.net.0.signum() {
+        0 => format!("{dimension}: in balance."),
+        1 => format!(
+            "{dimension}: {a} gave {} more than it received; {bb} is in {a}'s debt.",
+            b.net
+        ),
+        _ => format!(
+            "{dimension}: {bb} gave {} more than it received; {a} is in {bb}'s debt.",
+            balans_store::ledger::NetSum(-b.net.0)
+        ),
+    }
+}
+
+pub fn counterparts(list: &Counterparts) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Counterparts of {}, {} level, largest credit imbalance first ({} in all)\n",
+        name(&list.party),
+        list.level,
+        list.counterparts.len()
+    );
+    if list.counterparts.is_empty() {
+        let _ = writeln!(
+            out,
+            "No gestures at this level yet. Try --level person or --level organization."
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{:<30} {:>10} {:>10} {:>10} {:>8} | {:>12} {:>12} {:>12}",
+        "counterpart", "credit gave", "got", "net", "even", "money gave", "got", "net"
+    );
+    for v in &list.counterparts {
+        let _ = writeln!(
+            out,
+            "{:<30} {:>10} {:>10} {:>10} {:>8} | {:>12} {:>12} {:>12}",
+            truncate(&name(&v.b), 30),
+            v.credit.a_to_b.to_string(),
+            v.credit.b_to_a.to_string(),
+            signed(v.credit.net),
+            evenness(&v.credit),
+            v.money.a_to_b.to_string(),
+            v.money.b_to_a.to_string(),
+            signed(v.money.net)
+        );
+    }
+    out
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+pub fn report(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Out of balance: {} at {} level, volume at least {}, evenness below {}",
+        report.dimension, report.level, report.min_volume, report.evenness_below
+    );
+    // Each row: (the party shown, what it gave, what it got).
+    let mut list = |title: &str,
+                    rows: Vec<(&balans_store::ledger::PartyRef, &BalanceView)>,
+                    gave: &str,
+                    got: &str| {
+        let _ = writeln!(out, "\n{title}");
+        if rows.is_empty() {
+            let _ = writeln!(out, "  (none)");
+        }
+        for (party, b) in rows {
+            let _ = writeln!(
+                out,
+                "  {:<40} {gave} {:>10}  {got} {:>10}  evenness {}  ({} gestures)",
+                truncate(&name(party), 40),
+                b.a_to_b.to_string(),
+                b.b_to_a.to_string(),
+                evenness(b),
+                b.count
+            );
+        }
+    };
+    match &report.us {
+        Some(us) => {
+            let us = name(us);
+            let they = report
+                .they_give_more
+                .iter()
+                .map(|v| (&v.a, v.of(report.dimension)))
+                .collect();
+            list(
+                &format!("They give more than they get from {us} — they may feel unseen:"),
+                they,
+                "they gave",
+                "we gave",
+            );
+            let we = report
+                .we_give_more
+                .iter()
+                .map(|v| (&v.b, v.of(report.dimension)))
+                .collect();
+            list(
+                &format!("{us} gives more than it gets — bowing too deep:"),
+                we,
+                "we gave",
+                "they gave",
+            );
+        }
+        None => {
+            let pairs = report
+                .pairs
+                .iter()
+                .map(|v| (&v.a, v.of(report.dimension)))
+                .collect();
+            list(
+                "Pairs where one side gives more than it gets (that side shown):",
+                pairs,
+                "gave",
+                "got",
+            );
+            let _ = writeln!(
+                out,
+                "\nSet our own organization with 'balans config set us KEY' to split these by direction."
+            );
+        }
+    }
+    out
+}
+
+pub fn given(given: &Given, verb: &str, zone: &Zone) -> String {
+    let mut out = String::new();
+    if given.added {
+        let _ = writeln!(out, "{verb} {}", given.id);
+    } else {
+        let _ = writeln!(out, "already recorded: {} (nothing changed)", given.id);
+    }
+    out.push('\n');
+    out.push_str(&pair(&given.balance, zone));
+    out
+}
+
+pub fn check(report: &CheckReport) -> String {
+    let mut out = String::new();
+    if report.differences.is_empty() {
+        let _ = writeln!(
+            out,
+            "checked {} gestures and {} balances: every balance equals the sum of its gestures",
+            report.gestures, report.pairs
+        );
+        return out;
+    }
+    for d in &report.differences {
+        let _ = writeln!(
+            out,
+            "differs: {} and {}, {} level, {}: stored {}, gestures give {}",
+            d.a, d.b, d.level, d.dimension, d.stored, d.computed
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} of {} balances differ from the sum of their {} gestures",
+        report.differences.len(),
+        report.pairs,
+        report.gestures
+    );
+    out
+}
+
+pub fn kinds(kinds: &[Kind]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<16} {:<10} {:>9}  {:<22} {:<22}",
+        "kind", "dimension", "default", "nederlands", "english"
+    );
+    for k in kinds {
+        let default = k
+            .def
+            .default
+            .map_or_else(|| "(given)".to_string(), |a| a.to_string());
+        let _ = writeln!(
+            out,
+            "{:<16} {:<10} {:>9}  {:<22} {:<22}",
+            k.def.code.as_str(),
+            k.def.dimension.as_str(),
+            default,
+            k.def.label_nl,
+            k.def.label_en
+        );
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct KindJson<'a> {
+    code: &'a str,
+    dimension: Dimension,
+    default: Option<balans_core::Amount>,
+    label_nl: &'a str,
+    label_en: &'a str,
+    builtin: bool,
+}
+
+pub fn kinds_json(kinds: &[Kind]) -> Vec<KindJson<'_>> {
+    kinds
+        .iter()
+        .map(|k| KindJson {
+            code: k.def.code.as_str(),
+            dimension: k.def.dimension,
+            default: k.def.default,
+            label_nl: &k.def.label_nl,
+            label_en: &k.def.label_en,
+            builtin: k.builtin,
+        })
+        .collect()
+}
