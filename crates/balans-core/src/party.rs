@@ -33,6 +33,11 @@ pub struct PartyKey(String);
 
 impl PartyKey {
     pub fn parse(text: &str) -> Result<PartyKey, KeyError> {
+        PartyKey::check(text).map(|key| PartyKey(key.to_string()))
+    }
+
+    /// Checks a key without copying it: the trimmed text, or why it is no key.
+    pub fn check(text: &str) -> Result<&str, KeyError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(KeyError::Empty);
@@ -44,7 +49,7 @@ impl PartyKey {
         if text.chars().any(char::is_control) {
             return Err(KeyError::ControlCharacter(text.escape_debug().to_string()));
         }
-        Ok(PartyKey(text.to_string()))
+        Ok(text)
     }
 
     pub fn as_str(&self) -> &str {

@@ -455,31 +455,51 @@ impl Store for SqliteStore {
         .map(drop)
     }
 
-    fn insert_gesture(&mut self, g: &Gesture) -> StoreResult<Option<StoredGesture>> {
-        let inserted = self.execute(
-            "storing a gesture",
-            "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
-            params![
-                g.id.as_str(),
-                g.at.millis(),
-                g.giver.0,
-                g.receiver.0,
-                g.giver_org.map(|p| p.0),
-                g.receiver_org.map(|p| p.0),
-                g.kind.0,
-                g.amount.minor(),
-                g.note,
-                g.item,
-                g.reverses.as_ref().map(GestureId::as_str),
-            ],
-        )?;
-        if inserted == 1 {
-            return Ok(None);
+    fn insert_gestures(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<StoredGesture>>> {
+        let context = "storing a gesture";
+        let mut insert = self
+            .connection
+            .prepare_cached(
+                "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+            )
+            .map_err(backend(context))?;
+        let mut outcomes = Vec::with_capacity(gestures.len());
+        let mut conflicts = Vec::new();
+        for (index, g) in gestures.iter().enumerate() {
+            let inserted = insert
+                .execute(params![
+                    g.id.as_str(),
+                    g.at.millis(),
+                    g.giver.0,
+                    g.receiver.0,
+                    g.giver_org.map(|p| p.0),
+                    g.receiver_org.map(|p| p.0),
+                    g.kind.0,
+                    g.amount.minor(),
+                    g.note,
+                    g.item,
+                    g.reverses.as_ref().map(GestureId::as_str),
+                ])
+                .map_err(backend(context))?;
+            if inserted == 0 {
+                conflicts.push(index);
+            }
+            outcomes.push(None);
         }
-        self.gesture(&g.id)?.map(Some).ok_or_else(|| {
-            StoreError::Corrupt(format!("gesture '{}' conflicts but cannot be read", g.id))
-        })
+        drop(insert);
+        // Conflicts are rare (retries, re-imports): read each stored gesture back.
+        for index in conflicts {
+            let id = &gestures[index].id;
+            let stored = self.gesture(id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("gesture '{id}' conflicts but cannot be read"))
+            })?;
+            outcomes[index] = Some(stored);
+        }
+        Ok(outcomes)
     }
 
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {

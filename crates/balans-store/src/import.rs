@@ -754,15 +754,21 @@ fn write_gestures<S: Store + ?Sized>(
     let mut pending = BalanceMap::new();
     for message in receiver {
         let Message::Rows(rows) = message;
-        for Parsed { line, resolved } in rows {
-            match record(store, snapshot, resolved, &mut pending)? {
+        let (lines, batch): (Vec<u64>, Vec<Resolved>) =
+            rows.into_iter().map(|p| (p.line, p.resolved)).unzip();
+        for (line, outcome) in
+            lines
+                .into_iter()
+                .zip(record_all(store, snapshot, batch, &mut pending)?)
+        {
+            match outcome {
                 Recorded::Added => summary.gestures_added += 1,
                 Recorded::AlreadyPresent => summary.gestures_already_present += 1,
                 Recorded::Refused(e) => errors.push(row_error(name, line, e)),
             }
-            if pending.len() >= PENDING_PAIRS_MAX {
-                flush(store, &mut pending)?;
-            }
+        }
+        if pending.len() >= PENDING_PAIRS_MAX {
+            flush(store, &mut pending)?;
         }
     }
     flush(store, &mut pending)
@@ -782,37 +788,96 @@ pub(crate) enum Recorded {
     Refused(field::Error),
 }
 
-/// Stores one resolved gesture and adds its contributions to `pending`: the one
-/// place where a gesture meets the store, for imports and single gestures alike.
-pub(crate) fn record<S: Store + ?Sized>(
+/// Stores resolved gestures in order and adds the contributions of those actually
+/// stored to `pending`: the one place where gestures meet the store, for imports
+/// and single gestures alike. Runs of ordinary gestures go to the store as a batch;
+/// a reversal is checked against the store alone, after everything before it.
+pub(crate) fn record_all<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    batch: Vec<Resolved>,
+    pending: &mut BalanceMap,
+) -> StoreResult<Vec<Recorded>> {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut run = Vec::with_capacity(batch.len());
+    for resolved in batch {
+        match (resolved.units, resolved.gesture.reverses.clone()) {
+            (Some(_), _) => run.push(resolved),
+            (None, Some(original_id)) => {
+                insert_run(store, snapshot, &mut run, pending, &mut outcomes)?;
+                outcomes.push(record_reversal(
+                    store,
+                    snapshot,
+                    resolved,
+                    &original_id,
+                    pending,
+                )?);
+            }
+            (None, None) => unreachable!("only reversals are resolved without units"),
+        }
+    }
+    insert_run(store, snapshot, &mut run, pending, &mut outcomes)?;
+    Ok(outcomes)
+}
+
+fn insert_run<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    run: &mut Vec<Resolved>,
+    pending: &mut BalanceMap,
+    outcomes: &mut Vec<Recorded>,
+) -> StoreResult<()> {
+    if run.is_empty() {
+        return Ok(());
+    }
+    let gestures: Vec<&balans_core::Gesture> = run.iter().map(|r| &r.gesture).collect();
+    let existing = store.insert_gestures(&gestures)?;
+    debug_assert_eq!(existing.len(), run.len());
+    for (resolved, existing) in run.drain(..).zip(existing) {
+        let units = resolved.units.expect("a run holds no reversals");
+        outcomes.push(settle(snapshot, &resolved, units, existing, pending)?);
+    }
+    Ok(())
+}
+
+fn record_reversal<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     mut resolved: Resolved,
+    original_id: &GestureId,
     pending: &mut BalanceMap,
 ) -> StoreResult<Recorded> {
-    let units = match (resolved.units, resolved.gesture.reverses.clone()) {
-        (Some(units), _) => units,
-        (None, Some(original_id)) => {
-            match check_reversal(store, snapshot, &mut resolved, &original_id)? {
-                Ok(units) => units,
-                Err(e) => {
-                    // The same reversal stored before is a retry, not a second reversal.
-                    if let Some(existing) = store.gesture(&resolved.gesture.id)? {
-                        if existing
-                            .gesture
-                            .same_content(&resolved.gesture, resolved.amount_given)
-                        {
-                            return Ok(Recorded::AlreadyPresent);
-                        }
-                    }
-                    return Ok(Recorded::Refused(e));
+    match check_reversal(store, snapshot, &mut resolved, original_id)? {
+        Ok(units) => {
+            let existing = store.insert_gestures(&[&resolved.gesture])?.pop().flatten();
+            settle(snapshot, &resolved, units, existing, pending)
+        }
+        Err(e) => {
+            // The same reversal stored before is a retry, not a second reversal.
+            if let Some(existing) = store.gesture(&resolved.gesture.id)? {
+                if existing
+                    .gesture
+                    .same_content(&resolved.gesture, resolved.amount_given)
+                {
+                    return Ok(Recorded::AlreadyPresent);
                 }
             }
+            Ok(Recorded::Refused(e))
         }
-        (None, None) => unreachable!("only reversals are resolved without units"),
-    };
+    }
+}
+
+/// After the store has seen a gesture: a conflict is a retry or an error; a gesture
+/// stored counts for its person-level pair and organization-level pair.
+fn settle(
+    snapshot: &Snapshot,
+    resolved: &Resolved,
+    units: (balans_core::PartyId, balans_core::PartyId),
+    existing: Option<balans_core::StoredGesture>,
+    pending: &mut BalanceMap,
+) -> StoreResult<Recorded> {
     let gesture = &resolved.gesture;
-    if let Some(existing) = store.insert_gesture(gesture)? {
+    if let Some(existing) = existing {
         if existing
             .gesture
             .same_content(gesture, resolved.amount_given)

@@ -11,7 +11,7 @@ use balans_core::{
 use balans_csv::{FileKind, Writer};
 use serde::Serialize;
 
-use crate::import::{Recorded, flush, record};
+use crate::import::{Recorded, flush, record_all};
 use crate::snapshot::{GestureText, Snapshot};
 use crate::store::{Store, StoreError, in_transaction, setting};
 use crate::{LedgerError, field};
@@ -77,10 +77,12 @@ pub fn give<S: Store + ?Sized>(
         let resolved = snapshot.resolve_gesture(text, balans_core::DecimalMark::Point)?;
         let id = resolved.gesture.id.clone();
         let mut pending = BalanceMap::new();
-        let added = match record(store, &snapshot, resolved, &mut pending)? {
-            Recorded::Added => true,
-            Recorded::AlreadyPresent => false,
-            Recorded::Refused(e) => return Err(LedgerError::Invalid(vec![e])),
+        let outcome = record_all(store, &snapshot, vec![resolved], &mut pending)?.pop();
+        let added = match outcome {
+            Some(Recorded::Added) => true,
+            Some(Recorded::AlreadyPresent) => false,
+            Some(Recorded::Refused(e)) => return Err(LedgerError::Invalid(vec![e])),
+            None => unreachable!("one gesture in, one outcome out"),
         };
         flush(store, &mut pending)?;
         Ok::<_, LedgerError>((id, added))

@@ -119,8 +119,8 @@ impl Snapshot {
         column: &'static str,
         text: &str,
     ) -> Result<(PartyId, PartyKind), field::Error> {
-        let key = PartyKey::parse(text).map_err(|e| field::Error::new(column, e.to_string()))?;
-        self.party(key.as_str()).ok_or_else(|| {
+        let key = PartyKey::check(text).map_err(|e| field::Error::new(column, e.to_string()))?;
+        self.party(key).ok_or_else(|| {
             field::Error::new(
                 column,
                 format!("unknown party '{key}': import it in a parties file first"),
@@ -147,18 +147,22 @@ impl Snapshot {
         );
         let giver = keep(&mut errors, self.resolve_party("giver", text.giver));
         let receiver = keep(&mut errors, self.resolve_party("receiver", text.receiver));
+        // Most rows name the kind exactly as stored: look that up before normalizing.
+        let exact = self.kinds_by_code.get(text.kind.trim());
         let kind = keep(
             &mut errors,
-            KindCode::parse(text.kind)
-                .map_err(|e| field::Error::new("kind", e.to_string()))
-                .and_then(|code| {
-                    self.kinds_by_code.get(code.as_str()).ok_or_else(|| {
-                        field::Error::new(
-                            "kind",
-                            format!("unknown kind '{code}': see 'balans kind list'"),
-                        )
+            exact.map(Ok).unwrap_or_else(|| {
+                KindCode::parse(text.kind)
+                    .map_err(|e| field::Error::new("kind", e.to_string()))
+                    .and_then(|code| {
+                        self.kinds_by_code.get(code.as_str()).ok_or_else(|| {
+                            field::Error::new(
+                                "kind",
+                                format!("unknown kind '{code}': see 'balans kind list'"),
+                            )
+                        })
                     })
-                }),
+            }),
         );
         let amount = keep(
             &mut errors,

@@ -82,9 +82,11 @@ pub trait Store {
     /// person, organization and start.
     fn upsert_membership(&mut self, membership: &Membership) -> StoreResult<()>;
 
-    /// Inserts the gesture unless one with the same id is stored; then returns that one
-    /// and changes nothing. `gesture.reverses`, when set, names a stored gesture.
-    fn insert_gesture(&mut self, gesture: &Gesture) -> StoreResult<Option<StoredGesture>>;
+    /// Inserts the gestures in order, each unless one with the same id is stored
+    /// (earlier in the same batch included); for those, returns the stored one and
+    /// changes nothing. `gesture.reverses`, when set, names a stored gesture.
+    fn insert_gestures(&mut self, gestures: &[&Gesture])
+    -> StoreResult<Vec<Option<StoredGesture>>>;
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>>;
     /// The id of the gesture that reverses `id`, if one does.
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>>;

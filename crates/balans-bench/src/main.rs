@@ -1,0 +1,323 @@
+//! `balans-bench import`: generates gestures over parties with memberships, imports
+//! them with the real `balans` binary into a new store, and measures gestures per
+//! second and peak memory; then times `sqlite3 .import` of the same CSV into a
+//! plain table as the floor for SQLite ingest, and the latency of balance reads.
+//!
+//!     cargo build --release -p balans -p balans-bench
+//!     target/release/balans-bench import --gestures 1000000
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use balans_core::Level;
+use balans_sqlite::SqliteStore;
+use balans_store::ledger;
+use clap::{Parser, Subcommand};
+use nix::sys::resource::{UsageWho, getrusage};
+
+#[derive(Parser)]
+#[command(about = "Balans benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    command: BenchCommand,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Import throughput and memory against the sqlite3 floor, and balance read latency.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        gestures: u64,
+        #[arg(long, default_value_t = 10_000)]
+        parties: u64,
+        /// Where the generated files and stores go.
+        #[arg(long, default_value = "target/bench")]
+        dir: PathBuf,
+        /// The balans binary to measure.
+        #[arg(long, default_value = "target/release/balans")]
+        balans: PathBuf,
+        /// Balance reads to time.
+        #[arg(long, default_value_t = 20_000)]
+        reads: usize,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        BenchCommand::Import {
+            gestures,
+            parties,
+            dir,
+            balans,
+            reads,
+        } => import(gestures, parties, &dir, &balans, reads),
+    }
+}
+
+/// The generated population: who works for us, who speaks for which customer.
+struct Population {
+    organizations: u64,
+    employees: u64,
+    persons: u64,
+}
+
+impl Population {
+    fn new(parties: u64) -> Population {
+        let organizations = (parties / 20).max(2);
+        let employees = (parties / 100).max(1);
+        Population {
+            organizations,
+            employees,
+            persons: parties - organizations,
+        }
+    }
+    fn org(i: u64) -> String {
+        format!("org{i:05}")
+    }
+    fn person(i: u64) -> String {
+        format!("p{i:06}")
+    }
+}
+
+fn generate(
+    dir: &Path,
+    gestures: u64,
+    parties: u64,
+) -> Result<(PathBuf, PathBuf, PathBuf, Vec<(String, String)>)> {
+    std::fs::create_dir_all(dir)?;
+    let population = Population::new(parties);
+    let mut rng = fastrand::Rng::with_seed(7);
+    let parties_path = dir.join("parties.csv");
+    let mut w = BufWriter::new(std::fs::File::create(&parties_path)?);
+    writeln!(w, "key,kind,name")?;
+    for i in 0..population.organizations {
+        writeln!(w, "{},organization,Organization {i}", Population::org(i))?;
+    }
+    for i in 0..population.persons {
+        writeln!(w, "{},person,Person {i}", Population::person(i))?;
+    }
+    w.flush()?;
+    // Employees work for org00000 (us); every other person speaks for one customer,
+    // and one in twenty moves to another customer halfway, so the roll-up depends on time.
+    let memberships_path = dir.join("memberships.csv");
+    let mut w = BufWriter::new(std::fs::File::create(&memberships_path)?);
+    writeln!(w, "person,organization,role,from,until")?;
+    let customer_of = |p: u64| 1 + p % (population.organizations - 1);
+    for p in 0..population.persons {
+        if p < population.employees {
+            writeln!(
+                w,
+                "{},{},employee,2015-01-01,",
+                Population::person(p),
+                Population::org(0)
+            )?;
+        } else if p % 20 == 0 {
+            writeln!(
+                w,
+                "{},{},contact,2015-01-01,2023-01-01",
+                Population::person(p),
+                Population::org(customer_of(p))
+            )?;
+            writeln!(
+                w,
+                "{},{},contact,2023-01-01,",
+                Population::person(p),
+                Population::org(customer_of(p + 1))
+            )?;
+        } else {
+            writeln!(
+                w,
+                "{},{},contact,2015-01-01,",
+                Population::person(p),
+                Population::org(customer_of(p))
+            )?;
+        }
+    }
+    w.flush()?;
+    let credit = [
+        "attention",
+        "thanks",
+        "help",
+        "smile",
+        "recognition",
+        "patience",
+        "brush_off",
+        "apology",
+        "review",
+        "pressure",
+    ];
+    let gestures_path = dir.join("gestures.csv");
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&gestures_path)?);
+    writeln!(w, "id,at,giver,receiver,kind,amount")?;
+    let mut pairs = Vec::new();
+    for n in 0..gestures {
+        // Each contact deals with one of three account managers.
+        let contact = population.employees + rng.u64(0..population.persons - population.employees);
+        let manager = (contact * 7 + rng.u64(0..3)) % population.employees;
+        let (mut giver, mut receiver) = (Population::person(manager), Population::person(contact));
+        if rng.bool() {
+            std::mem::swap(&mut giver, &mut receiver);
+        }
+        let at = format!(
+            "20{:02}-{:02}-{:02}T{:02}:{:02}:00",
+            19 + rng.u32(0..7),
+            1 + rng.u32(0..12),
+            1 + rng.u32(0..28),
+            8 + rng.u32(0..10),
+            rng.u32(0..60)
+        );
+        if rng.u32(0..4) == 0 {
+            let (kind, giver, receiver) = if rng.bool() {
+                (
+                    "deliver",
+                    Population::org(0),
+                    Population::org(customer_of(contact)),
+                )
+            } else {
+                (
+                    "pay",
+                    Population::org(customer_of(contact)),
+                    Population::org(0),
+                )
+            };
+            writeln!(
+                w,
+                "b{n:08},{at},{giver},{receiver},{kind},{}.{:02}",
+                rng.u32(10..5000),
+                rng.u32(0..100)
+            )?;
+        } else {
+            let kind = credit[rng.usize(0..credit.len())];
+            let amount = if rng.u32(0..5) == 0 {
+                format!("{}.50", rng.u32(0..5))
+            } else {
+                String::new()
+            };
+            writeln!(w, "b{n:08},{at},{giver},{receiver},{kind},{amount}")?;
+        }
+        if pairs.len() < 100_000 && n % 7 == 0 {
+            pairs.push((Population::person(manager), Population::person(contact)));
+        }
+    }
+    w.flush()?;
+    Ok((parties_path, memberships_path, gestures_path, pairs))
+}
+
+/// Runs a command to completion; returns its wall time and the peak resident memory
+/// of the largest child waited for so far, in KiB.
+fn timed(command: &mut Command) -> Result<(Duration, i64)> {
+    let started = Instant::now();
+    let output = command
+        .output()
+        .with_context(|| format!("cannot run {command:?}"))?;
+    let elapsed = started.elapsed();
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed: {}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN)?;
+    Ok((elapsed, usage.max_rss()))
+}
+
+fn import(gestures: u64, parties: u64, dir: &Path, balans: &Path, reads: usize) -> Result<()> {
+    if !balans.exists() {
+        bail!(
+            "{} is missing: run cargo build --release -p balans first",
+            balans.display()
+        );
+    }
+    eprintln!(
+        "generating {gestures} gestures over {parties} parties in {} …",
+        dir.display()
+    );
+    let (parties_path, memberships_path, gestures_path, pairs) = generate(dir, gestures, parties)?;
+    let csv_bytes = std::fs::metadata(&gestures_path)?.len();
+
+    let store = dir.join("bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+    }
+    let mut setup = Command::new(balans);
+    setup
+        .arg("--db")
+        .arg(&store)
+        .arg("import")
+        .arg(&parties_path)
+        .arg(&memberships_path);
+    let (setup_time, _) = timed(&mut setup)?;
+
+    eprintln!("importing gestures with {} …", balans.display());
+    let mut run = Command::new(balans);
+    run.arg("--db")
+        .arg(&store)
+        .arg("import")
+        .arg(&gestures_path);
+    let (import_time, peak_kib) = timed(&mut run)?;
+
+    eprintln!("sqlite3 .import floor …");
+    let floor_db = dir.join("floor.db");
+    let _ = std::fs::remove_file(&floor_db);
+    let mut floor = Command::new("sqlite3");
+    floor
+        .arg(&floor_db)
+        .arg(format!(".import --csv {} t", gestures_path.display()));
+    let (floor_time, _) = timed(&mut floor).context("is the sqlite3 command installed?")?;
+
+    eprintln!("timing {reads} balance reads …");
+    let mut store_handle = SqliteStore::open(&store, false)?;
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut latencies = Vec::with_capacity(reads);
+    for _ in 0..reads {
+        let (a, b) = &pairs[rng.usize(0..pairs.len())];
+        let started = Instant::now();
+        let view = ledger::pair_balance(&mut store_handle, a, b, Some(Level::Person))?;
+        latencies.push(started.elapsed());
+        std::hint::black_box(view);
+    }
+    latencies.sort_unstable();
+    let quantile =
+        |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    let mean = latencies.iter().sum::<Duration>() / latencies.len() as u32;
+
+    let rate = gestures as f64 / import_time.as_secs_f64();
+    let ratio = import_time.as_secs_f64() / floor_time.as_secs_f64();
+    let result = serde_json::json!({
+        "gestures": gestures,
+        "parties": parties,
+        "csv_mib": csv_bytes as f64 / (1024.0 * 1024.0),
+        "setup_seconds": setup_time.as_secs_f64(),
+        "import_seconds": import_time.as_secs_f64(),
+        "gestures_per_second": rate.round(),
+        "peak_rss_mib": peak_kib as f64 / 1024.0,
+        "sqlite3_floor_seconds": floor_time.as_secs_f64(),
+        "ratio_to_floor": ratio,
+        "balance_read_us": {
+            "mean": mean.as_secs_f64() * 1e6,
+            "p50": quantile(0.5).as_secs_f64() * 1e6,
+            "p99": quantile(0.99).as_secs_f64() * 1e6,
+        },
+    });
+    println!("{}", serde_json::to_string_pretty(&result)?);
+    println!(
+        "\nimport: {gestures} gestures in {:.2} s = {:.0} gestures/s, peak RSS {:.0} MiB\n\
+         sqlite3 .import floor: {:.2} s; balans takes {ratio:.2}x the floor (target: at most 1.5x)\n\
+         balance A B: mean {:.0} µs, p99 {:.0} µs (target: under 1000 µs)",
+        import_time.as_secs_f64(),
+        rate,
+        peak_kib as f64 / 1024.0,
+        floor_time.as_secs_f64(),
+        mean.as_secs_f64() * 1e6,
+        quantile(0.99).as_secs_f64() * 1e6
+    );
+    std::fs::write(
+        dir.join("import.json"),
+        serde_json::to_string_pretty(&result)?,
+    )?;
+    Ok(())
+}
