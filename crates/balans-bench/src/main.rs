@@ -203,7 +203,12 @@ fn generate(
         }
     }
     w.flush()?;
-    Ok((parties_path, memberships_path, gestures_path, pairs))
+    Ok(Generated {
+        parties: parties_path,
+        memberships: memberships_path,
+        gestures: gestures_path,
+        pairs,
+    })
 }
 
 /// Runs a command to completion; returns its wall time and the peak resident memory
@@ -236,7 +241,12 @@ fn import(gestures: u64, parties: u64, dir: &Path, balans: &Path, reads: usize) 
         "generating {gestures} gestures over {parties} parties in {} …",
         dir.display()
     );
-    let (parties_path, memberships_path, gestures_path, pairs) = generate(dir, gestures, parties)?;
+    let Generated {
+        parties: parties_path,
+        memberships: memberships_path,
+        gestures: gestures_path,
+        pairs,
+    } = generate(dir, gestures, parties)?;
     let csv_bytes = std::fs::metadata(&gestures_path)?.len();
 
     let store = dir.join("bench.db");
