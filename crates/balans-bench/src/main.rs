@@ -82,11 +82,15 @@ impl Population {
     }
 }
 
-fn generate(
-    dir: &Path,
-    gestures: u64,
-    parties: u64,
-) -> Result<(PathBuf, PathBuf, PathBuf, Vec<(String, String)>)> {
+/// The generated files, and pairs known to have gestures, for balance reads.
+struct Generated {
+    parties: PathBuf,
+    memberships: PathBuf,
+    gestures: PathBuf,
+    pairs: Vec<(String, String)>,
+}
+
+fn generate(dir: &Path, gestures: u64, parties: u64) -> Result<Generated> {
     std::fs::create_dir_all(dir)?;
     let population = Population::new(parties);
     let mut rng = fastrand::Rng::with_seed(7);
