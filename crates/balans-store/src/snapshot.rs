@@ -69,6 +69,12 @@ impl Snapshot {
             };
             if let Some(party) = store.party_by_key(&key)? {
                 for membership in store.memberships_of(party.id)? {
+                    // Messages name the organizations by key.
+                    if !snapshot.keys.contains_key(&membership.organization) {
+                        if let Some(org) = store.party_by_id(membership.organization)? {
+                            snapshot.keys.insert(org.id, org.fields.key);
+                        }
+                    }
                     snapshot.memberships.insert(membership);
                 }
                 snapshot.add_party(party.id, party.fields.key, party.fields.kind);
