@@ -13,7 +13,9 @@ struct Dir {
 
 impl Dir {
     fn new() -> Dir {
-        Dir { dir: tempfile::tempdir().unwrap() }
+        Dir {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -33,12 +35,23 @@ impl Dir {
     /// `balans --db DIR/balans.db ARGS…`, run in the directory.
     fn balans(&self, args: &[&str]) -> Command {
         let mut command = Command::cargo_bin("balans").unwrap();
-        command.current_dir(self.dir.path()).env_remove("BALANS_DB").arg("--db").arg(self.db()).args(args);
+        command
+            .current_dir(self.dir.path())
+            .env_remove("BALANS_DB")
+            .arg("--db")
+            .arg(self.db())
+            .args(args);
         command
     }
 
     fn stdout(&self, args: &[&str]) -> String {
-        let output = self.balans(args).assert().success().get_output().stdout.clone();
+        let output = self
+            .balans(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         String::from_utf8(output).unwrap()
     }
 
@@ -46,14 +59,24 @@ impl Dir {
     fn dump(&self) -> String {
         let connection = rusqlite::Connection::open(self.db()).unwrap();
         let mut out = String::new();
-        for table in ["settings", "kinds", "parties", "memberships", "gestures", "balances"] {
-            let mut statement = connection.prepare(&format!("SELECT * FROM {table}")).unwrap();
+        for table in [
+            "settings",
+            "kinds",
+            "parties",
+            "memberships",
+            "gestures",
+            "balances",
+        ] {
+            let mut statement = connection
+                .prepare(&format!("SELECT * FROM {table}"))
+                .unwrap();
             let columns = statement.column_count();
             let mut rows = statement.query([]).unwrap();
             let mut lines = Vec::new();
             while let Some(row) = rows.next().unwrap() {
-                let values: Vec<String> =
-                    (0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
+                let values: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect();
                 lines.push(format!("{table}: {}\n", values.join(", ")));
             }
             lines.sort();
@@ -73,7 +96,8 @@ impl Dir {
             .unwrap();
         let mut rows: Vec<String> = statement
             .query_map([], |r| {
-                let (level, a, b, dim): (i64, String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                let (level, a, b, dim): (i64, String, String, i64) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
                 let (lh, hl, count, first, last): (i64, i64, i64, i64, i64) =
                     (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
                 // Orient by key, not by id.
@@ -127,14 +151,17 @@ fn loaded() -> Dir {
         .success()
         .stdout(predicate::str::contains("imported 13 rows from 3 files"))
         .stdout(predicate::str::contains("5 parties added"))
-        .stdout(predicate::str::contains("6 gestures added, 0 already present"));
+        .stdout(predicate::str::contains(
+            "6 gestures added, 0 already present",
+        ));
     dir
 }
 
 #[test]
 fn the_happy_path_import_balance_report_check() {
     let dir = loaded();
-    let json: serde_json::Value = serde_json::from_str(&dir.stdout(&["balance", "hotel", "bosman", "--json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["balance", "hotel", "bosman", "--json"])).unwrap();
     assert_eq!(json["a"], "hotel");
     assert_eq!(json["b"], "bosman");
     assert_eq!(json["money"]["a_to_b"], "1250.50");
@@ -148,25 +175,39 @@ fn the_happy_path_import_balance_report_check() {
     assert_eq!(json["credit"]["b_to_a"], "4.00");
     assert_eq!(json["credit"]["net"], "-3.00");
     assert_eq!(json["credit"]["evenness"], 0.4);
-    for key in ["a_to_b", "b_to_a", "net", "evenness", "count", "first", "last"] {
+    for key in [
+        "a_to_b", "b_to_a", "net", "evenness", "count", "first", "last",
+    ] {
         assert!(json["credit"].get(key).is_some(), "credit.{key} missing");
     }
 
     let person = dir.stdout(&["balance", "henk", "gerrit"]);
-    assert!(person.contains("henk (Henk Bosman) and gerrit (Gerrit Visser), person level"), "{person}");
-    assert!(person.contains("credit: henk gave 3.00 more than it received; gerrit is in henk's debt."), "{person}");
+    assert!(
+        person.contains("henk (Henk Bosman) and gerrit (Gerrit Visser), person level"),
+        "{person}"
+    );
+    assert!(
+        person.contains("credit: henk gave 3.00 more than it received; gerrit is in henk's debt."),
+        "{person}"
+    );
 
     let list = dir.stdout(&["balance", "bosman"]);
     let hotel = list.find("hotel (Hotel De Wadden)").unwrap();
     let eva = list.find("eva (de Boer, Eva)").unwrap();
     assert!(hotel < eva, "largest credit imbalance first:\n{list}");
 
-    dir.balans(&["config", "set", "us", "bosman"]).assert().success();
+    dir.balans(&["config", "set", "us", "bosman"])
+        .assert()
+        .success();
     let report = dir.stdout(&["report", "--min-volume", "1"]);
-    assert!(report.contains("bosman (Bosman Wonen) gives more than it gets"), "{report}");
+    assert!(
+        report.contains("bosman (Bosman Wonen) gives more than it gets"),
+        "{report}"
+    );
     let bowing = report.split("gives more than it gets").nth(1).unwrap();
     assert!(bowing.contains("hotel (Hotel De Wadden)"), "{report}");
-    let json: serde_json::Value = serde_json::from_str(&dir.stdout(&["report", "--json", "--min-volume", "1"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["report", "--json", "--min-volume", "1"])).unwrap();
     assert_eq!(json["we_give_more"][0]["b"], "hotel");
     assert_eq!(json["they_give_more"].as_array().unwrap().len(), 0);
 
@@ -174,7 +215,9 @@ fn the_happy_path_import_balance_report_check() {
         .assert()
         .success()
         .stdout(predicate::str::contains("checked 6 gestures and"))
-        .stdout(predicate::str::contains("every balance equals the sum of its gestures"));
+        .stdout(predicate::str::contains(
+            "every balance equals the sum of its gestures",
+        ));
 }
 
 #[test]
@@ -183,19 +226,72 @@ fn bad_input_is_named_and_changes_nothing() {
     let before = dir.dump();
     let header = "id,at,giver,receiver,kind,amount\n";
     let cases = [
-        ("unknown-party.csv", format!("{header}b1,2024-06-01,henk,nobody,thanks,\n"), "unknown-party.csv:2: column 'receiver': unknown party 'nobody'"),
-        ("unknown-kind.csv", format!("{header}b1,2024-06-01,henk,gerrit,hug,\n"), "unknown-kind.csv:2: column 'kind': unknown kind 'hug'"),
-        ("too-much.csv", format!("{header}b1,2024-06-01,hotel,bosman,pay,20000000000\n"), "too-much.csv:2: column 'amount': '20000000000' is out of range"),
-        ("bad-date.csv", format!("{header}b1,31-02-2024,henk,gerrit,thanks,\n"), "bad-date.csv:2: column 'at': '31-02-2024' is not a real date"),
-        ("garbled-date.csv", format!("{header}b1,yesterday,henk,gerrit,thanks,\n"), "garbled-date.csv:2: column 'at': 'yesterday' is not a date"),
-        ("self.csv", format!("{header}b1,2024-06-01,henk,henk,thanks,\n"), "self.csv:2: column 'receiver': a party cannot give to itself"),
-        ("unknown-column.csv", "id,at,giver,receiver,kind,colour\n".to_string(), "unknown-column.csv:1: unknown column 'colour' in a gestures file"),
-        ("missing-column.csv", "id,at,giver,kind\n".to_string(), "missing-column.csv:1: missing required column 'receiver'"),
-        ("conflict.csv", format!("{header}g1,2024-03-01,henk,gerrit,help,\n"), "conflict.csv:2: column 'id': id 'g1' is already used for a different gesture"),
-        ("comma-in-point.csv", format!("{header}b1,2024-06-01,hotel,bosman,pay,\"12,50\"\n"), "uses a decimal comma; this file uses a decimal point"),
-        ("bad-party.csv", "key,kind,name\nx,robot,X\n".to_string(), "bad-party.csv:2: column 'kind': unknown party kind 'robot'"),
-        ("bad-membership.csv", "person,organization,role,from,until\nhenk,hotel,employee,2024-01-01,2023-01-01\n".to_string(), "bad-membership.csv:2: column 'until': ends before it starts"),
-        ("ragged.csv", format!("{header}b1,2024-06-01,henk\n"), "ragged.csv:2: has 3 fields where the header has 6"),
+        (
+            "unknown-party.csv",
+            format!("{header}b1,2024-06-01,henk,nobody,thanks,\n"),
+            "unknown-party.csv:2: column 'receiver': unknown party 'nobody'",
+        ),
+        (
+            "unknown-kind.csv",
+            format!("{header}b1,2024-06-01,henk,gerrit,hug,\n"),
+            "unknown-kind.csv:2: column 'kind': unknown kind 'hug'",
+        ),
+        (
+            "too-much.csv",
+            format!("{header}b1,2024-06-01,hotel,bosman,pay,20000000000\n"),
+            "too-much.csv:2: column 'amount': '20000000000' is out of range",
+        ),
+        (
+            "bad-date.csv",
+            format!("{header}b1,31-02-2024,henk,gerrit,thanks,\n"),
+            "bad-date.csv:2: column 'at': '31-02-2024' is not a real date",
+        ),
+        (
+            "garbled-date.csv",
+            format!("{header}b1,yesterday,henk,gerrit,thanks,\n"),
+            "garbled-date.csv:2: column 'at': 'yesterday' is not a date",
+        ),
+        (
+            "self.csv",
+            format!("{header}b1,2024-06-01,henk,henk,thanks,\n"),
+            "self.csv:2: column 'receiver': a party cannot give to itself",
+        ),
+        (
+            "unknown-column.csv",
+            "id,at,giver,receiver,kind,colour\n".to_string(),
+            "unknown-column.csv:1: unknown column 'colour' in a gestures file",
+        ),
+        (
+            "missing-column.csv",
+            "id,at,giver,kind\n".to_string(),
+            "missing-column.csv:1: missing required column 'receiver'",
+        ),
+        (
+            "conflict.csv",
+            format!("{header}g1,2024-03-01,henk,gerrit,help,\n"),
+            "conflict.csv:2: column 'id': id 'g1' is already used for a different gesture",
+        ),
+        (
+            "comma-in-point.csv",
+            format!("{header}b1,2024-06-01,hotel,bosman,pay,\"12,50\"\n"),
+            "uses a decimal comma; this file uses a decimal point",
+        ),
+        (
+            "bad-party.csv",
+            "key,kind,name\nx,robot,X\n".to_string(),
+            "bad-party.csv:2: column 'kind': unknown party kind 'robot'",
+        ),
+        (
+            "bad-membership.csv",
+            "person,organization,role,from,until\nhenk,hotel,employee,2024-01-01,2023-01-01\n"
+                .to_string(),
+            "bad-membership.csv:2: column 'until': ends before it starts",
+        ),
+        (
+            "ragged.csv",
+            format!("{header}b1,2024-06-01,henk\n"),
+            "ragged.csv:2: has 3 fields where the header has 6",
+        ),
     ];
     for (name, text, expected) in cases {
         dir.write(name, &text);
@@ -207,16 +303,26 @@ fn bad_input_is_named_and_changes_nothing() {
         assert_eq!(dir.dump(), before, "{name} changed the store");
     }
     // A good file imported with a bad one: neither is written.
-    dir.write("good.csv", &format!("{header}n1,2024-06-01,henk,gerrit,thanks,\n"));
-    dir.balans(&["import", "good.csv", "self.csv"]).assert().failure();
+    dir.write(
+        "good.csv",
+        &format!("{header}n1,2024-06-01,henk,gerrit,thanks,\n"),
+    );
+    dir.balans(&["import", "good.csv", "self.csv"])
+        .assert()
+        .failure();
     assert_eq!(dir.dump(), before);
     // Many errors: the first hundred are listed, the rest counted.
-    let many: String = (0..130).map(|i| format!("m{i},2024-06-01,henk,nobody,thanks,\n")).collect();
+    let many: String = (0..130)
+        .map(|i| format!("m{i},2024-06-01,henk,nobody,thanks,\n"))
+        .collect();
     dir.write("many.csv", &format!("{header}{many}"));
     let assert = dir.balans(&["import", "many.csv"]).assert().failure();
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert_eq!(stderr.matches("unknown party 'nobody'").count(), 100);
-    assert!(stderr.contains("… and 30 more errors") && stderr.contains("130 errors found"), "{stderr}");
+    assert!(
+        stderr.contains("… and 30 more errors") && stderr.contains("130 errors found"),
+        "{stderr}"
+    );
     assert_eq!(dir.dump(), before);
     // A dry run of a good file writes nothing either.
     dir.balans(&["import", "--dry-run", "good.csv"])
@@ -233,12 +339,25 @@ fn importing_twice_adds_nothing_the_second_time() {
     dir.balans(&["import", "parties.csv", "memberships.csv", "gestures.csv"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("0 gestures added, 6 already present"));
+        .stdout(predicate::str::contains(
+            "0 gestures added, 6 already present",
+        ));
     assert_eq!(dir.dump(), before);
     // Without ids, the ids derive from the rows: the same file twice still adds nothing.
-    dir.write("no-ids.csv", "at,giver,receiver,kind\n2024-06-01,henk,gerrit,smile\n2024-06-01,henk,gerrit,smile\n");
-    dir.balans(&["import", "no-ids.csv"]).assert().success().stdout(predicate::str::contains("2 gestures added"));
-    dir.balans(&["import", "no-ids.csv"]).assert().success().stdout(predicate::str::contains("0 gestures added, 2 already present"));
+    dir.write(
+        "no-ids.csv",
+        "at,giver,receiver,kind\n2024-06-01,henk,gerrit,smile\n2024-06-01,henk,gerrit,smile\n",
+    );
+    dir.balans(&["import", "no-ids.csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 gestures added"));
+    dir.balans(&["import", "no-ids.csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "0 gestures added, 2 already present",
+        ));
 }
 
 #[test]
@@ -246,61 +365,193 @@ fn dutch_excel_files_give_the_same_balances() {
     let english = loaded();
     let dutch = Dir::new();
     dutch.write("parties.csv", &PARTIES.replace(',', ";"));
-    dutch.write("memberships.csv", &format!("\u{feff}{}", MEMBERSHIPS.replace(',', ";").replace('\n', "\r\n")));
+    dutch.write(
+        "memberships.csv",
+        &format!(
+            "\u{feff}{}",
+            MEMBERSHIPS.replace(',', ";").replace('\n', "\r\n")
+        ),
+    );
     dutch.write("gestures.csv", GESTURES_DUTCH);
-    dutch.balans(&["import", "parties.csv", "memberships.csv", "gestures.csv"]).assert().success();
-    assert_eq!(english.balances_by_key(&english.db()), dutch.balances_by_key(&dutch.db()));
+    dutch
+        .balans(&["import", "parties.csv", "memberships.csv", "gestures.csv"])
+        .assert()
+        .success();
+    assert_eq!(
+        english.balances_by_key(&english.db()),
+        dutch.balances_by_key(&dutch.db())
+    );
     // --decimal overrides what the delimiter implies.
-    dutch.write("point.csv", "id;at;giver;receiver;kind;amount\np1;2024-06-01;hotel;bosman;pay;10.25\n");
-    dutch.balans(&["import", "point.csv"]).assert().failure().stderr(predicate::str::contains("decimal point"));
-    dutch.balans(&["import", "--decimal", "point", "point.csv"]).assert().success();
+    dutch.write(
+        "point.csv",
+        "id;at;giver;receiver;kind;amount\np1;2024-06-01;hotel;bosman;pay;10.25\n",
+    );
+    dutch
+        .balans(&["import", "point.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("decimal point"));
+    dutch
+        .balans(&["import", "--decimal", "point", "point.csv"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn export_then_import_into_an_empty_store_gives_identical_balances() {
     let dir = loaded();
-    dir.balans(&["give", "gerrit", "henk", "gift", "--at", "2024-12-20", "--note", "wine"]).assert().success();
-    dir.balans(&["reverse", "g5", "--at", "2024-05-03", "--note", "was not help"]).assert().success();
-    dir.balans(&["kind", "add", "coffee", "--dimension", "credit", "--default", "0.5", "--nl", "koffie"]).assert().success();
-    dir.balans(&["give", "eva", "henk", "coffee", "--at", "2024-06-01T09:00"]).assert().success();
-    dir.balans(&["export", "--dir", "out"]).assert().success().stdout(predicate::str::contains("25 kinds, 5 parties, 2 memberships and 9 gestures"));
+    dir.balans(&[
+        "give",
+        "gerrit",
+        "henk",
+        "gift",
+        "--at",
+        "2024-12-20",
+        "--note",
+        "wine",
+    ])
+    .assert()
+    .success();
+    dir.balans(&[
+        "reverse",
+        "g5",
+        "--at",
+        "2024-05-03",
+        "--note",
+        "was not help",
+    ])
+    .assert()
+    .success();
+    dir.balans(&[
+        "kind",
+        "add",
+        "coffee",
+        "--dimension",
+        "credit",
+        "--default",
+        "0.5",
+        "--nl",
+        "koffie",
+    ])
+    .assert()
+    .success();
+    dir.balans(&["give", "eva", "henk", "coffee", "--at", "2024-06-01T09:00"])
+        .assert()
+        .success();
+    dir.balans(&["export", "--dir", "out"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "25 kinds, 5 parties, 2 memberships and 9 gestures",
+        ));
     let copy = dir.path("copy.db");
     let mut import = Command::cargo_bin("balans").unwrap();
     import
         .current_dir(dir.dir.path())
-        .args(["--db", copy.to_str().unwrap(), "import", "out/gestures.csv", "out/parties.csv", "out/memberships.csv", "out/kinds.csv"])
+        .args([
+            "--db",
+            copy.to_str().unwrap(),
+            "import",
+            "out/gestures.csv",
+            "out/parties.csv",
+            "out/memberships.csv",
+            "out/kinds.csv",
+        ])
         .assert()
         .success();
     assert_eq!(dir.balances_by_key(&dir.db()), dir.balances_by_key(&copy));
     let exported = std::fs::read_to_string(dir.path("out/gestures.csv")).unwrap();
-    assert!(exported.starts_with("id,at,giver,receiver,kind,amount,note,item,giver_org,receiver_org,reverses\n"));
-    assert!(exported.contains("g2,2024-03-02T10:30:00+01:00,gerrit,henk,thanks,1.00,,,,,\n"), "{exported}");
-    assert!(exported.contains(",g5\n"), "the reversal names its gesture: {exported}");
+    assert!(exported.starts_with(
+        "id,at,giver,receiver,kind,amount,note,item,giver_org,receiver_org,reverses\n"
+    ));
+    assert!(
+        exported.contains("g2,2024-03-02T10:30:00+01:00,gerrit,henk,thanks,1.00,,,,,\n"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains(",g5\n"),
+        "the reversal names its gesture: {exported}"
+    );
 }
 
 #[test]
 fn give_and_reverse_on_the_command_line() {
     let dir = loaded();
-    dir.balans(&["give", "henk", "gerrit", "thanks", "--id", "t1", "--at", "2024-06-01"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("recorded t1"))
-        .stdout(predicate::str::contains("credit: henk gave 4.00 more than it received"));
-    dir.balans(&["give", "henk", "gerrit", "thanks", "--id", "t1", "--at", "2024-06-01"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("already recorded: t1 (nothing changed)"));
-    dir.balans(&["give", "hotel", "bosman", "pay", "12,50", "--at", "2024-06-01"]).assert().success();
+    dir.balans(&[
+        "give",
+        "henk",
+        "gerrit",
+        "thanks",
+        "--id",
+        "t1",
+        "--at",
+        "2024-06-01",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("recorded t1"))
+    .stdout(predicate::str::contains(
+        "credit: henk gave 4.00 more than it received",
+    ));
+    dir.balans(&[
+        "give",
+        "henk",
+        "gerrit",
+        "thanks",
+        "--id",
+        "t1",
+        "--at",
+        "2024-06-01",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::contains(
+        "already recorded: t1 (nothing changed)",
+    ));
+    dir.balans(&[
+        "give",
+        "hotel",
+        "bosman",
+        "pay",
+        "12,50",
+        "--at",
+        "2024-06-01",
+    ])
+    .assert()
+    .success();
     let before = dir.dump();
-    dir.balans(&["give", "henk", "gerrit", "thanks", "--id", "t1", "--at", "2024-06-02"])
+    dir.balans(&[
+        "give",
+        "henk",
+        "gerrit",
+        "thanks",
+        "--id",
+        "t1",
+        "--at",
+        "2024-06-02",
+    ])
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains(
+        "id 't1' is already used for a different gesture",
+    ));
+    dir.balans(&["give", "henk", "gerrit", "pay"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("id 't1' is already used for a different gesture"));
-    dir.balans(&["give", "henk", "gerrit", "pay"]).assert().failure().stderr(predicate::str::contains("needs an amount"));
-    dir.balans(&["give", "henk", "gerrit", "thanks", "--at", "soon"]).assert().failure().stderr(predicate::str::contains("at: 'soon' is not a date"));
+        .stderr(predicate::str::contains("needs an amount"));
+    dir.balans(&["give", "henk", "gerrit", "thanks", "--at", "soon"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("at: 'soon' is not a date"));
     assert_eq!(dir.dump(), before);
-    dir.balans(&["reverse", "t1"]).assert().success().stdout(predicate::str::contains("credit: henk gave 3.00 more"));
-    dir.balans(&["reverse", "t1"]).assert().failure().stderr(predicate::str::contains("already reversed"));
+    dir.balans(&["reverse", "t1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("credit: henk gave 3.00 more"));
+    dir.balans(&["reverse", "t1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("already reversed"));
     dir.balans(&["check"]).assert().success();
 }
 
@@ -308,28 +559,66 @@ fn give_and_reverse_on_the_command_line() {
 fn the_kind_catalog_can_be_changed_for_new_gestures() {
     let dir = loaded();
     let list = dir.stdout(&["kind", "list"]);
-    assert!(list.contains("broken_promise") && list.contains("gebroken belofte") && list.contains("-3.00"), "{list}");
-    let json: serde_json::Value = serde_json::from_str(&dir.stdout(&["kind", "list", "--json"])).unwrap();
+    assert!(
+        list.contains("broken_promise")
+            && list.contains("gebroken belofte")
+            && list.contains("-3.00"),
+        "{list}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["kind", "list", "--json"])).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 24);
-    dir.balans(&["kind", "set", "stamp", "--default", "0.75", "--nl", "stempeltje"]).assert().success();
+    dir.balans(&[
+        "kind",
+        "set",
+        "stamp",
+        "--default",
+        "0.75",
+        "--nl",
+        "stempeltje",
+    ])
+    .assert()
+    .success();
     dir.balans(&["give", "bosman", "eva", "stamp", "--at", "2024-06-01"])
         .assert()
         .success()
         .stdout(predicate::str::contains("0.75"));
-    dir.balans(&["kind", "add", "stamp", "--dimension", "credit"]).assert().failure().stderr(predicate::str::contains("exists already"));
-    dir.balans(&["kind", "set", "nope", "--default", "1"]).assert().failure().stderr(predicate::str::contains("no kind 'nope'"));
-    dir.balans(&["kind", "add", "Bad Kind", "--dimension", "credit"]).assert().failure();
+    dir.balans(&["kind", "add", "stamp", "--dimension", "credit"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("exists already"));
+    dir.balans(&["kind", "set", "nope", "--default", "1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no kind 'nope'"));
+    dir.balans(&["kind", "add", "Bad Kind", "--dimension", "credit"])
+        .assert()
+        .failure();
 }
 
 #[test]
 fn every_command_explains_itself_with_an_example() {
     let dir = Dir::new();
-    for command in ["import", "balance", "report", "give", "reverse", "check", "export", "demo"] {
-        dir.balans(&[command, "--help"]).assert().success().stdout(predicate::str::contains("Example"));
+    for command in [
+        "import", "balance", "report", "give", "reverse", "check", "export", "demo",
+    ] {
+        dir.balans(&[command, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
     }
-    dir.balans(&["--help"]).assert().success().stdout(predicate::str::contains("balans demo"));
-    dir.balans(&["kind", "add", "--help"]).assert().success().stdout(predicate::str::contains("Example"));
-    dir.balans(&["check"]).assert().failure().stderr(predicate::str::contains("no store at"));
+    dir.balans(&["--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("balans demo"));
+    dir.balans(&["kind", "add", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Example"));
+    dir.balans(&["check"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no store at"));
     assert!(!dir.db().exists(), "reading does not create a store");
     Command::cargo_bin("balans")
         .unwrap()
@@ -353,15 +642,27 @@ fn the_demo_tells_its_stories_and_loads_once() {
     dir.balans(&["demo"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("They give more than they get from bosman (Bosman Wonen)"))
+        .stdout(predicate::str::contains(
+            "They give more than they get from bosman (Bosman Wonen)",
+        ))
         .stdout(predicate::str::contains("tineke (Tineke Hoekstra)"))
         .stdout(predicate::str::contains("vdberg (Van den Berg Vastgoed)"));
     let before = dir.dump();
-    dir.balans(&["demo"]).assert().success().stderr(predicate::str::contains("0 gestures added"));
+    dir.balans(&["demo"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("0 gestures added"));
     assert_eq!(dir.dump(), before);
     dir.balans(&["check"]).assert().success();
     // The succession: Sander, who took over the hotel, has given nothing to us but a brush-off.
-    let sander = dir.stdout(&["balance", "sander", "bosman", "--level", "organization", "--json"]);
+    let sander = dir.stdout(&[
+        "balance",
+        "sander",
+        "bosman",
+        "--level",
+        "organization",
+        "--json",
+    ]);
     let json: serde_json::Value = serde_json::from_str(&sander).unwrap();
     assert_eq!(json["credit"]["a_to_b"], "0.00");
 }
@@ -369,12 +670,17 @@ fn the_demo_tells_its_stories_and_loads_once() {
 #[test]
 fn a_newer_store_is_refused_untouched() {
     let dir = loaded();
-    rusqlite::Connection::open(dir.db()).unwrap().execute_batch("PRAGMA user_version = 42").unwrap();
+    rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 42")
+        .unwrap();
     let before = std::fs::read(dir.db()).unwrap();
     dir.balans(&["check"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("written by a newer Balans (schema version 42"));
+        .stderr(predicate::str::contains(
+            "written by a newer Balans (schema version 42",
+        ));
     dir.balans(&["import", "gestures.csv"]).assert().failure();
     assert_eq!(std::fs::read(dir.db()).unwrap(), before);
 }
@@ -392,8 +698,15 @@ fn a_killed_import_leaves_all_or_nothing() {
     for attempt in 0..6 {
         let mut text = String::from("id,at,giver,receiver,kind\n");
         for i in 0..rows {
-            let (giver, receiver) = if i % 2 == 0 { ("henk", "gerrit") } else { ("gerrit", "henk") };
-            text.push_str(&format!("k{attempt}-{i:07},2024-06-01T10:{:02}:00,{giver},{receiver},thanks\n", i % 60));
+            let (giver, receiver) = if i % 2 == 0 {
+                ("henk", "gerrit")
+            } else {
+                ("gerrit", "henk")
+            };
+            text.push_str(&format!(
+                "k{attempt}-{i:07},2024-06-01T10:{:02}:00,{giver},{receiver},thanks\n",
+                i % 60
+            ));
         }
         let name = format!("big{attempt}.csv");
         dir.write(&name, &text);
@@ -419,10 +732,18 @@ fn a_killed_import_leaves_all_or_nothing() {
         child.wait().unwrap();
         let connection = rusqlite::Connection::open(dir.db()).unwrap();
         let prefix = format!("k{attempt}-%");
-        let stored: i64 =
-            connection.query_row("SELECT COUNT(*) FROM gestures WHERE id LIKE ?1", [&prefix], |r| r.get(0)).unwrap();
+        let stored: i64 = connection
+            .query_row(
+                "SELECT COUNT(*) FROM gestures WHERE id LIKE ?1",
+                [&prefix],
+                |r| r.get(0),
+            )
+            .unwrap();
         drop(connection);
-        assert!(stored == 0 || stored == rows, "attempt {attempt}: the store holds {stored} of {rows} rows");
+        assert!(
+            stored == 0 || stored == rows,
+            "attempt {attempt}: the store holds {stored} of {rows} rows"
+        );
         dir.balans(&["check"]).assert().success();
         if killed && stored == 0 {
             killed_mid_write += 1;
