@@ -68,7 +68,10 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
     Reverse(ReverseArgs),
 
     /// The catalog of gesture kinds: list, add, change defaults and labels.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  balans kind list\n  balans kind set stamp --default 0.75"
+    )]
     Kind(KindCommand),
 
     /// Recompute every balance from the gestures; exit 1 naming each pair that differs.
@@ -239,6 +242,7 @@ pub struct ReverseArgs {
 #[derive(Subcommand, Debug)]
 pub enum KindCommand {
     /// List the catalog.
+    #[command(after_help = "Examples:\n  balans kind list\n  balans kind list --json")]
     List {
         #[arg(long)]
         json: bool,
@@ -293,7 +297,11 @@ pub struct DemoArgs {
 #[derive(Subcommand, Debug)]
 pub enum ConfigCommand {
     /// Print one setting, or all.
+    #[command(after_help = "Examples:\n  balans config get\n  balans config get timezone")]
     Get { name: Option<String> },
-    /// Change a setting.
+    /// Change a setting: timezone (an IANA name) or us (an organization's key).
+    #[command(
+        after_help = "Examples:\n  balans config set us bosman\n  balans config set timezone Europe/Brussels"
+    )]
     Set { name: String, value: String },
 }

@@ -668,6 +668,33 @@ fn the_demo_tells_its_stories_and_loads_once() {
 }
 
 #[test]
+fn check_names_every_pair_that_differs_from_its_gestures() {
+    let dir = loaded();
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    // Tamper with two stored balances, beneath the ledger.
+    connection
+        .execute_batch(
+            "UPDATE balances SET low_to_high = low_to_high + 1 \
+               WHERE level = 0 AND dimension = 1 AND low = (SELECT MIN(id) FROM parties WHERE key IN ('henk', 'gerrit')); \
+             DELETE FROM balances WHERE level = 1 AND dimension = 0 \
+               AND (low, high) IN (SELECT MIN(id), MAX(id) FROM parties WHERE key IN ('bosman', 'eva'));",
+        )
+        .unwrap();
+    drop(connection);
+    let assert = dir.balans(&["check"]).assert().failure();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("differs: henk and gerrit, person level, credit"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("differs: bosman and eva, organization level, money: stored nothing"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 of"), "{stdout}");
+}
+
+#[test]
 fn a_newer_store_is_refused_untouched() {
     let dir = loaded();
     rusqlite::Connection::open(dir.db())
