@@ -95,6 +95,10 @@ impl Errors {
         }
     }
 
+    fn extend(&mut self, errors: Vec<RowError>) {
+        errors.into_iter().for_each(|e| self.push(e));
+    }
+
     fn merge(&mut self, other: Errors) {
         self.total += other.total;
         self.kept.extend(other.kept);
@@ -261,29 +265,16 @@ fn import_kinds<S: Store + ?Sized>(
     let stored = store.kinds()?;
     let decimal = table.decimal();
     let mut seen: FxHashMap<String, u64> = FxHashMap::default();
-    let mut rows = 0;
-    while let Some(row) = table.next_row() {
-        rows += 1;
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let def = match parse_kind(&row, decimal) {
-            Ok(def) => def,
-            Err(list) => {
-                list.into_iter().for_each(|e| errors.push(e));
-                continue;
-            }
+    summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
+        let Ok(def) = parse_kind(row, decimal).map_err(|list| errors.extend(list)) else {
+            return Ok(());
         };
         if let Some(first_line) = seen.insert(def.code.to_string(), row.line()) {
             errors.push(row.error(
                 Column::Code,
                 format!("kind '{}' appears on line {first_line} too", def.code),
             ));
-            continue;
+            return Ok(());
         }
         match stored.iter().find(|k| k.def.code == def.code) {
             Some(existing) if existing.def.dimension != def.dimension => errors.push(row.error(
@@ -303,10 +294,33 @@ fn import_kinds<S: Store + ?Sized>(
                 summary.kinds_added += 1;
             }
         }
-    }
-    summary.rows += rows;
-    report(progress, index, table, rows);
+        Ok(())
+    })?;
     Ok(())
+}
+
+/// Reads every row of a kinds, parties or memberships file and hands it to `handle`;
+/// unreadable rows become errors and reading goes on. Returns the rows read.
+fn for_each_row(
+    table: &mut Table<Box<dyn Read + Send>>,
+    index: usize,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+    mut handle: impl FnMut(&balans_csv::Row<'_>, &mut Errors) -> StoreResult<()>,
+) -> StoreResult<u64> {
+    let mut rows = 0;
+    while let Some(row) = table.next_row() {
+        rows += 1;
+        match row {
+            Ok(row) => handle(&row, errors)?,
+            Err(e) => errors.push(e),
+        }
+        if rows % 4096 == 0 {
+            report(progress, index, table, rows);
+        }
+    }
+    report(progress, index, table, rows);
+    Ok(rows)
 }
 
 fn parse_kind(row: &balans_csv::Row<'_>, decimal: DecimalMark) -> Result<KindDef, Vec<RowError>> {
@@ -368,37 +382,24 @@ fn import_parties<S: Store + ?Sized>(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> StoreResult<()> {
     let mut seen: FxHashMap<String, (u64, PartyFields)> = FxHashMap::default();
-    let mut rows = 0;
-    while let Some(row) = table.next_row() {
-        rows += 1;
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let line = row.line();
-        let fields = match parse_party(&row) {
-            Ok(fields) => fields,
-            Err(list) => {
-                list.into_iter().for_each(|e| errors.push(e));
-                continue;
-            }
+    summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
+        let Ok(fields) = parse_party(row).map_err(|list| errors.extend(list)) else {
+            return Ok(());
         };
         if let Some((first_line, first)) = seen.get(fields.key.as_str()) {
             if *first != fields {
-                errors.push(row.error(
-                    Column::Key,
-                    format!(
-                        "key '{}' appears on line {first_line} too, with other details",
-                        fields.key
-                    ),
-                ));
+                let message = format!(
+                    "key '{}' appears on line {first_line} too, with other details",
+                    fields.key
+                );
+                errors.push(row.error(Column::Key, message));
             }
-            continue;
+            return Ok(());
         }
-        seen.insert(fields.key.as_str().to_string(), (line, fields.clone()));
+        seen.insert(
+            fields.key.as_str().to_string(),
+            (row.line(), fields.clone()),
+        );
         match store.party_by_key(&fields.key)? {
             Some(existing) if existing.fields.kind != fields.kind => errors.push(row.error(
                 Column::PartyKind,
@@ -420,12 +421,8 @@ fn import_parties<S: Store + ?Sized>(
                 summary.parties_added += 1;
             }
         }
-        if rows % 4096 == 0 {
-            report(progress, index, table, rows);
-        }
-    }
-    summary.rows += rows;
-    report(progress, index, table, rows);
+        Ok(())
+    })?;
     Ok(())
 }
 
@@ -485,23 +482,11 @@ fn import_memberships<S: Store + ?Sized>(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> StoreResult<bool> {
     let mut changed = false;
-    let mut rows = 0;
     let mut seen: FxHashMap<(i64, i64, i64), u64> = FxHashMap::default();
-    while let Some(row) = table.next_row() {
-        rows += 1;
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let membership = match parse_membership(&row, snapshot) {
-            Ok(m) => m,
-            Err(list) => {
-                list.into_iter().for_each(|e| errors.push(e));
-                continue;
-            }
+    summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
+        let Ok(membership) = parse_membership(row, snapshot).map_err(|list| errors.extend(list))
+        else {
+            return Ok(());
         };
         let identity = (
             membership.person.0,
@@ -512,7 +497,7 @@ fn import_memberships<S: Store + ?Sized>(
             errors.push(row.row_error(format!(
                 "the same person, organization and start appear on line {first_line} too"
             )));
-            continue;
+            return Ok(());
         }
         let existing = snapshot
             .memberships
@@ -521,19 +506,15 @@ fn import_memberships<S: Store + ?Sized>(
             .find(|m| m.organization == membership.organization && m.from == membership.from)
             .cloned();
         match existing {
-            Some(existing) if existing == membership => continue,
+            Some(existing) if existing == membership => return Ok(()),
             Some(_) => summary.memberships_updated += 1,
             None => summary.memberships_added += 1,
         }
         store.upsert_membership(&membership)?;
         snapshot.memberships.insert(membership);
         changed = true;
-        if rows % 4096 == 0 {
-            report(progress, index, table, rows);
-        }
-    }
-    summary.rows += rows;
-    report(progress, index, table, rows);
+        Ok(())
+    })?;
     Ok(changed)
 }
 
