@@ -58,7 +58,15 @@ fn open(db: &str, create: bool) -> Result<SqliteStore> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Import(args) => {
-            let mut store = open(&cli.db, !args.dry_run)?;
+            // A dry run against a store that does not exist yet validates against an
+            // empty one in memory, and creates nothing.
+            let dry_run_on_nothing =
+                args.dry_run && !Path::new(&cli.db).exists() && !cli.db.contains("://");
+            let mut store = if dry_run_on_nothing {
+                open(":memory:", true)?
+            } else {
+                open(&cli.db, true)?
+            };
             let mut sources = Vec::new();
             let mut sizes = Vec::new();
             for path in &args.files {
@@ -135,7 +143,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Give(args) => {
-            let mut store = open(&cli.db, true)?;
+            let mut store = open(&cli.db, false)?;
             let now = balans_core::Moment::now().display_in(&zone_of(&mut store)?);
             // A person types 1,50 as readily as 1.50; a lone comma is a decimal comma here.
             let amount = args.amount.as_deref().map(|a| {
@@ -239,7 +247,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             ConfigCommand::Set { name, value } => {
-                let mut store = open(&cli.db, true)?;
+                let mut store = open(&cli.db, false)?;
                 ledger::set_setting(&mut store, &name, &value)?;
                 println!("{name} = {value}");
             }
@@ -273,7 +281,7 @@ fn kind(db: &str, command: KindCommand) -> Result<()> {
             en,
         } => {
             let code = KindCode::parse(&code).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut store = open(db, true)?;
+            let mut store = open(db, false)?;
             let def = KindDef {
                 label_nl: nl.unwrap_or_else(|| code.to_string()),
                 label_en: en.unwrap_or_else(|| code.to_string()),
