@@ -212,29 +212,43 @@ fn import_tables<S: Store + ?Sized>(
             }
             FileKind::Gestures => {
                 // Stored gestures follow the new memberships before new ones arrive.
-                if memberships_changed && errors.total == 0 && gestures_before > 0 {
-                    crate::ledger::rebuild_organization_level(store, &snapshot)
-                        .map_err(|e| rebuild_errors(e, &membership_files, errors))
-                        .or_else(|e| e)?;
+                if memberships_changed {
+                    follow_memberships(
+                        store,
+                        &snapshot,
+                        gestures_before,
+                        &membership_files,
+                        errors,
+                    )?;
                     memberships_changed = false;
                 }
                 import_gestures(store, &snapshot, table, index, summary, errors, progress)?;
             }
         }
     }
-    if memberships_changed && errors.total == 0 && gestures_before > 0 {
-        crate::ledger::rebuild_organization_level(store, &snapshot)
-            .map_err(|e| rebuild_errors(e, &membership_files, errors))
-            .or_else(|e| e)?;
+    if memberships_changed {
+        follow_memberships(store, &snapshot, gestures_before, &membership_files, errors)?;
     }
     Ok(())
 }
 
-/// Turns the gestures a membership change would leave unattributable into row errors.
-fn rebuild_errors(error: LedgerError, files: &[String], errors: &mut Errors) -> StoreResult<()> {
-    match error {
-        LedgerError::Store(e) => Err(e),
-        other => {
+/// Re-attributes the stored gestures after memberships changed; a gesture the change
+/// would leave attributable to no single organization becomes an error of the
+/// memberships files.
+fn follow_memberships<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    gestures_before: u64,
+    files: &[String],
+    errors: &mut Errors,
+) -> StoreResult<()> {
+    if errors.total > 0 || gestures_before == 0 {
+        return Ok(());
+    }
+    match crate::ledger::rebuild_organization_level(store, snapshot) {
+        Ok(()) => Ok(()),
+        Err(LedgerError::Store(e)) => Err(e),
+        Err(other) => {
             errors.push(RowError::file(&files.join(", "), other.to_string()));
             Ok(())
         }

@@ -72,3 +72,9 @@ impl From<balans_csv::WriteError> for LedgerError {
         LedgerError::Io(format!("cannot write: {error}"))
     }
 }
+
+impl From<Vec<field::Error>> for LedgerError {
+    fn from(errors: Vec<field::Error>) -> LedgerError {
+        LedgerError::Invalid(errors)
+    }
+}

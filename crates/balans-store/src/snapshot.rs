@@ -6,8 +6,8 @@ use balans_core::{
 };
 use rustc_hash::FxHashMap;
 
+use crate::field;
 use crate::store::{Store, StoreResult, setting};
-use crate::{LedgerError, field};
 
 /// The parties, kinds and memberships a write resolves against.
 pub struct Snapshot {
@@ -371,10 +371,4 @@ pub fn zone_of<S: Store + ?Sized>(store: &mut S) -> StoreResult<Zone> {
     let name = store.setting(setting::TIME_ZONE)?;
     let name = name.as_deref().unwrap_or(balans_core::DEFAULT_TIME_ZONE);
     Zone::named(name).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
-}
-
-impl From<Vec<field::Error>> for LedgerError {
-    fn from(errors: Vec<field::Error>) -> LedgerError {
-        LedgerError::Invalid(errors)
-    }
 }
