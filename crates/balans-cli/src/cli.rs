@@ -39,6 +39,7 @@ memberships: person,organization,role,from[,until]\n  \
 gestures:    [id,]at,giver,receiver,kind[,amount,note,item,giver_org,receiver_org,reverses]\n  \
 kinds:       code,dimension[,default,label_nl,label_en]\n\
 A semicolon-separated file uses a decimal comma, a comma-separated file a decimal point.\n\
+UTF-8 (with or without BOM) and Windows-1252 (Excel's plain CSV) are read.\n\
 All files of one command are imported together, or none of them is.\n\n\
 Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run export/*.csv\n  balans import --decimal comma kassa.csv")]
     Import(ImportArgs),
@@ -104,6 +105,10 @@ pub struct ImportArgs {
     /// The decimal mark, overriding what the delimiter implies.
     #[arg(long, value_enum)]
     pub decimal: Option<DecimalArg>,
+    /// The character encoding; by default UTF-8 when the file starts as UTF-8, and
+    /// Windows-1252 (what Excel's plain CSV is on Windows) otherwise.
+    #[arg(long, value_enum)]
+    pub encoding: Option<EncodingArg>,
     /// Validate everything and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -123,6 +128,23 @@ impl From<DecimalArg> for DecimalMark {
         match arg {
             DecimalArg::Point => DecimalMark::Point,
             DecimalArg::Comma => DecimalMark::Comma,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum EncodingArg {
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "windows-1252")]
+    Windows1252,
+}
+
+impl From<EncodingArg> for balans_csv::Encoding {
+    fn from(arg: EncodingArg) -> balans_csv::Encoding {
+        match arg {
+            EncodingArg::Utf8 => balans_csv::Encoding::Utf8,
+            EncodingArg::Windows1252 => balans_csv::Encoding::Windows1252,
         }
     }
 }

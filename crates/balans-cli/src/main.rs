@@ -90,6 +90,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let options = import::Options {
                 decimal: args.decimal.map(DecimalMark::from),
+                encoding: args.encoding.map(Into::into),
                 dry_run: args.dry_run,
             };
             let result = import::import(&mut store, sources, options, &on_progress);

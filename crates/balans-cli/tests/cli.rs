@@ -28,6 +28,10 @@ impl Dir {
         path
     }
 
+    fn write_bytes(&self, name: &str, bytes: &[u8]) {
+        std::fs::write(self.path(name), bytes).unwrap();
+    }
+
     fn db(&self) -> PathBuf {
         self.path("balans.db")
     }
@@ -381,6 +385,25 @@ fn dutch_excel_files_give_the_same_balances() {
         english.balances_by_key(&english.db()),
         dutch.balances_by_key(&dutch.db())
     );
+    // Excel's plain CSV on Windows is Windows-1252: read as such, or as asked.
+    dutch.write_bytes(
+        "ansi.csv",
+        b"key;kind;name\ncafe;organization;Caf\xe9 de Zon\n",
+    );
+    dutch.balans(&["import", "ansi.csv"]).assert().success();
+    let name: String = rusqlite::Connection::open(dutch.db())
+        .unwrap()
+        .query_row("SELECT name FROM parties WHERE key = 'cafe'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(name, "Café de Zon");
+    dutch.write_bytes("late.csv", b"key;kind;name\nbar;organization;Bar \xe9\n");
+    dutch
+        .balans(&["import", "--encoding", "utf-8", "late.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("late.csv:2: column 'name': is not UTF-8 text: import the file with --encoding windows-1252"));
     // --decimal overrides what the delimiter implies.
     dutch.write(
         "point.csv",

@@ -13,7 +13,7 @@
 //! use balans_csv::{Column, FileKind, Table};
 //!
 //! let data = "\u{feff}key;kind;name\nbakker;organization;Bakkerij Jansen\n";
-//! let mut table = Table::open("parties.csv", data.as_bytes(), None).unwrap();
+//! let mut table = Table::open("parties.csv", data.as_bytes(), Default::default()).unwrap();
 //! assert_eq!(table.kind(), FileKind::Parties);
 //! let row = table.next_row().unwrap().unwrap();
 //! assert_eq!(row.text(Column::Name).unwrap(), "Bakkerij Jansen");
@@ -219,6 +219,60 @@ impl RowError {
     }
 }
 
+/// The character encoding of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// What Excel's plain "CSV" saves on a Dutch or English Windows.
+    Windows1252,
+}
+
+impl std::str::FromStr for Encoding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Ok(Encoding::Utf8),
+            "windows-1252" | "cp1252" | "ansi" => Ok(Encoding::Windows1252),
+            other => Err(format!(
+                "unknown encoding '{other}': use utf-8 or windows-1252"
+            )),
+        }
+    }
+}
+
+/// How to read a file; `None` means: tell from the file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// Overrides the decimal mark the delimiter implies.
+    pub decimal: Option<DecimalMark>,
+    /// Overrides the encoding read from the file's start: UTF-8 when its first
+    /// 16 KiB are valid UTF-8, Windows-1252 otherwise.
+    pub encoding: Option<Encoding>,
+}
+
+/// The bytes of a file as UTF-8, transcoded when the file is Windows-1252.
+enum Decoded<R: Read> {
+    Utf8(std::io::Chain<Cursor<Vec<u8>>, R>),
+    Windows1252(encoding_rs_io::DecodeReaderBytes<std::io::Chain<Cursor<Vec<u8>>, R>, Vec<u8>>),
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Decoded::Utf8(inner) => inner.read(buf),
+            Decoded::Windows1252(inner) => inner.read(buf),
+        }
+    }
+}
+
+/// Whether `head`, the start of a file, is UTF-8 (a character cut off at its end is fine).
+fn looks_like_utf8(head: &[u8]) -> bool {
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    }
+}
+
 /// An open CSV file of one kind, read row by row.
 pub struct Table<R: Read> {
     name: String,
@@ -235,14 +289,29 @@ pub struct Table<R: Read> {
 impl<R: Read> Table<R> {
     /// Reads the header, detects delimiter and kind, and checks the columns.
     /// `decimal` overrides the decimal mark the delimiter implies.
-    pub fn open(name: &str, source: R, decimal: Option<DecimalMark>) -> Result<Table<R>, RowError> {
+    pub fn open(name: &str, source: R, options: ReadOptions) -> Result<Table<R>, RowError> {
+        let decimal = options.decimal;
         let mut source = source;
         let mut head = Vec::with_capacity(1 << 14);
         (&mut source)
             .take(1 << 14)
             .read_to_end(&mut head)
             .map_err(|e| RowError::file(name, format!("cannot read: {e}")))?;
-        let counter = LineCounter::new(Cursor::new(head.clone()).chain(source));
+        let encoding = options.encoding.unwrap_or(if looks_like_utf8(&head) {
+            Encoding::Utf8
+        } else {
+            Encoding::Windows1252
+        });
+        let whole = Cursor::new(head.clone()).chain(source);
+        let decoded = match encoding {
+            Encoding::Utf8 => Decoded::Utf8(whole),
+            Encoding::Windows1252 => Decoded::Windows1252(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(encoding_rs::WINDOWS_1252))
+                    .build(whole),
+            ),
+        };
+        let counter = LineCounter::new(decoded);
         let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
         if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
             return Err(RowError::file(
@@ -475,7 +544,7 @@ impl<R: Read> Table<R> {
 /// Counts lines itself: the CSV reader's own line numbers drift on blank lines and
 /// CRLF endings, and a row error must name the line a person sees in an editor.
 struct LineCounter<R: Read> {
-    inner: std::io::Chain<Cursor<Vec<u8>>, R>,
+    inner: Decoded<R>,
     /// Bytes read but not yet passed by a record start; `window[consumed..]` is live.
     window: Vec<u8>,
     consumed: usize,
@@ -486,7 +555,7 @@ struct LineCounter<R: Read> {
 }
 
 impl<R: Read> LineCounter<R> {
-    fn new(inner: std::io::Chain<Cursor<Vec<u8>>, R>) -> LineCounter<R> {
+    fn new(inner: Decoded<R>) -> LineCounter<R> {
         LineCounter {
             inner,
             window: Vec::new(),
@@ -530,7 +599,9 @@ impl<R: Read> Read for LineCounter<R> {
 }
 
 fn not_utf8() -> String {
-    "is not UTF-8 text; save the file as 'CSV UTF-8' (in Excel: 'CSV UTF-8 (door komma's gescheiden)')".to_string()
+    "is not UTF-8 text: import the file with --encoding windows-1252, or save it as 'CSV UTF-8' \
+     (in Excel: 'CSV UTF-8 (door komma's gescheiden)')"
+        .to_string()
 }
 
 /// One data row, its fields borrowed from the reader.
@@ -614,7 +685,7 @@ mod tests {
     use super::*;
 
     fn open(text: &str) -> Result<Table<&[u8]>, RowError> {
-        Table::open("t.csv", text.as_bytes(), None)
+        Table::open("t.csv", text.as_bytes(), ReadOptions::default())
     }
 
     #[test]
@@ -632,7 +703,10 @@ mod tests {
         let t = Table::open(
             "t.csv",
             "key;kind;name\n".as_bytes(),
-            Some(DecimalMark::Point),
+            ReadOptions {
+                decimal: Some(DecimalMark::Point),
+                ..ReadOptions::default()
+            },
         )
         .unwrap();
         assert_eq!(t.decimal(), DecimalMark::Point);
@@ -702,9 +776,22 @@ mod tests {
     }
 
     #[test]
+    fn windows_1252_is_read_as_excel_writes_it() {
+        let data = b"key;kind;name;note\ncafe;organization;Caf\xe9 de Zon;\x80 5 korting\n";
+        let mut t = Table::open("t.csv", &data[..], ReadOptions::default()).unwrap();
+        let row = t.next_row().unwrap().unwrap();
+        assert_eq!(row.text(Column::Name).unwrap(), "Café de Zon");
+        assert_eq!(row.text(Column::Note).unwrap(), "€ 5 korting");
+    }
+
+    #[test]
     fn invalid_utf8_is_named_with_its_column() {
         let data = b"key,kind,name\nx,person,Caf\xe9\n";
-        let mut t = Table::open("t.csv", &data[..], None).unwrap();
+        let options = ReadOptions {
+            encoding: Some(Encoding::Utf8),
+            ..ReadOptions::default()
+        };
+        let mut t = Table::open("t.csv", &data[..], options).unwrap();
         let row = t.next_row().unwrap().unwrap();
         let err = row.text(Column::Name).unwrap_err();
         assert_eq!((err.line, err.column), (2, Some("name")));

@@ -47,6 +47,8 @@ impl Source {
 pub struct Options {
     /// Overrides the decimal mark each file's delimiter implies.
     pub decimal: Option<DecimalMark>,
+    /// Overrides the encoding read from each file's start.
+    pub encoding: Option<balans_csv::Encoding>,
     /// Validate everything, write nothing.
     pub dry_run: bool,
 }
@@ -137,7 +139,11 @@ pub fn import<S: Store + ?Sized>(
     let mut errors = Errors::default();
     let mut tables = Vec::new();
     for (index, source) in sources.into_iter().enumerate() {
-        match Table::open(&source.name, source.reader, options.decimal) {
+        let read = balans_csv::ReadOptions {
+            decimal: options.decimal,
+            encoding: options.encoding,
+        };
+        match Table::open(&source.name, source.reader, read) {
             Ok(table) => tables.push((index, table)),
             Err(e) => errors.push(e),
         }
