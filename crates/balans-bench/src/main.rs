@@ -42,6 +42,9 @@ enum BenchCommand {
         /// Balance reads to time.
         #[arg(long, default_value_t = 20_000)]
         reads: usize,
+        /// Imports (and floor runs) to take the median of.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
     },
 }
 
@@ -53,7 +56,8 @@ fn main() -> Result<()> {
             dir,
             balans,
             reads,
-        } => import(gestures, parties, &dir, &balans, reads),
+            runs,
+        } => import(gestures, parties, &dir, &balans, reads, runs.max(1)),
     }
 }
 
@@ -234,7 +238,14 @@ fn timed(command: &mut Command) -> Result<(Duration, i64)> {
     Ok((elapsed, usage.max_rss()))
 }
 
-fn import(gestures: u64, parties: u64, dir: &Path, balans: &Path, reads: usize) -> Result<()> {
+fn import(
+    gestures: u64,
+    parties: u64,
+    dir: &Path,
+    balans: &Path,
+    reads: usize,
+    runs: usize,
+) -> Result<()> {
     if !balans.exists() {
         bail!(
             "{} is missing: run cargo build --release -p balans first",
@@ -253,35 +264,59 @@ fn import(gestures: u64, parties: u64, dir: &Path, balans: &Path, reads: usize) 
     } = generate(dir, gestures, parties)?;
     let csv_bytes = std::fs::metadata(&gestures_path)?.len();
 
+    // Runs alternate between balans and the floor, so that a slow spell of the
+    // machine's disk falls on both; the medians are compared.
     let store = dir.join("bench.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
-    }
-    let mut setup = Command::new(balans);
-    setup
-        .arg("--db")
-        .arg(&store)
-        .arg("import")
-        .arg(&parties_path)
-        .arg(&memberships_path);
-    let (setup_time, _) = timed(&mut setup)?;
-
-    eprintln!("importing gestures with {} …", balans.display());
-    let mut run = Command::new(balans);
-    run.arg("--db")
-        .arg(&store)
-        .arg("import")
-        .arg(&gestures_path);
-    let (import_time, peak_kib) = timed(&mut run)?;
-
-    eprintln!("sqlite3 .import floor …");
     let floor_db = dir.join("floor.db");
-    let _ = std::fs::remove_file(&floor_db);
-    let mut floor = Command::new("sqlite3");
-    floor
-        .arg(&floor_db)
-        .arg(format!(".import --csv {} t", gestures_path.display()));
-    let (floor_time, _) = timed(&mut floor).context("is the sqlite3 command installed?")?;
+    let mut import_times = Vec::new();
+    let mut floor_times = Vec::new();
+    let mut setup_time = Duration::ZERO;
+    let mut peak_kib = 0;
+    for run in 1..=runs {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+        }
+        let mut setup = Command::new(balans);
+        setup
+            .arg("--db")
+            .arg(&store)
+            .arg("import")
+            .arg(&parties_path)
+            .arg(&memberships_path);
+        setup_time = timed(&mut setup)?.0;
+
+        eprintln!(
+            "run {run}/{runs}: importing gestures with {} …",
+            balans.display()
+        );
+        let mut import = Command::new(balans);
+        import
+            .arg("--db")
+            .arg(&store)
+            .arg("import")
+            .arg(&gestures_path);
+        let (elapsed, peak) = timed(&mut import)?;
+        import_times.push(elapsed);
+        peak_kib = peak;
+
+        eprintln!("run {run}/{runs}: sqlite3 .import floor …");
+        let _ = std::fs::remove_file(&floor_db);
+        let mut floor = Command::new("sqlite3");
+        floor
+            .arg(&floor_db)
+            .arg(format!(".import --csv {} t", gestures_path.display()));
+        floor_times.push(
+            timed(&mut floor)
+                .context("is the sqlite3 command installed?")?
+                .0,
+        );
+    }
+    let median = |times: &mut Vec<Duration>| {
+        times.sort_unstable();
+        times[times.len() / 2]
+    };
+    let import_time = median(&mut import_times);
+    let floor_time = median(&mut floor_times);
 
     eprintln!("timing {reads} balance reads …");
     let mut store_handle = SqliteStore::open(&store, false)?;
@@ -306,10 +341,13 @@ fn import(gestures: u64, parties: u64, dir: &Path, balans: &Path, reads: usize) 
         "parties": parties,
         "csv_mib": csv_bytes as f64 / (1024.0 * 1024.0),
         "setup_seconds": setup_time.as_secs_f64(),
+        "runs": runs,
         "import_seconds": import_time.as_secs_f64(),
+        "import_seconds_all": import_times.iter().map(Duration::as_secs_f64).collect::<Vec<_>>(),
         "gestures_per_second": rate.round(),
         "peak_rss_mib": peak_kib as f64 / 1024.0,
         "sqlite3_floor_seconds": floor_time.as_secs_f64(),
+        "sqlite3_floor_seconds_all": floor_times.iter().map(Duration::as_secs_f64).collect::<Vec<_>>(),
         "ratio_to_floor": ratio,
         "balance_read_us": {
             "mean": mean.as_secs_f64() * 1e6,
@@ -319,8 +357,8 @@ fn import(gestures: u64, parties: u64, dir: &Path, balans: &Path, reads: usize) 
     });
     println!("{}", serde_json::to_string_pretty(&result)?);
     println!(
-        "\nimport: {gestures} gestures in {:.2} s = {:.0} gestures/s, peak RSS {:.0} MiB\n\
-         sqlite3 .import floor: {:.2} s; balans takes {ratio:.2}x the floor (target: at most 1.5x)\n\
+        "\nimport (median of {runs}): {gestures} gestures in {:.2} s = {:.0} gestures/s, peak RSS {:.0} MiB\n\
+         sqlite3 .import floor (median of {runs}): {:.2} s; balans takes {ratio:.2}x the floor (target: at most 1.5x)\n\
          balance A B: mean {:.0} µs, p99 {:.0} µs (target: under 1000 µs)",
         import_time.as_secs_f64(),
         rate,
