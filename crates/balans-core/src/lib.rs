@@ -16,6 +16,7 @@
 //! assert_eq!(balance.evenness().unwrap().to_string(), "0.5000");
 //! ```
 
+pub mod account;
 pub mod amount;
 pub mod balance;
 pub mod gesture;
@@ -24,6 +25,7 @@ pub mod party;
 pub mod rollup;
 pub mod time;
 
+pub use account::{Email, EmailError, TokenInfo, User, UserId, UserRole};
 pub use amount::{AMOUNT_MINOR_MAX, Amount, AmountError, DecimalMark, Sum};
 pub use balance::{Balance, BalanceMap, Evenness, Level, Overflow, PairKey, Totals, contributions};
 pub use gesture::{ContentHash, Gesture, GestureId, GestureIdError, StoredGesture};

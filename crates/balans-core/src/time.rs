@@ -14,6 +14,13 @@ pub const DEFAULT_TIME_ZONE: &str = "Europe/Amsterdam";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Moment(i64);
 
+impl serde::Serialize for Moment {
+    /// As RFC 3339 in UTC: `2024-03-14T23:00:00Z`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TimeError {
     #[error("empty date")]

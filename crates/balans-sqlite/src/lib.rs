@@ -14,9 +14,9 @@ mod migrations;
 use std::path::{Path, PathBuf};
 
 use balans_core::{
-    Amount, Dimension, Gesture, GestureId, Kind, KindCode, KindDef, KindId, Level, Membership,
-    Moment, PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Role, StoredGesture, Totals,
-    builtin_catalog,
+    Amount, Dimension, Email, Gesture, GestureId, Kind, KindCode, KindDef, KindId, Level,
+    Membership, Moment, PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Role,
+    StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::{Store, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -30,6 +30,8 @@ const BUSY_TIMEOUT_MS: u64 = 10_000;
 pub struct SqliteStore {
     connection: Connection,
     path: PathBuf,
+    /// How many writes are open: 1 is the transaction, more are savepoints in it.
+    depth: u32,
 }
 
 fn backend(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
@@ -83,6 +85,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             connection,
             path: path.to_path_buf(),
+            depth: 0,
         };
         store.migrate(version)?;
         Ok(store)
@@ -241,6 +244,20 @@ fn gesture_row(row: &Row<'_>) -> rusqlite::Result<StoredGesture> {
     })
 }
 
+const USER_COLUMNS: &str = "id, email, role, password_hash, language";
+
+fn user_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    let email: String = row.get(1)?;
+    let role: String = row.get(2)?;
+    Ok(User {
+        id: UserId(row.get(0)?),
+        email: Email::parse(&email).map_err(|_| corrupt("e-mail address"))?,
+        role: role.parse::<UserRole>().map_err(|_| corrupt("role"))?,
+        password_hash: row.get(3)?,
+        language: row.get(4)?,
+    })
+}
+
 const BALANCE_COLUMNS: &str =
     "level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms";
 
@@ -312,23 +329,46 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn begin_write(&mut self) -> StoreResult<()> {
+        let sql = if self.depth == 0 {
+            "BEGIN IMMEDIATE".to_string()
+        } else {
+            format!("SAVEPOINT w{}", self.depth)
+        };
         self.connection
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(backend("starting a write"))
+            .execute_batch(&sql)
+            .map_err(backend("starting a write"))?;
+        self.depth += 1;
+        Ok(())
     }
 
     fn commit(&mut self) -> StoreResult<()> {
+        debug_assert!(self.depth > 0, "commit without a write");
+        self.depth = self.depth.saturating_sub(1);
+        let sql = if self.depth == 0 {
+            "COMMIT".to_string()
+        } else {
+            format!("RELEASE w{}", self.depth)
+        };
         self.connection
-            .execute_batch("COMMIT")
+            .execute_batch(&sql)
             .map_err(backend("committing"))
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
-        if self.connection.is_autocommit() {
-            return Ok(());
+        if self.depth <= 1 {
+            self.depth = 0;
+            if self.connection.is_autocommit() {
+                return Ok(());
+            }
+            return self
+                .connection
+                .execute_batch("ROLLBACK")
+                .map_err(backend("rolling back"));
         }
+        self.depth -= 1;
+        let sql = format!("ROLLBACK TO w{0}; RELEASE w{0}", self.depth);
         self.connection
-            .execute_batch("ROLLBACK")
+            .execute_batch(&sql)
             .map_err(backend("rolling back"))
     }
 
@@ -655,6 +695,104 @@ impl Store for SqliteStore {
             visit(key, totals)?;
         }
         Ok(())
+    }
+
+    fn users(&mut self) -> StoreResult<Vec<User>> {
+        self.query(
+            "reading users",
+            &format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"),
+            [],
+            user_row,
+        )
+    }
+
+    fn user_by_email(&mut self, email: &Email) -> StoreResult<Option<User>> {
+        self.query_one(
+            "reading a user",
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"),
+            [email.as_str()],
+            user_row,
+        )
+    }
+
+    fn insert_user(
+        &mut self,
+        email: &Email,
+        role: UserRole,
+        password_hash: Option<&str>,
+    ) -> StoreResult<UserId> {
+        self.execute(
+            "adding a user",
+            "INSERT INTO users (email, role, password_hash) VALUES (?1, ?2, ?3)",
+            params![email.as_str(), role.as_str(), password_hash],
+        )?;
+        Ok(UserId(self.connection.last_insert_rowid()))
+    }
+
+    fn update_user(&mut self, user: &User) -> StoreResult<()> {
+        self.execute(
+            "changing a user",
+            "UPDATE users SET role = ?2, password_hash = ?3, language = ?4 WHERE id = ?1",
+            params![
+                user.id.0,
+                user.role.as_str(),
+                user.password_hash,
+                user.language
+            ],
+        )
+        .map(drop)
+    }
+
+    fn insert_token(
+        &mut self,
+        user: UserId,
+        name: &str,
+        hash: &[u8; 32],
+        created: Moment,
+    ) -> StoreResult<i64> {
+        self.execute(
+            "adding a token",
+            "INSERT INTO tokens (user_id, name, hash, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![user.0, name, &hash[..], created.millis()],
+        )?;
+        Ok(self.connection.last_insert_rowid())
+    }
+
+    fn user_by_token(&mut self, hash: &[u8; 32]) -> StoreResult<Option<User>> {
+        self.query_one(
+            "checking a token",
+            "SELECT u.id, u.email, u.role, u.password_hash, u.language FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.hash = ?1 AND t.revoked_ms IS NULL",
+            [&hash[..]],
+            user_row,
+        )
+    }
+
+    fn tokens(&mut self) -> StoreResult<Vec<TokenInfo>> {
+        self.query(
+            "reading tokens",
+            "SELECT t.id, u.email, t.name, t.created_ms, t.revoked_ms FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id",
+            [],
+            |r| {
+                let email: String = r.get(1)?;
+                Ok(TokenInfo {
+                    id: r.get(0)?,
+                    user: Email::parse(&email).map_err(|_| corrupt("e-mail address"))?,
+                    name: r.get(2)?,
+                    created: Moment::from_millis(r.get(3)?),
+                    revoked: r.get::<_, Option<i64>>(4)?.map(Moment::from_millis),
+                })
+            },
+        )
+    }
+
+    fn revoke_token(&mut self, id: i64, at: Moment) -> StoreResult<bool> {
+        let changed = self.execute(
+            "revoking a token",
+            "UPDATE tokens SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
+            params![id, at.millis()],
+        )?;
+        Ok(changed == 1)
     }
 }
 

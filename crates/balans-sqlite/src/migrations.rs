@@ -74,4 +74,24 @@ pub const STEPS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX balances_high ON balances (level, high);
     "#,
+    // 2: accounts and API tokens.
+    r#"
+    CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        email         TEXT NOT NULL UNIQUE,
+        role          TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'viewer')),
+        password_hash TEXT,
+        language      TEXT
+    );
+
+    -- Only the SHA-256 of a token's secret is kept; the secret is shown once.
+    CREATE TABLE tokens (
+        id         INTEGER PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users (id),
+        name       TEXT NOT NULL,
+        hash       BLOB NOT NULL UNIQUE,
+        created_ms INTEGER NOT NULL,
+        revoked_ms INTEGER
+    );
+    "#,
 ];

@@ -7,6 +7,7 @@
 //! consistency check and export. Balances change only in the transaction that
 //! stores their gestures, and only for gestures actually stored.
 
+pub mod accounts;
 pub mod demo;
 pub mod field;
 pub mod import;

@@ -5,8 +5,8 @@
 //! and are written once for every backend.
 
 use balans_core::{
-    Gesture, GestureId, Kind, KindDef, KindId, Level, Membership, PairKey, Party, PartyFields,
-    PartyId, PartyKey, StoredGesture, Totals,
+    Email, Gesture, GestureId, Kind, KindDef, KindId, Level, Membership, Moment, PairKey, Party,
+    PartyFields, PartyId, PartyKey, StoredGesture, TokenInfo, Totals, User, UserId, UserRole,
 };
 use thiserror::Error;
 
@@ -56,8 +56,12 @@ pub mod setting {
 /// called either inside or outside a transaction.
 pub trait Store {
     /// Starts the write transaction, waiting for other writers; one at a time.
+    /// Inside a write it starts a nested one (a savepoint), so that several writes
+    /// can share one transaction and one commit while each can still fail alone.
     fn begin_write(&mut self) -> StoreResult<()>;
+    /// Ends the innermost write: the outermost commits, a nested one is kept in it.
     fn commit(&mut self) -> StoreResult<()>;
+    /// Undoes the innermost write.
     fn rollback(&mut self) -> StoreResult<()>;
 
     fn setting(&mut self, name: &str) -> StoreResult<Option<String>>;
@@ -111,6 +115,31 @@ pub trait Store {
         &mut self,
         visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
     ) -> StoreResult<()>;
+
+    /// Every user, in id order.
+    fn users(&mut self) -> StoreResult<Vec<User>>;
+    fn user_by_email(&mut self, email: &Email) -> StoreResult<Option<User>>;
+    fn insert_user(
+        &mut self,
+        email: &Email,
+        role: UserRole,
+        password_hash: Option<&str>,
+    ) -> StoreResult<UserId>;
+    /// Changes role, password hash and language.
+    fn update_user(&mut self, user: &User) -> StoreResult<()>;
+    /// Stores a token by the hash of its secret.
+    fn insert_token(
+        &mut self,
+        user: UserId,
+        name: &str,
+        hash: &[u8; 32],
+        created: Moment,
+    ) -> StoreResult<i64>;
+    /// The user a token's hash belongs to, unless the token is revoked.
+    fn user_by_token(&mut self, hash: &[u8; 32]) -> StoreResult<Option<User>>;
+    fn tokens(&mut self) -> StoreResult<Vec<TokenInfo>>;
+    /// Revokes a token; false when there is no such token or it was revoked already.
+    fn revoke_token(&mut self, id: i64, at: Moment) -> StoreResult<bool>;
 }
 
 /// Runs `work` in a write transaction: committed when it returns `Ok`, rolled back

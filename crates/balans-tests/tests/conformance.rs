@@ -556,6 +556,110 @@ pub fn export_then_import_gives_identical_balances<B: Backend>() {
     assert_consistent(&mut copy);
 }
 
+pub fn users_tokens_and_setup<B: Backend>() {
+    use balans_core::UserRole;
+    use balans_store::accounts;
+    let (mut store, _guard) = B::fresh();
+    let setup = accounts::begin_setup(&mut store)
+        .unwrap()
+        .expect("no users yet: a setup token");
+    let error = accounts::finish_setup(
+        &mut store,
+        "bal_wrong",
+        "root@bosman.nl",
+        "a long enough password",
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("not the setup token"), "{error}");
+    let admin = accounts::finish_setup(
+        &mut store,
+        &setup,
+        "Root@Bosman.nl",
+        "a long enough password",
+    )
+    .unwrap();
+    assert_eq!(
+        (admin.email.as_str(), admin.role),
+        ("root@bosman.nl", UserRole::Admin)
+    );
+    assert!(
+        accounts::finish_setup(&mut store, &setup, "x@bosman.nl", "a long enough password")
+            .is_err(),
+        "setup happens once"
+    );
+    assert!(accounts::begin_setup(&mut store).unwrap().is_none());
+
+    let staff = accounts::add_user(&mut store, "femke@bosman.nl", UserRole::Staff, None).unwrap();
+    assert!(matches!(
+        accounts::add_user(&mut store, "FEMKE@bosman.nl", UserRole::Viewer, None),
+        Err(LedgerError::Conflict(_))
+    ));
+    assert!(
+        !accounts::verify_password(&staff, ""),
+        "a user without a password cannot log in"
+    );
+    let (info, secret) = accounts::create_token(&mut store, "femke@bosman.nl", "till").unwrap();
+    assert_eq!(
+        accounts::authenticate(&mut store, &secret)
+            .unwrap()
+            .unwrap()
+            .email,
+        staff.email
+    );
+    assert!(
+        accounts::authenticate(&mut store, "bal_0000")
+            .unwrap()
+            .is_none()
+    );
+    assert!(accounts::authenticate(&mut store, "").unwrap().is_none());
+    let listed = store.tokens().unwrap();
+    assert_eq!(
+        (listed.len(), listed[0].name.as_str(), listed[0].revoked),
+        (1, "till", None)
+    );
+    accounts::revoke_token(&mut store, info.id).unwrap();
+    assert!(
+        accounts::authenticate(&mut store, &secret)
+            .unwrap()
+            .is_none(),
+        "a revoked token stops at once"
+    );
+    assert!(matches!(
+        accounts::revoke_token(&mut store, info.id),
+        Err(LedgerError::NotFound(_))
+    ));
+    let promoted = accounts::set_role(&mut store, "femke@bosman.nl", UserRole::Admin).unwrap();
+    assert_eq!(promoted.role, UserRole::Admin);
+    assert!(matches!(
+        accounts::create_token(&mut store, "nobody@bosman.nl", "x"),
+        Err(LedgerError::NotFound(_))
+    ));
+}
+
+/// Several writes in one transaction, as a server groups them: each may fail alone.
+pub fn nested_writes_fail_alone<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    store.begin_write().unwrap();
+    give(&mut store, "n1", "2024-03-01", "ann", "bob", "thanks").unwrap();
+    assert!(give(&mut store, "n2", "2024-03-01", "ann", "nobody", "thanks").is_err());
+    assert!(
+        give(&mut store, "n1", "2024-03-02", "ann", "bob", "help").is_err(),
+        "same id, other content"
+    );
+    give(&mut store, "n3", "2024-03-01", "bob", "ann", "help").unwrap();
+    store.commit().unwrap();
+    let view = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(credit(&view), ("1.00".into(), "3.00".into(), 2));
+    assert_eq!(store.gesture_count().unwrap(), 2);
+    // A rolled-back group leaves nothing of any of its writes.
+    store.begin_write().unwrap();
+    give(&mut store, "n4", "2024-03-01", "ann", "bob", "thanks").unwrap();
+    store.rollback().unwrap();
+    assert_eq!(store.gesture_count().unwrap(), 2);
+    assert_consistent(&mut store);
+}
+
 mod model;
 
 macro_rules! backends {
@@ -577,6 +681,8 @@ macro_rules! backends {
                 #[test] fn several_memberships_need_the_organization_named() { super::several_memberships_need_the_organization_named::<B>() }
                 #[test] fn a_changed_default_applies_to_new_gestures_only() { super::a_changed_default_applies_to_new_gestures_only::<B>() }
                 #[test] fn export_then_import_gives_identical_balances() { super::export_then_import_gives_identical_balances::<B>() }
+                #[test] fn users_tokens_and_setup() { super::users_tokens_and_setup::<B>() }
+                #[test] fn nested_writes_fail_alone() { super::nested_writes_fail_alone::<B>() }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
                     #[test]

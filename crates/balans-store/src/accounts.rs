@@ -1,0 +1,242 @@
+//! Users, passwords and API tokens. Passwords are kept as argon2 hashes; a token's
+//! secret is shown once and kept as its SHA-256, so a stolen store holds neither.
+
+use argon2::Argon2;
+use balans_core::{Email, Moment, TokenInfo, User, UserRole};
+use password_hash::rand_core::{OsRng, RngCore};
+use password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use sha2::{Digest, Sha256};
+
+use crate::store::{Store, in_transaction};
+use crate::{LedgerError, field};
+
+/// What every token's secret starts with, so that one found in a log or a
+/// repository is recognizable.
+pub const TOKEN_PREFIX: &str = "bal_";
+/// The shortest password accepted.
+pub const PASSWORD_MIN_CHARS: usize = 10;
+/// The name of the setting that holds the hash of the one-time setup token.
+pub const SETUP_TOKEN_SETTING: &str = "setup_token_sha256";
+
+fn invalid(column: &'static str, message: impl Into<String>) -> LedgerError {
+    LedgerError::Invalid(vec![field::Error::new(column, message)])
+}
+
+/// A fresh secret: the prefix and 32 random bytes in hex.
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let mut secret = String::with_capacity(TOKEN_PREFIX.len() + 64);
+    secret.push_str(TOKEN_PREFIX);
+    for byte in bytes {
+        secret.push_str(&format!("{byte:02x}"));
+    }
+    secret
+}
+
+/// The SHA-256 a token is stored and looked up by.
+pub fn token_hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.trim().as_bytes()).into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, LedgerError> {
+    if password.chars().count() < PASSWORD_MIN_CHARS {
+        return Err(invalid(
+            "password",
+            format!("at least {PASSWORD_MIN_CHARS} characters"),
+        ));
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| LedgerError::Io(format!("cannot hash the password: {e}")))
+}
+
+/// Whether `password` is the user's; false for a user without a password.
+pub fn verify_password(user: &User, password: &str) -> bool {
+    let Some(stored) = &user.password_hash else {
+        return false;
+    };
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// Adds a user; a password is optional (a user without one can hold API tokens but
+/// cannot log in).
+pub fn add_user<S: Store + ?Sized>(
+    store: &mut S,
+    email: &str,
+    role: UserRole,
+    password: Option<&str>,
+) -> Result<User, LedgerError> {
+    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    let password_hash = password.map(hash_password).transpose()?;
+    in_transaction(store, |store| {
+        if store.user_by_email(&email)?.is_some() {
+            return Err(LedgerError::Conflict(format!(
+                "a user {email} exists already"
+            )));
+        }
+        let id = store.insert_user(&email, role, password_hash.as_deref())?;
+        // The first user ends the setup: its token stops working.
+        store.set_setting(SETUP_TOKEN_SETTING, "")?;
+        Ok(User {
+            id,
+            email: email.clone(),
+            role,
+            password_hash: password_hash.clone(),
+            language: None,
+        })
+    })
+}
+
+/// Changes a user's role.
+pub fn set_role<S: Store + ?Sized>(
+    store: &mut S,
+    email: &str,
+    role: UserRole,
+) -> Result<User, LedgerError> {
+    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    in_transaction(store, |store| {
+        let mut user = store
+            .user_by_email(&email)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no user {email}")))?;
+        user.role = role;
+        store.update_user(&user)?;
+        Ok(user)
+    })
+}
+
+/// Creates an API token for a user. Returns its description and its secret, which
+/// is not kept and cannot be shown again.
+pub fn create_token<S: Store + ?Sized>(
+    store: &mut S,
+    email: &str,
+    name: &str,
+) -> Result<(TokenInfo, String), LedgerError> {
+    let email = Email::parse(email).map_err(|e| invalid("user", e.to_string()))?;
+    let name = name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(invalid(
+            "name",
+            "a token needs a name of 1 to 200 bytes, such as the tool that uses it",
+        ));
+    }
+    let secret = new_secret();
+    let created = Moment::now();
+    let id = in_transaction(store, |store| {
+        let user = store
+            .user_by_email(&email)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no user {email}")))?;
+        Ok::<_, LedgerError>(store.insert_token(user.id, name, &token_hash(&secret), created)?)
+    })?;
+    Ok((
+        TokenInfo {
+            id,
+            user: email,
+            name: name.to_string(),
+            created,
+            revoked: None,
+        },
+        secret,
+    ))
+}
+
+/// The user a bearer token belongs to; `None` for an unknown or revoked token.
+pub fn authenticate<S: Store + ?Sized>(
+    store: &mut S,
+    secret: &str,
+) -> Result<Option<User>, LedgerError> {
+    if !secret.trim().starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    Ok(store.user_by_token(&token_hash(secret))?)
+}
+
+pub fn revoke_token<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<(), LedgerError> {
+    let revoked = in_transaction(store, |store| store.revoke_token(id, Moment::now()))?;
+    if revoked {
+        Ok(())
+    } else {
+        Err(LedgerError::NotFound(format!("no active token #{id}")))
+    }
+}
+
+/// When the store has no users yet: a new one-time setup token (its hash kept in
+/// the store, so that any server over the same store accepts it). `None` otherwise.
+pub fn begin_setup<S: Store + ?Sized>(store: &mut S) -> Result<Option<String>, LedgerError> {
+    in_transaction(store, |store| {
+        if !store.users()?.is_empty() {
+            return Ok(None);
+        }
+        let secret = new_secret();
+        store.set_setting(SETUP_TOKEN_SETTING, &hex(&token_hash(&secret)))?;
+        Ok(Some(secret))
+    })
+}
+
+/// Creates the first admin with the setup token; refused once any user exists.
+pub fn finish_setup<S: Store + ?Sized>(
+    store: &mut S,
+    setup_token: &str,
+    email: &str,
+    password: &str,
+) -> Result<User, LedgerError> {
+    let expected = store.setting(SETUP_TOKEN_SETTING)?.unwrap_or_default();
+    if expected.is_empty() || !store.users()?.is_empty() {
+        return Err(LedgerError::Conflict(
+            "setup is finished: an admin exists already".to_string(),
+        ));
+    }
+    if hex(&token_hash(setup_token)) != expected {
+        return Err(invalid(
+            "setup_token",
+            "not the setup token this store printed",
+        ));
+    }
+    add_user(store, email, UserRole::Admin, Some(password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_prefixed_long_and_different() {
+        let (a, b) = (new_secret(), new_secret());
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64);
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a), token_hash(&format!(" {a}\n")));
+    }
+
+    #[test]
+    fn passwords_verify_and_short_ones_are_refused() {
+        let hash = hash_password("correct horse battery").unwrap();
+        let user = User {
+            id: balans_core::UserId(1),
+            email: Email::parse("a@b.nl").unwrap(),
+            role: UserRole::Staff,
+            password_hash: Some(hash),
+            language: None,
+        };
+        assert!(verify_password(&user, "correct horse battery"));
+        assert!(!verify_password(&user, "wrong horse battery"));
+        assert!(!verify_password(
+            &User {
+                password_hash: None,
+                ..user
+            },
+            "correct horse battery"
+        ));
+        assert!(hash_password("short").is_err());
+    }
+}
