@@ -89,6 +89,20 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
     #[command(after_help = "Example:\n  balans --db demo.db demo")]
     Demo(DemoArgs),
 
+    /// Users of the web app and the API: add, list, change a role.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  balans user add femke@bosman.nl --role staff\n  balans user list"
+    )]
+    User(UserCommand),
+
+    /// API tokens for tools and scripts: create (shown once), list, revoke.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  TOKEN=$(balans token create --user femke@bosman.nl --name till)\n  balans token revoke 3"
+    )]
+    Token(TokenCommand),
+
     /// Read or change the store's settings: timezone, us (our own organization's key).
     #[command(
         subcommand,
@@ -301,6 +315,73 @@ pub enum KindCommand {
         #[arg(long)]
         en: Option<String>,
     },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum RoleArg {
+    Admin,
+    Staff,
+    Viewer,
+}
+
+impl From<RoleArg> for balans_core::UserRole {
+    fn from(arg: RoleArg) -> balans_core::UserRole {
+        match arg {
+            RoleArg::Admin => balans_core::UserRole::Admin,
+            RoleArg::Staff => balans_core::UserRole::Staff,
+            RoleArg::Viewer => balans_core::UserRole::Viewer,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user. The password is asked for on a terminal and read from standard
+    /// input otherwise; an empty one makes a user who holds API tokens but cannot log in.
+    #[command(
+        after_help = "Examples:\n  balans user add femke@bosman.nl --role staff\n  echo \"$PASSWORD\" | balans user add root@bosman.nl --role admin\n  balans user add till@bosman.nl --role staff < /dev/null"
+    )]
+    Add {
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// List the users.
+    #[command(after_help = "Example:\n  balans user list --json")]
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a user's role.
+    #[command(after_help = "Example:\n  balans user role femke@bosman.nl admin")]
+    Role {
+        email: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token and print it alone on standard output; it is not shown again.
+    #[command(
+        after_help = "Example:\n  TOKEN=$(balans token create --user femke@bosman.nl --name webshop)"
+    )]
+    Create {
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List the tokens (never their secrets).
+    #[command(after_help = "Example:\n  balans token list")]
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token: it stops working at once.
+    #[command(after_help = "Example:\n  balans token revoke 3")]
+    Revoke { id: i64 },
 }
 
 #[derive(Args, Debug)]

@@ -13,12 +13,13 @@ use std::sync::Mutex;
 use anyhow::{Context, Result, bail};
 use balans_core::{Amount, DecimalMark, Evenness, KindCode, KindDef};
 use balans_sqlite::SqliteStore;
+use balans_store::accounts;
 use balans_store::import::{self, Progress, Source};
 use balans_store::ledger::{self, ReportOptions};
 use balans_store::snapshot::zone_of;
 use balans_store::{GestureText, LedgerError, setting};
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand, KindCommand};
+use cli::{Cli, Command, ConfigCommand, KindCommand, TokenCommand, UserCommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 fn main() -> ExitCode {
@@ -228,6 +229,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("\nTry: balans --db {} balance hotel-wadden bosman", cli.db);
             }
         }
+        Command::User(command) => user(&cli.db, command)?,
+        Command::Token(command) => token(&cli.db, command)?,
         Command::Config(command) => match command {
             ConfigCommand::Get { name } => {
                 let mut store = open(&cli.db, false)?;
@@ -309,6 +312,101 @@ fn kind(db: &str, command: KindCommand) -> Result<()> {
             let mut store = open(db, false)?;
             let kind = ledger::set_kind(&mut store, &code, default, nl, en)?;
             print!("{}", output::kinds(std::slice::from_ref(&kind)));
+        }
+    }
+    Ok(())
+}
+
+fn user(db: &str, command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add { email, role } => {
+            let mut store = open(db, false)?;
+            let password = read_password(&email)?;
+            let user = accounts::add_user(&mut store, &email, role.into(), password.as_deref())?;
+            let login = if user.password_hash.is_some() {
+                "can log in"
+            } else {
+                "has no password: API tokens only"
+            };
+            println!("added {} as {} ({login})", user.email, user.role);
+        }
+        UserCommand::List { json } => {
+            let mut store = open(db, false)?;
+            let users = balans_store::Store::users(&mut store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                for user in users {
+                    let login = if user.password_hash.is_some() {
+                        ""
+                    } else {
+                        "  (no password)"
+                    };
+                    println!("{:<40} {}{login}", user.email.as_str(), user.role);
+                }
+            }
+        }
+        UserCommand::Role { email, role } => {
+            let mut store = open(db, false)?;
+            let user = accounts::set_role(&mut store, &email, role.into())?;
+            println!("{} is now {}", user.email, user.role);
+        }
+    }
+    Ok(())
+}
+
+/// The new user's password: asked twice on a terminal, else one line of standard
+/// input. Empty means none.
+fn read_password(email: &str) -> Result<Option<String>> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!(
+            "Password for {email} (empty: none, API tokens only): "
+        ))?;
+        if !first.is_empty() && rpassword::prompt_password("Again: ")? != first {
+            bail!("the passwords differ; nothing was changed");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    Ok((!password.is_empty()).then_some(password))
+}
+
+fn token(db: &str, command: TokenCommand) -> Result<()> {
+    let mut store = open(db, false)?;
+    match command {
+        TokenCommand::Create { user, name } => {
+            let (info, secret) = accounts::create_token(&mut store, &user, &name)?;
+            eprintln!(
+                "token #{} '{}' for {}: keep it safe, it is not shown again",
+                info.id, info.name, info.user
+            );
+            println!("{secret}");
+        }
+        TokenCommand::List { json } => {
+            let tokens = balans_store::Store::tokens(&mut store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&tokens)?);
+            } else {
+                for t in tokens {
+                    let state = t
+                        .revoked
+                        .map_or_else(|| "active".to_string(), |at| format!("revoked {at}"));
+                    println!(
+                        "#{:<5} {:<30} {:<40} created {}  {state}",
+                        t.id,
+                        t.name,
+                        t.user.as_str(),
+                        t.created
+                    );
+                }
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            accounts::revoke_token(&mut store, id)?;
+            println!("token #{id} revoked");
         }
     }
     Ok(())

@@ -718,6 +718,91 @@ fn check_names_every_pair_that_differs_from_its_gestures() {
 }
 
 #[test]
+fn users_and_tokens_are_managed_offline() {
+    let dir = loaded();
+    dir.balans(&["user", "add", "Root@Bosman.nl", "--role", "admin"])
+        .write_stdin("a long enough password\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "added root@bosman.nl as admin (can log in)",
+        ));
+    dir.balans(&["user", "add", "till@bosman.nl", "--role", "staff"])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("has no password: API tokens only"));
+    dir.balans(&["user", "add", "x@bosman.nl", "--role", "viewer"])
+        .write_stdin("short\n")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("password: at least 10 characters"));
+    dir.balans(&["user", "add", "till@bosman.nl", "--role", "viewer"])
+        .write_stdin("")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("exists already"));
+    let output = dir
+        .balans(&[
+            "token",
+            "create",
+            "--user",
+            "till@bosman.nl",
+            "--name",
+            "kassa",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let token = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        token.starts_with("bal_") && token.trim_end().len() == 68 && token.lines().count() == 1,
+        "the token alone: {token:?}"
+    );
+    let stored = std::fs::read(dir.db()).unwrap();
+    let secret = token.trim_end().as_bytes();
+    assert!(
+        !stored.windows(secret.len()).any(|w| w == secret),
+        "the secret is not kept"
+    );
+    let list = dir.stdout(&["token", "list"]);
+    assert!(
+        list.contains("kassa") && list.contains("till@bosman.nl") && list.contains("active"),
+        "{list}"
+    );
+    assert!(!list.contains(token.trim_end()));
+    dir.balans(&["token", "revoke", "1"]).assert().success();
+    assert!(dir.stdout(&["token", "list"]).contains("revoked"));
+    dir.balans(&["token", "revoke", "1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no active token #1"));
+    dir.balans(&[
+        "token",
+        "create",
+        "--user",
+        "nobody@bosman.nl",
+        "--name",
+        "x",
+    ])
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains("no user nobody@bosman.nl"));
+    dir.balans(&["user", "role", "till@bosman.nl", "viewer"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("till@bosman.nl is now viewer"));
+    let users: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["user", "list", "--json"])).unwrap();
+    assert_eq!(users[1]["role"], "viewer");
+    assert!(
+        users[0].get("password_hash").is_none(),
+        "no hash leaves the store"
+    );
+}
+
+#[test]
 fn a_newer_store_is_refused_untouched() {
     let dir = loaded();
     rusqlite::Connection::open(dir.db())
