@@ -643,6 +643,16 @@ impl<'t> Row<'t> {
         }
     }
 
+    /// An error about a field of this row named by its header name.
+    pub fn error_in(&self, column: &'static str, message: impl Into<String>) -> RowError {
+        RowError {
+            file: self.table_name.to_string(),
+            line: self.line,
+            column: Some(column),
+            message: message.into(),
+        }
+    }
+
     /// An error about this row as a whole.
     pub fn row_error(&self, message: impl Into<String>) -> RowError {
         RowError {

@@ -10,12 +10,12 @@ use std::time::Instant;
 
 use balans_core::{
     Amount, BalanceMap, ContentHash, DecimalMark, Dimension, GestureId, KindCode, KindDef,
-    Membership, Moment, PartyFields, PartyKey, PartyKind, Role, contributions,
+    Membership, Moment, PartyFields, PartyKind, Role, contributions,
 };
 use balans_csv::{Column, FileKind, RowError, Table};
 use rustc_hash::FxHashMap;
 
-use crate::snapshot::{GestureText, Resolved, Snapshot, TEXT_MAX_BYTES};
+use crate::snapshot::{GestureText, NAME_MAX_BYTES, PartyText, Resolved, Snapshot};
 use crate::store::{Store, StoreError, StoreResult};
 use crate::{ERRORS_SHOWN_MAX, LedgerError, Rejection, field};
 
@@ -25,8 +25,6 @@ const BATCH_ROWS: usize = 2_048;
 const BATCHES_IN_FLIGHT: usize = 8;
 /// Pairs summed in memory before their deltas are written to the store.
 const PENDING_PAIRS_MAX: usize = 200_000;
-/// The longest party name accepted, in bytes.
-const NAME_MAX_BYTES: usize = 500;
 
 /// One file to import.
 pub struct Source {
@@ -449,46 +447,22 @@ fn import_parties<S: Store + ?Sized>(
 fn parse_party(row: &balans_csv::Row<'_>) -> Result<PartyFields, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut text = |column: Column| row.text(column).map_err(|e| errors.push(e)).unwrap_or("");
-    let (key, kind, name) = (
-        text(Column::Key),
-        text(Column::PartyKind),
-        text(Column::Name),
-    );
-    let (email, phone, note) = (text(Column::Email), text(Column::Phone), text(Column::Note));
-    let key = PartyKey::parse(key)
-        .map_err(|e| errors.push(row.error(Column::Key, e.to_string())))
-        .ok();
-    let kind = kind
-        .parse::<PartyKind>()
-        .map_err(|e| errors.push(row.error(Column::PartyKind, e)))
-        .ok();
-    if name.is_empty() {
-        errors.push(row.error(Column::Name, "empty name"));
-    } else if name.len() > NAME_MAX_BYTES {
-        errors.push(row.error(Column::Name, format!("longer than {NAME_MAX_BYTES} bytes")));
-    }
-    let mut optional = |column: Column, value: &str| {
-        if value.len() > TEXT_MAX_BYTES {
-            errors.push(row.error(column, format!("longer than {TEXT_MAX_BYTES} bytes")));
-        }
-        (!value.is_empty()).then(|| value.to_string())
+    let party = PartyText {
+        key: text(Column::Key),
+        kind: text(Column::PartyKind),
+        name: text(Column::Name),
+        email: text(Column::Email),
+        phone: text(Column::Phone),
+        note: text(Column::Note),
     };
-    let (email, phone, note) = (
-        optional(Column::Email, email),
-        optional(Column::Phone, phone),
-        optional(Column::Note, note),
-    );
-    match (key, kind) {
-        (Some(key), Some(kind)) if errors.is_empty() => Ok(PartyFields {
-            key,
-            kind,
-            name: name.to_string(),
-            email,
-            phone,
-            note,
-        }),
-        _ => Err(errors),
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    party.resolve().map_err(|list| {
+        list.into_iter()
+            .map(|e| row.error_in(e.column, e.message))
+            .collect()
+    })
 }
 
 /// Returns whether any membership was added or changed.

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use balans_core::{
     Amount, Balance, BalanceMap, Dimension, Evenness, GestureId, KindCode, KindDef, Level, Moment,
-    PairKey, Party, PartyId, PartyKey, PartyKind, Totals, contributions,
+    PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Totals, contributions,
 };
 use balans_csv::{FileKind, Writer};
 use serde::Serialize;
 
 use crate::import::{Recorded, flush, record_all};
-use crate::snapshot::{GestureText, Snapshot};
+use crate::snapshot::{GestureText, PartyText, Snapshot};
 use crate::store::{Store, StoreError, in_transaction, setting};
 use crate::{LedgerError, field};
 
@@ -89,6 +89,88 @@ pub fn give<S: Store + ?Sized>(
     })?;
     let balance = pair_balance(store, text.giver, text.receiver, Some(Level::Person))?;
     Ok(Given { id, added, balance })
+}
+
+/// What recording a batch of gestures did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchGiven {
+    pub added: u64,
+    /// Gestures whose id was stored already with the same content (retries).
+    pub already_present: u64,
+    /// The ids, in the order given (generated where none was).
+    pub ids: Vec<GestureId>,
+}
+
+/// The most gestures one batch may hold.
+pub const BATCH_GESTURES_MAX: usize = 10_000;
+
+/// Records gestures all together or none of them: any wrong one refuses the whole
+/// batch, and each error names its gesture by position (`line` is the 1-based
+/// position in the batch, `file` is `gestures`).
+pub fn give_batch<S: Store + ?Sized>(
+    store: &mut S,
+    texts: &[GestureText<'_>],
+) -> Result<BatchGiven, LedgerError> {
+    if texts.len() > BATCH_GESTURES_MAX {
+        return Err(LedgerError::Invalid(vec![field::Error::new(
+            "gestures",
+            format!(
+                "{} gestures; a batch holds at most {BATCH_GESTURES_MAX}",
+                texts.len()
+            ),
+        )]));
+    }
+    let row_error = |index: usize, e: field::Error| crate::RowError {
+        file: "gestures".to_string(),
+        line: index as u64 + 1,
+        column: Some(e.column),
+        message: e.message,
+    };
+    in_transaction(store, |store| {
+        let snapshot = if texts.len() > 64 {
+            Snapshot::load(store)?
+        } else {
+            let keys: Vec<&str> = texts
+                .iter()
+                .flat_map(|t| [t.giver, t.receiver, t.giver_org, t.receiver_org])
+                .collect();
+            Snapshot::for_keys(store, &keys)?
+        };
+        let mut errors = Vec::new();
+        let mut resolved = Vec::with_capacity(texts.len());
+        for (index, text) in texts.iter().enumerate() {
+            match snapshot.resolve_gesture(text, balans_core::DecimalMark::Point) {
+                Ok(r) => resolved.push(r),
+                Err(list) => errors.extend(list.into_iter().map(|e| row_error(index, e))),
+            }
+        }
+        let mut outcome = BatchGiven {
+            added: 0,
+            already_present: 0,
+            ids: Vec::new(),
+        };
+        if errors.is_empty() {
+            outcome.ids = resolved.iter().map(|r| r.gesture.id.clone()).collect();
+            let mut pending = BalanceMap::new();
+            for (index, recorded) in record_all(store, &snapshot, resolved, &mut pending)?
+                .into_iter()
+                .enumerate()
+            {
+                match recorded {
+                    Recorded::Added => outcome.added += 1,
+                    Recorded::AlreadyPresent => outcome.already_present += 1,
+                    Recorded::Refused(e) => errors.push(row_error(index, e)),
+                }
+            }
+            flush(store, &mut pending)?;
+        }
+        if !errors.is_empty() {
+            let total = errors.len();
+            errors.truncate(crate::ERRORS_SHOWN_MAX);
+            return Err(LedgerError::Rejected(crate::Rejection { errors, total }));
+        }
+        Ok(outcome)
+    })
 }
 
 /// Records the reversal of a stored gesture: the same parties and kind, the
@@ -256,6 +338,59 @@ impl From<Balance> for BalanceView {
             last: b.last,
         }
     }
+}
+
+/// Adds a party; its key must be new.
+pub fn add_party<S: Store + ?Sized>(
+    store: &mut S,
+    text: &PartyText<'_>,
+) -> Result<Party, LedgerError> {
+    let fields = text.resolve()?;
+    in_transaction(store, |store| {
+        if store.party_by_key(&fields.key)?.is_some() {
+            return Err(LedgerError::Conflict(format!(
+                "a party with key '{}' exists already",
+                fields.key
+            )));
+        }
+        let id = store.insert_party(&fields)?;
+        Ok(Party {
+            id,
+            fields: fields.clone(),
+        })
+    })
+}
+
+/// Changes a party's name and contact fields; its key and kind stay.
+pub fn update_party<S: Store + ?Sized>(
+    store: &mut S,
+    key: &str,
+    change: impl FnOnce(&PartyFields) -> PartyFields,
+) -> Result<Party, LedgerError> {
+    in_transaction(store, |store| {
+        let existing = find_party(store, key)?;
+        let changed = change(&existing.fields);
+        // Checked as a whole, as a new party would be.
+        let fields = PartyText {
+            key: existing.fields.key.as_str(),
+            kind: existing.fields.kind.as_str(),
+            name: &changed.name,
+            email: changed.email.as_deref().unwrap_or(""),
+            phone: changed.phone.as_deref().unwrap_or(""),
+            note: changed.note.as_deref().unwrap_or(""),
+        }
+        .resolve()?;
+        store.update_party(existing.id, &fields)?;
+        Ok(Party {
+            id: existing.id,
+            fields,
+        })
+    })
+}
+
+/// The party with this key.
+pub fn find_party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, LedgerError> {
+    party(store, key)
 }
 
 fn party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, LedgerError> {

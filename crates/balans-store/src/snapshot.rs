@@ -2,7 +2,7 @@
 
 use balans_core::{
     Amount, DecimalMark, Dimension, Gesture, GestureId, Kind, KindCode, KindId, MembershipIndex,
-    Moment, PartyId, PartyKey, PartyKind, RollupError, Zone,
+    Moment, PartyFields, PartyId, PartyKey, PartyKind, RollupError, Zone,
 };
 use rustc_hash::FxHashMap;
 
@@ -48,6 +48,61 @@ pub struct Resolved {
 
 /// The longest note or item accepted, in bytes.
 pub const TEXT_MAX_BYTES: usize = 4_000;
+/// The longest party name or kind label accepted, in bytes.
+pub const NAME_MAX_BYTES: usize = 500;
+
+/// The text of a party, as a file row or a request gives it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PartyText<'a> {
+    pub key: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub note: &'a str,
+}
+
+impl PartyText<'_> {
+    /// The party's fields, or every field that is wrong.
+    pub fn resolve(&self) -> Result<PartyFields, Vec<field::Error>> {
+        let mut errors = Vec::new();
+        let key = keep(
+            &mut errors,
+            PartyKey::parse(self.key).map_err(|e| field::Error::new("key", e.to_string())),
+        );
+        let kind = keep(
+            &mut errors,
+            self.kind
+                .parse::<PartyKind>()
+                .map_err(|e| field::Error::new("kind", e)),
+        );
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.push(field::Error::new("name", "empty name"));
+        } else if name.len() > NAME_MAX_BYTES {
+            errors.push(field::Error::new(
+                "name",
+                format!("longer than {NAME_MAX_BYTES} bytes"),
+            ));
+        }
+        let email = keep(&mut errors, optional_text("email", self.email));
+        let phone = keep(&mut errors, optional_text("phone", self.phone));
+        let note = keep(&mut errors, optional_text("note", self.note));
+        match (key, kind, email, phone, note) {
+            (Some(key), Some(kind), Some(email), Some(phone), Some(note)) if errors.is_empty() => {
+                Ok(PartyFields {
+                    key,
+                    kind,
+                    name: name.to_string(),
+                    email,
+                    phone,
+                    note,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
 
 impl Snapshot {
     /// Everything: for imports.
