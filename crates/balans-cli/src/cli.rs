@@ -89,6 +89,12 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
     #[command(after_help = "Example:\n  balans --db demo.db demo")]
     Demo(DemoArgs),
 
+    /// Serve the JSON API (and its OpenAPI document at /api/openapi.json).
+    #[command(
+        after_help = "Examples:\n  balans serve\n  balans --db shop.db serve --addr 0.0.0.0:8080\n  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7878/api/v1/report"
+    )]
+    Serve(ServeArgs),
+
     /// Users of the web app and the API: add, list, change a role.
     #[command(
         subcommand,
@@ -382,6 +388,19 @@ pub enum TokenCommand {
     /// Revoke a token: it stops working at once.
     #[command(after_help = "Example:\n  balans token revoke 3")]
     Revoke { id: i64 },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, env = "BALANS_ADDR", default_value = "127.0.0.1:7878")]
+    pub addr: String,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, env = "BALANS_BODY_LIMIT", default_value_t = balans_server::BODY_LIMIT_DEFAULT_BYTES)]
+    pub body_limit: usize,
+    /// Connections kept for reading.
+    #[arg(long, default_value_t = 8)]
+    pub readers: usize,
 }
 
 #[derive(Args, Debug)]

@@ -229,6 +229,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("\nTry: balans --db {} balance hotel-wadden bosman", cli.db);
             }
         }
+        Command::Serve(args) => serve(&cli.db, args)?,
         Command::User(command) => user(&cli.db, command)?,
         Command::Token(command) => token(&cli.db, command)?,
         Command::Config(command) => match command {
@@ -314,6 +315,46 @@ fn kind(db: &str, command: KindCommand) -> Result<()> {
             print!("{}", output::kinds(std::slice::from_ref(&kind)));
         }
     }
+    Ok(())
+}
+
+fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let mut writer = open(db, true)?;
+    let setup = accounts::begin_setup(&mut writer)?;
+    let path = writer.path().to_path_buf();
+    let opener: balans_server::Opener = std::sync::Arc::new(move || {
+        Ok(Box::new(SqliteStore::open(&path, false)?) as balans_server::DynStore)
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        let db = balans_server::Db::start(Box::new(writer), opener, args.readers);
+        let config = balans_server::Config { body_limit_bytes: args.body_limit };
+        let app = balans_server::app(balans_server::AppState { db }, &config);
+        println!("Balans listens on http://{addr} (API under /api/v1, described at /api/openapi.json)");
+        if let Some(token) = setup {
+            println!(
+                "No users yet. Create the first admin with this one-time setup token:\n\n  \
+                 curl -X POST http://{addr}/api/v1/setup -H 'Content-Type: application/json' \\\n    \
+                 -d '{{\"setup_token\": \"{token}\", \"email\": \"you@example.nl\", \"password\": \"at least 10 characters\"}}'\n\n\
+                 or offline: balans user add you@example.nl --role admin"
+            );
+        }
+        balans_server::serve(listener, app, balans_server::shutdown_signal()).await?;
+        anyhow::Ok(())
+    })?;
     Ok(())
 }
 
@@ -414,24 +455,11 @@ fn token(db: &str, command: TokenCommand) -> Result<()> {
 
 /// Reads an evenness between 0 and 1 with up to four decimals, exactly.
 fn parse_evenness(text: &str) -> Result<Evenness> {
-    let text = text.trim().replace(',', ".");
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !(whole.is_empty() || whole == "0" || whole == "1")
-        || fraction.len() > 4
-        || !digits(fraction)
-        || text.is_empty()
-    {
-        bail!(
-            "--evenness-below: '{text}' is not a number between 0 and 1 with at most four decimals"
-        );
-    }
-    let value =
-        u32::from(whole == "1") * 10_000 + format!("{fraction:0<4}").parse::<u32>().unwrap_or(0);
-    if value > 10_000 {
-        bail!("--evenness-below: '{text}' is more than 1");
-    }
-    Ok(Evenness(value as u16))
+    Evenness::parse(text).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--evenness-below: '{text}' is not a number from 0 to 1 with at most four decimals"
+        )
+    })
 }
 
 fn progress_bar(total: u64) -> ProgressBar {

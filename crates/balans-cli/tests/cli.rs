@@ -278,7 +278,7 @@ fn bad_input_is_named_and_changes_nothing() {
         (
             "comma-in-point.csv",
             format!("{header}b1,2024-06-01,hotel,bosman,pay,\"12,50\"\n"),
-            "uses a decimal comma; this file uses a decimal point",
+            "'12,50' uses a decimal comma where a decimal point is expected",
         ),
         (
             "bad-party.csv",

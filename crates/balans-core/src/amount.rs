@@ -57,9 +57,7 @@ pub enum AmountError {
     TooPrecise(String),
     #[error("'{text}' is out of range: at most {max} in magnitude")]
     OutOfRange { text: String, max: Amount },
-    #[error(
-        "'{text}' uses a decimal {found}; this file uses a decimal {expected} (use --decimal to override)"
-    )]
+    #[error("'{text}' uses a decimal {found} where a decimal {expected} is expected")]
     WrongDecimalMark {
         text: String,
         found: &'static str,

@@ -196,6 +196,26 @@ impl Balance {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Evenness(pub u16);
 
+impl Evenness {
+    /// Reads an evenness from 0 to 1 with at most four decimals, exactly: `0.6`, `1`, `0,75`.
+    pub fn parse(text: &str) -> Option<Evenness> {
+        let text = text.trim().replace(',', ".");
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if text.is_empty()
+            || !matches!(whole, "" | "0" | "1")
+            || fraction.len() > 4
+            || !digits(fraction)
+            || text == "."
+        {
+            return None;
+        }
+        let value =
+            u32::from(whole == "1") * 10_000 + format!("{fraction:0<4}").parse::<u32>().ok()?;
+        (value <= 10_000).then_some(Evenness(value as u16))
+    }
+}
+
 impl fmt::Display for Evenness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{:04}", self.0 / 10_000, self.0 % 10_000)
@@ -360,6 +380,17 @@ mod tests {
         };
         assert_eq!(with_take.net(), 500);
         assert_eq!(with_take.evenness(), Some(Evenness(0)));
+    }
+
+    #[test]
+    fn evenness_parses_exactly() {
+        assert_eq!(Evenness::parse("0.6"), Some(Evenness(6_000)));
+        assert_eq!(Evenness::parse("1"), Some(Evenness(10_000)));
+        assert_eq!(Evenness::parse("0,7525"), Some(Evenness(7_525)));
+        assert_eq!(Evenness::parse(".5"), Some(Evenness(5_000)));
+        for bad in ["", ".", "1.5", "2", "0.12345", "-0.1", "abc", "1.0001"] {
+            assert_eq!(Evenness::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -232,7 +232,7 @@ impl Snapshot {
             } else {
                 Amount::parse(text.amount, decimal)
                     .map(Some)
-                    .map_err(|e| field::Error::new("amount", e.to_string()))
+                    .map_err(|e| field::Error::new("amount", amount_message(&e, decimal)))
             },
         );
         let note = keep(&mut errors, optional_text("note", text.note));
@@ -402,6 +402,18 @@ impl Snapshot {
 
     pub fn dimension_of(&self, kind: KindId) -> Option<Dimension> {
         self.kind_by_id(kind).map(|k| k.def.dimension)
+    }
+}
+
+/// An amount's error; a decimal mark of the other convention gets a hint.
+fn amount_message(error: &balans_core::AmountError, decimal: DecimalMark) -> String {
+    match error {
+        balans_core::AmountError::WrongDecimalMark { .. } if decimal == DecimalMark::Comma => {
+            format!(
+                "{error} (a semicolon-separated file uses a decimal comma; --decimal point overrides)"
+            )
+        }
+        _ => error.to_string(),
     }
 }
 

@@ -1,0 +1,152 @@
+//! The store as the server uses it: one writer thread that groups the writes
+//! waiting for it into one transaction and one commit (group commit), and a pool
+//! of readers, each on its own connection, for reads on blocking threads.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use balans_store::{LedgerError, Store, StoreError};
+use tokio::sync::{Semaphore, oneshot};
+
+/// A store the server may move between threads.
+pub type DynStore = Box<dyn Store + Send>;
+
+/// Opens another connection to the same store, for a reader.
+pub type Opener = Arc<dyn Fn() -> Result<DynStore, StoreError> + Send + Sync>;
+
+/// The most writes grouped into one commit.
+const GROUP_MAX: usize = 512;
+
+/// A write waiting for the writer: it runs inside the group's transaction, in a
+/// savepoint of its own, and hands back what to do once the group has committed.
+type Job = Box<
+    dyn FnOnce(&mut (dyn Store + Send + 'static)) -> Box<dyn FnOnce(Option<&StoreError>) + Send>
+        + Send,
+>;
+
+pub struct Db {
+    writer: Mutex<mpsc::Sender<Job>>,
+    readers: Mutex<Vec<DynStore>>,
+    reader_slots: Semaphore,
+    open: Opener,
+}
+
+impl Db {
+    /// Starts the writer thread on `writer` and keeps at most `readers` reading
+    /// connections, opened with `open` as they are needed.
+    pub fn start(writer: DynStore, open: Opener, readers: usize) -> Arc<Db> {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("balans-writer".into())
+            .spawn(move || write_loop(writer, receiver))
+            .expect("the writer thread starts");
+        Arc::new(Db {
+            writer: Mutex::new(sender),
+            readers: Mutex::new(Vec::new()),
+            reader_slots: Semaphore::new(readers.max(1)),
+            open,
+        })
+    }
+
+    /// Runs `work` on the writer, in a write of its own inside the current group,
+    /// and answers once the group's commit is durable. When `work` fails, its
+    /// writes are undone and the rest of the group is unaffected.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut (dyn Store + Send + 'static)) -> Result<T, LedgerError> + Send + 'static,
+    ) -> Result<T, LedgerError> {
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |store: &mut (dyn Store + Send + 'static)| {
+            let result = balans_store::in_transaction(store, work);
+            Box::new(move |commit_error: Option<&StoreError>| {
+                let result = match (result, commit_error) {
+                    (Ok(_), Some(e)) => Err(LedgerError::Store(StoreError::backend(
+                        "committing",
+                        e.to_string(),
+                    ))),
+                    (result, _) => result,
+                };
+                let _ = answer.send(result);
+            })
+        });
+        self.writer
+            .lock()
+            .map_err(|_| unavailable("the writer is gone"))?
+            .send(job)
+            .map_err(|_| unavailable("the writer is gone"))?;
+        answered
+            .await
+            .map_err(|_| unavailable("the writer stopped before answering"))?
+    }
+
+    /// Runs `work` on a reading connection on a blocking thread.
+    pub async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut (dyn Store + Send + 'static)) -> Result<T, LedgerError> + Send + 'static,
+    ) -> Result<T, LedgerError> {
+        let _slot = self
+            .reader_slots
+            .acquire()
+            .await
+            .map_err(|_| unavailable("the server is stopping"))?;
+        let db = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let taken = db
+                .readers
+                .lock()
+                .map_err(|_| unavailable("the reader pool is broken"))?
+                .pop();
+            let mut reader = match taken {
+                Some(reader) => reader,
+                None => (db.open)()?,
+            };
+            let result = work(reader.as_mut());
+            if let Ok(mut readers) = db.readers.lock() {
+                readers.push(reader);
+            }
+            result
+        })
+        .await
+        .map_err(|_| unavailable("a read failed"))?
+    }
+}
+
+fn unavailable(what: &str) -> LedgerError {
+    LedgerError::Store(StoreError::backend(what, "the store is unavailable"))
+}
+
+fn write_loop(mut store: DynStore, receiver: mpsc::Receiver<Job>) {
+    while let Ok(first) = receiver.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP_MAX {
+            match receiver.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let begun = store.begin_write();
+        let mut finishers = Vec::with_capacity(group.len());
+        if let Err(e) = &begun {
+            // Every job learns that nothing was written.
+            for job in group {
+                drop(job);
+            }
+            tracing::error!(error = %e, "cannot start a write");
+            continue;
+        }
+        for job in group {
+            finishers.push(job(store.as_mut()));
+        }
+        let committed = store.commit();
+        if committed.is_err() {
+            let _ = store.rollback();
+        }
+        let commit_error = committed.err();
+        if let Some(e) = &commit_error {
+            tracing::error!(error = %e, writes = finishers.len(), "a group of writes failed to commit");
+        }
+        for finish in finishers {
+            finish(commit_error.as_ref());
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Users and API tokens (admins only), and the first setup of a new store.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use balans_core::{TokenInfo, User, UserRole};
+use balans_store::accounts;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Admin, ApiJson, ApiPath};
+
+/// The first admin, with the one-time token the server printed at its first start.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    pub setup_token: String,
+    pub email: String,
+    /// At least 10 characters.
+    pub password: String,
+}
+
+/// Creates the first admin of a new store. Needs no API token: the setup token
+/// stands for one, and works once.
+#[utoipa::path(post, path = "/api/v1/setup", tag = "accounts", request_body = Setup,
+    responses(
+        (status = 201, body = crate::routes::docs::UserDoc),
+        (status = 409, description = "Setup is finished", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn setup(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Setup>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    let user = state
+        .db
+        .write(move |store| {
+            accounts::finish_setup(store, &body.setup_token, &body.email, &body.password)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Every user.
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = ["admin"])),
+    responses((status = 200, body = Vec<crate::routes::docs::UserDoc>)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _caller: Admin,
+) -> ApiResult<Json<Vec<User>>> {
+    Ok(Json(state.db.read(|store| Ok(store.users()?)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    /// `admin`, `staff` or `viewer`.
+    pub role: String,
+    /// Without one, the user can hold API tokens but cannot log in.
+    pub password: Option<String>,
+}
+
+/// Adds a user.
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = NewUser, security(("bearer" = ["admin"])),
+    responses(
+        (status = 201, body = crate::routes::docs::UserDoc),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_user(
+    State(state): State<AppState>,
+    _caller: Admin,
+    ApiJson(body): ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    let role: UserRole = body
+        .role
+        .parse()
+        .map_err(|e: String| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "/role", e))?;
+    let user = state
+        .db
+        .write(move |store| accounts::add_user(store, &body.email, role, body.password.as_deref()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Every token, never its secret.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", security(("bearer" = ["admin"])),
+    responses((status = 200, body = Vec<crate::routes::docs::TokenDoc>)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    _caller: Admin,
+) -> ApiResult<Json<Vec<TokenInfo>>> {
+    Ok(Json(state.db.read(|store| Ok(store.tokens()?)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// The e-mail address of the user the token acts for.
+    pub user: String,
+    /// What uses it: `till`, `webshop`.
+    pub name: String,
+}
+
+/// A new token: its secret is in this response and nowhere else.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub id: i64,
+    pub user: String,
+    pub name: String,
+    /// `bal_…`: send it as `Authorization: Bearer bal_…`.
+    pub token: String,
+}
+
+/// Creates a token for a user.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", request_body = NewToken, security(("bearer" = ["admin"])),
+    responses(
+        (status = 201, body = CreatedToken),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    _caller: Admin,
+    ApiJson(body): ApiJson<NewToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let (info, secret) = state
+        .db
+        .write(move |store| accounts::create_token(store, &body.user, &body.name))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            id: info.id,
+            user: info.user.to_string(),
+            name: info.name,
+            token: secret,
+        }),
+    ))
+}
+
+/// Revokes a token; it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts",
+    params(("id" = i64, Path, description = "The token's number")),
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    _caller: Admin,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .write(move |store| accounts::revoke_token(store, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

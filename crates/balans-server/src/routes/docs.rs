@@ -1,0 +1,89 @@
+//! Schemas for the OpenAPI document of values the library crates serialize
+//! themselves (balances, reports, tokens), written out here so that those crates
+//! need not know of HTTP. The API's tests check responses against them.
+
+#![allow(dead_code)]
+
+use utoipa::ToSchema;
+
+/// One dimension of a pair's balance, seen from `a`. Amounts are exact decimal strings.
+#[derive(ToSchema)]
+pub struct BalanceDoc {
+    /// What `a` gave `b`: `"12.50"`.
+    pub a_to_b: String,
+    /// What `b` gave `a`.
+    pub b_to_a: String,
+    /// `a_to_b − b_to_a`: positive when `b` is in `a`'s debt.
+    pub net: String,
+    /// `1 − |net| / (|a_to_b| + |b_to_a|)`, four decimals; null without volume.
+    pub evenness: Option<f64>,
+    pub count: i64,
+    /// RFC 3339, UTC.
+    pub first: Option<String>,
+    pub last: Option<String>,
+}
+
+/// The balance of a pair in both dimensions: the same shape as `balans balance A B --json`.
+#[derive(ToSchema)]
+pub struct PairDoc {
+    /// The key of the party seen from.
+    pub a: String,
+    pub b: String,
+    /// `person` or `organization`.
+    pub level: String,
+    pub money: BalanceDoc,
+    pub credit: BalanceDoc,
+}
+
+#[derive(ToSchema)]
+pub struct PartyRefDoc {
+    pub key: String,
+    pub name: String,
+    /// `organization` or `person`.
+    pub kind: String,
+}
+
+/// Every counterpart of a party, largest credit imbalance first.
+#[derive(ToSchema)]
+pub struct CounterpartsDoc {
+    pub party: PartyRefDoc,
+    pub level: String,
+    pub counterparts: Vec<PairDoc>,
+}
+
+/// The relationships most out of balance.
+#[derive(ToSchema)]
+pub struct ReportDoc {
+    pub level: String,
+    pub dimension: String,
+    pub min_volume: String,
+    pub evenness_below: f64,
+    /// Our own organization, when known.
+    pub us: Option<PartyRefDoc>,
+    /// Counterparts who give us more than they get (a: them, b: us).
+    pub they_give_more: Vec<PairDoc>,
+    /// Counterparts we give more than we get from (a: us, b: them).
+    pub we_give_more: Vec<PairDoc>,
+    /// Without an organization of our own: each pair, the side that gives more as `a`.
+    pub pairs: Vec<PairDoc>,
+}
+
+/// An API token, never its secret.
+#[derive(ToSchema)]
+pub struct TokenDoc {
+    pub id: i64,
+    pub user: String,
+    pub name: String,
+    pub created: String,
+    pub revoked: Option<String>,
+}
+
+/// A user; never a password or its hash.
+#[derive(ToSchema)]
+pub struct UserDoc {
+    pub id: i64,
+    pub email: String,
+    /// `admin`, `staff` or `viewer`.
+    pub role: String,
+    pub language: Option<String>,
+}

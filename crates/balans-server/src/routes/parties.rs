@@ -1,0 +1,161 @@
+//! Parties: create, read by key, change name and contact fields.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use balans_core::Party;
+use balans_store::ledger;
+use balans_store::snapshot::PartyText;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, Staff, Viewer};
+
+/// A party to create: the columns of a parties file.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewParty {
+    /// The user's own key: a customer number, an e-mail address, a slug.
+    pub key: String,
+    /// `organization` or `person`.
+    pub kind: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Changes to a party; absent fields stay, `null` or `""` clears a contact field.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyChanges {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "clearable")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "clearable")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "clearable")]
+    pub note: Option<Option<String>>,
+}
+
+/// Present-but-null becomes `Some(None)`, so that null clears and absence keeps.
+fn clearable<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PartyOut {
+    pub key: String,
+    pub kind: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub note: Option<String>,
+}
+
+impl From<Party> for PartyOut {
+    fn from(party: Party) -> PartyOut {
+        let f = party.fields;
+        PartyOut {
+            key: f.key.to_string(),
+            kind: f.kind.as_str().to_string(),
+            name: f.name,
+            email: f.email,
+            phone: f.phone,
+            note: f.note,
+        }
+    }
+}
+
+/// Creates a party.
+#[utoipa::path(post, path = "/api/v1/parties", tag = "parties", request_body = NewParty,
+    security(("bearer" = ["staff"])),
+    responses(
+        (status = 201, body = PartyOut),
+        (status = 409, description = "The key exists already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is wrong", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_party(
+    State(state): State<AppState>,
+    _caller: Staff,
+    ApiJson(body): ApiJson<NewParty>,
+) -> ApiResult<(StatusCode, Json<PartyOut>)> {
+    let party = state
+        .db
+        .write(move |store| {
+            let text = PartyText {
+                key: &body.key,
+                kind: &body.kind,
+                name: &body.name,
+                email: body.email.as_deref().unwrap_or(""),
+                phone: body.phone.as_deref().unwrap_or(""),
+                note: body.note.as_deref().unwrap_or(""),
+            };
+            ledger::add_party(store, &text)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(party.into())))
+}
+
+/// Reads a party by its key.
+#[utoipa::path(get, path = "/api/v1/parties/{key}", tag = "parties",
+    params(("key" = String, Path, description = "The party's key")),
+    security(("bearer" = ["viewer"])),
+    responses(
+        (status = 200, body = PartyOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_party(
+    State(state): State<AppState>,
+    _caller: Viewer,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Json<PartyOut>> {
+    let party = state
+        .db
+        .read(move |store| ledger::find_party(store, &key))
+        .await?;
+    Ok(Json(party.into()))
+}
+
+/// Changes a party's name and contact fields; its key and kind stay.
+#[utoipa::path(patch, path = "/api/v1/parties/{key}", tag = "parties", request_body = PartyChanges,
+    params(("key" = String, Path, description = "The party's key")),
+    security(("bearer" = ["staff"])),
+    responses(
+        (status = 200, body = PartyOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_party(
+    State(state): State<AppState>,
+    _caller: Staff,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(changes): ApiJson<PartyChanges>,
+) -> ApiResult<Json<PartyOut>> {
+    let party = state
+        .db
+        .write(move |store| {
+            ledger::update_party(store, &key, |old| {
+                let mut new = old.clone();
+                if let Some(name) = changes.name {
+                    new.name = name;
+                }
+                for (slot, change) in [
+                    (&mut new.email, changes.email),
+                    (&mut new.phone, changes.phone),
+                    (&mut new.note, changes.note),
+                ] {
+                    if let Some(value) = change {
+                        *slot = value.filter(|v| !v.trim().is_empty());
+                    }
+                }
+                new
+            })
+        })
+        .await?;
+    Ok(Json(party.into()))
+}
