@@ -1,0 +1,598 @@
+//! The API over HTTP, against a real store in a temporary directory and a server
+//! on a free port. One test binary for the whole API: each binary links everything.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use balans_core::UserRole;
+use balans_sqlite::SqliteStore;
+use balans_store::accounts;
+use serde_json::{Value, json};
+
+struct TestApp {
+    address: String,
+    client: reqwest::Client,
+    tokens: BTreeMap<&'static str, String>,
+    db_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+const PARTIES: &str = "key,kind,name\nbosman,organization,Bosman Wonen\nhenk,person,Henk\nhotel,organization,Hotel De Wadden\ngerrit,person,Gerrit\n";
+const MEMBERSHIPS: &str = "person,organization,role,from,until\nhenk,bosman,employee,2000-01-01,\ngerrit,hotel,contact,2000-01-01,\n";
+
+async fn spawn_app() -> TestApp {
+    spawn_app_with(balans_server::Config::default()).await
+}
+
+/// A server over a fresh store with an admin, a staff member, a viewer, a revoked
+/// token and a few parties.
+async fn spawn_app_with(config: balans_server::Config) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("balans.db");
+    let mut store = SqliteStore::open(&path, true).unwrap();
+    let sources = vec![
+        balans_store::import::Source::new(
+            "parties.csv",
+            std::io::Cursor::new(PARTIES.as_bytes().to_vec()),
+        ),
+        balans_store::import::Source::new(
+            "memberships.csv",
+            std::io::Cursor::new(MEMBERSHIPS.as_bytes().to_vec()),
+        ),
+    ];
+    balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
+    let mut tokens = BTreeMap::new();
+    for (name, role) in [
+        ("admin", UserRole::Admin),
+        ("staff", UserRole::Staff),
+        ("viewer", UserRole::Viewer),
+    ] {
+        let email = format!("{name}@bosman.nl");
+        accounts::add_user(&mut store, &email, role, None).unwrap();
+        tokens.insert(
+            name,
+            accounts::create_token(&mut store, &email, "test")
+                .unwrap()
+                .1,
+        );
+    }
+    let (revoked, secret) = accounts::create_token(&mut store, "admin@bosman.nl", "old").unwrap();
+    accounts::revoke_token(&mut store, revoked.id).unwrap();
+    tokens.insert("revoked", secret);
+
+    let reader_path = path.clone();
+    let opener: balans_server::Opener = Arc::new(move || {
+        Ok(Box::new(SqliteStore::open(&reader_path, false)?) as balans_server::DynStore)
+    });
+    let db = balans_server::Db::start(Box::new(store), opener, 4);
+    let app = balans_server::app(balans_server::AppState { db }, &config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(balans_server::serve(listener, app, std::future::pending()));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        tokens,
+        db_path: path,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    fn as_(&self, who: &str, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.tokens.get(who) {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn get(&self, who: &str, path: &str) -> (u16, Value) {
+        let response = self
+            .as_(who, self.client.get(self.url(path)))
+            .send()
+            .await
+            .unwrap();
+        read(response).await
+    }
+
+    async fn post(&self, who: &str, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .as_(who, self.client.post(self.url(path)))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        read(response).await
+    }
+
+    async fn post_gesture(&self, body: Value) -> (u16, Value) {
+        self.post("staff", "/api/v1/gestures", body).await
+    }
+
+    async fn balance(&self, a: &str, b: &str) -> Value {
+        let (status, body) = self
+            .get("viewer", &format!("/api/v1/balances/{a}/{b}"))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    fn check(&self) {
+        let mut store = SqliteStore::open(&self.db_path, false).unwrap();
+        let report = balans_store::ledger::check(&mut store).unwrap();
+        assert!(report.differences.is_empty(), "{:?}", report.differences);
+    }
+}
+
+/// The status and the JSON body; an error's body must be problem+json.
+async fn read(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = response.text().await.unwrap();
+    if status >= 400 {
+        assert_eq!(
+            content_type, "application/problem+json",
+            "status {status}: {text}"
+        );
+    }
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    if status >= 400 {
+        assert_eq!(body["status"], status, "{body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
+    }
+    (status, body)
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_its_documentation_says() {
+    let app = spawn_app().await;
+    let (status, doc) = app.get("", "/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let rank = |role: &str| {
+        ["viewer", "staff", "admin"]
+            .iter()
+            .position(|r| *r == role)
+            .unwrap()
+    };
+    let mut checked = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let needed = operation["security"]
+                .as_array()
+                .and_then(|s| s.first())
+                .map(|s| s["bearer"][0].as_str().unwrap().to_string());
+            // Placeholder path parameters: the check is about who may ask, not what.
+            let concrete = path
+                .replace("{a}", "henk")
+                .replace("{b}", "gerrit")
+                .replace("{key}", "henk")
+                .replace("{id}", "999");
+            for who in ["", "revoked", "viewer", "staff", "admin"] {
+                let request = app
+                    .client
+                    .request(method.to_uppercase().parse().unwrap(), app.url(&concrete));
+                let request = if method == "get" || method == "delete" {
+                    request
+                } else {
+                    request.json(&json!({}))
+                };
+                let (status, body) = read(app.as_(who, request).send().await.unwrap()).await;
+                let expected = match (&needed, who) {
+                    (None, _) => "public",
+                    (Some(_), "" | "revoked") => "401",
+                    (Some(needed), role) if rank(role) < rank(needed) => "403",
+                    _ => "allowed",
+                };
+                match expected {
+                    "401" => assert_eq!(status, 401, "{method} {path} as '{who}': {body}"),
+                    "403" => assert_eq!(status, 403, "{method} {path} as {who}: {body}"),
+                    _ => assert!(
+                        status != 401 && status != 403 && status < 500,
+                        "{method} {path} as '{who}': {status} {body}"
+                    ),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 5 * 15,
+        "only {checked} checks: are routes missing from the document?"
+    );
+}
+
+#[tokio::test]
+async fn the_central_routes_are_documented() {
+    let doc = serde_json::to_value(balans_server::openapi()).unwrap();
+    for (method, path) in [
+        ("post", "/api/v1/parties"),
+        ("get", "/api/v1/parties/{key}"),
+        ("patch", "/api/v1/parties/{key}"),
+        ("post", "/api/v1/gestures"),
+        ("post", "/api/v1/gestures/batch"),
+        ("post", "/api/v1/gestures/{id}/reverse"),
+        ("get", "/api/v1/balances/{a}/{b}"),
+        ("get", "/api/v1/balances/{a}"),
+        ("get", "/api/v1/report"),
+        ("get", "/api/v1/kinds"),
+        ("get", "/api/v1/tokens"),
+        ("post", "/api/v1/tokens"),
+        ("delete", "/api/v1/tokens/{id}"),
+        ("post", "/api/v1/setup"),
+        ("get", "/healthz"),
+        ("get", "/readyz"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_gesture_is_recorded_once_and_its_balance_shows_at_once() {
+    let app = spawn_app().await;
+    let gesture = json!({"id": "g1", "at": "2024-03-01", "giver": "henk", "receiver": "gerrit", "kind": "help"});
+    let (status, body) = app.post_gesture(gesture.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["id"].as_str(), body["added"].as_bool()),
+        (Some("g1"), Some(true))
+    );
+    assert_eq!(body["balance"]["credit"]["a_to_b"], "3.00");
+    // A retry changes nothing; the same id with other content is refused.
+    let (status, body) = app.post_gesture(gesture).await;
+    assert_eq!((status, body["added"].as_bool()), (200, Some(false)));
+    let (status, body) =
+        app.post_gesture(json!({"id": "g1", "at": "2024-03-01", "giver": "henk", "receiver": "gerrit", "kind": "thanks"})).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["pointer"], "/id", "{body}");
+    // Organization level, with the same shape as `balans balance A B --json`.
+    let org = app.balance("hotel", "bosman").await;
+    assert_eq!(org["level"], "organization");
+    assert_eq!(org["credit"]["b_to_a"], "3.00");
+    assert_eq!(org["credit"]["count"], 1);
+    let keys: Vec<&String> = org.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["a", "b", "credit", "level", "money"]);
+    for key in [
+        "a_to_b", "b_to_a", "net", "evenness", "count", "first", "last",
+    ] {
+        assert!(org["money"].get(key).is_some(), "money.{key}");
+    }
+    let (status, body) = app
+        .post(
+            "staff",
+            "/api/v1/gestures/g1/reverse",
+            json!({"id": "r1", "at": "2024-03-05"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["balance"]["credit"]["a_to_b"], "0.00");
+    let (status, _) = app
+        .post("staff", "/api/v1/gestures/g1/reverse", json!({}))
+        .await;
+    assert_eq!(status, 422, "reversed once only");
+    let (status, list) = app.get("viewer", "/api/v1/balances/bosman").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["counterparts"][0]["b"], "hotel");
+    let (status, report) = app
+        .get("viewer", "/api/v1/report?min_volume=0&evenness_below=1")
+        .await;
+    assert_eq!(status, 200, "{report}");
+    app.check();
+}
+
+#[tokio::test]
+async fn a_batch_with_one_bad_gesture_writes_nothing() {
+    let app = spawn_app().await;
+    let good = |id: &str| json!({"id": id, "at": "2024-03-01", "giver": "henk", "receiver": "gerrit", "kind": "thanks"});
+    let bad = json!({"id": "b2", "at": "2024-03-01", "giver": "henk", "receiver": "nobody", "kind": "thanks", "amount": "1.234"});
+    let (status, body) = app
+        .post(
+            "staff",
+            "/api/v1/gestures/batch",
+            json!({"gestures": [good("b1"), bad, good("b3")]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let pointers: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/gestures/1/receiver", "/gestures/1/amount"]);
+    assert_eq!(app.balance("henk", "gerrit").await["credit"]["count"], 0);
+    let (status, body) = app
+        .post(
+            "staff",
+            "/api/v1/gestures/batch",
+            json!({"gestures": [good("b1"), good("b3")]}),
+        )
+        .await;
+    assert_eq!((status, body["added"].as_u64()), (200, Some(2)), "{body}");
+    let (_, body) = app
+        .post(
+            "staff",
+            "/api/v1/gestures/batch",
+            json!({"gestures": [good("b1"), good("b4")]}),
+        )
+        .await;
+    assert_eq!(
+        (body["added"].as_u64(), body["already_present"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let many: Vec<Value> = (0..10_001).map(|i| good(&format!("m{i}"))).collect();
+    let (status, body) = app
+        .post(
+            "staff",
+            "/api/v1/gestures/batch",
+            json!({ "gestures": many }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("at most 10000"));
+    app.check();
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_with_a_clear_problem() {
+    let app = spawn_app_with(balans_server::Config {
+        body_limit_bytes: 2_000,
+    })
+    .await;
+    let url = app.url("/api/v1/gestures");
+    let send = |body: String, content_type: &'static str| {
+        app.as_("staff", app.client.post(&url))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let (status, body) = read(send("{not json".into(), "application/json").await.unwrap()).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = read(
+        send(
+            r#"{"giver": 5, "receiver": "gerrit", "kind": "thanks"}"#.into(),
+            "application/json",
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("giver"), "{body}");
+    let (status, body) = read(
+        send(
+            r#"{"giver": "henk", "receiver": "gerrit", "kind": "thanks", "colour": "red"}"#.into(),
+            "application/json",
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "unknown fields are errors: {body}");
+    let (status, _) = read(
+        send(r#"{"giver": "henk"}"#.into(), "text/plain")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 415);
+    let (status, body) = read(
+        send(
+            format!(
+                r#"{{"giver": "henk", "receiver": "gerrit", "kind": "thanks", "note": "{}"}}"#,
+                "x".repeat(3_000)
+            ),
+            "application/json",
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    let (status, body) = app
+        .post_gesture(
+            json!({"giver": "henk", "receiver": "gerrit", "kind": "pay", "amount": "20000000000"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["pointer"], "/amount", "{body}");
+    let (status, _) = app
+        .post_gesture(json!({"giver": "henk", "receiver": "henk", "kind": "thanks"}))
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = app
+        .post_gesture(
+            json!({"at": "someday", "giver": "henk", "receiver": "gerrit", "kind": "thanks"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = app.get("viewer", "/api/v1/balances/henk/nobody").await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .get("viewer", "/api/v1/balances/henk/gerrit?level=galaxy")
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = app.get("viewer", "/api/v1/report?limit=abc").await;
+    assert_eq!(status, 400);
+    let (status, _) = app.get("viewer", "/api/v1/nothing-here").await;
+    assert_eq!(status, 404);
+    let response = app
+        .as_("viewer", app.client.put(app.url("/api/v1/report")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await.0, 405);
+    let (status, body) = app
+        .post(
+            "staff",
+            "/api/v1/parties",
+            json!({"key": "henk", "kind": "person", "name": "Another Henk"}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = app
+        .post(
+            "staff",
+            "/api/v1/parties",
+            json!({"key": "", "kind": "robot", "name": ""}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 3, "{body}");
+    app.check();
+}
+
+#[tokio::test]
+async fn parties_are_created_read_and_changed() {
+    let app = spawn_app().await;
+    let (status, body) = app.post("staff", "/api/v1/parties", json!({"key": "eva", "kind": "person", "name": "Eva de Boer", "email": "eva@example.nl"})).await;
+    assert_eq!(status, 201, "{body}");
+    let response = app
+        .as_("staff", app.client.patch(app.url("/api/v1/parties/eva")))
+        .json(&json!({"name": "Eva Boer", "email": null}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["name"].as_str(), body["email"].as_str()),
+        (Some("Eva Boer"), None)
+    );
+    let (status, body) = app.get("viewer", "/api/v1/parties/eva").await;
+    assert_eq!((status, body["kind"].as_str()), (200, Some("person")));
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_working_at_once() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post(
+            "admin",
+            "/api/v1/tokens",
+            json!({"user": "viewer@bosman.nl", "name": "script"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let secret = body["token"].as_str().unwrap().to_string();
+    let id = body["id"].as_i64().unwrap();
+    let ask = || {
+        app.client
+            .get(app.url("/api/v1/kinds"))
+            .bearer_auth(&secret)
+            .send()
+    };
+    assert_eq!(ask().await.unwrap().status(), 200);
+    let (_, tokens) = app.get("admin", "/api/v1/tokens").await;
+    assert!(
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("token").is_none() && t.get("hash").is_none())
+    );
+    let response = app
+        .as_(
+            "admin",
+            app.client.delete(app.url(&format!("/api/v1/tokens/{id}"))),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(ask().await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn the_first_admin_is_made_with_the_setup_token_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let mut store = SqliteStore::open(&path, true).unwrap();
+    let setup = accounts::begin_setup(&mut store).unwrap().unwrap();
+    let reader_path = path.clone();
+    let opener: balans_server::Opener = Arc::new(move || {
+        Ok(Box::new(SqliteStore::open(&reader_path, false)?) as balans_server::DynStore)
+    });
+    let app = balans_server::app(
+        balans_server::AppState {
+            db: balans_server::Db::start(Box::new(store), opener, 2),
+        },
+        &Default::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/v1/setup", listener.local_addr().unwrap());
+    tokio::spawn(balans_server::serve(listener, app, std::future::pending()));
+    let client = reqwest::Client::new();
+    let body = |token: &str| json!({"setup_token": token, "email": "root@bosman.nl", "password": "a long enough password"});
+    let (status, _) = read(
+        client
+            .post(&url)
+            .json(&body("bal_guess"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, user) = read(client.post(&url).json(&body(&setup)).send().await.unwrap()).await;
+    assert_eq!((status, user["role"].as_str()), (201, Some("admin")));
+    assert!(user.get("password_hash").is_none());
+    let (status, _) = read(client.post(&url).json(&body(&setup)).send().await.unwrap()).await;
+    assert_eq!(status, 409);
+}
+
+/// 32 clients writing to the same few pairs at once: every write is counted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_keep_balances_exact() {
+    let app = Arc::new(spawn_app().await);
+    let mut clients = Vec::new();
+    for client in 0..32 {
+        let app = Arc::clone(&app);
+        clients.push(tokio::spawn(async move {
+            for n in 0..20 {
+                let (giver, receiver) = if n % 2 == 0 { ("henk", "gerrit") } else { ("gerrit", "henk") };
+                let id = format!("c{client}-{n}");
+                let body = json!({"id": id, "at": "2024-06-01", "giver": giver, "receiver": receiver, "kind": "smile"});
+                let (status, response) = app.post_gesture(body.clone()).await;
+                assert_eq!(status, 201, "{response}");
+                // Every fifth is retried, as after a timeout: it must not count twice.
+                if n % 5 == 0 {
+                    assert_eq!(app.post_gesture(body).await.0, 200);
+                }
+            }
+        }));
+    }
+    for client in clients {
+        client.await.unwrap();
+    }
+    let balance = app.balance("henk", "gerrit").await;
+    assert_eq!(balance["credit"]["count"], 640);
+    assert_eq!(
+        (
+            balance["credit"]["a_to_b"].as_str(),
+            balance["credit"]["b_to_a"].as_str()
+        ),
+        (Some("160.00"), Some("160.00"))
+    );
+    let org = app.balance("bosman", "hotel").await;
+    assert_eq!(org["credit"]["count"], 640);
+    app.check();
+}
