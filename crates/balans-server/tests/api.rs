@@ -235,6 +235,15 @@ async fn the_central_routes_are_documented() {
         ("post", "/api/v1/tokens"),
         ("delete", "/api/v1/tokens/{id}"),
         ("post", "/api/v1/setup"),
+        ("get", "/api/v1/parties"),
+        ("post", "/api/v1/memberships"),
+        ("get", "/api/v1/parties/{key}/memberships"),
+        ("get", "/api/v1/gestures"),
+        ("post", "/api/v1/kinds"),
+        ("patch", "/api/v1/kinds/{code}"),
+        ("post", "/api/v1/imports"),
+        ("get", "/api/v1/users"),
+        ("post", "/api/v1/users"),
         ("get", "/healthz"),
         ("get", "/readyz"),
     ] {
@@ -594,5 +603,273 @@ async fn concurrent_writers_keep_balances_exact() {
     );
     let org = app.balance("bosman", "hotel").await;
     assert_eq!(org["credit"]["count"], 640);
+    app.check();
+}
+
+#[tokio::test]
+async fn parties_and_gestures_are_listed_a_page_at_a_time() {
+    let app = spawn_app().await;
+    for i in 0..7 {
+        let (status, _) = app.post("staff", "/api/v1/parties", json!({"key": format!("klant-{i}"), "kind": "person", "name": format!("Klant {i}")})).await;
+        assert_eq!(status, 201);
+    }
+    let (status, page) = app.get("viewer", "/api/v1/parties?q=KLANT&limit=5").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["parties"].as_array().unwrap().len(), 5);
+    let cursor = page["next_cursor"].as_str().unwrap().to_string();
+    let (_, rest) = app
+        .get(
+            "viewer",
+            &format!("/api/v1/parties?q=klant&limit=5&cursor={cursor}"),
+        )
+        .await;
+    let keys: Vec<&str> = rest["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["klant-5", "klant-6"]);
+    assert!(rest["next_cursor"].is_null());
+
+    for n in 0..5 {
+        let kind = if n % 2 == 0 { "thanks" } else { "help" };
+        let body = json!({"id": format!("l{n}"), "at": format!("2024-03-0{}", n + 1), "giver": "henk", "receiver": "gerrit", "kind": kind, "item": "kussen"});
+        assert_eq!(app.post_gesture(body).await.0, 201);
+    }
+    assert_eq!(app.post_gesture(json!({"id": "other", "giver": "bosman", "receiver": "hotel", "kind": "pay", "amount": 10})).await.0, 201);
+    let (status, page) = app
+        .get("viewer", "/api/v1/gestures?party=gerrit&limit=2")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let ids = |page: &Value| {
+        page["gestures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&page), ["l0", "l1"]);
+    let (_, next) = app
+        .get(
+            "viewer",
+            &format!(
+                "/api/v1/gestures?party=gerrit&limit=2&cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(ids(&next), ["l2", "l3"]);
+    let (_, helps) = app
+        .get(
+            "viewer",
+            "/api/v1/gestures?party=henk&counterpart=gerrit&kind=help",
+        )
+        .await;
+    assert_eq!(ids(&helps), ["l1", "l3"]);
+    let (_, period) = app
+        .get(
+            "viewer",
+            "/api/v1/gestures?from=2024-03-02&until=2024-03-04&item=kussen",
+        )
+        .await;
+    assert_eq!(ids(&period), ["l1", "l2"]);
+    assert_eq!(period["gestures"][0]["amount"], "3.00");
+    assert_eq!(period["gestures"][0]["at"], "2024-03-02");
+    let (_, money) = app.get("viewer", "/api/v1/gestures?party=hotel").await;
+    assert_eq!(money["gestures"][0]["amount"], "10.00");
+    assert_eq!(
+        app.get("viewer", "/api/v1/gestures?party=nobody").await.0,
+        404
+    );
+    assert_eq!(
+        app.get("viewer", "/api/v1/gestures?cursor=abc").await.0,
+        422
+    );
+    assert_eq!(
+        app.get("viewer", "/api/v1/gestures?limit=5000").await.0,
+        422
+    );
+    assert_eq!(app.get("viewer", "/api/v1/gestures?from=soon").await.0, 422);
+}
+
+#[tokio::test]
+async fn memberships_are_set_ended_and_followed_by_stored_gestures() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.post(
+            "staff",
+            "/api/v1/parties",
+            json!({"key": "sander", "kind": "person", "name": "Sander"})
+        )
+        .await
+        .0,
+        201
+    );
+    let help = json!({"id": "s1", "at": "2025-09-10", "giver": "henk", "receiver": "sander", "kind": "help"});
+    assert_eq!(app.post_gesture(help).await.0, 201);
+    // Sander joins the hotel from before that gesture: it now counts for the hotel.
+    let membership = json!({"person": "sander", "organization": "hotel", "role": "contact", "from": "2025-07-01"});
+    let (status, body) = app
+        .post("staff", "/api/v1/memberships", membership.clone())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        app.balance("bosman", "hotel").await["credit"]["a_to_b"],
+        "3.00"
+    );
+    // Ending it before the gesture moves the gesture back to Sander himself.
+    let ended = json!({"person": "sander", "organization": "hotel", "role": "contact", "from": "2025-07-01", "until": "2025-08-01"});
+    let (status, body) = app.post("staff", "/api/v1/memberships", ended).await;
+    assert_eq!(
+        (status, body["until"].as_str()),
+        (200, Some("2025-08-01")),
+        "{body}"
+    );
+    assert_eq!(app.balance("bosman", "hotel").await["credit"]["count"], 0);
+    let (status, members) = app.get("viewer", "/api/v1/parties/hotel/memberships").await;
+    assert_eq!(status, 200);
+    let people: Vec<&str> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["person"].as_str().unwrap())
+        .collect();
+    assert_eq!(people, ["gerrit", "sander"]);
+    let (_, own) = app
+        .get("viewer", "/api/v1/parties/sander/memberships")
+        .await;
+    assert_eq!(own[0]["organization"], "hotel");
+    let (status, body) = app
+        .post(
+            "staff",
+            "/api/v1/memberships",
+            json!({"person": "hotel", "organization": "sander", "role": "boss", "from": "x"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 4, "{body}");
+    // A second concurrent membership would leave the stored gesture without one organization.
+    let (status, body) = app.post("staff", "/api/v1/memberships", json!({"person": "henk", "organization": "hotel", "role": "contact", "from": "2000-01-01"})).await;
+    assert_eq!(status, 409, "{body}");
+    app.check();
+}
+
+#[tokio::test]
+async fn admins_change_the_catalog_for_new_gestures() {
+    let app = spawn_app().await;
+    let (status, body) = app.post("admin", "/api/v1/kinds", json!({"code": "coffee", "dimension": "credit", "default": "0.50", "label_nl": "koffie"})).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["default"].as_str(), body["label_en"].as_str()),
+        (Some("0.50"), Some("coffee"))
+    );
+    assert_eq!(
+        app.post(
+            "admin",
+            "/api/v1/kinds",
+            json!({"code": "coffee", "dimension": "credit"})
+        )
+        .await
+        .0,
+        409
+    );
+    assert_eq!(
+        app.post(
+            "admin",
+            "/api/v1/kinds",
+            json!({"code": "Bad Code", "dimension": "mood"})
+        )
+        .await
+        .0,
+        422
+    );
+    let (_, first) = app.post_gesture(json!({"id": "k1", "at": "2024-03-01", "giver": "gerrit", "receiver": "henk", "kind": "coffee"})).await;
+    assert_eq!(first["balance"]["credit"]["a_to_b"], "0.50");
+    let response = app
+        .as_("admin", app.client.patch(app.url("/api/v1/kinds/coffee")))
+        .json(&json!({"default": "1.25"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(
+        (status, body["default"].as_str()),
+        (200, Some("1.25")),
+        "{body}"
+    );
+    let (_, second) = app.post_gesture(json!({"id": "k2", "at": "2024-03-02", "giver": "gerrit", "receiver": "henk", "kind": "coffee"})).await;
+    assert_eq!(
+        second["balance"]["credit"]["a_to_b"], "1.75",
+        "the old gesture keeps its 0.50"
+    );
+    let response = app
+        .as_("staff", app.client.patch(app.url("/api/v1/kinds/coffee")))
+        .json(&json!({"default": "9"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await.0, 403);
+    let (_, kinds) = app.get("viewer", "/api/v1/kinds").await;
+    assert_eq!(kinds.as_array().unwrap().len(), 25);
+}
+
+#[tokio::test]
+async fn a_csv_upload_imports_all_or_nothing() {
+    let app = spawn_app().await;
+    let upload = |query: &str, body: &'static str| {
+        app.as_(
+            "staff",
+            app.client.post(app.url(&format!("/api/v1/imports{query}"))),
+        )
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+    };
+    let good = "id;at;giver;receiver;kind;amount\nu1;1-3-2024;henk;gerrit;help;\nu2;2024-03-02;hotel;bosman;pay;1.250,50\n";
+    let (status, body) = read(upload("?dry_run=true", good).await.unwrap()).await;
+    assert_eq!(
+        (
+            status,
+            body["gestures_added"].as_u64(),
+            body["dry_run"].as_bool()
+        ),
+        (200, Some(2), Some(true)),
+        "{body}"
+    );
+    assert_eq!(
+        app.balance("henk", "gerrit").await["credit"]["count"],
+        0,
+        "a dry run writes nothing"
+    );
+    let (status, body) = read(upload("", good).await.unwrap()).await;
+    assert_eq!(
+        (status, body["gestures_added"].as_u64()),
+        (200, Some(2)),
+        "{body}"
+    );
+    assert_eq!(
+        app.balance("hotel", "bosman").await["money"]["a_to_b"],
+        "1250.50"
+    );
+    let bad = "id,at,giver,receiver,kind\nu3,2024-03-01,henk,gerrit,thanks\nu4,2024-03-01,henk,nobody,thanks\n";
+    let (status, body) = read(upload("?name=kassa.csv", bad).await.unwrap()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["pointer"], "kassa.csv");
+    assert_eq!(
+        (
+            body["errors"][0]["line"].as_u64(),
+            body["errors"][0]["column"].as_str()
+        ),
+        (Some(3), Some("receiver"))
+    );
+    assert_eq!(
+        app.balance("henk", "gerrit").await["credit"]["count"],
+        1,
+        "nothing of the bad file was written"
+    );
+    let (status, _) = read(upload("?decimal=dot", good).await.unwrap()).await;
+    assert_eq!(status, 422);
     app.check();
 }

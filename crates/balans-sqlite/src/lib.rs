@@ -18,6 +18,7 @@ use balans_core::{
     Membership, Moment, PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Role,
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
+use balans_store::store::GestureFilter;
 use balans_store::{Store, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -695,6 +696,69 @@ impl Store for SqliteStore {
             visit(key, totals)?;
         }
         Ok(())
+    }
+
+    fn find_parties(
+        &mut self,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Party>> {
+        // LIKE with its wildcards escaped: a search for "50%" finds "50%".
+        let pattern = search.map(|s| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        self.query(
+            "listing parties",
+            &format!(
+                "SELECT {PARTY_COLUMNS} FROM parties \
+                 WHERE (?1 IS NULL OR key LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\') AND (?2 IS NULL OR key > ?2) \
+                 ORDER BY key LIMIT ?3"
+            ),
+            params![pattern, after, limit as i64],
+            party_row,
+        )
+    }
+
+    fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
+        // Walks the gestures in stored order from the cursor: there is no index by
+        // party (it would make bulk imports far slower), so a rare party's page
+        // reads much of the table.
+        let sql = format!(
+            "{GESTURE_SELECT} WHERE (?1 IS NULL OR g.giver = ?1 OR g.receiver = ?1) \
+             AND (?2 IS NULL OR g.giver = ?2 OR g.receiver = ?2) AND (?3 IS NULL OR g.kind = ?3) \
+             AND (?4 IS NULL OR g.item = ?4) AND (?5 IS NULL OR g.at_ms >= ?5) AND (?6 IS NULL OR g.at_ms < ?6) \
+             AND g.seq > COALESCE(?7, 0) ORDER BY g.seq LIMIT ?8"
+        );
+        self.query(
+            "listing gestures",
+            &sql,
+            params![
+                f.party.map(|p| p.0),
+                f.counterpart.map(|p| p.0),
+                f.kind.map(|k| k.0),
+                f.item,
+                f.from.map(Moment::millis),
+                f.until.map(Moment::millis),
+                f.after_seq,
+                f.limit as i64
+            ],
+            gesture_row,
+        )
+    }
+
+    fn members_of(&mut self, organization: PartyId) -> StoreResult<Vec<Membership>> {
+        self.query(
+            "reading memberships",
+            "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE organization = ?1 ORDER BY from_ms, person",
+            [organization.0],
+            membership_row,
+        )
     }
 
     fn users(&mut self) -> StoreResult<Vec<User>> {

@@ -10,12 +10,12 @@ use std::time::Instant;
 
 use balans_core::{
     Amount, BalanceMap, ContentHash, DecimalMark, Dimension, GestureId, KindCode, KindDef,
-    Membership, Moment, PartyFields, PartyKind, Role, contributions,
+    Membership, PartyFields, contributions,
 };
 use balans_csv::{Column, FileKind, RowError, Table};
 use rustc_hash::FxHashMap;
 
-use crate::snapshot::{GestureText, NAME_MAX_BYTES, PartyText, Resolved, Snapshot};
+use crate::snapshot::{GestureText, MembershipText, NAME_MAX_BYTES, PartyText, Resolved, Snapshot};
 use crate::store::{Store, StoreError, StoreResult};
 use crate::{ERRORS_SHOWN_MAX, LedgerError, Rejection, field};
 
@@ -518,75 +518,21 @@ fn parse_membership(
 ) -> Result<Membership, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut text = |column: Column| row.text(column).map_err(|e| errors.push(e)).unwrap_or("");
-    let (person, organization, role, from, until) = (
-        text(Column::Person),
-        text(Column::Organization),
-        text(Column::Role),
-        text(Column::From),
-        text(Column::Until),
-    );
-    let mut party = |column: Column, text: &str, wanted: PartyKind| match snapshot
-        .resolve_party(column.name(), text)
-    {
-        Ok((id, kind)) if kind == wanted => Some(id),
-        Ok(_) => {
-            errors.push(row.error(
-                column,
-                format!(
-                    "'{text}' is not {}",
-                    match wanted {
-                        PartyKind::Person => "a person",
-                        PartyKind::Organization => "an organization",
-                    }
-                ),
-            ));
-            None
-        }
-        Err(e) => {
-            errors.push(row.error(column, e.message));
-            None
-        }
+    let membership = MembershipText {
+        person: text(Column::Person),
+        organization: text(Column::Organization),
+        role: text(Column::Role),
+        from: text(Column::From),
+        until: text(Column::Until),
     };
-    let person = party(Column::Person, person, PartyKind::Person);
-    let organization = party(Column::Organization, organization, PartyKind::Organization);
-    let role = role
-        .parse::<Role>()
-        .map_err(|e| errors.push(row.error(Column::Role, e)))
-        .ok();
-    let from = snapshot
-        .zone
-        .parse(from)
-        .map_err(|e| errors.push(row.error(Column::From, e.to_string())))
-        .ok();
-    let until: Option<Option<Moment>> = if until.is_empty() {
-        Some(None)
-    } else {
-        snapshot
-            .zone
-            .parse(until)
-            .map(Some)
-            .map_err(|e| errors.push(row.error(Column::Until, e.to_string())))
-            .ok()
-    };
-    if let (Some(from), Some(Some(until))) = (from, until) {
-        if until <= from {
-            errors.push(row.error(Column::Until, "ends before it starts"));
-        }
+    if !errors.is_empty() {
+        return Err(errors);
     }
-    match (person, organization, role, from, until) {
-        (Some(person), Some(organization), Some(role), Some(from), Some(until))
-            if errors.is_empty() =>
-        {
-            Ok(Membership {
-                person,
-                organization,
-                role,
-                from,
-                until,
-            })
-        }
-        _ => Err(errors),
-    }
+    snapshot.resolve_membership(&membership).map_err(|list| {
+        list.into_iter()
+            .map(|e| row.error_in(e.column, e.message))
+            .collect()
+    })
 }
 
 /// A gesture row on its way from the parser to the writer.

@@ -956,3 +956,262 @@ pub fn parse_moment<S: Store + ?Sized>(store: &mut S, text: &str) -> Result<Mome
     zone.parse(text)
         .map_err(|e| LedgerError::Invalid(vec![field::Error::new("at", e.to_string())]))
 }
+
+/// Adds a membership, or changes the role and end of the one with the same person,
+/// organization and start (ending a membership is setting its `until`). Stored
+/// gestures follow: the organization level is recomputed in the same transaction,
+/// and a change that would leave a gesture attributable to no single organization
+/// is refused. Returns the membership and whether it is new.
+pub fn set_membership<S: Store + ?Sized>(
+    store: &mut S,
+    text: &crate::snapshot::MembershipText<'_>,
+) -> Result<(MembershipView, bool), LedgerError> {
+    in_transaction(store, |store| {
+        let mut snapshot = Snapshot::load(store)?;
+        let membership = snapshot.resolve_membership(text)?;
+        let existing = snapshot
+            .memberships
+            .of_person(membership.person)
+            .iter()
+            .find(|m| m.organization == membership.organization && m.from == membership.from)
+            .cloned();
+        let created = existing.is_none();
+        if existing.as_ref() != Some(&membership) {
+            store.upsert_membership(&membership)?;
+            snapshot.memberships.insert(membership.clone());
+            if store.gesture_count()? > 0 {
+                rebuild_organization_level(store, &snapshot)?;
+            }
+        }
+        let view = MembershipView::of(&membership, |id| snapshot.key(id), &snapshot.zone);
+        Ok((view, created))
+    })
+}
+
+/// A membership as a view names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MembershipView {
+    pub person: String,
+    pub organization: String,
+    pub role: balans_core::Role,
+    /// In the store's time zone.
+    pub from: String,
+    pub until: Option<String>,
+}
+
+impl MembershipView {
+    fn of(
+        m: &balans_core::Membership,
+        key: impl Fn(PartyId) -> String,
+        zone: &balans_core::Zone,
+    ) -> MembershipView {
+        MembershipView {
+            person: key(m.person),
+            organization: key(m.organization),
+            role: m.role,
+            from: m.from.display_in(zone),
+            until: m.until.map(|u| u.display_in(zone)),
+        }
+    }
+}
+
+/// The memberships of a person, or the members of an organization.
+pub fn memberships<S: Store + ?Sized>(
+    store: &mut S,
+    key: &str,
+) -> Result<Vec<MembershipView>, LedgerError> {
+    let party = find_party(store, key)?;
+    let list = match party.fields.kind {
+        PartyKind::Person => store.memberships_of(party.id)?,
+        PartyKind::Organization => store.members_of(party.id)?,
+    };
+    let zone = crate::snapshot::zone_of(store)?;
+    let mut keys: rustc_hash::FxHashMap<PartyId, String> = Default::default();
+    for id in list.iter().flat_map(|m| [m.person, m.organization]) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(id) {
+            slot.insert(
+                store
+                    .party_by_id(id)?
+                    .map_or_else(|| format!("#{}", id.0), |p| p.fields.key.to_string()),
+            );
+        }
+    }
+    Ok(list
+        .iter()
+        .map(|m| MembershipView::of(m, |id| keys[&id].clone(), &zone))
+        .collect())
+}
+
+/// A page of parties, in key order.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartyPage {
+    pub parties: Vec<PartyRef>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// The most items one page holds.
+pub const PAGE_LIMIT_MAX: usize = 1_000;
+
+fn page_limit(limit: Option<usize>) -> Result<usize, LedgerError> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=PAGE_LIMIT_MAX).contains(&n) => Ok(n),
+        Some(n) => Err(LedgerError::Invalid(vec![field::Error::new(
+            "limit",
+            format!("{n}: use 1 to {PAGE_LIMIT_MAX}"),
+        )])),
+    }
+}
+
+/// Parties whose key or name contains `search`, a page at a time.
+pub fn list_parties<S: Store + ?Sized>(
+    store: &mut S,
+    search: Option<&str>,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+) -> Result<PartyPage, LedgerError> {
+    let limit = page_limit(limit)?;
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    let mut found = store.find_parties(search, cursor, limit + 1)?;
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let next_cursor = more
+        .then(|| found.last().map(|p| p.fields.key.to_string()))
+        .flatten();
+    Ok(PartyPage {
+        parties: found.iter().map(PartyRef::from).collect(),
+        next_cursor,
+    })
+}
+
+/// A gesture as a view names it: party keys, kind code, amount as an exact string.
+#[derive(Debug, Clone, Serialize)]
+pub struct GestureView {
+    pub id: GestureId,
+    /// In the store's time zone, with its offset.
+    pub at: String,
+    pub giver: String,
+    pub receiver: String,
+    pub kind: String,
+    pub amount: Amount,
+    pub note: Option<String>,
+    pub item: Option<String>,
+    pub giver_org: Option<String>,
+    pub receiver_org: Option<String>,
+    pub reverses: Option<GestureId>,
+}
+
+/// A page of gestures, in the order they were stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct GesturePage {
+    pub gestures: Vec<GestureView>,
+    pub next_cursor: Option<String>,
+}
+
+/// What to list: every field narrows it; text as a request gives it.
+#[derive(Debug, Clone, Default)]
+pub struct GestureQuery<'a> {
+    pub party: Option<&'a str>,
+    pub counterpart: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub item: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub until: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    pub limit: Option<usize>,
+}
+
+/// Gestures matching the query, a page at a time.
+pub fn list_gestures<S: Store + ?Sized>(
+    store: &mut S,
+    query: &GestureQuery<'_>,
+) -> Result<GesturePage, LedgerError> {
+    let limit = page_limit(query.limit)?;
+    let invalid = |column: &'static str, message: String| {
+        LedgerError::Invalid(vec![field::Error::new(column, message)])
+    };
+    let zone = crate::snapshot::zone_of(store)?;
+    let party_id = |store: &mut S, key: Option<&str>| -> Result<Option<PartyId>, LedgerError> {
+        key.map(|k| find_party(store, k).map(|p| p.id)).transpose()
+    };
+    let party = party_id(store, query.party)?;
+    let counterpart = party_id(store, query.counterpart)?;
+    let kinds = store.kinds()?;
+    let kind = match query.kind {
+        None => None,
+        Some(code) => Some(
+            kinds
+                .iter()
+                .find(|k| k.def.code.as_str() == code.trim().to_ascii_lowercase())
+                .map(|k| k.id)
+                .ok_or_else(|| invalid("kind", format!("unknown kind '{code}'")))?,
+        ),
+    };
+    let moment = |column: &'static str, text: Option<&str>| {
+        text.map(|t| zone.parse(t).map_err(|e| invalid(column, e.to_string())))
+            .transpose()
+    };
+    let after_seq = match query.cursor {
+        None => None,
+        Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
+            invalid(
+                "cursor",
+                format!("'{cursor}' is not a cursor this server gave"),
+            )
+        })?),
+    };
+    let filter = crate::store::GestureFilter {
+        party,
+        counterpart,
+        kind,
+        item: query.item.map(str::to_string),
+        from: moment("from", query.from)?,
+        until: moment("until", query.until)?,
+        after_seq,
+        limit: limit + 1,
+    };
+    let mut found = store.find_gestures(&filter)?;
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let next_cursor = more
+        .then(|| found.last().map(|g| g.seq.to_string()))
+        .flatten();
+    let mut keys: rustc_hash::FxHashMap<PartyId, String> = Default::default();
+    let mut key_of = |store: &mut S, id: PartyId| -> Result<String, LedgerError> {
+        if let Some(key) = keys.get(&id) {
+            return Ok(key.clone());
+        }
+        let key = store
+            .party_by_id(id)?
+            .map(|p| p.fields.key.to_string())
+            .unwrap_or_else(|| format!("#{}", id.0));
+        keys.insert(id, key.clone());
+        Ok(key)
+    };
+    let mut gestures = Vec::with_capacity(found.len());
+    for stored in found {
+        let g = stored.gesture;
+        gestures.push(GestureView {
+            at: g.at.display_in(&zone),
+            giver: key_of(store, g.giver)?,
+            receiver: key_of(store, g.receiver)?,
+            kind: kinds
+                .iter()
+                .find(|k| k.id == g.kind)
+                .map(|k| k.def.code.to_string())
+                .unwrap_or_default(),
+            amount: g.amount,
+            note: g.note,
+            item: g.item,
+            giver_org: g.giver_org.map(|id| key_of(store, id)).transpose()?,
+            receiver_org: g.receiver_org.map(|id| key_of(store, id)).transpose()?,
+            reverses: g.reverses,
+            id: g.id,
+        });
+    }
+    Ok(GesturePage {
+        gestures,
+        next_cursor,
+    })
+}

@@ -1,8 +1,8 @@
 //! What validation needs to know of the store, held in memory for the length of a write.
 
 use balans_core::{
-    Amount, DecimalMark, Dimension, Gesture, GestureId, Kind, KindCode, KindId, MembershipIndex,
-    Moment, PartyFields, PartyId, PartyKey, PartyKind, RollupError, Zone,
+    Amount, DecimalMark, Dimension, Gesture, GestureId, Kind, KindCode, KindId, Membership,
+    MembershipIndex, Moment, PartyFields, PartyId, PartyKey, PartyKind, Role, RollupError, Zone,
 };
 use rustc_hash::FxHashMap;
 
@@ -33,6 +33,16 @@ pub struct GestureText<'a> {
     pub giver_org: &'a str,
     pub receiver_org: &'a str,
     pub reverses: &'a str,
+}
+
+/// The text of a membership, as a file row or a request gives it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MembershipText<'a> {
+    pub person: &'a str,
+    pub organization: &'a str,
+    pub role: &'a str,
+    pub from: &'a str,
+    pub until: &'a str,
 }
 
 /// A gesture resolved against the snapshot, before it meets the store.
@@ -187,6 +197,79 @@ impl Snapshot {
                 format!("unknown party '{key}': import it in a parties file first"),
             )
         })
+    }
+
+    /// Turns the text of a membership into a membership, or says every field that is wrong.
+    pub fn resolve_membership(
+        &self,
+        text: &MembershipText<'_>,
+    ) -> Result<Membership, Vec<field::Error>> {
+        let mut errors = Vec::new();
+        let mut party = |column: &'static str, key: &str, wanted: PartyKind| match self
+            .resolve_party(column, key)
+        {
+            Ok((id, kind)) if kind == wanted => Some(id),
+            Ok(_) => {
+                let what = if wanted == PartyKind::Person {
+                    "a person"
+                } else {
+                    "an organization"
+                };
+                errors.push(field::Error::new(
+                    column,
+                    format!("'{}' is not {what}", key.trim()),
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let person = party("person", text.person, PartyKind::Person);
+        let organization = party("organization", text.organization, PartyKind::Organization);
+        let role = keep(
+            &mut errors,
+            text.role
+                .parse::<Role>()
+                .map_err(|e| field::Error::new("role", e)),
+        );
+        let from = keep(
+            &mut errors,
+            self.zone
+                .parse(text.from)
+                .map_err(|e| field::Error::new("from", e.to_string())),
+        );
+        let until = if text.until.trim().is_empty() {
+            Some(None)
+        } else {
+            keep(
+                &mut errors,
+                self.zone
+                    .parse(text.until)
+                    .map(Some)
+                    .map_err(|e| field::Error::new("until", e.to_string())),
+            )
+        };
+        if let (Some(from), Some(Some(until))) = (from, until) {
+            if until <= from {
+                errors.push(field::Error::new("until", "ends before it starts"));
+            }
+        }
+        match (person, organization, role, from, until) {
+            (Some(person), Some(organization), Some(role), Some(from), Some(until))
+                if errors.is_empty() =>
+            {
+                Ok(Membership {
+                    person,
+                    organization,
+                    role,
+                    from,
+                    until,
+                })
+            }
+            _ => Err(errors),
+        }
     }
 
     /// Turns the text of a gesture into a gesture, or says every field that is wrong.

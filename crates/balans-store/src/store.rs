@@ -51,6 +51,24 @@ pub mod setting {
     pub const US: &str = "us";
 }
 
+/// Which gestures a listing wants; every field narrows it.
+#[derive(Clone, Debug, Default)]
+pub struct GestureFilter {
+    /// Gestures this party gave or received.
+    pub party: Option<PartyId>,
+    /// ...with this party on the other side.
+    pub counterpart: Option<PartyId>,
+    pub kind: Option<KindId>,
+    pub item: Option<String>,
+    /// From this moment on, inclusive.
+    pub from: Option<Moment>,
+    /// Before this moment.
+    pub until: Option<Moment>,
+    /// Only gestures stored after this sequence number (the cursor).
+    pub after_seq: Option<i64>,
+    pub limit: usize,
+}
+
 /// What a backend implements. Methods that write are called only between
 /// [`Store::begin_write`] and [`Store::commit`] or [`Store::rollback`]; reads may be
 /// called either inside or outside a transaction.
@@ -115,6 +133,19 @@ pub trait Store {
         &mut self,
         visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
     ) -> StoreResult<()>;
+
+    /// Parties whose key or name contains `search` (ignoring case), with keys after
+    /// `after`, in key order, at most `limit`.
+    fn find_parties(
+        &mut self,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Party>>;
+    /// Gestures matching the filter, in the order they were stored.
+    fn find_gestures(&mut self, filter: &GestureFilter) -> StoreResult<Vec<StoredGesture>>;
+    /// The memberships of an organization, ordered by start.
+    fn members_of(&mut self, organization: PartyId) -> StoreResult<Vec<Membership>>;
 
     /// Every user, in id order.
     fn users(&mut self) -> StoreResult<Vec<User>>;

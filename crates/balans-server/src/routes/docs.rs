@@ -87,3 +87,60 @@ pub struct UserDoc {
     pub role: String,
     pub language: Option<String>,
 }
+
+#[derive(ToSchema)]
+pub struct PartyPageDoc {
+    pub parties: Vec<PartyRefDoc>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct MembershipDoc {
+    pub person: String,
+    pub organization: String,
+    /// `employee` or `contact`.
+    pub role: String,
+    pub from: String,
+    pub until: Option<String>,
+}
+
+/// A gesture: party keys, the kind's code, the amount as an exact decimal string.
+#[derive(ToSchema)]
+pub struct GestureDoc {
+    pub id: String,
+    pub at: String,
+    pub giver: String,
+    pub receiver: String,
+    pub kind: String,
+    pub amount: String,
+    pub note: Option<String>,
+    pub item: Option<String>,
+    pub giver_org: Option<String>,
+    pub receiver_org: Option<String>,
+    /// The id of the gesture this one reverses.
+    pub reverses: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct GesturePageDoc {
+    pub gestures: Vec<GestureDoc>,
+    pub next_cursor: Option<String>,
+}
+
+/// What an import did.
+#[derive(ToSchema)]
+pub struct ImportSummaryDoc {
+    pub files: u64,
+    pub rows: u64,
+    pub kinds_added: u64,
+    pub kinds_updated: u64,
+    pub parties_added: u64,
+    pub parties_updated: u64,
+    pub memberships_added: u64,
+    pub memberships_updated: u64,
+    pub gestures_added: u64,
+    pub gestures_already_present: u64,
+    pub dry_run: bool,
+    pub seconds: f64,
+}

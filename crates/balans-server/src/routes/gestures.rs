@@ -260,3 +260,54 @@ pub async fn reverse_gesture(
     };
     Ok((status, Json(given.into())))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct GestureSearch {
+    /// Gestures this party gave or received.
+    pub party: Option<String>,
+    /// ...with this party on the other side.
+    pub counterpart: Option<String>,
+    pub kind: Option<String>,
+    pub item: Option<String>,
+    /// From this moment on: `2024-01-01`.
+    pub from: Option<String>,
+    /// Before this moment.
+    pub until: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// At most 1000; 100 by default.
+    pub limit: Option<usize>,
+}
+
+/// Gestures in the order they were recorded, filtered, a page at a time.
+#[utoipa::path(get, path = "/api/v1/gestures", tag = "gestures", params(GestureSearch),
+    security(("bearer" = ["viewer"])),
+    responses(
+        (status = 200, body = crate::routes::docs::GesturePageDoc),
+        (status = 404, description = "A named party does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_gestures(
+    State(state): State<AppState>,
+    _caller: crate::extract::Viewer,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<GestureSearch>,
+) -> ApiResult<Json<ledger::GesturePage>> {
+    let page = state
+        .db
+        .read(move |store| {
+            let query = ledger::GestureQuery {
+                party: q.party.as_deref(),
+                counterpart: q.counterpart.as_deref(),
+                kind: q.kind.as_deref(),
+                item: q.item.as_deref(),
+                from: q.from.as_deref(),
+                until: q.until.as_deref(),
+                cursor: q.cursor.as_deref(),
+                limit: q.limit,
+            };
+            ledger::list_gestures(store, &query)
+        })
+        .await?;
+    Ok(Json(page))
+}

@@ -7,6 +7,7 @@ mod balances;
 mod docs;
 mod gestures;
 mod health;
+mod imports;
 mod kinds;
 mod parties;
 
@@ -26,6 +27,7 @@ use crate::AppState;
         (name = "gestures", description = "Acts of giving and taking"),
         (name = "balances", description = "Balances of pairs and the out-of-balance report"),
         (name = "kinds", description = "The catalog of gesture kinds"),
+        (name = "imports", description = "CSV files, as Excel writes them"),
         (name = "accounts", description = "Users, API tokens and the first setup"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -58,13 +60,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::list_users, accounts::add_user))
         .routes(routes!(accounts::list_tokens, accounts::create_token))
         .routes(routes!(accounts::revoke_token))
-        .routes(routes!(parties::create_party))
+        .routes(routes!(parties::list_parties, parties::create_party))
         .routes(routes!(parties::get_party, parties::update_party))
-        .routes(routes!(kinds::list_kinds))
-        .routes(routes!(gestures::create_gesture))
+        .routes(routes!(parties::party_memberships))
+        .routes(routes!(parties::set_membership))
+        .routes(routes!(kinds::list_kinds, kinds::create_kind))
+        .routes(routes!(kinds::update_kind))
+        .routes(routes!(gestures::list_gestures, gestures::create_gesture))
         .routes(routes!(gestures::create_batch))
         .routes(routes!(gestures::reverse_gesture))
         .routes(routes!(balances::pair_balance))
         .routes(routes!(balances::counterparts))
         .routes(routes!(balances::report))
+        .routes(routes!(imports::import_file))
 }

@@ -159,3 +159,113 @@ pub async fn update_party(
         .await?;
     Ok(Json(party.into()))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PartySearch {
+    /// Part of a key or name, any case.
+    pub q: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// At most 1000; 100 by default.
+    pub limit: Option<usize>,
+}
+
+/// Parties in key order, searched by key or name, a page at a time.
+#[utoipa::path(get, path = "/api/v1/parties", tag = "parties", params(PartySearch),
+    security(("bearer" = ["viewer"])),
+    responses(
+        (status = 200, body = crate::routes::docs::PartyPageDoc),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_parties(
+    State(state): State<AppState>,
+    _caller: Viewer,
+    crate::extract::ApiQuery(query): crate::extract::ApiQuery<PartySearch>,
+) -> ApiResult<Json<ledger::PartyPage>> {
+    let page = state
+        .db
+        .read(move |store| {
+            ledger::list_parties(
+                store,
+                query.q.as_deref(),
+                query.cursor.as_deref(),
+                query.limit,
+            )
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// A person's memberships, or an organization's members.
+#[utoipa::path(get, path = "/api/v1/parties/{key}/memberships", tag = "parties",
+    params(("key" = String, Path, description = "The party's key")),
+    security(("bearer" = ["viewer"])),
+    responses(
+        (status = 200, body = Vec<crate::routes::docs::MembershipDoc>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn party_memberships(
+    State(state): State<AppState>,
+    _caller: Viewer,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Json<Vec<ledger::MembershipView>>> {
+    Ok(Json(
+        state
+            .db
+            .read(move |store| ledger::memberships(store, &key))
+            .await?,
+    ))
+}
+
+/// A membership to add or change: the columns of a memberships file.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMembership {
+    pub person: String,
+    pub organization: String,
+    /// `employee` or `contact`.
+    pub role: String,
+    /// `2024-03-15`.
+    pub from: String,
+    /// Exclusive; absent while the person is a member. Setting it ends the membership.
+    pub until: Option<String>,
+}
+
+/// Adds a membership, or changes the role or end of the one with the same person,
+/// organization and start. Stored gestures follow the change.
+#[utoipa::path(post, path = "/api/v1/memberships", tag = "parties", request_body = NewMembership,
+    security(("bearer" = ["staff"])),
+    responses(
+        (status = 201, description = "Added", body = crate::routes::docs::MembershipDoc),
+        (status = 200, description = "Changed (or already so)", body = crate::routes::docs::MembershipDoc),
+        (status = 409, description = "A stored gesture would count for no single organization", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_membership(
+    State(state): State<AppState>,
+    _caller: Staff,
+    ApiJson(body): ApiJson<NewMembership>,
+) -> ApiResult<(StatusCode, Json<ledger::MembershipView>)> {
+    let (view, created) = state
+        .db
+        .write(move |store| {
+            let text = balans_store::snapshot::MembershipText {
+                person: &body.person,
+                organization: &body.organization,
+                role: &body.role,
+                from: &body.from,
+                until: body.until.as_deref().unwrap_or(""),
+            };
+            ledger::set_membership(store, &text)
+        })
+        .await?;
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(view),
+    ))
+}
