@@ -1,7 +1,6 @@
 //! Request extractors: the caller behind a bearer token with the role a route
 //! needs, and JSON bodies whose every rejection is a problem+json.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -65,33 +64,113 @@ role_extractor!(
     "A caller who may do everything, users and tokens included."
 );
 
-/// A JSON body; a malformed one, a wrong type, a missing field or an oversized body
-/// is a 4xx problem naming what is wrong.
-pub struct ApiJson<T>(pub T);
+/// What identifies a request for its idempotency key: a hash of its method, path
+/// and body. The same key sent with another request is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    pub fn of(method: &axum::http::Method, uri: &axum::http::Uri, body: &[u8]) -> Fingerprint {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(method.as_str().as_bytes());
+        hasher.update(b" ");
+        hasher.update(uri.path_and_query().map_or("", |p| p.as_str()).as_bytes());
+        hasher.update(b"\n");
+        hasher.update(body);
+        Fingerprint(hasher.finalize().into())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Fingerprint {
+    type Rejection = ApiError;
+
+    /// For a request without a body.
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Ok(Fingerprint::of(&parts.method, &parts.uri, b""))
+    }
+}
+
+/// A JSON body, and the request's fingerprint; a malformed body, a wrong type, a
+/// missing or unknown field or an oversized body is a 4xx problem naming what is wrong.
+pub struct ApiJson<T>(pub T, pub Fingerprint);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(match rejection {
-                JsonRejection::JsonDataError(e) => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("the body does not fit: {}", e.body_text()),
-                ),
-                JsonRejection::JsonSyntaxError(e) => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("the body is not valid JSON: {}", e.body_text()),
-                ),
-                JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "send the body as Content-Type: application/json",
-                ),
-                JsonRejection::BytesRejection(e) => ApiError::new(e.status(), e.body_text()),
-                other => ApiError::new(other.status(), other.body_text()),
-            }),
+        let json = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as Content-Type: application/json",
+            ));
         }
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let ApiBytes(bytes) = ApiBytes::from_request(request, state).await?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data if path != "." => {
+                    let pointer = format!(
+                        "/{}",
+                        path.replace('.', "/").replace('[', "/").replace(']', "")
+                    );
+                    ApiError::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &pointer,
+                        format!("the body does not fit: {inner}"),
+                    )
+                }
+                serde_json::error::Category::Data => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("the body does not fit: {inner}"),
+                ),
+                _ => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body is not valid JSON: {inner}"),
+                ),
+            }
+        })?;
+        deserializer.end().map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?;
+        Ok(ApiJson(value, Fingerprint::of(&method, &uri, &bytes)))
+    }
+}
+
+/// The `Idempotency-Key` header, when sent: a retry with the same key gets the
+/// first answer again instead of writing twice.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value.to_str().map(str::trim).unwrap_or("");
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "Idempotency-Key: 1 to 255 visible ASCII characters, such as a UUID",
+            ));
+        }
+        Ok(IdempotencyKey(Some(key.to_string())))
     }
 }
 
@@ -144,5 +223,19 @@ impl<S: Send + Sync> FromRequest<S> for ApiBytes {
             .await
             .map(ApiBytes)
             .map_err(|e| ApiError::new(e.status(), e.body_text()))
+    }
+}
+
+/// An uploaded file's bytes, and the request's fingerprint.
+pub struct ApiUpload(pub axum::body::Bytes, pub Fingerprint);
+
+impl<S: Send + Sync> FromRequest<S> for ApiUpload {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let ApiBytes(bytes) = ApiBytes::from_request(request, state).await?;
+        let fingerprint = Fingerprint::of(&method, &uri, &bytes);
+        Ok(ApiUpload(bytes, fingerprint))
     }
 }

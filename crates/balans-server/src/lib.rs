@@ -29,6 +29,97 @@ pub struct AppState {
     pub db: Arc<Db>,
 }
 
+/// How long a response to a write sent with an `Idempotency-Key` is kept.
+pub const IDEMPOTENCY_KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A write's answer, ready to send.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    replayed: bool,
+}
+
+impl AppState {
+    /// Runs a write and answers with its JSON. With an idempotency key, the answer
+    /// is saved in the same transaction as the write, and a retry with the same key
+    /// and request gets it again without writing twice; since all writes pass the
+    /// one writer in turn, a retry racing its first attempt waits and then replays.
+    pub async fn write_json<T: serde::Serialize + Send + 'static>(
+        &self,
+        user: &balans_core::User,
+        key: extract::IdempotencyKey,
+        fingerprint: extract::Fingerprint,
+        work: impl FnOnce(
+            &mut (dyn balans_store::Store + Send + 'static),
+        ) -> Result<(StatusCode, T), balans_store::LedgerError>
+        + Send
+        + 'static,
+    ) -> Result<axum::response::Response, ApiError> {
+        use balans_store::store::SavedResponse;
+        let user_id = user.id;
+        let answer = self
+            .db
+            .write(move |store| {
+                if let Some(key) = &key.0 {
+                    if let Some(saved) = store.idempotent_response(user_id, key)? {
+                        if saved.fingerprint != fingerprint.0 {
+                            return Err(balans_store::LedgerError::Invalid(vec![
+                                balans_store::field::Error::new(
+                                    "Idempotency-Key",
+                                    "this key was sent before with another request",
+                                ),
+                            ]));
+                        }
+                        return Ok(Answer {
+                            status: saved.status,
+                            body: saved.body,
+                            replayed: true,
+                        });
+                    }
+                }
+                let (status, value) = work(store)?;
+                let body = if status == StatusCode::NO_CONTENT {
+                    Vec::new()
+                } else {
+                    serde_json::to_vec(&value)
+                        .map_err(|e| balans_store::LedgerError::Io(e.to_string()))?
+                };
+                if let Some(key) = &key.0 {
+                    let now = balans_core::Moment::now();
+                    let forget_before =
+                        balans_core::Moment::from_millis(now.millis() - IDEMPOTENCY_KEEP_MS);
+                    let saved = SavedResponse {
+                        fingerprint: fingerprint.0,
+                        status: status.as_u16(),
+                        body: body.clone(),
+                    };
+                    store.save_idempotent_response(user_id, key, &saved, now, forget_before)?;
+                }
+                Ok(Answer {
+                    status: status.as_u16(),
+                    body,
+                    replayed: false,
+                })
+            })
+            .await?;
+        let mut response = axum::response::Response::new(axum::body::Body::from(answer.body));
+        *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+        if answer.status != 204 {
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+        }
+        if answer.replayed {
+            response.headers_mut().insert(
+                "idempotent-replayed",
+                axum::http::HeaderValue::from_static("true"),
+            );
+        }
+        Ok(response)
+    }
+}
+
 /// The server's settings.
 #[derive(Clone, Debug)]
 pub struct Config {

@@ -873,3 +873,73 @@ async fn a_csv_upload_imports_all_or_nothing() {
     assert_eq!(status, 422);
     app.check();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idempotency_key_makes_a_retry_write_nothing() {
+    let app = Arc::new(spawn_app().await);
+    // Gestures without ids get new ids each time: only the key protects a retry.
+    let batch = json!({"gestures": [
+        {"at": "2024-03-01", "giver": "henk", "receiver": "gerrit", "kind": "thanks"},
+        {"at": "2024-03-01", "giver": "gerrit", "receiver": "henk", "kind": "help"},
+    ]});
+    let send = |key: &'static str, body: Value| {
+        let app = Arc::clone(&app);
+        async move {
+            let response = app
+                .as_("staff", app.client.post(app.url("/api/v1/gestures/batch")))
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let replayed = response.headers().get("idempotent-replayed").is_some();
+            let (status, body) = read(response).await;
+            (status, body, replayed)
+        }
+    };
+    let (status, first, replayed) = send("batch-1", batch.clone()).await;
+    assert_eq!((status, replayed), (200, false), "{first}");
+    let (status, again, replayed) = send("batch-1", batch.clone()).await;
+    assert_eq!((status, replayed), (200, true));
+    assert_eq!(again, first, "the same answer, ids included");
+    assert_eq!(app.balance("henk", "gerrit").await["credit"]["count"], 2);
+    // Retries racing each other and the first attempt: one write in all.
+    let racing: Vec<_> = (0..8)
+        .map(|_| tokio::spawn(send("batch-2", batch.clone())))
+        .collect();
+    let mut answers = Vec::new();
+    for handle in racing {
+        let (status, body, _) = handle.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        answers.push(body);
+    }
+    assert!(
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "every retry gets the first answer"
+    );
+    assert_eq!(app.balance("henk", "gerrit").await["credit"]["count"], 4);
+    // The same key with another request is refused, and writes nothing.
+    let other = json!({"gestures": [{"at": "2024-03-02", "giver": "henk", "receiver": "gerrit", "kind": "smile"}]});
+    let (status, body, _) = send("batch-1", other).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(app.balance("henk", "gerrit").await["credit"]["count"], 4);
+    // A key is a user's own: another user's same key is another request.
+    let response = app
+        .as_("admin", app.client.post(app.url("/api/v1/gestures/batch")))
+        .header("idempotency-key", "batch-1")
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await.0, 200);
+    assert_eq!(app.balance("henk", "gerrit").await["credit"]["count"], 6);
+    let response = app
+        .as_("staff", app.client.post(app.url("/api/v1/gestures")))
+        .header("idempotency-key", "")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await.0, 400);
+    app.check();
+}

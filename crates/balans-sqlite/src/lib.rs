@@ -18,7 +18,7 @@ use balans_core::{
     Membership, Moment, PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Role,
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
-use balans_store::store::GestureFilter;
+use balans_store::store::{GestureFilter, SavedResponse};
 use balans_store::{Store, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -759,6 +759,47 @@ impl Store for SqliteStore {
             [organization.0],
             membership_row,
         )
+    }
+
+    fn idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+    ) -> StoreResult<Option<SavedResponse>> {
+        self.query_one(
+            "reading a saved response",
+            "SELECT fingerprint, status, body FROM idempotency WHERE user_id = ?1 AND key = ?2",
+            params![user.0, key],
+            |r| {
+                let fingerprint: Vec<u8> = r.get(0)?;
+                Ok(SavedResponse {
+                    fingerprint: fingerprint.try_into().map_err(|_| corrupt("fingerprint"))?,
+                    status: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            },
+        )
+    }
+
+    fn save_idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+        response: &SavedResponse,
+        at: Moment,
+        forget_before: Moment,
+    ) -> StoreResult<()> {
+        self.execute(
+            "forgetting saved responses",
+            "DELETE FROM idempotency WHERE created_ms < ?1",
+            [forget_before.millis()],
+        )?;
+        self.execute(
+            "saving a response",
+            "INSERT INTO idempotency (user_id, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![user.0, key, &response.fingerprint[..], response.status, response.body, at.millis()],
+        )
+        .map(drop)
     }
 
     fn users(&mut self) -> StoreResult<Vec<User>> {

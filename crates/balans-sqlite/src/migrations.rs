@@ -99,4 +99,17 @@ pub const STEPS: &[&str] = &[
     r#"
     CREATE INDEX memberships_organization ON memberships (organization);
     "#,
+    // 4: responses to writes sent with an Idempotency-Key, kept for a day.
+    r#"
+    CREATE TABLE idempotency (
+        user_id     INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        fingerprint BLOB NOT NULL,
+        status      INTEGER NOT NULL,
+        body        BLOB NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        PRIMARY KEY (user_id, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX idempotency_created ON idempotency (created_ms);
+    "#,
 ];

@@ -51,6 +51,15 @@ pub mod setting {
     pub const US: &str = "us";
 }
 
+/// A response kept for an idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedResponse {
+    /// A hash of the request it answered; the same key with another request is an error.
+    pub fingerprint: [u8; 32],
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
 /// Which gestures a listing wants; every field narrows it.
 #[derive(Clone, Debug, Default)]
 pub struct GestureFilter {
@@ -146,6 +155,23 @@ pub trait Store {
     fn find_gestures(&mut self, filter: &GestureFilter) -> StoreResult<Vec<StoredGesture>>;
     /// The memberships of an organization, ordered by start.
     fn members_of(&mut self, organization: PartyId) -> StoreResult<Vec<Membership>>;
+
+    /// The response saved for a user's idempotency key: the request's fingerprint,
+    /// the status and the body.
+    fn idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+    ) -> StoreResult<Option<SavedResponse>>;
+    /// Saves a response for a user's idempotency key, and forgets those older than `forget_before`.
+    fn save_idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+        response: &SavedResponse,
+        at: Moment,
+        forget_before: Moment,
+    ) -> StoreResult<()>;
 
     /// Every user, in id order.
     fn users(&mut self) -> StoreResult<Vec<User>>;

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use balans_core::{TokenInfo, User, UserRole};
 use balans_store::accounts;
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Admin, ApiJson, ApiPath};
+use crate::extract::{Admin, ApiJson, ApiPath, Fingerprint, IdempotencyKey};
 
 /// The first admin, with the one-time token the server printed at its first start.
 #[derive(Deserialize, ToSchema)]
@@ -32,7 +33,7 @@ pub struct Setup {
     ))]
 pub async fn setup(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Setup>,
+    ApiJson(body, _): ApiJson<Setup>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
     let user = state
         .db
@@ -72,18 +73,22 @@ pub struct NewUser {
     ))]
 pub async fn add_user(
     State(state): State<AppState>,
-    _caller: Admin,
-    ApiJson(body): ApiJson<NewUser>,
-) -> ApiResult<(StatusCode, Json<User>)> {
+    Admin(caller): Admin,
+    key: IdempotencyKey,
+    ApiJson(body, fingerprint): ApiJson<NewUser>,
+) -> ApiResult<Response> {
     let role: UserRole = body
         .role
         .parse()
         .map_err(|e: String| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "/role", e))?;
-    let user = state
-        .db
-        .write(move |store| accounts::add_user(store, &body.email, role, body.password.as_deref()))
-        .await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
+            Ok((
+                StatusCode::CREATED,
+                accounts::add_user(store, &body.email, role, body.password.as_deref())?,
+            ))
+        })
+        .await
 }
 
 /// Every token, never its secret.
@@ -124,22 +129,24 @@ pub struct CreatedToken {
     ))]
 pub async fn create_token(
     State(state): State<AppState>,
-    _caller: Admin,
-    ApiJson(body): ApiJson<NewToken>,
-) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let (info, secret) = state
-        .db
-        .write(move |store| accounts::create_token(store, &body.user, &body.name))
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedToken {
-            id: info.id,
-            user: info.user.to_string(),
-            name: info.name,
-            token: secret,
-        }),
-    ))
+    Admin(caller): Admin,
+    key: IdempotencyKey,
+    ApiJson(body, fingerprint): ApiJson<NewToken>,
+) -> ApiResult<Response> {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
+            let (info, secret) = accounts::create_token(store, &body.user, &body.name)?;
+            Ok((
+                StatusCode::CREATED,
+                CreatedToken {
+                    id: info.id,
+                    user: info.user.to_string(),
+                    name: info.name,
+                    token: secret,
+                },
+            ))
+        })
+        .await
 }
 
 /// Revokes a token; it stops working at once.
@@ -152,12 +159,15 @@ pub async fn create_token(
     ))]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    _caller: Admin,
+    Admin(caller): Admin,
+    key: IdempotencyKey,
+    fingerprint: Fingerprint,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Response> {
     state
-        .db
-        .write(move |store| accounts::revoke_token(store, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+        .write_json(&caller, key, fingerprint, move |store| {
+            accounts::revoke_token(store, id)?;
+            Ok((StatusCode::NO_CONTENT, ()))
+        })
+        .await
 }

@@ -11,7 +11,9 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiPath, Staff};
+use axum::response::Response;
+
+use crate::extract::{ApiJson, ApiPath, IdempotencyKey, Staff};
 
 /// An amount: a decimal string (`"12.50"`, exact) or a JSON number.
 #[derive(Deserialize, Clone)]
@@ -156,22 +158,24 @@ fn now_in<S: balans_store::Store + ?Sized>(
     ))]
 pub async fn create_gesture(
     State(state): State<AppState>,
-    _caller: Staff,
-    ApiJson(body): ApiJson<NewGesture>,
-) -> ApiResult<(StatusCode, Json<GivenOut>)> {
-    let given = state
-        .db
-        .write(move |store| {
+    Staff(caller): Staff,
+    key: IdempotencyKey,
+    ApiJson(body, fingerprint): ApiJson<NewGesture>,
+) -> ApiResult<Response> {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
             let owned = Owned::new(body, &now_in(store)?);
-            ledger::give(store, &owned.text())
+            let given = ledger::give(store, &owned.text())?;
+            Ok((
+                if given.added {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                GivenOut::from(given),
+            ))
         })
-        .await?;
-    let status = if given.added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(given.into())))
+        .await
 }
 
 /// Records up to 10,000 gestures together: when any is wrong, none is recorded
@@ -184,9 +188,10 @@ pub async fn create_gesture(
     ))]
 pub async fn create_batch(
     State(state): State<AppState>,
-    _caller: Staff,
-    ApiJson(body): ApiJson<NewBatch>,
-) -> ApiResult<Json<BatchOut>> {
+    Staff(caller): Staff,
+    key: IdempotencyKey,
+    ApiJson(body, fingerprint): ApiJson<NewBatch>,
+) -> ApiResult<Response> {
     if body.gestures.len() > ledger::BATCH_GESTURES_MAX {
         return Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -198,9 +203,8 @@ pub async fn create_batch(
             ),
         ));
     }
-    let batch = state
-        .db
-        .write(move |store| {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
             let now = now_in(store)?;
             let owned: Vec<Owned> = body
                 .gestures
@@ -208,10 +212,12 @@ pub async fn create_batch(
                 .map(|g| Owned::new(g, &now))
                 .collect();
             let texts: Vec<GestureText<'_>> = owned.iter().map(Owned::text).collect();
-            ledger::give_batch(store, &texts)
+            Ok((
+                StatusCode::OK,
+                BatchOut::from(ledger::give_batch(store, &texts)?),
+            ))
         })
-        .await?;
-    Ok(Json(batch.into()))
+        .await
 }
 
 /// The reversal to record.
@@ -237,28 +243,30 @@ pub struct NewReversal {
     ))]
 pub async fn reverse_gesture(
     State(state): State<AppState>,
-    _caller: Staff,
+    Staff(caller): Staff,
+    key: IdempotencyKey,
     ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<NewReversal>,
-) -> ApiResult<(StatusCode, Json<GivenOut>)> {
-    let given = state
-        .db
-        .write(move |store| {
-            ledger::reverse(
+    ApiJson(body, fingerprint): ApiJson<NewReversal>,
+) -> ApiResult<Response> {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
+            let given = ledger::reverse(
                 store,
                 &id,
                 body.at.as_deref(),
                 body.note.as_deref(),
                 body.id.as_deref(),
-            )
+            )?;
+            Ok((
+                if given.added {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                GivenOut::from(given),
+            ))
         })
-        .await?;
-    let status = if given.added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(given.into())))
+        .await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1,14 +1,13 @@
 //! Importing a CSV file over HTTP: the same formats and the same all-or-nothing
 //! rule as `balans import`.
 
-use axum::Json;
 use axum::extract::State;
-use balans_store::import::{self, Source, Summary};
+use balans_store::import::{self, Source};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiBytes, ApiQuery, Staff};
+use crate::extract::{ApiQuery, ApiUpload, IdempotencyKey, Staff};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -34,10 +33,11 @@ pub struct ImportOptions {
     ))]
 pub async fn import_file(
     State(state): State<AppState>,
-    _caller: Staff,
+    Staff(caller): Staff,
+    key: IdempotencyKey,
     ApiQuery(options): ApiQuery<ImportOptions>,
-    ApiBytes(body): ApiBytes,
-) -> ApiResult<Json<Summary>> {
+    ApiUpload(body, fingerprint): ApiUpload,
+) -> ApiResult<axum::response::Response> {
     let invalid = |pointer: &str, detail: String| {
         ApiError::field(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -63,12 +63,13 @@ pub async fn import_file(
         encoding,
         dry_run: options.dry_run.unwrap_or(false),
     };
-    let summary = state
-        .db
-        .write(move |store| {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
             let sources = vec![Source::new(name, std::io::Cursor::new(body))];
-            import::import(store, sources, settings, &|_| {})
+            Ok((
+                axum::http::StatusCode::OK,
+                import::import(store, sources, settings, &|_| {})?,
+            ))
         })
-        .await?;
-    Ok(Json(summary))
+        .await
 }

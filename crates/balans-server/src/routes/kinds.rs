@@ -83,9 +83,10 @@ fn amount(pointer: &str, text: &str) -> Result<balans_core::Amount, crate::error
     ))]
 pub async fn create_kind(
     State(state): State<AppState>,
-    _caller: crate::extract::Admin,
-    crate::extract::ApiJson(body): crate::extract::ApiJson<NewKind>,
-) -> ApiResult<(axum::http::StatusCode, Json<KindOut>)> {
+    crate::extract::Admin(caller): crate::extract::Admin,
+    key: crate::extract::IdempotencyKey,
+    crate::extract::ApiJson(body, fingerprint): crate::extract::ApiJson<NewKind>,
+) -> ApiResult<axum::response::Response> {
     let code =
         balans_core::KindCode::parse(&body.code).map_err(|e| invalid("/code", e.to_string()))?;
     let dimension = body
@@ -104,21 +105,20 @@ pub async fn create_kind(
         dimension,
         default,
     };
-    let kind = state
-        .db
-        .write(move |store| {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
             ledger::add_kind(store, def)?;
-            ledger::kinds(store)?
+            let kind = ledger::kinds(store)?
                 .into_iter()
                 .find(|k| k.def.code == code)
                 .ok_or_else(|| {
                     balans_store::LedgerError::NotFound(
                         "the new kind cannot be read back".to_string(),
                     )
-                })
+                })?;
+            Ok((axum::http::StatusCode::CREATED, KindOut::from(kind)))
         })
-        .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(kind.into())))
+        .await
 }
 
 /// Changes to a kind: its default (null: none) and labels. Gestures already
@@ -150,19 +150,21 @@ fn clearable<'de, D: serde::Deserializer<'de>>(
     ))]
 pub async fn update_kind(
     State(state): State<AppState>,
-    _caller: crate::extract::Admin,
+    crate::extract::Admin(caller): crate::extract::Admin,
+    key: crate::extract::IdempotencyKey,
     crate::extract::ApiPath(code): crate::extract::ApiPath<String>,
-    crate::extract::ApiJson(body): crate::extract::ApiJson<KindChanges>,
-) -> ApiResult<Json<KindOut>> {
+    crate::extract::ApiJson(body, fingerprint): crate::extract::ApiJson<KindChanges>,
+) -> ApiResult<axum::response::Response> {
     let code = balans_core::KindCode::parse(&code).map_err(|e| invalid("/code", e.to_string()))?;
     let default = match body.default {
         None => None,
         Some(None) => Some(None),
         Some(Some(text)) => Some(Some(amount("/default", &text)?)),
     };
-    let kind = state
-        .db
-        .write(move |store| ledger::set_kind(store, &code, default, body.label_nl, body.label_en))
-        .await?;
-    Ok(Json(kind.into()))
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
+            let kind = ledger::set_kind(store, &code, default, body.label_nl, body.label_en)?;
+            Ok((axum::http::StatusCode::OK, KindOut::from(kind)))
+        })
+        .await
 }

@@ -11,7 +11,9 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, ApiPath, Staff, Viewer};
+use axum::response::Response;
+
+use crate::extract::{ApiJson, ApiPath, IdempotencyKey, Staff, Viewer};
 
 /// A party to create: the columns of a parties file.
 #[derive(Deserialize, ToSchema)]
@@ -81,12 +83,12 @@ impl From<Party> for PartyOut {
     ))]
 pub async fn create_party(
     State(state): State<AppState>,
-    _caller: Staff,
-    ApiJson(body): ApiJson<NewParty>,
-) -> ApiResult<(StatusCode, Json<PartyOut>)> {
-    let party = state
-        .db
-        .write(move |store| {
+    Staff(caller): Staff,
+    key: IdempotencyKey,
+    ApiJson(body, fingerprint): ApiJson<NewParty>,
+) -> ApiResult<Response> {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
             let text = PartyText {
                 key: &body.key,
                 kind: &body.kind,
@@ -95,10 +97,12 @@ pub async fn create_party(
                 phone: body.phone.as_deref().unwrap_or(""),
                 note: body.note.as_deref().unwrap_or(""),
             };
-            ledger::add_party(store, &text)
+            Ok((
+                StatusCode::CREATED,
+                PartyOut::from(ledger::add_party(store, &text)?),
+            ))
         })
-        .await?;
-    Ok((StatusCode::CREATED, Json(party.into())))
+        .await
 }
 
 /// Reads a party by its key.
@@ -132,14 +136,14 @@ pub async fn get_party(
     ))]
 pub async fn update_party(
     State(state): State<AppState>,
-    _caller: Staff,
+    Staff(caller): Staff,
+    idempotency: IdempotencyKey,
     ApiPath(key): ApiPath<String>,
-    ApiJson(changes): ApiJson<PartyChanges>,
-) -> ApiResult<Json<PartyOut>> {
-    let party = state
-        .db
-        .write(move |store| {
-            ledger::update_party(store, &key, |old| {
+    ApiJson(changes, fingerprint): ApiJson<PartyChanges>,
+) -> ApiResult<Response> {
+    state
+        .write_json(&caller, idempotency, fingerprint, move |store| {
+            let party = ledger::update_party(store, &key, |old| {
                 let mut new = old.clone();
                 if let Some(name) = changes.name {
                     new.name = name;
@@ -154,10 +158,10 @@ pub async fn update_party(
                     }
                 }
                 new
-            })
+            })?;
+            Ok((StatusCode::OK, PartyOut::from(party)))
         })
-        .await?;
-    Ok(Json(party.into()))
+        .await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -244,12 +248,12 @@ pub struct NewMembership {
     ))]
 pub async fn set_membership(
     State(state): State<AppState>,
-    _caller: Staff,
-    ApiJson(body): ApiJson<NewMembership>,
-) -> ApiResult<(StatusCode, Json<ledger::MembershipView>)> {
-    let (view, created) = state
-        .db
-        .write(move |store| {
+    Staff(caller): Staff,
+    key: IdempotencyKey,
+    ApiJson(body, fingerprint): ApiJson<NewMembership>,
+) -> ApiResult<Response> {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
             let text = balans_store::snapshot::MembershipText {
                 person: &body.person,
                 organization: &body.organization,
@@ -257,15 +261,15 @@ pub async fn set_membership(
                 from: &body.from,
                 until: body.until.as_deref().unwrap_or(""),
             };
-            ledger::set_membership(store, &text)
+            let (view, created) = ledger::set_membership(store, &text)?;
+            Ok((
+                if created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                view,
+            ))
         })
-        .await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(view),
-    ))
+        .await
 }
