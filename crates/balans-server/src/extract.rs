@@ -124,7 +124,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 serde_json::error::Category::Data if path != "." => {
                     let pointer = format!(
                         "/{}",
-                        path.replace('.', "/").replace('[', "/").replace(']', "")
+                        path.replace(['.', '['], "/").replace(']', "")
                     );
                     ApiError::field(
                         StatusCode::UNPROCESSABLE_ENTITY,
