@@ -122,10 +122,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             let inner = e.into_inner();
             match inner.classify() {
                 serde_json::error::Category::Data if path != "." => {
-                    let pointer = format!(
-                        "/{}",
-                        path.replace(['.', '['], "/").replace(']', "")
-                    );
+                    let pointer = format!("/{}", path.replace(['.', '['], "/").replace(']', ""));
                     ApiError::field(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &pointer,

@@ -136,12 +136,12 @@ impl Default for Config {
 
 /// The OpenAPI document, as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes::router().split_for_parts().1
+    routes::router_and_document().1
 }
 
 /// The whole application.
 pub fn app(state: AppState, config: &Config) -> Router {
-    let (router, api) = routes::router().split_for_parts();
+    let (router, api) = routes::router_and_document();
     let api = Arc::new(api);
     router
         .route(

@@ -51,8 +51,71 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Documents on every operation the problems any request can meet: a malformed
+/// request, a missing or insufficient token, a body of the wrong type or size, a
+/// store that does not answer.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = operation.request_body.is_some();
+                let mut common = vec![
+                    ("400", "The path, query or body is malformed"),
+                    ("503", "The store does not answer; try again"),
+                ];
+                if secured {
+                    common.push(("401", "No valid API token"));
+                    common.push(("403", "The token's user lacks the role this needs"));
+                }
+                if has_body {
+                    common.push(("413", "The body is larger than the server accepts"));
+                    common.push(("415", "The body is not of the documented type"));
+                    common.push(("422", "A field is wrong"));
+                }
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
+    }
+}
+
+/// Every route, and the whole document: what the routes declare, with the common
+/// problems added once all of them are in.
+pub fn router_and_document() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut document) = router().split_for_parts();
+    utoipa::Modify::modify(&CommonResponses, &mut document);
+    (router, document)
+}
+
 /// Every route with its documentation.
-pub fn router() -> OpenApiRouter<AppState> {
+fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
