@@ -889,3 +889,106 @@ fn a_killed_import_leaves_all_or_nothing() {
     }
     assert!(killed_mid_write > 0, "no import was killed while writing");
 }
+
+/// `balans serve` stopped by SIGTERM while clients write: every write it
+/// acknowledged is in the store afterwards, and the balances still add up.
+#[test]
+fn a_stopped_server_keeps_every_acknowledged_write() {
+    let dir = loaded();
+    dir.balans(&["user", "add", "till@bosman.nl", "--role", "staff"])
+        .write_stdin("")
+        .assert()
+        .success();
+    let token = String::from_utf8(
+        dir.balans(&[
+            "token",
+            "create",
+            "--user",
+            "till@bosman.nl",
+            "--name",
+            "till",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone(),
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
+        .current_dir(dir.dir.path())
+        .args([
+            "--db",
+            dir.db().to_str().unwrap(),
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    let url = first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writers: Vec<_> = (0..8)
+        .map(|writer| {
+            let (url, token, acknowledged) = (url.clone(), token.clone(), std::sync::Arc::clone(&acknowledged));
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                for n in 0..10_000 {
+                    let id = format!("w{writer}-{n}");
+                    let body = serde_json::json!({"id": id, "at": "2024-06-01", "giver": "henk", "receiver": "gerrit", "kind": "smile"});
+                    match client.post(format!("{url}/api/v1/gestures")).bearer_auth(&token).json(&body).send() {
+                        Ok(response) if response.status().is_success() => acknowledged.lock().unwrap().push(id),
+                        _ => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    let pid = server.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let exit = server.wait().unwrap();
+    assert!(
+        exit.success(),
+        "the server ends cleanly on SIGTERM: {exit:?}"
+    );
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 50,
+        "only {} writes before the stop",
+        acknowledged.len()
+    );
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    let mut statement = connection
+        .prepare("SELECT 1 FROM gestures WHERE id = ?1")
+        .unwrap();
+    for id in &acknowledged {
+        assert!(
+            statement.exists([id]).unwrap(),
+            "acknowledged write {id} is missing"
+        );
+    }
+    drop(statement);
+    drop(connection);
+    dir.balans(&["check"]).assert().success();
+}

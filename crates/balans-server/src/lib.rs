@@ -164,7 +164,19 @@ pub fn app(state: AppState, config: &Config) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .layer(TraceLayer::new_for_http())
+        // One span and one line per request: method, path, status and latency;
+        // headers (and so tokens) are never logged.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(
+                    tower_http::trace::DefaultMakeSpan::new()
+                        .level(tracing::Level::INFO)
+                        .include_headers(false),
+                )
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
         .with_state(state)
 }
 
