@@ -589,9 +589,24 @@ async fn concurrent_writers_keep_balances_exact() {
             }
         }));
     }
+    // A check on its own connection while the writes go on sees one moment of the
+    // store: gestures and balances always agree.
+    let path = app.db_path.clone();
+    let checker = tokio::task::spawn_blocking(move || {
+        let mut store = SqliteStore::open(&path, false).unwrap();
+        for _ in 0..20 {
+            let report = balans_store::ledger::check(&mut store).unwrap();
+            assert!(
+                report.differences.is_empty(),
+                "a check during writes: {:?}",
+                report.differences
+            );
+        }
+    });
     for client in clients {
         client.await.unwrap();
     }
+    checker.await.unwrap();
     let balance = app.balance("henk", "gerrit").await;
     assert_eq!(balance["credit"]["count"], 640);
     assert_eq!(

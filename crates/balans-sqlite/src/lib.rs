@@ -33,6 +33,8 @@ pub struct SqliteStore {
     path: PathBuf,
     /// How many writes are open: 1 is the transaction, more are savepoints in it.
     depth: u32,
+    /// Whether a read transaction (outside any write) is open.
+    reading: bool,
 }
 
 fn backend(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
@@ -87,6 +89,7 @@ impl SqliteStore {
             connection,
             path: path.to_path_buf(),
             depth: 0,
+            reading: false,
         };
         store.migrate(version)?;
         Ok(store)
@@ -371,6 +374,28 @@ impl Store for SqliteStore {
         self.connection
             .execute_batch(&sql)
             .map_err(backend("rolling back"))
+    }
+
+    fn begin_read(&mut self) -> StoreResult<()> {
+        if self.depth > 0 || self.reading {
+            return Ok(());
+        }
+        // A deferred transaction takes its snapshot at the first read; take it now.
+        self.connection
+            .execute_batch("BEGIN DEFERRED; SELECT COUNT(*) FROM settings;")
+            .map_err(backend("starting a read"))?;
+        self.reading = true;
+        Ok(())
+    }
+
+    fn end_read(&mut self) -> StoreResult<()> {
+        if !self.reading {
+            return Ok(());
+        }
+        self.reading = false;
+        self.connection
+            .execute_batch("COMMIT")
+            .map_err(backend("ending a read"))
     }
 
     fn setting(&mut self, name: &str) -> StoreResult<Option<String>> {

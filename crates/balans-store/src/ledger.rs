@@ -637,6 +637,10 @@ pub struct CheckReport {
 
 /// Recomputes every balance from the gestures and compares it with the stored one.
 pub fn check<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerError> {
+    crate::store::in_read(store, check_now)
+}
+
+fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerError> {
     let snapshot = Snapshot::load(store)?;
     let mut computed = BalanceMap::new();
     let mut gestures = 0u64;
@@ -732,6 +736,10 @@ pub struct ExportSummary {
 /// `dir`. Each file is written beside its final name and renamed into place, so an
 /// interrupted export never leaves a half-written file under a final name.
 pub fn export<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
+    crate::store::in_read(store, |store| export_now(store, dir))
+}
+
+fn export_now<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| LedgerError::Io(format!("cannot create {}: {e}", dir.display())))?;
     let snapshot = Snapshot::load(store)?;

@@ -19,7 +19,7 @@ use std::fmt;
 
 pub use balans_csv::RowError;
 pub use snapshot::GestureText;
-pub use store::{Store, StoreError, StoreResult, in_transaction, setting};
+pub use store::{Store, StoreError, StoreResult, in_read, in_transaction, setting};
 
 /// The most row errors an import lists; the rest are counted.
 pub const ERRORS_SHOWN_MAX: usize = 100;

@@ -90,6 +90,10 @@ pub trait Store {
     fn commit(&mut self) -> StoreResult<()>;
     /// Undoes the innermost write.
     fn rollback(&mut self) -> StoreResult<()>;
+    /// Starts a read that sees one moment of the store throughout, whatever other
+    /// connections commit meanwhile; inside a write it changes nothing.
+    fn begin_read(&mut self) -> StoreResult<()>;
+    fn end_read(&mut self) -> StoreResult<()>;
 
     fn setting(&mut self, name: &str) -> StoreResult<Option<String>>;
     fn set_setting(&mut self, name: &str, value: &str) -> StoreResult<()>;
@@ -197,6 +201,18 @@ pub trait Store {
     fn tokens(&mut self) -> StoreResult<Vec<TokenInfo>>;
     /// Revokes a token; false when there is no such token or it was revoked already.
     fn revoke_token(&mut self, id: i64, at: Moment) -> StoreResult<bool>;
+}
+
+/// Runs `work` on one consistent view of the store, for reads that take many
+/// statements (a check, an export) while others may be writing.
+pub fn in_read<S: Store + ?Sized, T, E: From<StoreError>>(
+    store: &mut S,
+    work: impl FnOnce(&mut S) -> Result<T, E>,
+) -> Result<T, E> {
+    store.begin_read()?;
+    let result = work(store);
+    store.end_read()?;
+    result
 }
 
 /// Runs `work` in a write transaction: committed when it returns `Ok`, rolled back

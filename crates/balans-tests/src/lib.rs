@@ -9,6 +9,8 @@ pub trait Backend {
     type Store: Store;
     /// A new, empty, migrated store, and whatever must live as long as it.
     fn fresh() -> (Self::Store, Box<dyn std::any::Any>);
+    /// Another connection to the store `fresh` made, as a second process would have.
+    fn again(guard: &dyn std::any::Any) -> Self::Store;
 }
 
 /// The embedded store, in a file in a temporary directory.
@@ -20,5 +22,12 @@ impl Backend for Sqlite {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let store = SqliteStore::open(&dir.path().join("balans.db"), true).expect("a new store");
         (store, Box::new(dir))
+    }
+
+    fn again(guard: &dyn std::any::Any) -> SqliteStore {
+        let dir = guard
+            .downcast_ref::<tempfile::TempDir>()
+            .expect("the guard fresh returned");
+        SqliteStore::open(&dir.path().join("balans.db"), false).expect("the same store again")
     }
 }

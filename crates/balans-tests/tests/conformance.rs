@@ -660,6 +660,35 @@ pub fn nested_writes_fail_alone<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// A read that takes many statements (a check, an export) sees one moment of the
+/// store while another connection writes.
+pub fn a_long_read_sees_one_moment<B: Backend>() {
+    let (mut store, guard) = B::fresh();
+    setup(&mut store);
+    give(&mut store, "m1", "2024-03-01", "ann", "bob", "thanks").unwrap();
+    let mut other = B::again(guard.as_ref());
+    store.begin_read().unwrap();
+    let gestures_before = store.gesture_count().unwrap();
+    give(&mut other, "m2", "2024-03-02", "ann", "bob", "help").unwrap();
+    assert_eq!(
+        store.gesture_count().unwrap(),
+        gestures_before,
+        "the write stays out of the read"
+    );
+    let view = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(view.credit.count, 1);
+    store.end_read().unwrap();
+    assert_eq!(store.gesture_count().unwrap(), gestures_before + 1);
+    // Inside a write, a read changes nothing.
+    store.begin_write().unwrap();
+    store.begin_read().unwrap();
+    give(&mut store, "m3", "2024-03-03", "ann", "bob", "smile").unwrap();
+    store.end_read().unwrap();
+    store.commit().unwrap();
+    assert_eq!(store.gesture_count().unwrap(), gestures_before + 2);
+    assert_consistent(&mut store);
+}
+
 mod model;
 
 macro_rules! backends {
@@ -683,6 +712,7 @@ macro_rules! backends {
                 #[test] fn export_then_import_gives_identical_balances() { super::export_then_import_gives_identical_balances::<B>() }
                 #[test] fn users_tokens_and_setup() { super::users_tokens_and_setup::<B>() }
                 #[test] fn nested_writes_fail_alone() { super::nested_writes_fail_alone::<B>() }
+                #[test] fn a_long_read_sees_one_moment() { super::a_long_read_sees_one_moment::<B>() }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
                     #[test]
