@@ -42,33 +42,28 @@ impl GestureId {
         Ok(Some(GestureId(text.to_string())))
     }
 
-    /// An id derived from a gesture's content and how many identical gestures came
-    /// before it in the same file, so that importing the same file twice finds the
-    /// same ids and adds nothing, while two identical rows stay two gestures.
-    pub fn derive(content: &ContentHash, occurrence: u32) -> GestureId {
+    /// An id derived from a gesture's time and content and how many identical
+    /// gestures came before it in the same file, so that importing the same file
+    /// twice finds the same ids and adds nothing, while two identical rows stay two
+    /// gestures. The time leads, so that ids of a file in time order are stored in
+    /// order (new ids land together in the store's index).
+    pub fn derive(at: Moment, content: &ContentHash, occurrence: u32) -> GestureId {
         let mut hasher = blake3::Hasher::new();
         hasher.update(&content.0);
         hasher.update(&occurrence.to_le_bytes());
         let hash = hasher.finalize();
-        let mut id = String::with_capacity(34);
-        id.push_str("h-");
-        for byte in &hash.as_bytes()[..16] {
+        let mut id = format!("h-{}", sortable(at));
+        for byte in &hash.as_bytes()[..10] {
             id.push_str(&format!("{byte:02x}"));
         }
         GestureId(id)
     }
 
-    /// An id for a gesture recorded by hand; unique with overwhelming likelihood.
-    pub fn generated(at: Moment, nonce: u64) -> GestureId {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(&at.millis().to_le_bytes());
-        hasher.update(&nonce.to_le_bytes());
-        let hash = hasher.finalize();
-        let mut id = String::from("g-");
-        for byte in &hash.as_bytes()[..12] {
-            id.push_str(&format!("{byte:02x}"));
-        }
-        GestureId(id)
+    /// An id for a gesture recorded without one: the moment it was recorded, then
+    /// randomness. Ids recorded later sort later, so new ids land together in the
+    /// store's index instead of all over it.
+    pub fn generated(recorded: Moment, nonce: u64) -> GestureId {
+        GestureId(format!("g-{}{nonce:016x}", sortable(recorded)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -80,6 +75,16 @@ impl fmt::Display for GestureId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A moment as 11 hex digits that sort as the moments do, from 1900 to 2457.
+fn sortable(at: Moment) -> String {
+    const FROM_1900_MS: i64 = 2_208_988_800_000;
+    let offset = at
+        .millis()
+        .saturating_add(FROM_1900_MS)
+        .clamp(0, (1 << 44) - 1);
+    format!("{offset:011x}")
 }
 
 /// A hash of a gesture's content as written, used to derive ids for rows without one.
@@ -174,13 +179,41 @@ mod tests {
         let a = ContentHash::of(&["2024-01-01", "anna", "bob", "thanks"]);
         let b = ContentHash::of(&["2024-01-01", "anna", "bobthanks", ""]);
         assert_ne!(a, b);
-        assert_eq!(GestureId::derive(&a, 0), GestureId::derive(&a, 0));
-        assert_ne!(GestureId::derive(&a, 0), GestureId::derive(&a, 1));
-        assert_ne!(GestureId::derive(&a, 0), GestureId::derive(&b, 0));
+        let at = Moment::from_millis(1_700_000_000_000);
+        assert_eq!(GestureId::derive(at, &a, 0), GestureId::derive(at, &a, 0));
+        assert_ne!(GestureId::derive(at, &a, 0), GestureId::derive(at, &a, 1));
+        assert_ne!(GestureId::derive(at, &a, 0), GestureId::derive(at, &b, 0));
         assert!(
-            GestureId::parse(GestureId::derive(&a, 0).as_str())
+            GestureId::parse(GestureId::derive(at, &a, 0).as_str())
                 .unwrap()
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn ids_sort_by_time() {
+        let content = ContentHash::of(&["x"]);
+        let moments = [
+            -2_208_988_800_000,
+            -1,
+            0,
+            1_700_000_000_000,
+            1_700_000_000_001,
+            7_000_000_000_000,
+        ];
+        let derived: Vec<GestureId> = moments
+            .iter()
+            .map(|&ms| GestureId::derive(Moment::from_millis(ms), &content, 9))
+            .collect();
+        assert!(derived.windows(2).all(|w| w[0] < w[1]), "{derived:?}");
+        let generated: Vec<GestureId> = moments
+            .iter()
+            .map(|&ms| GestureId::generated(Moment::from_millis(ms), u64::MAX))
+            .collect();
+        assert!(generated.windows(2).all(|w| w[0] < w[1]), "{generated:?}");
+        assert!(
+            GestureId::generated(Moment::from_millis(5), u64::MAX)
+                < GestureId::generated(Moment::from_millis(6), 0)
         );
     }
 }

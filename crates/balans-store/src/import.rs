@@ -616,8 +616,9 @@ fn parse_gestures(
         if unreadable {
             continue;
         }
-        let derived;
-        if text.id.is_empty() {
+        // A row without an id gets one derived from its content and how many equal
+        // rows came before it in the file, so that the same file twice adds nothing.
+        let derive = text.id.is_empty().then(|| {
             let content = ContentHash::of(&[
                 text.at,
                 text.giver,
@@ -631,12 +632,17 @@ fn parse_gestures(
                 text.reverses,
             ]);
             let seen = occurrences.entry(content.short()).or_insert(0);
-            derived = GestureId::derive(&content, *seen);
             *seen += 1;
-            text.id = derived.as_str();
-        }
+            (content, *seen - 1)
+        });
         match snapshot.resolve_gesture(&text, decimal) {
-            Ok(resolved) => batch.push(Parsed { line, resolved }),
+            Ok(mut resolved) => {
+                if let Some((content, occurrence)) = derive {
+                    resolved.gesture.id =
+                        GestureId::derive(resolved.gesture.at, &content, occurrence);
+                }
+                batch.push(Parsed { line, resolved });
+            }
             Err(list) => list
                 .into_iter()
                 .for_each(|e| errors.push(row_error(&name, line, e))),

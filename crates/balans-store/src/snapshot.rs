@@ -387,7 +387,7 @@ impl Snapshot {
             return Err(errors);
         }
         let gesture = Gesture {
-            id: id.unwrap_or_else(|| GestureId::generated(at, fastrand::u64(..))),
+            id: id.unwrap_or_else(|| GestureId::generated(Moment::now(), fastrand::u64(..))),
             at,
             giver,
             receiver,
