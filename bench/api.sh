@@ -79,6 +79,7 @@ run() { # name connections threads script
     echo "== $1: $2 connections, ${seconds}s"
     wrk --latency -t "$3" -c "$2" -d "${seconds}s" -s "$dir/$4" "$url" | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx|Socket errors'
 }
+run "balance reads of random pairs" 32 2 read.lua
 run "balance reads of random pairs" 64 2 read.lua
 run "single-gesture writes" 64 2 write.lua
 run "batch writes of 1,000 gestures (multiply requests/s by 1,000)" 8 2 batch.lua

@@ -10,19 +10,24 @@ use serde::de::DeserializeOwned;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The user behind the request's bearer token.
-async fn caller(parts: &Parts, state: &AppState) -> Result<User, ApiError> {
+/// The secret of the request's bearer token, not yet checked.
+fn bearer(parts: &Parts) -> Result<String, ApiError> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
         .ok_or_else(ApiError::unauthorized)?;
     let value = header.to_str().map_err(|_| ApiError::unauthorized())?;
-    let secret = value
+    Ok(value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or_else(ApiError::unauthorized)?
         .trim()
-        .to_string();
+        .to_string())
+}
+
+/// The user behind the request's bearer token.
+async fn caller(parts: &Parts, state: &AppState) -> Result<User, ApiError> {
+    let secret = bearer(parts)?;
     let user = state
         .db
         .read(move |store| balans_store::accounts::authenticate(store, &secret))
@@ -52,7 +57,62 @@ macro_rules! role_extractor {
     };
 }
 
-role_extractor!(Viewer, UserRole::Viewer, "A caller who may read.");
+/// A caller who may read: any valid token. The token is checked in the same trip
+/// to the store as the read itself ([`AppState::read_as`]), which saves a trip.
+pub struct Viewer(pub(crate) String);
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, ApiError> {
+        bearer(parts).map(Viewer)
+    }
+}
+
+impl AppState {
+    /// Checks the viewer's token and runs `work` on one reading connection, in
+    /// one trip to a blocking thread; an unknown or revoked token is a 401.
+    pub async fn read_as<T: Send + 'static>(
+        &self,
+        viewer: Viewer,
+        work: impl FnOnce(
+            &mut (dyn balans_store::Store + Send + 'static),
+        ) -> Result<T, balans_store::LedgerError>
+        + Send
+        + 'static,
+    ) -> Result<T, ApiError> {
+        self.read_with(viewer, Ok(()), |store, ()| work(store))
+            .await
+    }
+
+    /// As [`AppState::read_as`], with the request's parsed input: the token is
+    /// checked first, so that a caller without a valid token learns nothing else.
+    pub async fn read_with<I: Send + 'static, T: Send + 'static>(
+        &self,
+        viewer: Viewer,
+        input: Result<I, ApiError>,
+        work: impl FnOnce(
+            &mut (dyn balans_store::Store + Send + 'static),
+            I,
+        ) -> Result<T, balans_store::LedgerError>
+        + Send
+        + 'static,
+    ) -> Result<T, ApiError> {
+        let Viewer(secret) = viewer;
+        self.db
+            .read(
+                move |store| match balans_store::accounts::authenticate(store, &secret)? {
+                    None => Ok(Err(ApiError::unauthorized())),
+                    Some(_) => match input {
+                        Err(e) => Ok(Err(e)),
+                        Ok(input) => Ok(Ok(work(store, input)?)),
+                    },
+                },
+            )
+            .await?
+    }
+}
+
 role_extractor!(
     Staff,
     UserRole::Staff,

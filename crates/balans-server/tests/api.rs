@@ -439,6 +439,15 @@ async fn bad_requests_are_refused_with_a_clear_problem() {
         .get("viewer", "/api/v1/balances/henk/gerrit?level=galaxy")
         .await;
     assert_eq!(status, 422);
+    // Without a valid token nothing else is said, not even what is wrong with the request.
+    assert_eq!(
+        app.get("revoked", "/api/v1/balances/henk/gerrit?level=galaxy")
+            .await
+            .0,
+        401
+    );
+    assert_eq!(app.get("revoked", "/api/v1/report?limit=5000").await.0, 401);
+    assert_eq!(app.get("", "/api/v1/balances/henk/nobody").await.0, 401);
     let (status, _) = app.get("viewer", "/api/v1/report?limit=abc").await;
     assert_eq!(status, 400);
     let (status, _) = app.get("viewer", "/api/v1/nothing-here").await;

@@ -45,15 +45,16 @@ fn level(text: Option<&str>) -> ApiResult<Option<Level>> {
     ))]
 pub async fn pair_balance(
     State(state): State<AppState>,
-    _caller: Viewer,
+    viewer: Viewer,
     ApiPath((a, b)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<LevelQuery>,
 ) -> ApiResult<Json<PairView>> {
-    let level = level(query.level.as_deref())?;
+    let level = level(query.level.as_deref());
     Ok(Json(
         state
-            .db
-            .read(move |store| ledger::pair_balance(store, &a, &b, level))
+            .read_with(viewer, level, move |store, level| {
+                ledger::pair_balance(store, &a, &b, level)
+            })
             .await?,
     ))
 }
@@ -69,15 +70,16 @@ pub async fn pair_balance(
     ))]
 pub async fn counterparts(
     State(state): State<AppState>,
-    _caller: Viewer,
+    viewer: Viewer,
     ApiPath(a): ApiPath<String>,
     ApiQuery(query): ApiQuery<LevelQuery>,
 ) -> ApiResult<Json<Counterparts>> {
-    let level = level(query.level.as_deref())?;
+    let level = level(query.level.as_deref());
     Ok(Json(
         state
-            .db
-            .read(move |store| ledger::counterparts(store, &a, level))
+            .read_with(viewer, level, move |store, level| {
+                ledger::counterparts(store, &a, level)
+            })
             .await?,
     ))
 }
@@ -109,46 +111,49 @@ pub struct ReportQuery {
     ))]
 pub async fn report(
     State(state): State<AppState>,
-    _caller: Viewer,
+    viewer: Viewer,
     ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<Report>> {
     let defaults = ReportOptions::default();
     let invalid = |pointer: &str, detail: String| {
         ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, pointer, detail)
     };
-    let options = ReportOptions {
-        level: level(query.level.as_deref())?.unwrap_or(defaults.level),
-        dimension: match query.dimension.as_deref() {
-            None => defaults.dimension,
-            Some(text) => text
-                .parse::<Dimension>()
-                .map_err(|e| invalid("/dimension", e))?,
-        },
-        min_volume: match query.min_volume.as_deref() {
-            None => defaults.min_volume,
-            Some(text) => Amount::parse(text, DecimalMark::Point)
-                .map_err(|e| invalid("/min_volume", e.to_string()))?,
-        },
-        evenness_below: match query.evenness_below.as_deref() {
-            None => defaults.evenness_below,
-            Some(text) => Evenness::parse(text).ok_or_else(|| {
-                invalid(
-                    "/evenness_below",
-                    format!("'{text}' is not a number from 0 to 1 with at most four decimals"),
-                )
-            })?,
-        },
-        limit: match query.limit {
-            None => defaults.limit,
-            Some(limit) if (1..=1000).contains(&limit) => limit,
-            Some(limit) => return Err(invalid("/limit", format!("{limit}: use 1 to 1000"))),
-        },
-        us: query.us,
-    };
+    let options = (|| -> ApiResult<ReportOptions> {
+        Ok(ReportOptions {
+            level: level(query.level.as_deref())?.unwrap_or(defaults.level),
+            dimension: match query.dimension.as_deref() {
+                None => defaults.dimension,
+                Some(text) => text
+                    .parse::<Dimension>()
+                    .map_err(|e| invalid("/dimension", e))?,
+            },
+            min_volume: match query.min_volume.as_deref() {
+                None => defaults.min_volume,
+                Some(text) => Amount::parse(text, DecimalMark::Point)
+                    .map_err(|e| invalid("/min_volume", e.to_string()))?,
+            },
+            evenness_below: match query.evenness_below.as_deref() {
+                None => defaults.evenness_below,
+                Some(text) => Evenness::parse(text).ok_or_else(|| {
+                    invalid(
+                        "/evenness_below",
+                        format!("'{text}' is not a number from 0 to 1 with at most four decimals"),
+                    )
+                })?,
+            },
+            limit: match query.limit {
+                None => defaults.limit,
+                Some(limit) if (1..=1000).contains(&limit) => limit,
+                Some(limit) => return Err(invalid("/limit", format!("{limit}: use 1 to 1000"))),
+            },
+            us: query.us,
+        })
+    })();
     Ok(Json(
         state
-            .db
-            .read(move |store| ledger::report(store, &options))
+            .read_with(viewer, options, move |store, options| {
+                ledger::report(store, &options)
+            })
             .await?,
     ))
 }

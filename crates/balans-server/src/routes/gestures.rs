@@ -298,12 +298,11 @@ pub struct GestureSearch {
     ))]
 pub async fn list_gestures(
     State(state): State<AppState>,
-    _caller: crate::extract::Viewer,
+    viewer: crate::extract::Viewer,
     crate::extract::ApiQuery(q): crate::extract::ApiQuery<GestureSearch>,
 ) -> ApiResult<Json<ledger::GesturePage>> {
     let page = state
-        .db
-        .read(move |store| {
+        .read_as(viewer, move |store| {
             let query = ledger::GestureQuery {
                 party: q.party.as_deref(),
                 counterpart: q.counterpart.as_deref(),

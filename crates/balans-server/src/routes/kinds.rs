@@ -41,9 +41,9 @@ impl From<Kind> for KindOut {
     responses((status = 200, body = Vec<KindOut>)))]
 pub async fn list_kinds(
     State(state): State<AppState>,
-    _caller: Viewer,
+    viewer: Viewer,
 ) -> ApiResult<Json<Vec<KindOut>>> {
-    let kinds = state.db.read(ledger::kinds).await?;
+    let kinds = state.read_as(viewer, ledger::kinds).await?;
     Ok(Json(kinds.into_iter().map(KindOut::from).collect()))
 }
 

@@ -115,12 +115,11 @@ pub async fn create_party(
     ))]
 pub async fn get_party(
     State(state): State<AppState>,
-    _caller: Viewer,
+    viewer: Viewer,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<Json<PartyOut>> {
     let party = state
-        .db
-        .read(move |store| ledger::find_party(store, &key))
+        .read_as(viewer, move |store| ledger::find_party(store, &key))
         .await?;
     Ok(Json(party.into()))
 }
@@ -184,12 +183,11 @@ pub struct PartySearch {
     ))]
 pub async fn list_parties(
     State(state): State<AppState>,
-    _caller: Viewer,
+    viewer: Viewer,
     crate::extract::ApiQuery(query): crate::extract::ApiQuery<PartySearch>,
 ) -> ApiResult<Json<ledger::PartyPage>> {
     let page = state
-        .db
-        .read(move |store| {
+        .read_as(viewer, move |store| {
             ledger::list_parties(
                 store,
                 query.q.as_deref(),
@@ -211,13 +209,12 @@ pub async fn list_parties(
     ))]
 pub async fn party_memberships(
     State(state): State<AppState>,
-    _caller: Viewer,
+    viewer: Viewer,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ledger::MembershipView>>> {
     Ok(Json(
         state
-            .db
-            .read(move |store| ledger::memberships(store, &key))
+            .read_as(viewer, move |store| ledger::memberships(store, &key))
             .await?,
     ))
 }
