@@ -65,6 +65,9 @@ impl SqliteStore {
         // Every statement this store runs stays prepared: the default cache of 16
         // made the server re-prepare statements on every request.
         connection.set_prepared_statement_cache_capacity(256);
+        // `IN rarray(?1)`: a list of keys or ids in one statement.
+        rusqlite::vtab::array::load_module(&connection)
+            .map_err(|e| StoreError::backend(context.clone(), e))?;
         // Read the version before changing anything, so a newer store stays as it was.
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |row| row.get(0))
@@ -473,6 +476,32 @@ impl Store for SqliteStore {
         )
     }
 
+    fn parties_by_keys(&mut self, keys: &[&str]) -> StoreResult<Vec<Party>> {
+        let values: Vec<rusqlite::types::Value> = keys
+            .iter()
+            .map(|k| rusqlite::types::Value::Text(k.to_string()))
+            .collect();
+        self.query(
+            "reading parties",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE key IN rarray(?1)"),
+            [std::rc::Rc::new(values)],
+            party_row,
+        )
+    }
+
+    fn parties_by_ids(&mut self, ids: &[PartyId]) -> StoreResult<Vec<Party>> {
+        let values: Vec<rusqlite::types::Value> = ids
+            .iter()
+            .map(|id| rusqlite::types::Value::Integer(id.0))
+            .collect();
+        self.query(
+            "reading parties",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id IN rarray(?1)"),
+            [std::rc::Rc::new(values)],
+            party_row,
+        )
+    }
+
     fn insert_party(&mut self, f: &PartyFields) -> StoreResult<PartyId> {
         self.execute(
             "adding a party",
@@ -515,6 +544,20 @@ impl Store for SqliteStore {
             "reading memberships",
             "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE person = ?1 ORDER BY from_ms, organization",
             [person.0],
+            membership_row,
+        )
+    }
+
+    fn memberships_of_many(&mut self, persons: &[PartyId]) -> StoreResult<Vec<Membership>> {
+        let values: Vec<rusqlite::types::Value> = persons
+            .iter()
+            .map(|id| rusqlite::types::Value::Integer(id.0))
+            .collect();
+        self.query(
+            "reading memberships",
+            "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE person IN rarray(?1) \
+             ORDER BY person, from_ms, organization",
+            [std::rc::Rc::new(values)],
             membership_row,
         )
     }

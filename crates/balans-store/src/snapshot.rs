@@ -128,22 +128,29 @@ impl Snapshot {
     /// Only the named parties and their memberships: for one gesture.
     pub fn for_keys<S: Store + ?Sized>(store: &mut S, keys: &[&str]) -> StoreResult<Snapshot> {
         let mut snapshot = Snapshot::kinds_only(store)?;
-        for key in keys {
-            let Ok(key) = PartyKey::parse(key) else {
-                continue;
-            };
-            if let Some(party) = store.party_by_key(&key)? {
-                for membership in store.memberships_of(party.id)? {
-                    // Messages name the organizations by key.
-                    if !snapshot.keys.contains_key(&membership.organization) {
-                        if let Some(org) = store.party_by_id(membership.organization)? {
-                            snapshot.keys.insert(org.id, org.fields.key);
-                        }
-                    }
-                    snapshot.memberships.insert(membership);
-                }
-                snapshot.add_party(party.id, party.fields.key, party.fields.kind);
-            }
+        let keys: Vec<&str> = keys
+            .iter()
+            .filter_map(|k| PartyKey::check(k).ok())
+            .collect();
+        let parties = store.parties_by_keys(&keys)?;
+        let persons: Vec<PartyId> = parties.iter().map(|p| p.id).collect();
+        let memberships = store.memberships_of_many(&persons)?;
+        for party in parties {
+            snapshot.add_party(party.id, party.fields.key, party.fields.kind);
+        }
+        // Messages name the organizations by key.
+        let mut organizations: Vec<PartyId> = memberships
+            .iter()
+            .map(|m| m.organization)
+            .filter(|org| !snapshot.keys.contains_key(org))
+            .collect();
+        organizations.sort_unstable();
+        organizations.dedup();
+        for org in store.parties_by_ids(&organizations)? {
+            snapshot.keys.insert(org.id, org.fields.key);
+        }
+        for membership in memberships {
+            snapshot.memberships.insert(membership);
         }
         Ok(snapshot)
     }

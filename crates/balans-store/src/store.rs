@@ -106,6 +106,10 @@ pub trait Store {
     fn parties(&mut self) -> StoreResult<Vec<Party>>;
     fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>>;
     fn party_by_id(&mut self, id: PartyId) -> StoreResult<Option<Party>>;
+    /// The parties with these keys (those that exist), in one trip.
+    fn parties_by_keys(&mut self, keys: &[&str]) -> StoreResult<Vec<Party>>;
+    /// The parties with these ids (those that exist), in one trip.
+    fn parties_by_ids(&mut self, ids: &[PartyId]) -> StoreResult<Vec<Party>>;
     fn insert_party(&mut self, fields: &PartyFields) -> StoreResult<PartyId>;
     fn update_party(&mut self, id: PartyId, fields: &PartyFields) -> StoreResult<()>;
     fn party_count(&mut self) -> StoreResult<u64>;
@@ -113,6 +117,8 @@ pub trait Store {
     /// Every membership, ordered by person, then start.
     fn memberships(&mut self) -> StoreResult<Vec<Membership>>;
     fn memberships_of(&mut self, person: PartyId) -> StoreResult<Vec<Membership>>;
+    /// The memberships of all these persons, in one trip.
+    fn memberships_of_many(&mut self, persons: &[PartyId]) -> StoreResult<Vec<Membership>>;
     /// Inserts the membership, or updates role and end of the one with the same
     /// person, organization and start.
     fn upsert_membership(&mut self, membership: &Membership) -> StoreResult<()>;
