@@ -325,6 +325,8 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info")),
         )
         .with_writer(std::io::stderr)
+        // Colours for a person at a terminal; plain lines for a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let mut writer = open(db, true)?;
     let setup = accounts::begin_setup(&mut writer)?;

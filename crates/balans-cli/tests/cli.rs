@@ -927,7 +927,7 @@ fn a_stopped_server_keeps_every_acknowledged_write() {
             "127.0.0.1:0",
         ])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path("serve.log")).unwrap())
         .spawn()
         .unwrap();
     let mut first_line = String::new();
@@ -991,4 +991,12 @@ fn a_stopped_server_keeps_every_acknowledged_write() {
     drop(statement);
     drop(connection);
     dir.balans(&["check"]).assert().success();
+    // The request log has a line per request, and never the token.
+    let log = std::fs::read_to_string(dir.path("serve.log")).unwrap();
+    assert!(
+        log.contains("/api/v1/gestures") && log.contains("status=201"),
+        "{}",
+        &log[..log.len().min(2_000)]
+    );
+    assert!(!log.contains(&token), "a token reached the log");
 }

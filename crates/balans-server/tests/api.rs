@@ -967,3 +967,77 @@ async fn an_idempotency_key_makes_a_retry_write_nothing() {
     assert_eq!(read(response).await.0, 400);
     app.check();
 }
+
+#[tokio::test]
+async fn account_writes_refuse_bad_input() {
+    let app = spawn_app().await;
+    for (body, pointer) in [
+        (
+            json!({"email": "not-an-address", "role": "staff"}),
+            "/email",
+        ),
+        (json!({"email": "x@bosman.nl", "role": "owner"}), "/role"),
+        (
+            json!({"email": "y@bosman.nl", "role": "staff", "password": "short"}),
+            "/password",
+        ),
+    ] {
+        let (status, problem) = app.post("admin", "/api/v1/users", body).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["pointer"], pointer, "{problem}");
+    }
+    assert_eq!(
+        app.post(
+            "admin",
+            "/api/v1/users",
+            json!({"email": "staff@bosman.nl", "role": "staff"})
+        )
+        .await
+        .0,
+        409
+    );
+    assert_eq!(
+        app.post("admin", "/api/v1/users", json!({"email": "z@bosman.nl"}))
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        app.post(
+            "admin",
+            "/api/v1/tokens",
+            json!({"user": "nobody@bosman.nl", "name": "x"})
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        app.post(
+            "admin",
+            "/api/v1/tokens",
+            json!({"user": "staff@bosman.nl", "name": " "})
+        )
+        .await
+        .0,
+        422
+    );
+    let response = app
+        .as_(
+            "admin",
+            app.client.delete(app.url("/api/v1/tokens/not-a-number")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await.0, 400);
+    let response = app
+        .as_("admin", app.client.delete(app.url("/api/v1/tokens/424242")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await.0, 404);
+    let (status, user) = app.post("admin", "/api/v1/users", json!({"email": "new@bosman.nl", "role": "viewer", "password": "a long enough password"})).await;
+    assert_eq!((status, user["role"].as_str()), (201, Some("viewer")));
+    assert!(user.get("password_hash").is_none());
+}
