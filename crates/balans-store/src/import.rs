@@ -444,6 +444,14 @@ fn import_parties<S: Store + ?Sized>(
     Ok(())
 }
 
+/// Field errors found in a row, as errors naming the row's file and line.
+fn on_row(row: &balans_csv::Row<'_>, errors: Vec<field::Error>) -> Vec<RowError> {
+    errors
+        .into_iter()
+        .map(|e| row.error_in(e.column, e.message))
+        .collect()
+}
+
 fn parse_party(row: &balans_csv::Row<'_>) -> Result<PartyFields, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut text = |column: Column| row.text(column).map_err(|e| errors.push(e)).unwrap_or("");
@@ -458,11 +466,7 @@ fn parse_party(row: &balans_csv::Row<'_>) -> Result<PartyFields, Vec<RowError>> 
     if !errors.is_empty() {
         return Err(errors);
     }
-    party.resolve().map_err(|list| {
-        list.into_iter()
-            .map(|e| row.error_in(e.column, e.message))
-            .collect()
-    })
+    party.resolve().map_err(|list| on_row(row, list))
 }
 
 /// Returns whether any membership was added or changed.
@@ -528,11 +532,9 @@ fn parse_membership(
     if !errors.is_empty() {
         return Err(errors);
     }
-    snapshot.resolve_membership(&membership).map_err(|list| {
-        list.into_iter()
-            .map(|e| row.error_in(e.column, e.message))
-            .collect()
-    })
+    snapshot
+        .resolve_membership(&membership)
+        .map_err(|list| on_row(row, list))
 }
 
 /// A gesture row on its way from the parser to the writer.
