@@ -176,36 +176,50 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let ApiBytes(bytes) = ApiBytes::from_request(request, state).await?;
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            match inner.classify() {
-                serde_json::error::Category::Data if path != "." => {
-                    let pointer = format!("/{}", path.replace(['.', '['], "/").replace(']', ""));
-                    ApiError::field(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        &pointer,
-                        format!("the body does not fit: {inner}"),
-                    )
-                }
-                serde_json::error::Category::Data => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("the body does not fit: {inner}"),
-                ),
-                _ => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("the body is not valid JSON: {inner}"),
-                ),
-            }
-        })?;
-        deserializer.end().map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("the body is not valid JSON: {e}"),
-            )
-        })?;
+        // The plain parser first; only a body that fails is read again with its path
+        // tracked, to name the field (tracking costs on every value of a large batch).
+        let value = match serde_json::from_slice::<T>(&bytes) {
+            Ok(value) => value,
+            Err(_) => return Err(explain_json_error::<T>(&bytes)),
+        };
         Ok(ApiJson(value, Fingerprint::of(&method, &uri, &bytes)))
+    }
+}
+
+/// Why `bytes` do not make a `T`, naming the field where the JSON does not fit.
+fn explain_json_error<T: DeserializeOwned>(bytes: &[u8]) -> ApiError {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => match deserializer.end() {
+            Ok(()) => return ApiError::new(StatusCode::BAD_REQUEST, "the body is not valid JSON"),
+            Err(e) => {
+                return ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body is not valid JSON: {e}"),
+                );
+            }
+        },
+        Err(error) => error,
+    };
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data if path != "." => {
+            let pointer = format!("/{}", path.replace(['.', '['], "/").replace(']', ""));
+            ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &pointer,
+                format!("the body does not fit: {inner}"),
+            )
+        }
+        serde_json::error::Category::Data => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the body does not fit: {inner}"),
+        ),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {inner}"),
+        ),
     }
 }
 
