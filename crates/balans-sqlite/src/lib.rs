@@ -11,6 +11,7 @@
 
 mod migrations;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use balans_core::{
@@ -35,6 +36,39 @@ pub struct SqliteStore {
     depth: u32,
     /// Whether a read transaction (outside any write) is open.
     reading: bool,
+    cache: PartyCache,
+}
+
+/// Parties and memberships read before. Kept until this connection writes either,
+/// rolls back, or another connection commits anything (`PRAGMA data_version`), so
+/// that a batch naming parties seen before needs no statement for them.
+#[derive(Default)]
+struct PartyCache {
+    data_version: i64,
+    by_key: HashMap<String, Party>,
+    by_id: HashMap<PartyId, Party>,
+    /// Every membership of each person held.
+    memberships: HashMap<PartyId, Vec<Membership>>,
+}
+
+/// The most parties and persons' memberships a cache holds before it starts over.
+const PARTY_CACHE_MAX: usize = 100_000;
+
+impl PartyCache {
+    fn clear(&mut self) {
+        self.by_key.clear();
+        self.by_id.clear();
+        self.memberships.clear();
+    }
+
+    fn keep_party(&mut self, party: &Party) {
+        if self.by_id.len() >= PARTY_CACHE_MAX {
+            self.clear();
+        }
+        self.by_key
+            .insert(party.fields.key.as_str().to_string(), party.clone());
+        self.by_id.insert(party.id, party.clone());
+    }
 }
 
 fn backend(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
@@ -96,6 +130,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             depth: 0,
             reading: false,
+            cache: PartyCache::default(),
         };
         store.migrate(version)?;
         Ok(store)
@@ -290,6 +325,24 @@ fn balance_row(row: &Row<'_>) -> rusqlite::Result<(PairKey, Totals)> {
 }
 
 impl SqliteStore {
+    /// Forgets the cache when another connection has committed since it was filled.
+    /// Inside this connection's write no one else can commit, so it is asked only
+    /// when the write starts (`starting`).
+    fn refresh_cache_at(&mut self, starting: bool) -> StoreResult<()> {
+        if self.depth > 0 && !starting {
+            return Ok(());
+        }
+        let version: i64 = self
+            .connection
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(backend("checking for changes"))?;
+        if version != self.cache.data_version {
+            self.cache.clear();
+            self.cache.data_version = version;
+        }
+        Ok(())
+    }
+
     fn query<T>(
         &self,
         context: &str,
@@ -348,6 +401,10 @@ impl Store for SqliteStore {
             .execute_batch(&sql)
             .map_err(backend("starting a write"))?;
         self.depth += 1;
+        if self.depth == 1 {
+            // Others may have committed before this write took the lock.
+            self.refresh_cache_at(true)?;
+        }
         Ok(())
     }
 
@@ -365,6 +422,8 @@ impl Store for SqliteStore {
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
+        // What was read or written in the undone write may not be so any more.
+        self.cache.clear();
         if self.depth <= 1 {
             self.depth = 0;
             if self.connection.is_autocommit() {
@@ -459,50 +518,69 @@ impl Store for SqliteStore {
     }
 
     fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>> {
-        self.query_one(
-            "reading a party",
-            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE key = ?1"),
-            [key.as_str()],
-            party_row,
-        )
+        Ok(self.parties_by_keys(&[key.as_str()])?.pop())
     }
 
     fn party_by_id(&mut self, id: PartyId) -> StoreResult<Option<Party>> {
-        self.query_one(
-            "reading a party",
-            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id = ?1"),
-            [id.0],
-            party_row,
-        )
+        Ok(self.parties_by_ids(&[id])?.pop())
     }
 
     fn parties_by_keys(&mut self, keys: &[&str]) -> StoreResult<Vec<Party>> {
-        let values: Vec<rusqlite::types::Value> = keys
-            .iter()
-            .map(|k| rusqlite::types::Value::Text(k.to_string()))
-            .collect();
-        self.query(
-            "reading parties",
-            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE key IN rarray(?1)"),
-            [std::rc::Rc::new(values)],
-            party_row,
-        )
+        self.refresh_cache_at(false)?;
+        let (mut found, missing): (Vec<Party>, Vec<&str>) = (Vec::new(), Vec::new());
+        let mut missing = missing;
+        for key in keys {
+            match self.cache.by_key.get(*key) {
+                Some(party) => found.push(party.clone()),
+                None => missing.push(key),
+            }
+        }
+        if !missing.is_empty() {
+            let values: Vec<rusqlite::types::Value> = missing
+                .iter()
+                .map(|k| rusqlite::types::Value::Text(k.to_string()))
+                .collect();
+            let read = self.query(
+                "reading parties",
+                &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE key IN rarray(?1)"),
+                [std::rc::Rc::new(values)],
+                party_row,
+            )?;
+            for party in read {
+                self.cache.keep_party(&party);
+                found.push(party);
+            }
+        }
+        Ok(found)
     }
 
     fn parties_by_ids(&mut self, ids: &[PartyId]) -> StoreResult<Vec<Party>> {
-        let values: Vec<rusqlite::types::Value> = ids
-            .iter()
-            .map(|id| rusqlite::types::Value::Integer(id.0))
-            .collect();
-        self.query(
-            "reading parties",
-            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id IN rarray(?1)"),
-            [std::rc::Rc::new(values)],
-            party_row,
-        )
+        self.refresh_cache_at(false)?;
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.cache.by_id.get(id) {
+                Some(party) => found.push(party.clone()),
+                None => missing.push(rusqlite::types::Value::Integer(id.0)),
+            }
+        }
+        if !missing.is_empty() {
+            let read = self.query(
+                "reading parties",
+                &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id IN rarray(?1)"),
+                [std::rc::Rc::new(missing)],
+                party_row,
+            )?;
+            for party in read {
+                self.cache.keep_party(&party);
+                found.push(party);
+            }
+        }
+        Ok(found)
     }
 
     fn insert_party(&mut self, f: &PartyFields) -> StoreResult<PartyId> {
+        self.cache.clear();
         self.execute(
             "adding a party",
             "INSERT INTO parties (key, kind, name, email, phone, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -512,6 +590,7 @@ impl Store for SqliteStore {
     }
 
     fn update_party(&mut self, id: PartyId, f: &PartyFields) -> StoreResult<()> {
+        self.cache.clear();
         self.execute(
             "changing a party",
             "UPDATE parties SET name = ?2, email = ?3, phone = ?4, note = ?5 WHERE id = ?1",
@@ -540,29 +619,52 @@ impl Store for SqliteStore {
     }
 
     fn memberships_of(&mut self, person: PartyId) -> StoreResult<Vec<Membership>> {
-        self.query(
-            "reading memberships",
-            "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE person = ?1 ORDER BY from_ms, organization",
-            [person.0],
-            membership_row,
-        )
+        self.memberships_of_many(&[person])
     }
 
     fn memberships_of_many(&mut self, persons: &[PartyId]) -> StoreResult<Vec<Membership>> {
-        let values: Vec<rusqlite::types::Value> = persons
-            .iter()
-            .map(|id| rusqlite::types::Value::Integer(id.0))
-            .collect();
-        self.query(
-            "reading memberships",
-            "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE person IN rarray(?1) \
-             ORDER BY person, from_ms, organization",
-            [std::rc::Rc::new(values)],
-            membership_row,
-        )
+        self.refresh_cache_at(false)?;
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for person in persons {
+            match self.cache.memberships.get(person) {
+                Some(list) => found.extend(list.iter().cloned()),
+                None => missing.push(*person),
+            }
+        }
+        if !missing.is_empty() {
+            let values: Vec<rusqlite::types::Value> = missing
+                .iter()
+                .map(|id| rusqlite::types::Value::Integer(id.0))
+                .collect();
+            let read = self.query(
+                "reading memberships",
+                "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE person IN rarray(?1) \
+                 ORDER BY person, from_ms, organization",
+                [std::rc::Rc::new(values)],
+                membership_row,
+            )?;
+            if self.cache.memberships.len() + missing.len() >= PARTY_CACHE_MAX {
+                self.cache.memberships.clear();
+            }
+            // Persons without a membership are kept too: their empty list is complete.
+            for person in &missing {
+                self.cache.memberships.insert(*person, Vec::new());
+            }
+            for membership in &read {
+                self.cache
+                    .memberships
+                    .entry(membership.person)
+                    .or_default()
+                    .push(membership.clone());
+            }
+            found.extend(read);
+        }
+        Ok(found)
     }
 
     fn upsert_membership(&mut self, m: &Membership) -> StoreResult<()> {
+        self.cache.clear();
         self.execute(
             "writing a membership",
             "INSERT INTO memberships (person, organization, role, from_ms, until_ms) VALUES (?1, ?2, ?3, ?4, ?5) \

@@ -689,6 +689,52 @@ pub fn a_long_read_sees_one_moment<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// What one connection has read of parties and memberships is not trusted after
+/// another connection changes them.
+pub fn another_connection_s_changes_are_seen<B: Backend>() {
+    let (mut store, guard) = B::fresh();
+    setup(&mut store);
+    give(&mut store, "c1", "2024-03-01", "ann", "bob", "thanks").unwrap();
+    let mut other = B::again(guard.as_ref());
+    import_texts(
+        &mut other,
+        &[
+            ("p.csv", "key,kind,name\nbob,person,Bob Jansen\nclub,organization,Club\n"),
+            ("m.csv", "person,organization,role,from,until\nbob,cust,contact,2020-01-01,2024-01-01\nbob,club,contact,2024-01-01,\n"),
+        ],
+    )
+    .unwrap();
+    let bob = store
+        .party_by_key(&balans_core::PartyKey::parse("bob").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(bob.fields.name, "Bob Jansen");
+    assert_eq!(store.memberships_of(bob.id).unwrap().len(), 2);
+    // A new gesture by this connection counts for Bob's new organization.
+    give(&mut store, "c2", "2024-03-02", "ann", "bob", "help").unwrap();
+    let club = ledger::pair_balance(&mut store, "us", "club", None).unwrap();
+    assert_eq!(
+        credit(&club),
+        ("4.00".into(), "0.00".into(), 2),
+        "both gestures moved with the membership"
+    );
+    // A write that is undone leaves nothing behind in what the connection remembers.
+    store.begin_write().unwrap();
+    import_texts(
+        &mut store,
+        &[("p.csv", "key,kind,name\nghost,person,Ghost\n")],
+    )
+    .unwrap();
+    store.rollback().unwrap();
+    assert!(
+        store
+            .party_by_key(&balans_core::PartyKey::parse("ghost").unwrap())
+            .unwrap()
+            .is_none()
+    );
+    assert_consistent(&mut store);
+}
+
 mod model;
 
 macro_rules! backends {
@@ -713,6 +759,7 @@ macro_rules! backends {
                 #[test] fn users_tokens_and_setup() { super::users_tokens_and_setup::<B>() }
                 #[test] fn nested_writes_fail_alone() { super::nested_writes_fail_alone::<B>() }
                 #[test] fn a_long_read_sees_one_moment() { super::a_long_read_sees_one_moment::<B>() }
+                #[test] fn another_connection_s_changes_are_seen() { super::another_connection_s_changes_are_seen::<B>() }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
                     #[test]
