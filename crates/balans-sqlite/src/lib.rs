@@ -49,16 +49,22 @@ struct PartyCache {
     by_id: HashMap<PartyId, Party>,
     /// Every membership of each person held.
     memberships: HashMap<PartyId, Vec<Membership>>,
+    /// Stored balances this connection read or wrote in its writes; used only
+    /// inside a write, where no other connection can change them.
+    balances: HashMap<PairKey, Totals>,
 }
 
 /// The most parties and persons' memberships a cache holds before it starts over.
 const PARTY_CACHE_MAX: usize = 100_000;
+/// The most balances a cache holds before it starts over.
+const BALANCE_CACHE_MAX: usize = 500_000;
 
 impl PartyCache {
     fn clear(&mut self) {
         self.by_key.clear();
         self.by_id.clear();
         self.memberships.clear();
+        self.balances.clear();
     }
 
     fn keep_party(&mut self, party: &Party) {
@@ -785,20 +791,25 @@ impl Store for SqliteStore {
             )
             .map_err(backend(context))?;
         for (key, delta) in deltas {
-            let existing = read
-                .query_row(
-                    params![
-                        key.level.code(),
-                        key.low.0,
-                        key.high.0,
-                        key.dimension.code()
-                    ],
-                    balance_row,
-                )
-                .optional()
-                .map_err(backend(context))?;
-            match existing {
-                Some((_, mut totals)) => {
+            let cached = self.cache.balances.get(key).copied();
+            let existing = match cached {
+                Some(totals) => Some(totals),
+                None => read
+                    .query_row(
+                        params![
+                            key.level.code(),
+                            key.low.0,
+                            key.high.0,
+                            key.dimension.code()
+                        ],
+                        balance_row,
+                    )
+                    .optional()
+                    .map_err(backend(context))?
+                    .map(|(_, totals)| totals),
+            };
+            let totals = match existing {
+                Some(mut totals) => {
                     totals.merge(delta).map_err(|_| {
                         StoreError::Overflow(format!(
                             "pair #{} and #{} at {} level",
@@ -806,17 +817,24 @@ impl Store for SqliteStore {
                         ))
                     })?;
                     write_balance(&mut update, key, &totals).map_err(backend(context))?;
+                    totals
                 }
                 None => {
                     write_balance(&mut insert, key, delta).map_err(backend(context))?;
+                    *delta
                 }
+            };
+            if self.cache.balances.len() >= BALANCE_CACHE_MAX {
+                self.cache.balances.clear();
             }
+            self.cache.balances.insert(*key, totals);
         }
         Ok(())
     }
 
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
         let context = "rewriting balances";
+        self.cache.balances.clear();
         self.execute(
             context,
             "DELETE FROM balances WHERE level = ?1",
