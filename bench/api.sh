@@ -83,4 +83,5 @@ run "balance reads of random pairs" 32 2 read.lua
 run "balance reads of random pairs" 64 2 read.lua
 run "single-gesture writes" 64 2 write.lua
 run "batch writes of 1,000 gestures (multiply requests/s by 1,000)" 8 2 batch.lua
+run "batch writes of 1,000 gestures (multiply requests/s by 1,000)" 16 2 batch.lua
 "$balans" --db "$db" check

@@ -1000,3 +1000,59 @@ fn a_stopped_server_keeps_every_acknowledged_write() {
     );
     assert!(!log.contains(&token), "a token reached the log");
 }
+
+/// A new store has no users: the server's first words are a one-time setup token,
+/// and the token makes the first admin.
+#[test]
+fn a_new_server_prints_a_setup_token_that_makes_the_first_admin() {
+    let dir = Dir::new();
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
+        .current_dir(dir.dir.path())
+        .args([
+            "--db",
+            dir.db().to_str().unwrap(),
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("balans user add") {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() == 0 {
+            break;
+        }
+        said.push_str(&line);
+    }
+    let url = said
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let token = said
+        .split(['"', ' '])
+        .find(|w| w.starts_with("bal_"))
+        .expect("a setup token")
+        .to_string();
+    let client = reqwest::blocking::Client::new();
+    let body = serde_json::json!({"setup_token": token, "email": "root@bosman.nl", "password": "a long enough password"});
+    let response = client
+        .post(format!("{url}/api/v1/setup"))
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let again = client
+        .post(format!("{url}/api/v1/setup"))
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 409, "the setup token works once");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(dir.stdout(&["user", "list"]).contains("root@bosman.nl"));
+}
