@@ -32,6 +32,24 @@ pub struct AppState {
 /// How long a response to a write sent with an `Idempotency-Key` is kept.
 pub const IDEMPOTENCY_KEEP_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// What a write produced: an answer saved for its idempotency key, or a value
+/// still to be written out.
+enum Produced<T> {
+    Saved(Answer),
+    Fresh(StatusCode, T),
+}
+
+/// The body of an answer: JSON, or nothing for 204.
+fn body_of<T: serde::Serialize>(
+    status: StatusCode,
+    value: &T,
+) -> Result<Vec<u8>, balans_store::LedgerError> {
+    if status == StatusCode::NO_CONTENT {
+        return Ok(Vec::new());
+    }
+    serde_json::to_vec(value).map_err(|e| balans_store::LedgerError::Io(e.to_string()))
+}
+
 /// A write's answer, ready to send.
 struct Answer {
     status: u16,
@@ -57,51 +75,56 @@ impl AppState {
     ) -> Result<axum::response::Response, ApiError> {
         use balans_store::store::SavedResponse;
         let user_id = user.id;
-        let answer = self
+        let produced = self
             .db
             .write(move |store| {
-                if let Some(key) = &key.0 {
-                    if let Some(saved) = store.idempotent_response(user_id, key)? {
-                        if saved.fingerprint != fingerprint.0 {
-                            return Err(balans_store::LedgerError::Invalid(vec![
-                                balans_store::field::Error::new(
-                                    "Idempotency-Key",
-                                    "this key was sent before with another request",
-                                ),
-                            ]));
-                        }
-                        return Ok(Answer {
-                            status: saved.status,
-                            body: saved.body,
-                            replayed: true,
-                        });
+                let Some(key) = key.0 else {
+                    // Without a key nothing is saved: the answer is written out off
+                    // the writer's thread.
+                    let (status, value) = work(store)?;
+                    return Ok(Produced::Fresh(status, value));
+                };
+                if let Some(saved) = store.idempotent_response(user_id, &key)? {
+                    if saved.fingerprint != fingerprint.0 {
+                        return Err(balans_store::LedgerError::Invalid(vec![
+                            balans_store::field::Error::new(
+                                "Idempotency-Key",
+                                "this key was sent before with another request",
+                            ),
+                        ]));
                     }
+                    return Ok(Produced::Saved(Answer {
+                        status: saved.status,
+                        body: saved.body,
+                        replayed: true,
+                    }));
                 }
                 let (status, value) = work(store)?;
-                let body = if status == StatusCode::NO_CONTENT {
-                    Vec::new()
-                } else {
-                    serde_json::to_vec(&value)
-                        .map_err(|e| balans_store::LedgerError::Io(e.to_string()))?
+                let body = body_of(status, &value)?;
+                let now = balans_core::Moment::now();
+                let forget_before =
+                    balans_core::Moment::from_millis(now.millis() - IDEMPOTENCY_KEEP_MS);
+                let saved = SavedResponse {
+                    fingerprint: fingerprint.0,
+                    status: status.as_u16(),
+                    body: body.clone(),
                 };
-                if let Some(key) = &key.0 {
-                    let now = balans_core::Moment::now();
-                    let forget_before =
-                        balans_core::Moment::from_millis(now.millis() - IDEMPOTENCY_KEEP_MS);
-                    let saved = SavedResponse {
-                        fingerprint: fingerprint.0,
-                        status: status.as_u16(),
-                        body: body.clone(),
-                    };
-                    store.save_idempotent_response(user_id, key, &saved, now, forget_before)?;
-                }
-                Ok(Answer {
+                store.save_idempotent_response(user_id, &key, &saved, now, forget_before)?;
+                Ok(Produced::Saved(Answer {
                     status: status.as_u16(),
                     body,
                     replayed: false,
-                })
+                }))
             })
             .await?;
+        let answer = match produced {
+            Produced::Saved(answer) => answer,
+            Produced::Fresh(status, value) => Answer {
+                status: status.as_u16(),
+                body: body_of(status, &value)?,
+                replayed: false,
+            },
+        };
         let mut response = axum::response::Response::new(axum::body::Body::from(answer.body));
         *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
         if answer.status != 204 {

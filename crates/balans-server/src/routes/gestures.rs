@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use balans_core::Moment;
+use balans_store::GestureText;
 use balans_store::ledger::{self, BatchGiven, Given};
-use balans_store::{GestureText, snapshot};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -141,10 +141,9 @@ impl Owned {
     }
 }
 
-fn now_in<S: balans_store::Store + ?Sized>(
-    store: &mut S,
-) -> Result<String, balans_store::LedgerError> {
-    Ok(Moment::now().display_in(&snapshot::zone_of(store)?))
+/// Now, for a gesture that names no time: an exact moment, so the zone is UTC.
+fn now() -> String {
+    Moment::now().display_in(&balans_core::Zone::utc())
 }
 
 /// Records one gesture. 201 when it is new, 200 when the same gesture (same id,
@@ -162,9 +161,9 @@ pub async fn create_gesture(
     key: IdempotencyKey,
     ApiJson(body, fingerprint): ApiJson<NewGesture>,
 ) -> ApiResult<Response> {
+    let owned = Owned::new(body, &now());
     state
         .write_json(&caller, key, fingerprint, move |store| {
-            let owned = Owned::new(body, &now_in(store)?);
             let given = ledger::give(store, &owned.text())?;
             Ok((
                 if given.added {
@@ -203,14 +202,15 @@ pub async fn create_batch(
             ),
         ));
     }
+    // Built before the writer gets it: the writer's thread is the one to spare.
+    let now = now();
+    let owned: Vec<Owned> = body
+        .gestures
+        .into_iter()
+        .map(|g| Owned::new(g, &now))
+        .collect();
     state
         .write_json(&caller, key, fingerprint, move |store| {
-            let now = now_in(store)?;
-            let owned: Vec<Owned> = body
-                .gestures
-                .into_iter()
-                .map(|g| Owned::new(g, &now))
-                .collect();
             let texts: Vec<GestureText<'_>> = owned.iter().map(Owned::text).collect();
             Ok((
                 StatusCode::OK,
