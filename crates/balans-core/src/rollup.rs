@@ -43,6 +43,14 @@ impl MembershipIndex {
         }
     }
 
+    /// The stored membership with the same person, organization and start, which
+    /// `membership` would replace.
+    pub fn same_period(&self, membership: &Membership) -> Option<&Membership> {
+        self.of_person(membership.person)
+            .iter()
+            .find(|m| m.organization == membership.organization && m.from == membership.from)
+    }
+
     pub fn of_person(&self, person: PartyId) -> &[Membership] {
         self.by_person.get(&person).map_or(&[], Vec::as_slice)
     }

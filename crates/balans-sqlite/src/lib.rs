@@ -349,6 +349,28 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// The parties whose `column` (key or id) is one of `values`, read from the
+    /// store and remembered.
+    fn read_parties(
+        &mut self,
+        column: &str,
+        values: Vec<rusqlite::types::Value>,
+    ) -> StoreResult<Vec<Party>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let read = self.query(
+            "reading parties",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE {column} IN rarray(?1)"),
+            [std::rc::Rc::new(values)],
+            party_row,
+        )?;
+        for party in &read {
+            self.cache.keep_party(party);
+        }
+        Ok(read)
+    }
+
     fn query<T>(
         &self,
         context: &str,
@@ -541,22 +563,11 @@ impl Store for SqliteStore {
                 None => missing.push(key),
             }
         }
-        if !missing.is_empty() {
-            let values: Vec<rusqlite::types::Value> = missing
-                .iter()
-                .map(|k| rusqlite::types::Value::Text(k.to_string()))
-                .collect();
-            let read = self.query(
-                "reading parties",
-                &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE key IN rarray(?1)"),
-                [std::rc::Rc::new(values)],
-                party_row,
-            )?;
-            for party in read {
-                self.cache.keep_party(&party);
-                found.push(party);
-            }
-        }
+        let values = missing
+            .iter()
+            .map(|k| rusqlite::types::Value::Text(k.to_string()))
+            .collect();
+        found.extend(self.read_parties("key", values)?);
         Ok(found)
     }
 
@@ -570,18 +581,7 @@ impl Store for SqliteStore {
                 None => missing.push(rusqlite::types::Value::Integer(id.0)),
             }
         }
-        if !missing.is_empty() {
-            let read = self.query(
-                "reading parties",
-                &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id IN rarray(?1)"),
-                [std::rc::Rc::new(missing)],
-                party_row,
-            )?;
-            for party in read {
-                self.cache.keep_party(&party);
-                found.push(party);
-            }
-        }
+        found.extend(self.read_parties("id", missing)?);
         Ok(found)
     }
 

@@ -497,12 +497,7 @@ fn import_memberships<S: Store + ?Sized>(
             )));
             return Ok(());
         }
-        let existing = snapshot
-            .memberships
-            .of_person(membership.person)
-            .iter()
-            .find(|m| m.organization == membership.organization && m.from == membership.from)
-            .cloned();
+        let existing = snapshot.memberships.same_period(&membership).cloned();
         match existing {
             Some(existing) if existing == membership => return Ok(()),
             Some(_) => summary.memberships_updated += 1,

@@ -979,12 +979,7 @@ pub fn set_membership<S: Store + ?Sized>(
     in_transaction(store, |store| {
         let mut snapshot = Snapshot::load(store)?;
         let membership = snapshot.resolve_membership(text)?;
-        let existing = snapshot
-            .memberships
-            .of_person(membership.person)
-            .iter()
-            .find(|m| m.organization == membership.organization && m.from == membership.from)
-            .cloned();
+        let existing = snapshot.memberships.same_period(&membership).cloned();
         let created = existing.is_none();
         if existing.as_ref() != Some(&membership) {
             store.upsert_membership(&membership)?;
