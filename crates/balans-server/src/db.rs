@@ -127,10 +127,8 @@ fn write_loop(mut store: DynStore, receiver: mpsc::Receiver<Job>) {
         let begun = store.begin_write();
         let mut finishers = Vec::with_capacity(group.len());
         if let Err(e) = &begun {
-            // Every job learns that nothing was written.
-            for job in group {
-                drop(job);
-            }
+            // Dropped unrun, every job's caller learns that nothing was written.
+            drop(group);
             tracing::error!(error = %e, "cannot start a write");
             continue;
         }

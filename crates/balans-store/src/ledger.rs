@@ -392,10 +392,6 @@ pub fn update_party<S: Store + ?Sized>(
 
 /// The party with this key.
 pub fn find_party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, LedgerError> {
-    party(store, key)
-}
-
-fn party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, LedgerError> {
     let key = PartyKey::parse(key).map_err(|e| LedgerError::NotFound(format!("party key: {e}")))?;
     store
         .party_by_key(&key)?
@@ -438,8 +434,8 @@ pub fn pair_balance<S: Store + ?Sized>(
     b: &str,
     level: Option<Level>,
 ) -> Result<PairView, LedgerError> {
-    let a = party(store, a)?;
-    let b = party(store, b)?;
+    let a = find_party(store, a)?;
+    let b = find_party(store, b)?;
     if a.id == b.id {
         return Err(LedgerError::Invalid(vec![field::Error::new(
             "b",
@@ -457,7 +453,7 @@ pub fn counterparts<S: Store + ?Sized>(
     a: &str,
     level: Option<Level>,
 ) -> Result<Counterparts, LedgerError> {
-    let a = party(store, a)?;
+    let a = find_party(store, a)?;
     let level = level.unwrap_or_else(|| default_level(&a, None));
     let rows = store.balances_of(level, a.id)?;
     let mut by_counterpart: std::collections::BTreeMap<PartyId, Vec<(PairKey, Totals)>> =
@@ -548,7 +544,10 @@ pub fn report<S: Store + ?Sized>(
         Some(us) => Some(us.clone()),
         None => store.setting(setting::US)?,
     };
-    let us = us_key.as_deref().map(|key| party(store, key)).transpose()?;
+    let us = us_key
+        .as_deref()
+        .map(|key| find_party(store, key))
+        .transpose()?;
     // At person level our side is our organization and everyone who works for it now.
     let mut ours = rustc_hash::FxHashSet::default();
     if let Some(us) = &us {
@@ -939,7 +938,7 @@ pub fn set_setting<S: Store + ?Sized>(
             })?;
         }
         setting::US => {
-            let us = party(store, value)?;
+            let us = find_party(store, value)?;
             if us.fields.kind != PartyKind::Organization {
                 return Err(LedgerError::Invalid(vec![field::Error::new(
                     "us",
