@@ -201,7 +201,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = open(&cli.db, false)?;
             let report = ledger::check(&mut store)?;
             print!("{}", output::check(&report));
-            if !report.differences.is_empty() {
+            if !report.is_consistent() {
                 return Ok(ExitCode::FAILURE);
             }
         }

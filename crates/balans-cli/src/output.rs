@@ -274,7 +274,7 @@ pub fn given(given: &Given, verb: &str, zone: &Zone) -> String {
 
 pub fn check(report: &CheckReport) -> String {
     let mut out = String::new();
-    if report.differences.is_empty() {
+    if report.is_consistent() {
         let _ = writeln!(
             out,
             "checked {} gestures and {} balances: every balance equals the sum of its gestures",
@@ -288,6 +288,9 @@ pub fn check(report: &CheckReport) -> String {
             "differs: {} and {}, {} level, {}: stored {}, gestures give {}",
             d.a, d.b, d.level, d.dimension, d.stored, d.computed
         );
+    }
+    for problem in &report.unattributable {
+        let _ = writeln!(out, "counts for no single organization: {problem}");
     }
     let _ = writeln!(
         out,

@@ -803,6 +803,25 @@ fn users_and_tokens_are_managed_offline() {
 }
 
 #[test]
+fn check_names_gestures_that_count_for_no_single_organization() {
+    let dir = loaded();
+    // A second membership written beneath the ledger makes Henk's gestures ambiguous.
+    rusqlite::Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO memberships (person, organization, role, from_ms, until_ms) \
+             SELECT p.id, o.id, 'employee', 0, NULL FROM parties p, parties o WHERE p.key = 'henk' AND o.key = 'hotel'",
+        )
+        .unwrap();
+    dir.balans(&["check"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains(
+            "counts for no single organization: gesture 'g1'",
+        ));
+}
+
+#[test]
 fn a_newer_store_is_refused_untouched() {
     let dir = loaded();
     rusqlite::Connection::open(dir.db())
