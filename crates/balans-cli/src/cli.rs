@@ -89,9 +89,9 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
     #[command(after_help = "Example:\n  balans --db demo.db demo")]
     Demo(DemoArgs),
 
-    /// Serve the JSON API (and its OpenAPI document at /api/openapi.json).
+    /// Serve the web app and the JSON API (described at /api/openapi.json).
     #[command(
-        after_help = "Examples:\n  balans serve\n  balans --db shop.db serve --addr 0.0.0.0:8080\n  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7878/api/v1/report"
+        after_help = "Examples:\n  balans serve --demo\n  balans serve\n  balans --db shop.db serve --addr 0.0.0.0:8080\n  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7878/api/v1/report"
     )]
     Serve(ServeArgs),
 
@@ -398,6 +398,10 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, env = "BALANS_BODY_LIMIT", default_value_t = balans_server::BODY_LIMIT_DEFAULT_BYTES)]
     pub body_limit: usize,
+    /// Fill an empty store with the demo organization and add a demo login (an
+    /// admin), so that the web app shows a living ledger at once.
+    #[arg(long)]
+    pub demo: bool,
     /// Connections kept for reading.
     #[arg(long, default_value_t = 8)]
     pub readers: usize,

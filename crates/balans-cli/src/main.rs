@@ -334,6 +334,11 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let mut writer = open(db, true)?;
+    let demo_login = if args.demo {
+        Some(demo_login(&mut writer)?)
+    } else {
+        None
+    };
     let setup = accounts::begin_setup(&mut writer)?;
     let path = writer.path().to_path_buf();
     let opener: balans_server::Opener = std::sync::Arc::new(move || {
@@ -351,6 +356,9 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
         let config = balans_server::Config { body_limit_bytes: args.body_limit };
         let app = balans_server::app(balans_server::AppState { db }, &config);
         println!("Balans listens on http://{addr} (API under /api/v1, described at /api/openapi.json)");
+        if let Some((email, password)) = &demo_login {
+            println!("Open http://{addr}/ and log in as {email} with password {password}");
+        }
         if let Some(token) = setup {
             println!(
                 "No users yet. Create the first admin with this one-time setup token:\n\n  \
@@ -363,6 +371,32 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
         anyhow::Ok(())
     })?;
     Ok(())
+}
+
+/// The demo login of `serve --demo`.
+const DEMO_EMAIL: &str = "demo@balans.test";
+const DEMO_PASSWORD: &str = "balans-demo";
+
+/// Loads the demo organization into an empty store and makes sure the demo login
+/// exists: an admin, so that every page can be seen.
+fn demo_login(store: &mut SqliteStore) -> Result<(&'static str, &'static str)> {
+    if balans_store::Store::gesture_count(store)? == 0 {
+        let summary = balans_store::demo::load(store)?;
+        println!(
+            "loaded the demo organization: {} gestures",
+            summary.gestures_added
+        );
+    }
+    let email = balans_core::Email::parse(DEMO_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if balans_store::Store::user_by_email(store, &email)?.is_none() {
+        accounts::add_user(
+            store,
+            DEMO_EMAIL,
+            balans_core::UserRole::Admin,
+            Some(DEMO_PASSWORD),
+        )?;
+    }
+    Ok((DEMO_EMAIL, DEMO_PASSWORD))
 }
 
 fn user(db: &str, command: UserCommand) -> Result<()> {

@@ -9,12 +9,14 @@ pub mod db;
 pub mod error;
 pub mod extract;
 mod routes;
+pub mod web;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use tower_http::trace::TraceLayer;
 
 pub use db::{Db, DynStore, Opener};
@@ -174,12 +176,19 @@ pub fn app(state: AppState, config: &Config) -> Router {
                 async move { axum::Json(api.as_ref().clone()) }
             }),
         )
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no such route: see /api/openapi.json",
-            )
-        })
+        .merge(web::router())
+        .fallback(
+            |uri: axum::http::Uri, headers: axum::http::HeaderMap| async move {
+                if uri.path().starts_with("/api/") {
+                    return ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "no such route: see /api/openapi.json",
+                    )
+                    .into_response();
+                }
+                web::not_found(&headers)
+            },
+        )
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -929,11 +929,16 @@ impl Store for SqliteStore {
         // Walks the gestures in stored order from the cursor: there is no index by
         // party (it would make bulk imports far slower), so a rare party's page
         // reads much of the table.
+        let order = if f.newest_first {
+            "g.seq < COALESCE(?7, 9223372036854775807) ORDER BY g.seq DESC"
+        } else {
+            "g.seq > COALESCE(?7, 0) ORDER BY g.seq"
+        };
         let sql = format!(
             "{GESTURE_SELECT} WHERE (?1 IS NULL OR g.giver = ?1 OR g.receiver = ?1) \
              AND (?2 IS NULL OR g.giver = ?2 OR g.receiver = ?2) AND (?3 IS NULL OR g.kind = ?3) \
              AND (?4 IS NULL OR g.item = ?4) AND (?5 IS NULL OR g.at_ms >= ?5) AND (?6 IS NULL OR g.at_ms < ?6) \
-             AND g.seq > COALESCE(?7, 0) ORDER BY g.seq LIMIT ?8"
+             AND {order} LIMIT ?8"
         );
         self.query(
             "listing gestures",
@@ -1098,6 +1103,84 @@ impl Store for SqliteStore {
             params![id, at.millis()],
         )?;
         Ok(changed == 1)
+    }
+
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        hash: &[u8; 32],
+        at: Moment,
+        expires: Moment,
+    ) -> StoreResult<()> {
+        self.execute(
+            "forgetting expired sessions",
+            "DELETE FROM sessions WHERE expires_ms < ?1",
+            [at.millis()],
+        )?;
+        self.execute(
+            "starting a session",
+            "INSERT INTO sessions (hash, user_id, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![&hash[..], user.0, at.millis(), expires.millis()],
+        )?;
+        Ok(())
+    }
+
+    fn user_by_session(&mut self, hash: &[u8; 32], at: Moment) -> StoreResult<Option<User>> {
+        self.query_one(
+            "checking a session",
+            "SELECT u.id, u.email, u.role, u.password_hash, u.language FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.hash = ?1 AND s.expires_ms >= ?2",
+            params![&hash[..], at.millis()],
+            user_row,
+        )
+    }
+
+    fn delete_session(&mut self, hash: &[u8; 32]) -> StoreResult<()> {
+        self.execute(
+            "ending a session",
+            "DELETE FROM sessions WHERE hash = ?1",
+            [&hash[..]],
+        )?;
+        Ok(())
+    }
+
+    fn insert_upload(
+        &mut self,
+        user: UserId,
+        name: &str,
+        body: &[u8],
+        at: Moment,
+        forget_before: Moment,
+    ) -> StoreResult<i64> {
+        self.execute(
+            "forgetting old uploads",
+            "DELETE FROM uploads WHERE created_ms < ?1",
+            [forget_before.millis()],
+        )?;
+        self.execute(
+            "keeping an upload",
+            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![user.0, name, body, at.millis()],
+        )?;
+        Ok(self.connection.last_insert_rowid())
+    }
+
+    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<(String, Vec<u8>)>> {
+        self.query_one(
+            "reading an upload",
+            "SELECT name, body FROM uploads WHERE id = ?1 AND user_id = ?2",
+            params![id, user.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    fn delete_upload(&mut self, id: i64) -> StoreResult<()> {
+        self.execute(
+            "forgetting an upload",
+            "DELETE FROM uploads WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
     }
 }
 

@@ -112,4 +112,24 @@ pub const STEPS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX idempotency_created ON idempotency (created_ms);
     "#,
+    // 5: web sessions, kept by the SHA-256 of their cookie's secret; uploads waiting
+    // to be imported.
+    r#"
+    CREATE TABLE sessions (
+        hash       BLOB PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users (id),
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_expires ON sessions (expires_ms);
+
+    -- Files uploaded in the web app, checked and waiting for the user to import them.
+    CREATE TABLE uploads (
+        id         INTEGER PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users (id),
+        name       TEXT NOT NULL,
+        body       BLOB NOT NULL,
+        created_ms INTEGER NOT NULL
+    );
+    "#,
 ];

@@ -171,6 +171,65 @@ pub fn revoke_token<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<(), Led
     }
 }
 
+/// How long a web session lasts after logging in.
+pub const SESSION_DAYS: i64 = 14;
+
+/// Logs a user in with e-mail and password: a new session's secret, for a cookie,
+/// and the user. Wrong e-mail and wrong password are the same answer, so that the
+/// answer does not tell which addresses have accounts.
+pub fn log_in<S: Store + ?Sized>(
+    store: &mut S,
+    email: &str,
+    password: &str,
+) -> Result<(String, User), LedgerError> {
+    let refused = || invalid("password", "unknown e-mail address or wrong password");
+    let email = Email::parse(email).map_err(|_| refused())?;
+    let user = store.user_by_email(&email)?.ok_or_else(refused)?;
+    if !verify_password(&user, password) {
+        return Err(refused());
+    }
+    let secret = new_secret();
+    let now = Moment::now();
+    let expires = Moment::from_millis(now.millis() + SESSION_DAYS * 24 * 60 * 60 * 1000);
+    in_transaction(store, |store| {
+        store.insert_session(user.id, &token_hash(&secret), now, expires)
+    })?;
+    Ok((secret, user))
+}
+
+/// The user behind a session cookie's secret; `None` for an unknown or expired one.
+pub fn session_user<S: Store + ?Sized>(
+    store: &mut S,
+    secret: &str,
+) -> Result<Option<User>, LedgerError> {
+    if !secret.trim().starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    Ok(store.user_by_session(&token_hash(secret), Moment::now())?)
+}
+
+/// Ends the session with this secret.
+pub fn log_out<S: Store + ?Sized>(store: &mut S, secret: &str) -> Result<(), LedgerError> {
+    in_transaction(store, |store| store.delete_session(&token_hash(secret)))?;
+    Ok(())
+}
+
+/// Remembers the language a user chose for the web app.
+pub fn set_language<S: Store + ?Sized>(
+    store: &mut S,
+    user: &User,
+    language: &str,
+) -> Result<(), LedgerError> {
+    in_transaction(store, |store| {
+        let mut stored = store
+            .user_by_email(&user.email)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no user {}", user.email)))?;
+        stored.language = Some(language.to_string());
+        Ok::<_, LedgerError>(store.update_user(&stored)?)
+    })?;
+    Ok(())
+}
+
 /// When the store has no users yet: a new one-time setup token (its hash kept in
 /// the store, so that any server over the same store accepts it). `None` otherwise.
 pub fn begin_setup<S: Store + ?Sized>(store: &mut S) -> Result<Option<String>, LedgerError> {

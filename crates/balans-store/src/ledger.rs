@@ -1124,6 +1124,8 @@ pub struct GestureQuery<'a> {
     pub until: Option<&'a str>,
     pub cursor: Option<&'a str>,
     pub limit: Option<usize>,
+    /// Latest stored first.
+    pub newest_first: bool,
 }
 
 /// Gestures matching the query, a page at a time.
@@ -1173,6 +1175,7 @@ pub fn list_gestures<S: Store + ?Sized>(
         from: moment("from", query.from)?,
         until: moment("until", query.until)?,
         after_seq,
+        newest_first: query.newest_first,
         limit: limit + 1,
     };
     let mut found = store.find_gestures(&filter)?;
@@ -1181,6 +1184,20 @@ pub fn list_gestures<S: Store + ?Sized>(
     let next_cursor = more
         .then(|| found.last().map(|g| g.seq.to_string()))
         .flatten();
+    let gestures = gesture_views(store, &kinds, &zone, found)?;
+    Ok(GesturePage {
+        gestures,
+        next_cursor,
+    })
+}
+
+/// Stored gestures as views: party keys, kind codes, times in the store's zone.
+pub(crate) fn gesture_views<S: Store + ?Sized>(
+    store: &mut S,
+    kinds: &[balans_core::Kind],
+    zone: &balans_core::Zone,
+    found: Vec<balans_core::StoredGesture>,
+) -> Result<Vec<GestureView>, LedgerError> {
     let mut keys: rustc_hash::FxHashMap<PartyId, String> = Default::default();
     let mut key_of = |store: &mut S, id: PartyId| -> Result<String, LedgerError> {
         if let Some(key) = keys.get(&id) {
@@ -1197,7 +1214,7 @@ pub fn list_gestures<S: Store + ?Sized>(
     for stored in found {
         let g = stored.gesture;
         gestures.push(GestureView {
-            at: g.at.display_in(&zone),
+            at: g.at.display_in(zone),
             giver: key_of(store, g.giver)?,
             receiver: key_of(store, g.receiver)?,
             kind: kinds
@@ -1214,8 +1231,23 @@ pub fn list_gestures<S: Store + ?Sized>(
             id: g.id,
         });
     }
-    Ok(GesturePage {
-        gestures,
-        next_cursor,
-    })
+    Ok(gestures)
+}
+
+/// One stored gesture as a view, with the id of its reversal when it has one.
+pub fn gesture_view<S: Store + ?Sized>(
+    store: &mut S,
+    id: &str,
+) -> Result<Option<(GestureView, Option<GestureId>)>, LedgerError> {
+    let Ok(Some(id)) = GestureId::parse(id) else {
+        return Ok(None);
+    };
+    let Some(stored) = store.gesture(&id)? else {
+        return Ok(None);
+    };
+    let reversal = store.reversal_of(&id)?;
+    let kinds = store.kinds()?;
+    let zone = crate::snapshot::zone_of(store)?;
+    let view = gesture_views(store, &kinds, &zone, vec![stored])?.pop();
+    Ok(view.map(|v| (v, reversal)))
 }

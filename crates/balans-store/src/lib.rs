@@ -14,6 +14,7 @@ pub mod import;
 pub mod ledger;
 pub mod snapshot;
 pub mod store;
+pub mod views;
 
 use std::fmt;
 

@@ -73,8 +73,11 @@ pub struct GestureFilter {
     pub from: Option<Moment>,
     /// Before this moment.
     pub until: Option<Moment>,
-    /// Only gestures stored after this sequence number (the cursor).
+    /// Only gestures beyond this sequence number in the listing's order (the
+    /// cursor): stored after it, or before it when `newest_first`.
     pub after_seq: Option<i64>,
+    /// Latest stored first, instead of in the order they were stored.
+    pub newest_first: bool,
     pub limit: usize,
 }
 
@@ -207,6 +210,34 @@ pub trait Store {
     fn tokens(&mut self) -> StoreResult<Vec<TokenInfo>>;
     /// Revokes a token; false when there is no such token or it was revoked already.
     fn revoke_token(&mut self, id: i64, at: Moment) -> StoreResult<bool>;
+
+    /// Stores a web session by the hash of its secret, and forgets the sessions
+    /// expired before `at`.
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        hash: &[u8; 32],
+        at: Moment,
+        expires: Moment,
+    ) -> StoreResult<()>;
+    /// The user a session belongs to, unless it expired before `at`.
+    fn user_by_session(&mut self, hash: &[u8; 32], at: Moment) -> StoreResult<Option<User>>;
+    /// Ends a session; ending one that does not exist is no error.
+    fn delete_session(&mut self, hash: &[u8; 32]) -> StoreResult<()>;
+
+    /// Keeps an uploaded file until its user imports it, and forgets the uploads
+    /// made before `forget_before`.
+    fn insert_upload(
+        &mut self,
+        user: UserId,
+        name: &str,
+        body: &[u8],
+        at: Moment,
+        forget_before: Moment,
+    ) -> StoreResult<i64>;
+    /// An upload's name and content, when it exists and belongs to `user`.
+    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<(String, Vec<u8>)>>;
+    fn delete_upload(&mut self, id: i64) -> StoreResult<()>;
 }
 
 /// Runs `work` on one consistent view of the store, for reads that take many

@@ -312,6 +312,7 @@ pub async fn list_gestures(
                 until: q.until.as_deref(),
                 cursor: q.cursor.as_deref(),
                 limit: q.limit,
+                newest_first: false,
             };
             ledger::list_gestures(store, &query)
         })

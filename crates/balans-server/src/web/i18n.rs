@@ -1,0 +1,259 @@
+//! Every text of the web app, in English and Dutch, in one table. A page names a
+//! text by its entry, so a text missing in one language cannot compile. Texts with
+//! `{name}` in them are filled in by the page.
+
+/// A language the web app speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Nl,
+}
+
+impl Lang {
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+
+    /// The language's own name for itself.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Nl => "Nederlands",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Nl,
+            Lang::Nl => Lang::En,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($name:ident => $en:literal, $nl:literal;)*) => {
+        /// A text of the web app.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum T { $($name,)* }
+
+        impl T {
+            /// Every text, for tests.
+            pub const ALL: &[T] = &[$(T::$name,)*];
+
+            pub fn get(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((T::$name, Lang::En) => $en, (T::$name, Lang::Nl) => $nl,)*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    Actions => "Actions", "Acties";
+    AddKind => "Add a kind", "Soort toevoegen";
+    AddUser => "Add a user", "Gebruiker toevoegen";
+    AllKinds => "All kinds", "Alle soorten";
+    AlreadySaved => "This gesture was saved already; nothing was added.", "Dit gebaar was al opgeslagen; er is niets bijgekomen.";
+    Amount => "Amount", "Bedrag";
+    AmountOptional => "Amount (optional)", "Bedrag (optioneel)";
+    AmountRequired => "always given", "altijd opgeven";
+    Back => "Back", "Terug";
+    BackToDashboard => "Back to the overview", "Terug naar het overzicht";
+    CanLogIn => "Can log in", "Kan inloggen";
+    Cancel => "Cancel", "Annuleren";
+    Catalog => "Catalog", "Catalogus";
+    CatalogExplained => "The kinds of gestures, with their value when a gesture names none.", "De soorten gebaren, met hun waarde als een gebaar er geen noemt.";
+    CheckFile => "Check the file", "Bestand controleren";
+    ChooseFile => "Choose a CSV file first.", "Kies eerst een CSV-bestand.";
+    Code => "Code", "Code";
+    Column => "Column", "Kolom";
+    Count => "Count", "Aantal";
+    Counterpart => "Counterpart", "Tegenpartij";
+    Counterparts => "Balances with everyone", "Balansen met iedereen";
+    CreateToken => "Create an API token", "API-token aanmaken";
+    Created => "Created", "Aangemaakt";
+    Credit => "Credit", "Krediet";
+    CreditOverTime => "Net credit over time", "Netto krediet door de tijd";
+    CsrfRefused => "This form was not sent from a Balans page, or your session changed. Reload the page and try again.", "Dit formulier kwam niet van een Balans-pagina, of je sessie is veranderd. Laad de pagina opnieuw en probeer het nog eens.";
+    CsvFile => "CSV file", "CSV-bestand";
+    Dashboard => "Overview", "Overzicht";
+    DecimalAuto => "Automatic (semicolons mean a decimal comma)", "Automatisch (puntkomma's betekenen een decimale komma)";
+    DecimalComma => "Decimal comma (12,50)", "Decimale komma (12,50)";
+    DecimalMark => "Decimal mark", "Decimaalteken";
+    DecimalPoint => "Decimal point (12.50)", "Decimale punt (12.50)";
+    DefaultValue => "Default value", "Standaardwaarde";
+    Dimension => "Dimension", "Dimensie";
+    Email => "E-mail address", "E-mailadres";
+    EmptyLedger => "No gestures yet. Balans fills up as you record what you and your customers give each other.", "Nog geen gebaren. Balans vult zich zodra je vastlegt wat jij en je klanten elkaar geven.";
+    EmptyLedgerNext => "Record the first gesture with the form at the top (press N), or", "Leg het eerste gebaar vast met het formulier bovenaan (druk op N), of";
+    Evenness => "Evenness", "Evenwicht";
+    FileRejected => "The file has {count} errors; nothing was written. Fix them and check again.", "Het bestand heeft {count} fouten; er is niets geschreven. Verbeter ze en controleer opnieuw.";
+    FileValid => "The file is valid. Nothing is written until you import it.", "Het bestand is in orde. Er wordt niets geschreven tot je het importeert.";
+    Filter => "Filter", "Filteren";
+    FixFields => "Some fields need another look; see below each one.", "Sommige velden kloppen nog niet; zie onder elk veld.";
+    From => "From", "Van";
+    Gave => "Gave", "Gaf";
+    Gestures => "Gestures", "Gebaren";
+    GesturesAdded => "Gestures added", "Gebaren toegevoegd";
+    GesturesInTimeOrder => "Gestures, in time order", "Gebaren, in volgorde van tijd";
+    GesturesPresent => "Gestures already present", "Gebaren die er al waren";
+    Give => "give", "geven";
+    GiveOrTake => "Give or take", "Geven of nemen";
+    GivenAndReceived => "Given and received", "Gegeven en ontvangen";
+    Giver => "Giver", "Gever";
+    Gives => "Gives", "Geven";
+    GivesMoreThan => "{a} gives more than {b}.", "{a} geeft meer dan {b}.";
+    Import => "Import", "Importeren";
+    ImportCsv => "import a CSV file.", "importeer een CSV-bestand.";
+    ImportExplained => "Parties, memberships, gestures or kinds, as Excel saves them. The file is checked first; it is imported all at once or not at all.", "Partijen, lidmaatschappen, gebaren of soorten, zoals Excel ze opslaat. Het bestand wordt eerst gecontroleerd; het wordt in één keer geïmporteerd of helemaal niet.";
+    ImportNow => "Import now", "Nu importeren";
+    Imported => "Imported.", "Geïmporteerd.";
+    Importing => "Importing", "Bezig met importeren";
+    InBalance => "In balance.", "In evenwicht.";
+    Key => "Key", "Sleutel";
+    Kind => "Kind", "Soort";
+    KindSaved => "Kind {code} saved.", "Soort {code} opgeslagen.";
+    KindShortcuts => "Kinds: click, or type the number in the kind field", "Soorten: klik, of typ het nummer in het veld soort";
+    KindsAdded => "Kinds added or changed", "Soorten toegevoegd of gewijzigd";
+    LatestGestures => "Latest gestures", "Laatste gebaren";
+    LatestOnly => "Only the latest gestures are shown.", "Alleen de laatste gebaren staan hier.";
+    Line => "Line", "Regel";
+    LogIn => "Log in", "Inloggen";
+    LogOut => "Log out", "Uitloggen";
+    LoginFailed => "Unknown e-mail address or wrong password.", "Onbekend e-mailadres of verkeerd wachtwoord.";
+    Memberships => "Memberships", "Lidmaatschappen";
+    MembershipsAdded => "Memberships added or changed", "Lidmaatschappen toegevoegd of gewijzigd";
+    Message => "Message", "Melding";
+    Money => "Money", "Geld";
+    MoreErrors => "And {count} more.", "En nog {count}.";
+    MostUneven => "Most out of balance", "Het meest uit balans";
+    Name => "Name", "Naam";
+    Navigation => "Main", "Hoofdmenu";
+    Net => "Net", "Netto";
+    NextPage => "Next page", "Volgende pagina";
+    No => "No", "Nee";
+    NoCounterparts => "No balances yet.", "Nog geen balansen.";
+    NoCreditYet => "No credit given or received yet.", "Nog geen krediet gegeven of ontvangen.";
+    NoGesturesFound => "No gestures found.", "Geen gebaren gevonden.";
+    NoGesturesThisMonth => "No gestures this month yet.", "Deze maand nog geen gebaren.";
+    NoGesturesYet => "Nothing recorded yet.", "Nog niets vastgelegd.";
+    NoMemberships => "No memberships.", "Geen lidmaatschappen.";
+    NoPartiesMatch => "No party matches.", "Geen partij gevonden.";
+    NoPartiesYet => "No parties yet: import a parties file, or record a gesture.", "Nog geen partijen: importeer een bestand met partijen, of leg een gebaar vast.";
+    NoSuchGesture => "There is no such gesture.", "Dat gebaar bestaat niet.";
+    NoTokens => "No API tokens yet.", "Nog geen API-tokens.";
+    NoUsExplained => "Set your own organization ('balans config set us KEY') to see who gives more to whom.", "Stel je eigen organisatie in ('balans config set us SLEUTEL') om te zien wie meer geeft aan wie.";
+    NoneOutOfBalance => "None: every relationship here is in balance.", "Geen: elke relatie hier is in evenwicht.";
+    NotFound => "Not found", "Niet gevonden";
+    Note => "Note", "Notitie";
+    NoteOptional => "Note (optional)", "Notitie (optioneel)";
+    NothingYet => "Nothing given yet.", "Nog niets gegeven.";
+    Older => "Older gestures", "Oudere gebaren";
+    Organization => "Organization", "Organisatie";
+    OrganizationLevel => "organization level", "niveau organisatie";
+    OutOfBalance => "Out of balance", "Uit balans";
+    PageNotFound => "There is no page here.", "Hier is geen pagina.";
+    Parties => "Parties", "Partijen";
+    PartiesAdded => "Parties added or changed", "Partijen toegevoegd of gewijzigd";
+    PartyKind => "Kind of party", "Soort partij";
+    Password => "Password", "Wachtwoord";
+    PasswordOptional => "Password (optional; without one the user cannot log in)", "Wachtwoord (optioneel; zonder kan de gebruiker niet inloggen)";
+    People => "People", "Mensen";
+    PeopleBalances => "Its people and their balances", "De mensen en hun balansen";
+    Person => "Person", "Persoon";
+    PersonLevel => "person level", "niveau persoon";
+    Received => "Received", "Ontving";
+    Receiver => "Receiver", "Ontvanger";
+    RecordGesture => "Record a gesture", "Gebaar vastleggen";
+    RecordHint => "Type a name or key; the list suggests parties.", "Typ een naam of sleutel; de lijst stelt partijen voor.";
+    ReversalOf => "Reversal:", "Terugboeking:";
+    Reverse => "Reverse", "Terugboeken";
+    ReverseConfirm => "Yes, reverse this gesture", "Ja, boek dit gebaar terug";
+    ReverseExplained => "A reversal is a new gesture with the opposite amount; the original stays in the ledger.", "Een terugboeking is een nieuw gebaar met het tegengestelde bedrag; het origineel blijft in het grootboek.";
+    ReverseTitle => "Reverse a gesture", "Een gebaar terugboeken";
+    Revoke => "Revoke", "Intrekken";
+    Revoked => "Revoked", "Ingetrokken";
+    Role => "Role", "Rol";
+    RoleAdmin => "admin", "beheerder";
+    RoleChanged => "Role of {email} changed.", "Rol van {email} gewijzigd.";
+    RoleRefused => "Your role does not allow this.", "Je rol staat dit niet toe.";
+    RoleStaff => "staff", "medewerker";
+    RoleViewer => "viewer", "kijker";
+    Rows => "Rows", "Regels";
+    Save => "Save", "Opslaan";
+    Saved => "Saved.", "Opgeslagen.";
+    ScaleDescription => "A balance scale: gave {given}, received {received}. It tilts toward the side that has given more.", "Een weegschaal: gaf {given}, ontving {received}. Hij helt naar de kant die meer heeft gegeven.";
+    Search => "Search", "Zoeken";
+    SearchParties => "Search by name or key", "Zoek op naam of sleutel";
+    Share => "Share", "Aandeel";
+    SkipToContent => "Skip to the content", "Naar de inhoud";
+    SomethingWentWrong => "Something went wrong", "Er ging iets mis";
+    Status => "Status", "Status";
+    StoreFailed => "The store did not answer; nothing was saved. Try again.", "De opslag antwoordde niet; er is niets opgeslagen. Probeer het opnieuw.";
+    SwitchLanguage => "Switch language", "Taal wisselen";
+    Take => "take", "nemen";
+    Takes => "Takes", "Nemen";
+    TheyGiveMore => "They give more than they get", "Zij geven meer dan ze krijgen";
+    TheyGiveMoreExplained => "At risk: they may feel unseen and leave.", "Risico: ze kunnen zich niet gezien voelen en vertrekken.";
+    ThisMonth => "This month", "Deze maand";
+    TimelineDescription => "Net credit from {from} to {until}; now {net}.", "Netto krediet van {from} tot {until}; nu {net}.";
+    TokenRevoked => "The token is revoked; it stops working at once.", "Het token is ingetrokken; het werkt meteen niet meer.";
+    TokenShownOnce => "The new token, shown this once. Copy it now:", "Het nieuwe token, alleen nu zichtbaar. Kopieer het nu:";
+    Tokens => "API tokens", "API-tokens";
+    Total => "Total", "Totaal";
+    Until => "Until", "Tot";
+    UploadFailed => "The upload failed", "Het uploaden mislukte";
+    UploadGone => "This upload is gone; check the file again.", "Deze upload is er niet meer; controleer het bestand opnieuw.";
+    Uploading => "Uploading", "Bezig met uploaden";
+    User => "User", "Gebruiker";
+    UserAdded => "User {email} added.", "Gebruiker {email} toegevoegd.";
+    Users => "Users", "Gebruikers";
+    WeGiveMore => "We give more than we get", "Wij geven meer dan we krijgen";
+    WeGiveMoreExplained => "Bowing too deep: what we give is not answered.", "Te diep buigen: wat wij geven komt niet terug.";
+    When => "When", "Wanneer";
+    Yes => "Yes", "Ja";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_exists_in_both_languages_and_differs_where_it_should() {
+        for text in T::ALL {
+            for lang in [Lang::En, Lang::Nl] {
+                assert!(
+                    !text.get(lang).trim().is_empty(),
+                    "{text:?} is empty in {lang:?}"
+                );
+            }
+            // Placeholders must be the same in both languages.
+            let holes = |s: &str| {
+                let mut found: Vec<String> = s
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+                    .collect();
+                found.sort();
+                found
+            };
+            assert_eq!(
+                holes(text.get(Lang::En)),
+                holes(text.get(Lang::Nl)),
+                "{text:?}"
+            );
+        }
+    }
+}

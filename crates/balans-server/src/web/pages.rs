@@ -1,0 +1,608 @@
+//! The pages to look at: the dashboard, the parties, one party, one relationship.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use balans_core::{Level, Moment, PartyKind};
+use balans_store::ledger::{self, GestureQuery, PairView, ReportOptions};
+use balans_store::views::{self as read_models, KindCount};
+use balans_store::{LedgerError, Store};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::i18n::{Lang, T};
+use super::layout::{self, Section};
+use super::session::{Refusal, Session};
+use super::svg;
+use super::views::{self, number, party_link};
+use crate::AppState;
+
+/// Runs a read for a page; a failure becomes an error page in the reader's language.
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    work: impl FnOnce(&mut (dyn Store + Send + 'static)) -> Result<T, LedgerError> + Send + 'static,
+) -> Result<Result<T, LedgerError>, Refusal> {
+    match state.db.read(work).await {
+        Err(LedgerError::Store(e)) => Err(Refusal::Failed(lang, e.to_string())),
+        other => Ok(other),
+    }
+}
+
+/// A page that is a full page or, for htmx, its content alone.
+fn respond(
+    session: &Session,
+    headers: &HeaderMap,
+    section: Section,
+    title: &str,
+    content: Markup,
+) -> Response {
+    if layout::is_htmx(headers) {
+        return content.into_response();
+    }
+    layout::page(session, section, title, content).into_response()
+}
+
+fn not_found(session: &Session, message: &str) -> Response {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        layout::page(
+            session,
+            Section::None,
+            T::NotFound.get(session.lang),
+            layout::notice("error", message),
+        ),
+    )
+        .into_response()
+}
+
+struct Dashboard {
+    report: ledger::Report,
+    month: Vec<KindCount>,
+    latest: Vec<ledger::GestureView>,
+    month_name: String,
+}
+
+/// The start of this month and of the next, in the store's time zone.
+fn this_month<S: Store + ?Sized>(store: &mut S) -> Result<(Moment, Moment, String), LedgerError> {
+    let zone = balans_store::snapshot::zone_of(store)?;
+    let today = Moment::now().display_in(&zone);
+    let year: i32 = today[..4].parse().unwrap_or(2000);
+    let month: u32 = today[5..7].parse().unwrap_or(1);
+    let (next_year, next_month) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    let parse = |text: String| {
+        zone.parse(&text)
+            .map_err(|e| LedgerError::Io(format!("cannot read the month: {e}")))
+    };
+    Ok((
+        parse(format!("{year:04}-{month:02}-01"))?,
+        parse(format!("{next_year:04}-{next_month:02}-01"))?,
+        format!("{year:04}-{month:02}"),
+    ))
+}
+
+/// `GET /`: the relationships most out of balance both ways, this month's gestures
+/// by kind, and the latest gestures.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let data = read(&state, lang, |store| {
+        let report = ledger::report(store, &ReportOptions::default())?;
+        let (from, until, month_name) = this_month(store)?;
+        let month = read_models::kinds_in_period(store, from, until)?;
+        let latest = ledger::list_gestures(
+            store,
+            &GestureQuery {
+                limit: Some(10),
+                newest_first: true,
+                ..GestureQuery::default()
+            },
+        )?
+        .gestures;
+        Ok(Dashboard {
+            report,
+            month,
+            latest,
+            month_name,
+        })
+    })
+    .await?;
+    let data = match data {
+        Ok(data) => data,
+        Err(e) => {
+            return Ok(layout::error_page(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                lang,
+                &e.to_string(),
+            ));
+        }
+    };
+    let content = html! {
+        @if data.latest.is_empty() {
+            div.empty-state {
+                p { (t(T::EmptyLedger)) }
+                @if session.can_write() {
+                    p { (t(T::EmptyLedgerNext)) " " a href="/import" { (t(T::ImportCsv)) } }
+                }
+            }
+        }
+        section.columns aria-label=(t(T::OutOfBalance)) {
+            @if data.report.us.is_some() {
+                (risk_list(lang, t(T::TheyGiveMore), t(T::TheyGiveMoreExplained), &data.report.they_give_more, "they"))
+                (risk_list(lang, t(T::WeGiveMore), t(T::WeGiveMoreExplained), &data.report.we_give_more, "we"))
+            } @else {
+                (risk_list(lang, t(T::MostUneven), t(T::NoUsExplained), &data.report.pairs, "pairs"))
+            }
+        }
+        section aria-labelledby="month-title" {
+            h2 #month-title { (t(T::ThisMonth)) " " (data.month_name) }
+            (month_table(lang, &data.month))
+        }
+        section aria-labelledby="latest-title" {
+            h2 #latest-title { (t(T::LatestGestures)) }
+            @if data.latest.is_empty() {
+                p.empty { (t(T::NoGesturesYet)) }
+            } @else {
+                (views::gesture_table(lang, &data.latest, None))
+            }
+        }
+    };
+    Ok(respond(
+        &session,
+        &headers,
+        Section::Dashboard,
+        t(T::Dashboard),
+        content,
+    ))
+}
+
+fn risk_list(lang: Lang, title: &str, explained: &str, pairs: &[PairView], id: &str) -> Markup {
+    let t = |text: T| text.get(lang);
+    html! {
+        section.risk aria-labelledby={ "risk-" (id) } {
+            h2 id={ "risk-" (id) } { (title) }
+            p.explained { (explained) }
+            @if pairs.is_empty() {
+                p.empty { (t(T::NoneOutOfBalance)) }
+            } @else {
+                ol.pairs {
+                    @for pair in pairs {
+                        @let (them, other) = if id == "we" { (&pair.b, &pair.a) } else { (&pair.a, &pair.b) };
+                        li {
+                            a href={ "/relations/" (super::encode(pair.a.key.as_str())) "/" (super::encode(pair.b.key.as_str())) } {
+                                strong { (them.name) }
+                                @if id == "pairs" { " → " (other.name) }
+                            }
+                            " "
+                            span.net { (t(T::Net)) " " (number(lang, pair.credit.net)) }
+                            " · "
+                            span.evenness { (t(T::Evenness)) " " (pair.credit.evenness.map(|e| number(lang, e)).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn month_table(lang: Lang, month: &[KindCount]) -> Markup {
+    let t = |text: T| text.get(lang);
+    if month.is_empty() {
+        return html! { p.empty { (t(T::NoGesturesThisMonth)) } };
+    }
+    let gives: u64 = month.iter().filter(|k| !k.is_take()).map(|k| k.count).sum();
+    let takes: u64 = month.iter().filter(|k| k.is_take()).map(|k| k.count).sum();
+    let most = month.iter().map(|k| k.count).max().unwrap_or(1).max(1);
+    html! {
+        p.summary {
+            (t(T::Gives)) ": " strong { (gives) } " · " (t(T::Takes)) ": " strong { (takes) }
+        }
+        div.scroll {
+            table.kinds {
+                thead { tr {
+                    th scope="col" { (t(T::Kind)) }
+                    th scope="col" { (t(T::GiveOrTake)) }
+                    th scope="col" .num { (t(T::Count)) }
+                    th scope="col" .num { (t(T::Total)) }
+                    th scope="col" { span.visually-hidden { (t(T::Share)) } }
+                } }
+                tbody {
+                    @for k in month {
+                        tr class=(if k.is_take() { "take" } else { "give" }) {
+                            th scope="row" { (match lang { Lang::Nl => &k.label_nl, Lang::En => &k.label_en }) }
+                            td { (if k.is_take() { t(T::Take) } else { t(T::Give) }) }
+                            td.num { (k.count) }
+                            td.num { (number(lang, k.total)) }
+                            td {
+                                svg.bar viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" {
+                                    rect x="0" y="0" height="10" width=(k.count * 100 / most) {}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PartySearch {
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /parties`: every party, searchable by name or key.
+pub async fn parties(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(search): Query<PartySearch>,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let q = search.q.clone().unwrap_or_default();
+    let (query, cursor) = (q.clone(), search.cursor.clone());
+    let page = read(&state, lang, move |store| {
+        ledger::list_parties(store, Some(&query), cursor.as_deref(), Some(50))
+    })
+    .await?;
+    let content = html! {
+        form.search method="get" action="/parties" role="search" {
+            label for="q" { (t(T::SearchParties)) }
+            input #q type="search" name="q" value=(q)
+                hx-get="/parties" hx-trigger="input changed delay:200ms" hx-target="#party-list" hx-select="#party-list" hx-swap="outerHTML";
+            button type="submit" { (t(T::Search)) }
+        }
+        div #party-list {
+            @match &page {
+                Err(e) => { (layout::notice("error", &e.to_string())) }
+                Ok(page) if page.parties.is_empty() => {
+                    p.empty { @if q.is_empty() { (t(T::NoPartiesYet)) } @else { (t(T::NoPartiesMatch)) } }
+                }
+                Ok(page) => {
+                    table.parties {
+                        thead { tr {
+                            th scope="col" { (t(T::Name)) }
+                            th scope="col" { (t(T::Key)) }
+                            th scope="col" { (t(T::PartyKind)) }
+                        } }
+                        tbody {
+                            @for p in &page.parties {
+                                tr {
+                                    td { (party_link(p.key.as_str(), &p.name)) }
+                                    td { code { (p.key.as_str()) } }
+                                    td { (t(kind_text(p.kind))) }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(next) = &page.next_cursor {
+                        p { a href={ "/parties?q=" (super::encode(&q)) "&cursor=" (super::encode(next)) } { (t(T::NextPage)) } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(respond(
+        &session,
+        &headers,
+        Section::Parties,
+        t(T::Parties),
+        content,
+    ))
+}
+
+fn kind_text(kind: PartyKind) -> T {
+    match kind {
+        PartyKind::Organization => T::Organization,
+        PartyKind::Person => T::Person,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct GestureFilterForm {
+    kind: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+    cursor: Option<String>,
+}
+
+struct PartyData {
+    party: balans_core::Party,
+    memberships: Vec<ledger::MembershipView>,
+    counterparts: ledger::Counterparts,
+    people: Vec<(ledger::MembershipView, ledger::Counterparts)>,
+    timeline: read_models::Timeline,
+    gestures: Result<ledger::GesturePage, LedgerError>,
+    kinds: Vec<balans_core::Kind>,
+}
+
+/// `GET /parties/{key}`: who they are, their balances with everyone, a scale and
+/// a timeline of their credit, and their gestures.
+pub async fn party(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    Query(filter): Query<GestureFilterForm>,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let wanted = key.clone();
+    let f = GestureFilterForm {
+        kind: filter.kind.clone().filter(|s| !s.is_empty()),
+        from: filter.from.clone().filter(|s| !s.is_empty()),
+        until: filter.until.clone().filter(|s| !s.is_empty()),
+        cursor: filter.cursor.clone(),
+    };
+    let data = read(&state, lang, move |store| {
+        let party = ledger::find_party(store, &wanted)?;
+        let memberships = ledger::memberships(store, &wanted)?;
+        let counterparts = ledger::counterparts(store, &wanted, None)?;
+        let mut people = Vec::new();
+        if party.fields.kind == PartyKind::Organization {
+            for m in &memberships {
+                people.push((
+                    m.clone(),
+                    ledger::counterparts(store, &m.person, Some(Level::Person))?,
+                ));
+            }
+        }
+        let timeline = read_models::timeline(store, &wanted)?;
+        let gestures = ledger::list_gestures(
+            store,
+            &GestureQuery {
+                party: Some(&wanted),
+                kind: f.kind.as_deref(),
+                from: f.from.as_deref(),
+                until: f.until.as_deref(),
+                cursor: f.cursor.as_deref(),
+                limit: Some(50),
+                newest_first: true,
+                ..GestureQuery::default()
+            },
+        );
+        let kinds = ledger::kinds(store)?;
+        Ok(PartyData {
+            party,
+            memberships,
+            counterparts,
+            people,
+            timeline,
+            gestures,
+            kinds,
+        })
+    })
+    .await?;
+    let data = match data {
+        Ok(data) => data,
+        Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
+        Err(e) => {
+            return Ok(layout::error_page(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                lang,
+                &e.to_string(),
+            ));
+        }
+    };
+    let fields = &data.party.fields;
+    let here = format!("/parties/{}", super::encode(fields.key.as_str()));
+    let content = html! {
+        p.subtitle {
+            code { (fields.key.as_str()) } " · " (t(kind_text(fields.kind)))
+            @if let Some(email) = &fields.email { " · " (email) }
+            @if let Some(phone) = &fields.phone { " · " (phone) }
+        }
+        @if let Some(note) = &fields.note { p.note { (note) } }
+        div.columns {
+            section aria-labelledby="scale-heading" {
+                h2 #scale-heading { (t(T::GivenAndReceived)) " · " (t(views::level_text(data.timeline.level))) }
+                (svg::scale(lang, data.timeline.given, data.timeline.received))
+            }
+            section aria-labelledby="timeline-heading" {
+                h2 #timeline-heading { (t(T::CreditOverTime)) }
+                (svg::timeline(lang, &data.timeline.points))
+            }
+        }
+        section aria-labelledby="memberships-heading" {
+            h2 #memberships-heading { @if fields.kind == PartyKind::Organization { (t(T::People)) } @else { (t(T::Memberships)) } }
+            @if data.memberships.is_empty() {
+                p.empty { (t(T::NoMemberships)) }
+            } @else {
+                table.memberships {
+                    thead { tr {
+                        th scope="col" { (t(T::Person)) }
+                        th scope="col" { (t(T::Organization)) }
+                        th scope="col" { (t(T::Role)) }
+                        th scope="col" { (t(T::From)) }
+                        th scope="col" { (t(T::Until)) }
+                    } }
+                    tbody {
+                        @for m in &data.memberships {
+                            tr {
+                                td { (party_link(&m.person, &m.person)) }
+                                td { (party_link(&m.organization, &m.organization)) }
+                                td { (m.role.as_str()) }
+                                td { (m.from.get(..10).unwrap_or(&m.from)) }
+                                td { (m.until.as_deref().map(|u| u.get(..10).unwrap_or(u)).unwrap_or("–")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="counterparts-heading" {
+            h2 #counterparts-heading { (t(T::Counterparts)) " · " (t(views::level_text(data.counterparts.level))) }
+            (counterpart_table(lang, &data.counterparts))
+        }
+        @if !data.people.is_empty() {
+            section aria-labelledby="people-heading" {
+                h2 #people-heading { (t(T::PeopleBalances)) }
+                @for (membership, counterparts) in &data.people {
+                    h3 { (party_link(&membership.person, &counterparts.party.name)) " · " (membership.role.as_str()) }
+                    (counterpart_table(lang, counterparts))
+                }
+            }
+        }
+        section aria-labelledby="gestures-heading" {
+            h2 #gestures-heading { (t(T::Gestures)) }
+            form.filter method="get" action=(here) hx-get=(here) hx-target="#party-gestures" hx-select="#party-gestures" hx-swap="outerHTML" {
+                div.field {
+                    label for="filter-kind" { (t(T::Kind)) }
+                    select #filter-kind name="kind" {
+                        option value="" { (t(T::AllKinds)) }
+                        @for kind in &data.kinds {
+                            option value=(kind.def.code.as_str()) selected[filter.kind.as_deref() == Some(kind.def.code.as_str())] { (views::label_of(lang, &kind.def)) }
+                        }
+                    }
+                }
+                div.field {
+                    label for="filter-from" { (t(T::From)) }
+                    input #filter-from type="date" name="from" value=(filter.from.as_deref().unwrap_or(""));
+                }
+                div.field {
+                    label for="filter-until" { (t(T::Until)) }
+                    input #filter-until type="date" name="until" value=(filter.until.as_deref().unwrap_or(""));
+                }
+                button type="submit" { (t(T::Filter)) }
+            }
+            div #party-gestures {
+                @match &data.gestures {
+                    Err(e) => { (layout::notice("error", &e.to_string())) }
+                    Ok(page) if page.gestures.is_empty() => { p.empty { (t(T::NoGesturesFound)) } }
+                    Ok(page) => {
+                        (views::gesture_table(lang, &page.gestures, session.can_write().then_some(here.as_str())))
+                        @if let Some(next) = &page.next_cursor {
+                            p { a href={ (here) "?cursor=" (super::encode(next))
+                                @if let Some(k) = &filter.kind { "&kind=" (super::encode(k)) }
+                                @if let Some(f) = &filter.from { "&from=" (super::encode(f)) }
+                                @if let Some(u) = &filter.until { "&until=" (super::encode(u)) } } { (t(T::Older)) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(respond(
+        &session,
+        &headers,
+        Section::Parties,
+        &fields.name,
+        content,
+    ))
+}
+
+fn counterpart_table(lang: Lang, counterparts: &ledger::Counterparts) -> Markup {
+    let t = |text: T| text.get(lang);
+    if counterparts.counterparts.is_empty() {
+        return html! { p.empty { (t(T::NoCounterparts)) } };
+    }
+    html! {
+        div.scroll {
+            table.counterparts {
+                thead {
+                    tr {
+                        th scope="col" rowspan="2" { (t(T::Counterpart)) }
+                        th scope="colgroup" colspan="4" { (t(T::Credit)) }
+                        th scope="colgroup" colspan="3" { (t(T::Money)) }
+                    }
+                    tr {
+                        th scope="col" .num { (t(T::Gave)) }
+                        th scope="col" .num { (t(T::Received)) }
+                        th scope="col" .num { (t(T::Net)) }
+                        th scope="col" .num { (t(T::Evenness)) }
+                        th scope="col" .num { (t(T::Gave)) }
+                        th scope="col" .num { (t(T::Received)) }
+                        th scope="col" .num { (t(T::Net)) }
+                    }
+                }
+                tbody {
+                    @for pair in &counterparts.counterparts {
+                        tr {
+                            td {
+                                a href={ "/relations/" (super::encode(pair.a.key.as_str())) "/" (super::encode(pair.b.key.as_str())) } { (pair.b.name) }
+                            }
+                            td.num { (number(lang, pair.credit.a_to_b)) }
+                            td.num { (number(lang, pair.credit.b_to_a)) }
+                            td.num { (number(lang, pair.credit.net)) }
+                            td.num { (pair.credit.evenness.map(|e| number(lang, e)).unwrap_or_else(|| "–".into())) }
+                            td.num { (number(lang, pair.money.a_to_b)) }
+                            td.num { (number(lang, pair.money.b_to_a)) }
+                            td.num { (number(lang, pair.money.net)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The most gestures a relationship page lists.
+const RELATION_GESTURES_MAX: usize = 500;
+
+/// `GET /relations/{a}/{b}`: a pair's balance in both dimensions and the gestures
+/// between them in time order.
+pub async fn relation(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path((a, b)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let data = read(&state, lang, move |store| {
+        let pair = ledger::pair_balance(store, &a, &b, None)?;
+        let gestures =
+            read_models::pair_gestures(store, &a, &b, pair.level, RELATION_GESTURES_MAX)?;
+        Ok((pair, gestures))
+    })
+    .await?;
+    let (pair, gestures) = match data {
+        Ok(data) => data,
+        Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
+        Err(LedgerError::Invalid(errors)) => {
+            let message = errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Ok(not_found(&session, &message));
+        }
+        Err(e) => {
+            return Ok(layout::error_page(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                lang,
+                &e.to_string(),
+            ));
+        }
+    };
+    let title = format!("{} ⇄ {}", pair.a.name, pair.b.name);
+    let content = html! {
+        (views::pair_summary(lang, &pair))
+        section aria-labelledby="pair-gestures" {
+            h2 #pair-gestures { (t(T::GesturesInTimeOrder)) }
+            @if gestures.is_empty() {
+                p.empty { (t(T::NoGesturesFound)) }
+            } @else {
+                @if gestures.len() == RELATION_GESTURES_MAX { p.hint { (t(T::LatestOnly)) } }
+                (views::gesture_table(lang, &gestures, None))
+            }
+        }
+    };
+    Ok(respond(
+        &session,
+        &headers,
+        Section::Parties,
+        &title,
+        content,
+    ))
+}
