@@ -87,7 +87,8 @@ pub fn head(title: &str) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             // htmx may not add inline styles or evaluate code: the CSP forbids both.
-            meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}"#;
+            // Answers that refuse (a form with errors is a 422) are shown too.
+            meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"[2345]..","swap":true}]}"#;
             title { (title) " · Balans" }
             link rel="stylesheet" href=(super::asset_path("balans.css"));
             link rel="icon" href=(super::asset_path("favicon.svg")) type="image/svg+xml";

@@ -1,0 +1,641 @@
+//! The web app in a real headless Chromium, driven over WebDriver (chromedriver),
+//! against a server on a fresh SQLite store; and the pages' security rules over
+//! plain HTTP.
+//!
+//! Chromium and chromedriver come from Debian (`.ci/run` installs them); axe-core
+//! from npm into `target/npm`. Without them the browser test says so and stops,
+//! except under `BALANS_CI`, where it fails.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use balans_core::UserRole;
+use balans_sqlite::SqliteStore;
+use balans_store::{Store, accounts};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const PASSWORD: &str = "correct horse battery";
+const PARTIES: &str = "key,kind,name\nbosman,organization,Bosman Wonen\nhenk,person,Henk de Vries\nhotel,organization,Hotel De Wadden\ngerrit,person,Gerrit Jansen\nxss,person,<script>alert(1)</script>\n";
+const MEMBERSHIPS: &str = "person,organization,role,from,until\nhenk,bosman,employee,2000-01-01,\ngerrit,hotel,contact,2000-01-01,\n";
+
+struct TestApp {
+    address: String,
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.path, false).unwrap()
+    }
+
+    fn gesture_count(&self) -> u64 {
+        self.store().gesture_count().unwrap()
+    }
+}
+
+/// A server over a fresh store with an admin, a staff member and a viewer, each
+/// with a password, and a few parties.
+async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("balans.db");
+    let mut store = SqliteStore::open(&path, true).unwrap();
+    let sources = vec![
+        balans_store::import::Source::new(
+            "parties.csv",
+            std::io::Cursor::new(PARTIES.as_bytes().to_vec()),
+        ),
+        balans_store::import::Source::new(
+            "memberships.csv",
+            std::io::Cursor::new(MEMBERSHIPS.as_bytes().to_vec()),
+        ),
+    ];
+    balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
+    balans_store::ledger::set_setting(&mut store, "us", "bosman").unwrap();
+    for (name, role) in [
+        ("admin", UserRole::Admin),
+        ("staff", UserRole::Staff),
+        ("viewer", UserRole::Viewer),
+    ] {
+        accounts::add_user(
+            &mut store,
+            &format!("{name}@bosman.nl"),
+            role,
+            Some(PASSWORD),
+        )
+        .unwrap();
+    }
+    let reader_path = path.clone();
+    let opener: balans_server::Opener = Arc::new(move || {
+        Ok(Box::new(SqliteStore::open(&reader_path, false)?) as balans_server::DynStore)
+    });
+    let db = balans_server::Db::start(Box::new(store), opener, 4);
+    let app = balans_server::app(
+        balans_server::AppState { db },
+        &balans_server::Config::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(balans_server::serve(listener, app, std::future::pending()));
+    TestApp {
+        address,
+        path,
+        _dir: dir,
+    }
+}
+
+/// A client with a cookie jar, logged in as `who`.
+async fn logged_in(app: &TestApp, who: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("email", format!("{who}@bosman.nl")),
+            ("password", PASSWORD.to_string()),
+            ("next", "/".to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "logging in as {who}");
+    client
+}
+
+fn csrf_in(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a form token") + 19;
+    page[start..start + 32].to_string()
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_carry_a_content_security_policy() {
+    let app = spawn_app().await;
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = anonymous
+        .get(format!("{}/parties", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login?next=%2Fparties");
+
+    let wrong = anonymous
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("email", "admin@bosman.nl"),
+            ("password", "not the password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body = wrong.text().await.unwrap();
+    assert!(body.contains("wrong password"), "{body}");
+    assert!(
+        body.contains("value=\"admin@bosman.nl\""),
+        "the form keeps what was typed"
+    );
+
+    let admin = logged_in(&app, "admin").await;
+    let page = admin.get(format!("{}/", app.address)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let cookie_check = anonymous
+        .post(format!("{}/login", app.address))
+        .form(&[("email", "admin@bosman.nl"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_check.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    // A login form posted from another site is refused.
+    let foreign = anonymous
+        .post(format!("{}/login", app.address))
+        .header("Origin", "http://evil.example")
+        .form(&[("email", "admin@bosman.nl"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+}
+
+#[tokio::test]
+async fn a_form_without_the_session_token_writes_nothing() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, "admin").await;
+    let form = [
+        ("csrf", "0".repeat(32)),
+        ("id", "g-forged".to_string()),
+        ("giver", "henk".to_string()),
+        ("receiver", "gerrit".to_string()),
+        ("kind", "thanks".to_string()),
+    ];
+    let response = admin
+        .post(format!("{}/gestures", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(app.gesture_count(), 0);
+}
+
+#[tokio::test]
+async fn a_viewer_sees_no_write_controls_and_a_forged_post_is_refused() {
+    let app = spawn_app().await;
+    let viewer = logged_in(&app, "viewer").await;
+    let page = viewer
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("record-form"),
+        "no gesture form for a viewer"
+    );
+    assert!(!page.contains("href=\"/import\""), "no import for a viewer");
+    let csrf = csrf_in(&page);
+    let form = [
+        ("csrf", csrf.clone()),
+        ("id", "g-viewer".to_string()),
+        ("giver", "henk".to_string()),
+        ("receiver", "gerrit".to_string()),
+        ("kind", "thanks".to_string()),
+    ];
+    let response = viewer
+        .post(format!("{}/gestures", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        403,
+        "the viewer's own valid token does not help"
+    );
+    let kind = viewer
+        .post(format!("{}/kinds", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code", "hug"),
+            ("label_nl", "knuffel"),
+            ("label_en", "hug"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kind.status(), 403);
+    assert_eq!(app.gesture_count(), 0);
+    let party = viewer
+        .get(format!("{}/parties/henk", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !party.contains("/reverse"),
+        "no reversal links for a viewer"
+    );
+}
+
+#[tokio::test]
+async fn sending_the_gesture_form_twice_records_it_once() {
+    let app = spawn_app().await;
+    let staff = logged_in(&app, "staff").await;
+    let page = staff
+        .get(format!("{}/record", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let id_at = page.find("name=\"id\" value=\"").unwrap() + 17;
+    let id = page[id_at..].split('"').next().unwrap().to_string();
+    let form = [
+        ("csrf", csrf),
+        ("id", id),
+        ("giver", "henk".to_string()),
+        ("receiver", "gerrit".to_string()),
+        ("kind", "Bedankje".to_string()),
+        ("amount", "1,50".to_string()),
+    ];
+    for _ in 0..2 {
+        let response = staff
+            .post(format!("{}/gestures", app.address))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("record-result"), "{body}");
+    }
+    assert_eq!(app.gesture_count(), 1);
+    let pair =
+        balans_store::ledger::pair_balance(&mut app.store(), "henk", "gerrit", None).unwrap();
+    assert_eq!(
+        pair.credit.a_to_b.to_string(),
+        "1.50",
+        "a Dutch label and a decimal comma"
+    );
+}
+
+// ---- the browser ----
+
+struct Browser {
+    client: Client,
+    driver: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn required() -> bool {
+    std::env::var_os("BALANS_CI").is_some()
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Headless Chromium through chromedriver, or `None` (said loudly) where they are
+/// not installed and not required.
+async fn browser() -> Option<Browser> {
+    let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let Some(driver_path) = driver_path else {
+        assert!(!required(), "BALANS_CI is set but chromedriver is missing");
+        eprintln!(
+            "SKIPPED: the browser tests need Debian's chromium and chromium-driver (bash .ci/run installs them)"
+        );
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new(driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                     "--lang=en-US"]
+        }
+    });
+    let capabilities = capabilities.as_object().unwrap().clone();
+    let mut last = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Some(Browser { client, driver }),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("cannot reach chromedriver: {last:?}");
+}
+
+async fn log_in(c: &Client, app: &TestApp, who: &str) {
+    c.goto(&format!("{}/login", app.address)).await.unwrap();
+    c.find(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{who}@bosman.nl"))
+        .await
+        .unwrap();
+    let password = c.find(Locator::Css("#password")).await.unwrap();
+    password.send_keys(PASSWORD).await.unwrap();
+    password.send_keys("\u{E007}").await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("main#main h1"))
+        .await
+        .unwrap();
+    assert_eq!(c.current_url().await.unwrap().path(), "/");
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    match c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(element) => element.text().await.unwrap(),
+        Err(e) => {
+            let source = c.source().await.unwrap_or_default();
+            let main = source.find("<main").map_or(&source[..], |i| &source[i..]);
+            panic!("{css}: {e}\n{}", main.get(..3000).unwrap_or(main));
+        }
+    }
+}
+
+/// Types into whatever has the focus.
+async fn type_keys(c: &Client, keys: &str) {
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
+/// axe-core's serious and critical findings on the page shown.
+async fn accessibility_problems(c: &Client, axe: &str) -> Vec<String> {
+    c.execute(axe, vec![]).await.unwrap();
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+               r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = workspace().join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (width, height, form) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        c.set_window_size(width, height).await.unwrap();
+        let png = c.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(dir.join(format!("{name}-{form}.png")), png).unwrap();
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_daily_loop_in_a_real_browser() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let c = &browser.client;
+    let app = spawn_app().await;
+
+    // Log in and record a gesture with the keyboard only.
+    log_in(c, &app, "staff").await;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    type_keys(c, "henk").await;
+    type_keys(c, "\u{E004}gerrit").await;
+    type_keys(c, "\u{E004}").await;
+    type_keys(c, "2").await; // the second shortcut: thanks
+    assert_eq!(
+        c.find(Locator::Css("#kind"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("thanks")
+    );
+    type_keys(c, "\u{E007}").await;
+    let result = text_of(c, "#record-result").await;
+    assert!(result.contains("Saved"), "{result}");
+    assert!(
+        result.contains("Henk de Vries gives more than Gerrit Jansen"),
+        "{result}"
+    );
+    assert_eq!(app.gesture_count(), 1);
+    let net = |app: &TestApp| {
+        balans_store::ledger::pair_balance(&mut app.store(), "henk", "gerrit", None)
+            .unwrap()
+            .credit
+            .net
+            .to_string()
+    };
+    assert_eq!(net(&app), "1.00");
+
+    // Reverse it from the party page, after the confirmation.
+    c.goto(&format!("{}/parties/henk", app.address))
+        .await
+        .unwrap();
+    c.find(Locator::Css("a.reverse"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("button.danger"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("tr.reversal"))
+        .await
+        .unwrap();
+    assert_eq!(app.gesture_count(), 2);
+    assert_eq!(net(&app), "0.00");
+
+    // An import with one bad row shows the errors as a table and writes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gestures.csv");
+    std::fs::write(
+        &file,
+        "at,giver,receiver,kind,amount\n2026-01-05,henk,gerrit,thanks,\n2026-01-06,henk,nobody,thanks,\n",
+    )
+    .unwrap();
+    c.goto(&format!("{}/import", app.address)).await.unwrap();
+    c.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    c.find(Locator::Css("#import-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let errors = text_of(c, "table.row-errors").await;
+    assert!(
+        errors.contains('3') && errors.contains("nobody"),
+        "{errors}"
+    );
+    assert_eq!(app.gesture_count(), 2, "nothing written");
+
+    // Dutch labels after switching the language.
+    c.goto(&format!("{}/", app.address)).await.unwrap();
+    c.find(Locator::Css("button[lang=nl]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let nav = text_of(c, "header nav").await;
+    assert!(
+        nav.contains("Overzicht") && nav.contains("Partijen"),
+        "{nav}"
+    );
+    assert_eq!(text_of(c, "main h1").await, "Overzicht");
+
+    // A party whose name is markup shows it as text.
+    c.goto(&format!("{}/parties/xss", app.address))
+        .await
+        .unwrap();
+    assert_eq!(text_of(c, "main h1").await, "<script>alert(1)</script>");
+    assert!(c.get_alert_text().await.is_err(), "no script ran");
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_and_is_photographed() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let c = &browser.client;
+    let axe_path = workspace().join("target/npm/node_modules/axe-core/axe.min.js");
+    let Ok(axe) = std::fs::read_to_string(&axe_path) else {
+        assert!(
+            !required(),
+            "BALANS_CI is set but {} is missing",
+            axe_path.display()
+        );
+        eprintln!("SKIPPED: axe-core is missing; npm install --prefix target/npm axe-core");
+        return;
+    };
+    let app = spawn_app().await;
+    let mut store = app.store();
+    let demo_like = "at,giver,receiver,kind,amount\n2026-01-05,henk,gerrit,thanks,\n2026-01-06,gerrit,henk,brush_off,\n2026-02-01,hotel,bosman,pay,120.50\n";
+    balans_store::import::import(
+        &mut store,
+        vec![balans_store::import::Source::new(
+            "g.csv",
+            std::io::Cursor::new(demo_like.as_bytes().to_vec()),
+        )],
+        Default::default(),
+        &|_| {},
+    )
+    .unwrap();
+    drop(store);
+    log_in(c, &app, "admin").await;
+    let pages = [
+        ("dashboard", "/"),
+        ("parties", "/parties"),
+        ("party", "/parties/henk"),
+        ("organization", "/parties/bosman"),
+        ("relationship", "/relations/henk/gerrit"),
+        ("entry-form", "/record"),
+        ("import", "/import"),
+        ("catalog", "/kinds"),
+        ("users", "/admin/users"),
+        ("tokens", "/admin/tokens"),
+    ];
+    let mut problems = Vec::new();
+    for (name, path) in pages {
+        c.goto(&format!("{}{path}", app.address)).await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("main#main h1"))
+            .await
+            .unwrap();
+        for problem in accessibility_problems(c, &axe).await {
+            problems.push(format!("{path}: {problem}"));
+        }
+        if ["dashboard", "party", "entry-form"].contains(&name) {
+            screenshot(c, name).await;
+        }
+    }
+    c.goto(&format!("{}/login", app.address)).await.unwrap();
+    for problem in accessibility_problems(c, &axe).await {
+        problems.push(format!("/login: {problem}"));
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(
+        workspace()
+            .join("target/screenshots/dashboard-phone.png")
+            .exists()
+    );
+}
