@@ -81,12 +81,11 @@ pub struct Timeline {
     pub given: NetSum,
     /// Credit received by the party, in all.
     pub received: NetSum,
-    /// Per day with gestures: the day's start and the net credit (given minus
-    /// received) accumulated up to the end of that day.
-    pub points: Vec<(Moment, NetSum)>,
+    /// Per day with gestures, in the store's time zone: the day's first gesture's
+    /// moment, the day as `YYYY-MM-DD`, and the net credit (given minus received)
+    /// accumulated up to the end of that day.
+    pub points: Vec<(Moment, String, NetSum)>,
 }
-
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The credit timeline of the party with this key: at organization level for an
 /// organization (its people's gestures count for it, as in its balances), at
@@ -99,7 +98,8 @@ pub fn timeline<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Timeline,
             PartyKind::Person => Level::Person,
         };
         let snapshot = Snapshot::load(store)?;
-        let mut days: std::collections::BTreeMap<i64, i128> = Default::default();
+        let zone = crate::snapshot::zone_of(store)?;
+        let mut days: std::collections::BTreeMap<String, (Moment, i128)> = Default::default();
         let (mut given, mut received) = (0i128, 0i128);
         store.for_each_gesture(&mut |stored| {
             let g = &stored.gesture;
@@ -126,15 +126,20 @@ pub fn timeline<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Timeline,
             } else {
                 return Ok(());
             };
-            *days.entry(g.at.millis().div_euclid(DAY_MS)).or_default() += change;
+            let day = g.at.display_in(&zone);
+            let entry = days
+                .entry(day.get(..10).unwrap_or(&day).to_string())
+                .or_insert((g.at, 0));
+            entry.0 = entry.0.min(g.at);
+            entry.1 += change;
             Ok::<(), StoreError>(())
         })?;
         let mut running = 0i128;
         let points = days
             .into_iter()
-            .map(|(day, change)| {
+            .map(|(day, (first, change))| {
                 running += change;
-                (Moment::from_millis(day * DAY_MS), NetSum(running))
+                (first, day, NetSum(running))
             })
             .collect();
         Ok(Timeline {

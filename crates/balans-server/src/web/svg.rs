@@ -41,9 +41,9 @@ pub fn scale(lang: Lang, given: NetSum, received: NetSum) -> Markup {
         }
     };
     html! {
-        svg.scale viewBox="0 0 320 200" role="img" aria-labelledby="scale-title" {
+        svg.scale viewBox="0 0 320 250" role="img" aria-labelledby="scale-title" {
             title #scale-title { (description) }
-            path d="M150 190 L160 60 L170 190 Z" class="stand" {}
+            path d="M150 235 L160 60 L170 235 Z" class="stand" {}
             line x1=(fmt(left.0)) y1=(fmt(left.1)) x2=(fmt(right.0)) y2=(fmt(right.1)) class="beam" {}
             circle cx=(fmt(cx)) cy=(fmt(cy)) r="6" class="pivot" {}
             (pan(left, t(T::Gave), number(lang, given)))
@@ -57,7 +57,7 @@ fn fmt(value: f64) -> String {
 }
 
 /// The net credit (given minus received) accumulated over time.
-pub fn timeline(lang: Lang, points: &[(Moment, NetSum)]) -> Markup {
+pub fn timeline(lang: Lang, points: &[(Moment, String, NetSum)]) -> Markup {
     let t = |text: T| text.get(lang);
     if points.is_empty() {
         return html! { p.empty { (t(T::NoCreditYet)) } };
@@ -66,14 +66,14 @@ pub fn timeline(lang: Lang, points: &[(Moment, NetSum)]) -> Markup {
     let first = points[0].0.millis() as f64;
     let last = points[points.len() - 1].0.millis() as f64;
     let span = (last - first).max(1.0);
-    let low = points.iter().map(|p| p.1.0).min().unwrap_or(0).min(0) as f64;
-    let high = points.iter().map(|p| p.1.0).max().unwrap_or(0).max(0) as f64;
+    let low = points.iter().map(|p| p.2.0).min().unwrap_or(0).min(0) as f64;
+    let high = points.iter().map(|p| p.2.0).max().unwrap_or(0).max(0) as f64;
     let range = (high - low).max(1.0);
     let x = |ms: i64| pad + (ms as f64 - first) / span * (width - 2.0 * pad);
     let y = |value: i128| pad + (high - value as f64) / range * (height - 2.0 * pad);
     let mut path = String::new();
     let mut previous = None;
-    for (at, net) in points {
+    for (at, _, net) in points {
         let (px, py) = (x(at.millis()), y(net.0));
         match previous {
             None => path.push_str(&format!("M{} {}", fmt(px), fmt(py))),
@@ -89,20 +89,20 @@ pub fn timeline(lang: Lang, points: &[(Moment, NetSum)]) -> Markup {
         previous = Some(py);
     }
     let zero = y(0);
-    let end = points[points.len() - 1].1;
-    let day = |m: Moment| m.to_string().get(..10).unwrap_or_default().to_string();
+    let (first_day, last_day) = (&points[0].1, &points[points.len() - 1].1);
+    let end = points[points.len() - 1].2;
     let description = T::TimelineDescription
         .get(lang)
-        .replace("{from}", &day(points[0].0))
-        .replace("{until}", &day(points[points.len() - 1].0))
+        .replace("{from}", first_day)
+        .replace("{until}", last_day)
         .replace("{net}", &number(lang, end));
     html! {
         svg.timeline viewBox={ "0 0 " (width) " " (height) } role="img" aria-labelledby="timeline-title" preserveAspectRatio="none" {
             title #timeline-title { (description) }
             line x1=(fmt(pad)) y1=(fmt(zero)) x2=(fmt(width - pad)) y2=(fmt(zero)) class="zero" {}
             path d=(path) class="net" {}
-            text x=(fmt(pad)) y=(fmt(height - 6.0)) class="axis" { (day(points[0].0)) }
-            text x=(fmt(width - pad)) y=(fmt(height - 6.0)) text-anchor="end" class="axis" { (day(points[points.len() - 1].0)) }
+            text x=(fmt(pad)) y=(fmt(height - 6.0)) class="axis" { (first_day) }
+            text x=(fmt(width - pad)) y=(fmt(height - 6.0)) text-anchor="end" class="axis" { (last_day) }
             text x="4" y=(fmt(zero - 4.0)) class="axis" { "0" }
         }
         p.caption { (description) }
