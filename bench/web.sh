@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Server time of the web pages over the import benchmark's store: the dashboard and
+# the largest party's page (org00000, our own organization: every gesture counts
+# for it), and a person's page, each requested one at a time.
+#
+#   bash bench/web.sh [requests per page] [gestures in the store]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=${1:-30}
+gestures=${2:-1000000}
+
+cargo build --release -q -p balans -p balans-bench
+dir=target/bench-web
+rm -rf "$dir"
+mkdir -p "$dir"
+target/release/balans-bench import --gestures "$gestures" --runs 1 --reads 10 --dir "$dir" >/dev/null
+db="$dir/bench.db"
+balans=target/release/balans
+"$balans" --db "$db" config set us org00000 >/dev/null
+echo "bench password" | "$balans" --db "$db" user add bench@balans.test --role admin >/dev/null
+"$balans" --db "$db" serve --addr 127.0.0.1:0 >"$dir/serve.out" 2>/dev/null &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 100); do
+    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$dir/serve.out" | head -n 1 || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+done
+[ -n "$url" ] || { echo "the server did not start" >&2; exit 1; }
+curl -s -o /dev/null -c "$dir/cookies" -H "Origin: $url" \
+    --data-urlencode "email=bench@balans.test" --data-urlencode "password=bench password" "$url/login"
+
+measure() { # name path
+    local times=()
+    for _ in $(seq "$requests"); do
+        times+=("$(curl -s -o /dev/null -b "$dir/cookies" -w '%{http_code} %{time_total}' "$url$2")")
+    done
+    printf '%s\n' "${times[@]}" | python3 -c '
+import sys
+rows = [line.split() for line in sys.stdin]
+bad = [r for r in rows if r[0] != "200"]
+ms = sorted(float(r[1]) * 1000 for r in rows)
+p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
+print(f"{sys.argv[1]:<34} n={len(ms)} p50={p(0.5):.1f} ms p99={p(0.99):.1f} ms max={ms[-1]:.1f} ms" + (f" NON-200: {len(bad)}" if bad else ""))
+' "$1 ($2)"
+}
+measure "dashboard" "/"
+measure "largest party page" "/parties/org00000"
+measure "an account manager's page" "/parties/p000001"
+measure "a relationship page" "/relations/org00000/org00001"
