@@ -58,7 +58,9 @@ fn open(db: &str, create: bool) -> Result<SqliteStore> {
         .strip_prefix("sqlite://")
         .or_else(|| db.strip_prefix("file://"))
         .unwrap_or(db);
-    Ok(SqliteStore::open(Path::new(path), create)?)
+    let mut store = SqliteStore::open(Path::new(path), create)?;
+    ledger::ensure_months(&mut store)?;
+    Ok(store)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {

@@ -251,7 +251,13 @@ pub fn contributions(
 #[derive(Debug, Default, Clone)]
 pub struct BalanceMap {
     map: FxHashMap<PairKey, Totals>,
+    /// Credit per organization and month: given as `low_to_high`, received as
+    /// `high_to_low`. Keyed by the organization and [`crate::Zone::month_of`].
+    months: FxHashMap<(PartyId, i32), Totals>,
 }
+
+/// An organization's credit in one month.
+pub type MonthKey = (PartyId, i32);
 
 impl BalanceMap {
     pub fn new() -> BalanceMap {
@@ -268,12 +274,46 @@ impl BalanceMap {
         }
     }
 
+    /// Adds a credit gesture between two organizations (or parties standing for
+    /// themselves) to both sides' month.
+    pub fn add_month(
+        &mut self,
+        giver: PartyId,
+        receiver: PartyId,
+        month: i32,
+        amount: Amount,
+        at: Moment,
+    ) -> Result<(), Overflow> {
+        for (party, given) in [(giver, true), (receiver, false)] {
+            let totals = Totals::of(given, amount, at);
+            match self.months.get_mut(&(party, month)) {
+                Some(existing) => existing.merge(&totals)?,
+                None => {
+                    self.months.insert((party, month), totals);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The months in key order, and none left.
+    pub fn drain_months(&mut self) -> Vec<(MonthKey, Totals)> {
+        let mut entries: Vec<_> = self.months.drain().collect();
+        entries.sort_unstable_by_key(|(k, _)| *k);
+        entries
+    }
+
+    pub fn remove_month(&mut self, key: &MonthKey) -> Option<Totals> {
+        self.months.remove(key)
+    }
+
+    /// Pairs held (months are few and not counted).
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.map.is_empty() && self.months.is_empty()
     }
 
     pub fn get(&self, key: &PairKey) -> Option<&Totals> {
@@ -291,6 +331,7 @@ impl BalanceMap {
         entries
     }
 
+    /// The pairs in key order, and none left (months stay).
     pub fn drain(&mut self) -> Vec<(PairKey, Totals)> {
         let entries = self.sorted();
         self.map.clear();

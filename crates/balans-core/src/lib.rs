@@ -27,7 +27,9 @@ pub mod time;
 
 pub use account::{Email, EmailError, TokenInfo, User, UserId, UserRole};
 pub use amount::{AMOUNT_MINOR_MAX, Amount, AmountError, DecimalMark, Sum};
-pub use balance::{Balance, BalanceMap, Evenness, Level, Overflow, PairKey, Totals, contributions};
+pub use balance::{
+    Balance, BalanceMap, Evenness, Level, MonthKey, Overflow, PairKey, Totals, contributions,
+};
 pub use gesture::{ContentHash, Gesture, GestureId, GestureIdError, StoredGesture};
 pub use kind::{Dimension, Kind, KindCode, KindDef, KindId, builtin_catalog};
 pub use party::{KeyError, Membership, Party, PartyFields, PartyId, PartyKey, PartyKind, Role};

@@ -168,6 +168,23 @@ impl Zone {
         Ok(Moment(timestamp.as_millisecond()))
     }
 
+    /// The month that holds `moment` in this zone, counted from year 0: `year * 12
+    /// + month - 1`.
+    pub fn month_of(&self, moment: Moment) -> i32 {
+        let offset = self.0.to_offset(moment.timestamp());
+        let date = moment.timestamp().to_zoned(TimeZone::fixed(offset)).date();
+        i32::from(date.year()) * 12 + i32::from(date.month()) - 1
+    }
+
+    /// The first moment of a month counted as [`Zone::month_of`] counts it.
+    pub fn month_start(&self, month: i32) -> Moment {
+        let (year, month) = (month.div_euclid(12), month.rem_euclid(12) + 1);
+        jiff::civil::Date::new(year as i16, month as i8, 1)
+            .ok()
+            .and_then(|d| d.to_zoned(self.0.clone()).ok())
+            .map_or(Moment(0), |z| Moment(z.timestamp().as_millisecond()))
+    }
+
     /// Midnight at the start of the day that holds `moment`, in this zone.
     pub fn start_of_day(&self, moment: Moment) -> Moment {
         let zoned: Zoned = moment.timestamp().to_zoned(self.0.clone());

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use balans_core::{
     Amount, Dimension, Email, Gesture, GestureId, Kind, KindCode, KindDef, KindId, Level,
-    Membership, Moment, PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Role,
+    Membership, Moment, MonthKey, PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Role,
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::store::{GestureFilter, SavedResponse};
@@ -328,6 +328,16 @@ fn balance_row(row: &Row<'_>) -> rusqlite::Result<(PairKey, Totals)> {
             last: Moment::from_millis(row.get(8)?),
         },
     ))
+}
+
+fn month_totals(row: &Row<'_>) -> rusqlite::Result<Totals> {
+    Ok(Totals {
+        low_to_high: row.get(0)?,
+        high_to_low: row.get(1)?,
+        count: row.get(2)?,
+        first: Moment::from_millis(row.get(3)?),
+        last: Moment::from_millis(row.get(4)?),
+    })
 }
 
 impl SqliteStore {
@@ -851,6 +861,95 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        let context = "updating monthly credit";
+        for ((organization, month), delta) in deltas {
+            let existing = self.query_one(
+                context,
+                "SELECT given, received, count, first_ms, last_ms FROM months WHERE organization = ?1 AND month = ?2",
+                params![organization.0, month],
+                month_totals,
+            )?;
+            let totals = match existing {
+                Some(mut totals) => {
+                    totals.merge(delta).map_err(|_| {
+                        StoreError::Overflow(format!("monthly credit of party #{}", organization.0))
+                    })?;
+                    totals
+                }
+                None => *delta,
+            };
+            self.execute(
+                context,
+                "INSERT OR REPLACE INTO months (organization, month, given, received, count, first_ms, last_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    organization.0,
+                    month,
+                    totals.low_to_high,
+                    totals.high_to_low,
+                    totals.count,
+                    totals.first.millis(),
+                    totals.last.millis()
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        self.execute("rewriting monthly credit", "DELETE FROM months", [])?;
+        self.add_to_months(months)
+    }
+
+    fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>> {
+        self.query(
+            "reading monthly credit",
+            "SELECT given, received, count, first_ms, last_ms, month FROM months WHERE organization = ?1 ORDER BY month",
+            [organization.0],
+            |r| Ok((r.get(5)?, month_totals(r)?)),
+        )
+    }
+
+    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>> {
+        self.query(
+            "reading monthly credit",
+            "SELECT given, received, count, first_ms, last_ms, month, organization FROM months ORDER BY organization, month",
+            [],
+            |r| Ok(((PartyId(r.get(6)?), r.get(5)?), month_totals(r)?)),
+        )
+    }
+
+    fn credit_hours(
+        &mut self,
+        party: PartyId,
+        credit_kinds: &[KindId],
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        let kinds: Vec<rusqlite::types::Value> = credit_kinds
+            .iter()
+            .map(|k| rusqlite::types::Value::Integer(k.0))
+            .collect();
+        self.query(
+            "reading a party's credit",
+            "SELECT at_ms / 3600000, \
+                    SUM(CASE WHEN giver = ?1 THEN amount_minor ELSE 0 END), \
+                    SUM(CASE WHEN receiver = ?1 THEN amount_minor ELSE 0 END) \
+             FROM gestures WHERE (giver = ?1 OR receiver = ?1) AND kind IN rarray(?2) \
+             GROUP BY 1 ORDER BY 1",
+            params![party.0, std::rc::Rc::new(kinds)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    }
+
+    fn kind_totals(&mut self, from: Moment, until: Moment) -> StoreResult<Vec<(KindId, u64, i64)>> {
+        self.query(
+            "counting gestures by kind",
+            "SELECT kind, COUNT(*), SUM(amount_minor) FROM gestures WHERE at_ms >= ?1 AND at_ms < ?2 GROUP BY kind",
+            [from.millis(), until.millis()],
+            |r| Ok((KindId(r.get(0)?), r.get::<_, i64>(1)? as u64, r.get(2)?)),
+        )
+    }
+
     fn pair(
         &mut self,
         level: Level,
@@ -869,11 +968,13 @@ impl Store for SqliteStore {
     }
 
     fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>> {
+        // Without statistics the planner would walk the whole level by the primary
+        // key for the `high` side; the index is named so that it does not.
         self.query(
             "reading balances",
             &format!(
                 "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 \
-                 UNION ALL SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND high = ?2"
+                 UNION ALL SELECT {BALANCE_COLUMNS} FROM balances INDEXED BY balances_high WHERE level = ?1 AND high = ?2"
             ),
             [level.code(), party.0],
             balance_row,
@@ -934,11 +1035,23 @@ impl Store for SqliteStore {
         } else {
             "g.seq > COALESCE(?7, 0) ORDER BY g.seq"
         };
+        let any_of = if f.any_of.is_some() {
+            "(g.giver IN rarray(?9) OR g.receiver IN rarray(?9))"
+        } else {
+            "?9 IS NULL"
+        };
+        let any: Option<std::rc::Rc<Vec<rusqlite::types::Value>>> = f.any_of.as_ref().map(|ids| {
+            std::rc::Rc::new(
+                ids.iter()
+                    .map(|p| rusqlite::types::Value::Integer(p.0))
+                    .collect(),
+            )
+        });
         let sql = format!(
             "{GESTURE_SELECT} WHERE (?1 IS NULL OR g.giver = ?1 OR g.receiver = ?1) \
              AND (?2 IS NULL OR g.giver = ?2 OR g.receiver = ?2) AND (?3 IS NULL OR g.kind = ?3) \
              AND (?4 IS NULL OR g.item = ?4) AND (?5 IS NULL OR g.at_ms >= ?5) AND (?6 IS NULL OR g.at_ms < ?6) \
-             AND {order} LIMIT ?8"
+             AND {any_of} AND {order} LIMIT ?8"
         );
         self.query(
             "listing gestures",
@@ -951,7 +1064,8 @@ impl Store for SqliteStore {
                 f.from.map(Moment::millis),
                 f.until.map(Moment::millis),
                 f.after_seq,
-                f.limit as i64
+                f.limit as i64,
+                any
             ],
             gesture_row,
         )

@@ -132,4 +132,22 @@ pub const STEPS: &[&str] = &[
         created_ms INTEGER NOT NULL
     );
     "#,
+    // 6: credit per organization and month (in the store's time zone), kept with
+    // the balances, for timelines; and the gestures' times, for a month's totals.
+    // A store that holds gestures already has its months computed on first open
+    // (see `ledger::ensure_months`).
+    r#"
+    CREATE TABLE months (
+        organization INTEGER NOT NULL,
+        month        INTEGER NOT NULL,
+        given        INTEGER NOT NULL,
+        received     INTEGER NOT NULL,
+        count        INTEGER NOT NULL,
+        first_ms     INTEGER NOT NULL,
+        last_ms      INTEGER NOT NULL,
+        PRIMARY KEY (organization, month)
+    ) WITHOUT ROWID;
+    INSERT INTO settings (name, value)
+        SELECT 'months_built', '1' WHERE NOT EXISTS (SELECT 1 FROM gestures);
+    "#,
 ];

@@ -703,7 +703,8 @@ pub(crate) fn flush<S: Store + ?Sized>(store: &mut S, pending: &mut BalanceMap) 
     if pending.is_empty() {
         return Ok(());
     }
-    store.add_to_balances(&pending.drain())
+    store.add_to_balances(&pending.drain())?;
+    store.add_to_months(&pending.drain_months())
 }
 
 pub(crate) enum Recorded {
@@ -829,6 +830,17 @@ fn settle(
     ) {
         pending
             .add(key, totals)
+            .map_err(|e| StoreError::Overflow(e.to_string()))?;
+    }
+    if gesture.dimension == balans_core::Dimension::Credit && units.0 != units.1 {
+        pending
+            .add_month(
+                units.0,
+                units.1,
+                snapshot.zone.month_of(gesture.at),
+                gesture.amount,
+                gesture.at,
+            )
             .map_err(|e| StoreError::Overflow(e.to_string()))?;
     }
     Ok(Recorded::Added)

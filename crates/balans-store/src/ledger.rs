@@ -35,6 +35,12 @@ pub fn rebuild_organization_level<S: Store + ?Sized>(
                     balances
                         .add(key, Totals::of(forward, g.amount, g.at))
                         .map_err(|e| StoreError::Overflow(e.to_string()))?;
+                    if g.dimension == Dimension::Credit {
+                        let month = snapshot.zone.month_of(g.at);
+                        balances
+                            .add_month(giver, receiver, month, g.amount, g.at)
+                            .map_err(|e| StoreError::Overflow(e.to_string()))?;
+                    }
                 }
             }
             Err(e) if problem.is_none() => {
@@ -53,7 +59,26 @@ pub fn rebuild_organization_level<S: Store + ?Sized>(
         return Err(LedgerError::Conflict(problem));
     }
     store.replace_level(Level::Organization, &balances.sorted())?;
+    store.replace_months(&balances.drain_months())?;
     Ok(())
+}
+
+/// The setting that says the monthly credit is complete: a store that held
+/// gestures before months were kept has them computed once, on first open.
+const MONTHS_BUILT: &str = "months_built";
+
+/// Computes the monthly credit of a store that holds gestures from before it was
+/// kept; does nothing otherwise.
+pub fn ensure_months<S: Store + ?Sized>(store: &mut S) -> Result<(), LedgerError> {
+    if store.setting(MONTHS_BUILT)?.as_deref() == Some("1") {
+        return Ok(());
+    }
+    in_transaction(store, |store| {
+        let snapshot = Snapshot::load(store)?;
+        rebuild_organization_level(store, &snapshot)?;
+        store.set_setting(MONTHS_BUILT, "1")?;
+        Ok(())
+    })
 }
 
 /// What recording one gesture did.
@@ -453,6 +478,17 @@ pub fn counterparts<S: Store + ?Sized>(
     a: &str,
     level: Option<Level>,
 ) -> Result<Counterparts, LedgerError> {
+    top_counterparts(store, a, level, usize::MAX)
+}
+
+/// The `n` counterparts of `a` with the largest credit imbalance (then money),
+/// in that order; `total` says how many there are in all.
+pub fn top_counterparts<S: Store + ?Sized>(
+    store: &mut S,
+    a: &str,
+    level: Option<Level>,
+    n: usize,
+) -> Result<Counterparts, LedgerError> {
     let a = find_party(store, a)?;
     let level = level.unwrap_or_else(|| default_level(&a, None));
     let rows = store.balances_of(level, a.id)?;
@@ -461,6 +497,25 @@ pub fn counterparts<S: Store + ?Sized>(
     for (key, totals) in rows {
         let other = if key.low == a.id { key.high } else { key.low };
         by_counterpart.entry(other).or_default().push((key, totals));
+    }
+    let total = by_counterpart.len();
+    let mut by_counterpart: Vec<(PartyId, Vec<(PairKey, Totals)>)> =
+        by_counterpart.into_iter().collect();
+    if n < total {
+        // Only the largest are named: the others need no lookup.
+        let size = |rows: &[(PairKey, Totals)], dimension: Dimension| {
+            rows.iter()
+                .filter(|(key, _)| key.dimension == dimension)
+                .map(|(key, totals)| Balance::seen_from(a.id, key, totals).net().abs())
+                .sum::<i128>()
+        };
+        by_counterpart.sort_by_cached_key(|(other, rows)| {
+            (
+                std::cmp::Reverse((size(rows, Dimension::Credit), size(rows, Dimension::Money))),
+                *other,
+            )
+        });
+        by_counterpart.truncate(n);
     }
     let mut views = Vec::with_capacity(by_counterpart.len());
     for (other, rows) in by_counterpart {
@@ -480,6 +535,7 @@ pub fn counterparts<S: Store + ?Sized>(
         party: (&a).into(),
         level,
         counterparts: views,
+        total,
     })
 }
 
@@ -488,6 +544,9 @@ pub struct Counterparts {
     pub party: PartyRef,
     pub level: Level,
     pub counterparts: Vec<PairView>,
+    /// How many counterparts there are, shown or not.
+    #[serde(skip)]
+    pub total: usize,
 }
 
 /// What the out-of-balance report looks at.
@@ -678,6 +737,17 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
                 .add(key, totals)
                 .map_err(|e| StoreError::Overflow(e.to_string()))?;
         }
+        if g.dimension == Dimension::Credit && units.0 != units.1 {
+            computed
+                .add_month(
+                    units.0,
+                    units.1,
+                    snapshot.zone.month_of(g.at),
+                    g.amount,
+                    g.at,
+                )
+                .map_err(|e| StoreError::Overflow(e.to_string()))?;
+        }
         Ok(())
     })?;
     let mut differences = Vec::new();
@@ -706,6 +776,37 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
         }
         Ok(())
     })?;
+    let describe_month = |month: i32| {
+        format!(
+            "credit in {:04}-{:02}",
+            month.div_euclid(12),
+            month.rem_euclid(12) + 1
+        )
+    };
+    for (key, stored) in store.all_months()? {
+        pairs += 1;
+        let expected = computed.remove_month(&key);
+        if expected.as_ref() != Some(&stored) {
+            differences.push(Difference {
+                level: Level::Organization,
+                dimension: Dimension::Credit,
+                a: snapshot.key(key.0),
+                b: describe_month(key.1),
+                stored: describe(Some(&stored)),
+                computed: describe(expected.as_ref()),
+            });
+        }
+    }
+    for (key, expected) in computed.drain_months() {
+        differences.push(Difference {
+            level: Level::Organization,
+            dimension: Dimension::Credit,
+            a: snapshot.key(key.0),
+            b: describe_month(key.1),
+            stored: describe(None),
+            computed: describe(Some(&expected)),
+        });
+    }
     for (key, expected) in computed.sorted() {
         differences.push(Difference {
             level: key.level,
@@ -955,7 +1056,13 @@ pub fn set_setting<S: Store + ?Sized>(
         }
     }
     in_transaction(store, |store| {
-        store.set_setting(name, value).map_err(LedgerError::from)
+        store.set_setting(name, value)?;
+        if name == setting::TIME_ZONE {
+            // Months are counted in the store's zone.
+            let snapshot = Snapshot::load(store)?;
+            rebuild_organization_level(store, &snapshot)?;
+        }
+        Ok(())
     })
 }
 
@@ -1126,6 +1233,9 @@ pub struct GestureQuery<'a> {
     pub limit: Option<usize>,
     /// Latest stored first.
     pub newest_first: bool,
+    /// For an organization `party`: the gestures that count for it at
+    /// organization level, its people's included, as its balances count them.
+    pub attributed: bool,
 }
 
 /// Gestures matching the query, a page at a time.
@@ -1167,9 +1277,10 @@ pub fn list_gestures<S: Store + ?Sized>(
             )
         })?),
     };
-    let filter = crate::store::GestureFilter {
+    let mut filter = crate::store::GestureFilter {
         party,
         counterpart,
+        any_of: None,
         kind,
         item: query.item.map(str::to_string),
         from: moment("from", query.from)?,
@@ -1178,7 +1289,16 @@ pub fn list_gestures<S: Store + ?Sized>(
         newest_first: query.newest_first,
         limit: limit + 1,
     };
-    let mut found = store.find_gestures(&filter)?;
+    let organization = match (query.attributed, party) {
+        (true, Some(id)) => store
+            .party_by_id(id)?
+            .filter(|p| p.fields.kind == PartyKind::Organization),
+        _ => None,
+    };
+    let mut found = match organization {
+        None => store.find_gestures(&filter)?,
+        Some(organization) => attributed_gestures(store, organization.id, None, &mut filter)?,
+    };
     let more = found.len() > limit;
     found.truncate(limit);
     let next_cursor = more
@@ -1250,4 +1370,72 @@ pub fn gesture_view<S: Store + ?Sized>(
     let zone = crate::snapshot::zone_of(store)?;
     let view = gesture_views(store, &kinds, &zone, vec![stored])?.pop();
     Ok(view.map(|v| (v, reversal)))
+}
+
+/// The gestures that count for `organization` at organization level (and, with
+/// `other`, for the pair of it and `other`), in the filter's order, at most
+/// `filter.limit`. The gestures of the people of the smaller side (who were ever
+/// its members) are read, and kept when the roll-up gives them to the party.
+pub(crate) fn attributed_gestures<S: Store + ?Sized>(
+    store: &mut S,
+    organization: PartyId,
+    other: Option<PartyId>,
+    filter: &mut crate::store::GestureFilter,
+) -> Result<Vec<balans_core::StoredGesture>, LedgerError> {
+    let people_of = |store: &mut S, party: PartyId| -> Result<Vec<PartyId>, LedgerError> {
+        let mut people: Vec<PartyId> = store.members_of(party)?.iter().map(|m| m.person).collect();
+        people.push(party);
+        people.sort_unstable();
+        people.dedup();
+        Ok(people)
+    };
+    let ours = people_of(store, organization)?;
+    let theirs = match other {
+        Some(other) => people_of(store, other)?,
+        None => Vec::new(),
+    };
+    let mut everyone: Vec<PartyId> = ours.iter().chain(&theirs).copied().collect();
+    everyone.sort_unstable();
+    everyone.dedup();
+    let index = balans_core::MembershipIndex::new(store.memberships_of_many(&everyone)?);
+    let any_of = if other.is_some() && theirs.len() < ours.len() {
+        theirs
+    } else {
+        ours
+    };
+    let wanted = filter.limit;
+    filter.party = None;
+    filter.any_of = Some(any_of);
+    // Read in pages: most of a busy organization's gestures are its own.
+    filter.limit = 1_000;
+    let mut kept = Vec::new();
+    loop {
+        let page = store.find_gestures(filter)?;
+        let full = page.len() == filter.limit;
+        for stored in page {
+            filter.after_seq = Some(stored.seq);
+            let g = &stored.gesture;
+            let unit = |party, named| index.unit(party, stored.attributed_at, named).ok();
+            let (giver, receiver) = (unit(g.giver, g.giver_org), unit(g.receiver, g.receiver_org));
+            let counts = match other {
+                None => {
+                    giver != receiver
+                        && (giver == Some(organization) || receiver == Some(organization))
+                }
+                Some(other) => {
+                    (giver, receiver) == (Some(organization), Some(other))
+                        || (giver, receiver) == (Some(other), Some(organization))
+                }
+            };
+            if counts {
+                kept.push(stored);
+                if kept.len() == wanted {
+                    return Ok(kept);
+                }
+            }
+        }
+        if !full {
+            return Ok(kept);
+        }
+    }
 }

@@ -5,8 +5,9 @@
 //! and are written once for every backend.
 
 use balans_core::{
-    Email, Gesture, GestureId, Kind, KindDef, KindId, Level, Membership, Moment, PairKey, Party,
-    PartyFields, PartyId, PartyKey, StoredGesture, TokenInfo, Totals, User, UserId, UserRole,
+    Email, Gesture, GestureId, Kind, KindDef, KindId, Level, Membership, Moment, MonthKey, PairKey,
+    Party, PartyFields, PartyId, PartyKey, StoredGesture, TokenInfo, Totals, User, UserId,
+    UserRole,
 };
 use thiserror::Error;
 
@@ -65,6 +66,8 @@ pub struct SavedResponse {
 pub struct GestureFilter {
     /// Gestures this party gave or received.
     pub party: Option<PartyId>,
+    /// Gestures any of these parties gave or received.
+    pub any_of: Option<Vec<PartyId>>,
     /// ...with this party on the other side.
     pub counterpart: Option<PartyId>,
     pub kind: Option<KindId>,
@@ -146,6 +149,24 @@ pub trait Store {
     fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()>;
     /// Replaces every balance of one level.
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()>;
+    /// Adds credit per organization and month (given as `low_to_high`, received
+    /// as `high_to_low`), as [`Store::add_to_balances`] adds to pairs.
+    fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()>;
+    /// Replaces every organization's months.
+    fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()>;
+    /// One organization's months, in order.
+    fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>>;
+    /// Every organization's months.
+    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>>;
+    /// Credit a party gave and received directly (person level), summed per hour
+    /// (`at_ms / 3600000`): `(hour, given, received)`, in order.
+    fn credit_hours(
+        &mut self,
+        party: PartyId,
+        credit_kinds: &[KindId],
+    ) -> StoreResult<Vec<(i64, i64, i64)>>;
+    /// How many gestures of each kind `[from, until)` holds, and their sum.
+    fn kind_totals(&mut self, from: Moment, until: Moment) -> StoreResult<Vec<(KindId, u64, i64)>>;
     /// The balances of one pair (any dimension) at one level.
     fn pair(&mut self, level: Level, a: PartyId, b: PartyId)
     -> StoreResult<Vec<(PairKey, Totals)>>;

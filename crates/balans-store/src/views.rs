@@ -5,10 +5,9 @@ use balans_core::{Dimension, Level, Moment, PartyKind};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::LedgerError;
 use crate::ledger::{NetSum, PartyRef, find_party};
-use crate::snapshot::Snapshot;
-use crate::store::{GestureFilter, Store, in_read};
-use crate::{LedgerError, StoreError};
+use crate::store::{Store, in_read};
 
 /// How many gestures of one kind a period holds, and their total.
 #[derive(Debug, Clone, Serialize)]
@@ -35,25 +34,11 @@ pub fn kinds_in_period<S: Store + ?Sized>(
     until: Moment,
 ) -> Result<Vec<KindCount>, LedgerError> {
     let kinds = store.kinds()?;
-    let mut counts: FxHashMap<balans_core::KindId, (u64, i128)> = FxHashMap::default();
-    let mut filter = GestureFilter {
-        from: Some(from),
-        until: Some(until),
-        limit: 5_000,
-        ..GestureFilter::default()
-    };
-    loop {
-        let page = store.find_gestures(&filter)?;
-        for stored in &page {
-            let entry = counts.entry(stored.gesture.kind).or_default();
-            entry.0 += 1;
-            entry.1 += i128::from(stored.gesture.amount.minor());
-        }
-        match page.last() {
-            Some(last) if page.len() == filter.limit => filter.after_seq = Some(last.seq),
-            _ => break,
-        }
-    }
+    let counts: FxHashMap<balans_core::KindId, (u64, i64)> = store
+        .kind_totals(from, until)?
+        .into_iter()
+        .map(|(kind, count, total)| (kind, (count, total)))
+        .collect();
     let mut list: Vec<KindCount> = kinds
         .into_iter()
         .filter_map(|kind| {
@@ -64,7 +49,7 @@ pub fn kinds_in_period<S: Store + ?Sized>(
                 label_en: kind.def.label_en,
                 dimension: kind.def.dimension,
                 count,
-                total: NetSum(total),
+                total: NetSum(i128::from(total)),
             })
         })
         .collect();
@@ -72,7 +57,7 @@ pub fn kinds_in_period<S: Store + ?Sized>(
     Ok(list)
 }
 
-/// A party's credit over time: what it gave and received, summed per day.
+/// A party's credit over time: what it gave and received.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timeline {
     pub party: PartyRef,
@@ -81,67 +66,65 @@ pub struct Timeline {
     pub given: NetSum,
     /// Credit received by the party, in all.
     pub received: NetSum,
-    /// Per day with gestures, in the store's time zone: the day's first gesture's
-    /// moment, the day as `YYYY-MM-DD`, and the net credit (given minus received)
-    /// accumulated up to the end of that day.
+    /// Per day (a person) or month (an organization) with gestures, in the
+    /// store's time zone: its start, its name (`YYYY-MM-DD` or `YYYY-MM`), and the
+    /// net credit (given minus received) accumulated up to its end.
     pub points: Vec<(Moment, String, NetSum)>,
 }
 
-/// The credit timeline of the party with this key: at organization level for an
-/// organization (its people's gestures count for it, as in its balances), at
-/// person level for a person.
+const HOUR_MS: i64 = 60 * 60 * 1000;
+
+/// The credit timeline of the party with this key. An organization's counts its
+/// people's gestures, as its balances do, per month; a person's counts their own,
+/// per day.
 pub fn timeline<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Timeline, LedgerError> {
     in_read(store, |store| {
         let party = find_party(store, key)?;
-        let level = match party.fields.kind {
-            PartyKind::Organization => Level::Organization,
-            PartyKind::Person => Level::Person,
-        };
-        let snapshot = Snapshot::load(store)?;
         let zone = crate::snapshot::zone_of(store)?;
-        let mut days: std::collections::BTreeMap<String, (Moment, i128)> = Default::default();
         let (mut given, mut received) = (0i128, 0i128);
-        store.for_each_gesture(&mut |stored| {
-            let g = &stored.gesture;
-            if g.dimension != Dimension::Credit {
-                return Ok(());
-            }
-            let (giver, receiver) = match level {
-                Level::Person => (g.giver, g.receiver),
-                Level::Organization => match snapshot.units(g, stored.attributed_at) {
-                    Ok(units) => units,
-                    Err(_) => return Ok(()),
-                },
-            };
-            if giver == receiver {
-                return Ok(());
-            }
-            let amount = i128::from(g.amount.minor());
-            let change = if giver == party.id {
-                given += amount;
-                amount
-            } else if receiver == party.id {
-                received += amount;
-                -amount
-            } else {
-                return Ok(());
-            };
-            let day = g.at.display_in(&zone);
-            let entry = days
-                .entry(day.get(..10).unwrap_or(&day).to_string())
-                .or_insert((g.at, 0));
-            entry.0 = entry.0.min(g.at);
-            entry.1 += change;
-            Ok::<(), StoreError>(())
-        })?;
         let mut running = 0i128;
-        let points = days
-            .into_iter()
-            .map(|(day, (first, change))| {
-                running += change;
-                (first, day, NetSum(running))
-            })
-            .collect();
+        let mut points = Vec::new();
+        let level = match party.fields.kind {
+            PartyKind::Organization => {
+                for (month, totals) in store.months_of(party.id)? {
+                    given += i128::from(totals.low_to_high);
+                    received += i128::from(totals.high_to_low);
+                    running += i128::from(totals.low_to_high) - i128::from(totals.high_to_low);
+                    let name = format!(
+                        "{:04}-{:02}",
+                        month.div_euclid(12),
+                        month.rem_euclid(12) + 1
+                    );
+                    points.push((zone.month_start(month), name, NetSum(running)));
+                }
+                Level::Organization
+            }
+            PartyKind::Person => {
+                let credit: Vec<_> = store
+                    .kinds()?
+                    .into_iter()
+                    .filter(|k| k.def.dimension == Dimension::Credit)
+                    .map(|k| k.id)
+                    .collect();
+                let mut days: std::collections::BTreeMap<String, (Moment, i128)> =
+                    Default::default();
+                for (hour, gave, got) in store.credit_hours(party.id, &credit)? {
+                    given += i128::from(gave);
+                    received += i128::from(got);
+                    let start = Moment::from_millis(hour * HOUR_MS);
+                    let day = start.display_in(&zone);
+                    let entry = days
+                        .entry(day.get(..10).unwrap_or(&day).to_string())
+                        .or_insert((zone.start_of_day(start), 0));
+                    entry.1 += i128::from(gave) - i128::from(got);
+                }
+                for (day, (start, change)) in days {
+                    running += change;
+                    points.push((start, day, NetSum(running)));
+                }
+                Level::Person
+            }
+        };
         Ok(Timeline {
             party: (&party).into(),
             level,
@@ -165,26 +148,21 @@ pub fn pair_gestures<S: Store + ?Sized>(
     in_read(store, |store| {
         let a = find_party(store, a)?;
         let b = find_party(store, b)?;
-        let snapshot = Snapshot::load(store)?;
-        let mut found = std::collections::VecDeque::new();
-        store.for_each_gesture(&mut |stored| {
-            let g = &stored.gesture;
-            let (giver, receiver) = match level {
-                Level::Person => (g.giver, g.receiver),
-                Level::Organization => match snapshot.units(g, stored.attributed_at) {
-                    Ok(units) => units,
-                    Err(_) => return Ok(()),
-                },
-            };
-            if (giver == a.id && receiver == b.id) || (giver == b.id && receiver == a.id) {
-                if found.len() == limit {
-                    found.pop_front();
-                }
-                found.push_back(stored.clone());
+        let mut filter = crate::store::GestureFilter {
+            newest_first: true,
+            limit,
+            ..crate::store::GestureFilter::default()
+        };
+        let mut found = match level {
+            Level::Person => {
+                filter.party = Some(a.id);
+                filter.counterpart = Some(b.id);
+                store.find_gestures(&filter)?
             }
-            Ok::<(), StoreError>(())
-        })?;
-        let mut found: Vec<_> = found.into();
+            Level::Organization => {
+                crate::ledger::attributed_gestures(store, a.id, Some(b.id), &mut filter)?
+            }
+        };
         found.sort_by_key(|s| (s.gesture.at, s.seq));
         let kinds = store.kinds()?;
         let zone = crate::snapshot::zone_of(store)?;

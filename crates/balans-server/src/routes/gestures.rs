@@ -313,6 +313,7 @@ pub async fn list_gestures(
                 cursor: q.cursor.as_deref(),
                 limit: q.limit,
                 newest_first: false,
+                attributed: false,
             };
             ledger::list_gestures(store, &query)
         })

@@ -172,6 +172,8 @@ texts! {
     PasswordOptional => "Password (optional; without one the user cannot log in)", "Wachtwoord (optioneel; zonder kan de gebruiker niet inloggen)";
     People => "People", "Mensen";
     PeopleBalances => "Its people and their balances", "De mensen en hun balansen";
+    PeopleBalancesExplained => "Person level: each person's largest imbalances.", "Niveau persoon: de grootste onevenwichten van elke persoon.";
+    AllCounterparts => "All {count} balances of this person", "Alle {count} balansen van deze persoon";
     Person => "Person", "Persoon";
     PersonLevel => "person level", "niveau persoon";
     Received => "Received", "Ontving";

@@ -353,7 +353,12 @@ pub async fn party(
             for m in &memberships {
                 people.push((
                     m.clone(),
-                    ledger::counterparts(store, &m.person, Some(Level::Person))?,
+                    ledger::top_counterparts(
+                        store,
+                        &m.person,
+                        Some(Level::Person),
+                        PEOPLE_COUNTERPARTS_SHOWN,
+                    )?,
                 ));
             }
         }
@@ -368,6 +373,7 @@ pub async fn party(
                 cursor: f.cursor.as_deref(),
                 limit: Some(50),
                 newest_first: true,
+                attributed: true,
                 ..GestureQuery::default()
             },
         );
@@ -447,9 +453,15 @@ pub async fn party(
         @if !data.people.is_empty() {
             section aria-labelledby="people-heading" {
                 h2 #people-heading { (t(T::PeopleBalances)) }
+                p.explained { (t(T::PeopleBalancesExplained)) }
                 @for (membership, counterparts) in &data.people {
                     h3 { (party_link(&membership.person, &counterparts.party.name)) " · " (membership.role.as_str()) }
                     (counterpart_table(lang, counterparts))
+                    @if counterparts.total > counterparts.counterparts.len() {
+                        p.hint { a href={ "/parties/" (super::encode(&membership.person)) } {
+                            (T::AllCounterparts.get(lang).replace("{count}", &counterparts.total.to_string()))
+                        } }
+                    }
                 }
             }
         }
@@ -545,6 +557,10 @@ fn counterpart_table(lang: Lang, counterparts: &ledger::Counterparts) -> Markup 
         }
     }
 }
+
+/// The counterparts shown for each person on an organization's page; their own
+/// page shows all.
+const PEOPLE_COUNTERPARTS_SHOWN: usize = 5;
 
 /// The most gestures a relationship page lists.
 const RELATION_GESTURES_MAX: usize = 500;
