@@ -735,6 +735,97 @@ pub fn another_connection_s_changes_are_seen<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+pub fn monthly_credit_follows_gestures_memberships_and_time_zone<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    // Ann (of us) thanks Bob (of cust) at 00:30 on 1 February in Amsterdam, which
+    // is 23:30 on 31 January in UTC.
+    give(&mut store, "m1", "2024-02-01T00:30", "ann", "bob", "thanks").unwrap();
+    give(&mut store, "m2", "2024-03-15", "bob", "ann", "help").unwrap();
+    give(&mut store, "m3", "2024-03-16", "cust", "us", "pay").ok();
+    let us = ledger::find_party(&mut store, "us").unwrap();
+    let months = |store: &mut B::Store| -> Vec<(i32, i64, i64)> {
+        store
+            .months_of(us.id)
+            .unwrap()
+            .into_iter()
+            .map(|(m, t)| (m, t.low_to_high, t.high_to_low))
+            .collect()
+    };
+    let month = |year: i32, month: i32| year * 12 + month - 1;
+    // Money (a payment) is not credit; the months are Amsterdam's.
+    assert_eq!(
+        months(&mut store),
+        [(month(2024, 2), 100, 0), (month(2024, 3), 0, 300)]
+    );
+    let timeline = balans_store::views::timeline(&mut store, "us").unwrap();
+    let points: Vec<_> = timeline
+        .points
+        .iter()
+        .map(|(_, name, net)| (name.clone(), net.to_string()))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("2024-02".to_string(), "1.00".to_string()),
+            ("2024-03".into(), "-2.00".into())
+        ]
+    );
+    let ann = balans_store::views::timeline(&mut store, "ann").unwrap();
+    assert_eq!(
+        (ann.given.to_string(), ann.received.to_string()),
+        ("1.00".into(), "3.00".into())
+    );
+    assert_eq!(ann.points.len(), 2, "one point per day with gestures");
+
+    // When Ann leaves us before March, her March gesture no longer counts for us.
+    import_texts(
+        &mut store,
+        &[(
+            "m.csv",
+            "person,organization,role,from,until\nann,us,employee,2020-01-01,2024-03-01\n",
+        )],
+    )
+    .unwrap();
+    assert_eq!(months(&mut store), [(month(2024, 2), 100, 0)]);
+    assert_consistent(&mut store);
+
+    // In UTC the first gesture falls in January.
+    ledger::set_setting(&mut store, "timezone", "UTC").unwrap();
+    assert_eq!(months(&mut store), [(month(2024, 1), 100, 0)]);
+    assert_consistent(&mut store);
+
+    // A store whose months were never kept gets them on first open.
+    store.begin_write().unwrap();
+    store.replace_months(&[]).unwrap();
+    store.set_setting("months_built", "").unwrap();
+    store.commit().unwrap();
+    assert!(months(&mut store).is_empty());
+    ledger::ensure_months(&mut store).unwrap();
+    assert_eq!(months(&mut store), [(month(2024, 1), 100, 0)]);
+
+    // A stored monthly total that differs from the gestures is reported.
+    store.begin_write().unwrap();
+    store
+        .add_to_months(&[(
+            (us.id, month(2024, 1)),
+            balans_core::Totals::of(
+                true,
+                balans_core::Amount::from_minor(1).unwrap(),
+                balans_core::Moment::from_millis(0),
+            ),
+        )])
+        .unwrap();
+    store.commit().unwrap();
+    let report = ledger::check(&mut store).unwrap();
+    assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    assert!(
+        report.differences[0].b.contains("2024-01"),
+        "{:?}",
+        report.differences
+    );
+}
+
 mod model;
 
 macro_rules! backends {
@@ -759,6 +850,7 @@ macro_rules! backends {
                 #[test] fn users_tokens_and_setup() { super::users_tokens_and_setup::<B>() }
                 #[test] fn nested_writes_fail_alone() { super::nested_writes_fail_alone::<B>() }
                 #[test] fn a_long_read_sees_one_moment() { super::a_long_read_sees_one_moment::<B>() }
+                #[test] fn monthly_credit_follows_gestures_memberships_and_time_zone() { super::monthly_credit_follows_gestures_memberships_and_time_zone::<B>() }
                 #[test] fn another_connection_s_changes_are_seen() { super::another_connection_s_changes_are_seen::<B>() }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
