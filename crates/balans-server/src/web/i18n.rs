@@ -96,6 +96,8 @@ texts! {
     DefaultValue => "Default value", "Standaardwaarde";
     Dimension => "Dimension", "Dimensie";
     Email => "E-mail address", "E-mailadres";
+    Employee => "employee", "medewerker";
+    Contact => "contact", "contactpersoon";
     EmptyLedger => "No gestures yet. Balans fills up as you record what you and your customers give each other.", "Nog geen gebaren. Balans vult zich zodra je vastlegt wat jij en je klanten elkaar geven.";
     EmptyLedgerNext => "Record the first gesture with the form at the top (press N), or", "Leg het eerste gebaar vast met het formulier bovenaan (druk op N), of";
     Evenness => "Evenness", "Evenwicht";

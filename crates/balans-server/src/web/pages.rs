@@ -301,6 +301,13 @@ pub async fn parties(
     ))
 }
 
+fn membership_role(role: balans_core::Role) -> T {
+    match role {
+        balans_core::Role::Employee => T::Employee,
+        balans_core::Role::Contact => T::Contact,
+    }
+}
+
 fn kind_text(kind: PartyKind) -> T {
     match kind {
         PartyKind::Organization => T::Organization,
@@ -437,7 +444,7 @@ pub async fn party(
                             tr {
                                 td { (party_link(&m.person, &m.person)) }
                                 td { (party_link(&m.organization, &m.organization)) }
-                                td { (m.role.as_str()) }
+                                td { (t(membership_role(m.role))) }
                                 td { (m.from.get(..10).unwrap_or(&m.from)) }
                                 td { (m.until.as_deref().map(|u| u.get(..10).unwrap_or(u)).unwrap_or("–")) }
                             }
@@ -455,7 +462,7 @@ pub async fn party(
                 h2 #people-heading { (t(T::PeopleBalances)) }
                 p.explained { (t(T::PeopleBalancesExplained)) }
                 @for (membership, counterparts) in &data.people {
-                    h3 { (party_link(&membership.person, &counterparts.party.name)) " · " (membership.role.as_str()) }
+                    h3 { (party_link(&membership.person, &counterparts.party.name)) " · " (t(membership_role(membership.role))) }
                     (counterpart_table(lang, counterparts))
                     @if counterparts.total > counterparts.counterparts.len() {
                         p.hint { a href={ "/parties/" (super::encode(&membership.person)) } {
