@@ -388,27 +388,33 @@ async fn log_in(c: &Client, app: &TestApp, who: &str) {
     let password = c.find(Locator::Css("#password")).await.unwrap();
     password.send_keys(PASSWORD).await.unwrap();
     password.send_keys("\u{E007}").await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("main#main h1"))
-        .await
-        .unwrap();
+    // The dashboard's navigation, which the login page does not have.
+    text_with(c, "header nav", "Overview").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/");
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
-    match c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-    {
-        Ok(element) => element.text().await.unwrap(),
-        Err(e) => {
-            let source = c.source().await.unwrap_or_default();
-            let main = source.find("<main").map_or(&source[..], |i| &source[i..]);
-            panic!("{css}: {e}\n{}", main.get(..3000).unwrap_or(main));
+/// The text of the element `css` once it holds `expected`: pages change under a
+/// test (htmx swaps, redirects), so it asks again until then, for ten seconds.
+async fn text_with(c: &Client, css: &str, expected: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(element) = c.find(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                if text.contains(expected) {
+                    return text;
+                }
+                last = text;
+            }
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let source = c.source().await.unwrap_or_default();
+    let main = source.find("<main").map_or(&source[..], |i| &source[i..]);
+    panic!(
+        "{css} never held {expected:?}; last: {last:?}\n{}",
+        main.get(..3000).unwrap_or(main)
+    );
 }
 
 /// Types into whatever has the focus.
@@ -480,8 +486,7 @@ async fn the_daily_loop_in_a_real_browser() {
         Some("thanks")
     );
     type_keys(c, "\u{E007}").await;
-    let result = text_of(c, "#record-result").await;
-    assert!(result.contains("Saved"), "{result}");
+    let result = text_with(c, "#record-result", "Saved").await;
     assert!(
         result.contains("Henk de Vries gives more than Gerrit Jansen"),
         "{result}"
@@ -541,7 +546,7 @@ async fn the_daily_loop_in_a_real_browser() {
         .click()
         .await
         .unwrap();
-    let errors = text_of(c, "table.row-errors").await;
+    let errors = text_with(c, "table.row-errors", "nobody").await;
     assert!(
         errors.contains('3') && errors.contains("nobody"),
         "{errors}"
@@ -556,18 +561,18 @@ async fn the_daily_loop_in_a_real_browser() {
         .click()
         .await
         .unwrap();
-    let nav = text_of(c, "header nav").await;
-    assert!(
-        nav.contains("Overzicht") && nav.contains("Partijen"),
-        "{nav}"
-    );
-    assert_eq!(text_of(c, "main h1").await, "Overzicht");
+    let nav = text_with(c, "header nav", "Overzicht").await;
+    assert!(nav.contains("Partijen"), "{nav}");
+    assert_eq!(text_with(c, "main h1", "Overzicht").await, "Overzicht");
 
     // A party whose name is markup shows it as text.
     c.goto(&format!("{}/parties/xss", app.address))
         .await
         .unwrap();
-    assert_eq!(text_of(c, "main h1").await, "<script>alert(1)</script>");
+    assert_eq!(
+        text_with(c, "main h1", "alert").await,
+        "<script>alert(1)</script>"
+    );
     assert!(c.get_alert_text().await.is_err(), "no script ran");
 }
 
