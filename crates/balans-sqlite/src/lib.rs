@@ -52,6 +52,8 @@ struct PartyCache {
     /// Stored balances this connection read or wrote in its writes; used only
     /// inside a write, where no other connection can change them.
     balances: HashMap<PairKey, Totals>,
+    /// Monthly credit read or written in this connection's writes, as `balances`.
+    months: HashMap<MonthKey, Totals>,
 }
 
 /// The most parties and persons' memberships a cache holds before it starts over.
@@ -65,6 +67,7 @@ impl PartyCache {
         self.by_id.clear();
         self.memberships.clear();
         self.balances.clear();
+        self.months.clear();
     }
 
     fn keep_party(&mut self, party: &Party) {
@@ -863,27 +866,46 @@ impl Store for SqliteStore {
 
     fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
         let context = "updating monthly credit";
-        for ((organization, month), delta) in deltas {
-            let existing = self.query_one(
-                context,
+        let mut read = self
+            .connection
+            .prepare_cached(
                 "SELECT given, received, count, first_ms, last_ms FROM months WHERE organization = ?1 AND month = ?2",
-                params![organization.0, month],
-                month_totals,
-            )?;
-            let totals = match existing {
+            )
+            .map_err(backend(context))?;
+        let mut insert = self
+            .connection
+            .prepare_cached(
+                "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(backend(context))?;
+        let mut update = self
+            .connection
+            .prepare_cached(
+                "UPDATE months SET given = ?3, received = ?4, count = ?5, first_ms = ?6, last_ms = ?7 \
+                 WHERE organization = ?1 AND month = ?2",
+            )
+            .map_err(backend(context))?;
+        for (key, delta) in deltas {
+            let (organization, month) = *key;
+            let existing = match self.cache.months.get(key).copied() {
+                Some(totals) => Some(totals),
+                None => read
+                    .query_row(params![organization.0, month], month_totals)
+                    .optional()
+                    .map_err(backend(context))?,
+            };
+            let (statement, totals) = match existing {
                 Some(mut totals) => {
                     totals.merge(delta).map_err(|_| {
                         StoreError::Overflow(format!("monthly credit of party #{}", organization.0))
                     })?;
-                    totals
+                    (&mut update, totals)
                 }
-                None => *delta,
+                None => (&mut insert, *delta),
             };
-            self.execute(
-                context,
-                "INSERT OR REPLACE INTO months (organization, month, given, received, count, first_ms, last_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
+            statement
+                .execute(params![
                     organization.0,
                     month,
                     totals.low_to_high,
@@ -891,13 +913,18 @@ impl Store for SqliteStore {
                     totals.count,
                     totals.first.millis(),
                     totals.last.millis()
-                ],
-            )?;
+                ])
+                .map_err(backend(context))?;
+            if self.cache.months.len() >= BALANCE_CACHE_MAX {
+                self.cache.months.clear();
+            }
+            self.cache.months.insert(*key, totals);
         }
         Ok(())
     }
 
     fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        self.cache.months.clear();
         self.execute("rewriting monthly credit", "DELETE FROM months", [])?;
         self.add_to_months(months)
     }
