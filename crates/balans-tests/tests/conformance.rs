@@ -835,28 +835,30 @@ macro_rules! backends {
             mod $backend {
                 use super::*;
                 use balans_tests::$backend as B;
-                #[test] fn balances_at_person_and_organization_level() { super::balances_at_person_and_organization_level::<B>() }
-                #[test] fn importing_the_same_file_twice_adds_nothing() { super::importing_the_same_file_twice_adds_nothing::<B>() }
-                #[test] fn the_same_id_with_other_content_is_refused_naming_both() { super::the_same_id_with_other_content_is_refused_naming_both::<B>() }
-                #[test] fn every_error_names_file_line_and_column_and_nothing_is_written() { super::every_error_names_file_line_and_column_and_nothing_is_written::<B>() }
-                #[test] fn only_the_first_hundred_errors_are_listed() { super::only_the_first_hundred_errors_are_listed::<B>() }
-                #[test] fn a_dry_run_validates_and_writes_nothing() { super::a_dry_run_validates_and_writes_nothing::<B>() }
-                #[test] fn a_reversal_cancels_once() { super::a_reversal_cancels_once::<B>() }
-                #[test] fn a_reversal_counts_where_its_gesture_counted() { super::a_reversal_counts_where_its_gesture_counted::<B>() }
-                #[test] fn a_membership_change_moves_stored_gestures() { super::a_membership_change_moves_stored_gestures::<B>() }
-                #[test] fn several_memberships_need_the_organization_named() { super::several_memberships_need_the_organization_named::<B>() }
-                #[test] fn a_changed_default_applies_to_new_gestures_only() { super::a_changed_default_applies_to_new_gestures_only::<B>() }
-                #[test] fn export_then_import_gives_identical_balances() { super::export_then_import_gives_identical_balances::<B>() }
-                #[test] fn users_tokens_and_setup() { super::users_tokens_and_setup::<B>() }
-                #[test] fn nested_writes_fail_alone() { super::nested_writes_fail_alone::<B>() }
-                #[test] fn a_long_read_sees_one_moment() { super::a_long_read_sees_one_moment::<B>() }
-                #[test] fn monthly_credit_follows_gestures_memberships_and_time_zone() { super::monthly_credit_follows_gestures_memberships_and_time_zone::<B>() }
-                #[test] fn another_connection_s_changes_are_seen() { super::another_connection_s_changes_are_seen::<B>() }
+                #[test] fn balances_at_person_and_organization_level() { if B::available() { super::balances_at_person_and_organization_level::<B>() } }
+                #[test] fn importing_the_same_file_twice_adds_nothing() { if B::available() { super::importing_the_same_file_twice_adds_nothing::<B>() } }
+                #[test] fn the_same_id_with_other_content_is_refused_naming_both() { if B::available() { super::the_same_id_with_other_content_is_refused_naming_both::<B>() } }
+                #[test] fn every_error_names_file_line_and_column_and_nothing_is_written() { if B::available() { super::every_error_names_file_line_and_column_and_nothing_is_written::<B>() } }
+                #[test] fn only_the_first_hundred_errors_are_listed() { if B::available() { super::only_the_first_hundred_errors_are_listed::<B>() } }
+                #[test] fn a_dry_run_validates_and_writes_nothing() { if B::available() { super::a_dry_run_validates_and_writes_nothing::<B>() } }
+                #[test] fn a_reversal_cancels_once() { if B::available() { super::a_reversal_cancels_once::<B>() } }
+                #[test] fn a_reversal_counts_where_its_gesture_counted() { if B::available() { super::a_reversal_counts_where_its_gesture_counted::<B>() } }
+                #[test] fn a_membership_change_moves_stored_gestures() { if B::available() { super::a_membership_change_moves_stored_gestures::<B>() } }
+                #[test] fn several_memberships_need_the_organization_named() { if B::available() { super::several_memberships_need_the_organization_named::<B>() } }
+                #[test] fn a_changed_default_applies_to_new_gestures_only() { if B::available() { super::a_changed_default_applies_to_new_gestures_only::<B>() } }
+                #[test] fn export_then_import_gives_identical_balances() { if B::available() { super::export_then_import_gives_identical_balances::<B>() } }
+                #[test] fn users_tokens_and_setup() { if B::available() { super::users_tokens_and_setup::<B>() } }
+                #[test] fn nested_writes_fail_alone() { if B::available() { super::nested_writes_fail_alone::<B>() } }
+                #[test] fn a_long_read_sees_one_moment() { if B::available() { super::a_long_read_sees_one_moment::<B>() } }
+                #[test] fn monthly_credit_follows_gestures_memberships_and_time_zone() { if B::available() { super::monthly_credit_follows_gestures_memberships_and_time_zone::<B>() } }
+                #[test] fn another_connection_s_changes_are_seen() { if B::available() { super::another_connection_s_changes_are_seen::<B>() } }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
                     #[test]
                     fn balances_equal_the_sum_of_gestures(ops in model::operations()) {
-                        model::run::<B>(ops);
+                        if B::available() {
+                            model::run::<B>(ops);
+                        }
                     }
                 }
             }
@@ -864,4 +866,4 @@ macro_rules! backends {
     };
 }
 
-backends!(Sqlite);
+backends!(Sqlite, Postgres);

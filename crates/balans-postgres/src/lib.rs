@@ -1,0 +1,1163 @@
+//! The PostgreSQL store: the same [`Store`] as the embedded one, over a database
+//! that several `balans` processes share.
+//!
+//! Writers from all processes take one transaction-level advisory lock
+//! ([`WRITE_LOCK`]) when their write starts, so writes are serial across servers as
+//! they are within one: a balance is read and written by one writer at a time, a
+//! membership change recomputes the organization level while no gesture can slip in
+//! between, and each server still groups many requests into one commit. Balance
+//! deltas are added in the database (`low_to_high = low_to_high + ...`), in one
+//! statement per batch; PostgreSQL refuses a `bigint` overflow instead of wrapping.
+//!
+//! ```no_run
+//! use balans_store::Store;
+//! let mut store = balans_postgres::PostgresStore::open("postgres://balans@db.example/balans")?;
+//! println!("{} gestures", store.gesture_count()?);
+//! # Ok::<(), balans_store::StoreError>(())
+//! ```
+
+mod schema;
+
+use std::collections::{HashMap, HashSet};
+
+use balans_core::{
+    Amount, Dimension, Email, Gesture, GestureId, Kind, KindCode, KindDef, KindId, Level,
+    Membership, Moment, MonthKey, PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Role,
+    StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
+};
+use balans_store::store::{GestureFilter, SavedResponse};
+use balans_store::{Store, StoreError, StoreResult};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = schema::STEPS.len() as i64;
+
+/// The advisory lock every write holds until it commits.
+pub const WRITE_LOCK: i64 = 0x6261_6c61_6e73; // "balans"
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+pub struct PostgresStore {
+    client: Client,
+    statements: HashMap<String, Statement>,
+    /// How many writes are open: 1 is the transaction, more are savepoints in it.
+    depth: u32,
+    reading: bool,
+    /// Where the database is, for messages: host, port and database, never a password.
+    target: String,
+}
+
+/// Host, port, user and database of a URL, for messages.
+fn describe(config: &postgres::Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".to_string());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("?");
+    let db = config.get_dbname().unwrap_or(user);
+    format!("{host}:{port} (database {db}, user {user})")
+}
+
+fn pg_error(context: &str) -> impl Fn(postgres::Error) -> StoreError + '_ {
+    move |e| {
+        if e.code() == Some(&SqlState::NUMERIC_VALUE_OUT_OF_RANGE) {
+            StoreError::Overflow(context.to_string())
+        } else if let Some(db) = e.as_db_error() {
+            StoreError::backend(context.to_string(), db.message().to_string())
+        } else {
+            StoreError::backend(context.to_string(), e)
+        }
+    }
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("unexpected {what}"))
+}
+
+impl PostgresStore {
+    /// Connects to the database of a `postgres://` URL and brings its schema up to
+    /// date; a database with a newer schema is refused and left as it is.
+    pub fn open(url: &str) -> StoreResult<PostgresStore> {
+        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+            StoreError::backend("cannot read the PostgreSQL URL", e.to_string())
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
+        config.application_name("balans");
+        let target = describe(&config);
+        let client = config.connect(NoTls).map_err(|e| {
+            let reason = e
+                .as_db_error()
+                .map(|db| db.message().to_string())
+                .unwrap_or_else(|| {
+                    std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
+                });
+            StoreError::backend(format!("cannot connect to PostgreSQL at {target}"), reason)
+        })?;
+        let mut store = PostgresStore {
+            client,
+            statements: HashMap::new(),
+            depth: 0,
+            reading: false,
+            target,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Where the database is: host, port, database and user.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    fn migrate(&mut self) -> StoreResult<()> {
+        let context = "migrating";
+        let version = |client: &mut Client| -> StoreResult<i64> {
+            let exists: Option<String> = client
+                .query_one("SELECT to_regclass('schema_version')::text", &[])
+                .map_err(pg_error(context))?
+                .get(0);
+            if exists.is_none() {
+                return Ok(0);
+            }
+            Ok(client
+                .query_opt("SELECT version FROM schema_version", &[])
+                .map_err(pg_error(context))?
+                .map_or(0, |r| r.get(0)))
+        };
+        let found = version(&mut self.client)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let mut tx = self.client.transaction().map_err(pg_error(context))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+            .map_err(pg_error(context))?;
+        // Another process may have migrated while this one waited for the lock.
+        let exists: Option<String> = tx
+            .query_one("SELECT to_regclass('schema_version')::text", &[])
+            .map_err(pg_error(context))?
+            .get(0);
+        if exists.is_none() {
+            tx.batch_execute("CREATE TABLE schema_version (version BIGINT NOT NULL); INSERT INTO schema_version VALUES (0);")
+                .map_err(pg_error(context))?;
+        }
+        let current: i64 = tx
+            .query_one("SELECT version FROM schema_version FOR UPDATE", &[])
+            .map_err(pg_error(context))?
+            .get(0);
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found: current,
+                known: SCHEMA_VERSION,
+            });
+        }
+        for (step, sql) in schema::STEPS.iter().enumerate().skip(current as usize) {
+            tx.batch_execute(sql).map_err(pg_error(context))?;
+            if step == 0 {
+                for def in builtin_catalog() {
+                    tx.execute(
+                        "INSERT INTO kinds (code, dimension, default_minor, label_nl, label_en, builtin) VALUES ($1, $2, $3, $4, $5, TRUE)",
+                        &[&def.code.as_str(), &def.dimension.code(), &def.default.map(Amount::minor), &def.label_nl, &def.label_en],
+                    )
+                    .map_err(pg_error(context))?;
+                }
+            }
+        }
+        tx.execute("UPDATE schema_version SET version = $1", &[&SCHEMA_VERSION])
+            .map_err(pg_error(context))?;
+        tx.commit().map_err(pg_error(context))
+    }
+
+    fn statement(&mut self, context: &str, sql: &str) -> StoreResult<Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql).map_err(pg_error(context))?;
+        self.statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
+    fn query(&mut self, context: &str, sql: &str, params: Params<'_>) -> StoreResult<Vec<Row>> {
+        let statement = self.statement(context, sql)?;
+        self.client
+            .query(&statement, params)
+            .map_err(pg_error(context))
+    }
+
+    fn query_opt(
+        &mut self,
+        context: &str,
+        sql: &str,
+        params: Params<'_>,
+    ) -> StoreResult<Option<Row>> {
+        let statement = self.statement(context, sql)?;
+        self.client
+            .query_opt(&statement, params)
+            .map_err(pg_error(context))
+    }
+
+    fn execute(&mut self, context: &str, sql: &str, params: Params<'_>) -> StoreResult<u64> {
+        let statement = self.statement(context, sql)?;
+        self.client
+            .execute(&statement, params)
+            .map_err(pg_error(context))
+    }
+
+    fn batch(&mut self, context: &str, sql: &str) -> StoreResult<()> {
+        self.client.batch_execute(sql).map_err(pg_error(context))
+    }
+
+    fn count(&mut self, context: &str, sql: &str) -> StoreResult<u64> {
+        Ok(self
+            .query_opt(context, sql, &[])?
+            .map_or(0, |r| r.get::<_, i64>(0)) as u64)
+    }
+}
+
+fn amount(minor: i64) -> StoreResult<Amount> {
+    Amount::from_minor(minor).ok_or_else(|| corrupt("amount"))
+}
+
+const KIND_COLUMNS: &str = "id, code, dimension, default_minor, label_nl, label_en, builtin";
+
+fn kind_row(row: &Row) -> StoreResult<Kind> {
+    let code: String = row.get(1);
+    Ok(Kind {
+        id: KindId(row.get(0)),
+        def: KindDef {
+            code: KindCode::parse(&code).map_err(|_| corrupt("kind code"))?,
+            dimension: Dimension::from_code(row.get(2)).ok_or_else(|| corrupt("dimension"))?,
+            default: row.get::<_, Option<i64>>(3).map(amount).transpose()?,
+            label_nl: row.get(4),
+            label_en: row.get(5),
+        },
+        builtin: row.get(6),
+    })
+}
+
+const PARTY_COLUMNS: &str = "id, key, kind, name, email, phone, note";
+
+fn party_row(row: &Row) -> StoreResult<Party> {
+    let key: String = row.get(1);
+    let kind: String = row.get(2);
+    Ok(Party {
+        id: PartyId(row.get(0)),
+        fields: PartyFields {
+            key: PartyKey::parse(&key).map_err(|_| corrupt("party key"))?,
+            kind: kind
+                .parse::<PartyKind>()
+                .map_err(|_| corrupt("party kind"))?,
+            name: row.get(3),
+            email: row.get(4),
+            phone: row.get(5),
+            note: row.get(6),
+        },
+    })
+}
+
+const MEMBERSHIP_COLUMNS: &str = "person, organization, role, from_ms, until_ms";
+
+fn membership_row(row: &Row) -> StoreResult<Membership> {
+    let role: String = row.get(2);
+    Ok(Membership {
+        person: PartyId(row.get(0)),
+        organization: PartyId(row.get(1)),
+        role: role.parse::<Role>().map_err(|_| corrupt("role"))?,
+        from: Moment::from_millis(row.get(3)),
+        until: row.get::<_, Option<i64>>(4).map(Moment::from_millis),
+    })
+}
+
+const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g.receiver, g.giver_org, g.receiver_org, g.kind, \
+     k.dimension, g.amount_minor, g.note, g.item, g.reverses, COALESCE(o.at_ms, g.at_ms) \
+     FROM gestures g JOIN kinds k ON k.id = g.kind LEFT JOIN gestures o ON o.id = g.reverses";
+
+fn gesture_id(text: &str) -> StoreResult<GestureId> {
+    GestureId::parse(text)
+        .ok()
+        .flatten()
+        .ok_or_else(|| corrupt("gesture id"))
+}
+
+fn gesture_row(row: &Row) -> StoreResult<StoredGesture> {
+    Ok(StoredGesture {
+        seq: row.get(0),
+        gesture: Gesture {
+            id: gesture_id(row.get(1))?,
+            at: Moment::from_millis(row.get(2)),
+            giver: PartyId(row.get(3)),
+            receiver: PartyId(row.get(4)),
+            giver_org: row.get::<_, Option<i64>>(5).map(PartyId),
+            receiver_org: row.get::<_, Option<i64>>(6).map(PartyId),
+            kind: KindId(row.get(7)),
+            dimension: Dimension::from_code(row.get(8)).ok_or_else(|| corrupt("dimension"))?,
+            amount: amount(row.get(9))?,
+            note: row.get(10),
+            item: row.get(11),
+            reverses: row.get::<_, Option<&str>>(12).map(gesture_id).transpose()?,
+        },
+        attributed_at: Moment::from_millis(row.get(13)),
+    })
+}
+
+const BALANCE_COLUMNS: &str =
+    "level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms";
+
+fn balance_row(row: &Row) -> StoreResult<(PairKey, Totals)> {
+    Ok((
+        PairKey {
+            level: Level::from_code(row.get(0)).ok_or_else(|| corrupt("level"))?,
+            low: PartyId(row.get(1)),
+            high: PartyId(row.get(2)),
+            dimension: Dimension::from_code(row.get(3)).ok_or_else(|| corrupt("dimension"))?,
+        },
+        Totals {
+            low_to_high: row.get(4),
+            high_to_low: row.get(5),
+            count: row.get(6),
+            first: Moment::from_millis(row.get(7)),
+            last: Moment::from_millis(row.get(8)),
+        },
+    ))
+}
+
+/// Given, received, count, first and last from column `at` on.
+fn month_totals(row: &Row, at: usize) -> Totals {
+    Totals {
+        low_to_high: row.get(at),
+        high_to_low: row.get(at + 1),
+        count: row.get(at + 2),
+        first: Moment::from_millis(row.get(at + 3)),
+        last: Moment::from_millis(row.get(at + 4)),
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, role, password_hash, language";
+
+fn user_row(row: &Row) -> StoreResult<User> {
+    let email: String = row.get(1);
+    let role: String = row.get(2);
+    Ok(User {
+        id: UserId(row.get(0)),
+        email: Email::parse(&email).map_err(|_| corrupt("e-mail address"))?,
+        role: role.parse::<UserRole>().map_err(|_| corrupt("role"))?,
+        password_hash: row.get(3),
+        language: row.get(4),
+    })
+}
+
+fn rows<T>(rows: Vec<Row>, map: impl Fn(&Row) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+    rows.iter().map(map).collect()
+}
+
+/// Adds deltas to a table keyed by `keys` columns, in one statement: each row's
+/// sums grow in the database, so no delta is lost to a concurrent reader.
+const BALANCE_UPSERT: &str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
+     SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::int8[]) \
+     ON CONFLICT (level, low, high, dimension) DO UPDATE SET \
+     low_to_high = balances.low_to_high + EXCLUDED.low_to_high, high_to_low = balances.high_to_low + EXCLUDED.high_to_low, \
+     count = balances.count + EXCLUDED.count, first_ms = LEAST(balances.first_ms, EXCLUDED.first_ms), \
+     last_ms = GREATEST(balances.last_ms, EXCLUDED.last_ms)";
+
+const MONTH_UPSERT: &str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
+     SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[]) \
+     ON CONFLICT (organization, month) DO UPDATE SET \
+     given = months.given + EXCLUDED.given, received = months.received + EXCLUDED.received, \
+     count = months.count + EXCLUDED.count, first_ms = LEAST(months.first_ms, EXCLUDED.first_ms), \
+     last_ms = GREATEST(months.last_ms, EXCLUDED.last_ms)";
+
+/// The most rows one statement of deltas or gestures carries.
+const ROWS_PER_STATEMENT: usize = 10_000;
+
+impl Store for PostgresStore {
+    fn begin_write(&mut self) -> StoreResult<()> {
+        if self.depth == 0 {
+            if self.reading {
+                self.end_read()?;
+            }
+            self.batch(
+                "starting a write",
+                &format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"),
+            )?;
+        } else {
+            self.batch("starting a write", &format!("SAVEPOINT w{}", self.depth))?;
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        debug_assert!(self.depth > 0, "commit without a write");
+        self.depth = self.depth.saturating_sub(1);
+        if self.depth == 0 {
+            self.batch("committing", "COMMIT")
+        } else {
+            self.batch("committing", &format!("RELEASE SAVEPOINT w{}", self.depth))
+        }
+    }
+
+    fn rollback(&mut self) -> StoreResult<()> {
+        if self.depth <= 1 {
+            self.depth = 0;
+            return self.batch("rolling back", "ROLLBACK");
+        }
+        self.depth -= 1;
+        self.batch(
+            "rolling back",
+            &format!(
+                "ROLLBACK TO SAVEPOINT w{0}; RELEASE SAVEPOINT w{0}",
+                self.depth
+            ),
+        )
+    }
+
+    fn begin_read(&mut self) -> StoreResult<()> {
+        if self.depth > 0 || self.reading {
+            return Ok(());
+        }
+        self.batch(
+            "starting a read",
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?;
+        self.reading = true;
+        Ok(())
+    }
+
+    fn end_read(&mut self) -> StoreResult<()> {
+        if !self.reading {
+            return Ok(());
+        }
+        self.reading = false;
+        self.batch("ending a read", "COMMIT")
+    }
+
+    fn setting(&mut self, name: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .query_opt(
+                "reading a setting",
+                "SELECT value FROM settings WHERE name = $1",
+                &[&name],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn set_setting(&mut self, name: &str, value: &str) -> StoreResult<()> {
+        self.execute(
+            "writing a setting",
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+            &[&name, &value],
+        )
+        .map(drop)
+    }
+
+    fn kinds(&mut self) -> StoreResult<Vec<Kind>> {
+        let found = self.query(
+            "reading kinds",
+            &format!("SELECT {KIND_COLUMNS} FROM kinds ORDER BY id"),
+            &[],
+        )?;
+        rows(found, kind_row)
+    }
+
+    fn insert_kind(&mut self, def: &KindDef, builtin: bool) -> StoreResult<KindId> {
+        let row = self.query_opt(
+            "adding a kind",
+            "INSERT INTO kinds (code, dimension, default_minor, label_nl, label_en, builtin) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &[&def.code.as_str(), &def.dimension.code(), &def.default.map(Amount::minor), &def.label_nl, &def.label_en, &builtin],
+        )?;
+        Ok(KindId(row.ok_or_else(|| corrupt("kind id"))?.get(0)))
+    }
+
+    fn update_kind(&mut self, id: KindId, def: &KindDef) -> StoreResult<()> {
+        self.execute(
+            "changing a kind",
+            "UPDATE kinds SET default_minor = $2, label_nl = $3, label_en = $4 WHERE id = $1",
+            &[
+                &id.0,
+                &def.default.map(Amount::minor),
+                &def.label_nl,
+                &def.label_en,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn parties(&mut self) -> StoreResult<Vec<Party>> {
+        let found = self.query(
+            "reading parties",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties ORDER BY id"),
+            &[],
+        )?;
+        rows(found, party_row)
+    }
+
+    fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>> {
+        Ok(self.parties_by_keys(&[key.as_str()])?.pop())
+    }
+
+    fn party_by_id(&mut self, id: PartyId) -> StoreResult<Option<Party>> {
+        Ok(self.parties_by_ids(&[id])?.pop())
+    }
+
+    fn parties_by_keys(&mut self, keys: &[&str]) -> StoreResult<Vec<Party>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.query(
+            "reading parties",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE key = ANY($1)"),
+            &[&keys],
+        )?;
+        rows(found, party_row)
+    }
+
+    fn parties_by_ids(&mut self, ids: &[PartyId]) -> StoreResult<Vec<Party>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
+        let found = self.query(
+            "reading parties",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id = ANY($1)"),
+            &[&ids],
+        )?;
+        rows(found, party_row)
+    }
+
+    fn insert_party(&mut self, f: &PartyFields) -> StoreResult<PartyId> {
+        let row = self.query_opt(
+            "adding a party",
+            "INSERT INTO parties (key, kind, name, email, phone, note) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &[&f.key.as_str(), &f.kind.as_str(), &f.name, &f.email, &f.phone, &f.note],
+        )?;
+        Ok(PartyId(row.ok_or_else(|| corrupt("party id"))?.get(0)))
+    }
+
+    fn update_party(&mut self, id: PartyId, f: &PartyFields) -> StoreResult<()> {
+        self.execute(
+            "changing a party",
+            "UPDATE parties SET name = $2, email = $3, phone = $4, note = $5 WHERE id = $1",
+            &[&id.0, &f.name, &f.email, &f.phone, &f.note],
+        )
+        .map(drop)
+    }
+
+    fn party_count(&mut self) -> StoreResult<u64> {
+        self.count("counting parties", "SELECT COUNT(*) FROM parties")
+    }
+
+    fn memberships(&mut self) -> StoreResult<Vec<Membership>> {
+        let found = self.query(
+            "reading memberships",
+            &format!("SELECT {MEMBERSHIP_COLUMNS} FROM memberships ORDER BY person, from_ms, organization"),
+            &[],
+        )?;
+        rows(found, membership_row)
+    }
+
+    fn memberships_of(&mut self, person: PartyId) -> StoreResult<Vec<Membership>> {
+        self.memberships_of_many(&[person])
+    }
+
+    fn memberships_of_many(&mut self, persons: &[PartyId]) -> StoreResult<Vec<Membership>> {
+        if persons.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = persons.iter().map(|p| p.0).collect();
+        let found = self.query(
+            "reading memberships",
+            &format!(
+                "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE person = ANY($1) ORDER BY person, from_ms, organization"
+            ),
+            &[&ids],
+        )?;
+        rows(found, membership_row)
+    }
+
+    fn upsert_membership(&mut self, m: &Membership) -> StoreResult<()> {
+        self.execute(
+            "writing a membership",
+            "INSERT INTO memberships (person, organization, role, from_ms, until_ms) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (person, organization, from_ms) DO UPDATE SET role = EXCLUDED.role, until_ms = EXCLUDED.until_ms",
+            &[&m.person.0, &m.organization.0, &m.role.as_str(), &m.from.millis(), &m.until.map(Moment::millis)],
+        )
+        .map(drop)
+    }
+
+    fn insert_gestures(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<StoredGesture>>> {
+        let context = "storing gestures";
+        let mut inserted: HashSet<String> = HashSet::with_capacity(gestures.len());
+        for chunk in gestures.chunks(ROWS_PER_STATEMENT) {
+            let ids: Vec<&str> = chunk.iter().map(|g| g.id.as_str()).collect();
+            let at: Vec<i64> = chunk.iter().map(|g| g.at.millis()).collect();
+            let giver: Vec<i64> = chunk.iter().map(|g| g.giver.0).collect();
+            let receiver: Vec<i64> = chunk.iter().map(|g| g.receiver.0).collect();
+            let giver_org: Vec<Option<i64>> =
+                chunk.iter().map(|g| g.giver_org.map(|p| p.0)).collect();
+            let receiver_org: Vec<Option<i64>> =
+                chunk.iter().map(|g| g.receiver_org.map(|p| p.0)).collect();
+            let kind: Vec<i64> = chunk.iter().map(|g| g.kind.0).collect();
+            let amount: Vec<i64> = chunk.iter().map(|g| g.amount.minor()).collect();
+            let note: Vec<Option<&str>> = chunk.iter().map(|g| g.note.as_deref()).collect();
+            let item: Vec<Option<&str>> = chunk.iter().map(|g| g.item.as_deref()).collect();
+            let reverses: Vec<Option<&str>> = chunk
+                .iter()
+                .map(|g| g.reverses.as_ref().map(GestureId::as_str))
+                .collect();
+            // WITH ORDINALITY keeps the batch's order, so `seq` follows it.
+            let stored = self.query(
+                context,
+                "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
+                 SELECT id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses \
+                 FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::text[], $11::text[]) \
+                 WITH ORDINALITY AS t(id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses, n) \
+                 ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id",
+                &[&ids, &at, &giver, &receiver, &giver_org, &receiver_org, &kind, &amount, &note, &item, &reverses],
+            )?;
+            inserted.extend(stored.iter().map(|r| r.get::<_, String>(0)));
+        }
+        let mut outcomes = Vec::with_capacity(gestures.len());
+        for g in gestures {
+            if inserted.contains(g.id.as_str()) {
+                outcomes.push(None);
+            } else {
+                // Conflicts are rare (retries, re-imports): read the stored one back.
+                let stored = self.gesture(&g.id)?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("gesture '{}' conflicts but cannot be read", g.id))
+                })?;
+                outcomes.push(Some(stored));
+            }
+        }
+        Ok(outcomes)
+    }
+
+    fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
+        self.query_opt(
+            "reading a gesture",
+            &format!("{GESTURE_SELECT} WHERE g.id = $1"),
+            &[&id.as_str()],
+        )?
+        .as_ref()
+        .map(gesture_row)
+        .transpose()
+    }
+
+    fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
+        self.query_opt(
+            "reading a gesture",
+            "SELECT id FROM gestures WHERE reverses = $1",
+            &[&id.as_str()],
+        )?
+        .map(|r| gesture_id(r.get(0)))
+        .transpose()
+    }
+
+    fn for_each_gesture(
+        &mut self,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let context = "reading gestures";
+        let sql = format!("{GESTURE_SELECT} ORDER BY g.seq");
+        let statement = self.statement(context, &sql)?;
+        let mut rows = self
+            .client
+            .query_raw(&statement, std::iter::empty::<i64>())
+            .map_err(pg_error(context))?;
+        while let Some(row) = rows.next().map_err(pg_error(context))? {
+            visit(gesture_row(&row)?)?;
+        }
+        Ok(())
+    }
+
+    fn gesture_count(&mut self) -> StoreResult<u64> {
+        self.count("counting gestures", "SELECT COUNT(*) FROM gestures")
+    }
+
+    fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
+        for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
+            let column =
+                |f: &dyn Fn(&(PairKey, Totals)) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
+            let (level, low, high, dimension) = (
+                column(&|(k, _)| k.level.code()),
+                column(&|(k, _)| k.low.0),
+                column(&|(k, _)| k.high.0),
+                column(&|(k, _)| k.dimension.code()),
+            );
+            let (forward, back, count, first, last) = (
+                column(&|(_, t)| t.low_to_high),
+                column(&|(_, t)| t.high_to_low),
+                column(&|(_, t)| t.count),
+                column(&|(_, t)| t.first.millis()),
+                column(&|(_, t)| t.last.millis()),
+            );
+            self.execute(
+                "updating balances",
+                BALANCE_UPSERT,
+                &[
+                    &level, &low, &high, &dimension, &forward, &back, &count, &first, &last,
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
+        self.execute(
+            "rewriting balances",
+            "DELETE FROM balances WHERE level = $1",
+            &[&level.code()],
+        )?;
+        self.add_to_balances(balances)
+    }
+
+    fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
+            let column =
+                |f: &dyn Fn(&(MonthKey, Totals)) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
+            self.execute(
+                "updating monthly credit",
+                MONTH_UPSERT,
+                &[
+                    &column(&|((p, _), _)| p.0),
+                    &column(&|((_, m), _)| i64::from(*m)),
+                    &column(&|(_, t)| t.low_to_high),
+                    &column(&|(_, t)| t.high_to_low),
+                    &column(&|(_, t)| t.count),
+                    &column(&|(_, t)| t.first.millis()),
+                    &column(&|(_, t)| t.last.millis()),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        self.execute("rewriting monthly credit", "DELETE FROM months", &[])?;
+        self.add_to_months(months)
+    }
+
+    fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>> {
+        let found = self.query(
+            "reading monthly credit",
+            "SELECT month, given, received, count, first_ms, last_ms FROM months WHERE organization = $1 ORDER BY month",
+            &[&organization.0],
+        )?;
+        rows(found, |r| {
+            let month: i64 = r.get(0);
+            Ok((
+                i32::try_from(month).map_err(|_| corrupt("month"))?,
+                month_totals(r, 1),
+            ))
+        })
+    }
+
+    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>> {
+        let found = self.query(
+            "reading monthly credit",
+            "SELECT organization, month, given, received, count, first_ms, last_ms FROM months ORDER BY organization, month",
+            &[],
+        )?;
+        rows(found, |r| {
+            let month: i64 = r.get(1);
+            let month = i32::try_from(month).map_err(|_| corrupt("month"))?;
+            Ok(((PartyId(r.get(0)), month), month_totals(r, 2)))
+        })
+    }
+
+    fn credit_hours(
+        &mut self,
+        party: PartyId,
+        credit_kinds: &[KindId],
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        let kinds: Vec<i64> = credit_kinds.iter().map(|k| k.0).collect();
+        let found = self.query(
+            "reading a party's credit",
+            "SELECT at_ms / 3600000, \
+                    SUM(CASE WHEN giver = $1 THEN amount_minor ELSE 0 END)::int8, \
+                    SUM(CASE WHEN receiver = $1 THEN amount_minor ELSE 0 END)::int8 \
+             FROM gestures WHERE (giver = $1 OR receiver = $1) AND kind = ANY($2) \
+             GROUP BY 1 ORDER BY 1",
+            &[&party.0, &kinds],
+        )?;
+        Ok(found
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    fn kind_totals(&mut self, from: Moment, until: Moment) -> StoreResult<Vec<(KindId, u64, i64)>> {
+        let found = self.query(
+            "counting gestures by kind",
+            "SELECT kind, COUNT(*), SUM(amount_minor)::int8 FROM gestures WHERE at_ms >= $1 AND at_ms < $2 GROUP BY kind",
+            &[&from.millis(), &until.millis()],
+        )?;
+        Ok(found
+            .iter()
+            .map(|r| (KindId(r.get(0)), r.get::<_, i64>(1) as u64, r.get(2)))
+            .collect())
+    }
+
+    fn pair(
+        &mut self,
+        level: Level,
+        a: PartyId,
+        b: PartyId,
+    ) -> StoreResult<Vec<(PairKey, Totals)>> {
+        let (low, high) = if a < b { (a, b) } else { (b, a) };
+        let found = self.query(
+            "reading a balance",
+            &format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = $1 AND low = $2 AND high = $3"
+            ),
+            &[&level.code(), &low.0, &high.0],
+        )?;
+        rows(found, balance_row)
+    }
+
+    fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>> {
+        let found = self.query(
+            "reading balances",
+            &format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = $1 AND low = $2 \
+                 UNION ALL SELECT {BALANCE_COLUMNS} FROM balances WHERE level = $1 AND high = $2"
+            ),
+            &[&level.code(), &party.0],
+        )?;
+        rows(found, balance_row)
+    }
+
+    fn for_each_balance(
+        &mut self,
+        visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let context = "reading balances";
+        let sql =
+            format!("SELECT {BALANCE_COLUMNS} FROM balances ORDER BY level, low, high, dimension");
+        let statement = self.statement(context, &sql)?;
+        let mut rows = self
+            .client
+            .query_raw(&statement, std::iter::empty::<i64>())
+            .map_err(pg_error(context))?;
+        while let Some(row) = rows.next().map_err(pg_error(context))? {
+            let (key, totals) = balance_row(&row)?;
+            visit(key, totals)?;
+        }
+        Ok(())
+    }
+
+    fn find_parties(
+        &mut self,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Party>> {
+        // LIKE with its wildcards escaped: a search for "50%" finds "50%". SQLite's
+        // LIKE ignores the case of ASCII letters, and so does ILIKE.
+        let pattern = search.map(|s| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        let found = self.query(
+            "listing parties",
+            &format!(
+                "SELECT {PARTY_COLUMNS} FROM parties \
+                 WHERE ($1::text IS NULL OR key ILIKE $1 ESCAPE '\\' OR name ILIKE $1 ESCAPE '\\') AND ($2::text IS NULL OR key > $2) \
+                 ORDER BY key LIMIT $3"
+            ),
+            &[&pattern, &after, &(limit as i64)],
+        )?;
+        rows(found, party_row)
+    }
+
+    fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
+        let order = if f.newest_first {
+            "g.seq < COALESCE($7::int8, 9223372036854775807) ORDER BY g.seq DESC"
+        } else {
+            "g.seq > COALESCE($7::int8, 0) ORDER BY g.seq"
+        };
+        let any: Option<Vec<i64>> = f
+            .any_of
+            .as_ref()
+            .map(|ids| ids.iter().map(|p| p.0).collect());
+        let sql = format!(
+            "{GESTURE_SELECT} WHERE ($1::int8 IS NULL OR g.giver = $1 OR g.receiver = $1) \
+             AND ($2::int8 IS NULL OR g.giver = $2 OR g.receiver = $2) AND ($3::int8 IS NULL OR g.kind = $3) \
+             AND ($4::text IS NULL OR g.item = $4) AND ($5::int8 IS NULL OR g.at_ms >= $5) AND ($6::int8 IS NULL OR g.at_ms < $6) \
+             AND ($9::int8[] IS NULL OR g.giver = ANY($9) OR g.receiver = ANY($9)) AND {order} LIMIT $8"
+        );
+        let found = self.query(
+            "listing gestures",
+            &sql,
+            &[
+                &f.party.map(|p| p.0),
+                &f.counterpart.map(|p| p.0),
+                &f.kind.map(|k| k.0),
+                &f.item,
+                &f.from.map(Moment::millis),
+                &f.until.map(Moment::millis),
+                &f.after_seq,
+                &(f.limit as i64),
+                &any,
+            ],
+        )?;
+        rows(found, gesture_row)
+    }
+
+    fn members_of(&mut self, organization: PartyId) -> StoreResult<Vec<Membership>> {
+        let found = self.query(
+            "reading memberships",
+            &format!("SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE organization = $1 ORDER BY from_ms, person"),
+            &[&organization.0],
+        )?;
+        rows(found, membership_row)
+    }
+
+    fn idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+    ) -> StoreResult<Option<SavedResponse>> {
+        self.query_opt(
+            "reading a saved response",
+            "SELECT fingerprint, status, body FROM idempotency WHERE user_id = $1 AND key = $2",
+            &[&user.0, &key],
+        )?
+        .map(|r| {
+            let fingerprint: Vec<u8> = r.get(0);
+            let status: i32 = r.get(1);
+            Ok(SavedResponse {
+                fingerprint: fingerprint.try_into().map_err(|_| corrupt("fingerprint"))?,
+                status: u16::try_from(status).map_err(|_| corrupt("status"))?,
+                body: r.get(2),
+            })
+        })
+        .transpose()
+    }
+
+    fn save_idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+        response: &SavedResponse,
+        at: Moment,
+        forget_before: Moment,
+    ) -> StoreResult<()> {
+        self.execute(
+            "forgetting saved responses",
+            "DELETE FROM idempotency WHERE created_ms < $1",
+            &[&forget_before.millis()],
+        )?;
+        self.execute(
+            "saving a response",
+            "INSERT INTO idempotency (user_id, key, fingerprint, status, body, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&user.0, &key, &&response.fingerprint[..], &i32::from(response.status), &response.body, &at.millis()],
+        )
+        .map(drop)
+    }
+
+    fn users(&mut self) -> StoreResult<Vec<User>> {
+        let found = self.query(
+            "reading users",
+            &format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"),
+            &[],
+        )?;
+        rows(found, user_row)
+    }
+
+    fn user_by_email(&mut self, email: &Email) -> StoreResult<Option<User>> {
+        self.query_opt(
+            "reading a user",
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"),
+            &[&email.as_str()],
+        )?
+        .as_ref()
+        .map(user_row)
+        .transpose()
+    }
+
+    fn insert_user(
+        &mut self,
+        email: &Email,
+        role: UserRole,
+        password_hash: Option<&str>,
+    ) -> StoreResult<UserId> {
+        let row = self.query_opt(
+            "adding a user",
+            "INSERT INTO users (email, role, password_hash) VALUES ($1, $2, $3) RETURNING id",
+            &[&email.as_str(), &role.as_str(), &password_hash],
+        )?;
+        Ok(UserId(row.ok_or_else(|| corrupt("user id"))?.get(0)))
+    }
+
+    fn update_user(&mut self, user: &User) -> StoreResult<()> {
+        self.execute(
+            "changing a user",
+            "UPDATE users SET role = $2, password_hash = $3, language = $4 WHERE id = $1",
+            &[
+                &user.id.0,
+                &user.role.as_str(),
+                &user.password_hash,
+                &user.language,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn insert_token(
+        &mut self,
+        user: UserId,
+        name: &str,
+        hash: &[u8; 32],
+        created: Moment,
+    ) -> StoreResult<i64> {
+        let row = self.query_opt(
+            "adding a token",
+            "INSERT INTO tokens (user_id, name, hash, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&user.0, &name, &&hash[..], &created.millis()],
+        )?;
+        Ok(row.ok_or_else(|| corrupt("token id"))?.get(0))
+    }
+
+    fn user_by_token(&mut self, hash: &[u8; 32]) -> StoreResult<Option<User>> {
+        self.query_opt(
+            "checking a token",
+            "SELECT u.id, u.email, u.role, u.password_hash, u.language FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.hash = $1 AND t.revoked_ms IS NULL",
+            &[&&hash[..]],
+        )?
+        .as_ref()
+        .map(user_row)
+        .transpose()
+    }
+
+    fn tokens(&mut self) -> StoreResult<Vec<TokenInfo>> {
+        let found = self.query(
+            "reading tokens",
+            "SELECT t.id, u.email, t.name, t.created_ms, t.revoked_ms FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id",
+            &[],
+        )?;
+        rows(found, |r| {
+            let email: String = r.get(1);
+            Ok(TokenInfo {
+                id: r.get(0),
+                user: Email::parse(&email).map_err(|_| corrupt("e-mail address"))?,
+                name: r.get(2),
+                created: Moment::from_millis(r.get(3)),
+                revoked: r.get::<_, Option<i64>>(4).map(Moment::from_millis),
+            })
+        })
+    }
+
+    fn revoke_token(&mut self, id: i64, at: Moment) -> StoreResult<bool> {
+        let changed = self.execute(
+            "revoking a token",
+            "UPDATE tokens SET revoked_ms = $2 WHERE id = $1 AND revoked_ms IS NULL",
+            &[&id, &at.millis()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        hash: &[u8; 32],
+        at: Moment,
+        expires: Moment,
+    ) -> StoreResult<()> {
+        self.execute(
+            "forgetting expired sessions",
+            "DELETE FROM sessions WHERE expires_ms < $1",
+            &[&at.millis()],
+        )?;
+        self.execute(
+            "starting a session",
+            "INSERT INTO sessions (hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
+            &[&&hash[..], &user.0, &at.millis(), &expires.millis()],
+        )
+        .map(drop)
+    }
+
+    fn user_by_session(&mut self, hash: &[u8; 32], at: Moment) -> StoreResult<Option<User>> {
+        self.query_opt(
+            "checking a session",
+            "SELECT u.id, u.email, u.role, u.password_hash, u.language FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.hash = $1 AND s.expires_ms >= $2",
+            &[&&hash[..], &at.millis()],
+        )?
+        .as_ref()
+        .map(user_row)
+        .transpose()
+    }
+
+    fn delete_session(&mut self, hash: &[u8; 32]) -> StoreResult<()> {
+        self.execute(
+            "ending a session",
+            "DELETE FROM sessions WHERE hash = $1",
+            &[&&hash[..]],
+        )
+        .map(drop)
+    }
+
+    fn insert_upload(
+        &mut self,
+        user: UserId,
+        name: &str,
+        body: &[u8],
+        at: Moment,
+        forget_before: Moment,
+    ) -> StoreResult<i64> {
+        self.execute(
+            "forgetting old uploads",
+            "DELETE FROM uploads WHERE created_ms < $1",
+            &[&forget_before.millis()],
+        )?;
+        let row = self.query_opt(
+            "keeping an upload",
+            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&user.0, &name, &body, &at.millis()],
+        )?;
+        Ok(row.ok_or_else(|| corrupt("upload id"))?.get(0))
+    }
+
+    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<(String, Vec<u8>)>> {
+        Ok(self
+            .query_opt(
+                "reading an upload",
+                "SELECT name, body FROM uploads WHERE id = $1 AND user_id = $2",
+                &[&id, &user.0],
+            )?
+            .map(|r| (r.get(0), r.get(1))))
+    }
+
+    fn delete_upload(&mut self, id: i64) -> StoreResult<()> {
+        self.execute(
+            "forgetting an upload",
+            "DELETE FROM uploads WHERE id = $1",
+            &[&id],
+        )
+        .map(drop)
+    }
+}
