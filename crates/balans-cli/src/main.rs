@@ -41,25 +41,45 @@ fn main() -> ExitCode {
     }
 }
 
-/// Opens the store the `--db` value names; the backend is chosen here, once.
-fn open(db: &str, create: bool) -> Result<SqliteStore> {
+/// A store of either backend.
+type AnyStore = Box<dyn balans_store::Store + Send>;
+
+/// Where a store lives, read from `--db` (or `BALANS_DB`).
+#[derive(Clone, Debug)]
+enum Location {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+fn locate(db: &str) -> Result<Location> {
     if let Some((scheme, _)) = db.split_once("://") {
-        match scheme {
-            "postgres" | "postgresql" => bail!(
-                "PostgreSQL stores are not supported by this build of balans; use a file path"
+        return match scheme {
+            "postgres" | "postgresql" => Ok(Location::Postgres(db.to_string())),
+            "sqlite" | "file" => Ok(Location::Sqlite(
+                db.strip_prefix("sqlite://")
+                    .or_else(|| db.strip_prefix("file://"))
+                    .unwrap_or(db)
+                    .into(),
+            )),
+            other => bail!(
+                "unknown store scheme '{other}://': use a file path such as ./balans.db, or postgres://user@host/database"
             ),
-            "sqlite" | "file" => {}
-            other => {
-                bail!("unknown store scheme '{other}://': use a file path such as ./balans.db")
-            }
-        }
+        };
     }
-    let path = db
-        .strip_prefix("sqlite://")
-        .or_else(|| db.strip_prefix("file://"))
-        .unwrap_or(db);
-    let mut store = SqliteStore::open(Path::new(path), create)?;
-    ledger::ensure_months(&mut store)?;
+    Ok(Location::Sqlite(db.into()))
+}
+
+fn open_at(location: &Location, create: bool) -> Result<AnyStore> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(SqliteStore::open(path, create)?),
+        Location::Postgres(url) => Box::new(balans_postgres::PostgresStore::open(url)?),
+    })
+}
+
+/// Opens the store the `--db` value names; the backend is chosen here, once.
+fn open(db: &str, create: bool) -> Result<AnyStore> {
+    let mut store = open_at(&locate(db)?, create)?;
+    ledger::ensure_months(store.as_mut())?;
     Ok(store)
 }
 
@@ -101,7 +121,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 encoding: args.encoding.map(Into::into),
                 dry_run: args.dry_run,
             };
-            let result = import::import(&mut store, sources, options, &on_progress);
+            let result = import::import(store.as_mut(), sources, options, &on_progress);
             bar.finish_and_clear();
             let summary = result?;
             if args.json {
@@ -115,15 +135,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let level = args.level.map(Into::into);
             match &args.b {
                 Some(b) => {
-                    let view = ledger::pair_balance(&mut store, &args.a, b, level)?;
+                    let view = ledger::pair_balance(store.as_mut(), &args.a, b, level)?;
                     if args.json {
                         println!("{}", serde_json::to_string_pretty(&view)?);
                     } else {
-                        print!("{}", output::pair(&view, &zone_of(&mut store)?));
+                        print!("{}", output::pair(&view, &zone_of(store.as_mut())?));
                     }
                 }
                 None => {
-                    let list = ledger::counterparts(&mut store, &args.a, level)?;
+                    let list = ledger::counterparts(store.as_mut(), &args.a, level)?;
                     if args.json {
                         println!("{}", serde_json::to_string_pretty(&list)?);
                     } else {
@@ -144,7 +164,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 limit: args.limit,
                 us: args.us,
             };
-            let report = ledger::report(&mut store, &options)?;
+            let report = ledger::report(store.as_mut(), &options)?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -153,7 +173,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Give(args) => {
             let mut store = open(&cli.db, false)?;
-            let now = balans_core::Moment::now().display_in(&zone_of(&mut store)?);
+            let now = balans_core::Moment::now().display_in(&zone_of(store.as_mut())?);
             // A person types 1,50 as readily as 1.50; a lone comma is a decimal comma here.
             let amount = args.amount.as_deref().map(|a| {
                 if a.contains('.') {
@@ -175,20 +195,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 receiver_org: args.receiver_org.as_deref().unwrap_or(""),
                 reverses: "",
             };
-            let given = ledger::give(&mut store, &text)?;
+            let given = ledger::give(store.as_mut(), &text)?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&given)?);
             } else {
                 print!(
                     "{}",
-                    output::given(&given, "recorded", &zone_of(&mut store)?)
+                    output::given(&given, "recorded", &zone_of(store.as_mut())?)
                 );
             }
         }
         Command::Reverse(args) => {
             let mut store = open(&cli.db, false)?;
             let given = ledger::reverse(
-                &mut store,
+                store.as_mut(),
                 &args.id,
                 args.at.as_deref(),
                 args.note.as_deref(),
@@ -199,14 +219,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print!(
                     "{}",
-                    output::given(&given, "reversed", &zone_of(&mut store)?)
+                    output::given(&given, "reversed", &zone_of(store.as_mut())?)
                 );
             }
         }
         Command::Kind(command) => kind(&cli.db, command)?,
         Command::Check => {
             let mut store = open(&cli.db, false)?;
-            let report = ledger::check(&mut store)?;
+            let report = ledger::check(store.as_mut())?;
             print!("{}", output::check(&report));
             if !report.is_consistent() {
                 return Ok(ExitCode::FAILURE);
@@ -214,7 +234,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Export(args) => {
             let mut store = open(&cli.db, false)?;
-            let summary = ledger::export(&mut store, &args.dir)?;
+            let summary = ledger::export(store.as_mut(), &args.dir)?;
             println!(
                 "exported {} kinds, {} parties, {} memberships and {} gestures to {}",
                 summary.kinds,
@@ -226,9 +246,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo(args) => {
             let mut store = open(&cli.db, true)?;
-            let summary = balans_store::demo::load(&mut store)?;
+            let summary = balans_store::demo::load(store.as_mut())?;
             eprintln!("{}", output::import_summary(&summary));
-            let report = ledger::report(&mut store, &ReportOptions::default())?;
+            let report = ledger::report(store.as_mut(), &ReportOptions::default())?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -247,7 +267,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     None => vec![setting::TIME_ZONE, setting::US],
                 };
                 for name in names {
-                    let value = balans_store::Store::setting(&mut store, name)?;
+                    let value = balans_store::Store::setting(store.as_mut(), name)?;
                     let value = match (name, value) {
                         (_, Some(value)) => value,
                         (setting::TIME_ZONE, None) => {
@@ -260,7 +280,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             ConfigCommand::Set { name, value } => {
                 let mut store = open(&cli.db, false)?;
-                ledger::set_setting(&mut store, &name, &value)?;
+                ledger::set_setting(store.as_mut(), &name, &value)?;
                 println!("{name} = {value}");
             }
         },
@@ -275,7 +295,7 @@ fn kind(db: &str, command: KindCommand) -> Result<()> {
     match command {
         KindCommand::List { json } => {
             let mut store = open(db, false)?;
-            let kinds = ledger::kinds(&mut store)?;
+            let kinds = ledger::kinds(store.as_mut())?;
             if json {
                 println!(
                     "{}",
@@ -301,7 +321,7 @@ fn kind(db: &str, command: KindCommand) -> Result<()> {
                 dimension: dimension.into(),
                 default: default.as_deref().map(amount).transpose()?,
             };
-            ledger::add_kind(&mut store, def.clone())?;
+            ledger::add_kind(store.as_mut(), def.clone())?;
             println!("added kind {}", def.code);
         }
         KindCommand::Set {
@@ -318,7 +338,7 @@ fn kind(db: &str, command: KindCommand) -> Result<()> {
                 (None, false) => None,
             };
             let mut store = open(db, false)?;
-            let kind = ledger::set_kind(&mut store, &code, default, nl, en)?;
+            let kind = ledger::set_kind(store.as_mut(), &code, default, nl, en)?;
             print!("{}", output::kinds(std::slice::from_ref(&kind)));
         }
     }
@@ -337,14 +357,15 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
         .init();
     let mut writer = open(db, true)?;
     let demo_login = if args.demo {
-        Some(demo_login(&mut writer)?)
+        Some(demo_login(writer.as_mut())?)
     } else {
         None
     };
-    let setup = accounts::begin_setup(&mut writer)?;
-    let path = writer.path().to_path_buf();
+    let setup = accounts::begin_setup(writer.as_mut())?;
+    let location = locate(db)?;
     let opener: balans_server::Opener = std::sync::Arc::new(move || {
-        Ok(Box::new(SqliteStore::open(&path, false)?) as balans_server::DynStore)
+        open_at(&location, false)
+            .map_err(|e| balans_store::StoreError::backend("opening a reader", e.to_string()))
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -354,7 +375,7 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;
-        let db = balans_server::Db::start(Box::new(writer), opener, args.readers);
+        let db = balans_server::Db::start(writer, opener, args.readers);
         let config = balans_server::Config { body_limit_bytes: args.body_limit };
         let app = balans_server::app(balans_server::AppState { db }, &config);
         println!("Balans listens on http://{addr} (API under /api/v1, described at /api/openapi.json)");
@@ -381,7 +402,9 @@ const DEMO_PASSWORD: &str = "balans-demo";
 
 /// Loads the demo organization into an empty store and makes sure the demo login
 /// exists: an admin, so that every page can be seen.
-fn demo_login(store: &mut SqliteStore) -> Result<(&'static str, &'static str)> {
+fn demo_login(
+    store: &mut (dyn balans_store::Store + Send),
+) -> Result<(&'static str, &'static str)> {
     if balans_store::Store::gesture_count(store)? == 0 {
         let summary = balans_store::demo::load(store)?;
         println!(
@@ -406,7 +429,8 @@ fn user(db: &str, command: UserCommand) -> Result<()> {
         UserCommand::Add { email, role } => {
             let mut store = open(db, false)?;
             let password = read_password(&email)?;
-            let user = accounts::add_user(&mut store, &email, role.into(), password.as_deref())?;
+            let user =
+                accounts::add_user(store.as_mut(), &email, role.into(), password.as_deref())?;
             let login = if user.password_hash.is_some() {
                 "can log in"
             } else {
@@ -416,7 +440,7 @@ fn user(db: &str, command: UserCommand) -> Result<()> {
         }
         UserCommand::List { json } => {
             let mut store = open(db, false)?;
-            let users = balans_store::Store::users(&mut store)?;
+            let users = balans_store::Store::users(store.as_mut())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             } else {
@@ -432,7 +456,7 @@ fn user(db: &str, command: UserCommand) -> Result<()> {
         }
         UserCommand::Role { email, role } => {
             let mut store = open(db, false)?;
-            let user = accounts::set_role(&mut store, &email, role.into())?;
+            let user = accounts::set_role(store.as_mut(), &email, role.into())?;
             println!("{} is now {}", user.email, user.role);
         }
     }
@@ -462,7 +486,7 @@ fn token(db: &str, command: TokenCommand) -> Result<()> {
     let mut store = open(db, false)?;
     match command {
         TokenCommand::Create { user, name } => {
-            let (info, secret) = accounts::create_token(&mut store, &user, &name)?;
+            let (info, secret) = accounts::create_token(store.as_mut(), &user, &name)?;
             eprintln!(
                 "token #{} '{}' for {}: keep it safe, it is not shown again",
                 info.id, info.name, info.user
@@ -470,7 +494,7 @@ fn token(db: &str, command: TokenCommand) -> Result<()> {
             println!("{secret}");
         }
         TokenCommand::List { json } => {
-            let tokens = balans_store::Store::tokens(&mut store)?;
+            let tokens = balans_store::Store::tokens(store.as_mut())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&tokens)?);
             } else {
@@ -489,7 +513,7 @@ fn token(db: &str, command: TokenCommand) -> Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            accounts::revoke_token(&mut store, id)?;
+            accounts::revoke_token(store.as_mut(), id)?;
             println!("token #{id} revoked");
         }
     }

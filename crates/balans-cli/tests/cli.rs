@@ -1075,3 +1075,382 @@ fn a_new_server_prints_a_setup_token_that_makes_the_first_admin() {
     server.wait().unwrap();
     assert!(dir.stdout(&["user", "list"]).contains("root@bosman.nl"));
 }
+
+// ---- PostgreSQL: run when BALANS_TEST_POSTGRES_URL names a server ----
+
+/// A database of its own on the test server, or `None` (said loudly) without one.
+fn postgres_database() -> Option<balans_tests::TestDatabase> {
+    use balans_tests::Backend;
+    balans_tests::Postgres::available().then(balans_tests::Postgres::database)
+}
+
+fn postgres(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap()
+}
+
+/// The balances of a PostgreSQL store by party key, as `balances_by_key` gives them
+/// for SQLite.
+fn postgres_balances_by_key(url: &str) -> Vec<String> {
+    let mut rows: Vec<String> = postgres(url)
+        .query(
+            "SELECT b.level, a.key, c.key, b.dimension, b.low_to_high, b.high_to_low, b.count, b.first_ms, b.last_ms \
+             FROM balances b JOIN parties a ON a.id = b.low JOIN parties c ON c.id = b.high",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let (level, a, b, dim): (i64, String, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            let (lh, hl, count, first, last): (i64, i64, i64, i64, i64) =
+                (r.get(4), r.get(5), r.get(6), r.get(7), r.get(8));
+            if a < b {
+                format!("{level} {a} {b} {dim} {lh} {hl} {count} {first} {last}")
+            } else {
+                format!("{level} {b} {a} {dim} {hl} {lh} {count} {first} {last}")
+            }
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// `balans --db URL ARGS…` in the directory.
+fn balans_on(dir: &Dir, url: &str, args: &[&str]) -> Command {
+    let mut command = Command::cargo_bin("balans").unwrap();
+    command
+        .current_dir(dir.dir.path())
+        .env_remove("BALANS_DB")
+        .args(["--db", url])
+        .args(args);
+    command
+}
+
+#[test]
+fn postgres_runs_every_command_and_takes_a_sqlite_export_and_back() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let url = database.url.as_str();
+    let dir = Dir::new();
+    dir.balans(&["demo"]).assert().success();
+    dir.balans(&["export", "--dir", "out"]).assert().success();
+    // SQLite to PostgreSQL: the same balances.
+    balans_on(
+        &dir,
+        url,
+        &[
+            "import",
+            "out/kinds.csv",
+            "out/parties.csv",
+            "out/memberships.csv",
+            "out/gestures.csv",
+        ],
+    )
+    .assert()
+    .success();
+    assert_eq!(
+        postgres_balances_by_key(url),
+        dir.balances_by_key(&dir.db())
+    );
+    balans_on(&dir, url, &["check"]).assert().success();
+    let balance = balans_on(&dir, url, &["balance", "hotel-wadden", "bosman"])
+        .assert()
+        .success();
+    let sqlite_balance = dir.stdout(&["balance", "hotel-wadden", "bosman"]);
+    assert_eq!(
+        String::from_utf8(balance.get_output().stdout.clone()).unwrap(),
+        sqlite_balance
+    );
+    // The settings do not travel with an export: our own organization is set again.
+    balans_on(&dir, url, &["config", "set", "us", "bosman"])
+        .assert()
+        .success();
+    let report = balans_on(&dir, url, &["report"]).assert().success();
+    let report = String::from_utf8(report.get_output().stdout.clone()).unwrap();
+    assert!(report.contains("They give more"), "{report}");
+    assert_eq!(report, dir.stdout(&["report"]));
+    // Importing the same files again adds nothing.
+    balans_on(
+        &dir,
+        url,
+        &[
+            "import",
+            "out/parties.csv",
+            "out/memberships.csv",
+            "out/gestures.csv",
+        ],
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("0 gestures added"));
+    // And back: PostgreSQL to a new SQLite file.
+    balans_on(&dir, url, &["export", "--dir", "back"])
+        .assert()
+        .success();
+    let again = dir.path("again.db");
+    Command::cargo_bin("balans")
+        .unwrap()
+        .current_dir(dir.dir.path())
+        .args([
+            "--db",
+            again.to_str().unwrap(),
+            "import",
+            "back/kinds.csv",
+            "back/parties.csv",
+            "back/memberships.csv",
+            "back/gestures.csv",
+        ])
+        .assert()
+        .success();
+    assert_eq!(dir.balances_by_key(&again), dir.balances_by_key(&dir.db()));
+
+    // A database written by a newer Balans is refused and left as it was.
+    postgres(url)
+        .execute("UPDATE schema_version SET version = 999", &[])
+        .unwrap();
+    balans_on(&dir, url, &["check"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("newer Balans"));
+    let version: i64 = postgres(url)
+        .query_one("SELECT version FROM schema_version", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, 999);
+}
+
+#[test]
+fn postgres_connection_errors_name_the_host_and_never_the_password() {
+    let dir = Dir::new();
+    balans_on(
+        &dir,
+        "postgres://balans:hunter2secret@127.0.0.1:1/balans",
+        &["check"],
+    )
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains(
+        "cannot connect to PostgreSQL at 127.0.0.1:1",
+    ))
+    .stderr(predicate::str::contains("hunter2secret").not());
+    balans_on(&dir, "mysql://127.0.0.1/balans", &["check"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("unknown store scheme 'mysql://'"));
+}
+
+/// Starts `balans serve` on a store and returns it with its address.
+fn start_server(dir: &Dir, db: &str, log: &str) -> (std::process::Child, String) {
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
+        .current_dir(dir.dir.path())
+        .args(["--db", db, "serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(dir.path(log)).unwrap())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    let url = first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first_line:?}"))
+        .to_string();
+    (server, url)
+}
+
+#[test]
+fn two_servers_on_one_postgres_database_keep_the_balances_exact() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let url = database.url.as_str();
+    let dir = Dir::new();
+    dir.write("parties.csv", PARTIES);
+    dir.write("memberships.csv", MEMBERSHIPS);
+    balans_on(&dir, url, &["import", "parties.csv", "memberships.csv"])
+        .assert()
+        .success();
+    balans_on(
+        &dir,
+        url,
+        &["user", "add", "till@bosman.nl", "--role", "staff"],
+    )
+    .write_stdin("")
+    .assert()
+    .success();
+    let token = String::from_utf8(
+        balans_on(
+            &dir,
+            url,
+            &[
+                "token",
+                "create",
+                "--user",
+                "till@bosman.nl",
+                "--name",
+                "till",
+            ],
+        )
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone(),
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let (mut first, first_url) = start_server(&dir, url, "one.log");
+    let (mut second, second_url) = start_server(&dir, url, "two.log");
+    let per_client = 40;
+    let clients: Vec<_> = (0..32)
+        .map(|client| {
+            let servers = [first_url.clone(), second_url.clone()];
+            let token = token.clone();
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::new();
+                for n in 0..per_client {
+                    let (giver, receiver) = if (client + n) % 2 == 0 { ("henk", "gerrit") } else { ("gerrit", "henk") };
+                    let body = serde_json::json!({"id": format!("c{client}-{n}"), "at": "2024-06-01", "giver": giver, "receiver": receiver, "kind": "help"});
+                    // Each gesture goes to one server, and its retry to the other.
+                    for server in [&servers[(client + n) % 2], &servers[(client + n + 1) % 2]] {
+                        let response = http
+                            .post(format!("{server}/api/v1/gestures"))
+                            .bearer_auth(&token)
+                            .json(&body)
+                            .send()
+                            .unwrap();
+                        assert!(response.status().is_success(), "{}", response.text().unwrap());
+                    }
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().unwrap();
+    }
+    for server in [&mut first, &mut second] {
+        std::process::Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(server.wait().unwrap().success());
+    }
+    balans_on(&dir, url, &["check"]).assert().success();
+    let mut client = postgres(url);
+    let gestures: i64 = client
+        .query_one("SELECT COUNT(*) FROM gestures", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        gestures,
+        32 * per_client as i64,
+        "each gesture once, retries included"
+    );
+    let count: i64 = client
+        .query_one("SELECT SUM(count)::int8 FROM balances WHERE level = 0", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 32 * per_client as i64);
+    let pair = balans_on(&dir, url, &["balance", "henk", "gerrit", "--json"])
+        .assert()
+        .success();
+    let pair: serde_json::Value = serde_json::from_slice(&pair.get_output().stdout).unwrap();
+    assert_eq!(pair["credit"]["a_to_b"], "1920.00", "{pair}");
+    assert_eq!(pair["credit"]["b_to_a"], "1920.00", "{pair}");
+}
+
+#[test]
+fn a_killed_postgres_import_leaves_all_or_nothing() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let url = database.url.as_str();
+    let dir = Dir::new();
+    dir.write("parties.csv", PARTIES);
+    dir.write("memberships.csv", MEMBERSHIPS);
+    balans_on(&dir, url, &["import", "parties.csv", "memberships.csv"])
+        .assert()
+        .success();
+    let rows: i64 = 300_000;
+    let mut text = String::from("id,at,giver,receiver,kind\n");
+    for i in 0..rows {
+        let (giver, receiver) = if i % 2 == 0 {
+            ("henk", "gerrit")
+        } else {
+            ("gerrit", "henk")
+        };
+        text.push_str(&format!(
+            "k-{i:07},2024-06-01T10:{:02}:00,{giver},{receiver},thanks\n",
+            i % 60
+        ));
+    }
+    dir.write("big.csv", &text);
+    let mut watcher = postgres(url);
+    let database_name = url.rsplit('/').next().unwrap().to_string();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
+        .current_dir(dir.dir.path())
+        .args(["--db", url, "import", "big.csv"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it the moment it is writing gestures.
+    let started = Instant::now();
+    let mut killed = false;
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(60) {
+        let writing: i64 = watcher
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'balans' \
+                 AND state = 'active' AND query LIKE 'INSERT INTO gestures%'",
+                &[&database_name],
+            )
+            .unwrap()
+            .get(0);
+        if writing > 0 {
+            child.kill().unwrap();
+            killed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.wait().unwrap();
+    assert!(killed, "the import was never seen writing");
+    // The server ends the dead connection's transaction; wait for it to go.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let open: i64 = watcher
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'balans'",
+                &[&database_name],
+            )
+            .unwrap()
+            .get(0);
+        if open == 0 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stored: i64 = watcher
+        .query_one("SELECT COUNT(*) FROM gestures", &[])
+        .unwrap()
+        .get(0);
+    assert!(
+        stored == 0 || stored == rows,
+        "the database holds {stored} of {rows} rows"
+    );
+    balans_on(&dir, url, &["check"]).assert().success();
+    // The same file, imported whole, is all there.
+    balans_on(&dir, url, &["import", "big.csv"])
+        .assert()
+        .success();
+    let stored: i64 = watcher
+        .query_one("SELECT COUNT(*) FROM gestures", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, rows);
+}

@@ -111,6 +111,22 @@ impl Db {
     }
 }
 
+impl Drop for Db {
+    /// Closes the reading connections on a thread of their own: a backend may block
+    /// while closing (PostgreSQL's client runs a runtime of its own), which an
+    /// async thread must not do.
+    fn drop(&mut self) {
+        let readers = self
+            .readers
+            .get_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        if !readers.is_empty() {
+            let _ = std::thread::spawn(move || drop(readers)).join();
+        }
+    }
+}
+
 fn unavailable(what: &str) -> LedgerError {
     LedgerError::Store(StoreError::backend(what, "the store is unavailable"))
 }

@@ -25,19 +25,17 @@ pub enum StoreError {
     Corrupt(String),
     #[error("a balance would exceed the range of exact sums ({0})")]
     Overflow(String),
-    #[error("{context}: {source}")]
-    Backend {
-        context: String,
-        #[source]
-        source: BoxError,
-    },
+    /// The message holds the cause already, so that it is not also a `source`
+    /// (an error chain would print it twice).
+    #[error("{context}: {cause}")]
+    Backend { context: String, cause: BoxError },
 }
 
 impl StoreError {
     pub fn backend(context: impl Into<String>, source: impl Into<BoxError>) -> StoreError {
         StoreError::Backend {
             context: context.into(),
-            source: source.into(),
+            cause: source.into(),
         }
     }
 }
