@@ -382,6 +382,8 @@ const MONTH_UPSERT: &str = "INSERT INTO months (organization, month, given, rece
 
 /// The most rows one statement of deltas or gestures carries.
 const ROWS_PER_STATEMENT: usize = 10_000;
+/// Batches this large are copied in (COPY); smaller ones are inserted.
+const COPY_ROWS_MIN: usize = 256;
 
 impl Store for PostgresStore {
     fn begin_write(&mut self) -> StoreResult<()> {
@@ -602,50 +604,29 @@ impl Store for PostgresStore {
         &mut self,
         gestures: &[&Gesture],
     ) -> StoreResult<Vec<Option<StoredGesture>>> {
-        let context = "storing gestures";
-        let mut inserted: HashSet<String> = HashSet::with_capacity(gestures.len());
-        for chunk in gestures.chunks(ROWS_PER_STATEMENT) {
-            let ids: Vec<&str> = chunk.iter().map(|g| g.id.as_str()).collect();
-            let at: Vec<i64> = chunk.iter().map(|g| g.at.millis()).collect();
-            let giver: Vec<i64> = chunk.iter().map(|g| g.giver.0).collect();
-            let receiver: Vec<i64> = chunk.iter().map(|g| g.receiver.0).collect();
-            let giver_org: Vec<Option<i64>> =
-                chunk.iter().map(|g| g.giver_org.map(|p| p.0)).collect();
-            let receiver_org: Vec<Option<i64>> =
-                chunk.iter().map(|g| g.receiver_org.map(|p| p.0)).collect();
-            let kind: Vec<i64> = chunk.iter().map(|g| g.kind.0).collect();
-            let amount: Vec<i64> = chunk.iter().map(|g| g.amount.minor()).collect();
-            let note: Vec<Option<&str>> = chunk.iter().map(|g| g.note.as_deref()).collect();
-            let item: Vec<Option<&str>> = chunk.iter().map(|g| g.item.as_deref()).collect();
-            let reverses: Vec<Option<&str>> = chunk
-                .iter()
-                .map(|g| g.reverses.as_ref().map(GestureId::as_str))
-                .collect();
-            // WITH ORDINALITY keeps the batch's order, so `seq` follows it.
-            let stored = self.query(
-                context,
-                "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
-                 SELECT id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses \
-                 FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::text[], $11::text[]) \
-                 WITH ORDINALITY AS t(id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses, n) \
-                 ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id",
-                &[&ids, &at, &giver, &receiver, &giver_org, &receiver_org, &kind, &amount, &note, &item, &reverses],
-            )?;
-            inserted.extend(stored.iter().map(|r| r.get::<_, String>(0)));
-        }
-        let mut outcomes = Vec::with_capacity(gestures.len());
-        for g in gestures {
-            if inserted.contains(g.id.as_str()) {
-                outcomes.push(None);
-            } else {
-                // Conflicts are rare (retries, re-imports): read the stored one back.
-                let stored = self.gesture(&g.id)?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("gesture '{}' conflicts but cannot be read", g.id))
-                })?;
-                outcomes.push(Some(stored));
+        // The fast path: COPY, with `seq` taken from the sequence in one step. A
+        // batch with an id stored already (a retry, a re-import) or twice in itself
+        // fails as a whole inside its savepoint and takes the careful path.
+        if gestures.len() >= COPY_ROWS_MIN && self.depth > 0 {
+            let context = "storing gestures";
+            self.batch(context, "SAVEPOINT copy_batch")?;
+            match self.copy_gestures(gestures) {
+                Ok(()) => {
+                    self.batch(context, "RELEASE SAVEPOINT copy_batch")?;
+                    return Ok(vec![None; gestures.len()]);
+                }
+                Err(e) => {
+                    self.batch(
+                        context,
+                        "ROLLBACK TO SAVEPOINT copy_batch; RELEASE SAVEPOINT copy_batch",
+                    )?;
+                    if e.code() != Some(&SqlState::UNIQUE_VIOLATION) {
+                        return Err(pg_error(context)(e));
+                    }
+                }
             }
         }
-        Ok(outcomes)
+        self.insert_gestures_one_by_one(gestures)
     }
 
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
@@ -1159,5 +1140,129 @@ impl Store for PostgresStore {
             &[&id],
         )
         .map(drop)
+    }
+}
+
+impl PostgresStore {
+    /// Stores gestures with `INSERT … ON CONFLICT DO NOTHING`, telling which ones
+    /// were stored already.
+    fn insert_gestures_one_by_one(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<StoredGesture>>> {
+        let context = "storing gestures";
+        let mut inserted: HashSet<String> = HashSet::with_capacity(gestures.len());
+        for chunk in gestures.chunks(ROWS_PER_STATEMENT) {
+            let ids: Vec<&str> = chunk.iter().map(|g| g.id.as_str()).collect();
+            let at: Vec<i64> = chunk.iter().map(|g| g.at.millis()).collect();
+            let giver: Vec<i64> = chunk.iter().map(|g| g.giver.0).collect();
+            let receiver: Vec<i64> = chunk.iter().map(|g| g.receiver.0).collect();
+            let giver_org: Vec<Option<i64>> =
+                chunk.iter().map(|g| g.giver_org.map(|p| p.0)).collect();
+            let receiver_org: Vec<Option<i64>> =
+                chunk.iter().map(|g| g.receiver_org.map(|p| p.0)).collect();
+            let kind: Vec<i64> = chunk.iter().map(|g| g.kind.0).collect();
+            let amount: Vec<i64> = chunk.iter().map(|g| g.amount.minor()).collect();
+            let note: Vec<Option<&str>> = chunk.iter().map(|g| g.note.as_deref()).collect();
+            let item: Vec<Option<&str>> = chunk.iter().map(|g| g.item.as_deref()).collect();
+            let reverses: Vec<Option<&str>> = chunk
+                .iter()
+                .map(|g| g.reverses.as_ref().map(GestureId::as_str))
+                .collect();
+            // WITH ORDINALITY keeps the batch's order, so `seq` follows it.
+            let stored = self.query(
+                context,
+                "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
+                 SELECT id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses \
+                 FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::text[], $11::text[]) \
+                 WITH ORDINALITY AS t(id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses, n) \
+                 ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id",
+                &[&ids, &at, &giver, &receiver, &giver_org, &receiver_org, &kind, &amount, &note, &item, &reverses],
+            )?;
+            inserted.extend(stored.iter().map(|r| r.get::<_, String>(0)));
+        }
+        // The first row with an id was stored; any later one with the same id, in
+        // this batch or before it, is answered with the stored gesture.
+        let mut conflicts = Vec::new();
+        let mut outcomes = Vec::with_capacity(gestures.len());
+        for (index, g) in gestures.iter().enumerate() {
+            if inserted.remove(g.id.as_str()) {
+                outcomes.push(None);
+            } else {
+                conflicts.push(index);
+                outcomes.push(None);
+            }
+        }
+        if !conflicts.is_empty() {
+            let ids: Vec<&str> = conflicts.iter().map(|&i| gestures[i].id.as_str()).collect();
+            let found = self.query(
+                "reading gestures",
+                &format!("{GESTURE_SELECT} WHERE g.id = ANY($1)"),
+                &[&ids],
+            )?;
+            let mut stored: HashMap<String, StoredGesture> = HashMap::with_capacity(found.len());
+            for row in &found {
+                let gesture = gesture_row(row)?;
+                stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
+            }
+            for index in conflicts {
+                let id = &gestures[index].id;
+                outcomes[index] = Some(stored.get(id.as_str()).cloned().ok_or_else(|| {
+                    StoreError::Corrupt(format!("gesture '{id}' conflicts but cannot be read"))
+                })?);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Copies a batch of new gestures in, in order, numbered from the sequence.
+    fn copy_gestures(&mut self, gestures: &[&Gesture]) -> Result<(), postgres::Error> {
+        use postgres::types::Type;
+        let n = gestures.len() as i64;
+        // Writers hold the write lock, so no one else takes numbers in between.
+        let last: i64 = self
+            .client
+            .query_one(
+                "SELECT setval(pg_get_serial_sequence('gestures', 'seq'), nextval(pg_get_serial_sequence('gestures', 'seq')) + $1 - 1)",
+                &[&n],
+            )?
+            .get(0);
+        let first = last - n + 1;
+        let sink = self.client.copy_in(
+            "COPY gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) FROM STDIN BINARY",
+        )?;
+        let types = [
+            Type::INT8,
+            Type::TEXT,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+        ];
+        let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
+        for (offset, g) in gestures.iter().enumerate() {
+            writer.write(&[
+                &(first + offset as i64),
+                &g.id.as_str(),
+                &g.at.millis(),
+                &g.giver.0,
+                &g.receiver.0,
+                &g.giver_org.map(|p| p.0),
+                &g.receiver_org.map(|p| p.0),
+                &g.kind.0,
+                &g.amount.minor(),
+                &g.note,
+                &g.item,
+                &g.reverses.as_ref().map(GestureId::as_str),
+            ])?;
+        }
+        writer.finish()?;
+        Ok(())
     }
 }

@@ -826,6 +826,36 @@ pub fn monthly_credit_follows_gestures_memberships_and_time_zone<B: Backend>() {
     );
 }
 
+pub fn an_id_twice_in_one_large_file_counts_once<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    // Large enough to be written in bulk; the last row repeats the first.
+    let mut text = String::from("id,at,giver,receiver,kind\n");
+    for i in 0..1_000 {
+        text.push_str(&format!("d{i},2024-03-01,ann,bob,thanks\n"));
+    }
+    text.push_str("d0,2024-03-01,ann,bob,thanks\n");
+    let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (1_000, 1)
+    );
+    let pair = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(pair.credit.count, 1_000);
+    // The whole file again: nothing added.
+    let again = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+    assert_eq!(
+        (again.gestures_added, again.gestures_already_present),
+        (0, 1_001)
+    );
+    // The same id with other content in a large file is refused, and nothing is written.
+    let mut other = text.clone();
+    other.push_str("d1,2024-03-02,ann,bob,help\n");
+    assert!(import_texts(&mut store, &[("gestures.csv", &other)]).is_err());
+    assert_eq!(store.gesture_count().unwrap(), 1_000);
+    assert_consistent(&mut store);
+}
+
 mod model;
 
 macro_rules! backends {
@@ -851,6 +881,7 @@ macro_rules! backends {
                 #[test] fn nested_writes_fail_alone() { if B::available() { super::nested_writes_fail_alone::<B>() } }
                 #[test] fn a_long_read_sees_one_moment() { if B::available() { super::a_long_read_sees_one_moment::<B>() } }
                 #[test] fn monthly_credit_follows_gestures_memberships_and_time_zone() { if B::available() { super::monthly_credit_follows_gestures_memberships_and_time_zone::<B>() } }
+                #[test] fn an_id_twice_in_one_large_file_counts_once() { if B::available() { super::an_id_twice_in_one_large_file_counts_once::<B>() } }
                 #[test] fn another_connection_s_changes_are_seen() { if B::available() { super::another_connection_s_changes_are_seen::<B>() } }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
