@@ -5,6 +5,7 @@
 # synchronous = FULL: a write is answered only once its commit is on disk.
 #
 #   bash bench/api.sh [seconds per run] [gestures in the store]
+#   BALANS_BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432/test bash bench/api.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-15}
@@ -15,8 +16,16 @@ cargo build --release -q -p balans -p balans-bench
 dir=target/bench-api
 mkdir -p "$dir"
 # The import benchmark's generator makes the store: 10,000 parties with memberships.
-target/release/balans-bench import --gestures "$gestures" --runs 1 --reads 1000 --dir "$dir" >/dev/null
-db="$dir/bench.db"
+# With BALANS_BENCH_POSTGRES (a server URL whose user may create databases) the
+# store is a new database balans_bench on that server instead of a SQLite file.
+if [ -n "${BALANS_BENCH_POSTGRES:-}" ]; then
+    target/release/balans-bench import --gestures "$gestures" --runs 1 --reads 1000 --dir "$dir" \
+        --postgres "$BALANS_BENCH_POSTGRES" >/dev/null
+    db="${BALANS_BENCH_POSTGRES%/*}/balans_bench"
+else
+    target/release/balans-bench import --gestures "$gestures" --runs 1 --reads 1000 --dir "$dir" >/dev/null
+    db="$dir/bench.db"
+fi
 balans=target/release/balans
 "$balans" --db "$db" user add bench@balans.test --role admin </dev/null >/dev/null 2>&1 || true
 token=$("$balans" --db "$db" token create --user bench@balans.test --name bench 2>/dev/null)

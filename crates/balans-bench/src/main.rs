@@ -45,6 +45,11 @@ enum BenchCommand {
         /// Imports (and floor runs) to take the median of.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Measure PostgreSQL instead: a server URL whose user may create
+        /// databases; each run imports into a new database `balans_bench` there,
+        /// and the floor is `psql -c "\copy t FROM FILE CSV HEADER"` into a plain table.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
     },
 }
 
@@ -57,7 +62,16 @@ fn main() -> Result<()> {
             balans,
             reads,
             runs,
-        } => import(gestures, parties, &dir, &balans, reads, runs.max(1)),
+            postgres,
+        } => import(
+            gestures,
+            parties,
+            &dir,
+            &balans,
+            reads,
+            runs.max(1),
+            postgres.as_deref(),
+        ),
     }
 }
 
@@ -245,6 +259,7 @@ fn import(
     balans: &Path,
     reads: usize,
     runs: usize,
+    postgres: Option<&str>,
 ) -> Result<()> {
     if !balans.exists() {
         bail!(
@@ -272,14 +287,29 @@ fn import(
     let mut floor_times = Vec::new();
     let mut setup_time = Duration::ZERO;
     let mut peak_kib = 0;
+    let postgres_url = postgres.map(|admin| balans_tests::with_database(admin, "balans_bench"));
+    let target = postgres_url
+        .clone()
+        .unwrap_or_else(|| store.display().to_string());
     for run in 1..=runs {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+        match postgres {
+            Some(admin) => {
+                let mut client = postgres::Client::connect(admin, postgres::NoTls)
+                    .context("cannot reach the PostgreSQL server")?;
+                // Two statements: CREATE DATABASE may not share a transaction.
+                client.batch_execute("DROP DATABASE IF EXISTS balans_bench WITH (FORCE)")?;
+                client.batch_execute("CREATE DATABASE balans_bench")?;
+            }
+            None => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+                }
+            }
         }
         let mut setup = Command::new(balans);
         setup
             .arg("--db")
-            .arg(&store)
+            .arg(&target)
             .arg("import")
             .arg(&parties_path)
             .arg(&memberships_path);
@@ -292,24 +322,53 @@ fn import(
         let mut import = Command::new(balans);
         import
             .arg("--db")
-            .arg(&store)
+            .arg(&target)
             .arg("import")
             .arg(&gestures_path);
         let (elapsed, peak) = timed(&mut import)?;
         import_times.push(elapsed);
         peak_kib = peak;
 
-        eprintln!("run {run}/{runs}: sqlite3 .import floor …");
-        let _ = std::fs::remove_file(&floor_db);
-        let mut floor = Command::new("sqlite3");
-        floor
-            .arg(&floor_db)
-            .arg(format!(".import --csv {} t", gestures_path.display()));
-        floor_times.push(
-            timed(&mut floor)
-                .context("is the sqlite3 command installed?")?
-                .0,
-        );
+        match &postgres_url {
+            Some(url) => {
+                eprintln!("run {run}/{runs}: psql \\copy floor …");
+                let header = std::fs::read_to_string(&gestures_path)?
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|column| format!("{column} text"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+                client.batch_execute(&format!(
+                    "DROP TABLE IF EXISTS t; CREATE TABLE t ({header})"
+                ))?;
+                let mut floor = Command::new("psql");
+                floor.arg(url).arg("-c").arg(format!(
+                    "\\copy t FROM '{}' CSV HEADER",
+                    gestures_path.display()
+                ));
+                floor_times.push(
+                    timed(&mut floor)
+                        .context("is the psql command installed?")?
+                        .0,
+                );
+            }
+            None => {
+                eprintln!("run {run}/{runs}: sqlite3 .import floor …");
+                let _ = std::fs::remove_file(&floor_db);
+                let mut floor = Command::new("sqlite3");
+                floor
+                    .arg(&floor_db)
+                    .arg(format!(".import --csv {} t", gestures_path.display()));
+                floor_times.push(
+                    timed(&mut floor)
+                        .context("is the sqlite3 command installed?")?
+                        .0,
+                );
+            }
+        }
     }
     let median = |times: &mut Vec<Duration>| {
         times.sort_unstable();
@@ -319,13 +378,16 @@ fn import(
     let floor_time = median(&mut floor_times);
 
     eprintln!("timing {reads} balance reads …");
-    let mut store_handle = SqliteStore::open(&store, false)?;
+    let mut store_handle: Box<dyn balans_store::Store> = match &postgres_url {
+        Some(url) => Box::new(balans_postgres::PostgresStore::open(url)?),
+        None => Box::new(SqliteStore::open(&store, false)?),
+    };
     let mut rng = fastrand::Rng::with_seed(11);
     let mut latencies = Vec::with_capacity(reads);
     for _ in 0..reads {
         let (a, b) = &pairs[rng.usize(0..pairs.len())];
         let started = Instant::now();
-        let view = ledger::pair_balance(&mut store_handle, a, b, Some(Level::Person))?;
+        let view = ledger::pair_balance(store_handle.as_mut(), a, b, Some(Level::Person))?;
         latencies.push(started.elapsed());
         std::hint::black_box(view);
     }
@@ -336,6 +398,11 @@ fn import(
 
     let rate = gestures as f64 / import_time.as_secs_f64();
     let ratio = import_time.as_secs_f64() / floor_time.as_secs_f64();
+    let (floor_name, target_ratio) = if postgres.is_some() {
+        ("psql \\copy", 2.0)
+    } else {
+        ("sqlite3 .import", 1.5)
+    };
     let result = serde_json::json!({
         "gestures": gestures,
         "parties": parties,
@@ -346,8 +413,10 @@ fn import(
         "import_seconds_all": import_times.iter().map(Duration::as_secs_f64).collect::<Vec<_>>(),
         "gestures_per_second": rate.round(),
         "peak_rss_mib": peak_kib as f64 / 1024.0,
-        "sqlite3_floor_seconds": floor_time.as_secs_f64(),
-        "sqlite3_floor_seconds_all": floor_times.iter().map(Duration::as_secs_f64).collect::<Vec<_>>(),
+        "store": if postgres.is_some() { "postgresql" } else { "sqlite" },
+        "floor": floor_name,
+        "floor_seconds": floor_time.as_secs_f64(),
+        "floor_seconds_all": floor_times.iter().map(Duration::as_secs_f64).collect::<Vec<_>>(),
         "ratio_to_floor": ratio,
         "balance_read_us": {
             "mean": mean.as_secs_f64() * 1e6,
@@ -358,7 +427,7 @@ fn import(
     println!("{}", serde_json::to_string_pretty(&result)?);
     println!(
         "\nimport (median of {runs}): {gestures} gestures in {:.2} s = {:.0} gestures/s, peak RSS {:.0} MiB\n\
-         sqlite3 .import floor (median of {runs}): {:.2} s; balans takes {ratio:.2}x the floor (target: at most 1.5x)\n\
+         {floor_name} floor (median of {runs}): {:.2} s; balans takes {ratio:.2}x the floor (target: at most {target_ratio}x)\n\
          balance A B: mean {:.0} µs, p99 {:.0} µs (target: under 1000 µs)",
         import_time.as_secs_f64(),
         rate,

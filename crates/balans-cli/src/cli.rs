@@ -16,13 +16,14 @@ broken promise — and shows which relationships are in balance.",
     after_help = "Examples:\n  balans demo\n  balans import parties.csv memberships.csv gestures.csv\n  balans balance hotel-wadden bosman\n  balans report"
 )]
 pub struct Cli {
-    /// The store: a file path for the embedded store.
+    /// The store: a file path for the embedded store, or a PostgreSQL URL
+    /// (postgres://user@host/database).
     #[arg(
         long,
         global = true,
         env = "BALANS_DB",
         default_value = "balans.db",
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
     pub db: String,
 
