@@ -936,30 +936,7 @@ fn a_stopped_server_keeps_every_acknowledged_write() {
     .unwrap()
     .trim()
     .to_string();
-    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
-        .current_dir(dir.dir.path())
-        .args([
-            "--db",
-            dir.db().to_str().unwrap(),
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(dir.path("serve.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
-        &mut first_line,
-    )
-    .unwrap();
-    let url = first_line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_string();
+    let (mut server, url) = start_server(&dir, dir.db().to_str().unwrap(), "serve.log");
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let writers: Vec<_> = (0..8)
         .map(|writer| {
@@ -1406,7 +1383,7 @@ fn a_killed_postgres_import_leaves_all_or_nothing() {
         let writing: i64 = watcher
             .query_one(
                 "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'balans' \
-                 AND state = 'active' AND query LIKE 'INSERT INTO gestures%'",
+                 AND state = 'active' AND (query LIKE 'COPY gestures%' OR query LIKE 'INSERT INTO gestures%')",
                 &[&database_name],
             )
             .unwrap()

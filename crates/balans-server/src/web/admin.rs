@@ -333,12 +333,8 @@ pub async fn add_user(
 ) -> Result<Response, Refusal> {
     session.check_csrf(&form.csrf)?;
     session.require(UserRole::Admin)?;
-    let lang = session.lang;
-    let role: Result<UserRole, _> = form.role.parse();
-    let result = match role {
-        Err(e) => Err(LedgerError::Invalid(vec![balans_store::field::Error::new(
-            "role", e,
-        )])),
+    let result = match parse_role(&form.role) {
+        Err(e) => Err(e),
         Ok(role) => {
             let (email, password) = (form.email.clone(), form.password.clone());
             state
@@ -350,17 +346,31 @@ pub async fn add_user(
                 .await
         }
     };
+    user_changed(&state, &session, result, T::UserAdded).await
+}
+
+fn parse_role(text: &str) -> Result<UserRole, LedgerError> {
+    text.parse::<UserRole>()
+        .map_err(|e| LedgerError::Invalid(vec![balans_store::field::Error::new("role", e)]))
+}
+
+/// The users page after a change: what was done, or what went wrong.
+async fn user_changed(
+    state: &AppState,
+    session: &Session,
+    result: Result<balans_core::User, LedgerError>,
+    done: T,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
     match result {
         Ok(user) => {
-            let message = T::UserAdded
-                .get(lang)
-                .replace("{email}", user.email.as_str());
-            users_page(&state, &session, Some(("ok", message)), StatusCode::OK).await
+            let message = done.get(lang).replace("{email}", user.email.as_str());
+            users_page(state, session, Some(("ok", message)), StatusCode::OK).await
         }
         Err(e) => {
             users_page(
-                &state,
-                &session,
+                state,
+                session,
                 Some(("error", failed(lang, e))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -377,11 +387,8 @@ pub async fn set_role(
 ) -> Result<Response, Refusal> {
     session.check_csrf(&form.csrf)?;
     session.require(UserRole::Admin)?;
-    let lang = session.lang;
-    let result = match form.role.parse::<UserRole>() {
-        Err(e) => Err(LedgerError::Invalid(vec![balans_store::field::Error::new(
-            "role", e,
-        )])),
+    let result = match parse_role(&form.role) {
+        Err(e) => Err(e),
         Ok(role) => {
             let email = form.email.clone();
             state
@@ -390,23 +397,7 @@ pub async fn set_role(
                 .await
         }
     };
-    match result {
-        Ok(user) => {
-            let message = T::RoleChanged
-                .get(lang)
-                .replace("{email}", user.email.as_str());
-            users_page(&state, &session, Some(("ok", message)), StatusCode::OK).await
-        }
-        Err(e) => {
-            users_page(
-                &state,
-                &session,
-                Some(("error", failed(lang, e))),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+    user_changed(&state, &session, result, T::RoleChanged).await
 }
 
 /// `GET /admin/tokens`.

@@ -101,6 +101,7 @@ fn summary_list(lang: Lang, summary: &Summary) -> Markup {
     }
 }
 
+/// Why a file was not imported: its row errors as a table, or the one error.
 fn rejection_table(lang: Lang, error: LedgerError) -> Markup {
     let t = |text: T| text.get(lang);
     match error {
@@ -243,17 +244,11 @@ pub async fn check(
                 }
             },
         )),
-        Err(e @ LedgerError::Rejected(_)) => Ok(respond(
-            &session,
-            &headers,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            rejection_table(lang, e),
-        )),
         Err(e) => Ok(respond(
             &session,
             &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
-            layout::notice("error", &e.to_string()),
+            rejection_table(lang, e),
         )),
     }
 }
@@ -319,17 +314,11 @@ pub async fn confirm(
                 p { a href="/" { (T::BackToDashboard.get(lang)) } }
             },
         )),
-        Err(e @ LedgerError::Rejected(_)) => Ok(respond(
-            &session,
-            &headers,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            rejection_table(lang, e),
-        )),
         Err(e) => Ok(respond(
             &session,
             &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
-            layout::notice("error", &e.to_string()),
+            rejection_table(lang, e),
         )),
     }
 }
