@@ -263,9 +263,12 @@ fn membership_row(row: &Row<'_>) -> rusqlite::Result<Membership> {
     })
 }
 
+// Subqueries, not joins: SQLite prepares a join whose WHERE holds a parameter again
+// on every run (it propagates the bound value into the plan).
 const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g.receiver, g.giver_org, g.receiver_org, g.kind, \
-     k.dimension, g.amount_minor, g.note, g.item, g.reverses, COALESCE(o.at_ms, g.at_ms) \
-     FROM gestures g JOIN kinds k ON k.id = g.kind LEFT JOIN gestures o ON o.id = g.reverses";
+     (SELECT k.dimension FROM kinds k WHERE k.id = g.kind), g.amount_minor, g.note, g.item, g.reverses, \
+     COALESCE((SELECT o.at_ms FROM gestures o WHERE o.id = g.reverses), g.at_ms) \
+     FROM gestures g";
 
 fn gesture_id(text: String) -> rusqlite::Result<GestureId> {
     GestureId::parse(&text)
@@ -351,9 +354,11 @@ impl SqliteStore {
         if self.depth > 0 && !starting {
             return Ok(());
         }
+        // Asked on most requests: kept prepared, as every other statement is.
         let version: i64 = self
             .connection
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut statement| statement.query_row([], |r| r.get(0)))
             .map_err(backend("checking for changes"))?;
         if version != self.cache.data_version {
             self.cache.clear();
@@ -932,7 +937,7 @@ impl Store for SqliteStore {
     fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>> {
         self.query(
             "reading monthly credit",
-            "SELECT given, received, count, first_ms, last_ms, month FROM months WHERE organization = ?1 ORDER BY month",
+            "SELECT given, received, count, first_ms, last_ms, month FROM months WHERE organization = +?1 ORDER BY month",
             [organization.0],
             |r| Ok((r.get(5)?, month_totals(r)?)),
         )
@@ -1056,52 +1061,77 @@ impl Store for SqliteStore {
     fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
         // Walks the gestures in stored order from the cursor: there is no index by
         // party (it would make bulk imports far slower), so a rare party's page
-        // reads much of the table.
-        let order = if f.newest_first {
-            "g.seq < COALESCE(?7, 9223372036854775807) ORDER BY g.seq DESC"
-        } else {
-            "g.seq > COALESCE(?7, 0) ORDER BY g.seq"
+        // reads much of the table. Only the conditions asked for are in the SQL, and
+        // the unindexed ones compare with `+?`: SQLite prepares a statement again on
+        // every run when a parameter's value could decide its plan (`?1 IS NULL`,
+        // `x = ?1 OR y = ?1`).
+        use rusqlite::types::Value;
+        let mut conditions = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let mut add = |condition: &str, value: Value| {
+            values.push(value);
+            conditions.push(condition.replace('?', &format!("?{}", values.len())));
         };
-        let any_of = if f.any_of.is_some() {
-            "(g.giver IN rarray(?9) OR g.receiver IN rarray(?9))"
-        } else {
-            "?9 IS NULL"
+        if let Some(party) = f.party {
+            add("(g.giver = +? OR g.receiver = +?)", Value::Integer(party.0));
+        }
+        if let Some(counterpart) = f.counterpart {
+            add(
+                "(g.giver = +? OR g.receiver = +?)",
+                Value::Integer(counterpart.0),
+            );
+        }
+        if let Some(kind) = f.kind {
+            add("g.kind = +?", Value::Integer(kind.0));
+        }
+        if let Some(item) = &f.item {
+            add("g.item = +?", Value::Text(item.clone()));
+        }
+        if let Some(from) = f.from {
+            add("g.at_ms >= +?", Value::Integer(from.millis()));
+        }
+        if let Some(until) = f.until {
+            add("g.at_ms < +?", Value::Integer(until.millis()));
+        }
+        let any: Option<std::rc::Rc<Vec<Value>>> = f
+            .any_of
+            .as_ref()
+            .map(|ids| std::rc::Rc::new(ids.iter().map(|p| Value::Integer(p.0)).collect()));
+        let order = match (f.after_seq, f.newest_first) {
+            (Some(after), false) => {
+                add("g.seq > ?", Value::Integer(after));
+                "ORDER BY g.seq"
+            }
+            (Some(before), true) => {
+                add("g.seq < ?", Value::Integer(before));
+                "ORDER BY g.seq DESC"
+            }
+            (None, false) => "ORDER BY g.seq",
+            (None, true) => "ORDER BY g.seq DESC",
         };
-        let any: Option<std::rc::Rc<Vec<rusqlite::types::Value>>> = f.any_of.as_ref().map(|ids| {
-            std::rc::Rc::new(
-                ids.iter()
-                    .map(|p| rusqlite::types::Value::Integer(p.0))
-                    .collect(),
-            )
-        });
-        let sql = format!(
-            "{GESTURE_SELECT} WHERE (?1 IS NULL OR g.giver = ?1 OR g.receiver = ?1) \
-             AND (?2 IS NULL OR g.giver = ?2 OR g.receiver = ?2) AND (?3 IS NULL OR g.kind = ?3) \
-             AND (?4 IS NULL OR g.item = ?4) AND (?5 IS NULL OR g.at_ms >= ?5) AND (?6 IS NULL OR g.at_ms < ?6) \
-             AND {any_of} AND {order} LIMIT ?8"
-        );
-        self.query(
-            "listing gestures",
-            &sql,
-            params![
-                f.party.map(|p| p.0),
-                f.counterpart.map(|p| p.0),
-                f.kind.map(|k| k.0),
-                f.item,
-                f.from.map(Moment::millis),
-                f.until.map(Moment::millis),
-                f.after_seq,
-                f.limit as i64,
-                any
-            ],
-            gesture_row,
-        )
+        let mut params: Vec<&dyn rusqlite::ToSql> =
+            values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
+        if let Some(any) = &any {
+            let n = params.len() + 1;
+            conditions.push(format!(
+                "(g.giver IN rarray(?{n}) OR g.receiver IN rarray(?{n}))"
+            ));
+            params.push(any);
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        // The limit is written out: as a parameter it too is read by the planner.
+        let sql = format!("{GESTURE_SELECT} {filter} {order} LIMIT {}", f.limit);
+        self.query("listing gestures", &sql, params.as_slice(), gesture_row)
     }
 
     fn members_of(&mut self, organization: PartyId) -> StoreResult<Vec<Membership>> {
         self.query(
             "reading memberships",
-            "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE organization = ?1 ORDER BY from_ms, person",
+            "SELECT person, organization, role, from_ms, until_ms FROM memberships WHERE organization = +?1 ORDER BY from_ms, person",
             [organization.0],
             membership_row,
         )
@@ -1212,8 +1242,9 @@ impl Store for SqliteStore {
     fn user_by_token(&mut self, hash: &[u8; 32]) -> StoreResult<Option<User>> {
         self.query_one(
             "checking a token",
-            "SELECT u.id, u.email, u.role, u.password_hash, u.language FROM tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.hash = ?1 AND t.revoked_ms IS NULL",
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_ms IS NULL)"
+            ),
             [&hash[..]],
             user_row,
         )
@@ -1269,8 +1300,9 @@ impl Store for SqliteStore {
     fn user_by_session(&mut self, hash: &[u8; 32], at: Moment) -> StoreResult<Option<User>> {
         self.query_one(
             "checking a session",
-            "SELECT u.id, u.email, u.role, u.password_hash, u.language FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.hash = ?1 AND s.expires_ms >= ?2",
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT user_id FROM sessions WHERE hash = ?1 AND expires_ms >= ?2)"
+            ),
             params![&hash[..], at.millis()],
             user_row,
         )
