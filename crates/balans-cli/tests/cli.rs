@@ -1431,3 +1431,65 @@ fn a_killed_postgres_import_leaves_all_or_nothing() {
         .get(0);
     assert_eq!(stored, rows);
 }
+
+/// The README's run command: `serve --demo` fills an empty store, prints the address
+/// and a login, and the login opens a dashboard with the demo's relationships.
+#[test]
+fn serve_demo_prints_a_login_that_opens_the_dashboard() {
+    let dir = Dir::new();
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
+        .current_dir(dir.dir.path())
+        .args([
+            "--db",
+            dir.db().to_str().unwrap(),
+            "serve",
+            "--demo",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains("with password") {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
+            "{printed}"
+        );
+        printed.push_str(&line);
+    }
+    assert!(
+        printed.contains("loaded the demo organization: 650 gestures"),
+        "{printed}"
+    );
+    let login_line = printed.lines().find(|l| l.contains("log in as")).unwrap();
+    let words: Vec<&str> = login_line.split_whitespace().collect();
+    let url = words
+        .iter()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .trim_end_matches('/');
+    let email = words[words.iter().position(|w| *w == "as").unwrap() + 1];
+    let password = words.last().unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = client
+        .post(format!("{url}/login"))
+        .form(&[("email", email), ("password", password), ("next", "/")])
+        .send()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().unwrap();
+    assert!(
+        page.contains("They give more than they get") && page.contains("Tineke"),
+        "{}",
+        &page[..page.len().min(2_000)]
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
