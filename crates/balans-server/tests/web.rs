@@ -306,6 +306,113 @@ async fn sending_the_gesture_form_twice_records_it_once() {
     );
 }
 
+#[tokio::test]
+async fn bad_form_input_is_explained_keeps_what_was_typed_and_writes_nothing() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, "admin").await;
+    let page = admin
+        .get(format!("{}/record", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        admin
+            .post(format!("{}{path}", app.address))
+            .form(&form)
+            .send()
+    };
+    // An unknown receiver and an amount that is no number.
+    let body = post(
+        "/gestures",
+        vec![
+            ("csrf", &csrf),
+            ("id", "g-bad"),
+            ("giver", "henk"),
+            ("receiver", "nobody"),
+            ("kind", "thanks"),
+            ("amount", "twelve"),
+        ],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(body.contains("field-error"), "{body}");
+    assert!(
+        body.contains("value=\"nobody\"") && body.contains("value=\"twelve\""),
+        "the form keeps what was typed"
+    );
+    let body = post(
+        "/gestures",
+        vec![
+            ("csrf", &csrf),
+            ("id", "g-bad"),
+            ("giver", "henk"),
+            ("receiver", "nobody"),
+            ("kind", "thanks"),
+        ],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        body.contains("nobody"),
+        "the error names the unknown party: {body}"
+    );
+    assert_eq!(app.gesture_count(), 0);
+
+    // A kind whose default is no amount, and a user whose password is too short.
+    let response = post(
+        "/kinds",
+        vec![
+            ("csrf", &csrf),
+            ("code", "hug"),
+            ("dimension", "credit"),
+            ("default", "a lot"),
+            ("label_nl", "knuffel"),
+            ("label_en", "hug"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("notice error"));
+    assert!(
+        !app.store()
+            .kinds()
+            .unwrap()
+            .iter()
+            .any(|k| k.def.code.as_str() == "hug")
+    );
+    let response = post(
+        "/admin/users",
+        vec![
+            ("csrf", &csrf),
+            ("email", "new@bosman.nl"),
+            ("role", "staff"),
+            ("password", "short"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("10 characters"));
+    assert!(
+        app.store()
+            .users()
+            .unwrap()
+            .iter()
+            .all(|u| u.email.as_str() != "new@bosman.nl")
+    );
+}
+
 // ---- the browser ----
 
 struct Browser {
