@@ -163,9 +163,21 @@ async fn pages_need_a_session_and_carry_a_content_security_policy() {
         .unwrap();
     let cookie = cookie_check.headers()["set-cookie"].to_str().unwrap();
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && !cookie.contains("Secure"),
         "{cookie}"
     );
+    // Behind a proxy that ends HTTPS, the cookie is for HTTPS only.
+    let proxied = anonymous
+        .post(format!("{}/login", app.address))
+        .header("X-Forwarded-Proto", "https")
+        .form(&[("email", "admin@bosman.nl"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = proxied.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
 
     // A login form posted from another site is refused.
     let foreign = anonymous

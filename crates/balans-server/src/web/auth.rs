@@ -67,6 +67,7 @@ pub async fn login_form(headers: HeaderMap, Query(query): Query<LoginQuery>) -> 
     if let Some(lang) = chosen {
         set_cookie(
             &mut response,
+            &headers,
             &format!(
                 "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
                 lang.code()
@@ -86,8 +87,19 @@ pub struct LoginForm {
     next: String,
 }
 
-fn set_cookie(response: &mut Response, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
+/// Sets a cookie; `Secure` when the request came over HTTPS through a proxy that
+/// says so (`X-Forwarded-Proto: https`), so the browser never sends it in clear.
+fn set_cookie(response: &mut Response, headers: &HeaderMap, value: &str) {
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let value = if https {
+        format!("{value}; Secure")
+    } else {
+        value.to_string()
+    };
+    if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
 }
@@ -128,6 +140,7 @@ pub async fn login(
             let mut response = Redirect::to(&next).into_response();
             set_cookie(
                 &mut response,
+                &headers,
                 &format!(
                     "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
                     balans_store::accounts::SESSION_DAYS * 24 * 60 * 60
@@ -168,6 +181,7 @@ pub async fn logout(
     let mut response = Redirect::to("/login").into_response();
     set_cookie(
         &mut response,
+        &headers,
         &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
     );
     Ok(response)
@@ -205,6 +219,7 @@ pub async fn language(
     let mut response = Redirect::to(&safe_next(back.as_deref())).into_response();
     set_cookie(
         &mut response,
+        &headers,
         &format!(
             "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
             lang.code()
