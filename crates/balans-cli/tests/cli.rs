@@ -1002,33 +1002,14 @@ fn a_stopped_server_keeps_every_acknowledged_write() {
 #[test]
 fn a_new_server_prints_a_setup_token_that_makes_the_first_admin() {
     let dir = Dir::new();
-    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
-        .current_dir(dir.dir.path())
-        .args([
-            "--db",
-            dir.db().to_str().unwrap(),
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap());
-    let mut said = String::new();
-    while !said.contains("balans user add") {
-        let mut line = String::new();
-        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() == 0 {
-            break;
-        }
-        said.push_str(&line);
-    }
-    let url = said
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_string();
+    let (mut server, said) = serve_until(
+        &dir,
+        dir.db().to_str().unwrap(),
+        &[],
+        "serve.log",
+        "balans user add",
+    );
+    let url = address_in(&said);
     let token = said
         .split(['"', ' '])
         .find(|w| w.starts_with("bal_"))
@@ -1216,27 +1197,51 @@ fn postgres_connection_errors_name_the_host_and_never_the_password() {
         .stderr(predicate::str::contains("unknown store scheme 'mysql://'"));
 }
 
-/// Starts `balans serve` on a store and returns it with its address.
-fn start_server(dir: &Dir, db: &str, log: &str) -> (std::process::Child, String) {
+/// Starts `balans --db DB serve --addr 127.0.0.1:0 EXTRA…` with its log in `log`,
+/// and returns it with what it printed up to the line holding `until`. The rest of
+/// its output is read on a thread, so that it never blocks on a full pipe.
+fn serve_until(
+    dir: &Dir,
+    db: &str,
+    extra: &[&str],
+    log: &str,
+    until: &str,
+) -> (std::process::Child, String) {
     let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
         .current_dir(dir.dir.path())
         .args(["--db", db, "serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(dir.path(log)).unwrap())
         .spawn()
         .unwrap();
-    let mut first_line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
-        &mut first_line,
-    )
-    .unwrap();
-    let url = first_line
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains(until) {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut out, &mut line).unwrap() == 0 {
+            panic!("the server stopped before saying {until:?}: {printed}");
+        }
+        printed.push_str(&line);
+    }
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    (server, printed)
+}
+
+/// The first address in a server's words.
+fn address_in(printed: &str) -> String {
+    printed
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first_line:?}"))
-        .to_string();
-    (server, url)
+        .unwrap_or_else(|| panic!("no address in {printed:?}"))
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Starts `balans serve` on a store and returns it with its address.
+fn start_server(dir: &Dir, db: &str, log: &str) -> (std::process::Child, String) {
+    let (server, printed) = serve_until(dir, db, &[], log, "http://");
+    (server, address_in(&printed))
 }
 
 #[test]
@@ -1437,30 +1442,13 @@ fn a_killed_postgres_import_leaves_all_or_nothing() {
 #[test]
 fn serve_demo_prints_a_login_that_opens_the_dashboard() {
     let dir = Dir::new();
-    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
-        .current_dir(dir.dir.path())
-        .args([
-            "--db",
-            dir.db().to_str().unwrap(),
-            "serve",
-            "--demo",
-            "--addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
-    let mut printed = String::new();
-    while !printed.contains("with password") {
-        let mut line = String::new();
-        assert!(
-            std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
-            "{printed}"
-        );
-        printed.push_str(&line);
-    }
+    let (mut server, printed) = serve_until(
+        &dir,
+        dir.db().to_str().unwrap(),
+        &["--demo"],
+        "serve.log",
+        "with password",
+    );
     assert!(
         printed.contains("loaded the demo organization: 650 gestures"),
         "{printed}"
