@@ -107,6 +107,11 @@ async fn logged_in(app: &TestApp, who: &str) -> reqwest::Client {
     client
 }
 
+/// The body of a page a client fetches.
+async fn page_text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 fn csrf_in(page: &str) -> String {
     let start = page.find("name=\"csrf\" value=\"").expect("a form token") + 19;
     page[start..start + 32].to_string()
@@ -215,14 +220,7 @@ async fn a_form_without_the_session_token_writes_nothing() {
 async fn a_viewer_sees_no_write_controls_and_a_forged_post_is_refused() {
     let app = spawn_app().await;
     let viewer = logged_in(&app, "viewer").await;
-    let page = viewer
-        .get(format!("{}/", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&viewer, format!("{}/", app.address)).await;
     assert!(
         !page.contains("record-form"),
         "no gesture form for a viewer"
@@ -260,14 +258,7 @@ async fn a_viewer_sees_no_write_controls_and_a_forged_post_is_refused() {
         .unwrap();
     assert_eq!(kind.status(), 403);
     assert_eq!(app.gesture_count(), 0);
-    let party = viewer
-        .get(format!("{}/parties/henk", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let party = page_text(&viewer, format!("{}/parties/henk", app.address)).await;
     assert!(
         !party.contains("/reverse"),
         "no reversal links for a viewer"
@@ -278,14 +269,7 @@ async fn a_viewer_sees_no_write_controls_and_a_forged_post_is_refused() {
 async fn sending_the_gesture_form_twice_records_it_once() {
     let app = spawn_app().await;
     let staff = logged_in(&app, "staff").await;
-    let page = staff
-        .get(format!("{}/record", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&staff, format!("{}/record", app.address)).await;
     let csrf = csrf_in(&page);
     let id_at = page.find("name=\"id\" value=\"").unwrap() + 17;
     let id = page[id_at..].split('"').next().unwrap().to_string();
@@ -322,14 +306,7 @@ async fn sending_the_gesture_form_twice_records_it_once() {
 async fn bad_form_input_is_explained_keeps_what_was_typed_and_writes_nothing() {
     let app = spawn_app().await;
     let admin = logged_in(&app, "admin").await;
-    let page = admin
-        .get(format!("{}/record", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&admin, format!("{}/record", app.address)).await;
     let csrf = csrf_in(&page);
     let post = |path: &str, form: Vec<(&str, &str)>| {
         admin
