@@ -423,6 +423,27 @@ pub fn find_party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, 
         .ok_or_else(|| LedgerError::NotFound(format!("no party with key '{key}'")))
 }
 
+/// The parties with keys `a` and `b`, read in one trip to the store.
+fn find_two<S: Store + ?Sized>(
+    store: &mut S,
+    a: &str,
+    b: &str,
+) -> Result<(Party, Party), LedgerError> {
+    let parse = |key: &str| {
+        PartyKey::parse(key).map_err(|e| LedgerError::NotFound(format!("party key: {e}")))
+    };
+    let (key_a, key_b) = (parse(a)?, parse(b)?);
+    let found = store.parties_by_keys(&[key_a.as_str(), key_b.as_str()])?;
+    let take = |key: &PartyKey| {
+        found
+            .iter()
+            .find(|p| &p.fields.key == key)
+            .cloned()
+            .ok_or_else(|| LedgerError::NotFound(format!("no party with key '{key}'")))
+    };
+    Ok((take(&key_a)?, take(&key_b)?))
+}
+
 /// The level a question about `a` (and `b`) is answered at when none is asked for:
 /// organization level between organizations, person level otherwise.
 pub fn default_level(a: &Party, b: Option<&Party>) -> Level {
@@ -459,8 +480,7 @@ pub fn pair_balance<S: Store + ?Sized>(
     b: &str,
     level: Option<Level>,
 ) -> Result<PairView, LedgerError> {
-    let a = find_party(store, a)?;
-    let b = find_party(store, b)?;
+    let (a, b) = find_two(store, a, b)?;
     if a.id == b.id {
         return Err(LedgerError::Invalid(vec![field::Error::new(
             "b",
