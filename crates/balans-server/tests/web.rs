@@ -402,6 +402,172 @@ async fn bad_form_input_is_explained_keeps_what_was_typed_and_writes_nothing() {
     );
 }
 
+#[tokio::test]
+async fn the_language_follows_the_browser_first_and_then_the_user_s_choice() {
+    let app = spawn_app().await;
+    let anonymous = reqwest::Client::new();
+    let login = |lang: &'static str| {
+        anonymous
+            .get(format!("{}/login", app.address))
+            .header("Accept-Language", lang)
+            .send()
+    };
+    let dutch = login("nl-NL,nl;q=0.9,en;q=0.8")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dutch.contains("lang=\"nl\"") && dutch.contains("Inloggen"),
+        "{dutch}"
+    );
+    let english = login("de-DE,en;q=0.7,nl;q=0.5")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english.contains("lang=\"en\"") && english.contains("Log in"),
+        "{english}"
+    );
+
+    // A user who chooses Dutch gets Dutch in every later session, whatever the browser says.
+    let staff = logged_in(&app, "staff").await;
+    let page = page_text(&staff, format!("{}/", app.address)).await;
+    assert!(page.contains("Overview"));
+    let response = staff
+        .post(format!("{}/language", app.address))
+        .form(&[("csrf", csrf_in(&page).as_str()), ("lang", "nl")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let later = logged_in(&app, "staff").await;
+    let page = later
+        .get(format!("{}/", app.address))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Overzicht") && page.contains("lang=\"nl\""),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_changes_the_catalog_users_and_tokens_from_the_pages() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, "admin").await;
+    let page = page_text(&admin, format!("{}/kinds", app.address)).await;
+    let csrf = csrf_in(&page);
+    let post = |path: String, form: Vec<(&str, &str)>| admin.post(path).form(&form).send();
+
+    // A kind's default and labels, typed the Dutch way.
+    let response = post(
+        format!("{}/kinds/thanks", app.address),
+        vec![
+            ("csrf", &csrf),
+            ("default", "1,50"),
+            ("label_nl", "dankjewel"),
+            ("label_en", "thank you"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let thanks = app
+        .store()
+        .kinds()
+        .unwrap()
+        .into_iter()
+        .find(|k| k.def.code.as_str() == "thanks")
+        .unwrap();
+    assert_eq!(
+        thanks.def.default.map(|d| d.to_string()),
+        Some("1.50".to_string())
+    );
+    assert_eq!(
+        (thanks.def.label_nl.as_str(), thanks.def.label_en.as_str()),
+        ("dankjewel", "thank you")
+    );
+
+    // A user, then a role.
+    post(
+        format!("{}/admin/users", app.address),
+        vec![
+            ("csrf", &csrf),
+            ("email", "nieuw@bosman.nl"),
+            ("role", "viewer"),
+            ("password", ""),
+        ],
+    )
+    .await
+    .unwrap();
+    post(
+        format!("{}/admin/users/role", app.address),
+        vec![
+            ("csrf", &csrf),
+            ("email", "nieuw@bosman.nl"),
+            ("role", "staff"),
+        ],
+    )
+    .await
+    .unwrap();
+    let user = app
+        .store()
+        .user_by_email(&balans_core::Email::parse("nieuw@bosman.nl").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, UserRole::Staff);
+
+    // A token, shown once, that works on the API until it is revoked.
+    let page = post(
+        format!("{}/admin/tokens", app.address),
+        vec![
+            ("csrf", &csrf),
+            ("user", "nieuw@bosman.nl"),
+            ("name", "till"),
+        ],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let start = page.find("id=\"new-token\">").expect("the new token") + 15;
+    let secret = page[start..].split('<').next().unwrap().to_string();
+    let api = reqwest::Client::new();
+    let report = || {
+        api.get(format!("{}/api/v1/report", app.address))
+            .bearer_auth(&secret)
+            .send()
+    };
+    assert_eq!(report().await.unwrap().status(), 200);
+    let listed = page_text(&admin, format!("{}/admin/tokens", app.address)).await;
+    assert!(!listed.contains(&secret), "a token's secret is shown once");
+    let id = app
+        .store()
+        .tokens()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "till")
+        .unwrap()
+        .id;
+    post(
+        format!("{}/admin/tokens/{id}/revoke", app.address),
+        vec![("csrf", &csrf)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(report().await.unwrap().status(), 401);
+}
+
 // ---- the browser ----
 
 struct Browser {
