@@ -914,28 +914,7 @@ fn a_killed_import_leaves_all_or_nothing() {
 #[test]
 fn a_stopped_server_keeps_every_acknowledged_write() {
     let dir = loaded();
-    dir.balans(&["user", "add", "till@bosman.nl", "--role", "staff"])
-        .write_stdin("")
-        .assert()
-        .success();
-    let token = String::from_utf8(
-        dir.balans(&[
-            "token",
-            "create",
-            "--user",
-            "till@bosman.nl",
-            "--name",
-            "till",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone(),
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let token = staff_token(&dir, dir.db().to_str().unwrap());
     let (mut server, url) = start_server(&dir, dir.db().to_str().unwrap(), "serve.log");
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let writers: Vec<_> = (0..8)
@@ -1070,6 +1049,37 @@ fn postgres_balances_by_key(url: &str) -> Vec<String> {
         .collect();
     rows.sort();
     rows
+}
+
+/// Adds the staff user till@bosman.nl to the store `db` and returns a new API
+/// token of theirs.
+fn staff_token(dir: &Dir, db: &str) -> String {
+    balans_on(
+        dir,
+        db,
+        &["user", "add", "till@bosman.nl", "--role", "staff"],
+    )
+    .write_stdin("")
+    .assert()
+    .success();
+    let created = balans_on(
+        dir,
+        db,
+        &[
+            "token",
+            "create",
+            "--user",
+            "till@bosman.nl",
+            "--name",
+            "till",
+        ],
+    )
+    .assert()
+    .success();
+    String::from_utf8(created.get_output().stdout.clone())
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 /// `balans --db URL ARGS…` in the directory.
@@ -1256,36 +1266,7 @@ fn two_servers_on_one_postgres_database_keep_the_balances_exact() {
     balans_on(&dir, url, &["import", "parties.csv", "memberships.csv"])
         .assert()
         .success();
-    balans_on(
-        &dir,
-        url,
-        &["user", "add", "till@bosman.nl", "--role", "staff"],
-    )
-    .write_stdin("")
-    .assert()
-    .success();
-    let token = String::from_utf8(
-        balans_on(
-            &dir,
-            url,
-            &[
-                "token",
-                "create",
-                "--user",
-                "till@bosman.nl",
-                "--name",
-                "till",
-            ],
-        )
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone(),
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let token = staff_token(&dir, url);
     let (mut first, first_url) = start_server(&dir, url, "one.log");
     let (mut second, second_url) = start_server(&dir, url, "two.log");
     let per_client = 40;

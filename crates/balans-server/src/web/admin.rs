@@ -43,11 +43,7 @@ async fn kinds_page(
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let kinds = state
-        .db
-        .read(ledger::kinds)
-        .await
-        .map_err(|e| Refusal::Failed(lang, e.to_string()))?;
+    let kinds = session.read(state, ledger::kinds).await?;
     let admin = session.is_admin();
     let content = html! {
         @if let Some((kind, text)) = &message { (layout::notice(kind, text)) }
@@ -263,11 +259,7 @@ async fn users_page(
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let users = state
-        .db
-        .read(|store| Ok(store.users()?))
-        .await
-        .map_err(|e| Refusal::Failed(lang, e.to_string()))?;
+    let users = session.read(state, |store| Ok(store.users()?)).await?;
     let content = html! {
         @if let Some((kind, text)) = &message { (layout::notice(kind, text)) }
         table.users {
@@ -420,11 +412,9 @@ async fn tokens_page(
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let (tokens, users) = state
-        .db
-        .read(|store| Ok((store.tokens()?, store.users()?)))
-        .await
-        .map_err(|e| Refusal::Failed(lang, e.to_string()))?;
+    let (tokens, users) = session
+        .read(state, |store| Ok((store.tokens()?, store.users()?)))
+        .await?;
     let content = html! {
         @match &news {
             Some(TokenNews::Message(kind, text)) => { (layout::notice(kind, text)) }

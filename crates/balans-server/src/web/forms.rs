@@ -316,11 +316,7 @@ pub async fn suggest(
 ) -> Result<Response, Refusal> {
     if let Some(typed) = query.get("kind") {
         let typed = typed.trim().to_lowercase();
-        let kinds = state
-            .db
-            .read(ledger::kinds)
-            .await
-            .map_err(|e| Refusal::Failed(Lang::En, e.to_string()))?;
+        let kinds = session.read(&state, ledger::kinds).await?;
         return Ok(html! {
             @for kind in kinds.iter().filter(|k| {
                 k.def.code.as_str().contains(&typed)
@@ -341,11 +337,11 @@ pub async fn suggest(
     if typed.is_empty() {
         return Ok(html! {}.into_response());
     }
-    let page = state
-        .db
-        .read(move |store| ledger::list_parties(store, Some(&typed), None, Some(12)))
-        .await
-        .map_err(|e| Refusal::Failed(Lang::En, e.to_string()))?;
+    let page = session
+        .read(&state, move |store| {
+            ledger::list_parties(store, Some(&typed), None, Some(12))
+        })
+        .await?;
     Ok(html! {
         @for party in &page.parties {
             option value=(party.key.as_str()) { (party.name) }
@@ -373,11 +369,9 @@ pub async fn confirm_reverse(
     let lang = session.lang;
     let t = |text: T| text.get(lang);
     let wanted = id.clone();
-    let found = state
-        .db
-        .read(move |store| views::gesture_by_id(store, &wanted))
-        .await
-        .map_err(|e| Refusal::Failed(lang, e.to_string()))?;
+    let found = session
+        .read(&state, move |store| views::gesture_by_id(store, &wanted))
+        .await?;
     let back = query
         .get("back")
         .cloned()

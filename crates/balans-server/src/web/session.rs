@@ -82,6 +82,24 @@ impl Session {
         }
     }
 
+    /// Runs a read for this user's page; a failure becomes an error page in
+    /// their language.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        work: impl FnOnce(
+            &mut (dyn balans_store::Store + Send + 'static),
+        ) -> Result<T, balans_store::LedgerError>
+        + Send
+        + 'static,
+    ) -> Result<T, Refusal> {
+        state
+            .db
+            .read(work)
+            .await
+            .map_err(|e| Refusal::Failed(self.lang, e.to_string()))
+    }
+
     /// Refuses a user who may not write.
     pub fn require(&self, role: UserRole) -> Result<(), Refusal> {
         if self.user.role.allows(role) {
