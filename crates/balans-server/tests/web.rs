@@ -560,6 +560,60 @@ async fn an_admin_changes_the_catalog_users_and_tokens_from_the_pages() {
     assert_eq!(report().await.unwrap().status(), 401);
 }
 
+#[tokio::test]
+async fn a_gesture_reversed_already_is_not_offered_again_and_tables_use_the_catalog_s_labels() {
+    let app = spawn_app().await;
+    let mut store = app.store();
+    balans_store::ledger::set_kind(
+        &mut store,
+        &balans_core::KindCode::parse("thanks").unwrap(),
+        None,
+        None,
+        Some("a warm thank-you".to_string()),
+    )
+    .unwrap();
+    let text = balans_store::GestureText {
+        id: "t1",
+        at: "2026-01-05",
+        giver: "henk",
+        receiver: "gerrit",
+        kind: "thanks",
+        ..Default::default()
+    };
+    balans_store::ledger::give(&mut store, &text).unwrap();
+    drop(store);
+    let staff = logged_in(&app, "staff").await;
+    let party = page_text(&staff, format!("{}/parties/henk", app.address)).await;
+    assert!(
+        party.contains("a warm thank-you"),
+        "the catalog's label, not the built-in one"
+    );
+    let confirm = page_text(
+        &staff,
+        format!("{}/gestures/t1/reverse?back=/", app.address),
+    )
+    .await;
+    assert!(confirm.contains("button class=\"danger\""), "{confirm}");
+    let form = [("csrf", csrf_in(&confirm)), ("back", "/".to_string())];
+    let done = staff
+        .post(format!("{}/gestures/t1/reverse", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(done.status().is_success() || done.status().is_redirection());
+    let again = page_text(
+        &staff,
+        format!("{}/gestures/t1/reverse?back=/", app.address),
+    )
+    .await;
+    assert!(
+        again.contains("reversed already") && !again.contains("button class=\"danger\""),
+        "{again}"
+    );
+    assert_eq!(app.gesture_count(), 2);
+}
+
 // ---- the browser ----
 
 struct Browser {

@@ -369,8 +369,10 @@ pub async fn confirm_reverse(
     let lang = session.lang;
     let t = |text: T| text.get(lang);
     let wanted = id.clone();
-    let found = session
-        .read(&state, move |store| views::gesture_by_id(store, &wanted))
+    let (found, kinds) = session
+        .read(&state, move |store| {
+            Ok((ledger::gesture_view(store, &wanted)?, ledger::kinds(store)?))
+        })
         .await?;
     let back = query
         .get("back")
@@ -378,15 +380,20 @@ pub async fn confirm_reverse(
         .unwrap_or_else(|| "/".to_string());
     let content = match found {
         None => layout::notice("error", t(T::NoSuchGesture)),
-        Some(gesture) => html! {
-            p { (t(T::ReverseExplained)) }
-            (views::gesture_table(lang, std::slice::from_ref(&gesture), None))
-            form method="post" action={ "/gestures/" (super::encode(&id)) "/reverse" } {
-                input type="hidden" name="csrf" value=(session.csrf);
-                input type="hidden" name="back" value=(back);
-                button.danger type="submit" { (t(T::ReverseConfirm)) }
-                " "
-                a href=(back) { (t(T::Cancel)) }
+        Some((gesture, reversal)) => html! {
+            (views::gesture_table(lang, &kinds, std::slice::from_ref(&gesture), None))
+            @if let Some(reversal) = reversal {
+                (layout::notice("error", &T::AlreadyReversed.get(lang).replace("{id}", reversal.as_str())))
+                p { a href=(back) { (t(T::Back)) } }
+            } @else {
+                p { (t(T::ReverseExplained)) }
+                form method="post" action={ "/gestures/" (super::encode(&id)) "/reverse" } {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="back" value=(back);
+                    button.danger type="submit" { (t(T::ReverseConfirm)) }
+                    " "
+                    a href=(back) { (t(T::Cancel)) }
+                }
             }
         },
     };

@@ -65,6 +65,7 @@ texts! {
     AddKind => "Add a kind", "Soort toevoegen";
     AddUser => "Add a user", "Gebruiker toevoegen";
     AllKinds => "All kinds", "Alle soorten";
+    AlreadyReversed => "This gesture was reversed already, by {id}.", "Dit gebaar is al teruggeboekt, door {id}.";
     AlreadySaved => "This gesture was saved already; nothing was added.", "Dit gebaar was al opgeslagen; er is niets bijgekomen.";
     Amount => "Amount", "Bedrag";
     AmountOptional => "Amount (optional)", "Bedrag (optioneel)";

@@ -61,6 +61,7 @@ struct Dashboard {
     month: Vec<KindCount>,
     latest: Vec<ledger::GestureView>,
     month_name: String,
+    kinds: Vec<balans_core::Kind>,
 }
 
 /// The start of this month and of the next, in the store's time zone.
@@ -112,6 +113,7 @@ pub async fn dashboard(
             month,
             latest,
             month_name,
+            kinds: ledger::kinds(store)?,
         })
     })
     .await?;
@@ -151,7 +153,7 @@ pub async fn dashboard(
             @if data.latest.is_empty() {
                 p.empty { (t(T::NoGesturesYet)) }
             } @else {
-                (views::gesture_table(lang, &data.latest, None))
+                (views::gesture_table(lang, &data.kinds, &data.latest, None))
             }
         }
     };
@@ -499,7 +501,7 @@ pub async fn party(
                     Err(e) => { (layout::notice("error", &e.to_string())) }
                     Ok(page) if page.gestures.is_empty() => { p.empty { (t(T::NoGesturesFound)) } }
                     Ok(page) => {
-                        (views::gesture_table(lang, &page.gestures, session.can_write().then_some(here.as_str())))
+                        (views::gesture_table(lang, &data.kinds, &page.gestures, session.can_write().then_some(here.as_str())))
                         @if let Some(next) = &page.next_cursor {
                             p { a href={ (here) "?cursor=" (super::encode(next))
                                 @if let Some(k) = &filter.kind { "&kind=" (super::encode(k)) }
@@ -586,10 +588,10 @@ pub async fn relation(
         let pair = ledger::pair_balance(store, &a, &b, None)?;
         let gestures =
             read_models::pair_gestures(store, &a, &b, pair.level, RELATION_GESTURES_MAX)?;
-        Ok((pair, gestures))
+        Ok((pair, gestures, ledger::kinds(store)?))
     })
     .await?;
-    let (pair, gestures) = match data {
+    let (pair, gestures, kinds) = match data {
         Ok(data) => data,
         Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
         Err(LedgerError::Invalid(errors)) => {
@@ -617,7 +619,7 @@ pub async fn relation(
                 p.empty { (t(T::NoGesturesFound)) }
             } @else {
                 @if gestures.len() == RELATION_GESTURES_MAX { p.hint { (t(T::LatestOnly)) } }
-                (views::gesture_table(lang, &gestures, None))
+                (views::gesture_table(lang, &kinds, &gestures, None))
             }
         }
     };

@@ -3,7 +3,6 @@
 
 use balans_core::{KindDef, Level};
 use balans_store::ledger::{BalanceView, GestureView, PairView};
-use balans_store::{LedgerError, Store};
 use maud::{Markup, html};
 
 use super::i18n::{Lang, T};
@@ -22,6 +21,14 @@ pub fn kind_label(lang: Lang, code: &str) -> String {
         .iter()
         .find(|k| k.code.as_str() == code)
         .map_or_else(|| code.to_string(), |k| label_of(lang, k))
+}
+
+/// The label of a kind in the store's catalog, as an admin last named it.
+fn catalog_label(lang: Lang, kinds: &[balans_core::Kind], code: &str) -> String {
+    kinds
+        .iter()
+        .find(|k| k.def.code.as_str() == code)
+        .map_or_else(|| code.to_string(), |k| label_of(lang, &k.def))
 }
 
 /// A decimal as the reader writes it: a decimal comma in Dutch.
@@ -106,7 +113,12 @@ pub fn pair_summary(lang: Lang, pair: &PairView) -> Markup {
 
 /// Gestures as a table; with `reverse_back`, each gesture that is no reversal has
 /// a link to reverse it, returning to that page.
-pub fn gesture_table(lang: Lang, gestures: &[GestureView], reverse_back: Option<&str>) -> Markup {
+pub fn gesture_table(
+    lang: Lang,
+    kinds: &[balans_core::Kind],
+    gestures: &[GestureView],
+    reverse_back: Option<&str>,
+) -> Markup {
     let t = |text: T| text.get(lang);
     html! {
         div.scroll {
@@ -130,7 +142,7 @@ pub fn gesture_table(lang: Lang, gestures: &[GestureView], reverse_back: Option<
                             td { time { (g.at.get(..16).unwrap_or(&g.at).replace('T', " ")) } }
                             td { (party_link(&g.giver, &g.giver)) }
                             td { (party_link(&g.receiver, &g.receiver)) }
-                            td { (kind_label(lang, &g.kind)) }
+                            td { (catalog_label(lang, kinds, &g.kind)) }
                             td.num { (number(lang, g.amount)) }
                             td {
                                 @if g.reverses.is_some() { em { (t(T::ReversalOf)) } " " }
@@ -152,12 +164,4 @@ pub fn gesture_table(lang: Lang, gestures: &[GestureView], reverse_back: Option<
             }
         }
     }
-}
-
-/// One gesture, for the reversal's confirmation.
-pub fn gesture_by_id<S: Store + ?Sized>(
-    store: &mut S,
-    id: &str,
-) -> Result<Option<GestureView>, LedgerError> {
-    Ok(balans_store::ledger::gesture_view(store, id)?.map(|(view, _)| view))
 }
