@@ -13,6 +13,7 @@ mod migrations;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use balans_core::{
     Amount, Dimension, Email, Gesture, GestureId, Kind, KindCode, KindDef, KindId, Level,
@@ -20,7 +21,7 @@ use balans_core::{
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::store::{GestureFilter, SavedResponse};
-use balans_store::{Store, StoreError, StoreResult};
+use balans_store::{Catalog, Store, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// The schema version this build writes.
@@ -54,6 +55,9 @@ struct PartyCache {
     balances: HashMap<PairKey, Totals>,
     /// Monthly credit read or written in this connection's writes, as `balances`.
     months: HashMap<MonthKey, Totals>,
+    /// The kinds and the time zone; forgotten whenever this connection changes
+    /// either, as well as when another one commits.
+    catalog: Option<Arc<Catalog>>,
 }
 
 /// The most parties and persons' memberships a cache holds before it starts over.
@@ -68,6 +72,7 @@ impl PartyCache {
         self.memberships.clear();
         self.balances.clear();
         self.months.clear();
+        self.catalog = None;
     }
 
     fn keep_party(&mut self, party: &Party) {
@@ -519,6 +524,7 @@ impl Store for SqliteStore {
     }
 
     fn set_setting(&mut self, name: &str, value: &str) -> StoreResult<()> {
+        self.cache.catalog = None;
         self.execute(
             "writing a setting",
             "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -536,11 +542,23 @@ impl Store for SqliteStore {
         )
     }
 
+    fn catalog(&mut self) -> StoreResult<Arc<Catalog>> {
+        self.refresh_cache_at(false)?;
+        if let Some(catalog) = &self.cache.catalog {
+            return Ok(Arc::clone(catalog));
+        }
+        let catalog = Arc::new(Catalog::read(self)?);
+        self.cache.catalog = Some(Arc::clone(&catalog));
+        Ok(catalog)
+    }
+
     fn insert_kind(&mut self, def: &KindDef, builtin: bool) -> StoreResult<KindId> {
+        self.cache.catalog = None;
         insert_kind(&self.connection, def, builtin)
     }
 
     fn update_kind(&mut self, id: KindId, def: &KindDef) -> StoreResult<()> {
+        self.cache.catalog = None;
         self.execute(
             "changing a kind",
             "UPDATE kinds SET default_minor = ?2, label_nl = ?3, label_en = ?4 WHERE id = ?1",

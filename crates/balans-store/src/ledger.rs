@@ -241,7 +241,7 @@ pub fn reverse<S: Store + ?Sized>(
         .into_iter()
         .find(|k| k.id == g.kind)
         .ok_or_else(|| StoreError::Corrupt(format!("kind #{} is missing", g.kind.0)))?;
-    let now = Moment::now().display_in(&crate::snapshot::zone_of(store)?);
+    let now = Moment::now().display_in(&crate::catalog::zone_of(store)?);
     let amount = g.amount.negated().to_string();
     let fresh_id;
     let id = match reversal_id {
@@ -1088,7 +1088,7 @@ pub fn set_setting<S: Store + ?Sized>(
 
 /// Resolves a moment typed on the command line in the store's zone.
 pub fn parse_moment<S: Store + ?Sized>(store: &mut S, text: &str) -> Result<Moment, LedgerError> {
-    let zone = crate::snapshot::zone_of(store)?;
+    let zone = crate::catalog::zone_of(store)?;
     zone.parse(text)
         .map_err(|e| LedgerError::Invalid(vec![field::Error::new("at", e.to_string())]))
 }
@@ -1156,7 +1156,7 @@ pub fn memberships<S: Store + ?Sized>(
         PartyKind::Person => store.memberships_of(party.id)?,
         PartyKind::Organization => store.members_of(party.id)?,
     };
-    let zone = crate::snapshot::zone_of(store)?;
+    let zone = crate::catalog::zone_of(store)?;
     let mut keys: rustc_hash::FxHashMap<PartyId, String> = Default::default();
     for id in list.iter().flat_map(|m| [m.person, m.organization]) {
         if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(id) {
@@ -1267,7 +1267,7 @@ pub fn list_gestures<S: Store + ?Sized>(
     let invalid = |column: &'static str, message: String| {
         LedgerError::Invalid(vec![field::Error::new(column, message)])
     };
-    let zone = crate::snapshot::zone_of(store)?;
+    let zone = crate::catalog::zone_of(store)?;
     let party_id = |store: &mut S, key: Option<&str>| -> Result<Option<PartyId>, LedgerError> {
         key.map(|k| find_party(store, k).map(|p| p.id)).transpose()
     };
@@ -1387,7 +1387,7 @@ pub fn gesture_view<S: Store + ?Sized>(
     };
     let reversal = store.reversal_of(&id)?;
     let kinds = store.kinds()?;
-    let zone = crate::snapshot::zone_of(store)?;
+    let zone = crate::catalog::zone_of(store)?;
     let view = gesture_views(store, &kinds, &zone, vec![stored])?.pop();
     Ok(view.map(|v| (v, reversal)))
 }

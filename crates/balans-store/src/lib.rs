@@ -8,6 +8,7 @@
 //! stores their gestures, and only for gestures actually stored.
 
 pub mod accounts;
+pub mod catalog;
 pub mod demo;
 pub mod field;
 pub mod import;
@@ -19,6 +20,7 @@ pub mod views;
 use std::fmt;
 
 pub use balans_csv::RowError;
+pub use catalog::Catalog;
 pub use snapshot::GestureText;
 pub use store::{Store, StoreError, StoreResult, in_read, in_transaction, setting};
 

@@ -1,21 +1,23 @@
 //! What validation needs to know of the store, held in memory for the length of a write.
 
+use std::sync::Arc;
+
 use balans_core::{
     Amount, DecimalMark, Dimension, Gesture, GestureId, Kind, KindCode, KindId, Membership,
     MembershipIndex, Moment, PartyFields, PartyId, PartyKey, PartyKind, Role, RollupError, Zone,
 };
 use rustc_hash::FxHashMap;
 
+use crate::catalog::Catalog;
 use crate::field;
-use crate::store::{Store, StoreResult, setting};
+use crate::store::{Store, StoreResult};
 
 /// The parties, kinds and memberships a write resolves against.
 pub struct Snapshot {
     pub zone: Zone,
     parties: FxHashMap<String, (PartyId, PartyKind)>,
     keys: FxHashMap<PartyId, PartyKey>,
-    kinds_by_code: FxHashMap<String, Kind>,
-    kinds_by_id: FxHashMap<KindId, Kind>,
+    catalog: Arc<Catalog>,
     pub memberships: MembershipIndex,
 }
 
@@ -156,17 +158,12 @@ impl Snapshot {
     }
 
     fn kinds_only<S: Store + ?Sized>(store: &mut S) -> StoreResult<Snapshot> {
-        let zone = zone_of(store)?;
-        let kinds = store.kinds()?;
+        let catalog = store.catalog()?;
         Ok(Snapshot {
-            zone,
+            zone: catalog.zone.clone(),
             parties: FxHashMap::default(),
             keys: FxHashMap::default(),
-            kinds_by_code: kinds
-                .iter()
-                .map(|k| (k.def.code.as_str().to_string(), k.clone()))
-                .collect(),
-            kinds_by_id: kinds.into_iter().map(|k| (k.id, k)).collect(),
+            catalog,
             memberships: MembershipIndex::default(),
         })
     }
@@ -188,7 +185,7 @@ impl Snapshot {
     }
 
     pub fn kind_by_id(&self, id: KindId) -> Option<&Kind> {
-        self.kinds_by_id.get(&id)
+        self.catalog.kind_by_id(id)
     }
 
     /// Resolves a party key field; `column` names the field for the error.
@@ -299,14 +296,14 @@ impl Snapshot {
         let giver = keep(&mut errors, self.resolve_party("giver", text.giver));
         let receiver = keep(&mut errors, self.resolve_party("receiver", text.receiver));
         // Most rows name the kind exactly as stored: look that up before normalizing.
-        let exact = self.kinds_by_code.get(text.kind.trim());
+        let exact = self.catalog.kind_by_code(text.kind.trim());
         let kind = keep(
             &mut errors,
             exact.map(Ok).unwrap_or_else(|| {
                 KindCode::parse(text.kind)
                     .map_err(|e| field::Error::new("kind", e.to_string()))
                     .and_then(|code| {
-                        self.kinds_by_code.get(code.as_str()).ok_or_else(|| {
+                        self.catalog.kind_by_code(code.as_str()).ok_or_else(|| {
                             field::Error::new(
                                 "kind",
                                 format!("unknown kind '{code}': see 'balans kind list'"),
@@ -521,11 +518,4 @@ fn optional_text(column: &'static str, text: &str) -> Result<Option<String>, fie
         ));
     }
     Ok((!text.is_empty()).then(|| text.to_string()))
-}
-
-/// The store's time zone.
-pub fn zone_of<S: Store + ?Sized>(store: &mut S) -> StoreResult<Zone> {
-    let name = store.setting(setting::TIME_ZONE)?;
-    let name = name.as_deref().unwrap_or(balans_core::DEFAULT_TIME_ZONE);
-    Zone::named(name).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
 }

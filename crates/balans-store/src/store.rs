@@ -9,7 +9,11 @@ use balans_core::{
     Party, PartyFields, PartyId, PartyKey, StoredGesture, TokenInfo, Totals, User, UserId,
     UserRole,
 };
+use std::sync::Arc;
+
 use thiserror::Error;
+
+use crate::catalog::Catalog;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -103,6 +107,12 @@ pub trait Store {
     fn set_setting(&mut self, name: &str, value: &str) -> StoreResult<()>;
 
     fn kinds(&mut self) -> StoreResult<Vec<Kind>>;
+    /// The kinds and the time zone as every write resolves against them. A backend
+    /// may keep one between calls, as long as a change to either (by any
+    /// connection) gives a new one.
+    fn catalog(&mut self) -> StoreResult<Arc<Catalog>> {
+        Catalog::read(self).map(Arc::new)
+    }
     fn insert_kind(&mut self, def: &KindDef, builtin: bool) -> StoreResult<KindId>;
     fn update_kind(&mut self, id: KindId, def: &KindDef) -> StoreResult<()>;
 

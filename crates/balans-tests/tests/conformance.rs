@@ -718,6 +718,21 @@ pub fn another_connection_s_changes_are_seen<B: Backend>() {
         ("4.00".into(), "0.00".into(), 2),
         "both gestures moved with the membership"
     );
+    // A kind's default and the time zone that another connection changes apply to
+    // this connection's next gesture.
+    let thanks = balans_core::KindCode::parse("thanks").unwrap();
+    let amount = |minor| Some(Some(balans_core::Amount::from_minor(minor).unwrap()));
+    ledger::set_kind(&mut other, &thanks, amount(500), None, None).unwrap();
+    ledger::set_setting(&mut other, "timezone", "UTC").unwrap();
+    give(&mut store, "c3", "2024-03-31T23:30", "ann", "bob", "thanks").unwrap();
+    let stored = |store: &mut B::Store, id: &str| {
+        let id = balans_core::GestureId::parse(id).unwrap().unwrap();
+        store.gesture(&id).unwrap().unwrap().gesture
+    };
+    let c3 = stored(&mut store, "c3");
+    assert_eq!(c3.amount.minor(), 500);
+    let utc = balans_core::Zone::named("UTC").unwrap();
+    assert_eq!(c3.at, utc.parse("2024-03-31T23:30").unwrap());
     // A write that is undone leaves nothing behind in what the connection remembers.
     store.begin_write().unwrap();
     import_texts(
@@ -725,7 +740,10 @@ pub fn another_connection_s_changes_are_seen<B: Backend>() {
         &[("p.csv", "key,kind,name\nghost,person,Ghost\n")],
     )
     .unwrap();
+    ledger::set_kind(&mut store, &thanks, amount(900), None, None).unwrap();
     store.rollback().unwrap();
+    give(&mut store, "c4", "2024-04-01", "ann", "bob", "thanks").unwrap();
+    assert_eq!(stored(&mut store, "c4").amount.minor(), 500);
     assert!(
         store
             .party_by_key(&balans_core::PartyKey::parse("ghost").unwrap())
