@@ -497,10 +497,15 @@ impl Store for SqliteStore {
             return Ok(());
         }
         // A deferred transaction takes its snapshot at the first read; take it now.
-        self.connection
-            .execute_batch("BEGIN DEFERRED; SELECT COUNT(*) FROM settings;")
-            .map_err(backend("starting a read"))?;
+        // Both statements stay prepared: a request's read begins with them.
+        self.execute("starting a read", "BEGIN DEFERRED", [])?;
         self.reading = true;
+        self.query_one(
+            "starting a read",
+            "SELECT 1 FROM settings LIMIT 1",
+            [],
+            |_| Ok(()),
+        )?;
         Ok(())
     }
 
@@ -509,9 +514,7 @@ impl Store for SqliteStore {
             return Ok(());
         }
         self.reading = false;
-        self.connection
-            .execute_batch("COMMIT")
-            .map_err(backend("ending a read"))
+        self.execute("ending a read", "COMMIT", []).map(drop)
     }
 
     fn setting(&mut self, name: &str) -> StoreResult<Option<String>> {
