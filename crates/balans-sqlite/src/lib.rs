@@ -10,6 +10,7 @@
 //! ```
 
 mod migrations;
+mod pending;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,10 @@ pub struct SqliteStore {
     /// Whether a read transaction (outside any write) is open.
     reading: bool,
     cache: PartyCache,
+    /// Balances and monthly credit changed in the open write, written to their
+    /// tables when it commits (see `pending`).
+    pending_balances: pending::Layers<PairKey>,
+    pending_months: pending::Layers<MonthKey>,
 }
 
 /// Parties and memberships read before. Kept until this connection writes either,
@@ -50,10 +55,11 @@ struct PartyCache {
     by_id: HashMap<PartyId, Party>,
     /// Every membership of each person held.
     memberships: HashMap<PartyId, Vec<Membership>>,
-    /// Stored balances this connection read or wrote in its writes; used only
-    /// inside a write, where no other connection can change them.
+    /// Balances as their table holds them, read or written by this connection in
+    /// its writes; used only inside a write, where no other connection can change
+    /// them. What a write changes is pending until it commits.
     balances: HashMap<PairKey, Totals>,
-    /// Monthly credit read or written in this connection's writes, as `balances`.
+    /// Monthly credit as its table holds it, as `balances`.
     months: HashMap<MonthKey, Totals>,
     /// The kinds and the time zone; forgotten whenever this connection changes
     /// either, as well as when another one commits.
@@ -145,6 +151,8 @@ impl SqliteStore {
             depth: 0,
             reading: false,
             cache: PartyCache::default(),
+            pending_balances: pending::Layers::default(),
+            pending_months: pending::Layers::default(),
         };
         store.migrate(version)?;
         Ok(store)
@@ -372,6 +380,122 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// A balance as its table holds it (remembered inside a write).
+    fn stored_balance(&mut self, key: &PairKey) -> StoreResult<Option<Totals>> {
+        if let Some(totals) = self.cache.balances.get(key) {
+            return Ok(Some(*totals));
+        }
+        let stored = self
+            .query_one(
+                "reading a balance",
+                &format!(
+                    "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4"
+                ),
+                params![
+                    key.level.code(),
+                    key.low.0,
+                    key.high.0,
+                    key.dimension.code()
+                ],
+                balance_row,
+            )?
+            .map(|(_, totals)| totals);
+        if let Some(totals) = stored {
+            remember(&mut self.cache.balances, *key, totals);
+        }
+        Ok(stored)
+    }
+
+    /// An organization's credit in a month as its table holds it, as `stored_balance`.
+    fn stored_month(&mut self, key: &MonthKey) -> StoreResult<Option<Totals>> {
+        if let Some(totals) = self.cache.months.get(key) {
+            return Ok(Some(*totals));
+        }
+        let stored = self.query_one(
+            "reading monthly credit",
+            "SELECT given, received, count, first_ms, last_ms FROM months WHERE organization = ?1 AND month = ?2",
+            params![key.0.0, key.1],
+            month_totals,
+        )?;
+        if let Some(totals) = stored {
+            remember(&mut self.cache.months, *key, totals);
+        }
+        Ok(stored)
+    }
+
+    /// Writes what is pending into the tables, each row once, in key order. What is
+    /// pending stays so (see `pending`): in a savepoint that is undone, these
+    /// writes are undone too.
+    fn write_pending(&mut self) -> StoreResult<()> {
+        let context = "updating balances";
+        if !self.pending_balances.is_empty() {
+            let mut upsert = self
+                .connection
+                .prepare_cached(BALANCE_UPSERT)
+                .map_err(backend(context))?;
+            let mut delete = self
+                .connection
+                .prepare_cached(
+                    "DELETE FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4",
+                )
+                .map_err(backend(context))?;
+            for (key, totals) in self.pending_balances.all() {
+                match totals {
+                    Some(totals) => {
+                        write_balance(&mut upsert, &key, &totals).map_err(backend(context))?;
+                        remember(&mut self.cache.balances, key, totals);
+                    }
+                    None => {
+                        delete
+                            .execute(params![
+                                key.level.code(),
+                                key.low.0,
+                                key.high.0,
+                                key.dimension.code()
+                            ])
+                            .map_err(backend(context))?;
+                        self.cache.balances.remove(&key);
+                    }
+                }
+            }
+        }
+        let context = "updating monthly credit";
+        if !self.pending_months.is_empty() {
+            let mut upsert = self
+                .connection
+                .prepare_cached(MONTH_UPSERT)
+                .map_err(backend(context))?;
+            let mut delete = self
+                .connection
+                .prepare_cached("DELETE FROM months WHERE organization = ?1 AND month = ?2")
+                .map_err(backend(context))?;
+            for (key, totals) in self.pending_months.all() {
+                match totals {
+                    Some(totals) => {
+                        write_month(&mut upsert, &key, &totals).map_err(backend(context))?;
+                        remember(&mut self.cache.months, key, totals);
+                    }
+                    None => {
+                        delete
+                            .execute(params![key.0.0, key.1])
+                            .map_err(backend(context))?;
+                        self.cache.months.remove(&key);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Before a statement that reads the balances or months tables beyond one
+    /// pair: inside a write, the tables are brought up to what is pending.
+    fn write_pending_inside_a_write(&mut self) -> StoreResult<()> {
+        if self.depth > 0 {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
     /// The parties whose `column` (key or id) is one of `values`, read from the
     /// store and remembered.
     fn read_parties(
@@ -452,6 +576,8 @@ impl Store for SqliteStore {
             .execute_batch(&sql)
             .map_err(backend("starting a write"))?;
         self.depth += 1;
+        self.pending_balances.open();
+        self.pending_months.open();
         if self.depth == 1 {
             // Others may have committed before this write took the lock.
             self.refresh_cache_at(true)?;
@@ -462,13 +588,22 @@ impl Store for SqliteStore {
     fn commit(&mut self) -> StoreResult<()> {
         debug_assert!(self.depth > 0, "commit without a write");
         self.depth = self.depth.saturating_sub(1);
-        let sql = if self.depth == 0 {
-            "COMMIT".to_string()
-        } else {
-            format!("RELEASE w{}", self.depth)
-        };
+        if self.depth > 0 {
+            self.pending_balances.release();
+            self.pending_months.release();
+            return self
+                .connection
+                .execute_batch(&format!("RELEASE w{}", self.depth))
+                .map_err(backend("committing"));
+        }
+        // On failure the caller rolls back, which forgets what is pending.
+        self.write_pending()?;
+        self.pending_balances.clear();
+        self.pending_months.clear();
         self.connection
-            .execute_batch(&sql)
+            .prepare_cached("COMMIT")
+            .and_then(|mut statement| statement.execute([]))
+            .map(drop)
             .map_err(backend("committing"))
     }
 
@@ -477,6 +612,8 @@ impl Store for SqliteStore {
         self.cache.clear();
         if self.depth <= 1 {
             self.depth = 0;
+            self.pending_balances.clear();
+            self.pending_months.clear();
             if self.connection.is_autocommit() {
                 return Ok(());
             }
@@ -486,6 +623,8 @@ impl Store for SqliteStore {
                 .map_err(backend("rolling back"));
         }
         self.depth -= 1;
+        self.pending_balances.discard();
+        self.pending_months.discard();
         let sql = format!("ROLLBACK TO w{0}; RELEASE w{0}", self.depth);
         self.connection
             .execute_batch(&sql)
@@ -810,44 +949,16 @@ impl Store for SqliteStore {
     }
 
     fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
-        let context = "updating balances";
-        let mut read = self
-            .connection
-            .prepare_cached(&format!(
-                "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4"
-            ))
-            .map_err(backend(context))?;
-        let mut insert = self
-            .connection
-            .prepare_cached(&format!("INSERT INTO balances ({BALANCE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
-            .map_err(backend(context))?;
-        // An update in place: cheaper than INSERT OR REPLACE, which deletes and inserts.
-        let mut update = self
-            .connection
-            .prepare_cached(
-                "UPDATE balances SET low_to_high = ?5, high_to_low = ?6, count = ?7, first_ms = ?8, last_ms = ?9 \
-                 WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4",
-            )
-            .map_err(backend(context))?;
+        let outside_a_write = self.depth == 0;
+        if outside_a_write {
+            self.pending_balances.open();
+        }
         for (key, delta) in deltas {
-            let cached = self.cache.balances.get(key).copied();
-            let existing = match cached {
-                Some(totals) => Some(totals),
-                None => read
-                    .query_row(
-                        params![
-                            key.level.code(),
-                            key.low.0,
-                            key.high.0,
-                            key.dimension.code()
-                        ],
-                        balance_row,
-                    )
-                    .optional()
-                    .map_err(backend(context))?
-                    .map(|(_, totals)| totals),
+            let totals = match self.pending_balances.get(key) {
+                Some(pending) => pending,
+                None => self.stored_balance(key)?,
             };
-            let totals = match existing {
+            let totals = match totals {
                 Some(mut totals) => {
                     totals.merge(delta).map_err(|_| {
                         StoreError::Overflow(format!(
@@ -855,18 +966,15 @@ impl Store for SqliteStore {
                             key.low.0, key.high.0, key.level
                         ))
                     })?;
-                    write_balance(&mut update, key, &totals).map_err(backend(context))?;
                     totals
                 }
-                None => {
-                    write_balance(&mut insert, key, delta).map_err(backend(context))?;
-                    *delta
-                }
+                None => *delta,
             };
-            if self.cache.balances.len() >= BALANCE_CACHE_MAX {
-                self.cache.balances.clear();
-            }
-            self.cache.balances.insert(*key, totals);
+            self.pending_balances.set(*key, Some(totals));
+        }
+        if outside_a_write {
+            self.write_pending()?;
+            self.pending_balances.clear();
         }
         Ok(())
     }
@@ -887,75 +995,64 @@ impl Store for SqliteStore {
             debug_assert_eq!(key.level, level);
             write_balance(&mut write, key, totals).map_err(backend(context))?;
         }
+        drop(write);
+        if self.depth > 0 {
+            let rebuilt: HashMap<PairKey, Totals> = balances.iter().copied().collect();
+            self.pending_balances
+                .shadow(|key| key.level == level, &rebuilt);
+        }
         Ok(())
     }
 
     fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
-        let context = "updating monthly credit";
-        let mut read = self
-            .connection
-            .prepare_cached(
-                "SELECT given, received, count, first_ms, last_ms FROM months WHERE organization = ?1 AND month = ?2",
-            )
-            .map_err(backend(context))?;
-        let mut insert = self
-            .connection
-            .prepare_cached(
-                "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(backend(context))?;
-        let mut update = self
-            .connection
-            .prepare_cached(
-                "UPDATE months SET given = ?3, received = ?4, count = ?5, first_ms = ?6, last_ms = ?7 \
-                 WHERE organization = ?1 AND month = ?2",
-            )
-            .map_err(backend(context))?;
+        let outside_a_write = self.depth == 0;
+        if outside_a_write {
+            self.pending_months.open();
+        }
         for (key, delta) in deltas {
-            let (organization, month) = *key;
-            let existing = match self.cache.months.get(key).copied() {
-                Some(totals) => Some(totals),
-                None => read
-                    .query_row(params![organization.0, month], month_totals)
-                    .optional()
-                    .map_err(backend(context))?,
+            let totals = match self.pending_months.get(key) {
+                Some(pending) => pending,
+                None => self.stored_month(key)?,
             };
-            let (statement, totals) = match existing {
+            let totals = match totals {
                 Some(mut totals) => {
                     totals.merge(delta).map_err(|_| {
-                        StoreError::Overflow(format!("monthly credit of party #{}", organization.0))
+                        StoreError::Overflow(format!("monthly credit of party #{}", key.0.0))
                     })?;
-                    (&mut update, totals)
+                    totals
                 }
-                None => (&mut insert, *delta),
+                None => *delta,
             };
-            statement
-                .execute(params![
-                    organization.0,
-                    month,
-                    totals.low_to_high,
-                    totals.high_to_low,
-                    totals.count,
-                    totals.first.millis(),
-                    totals.last.millis()
-                ])
-                .map_err(backend(context))?;
-            if self.cache.months.len() >= BALANCE_CACHE_MAX {
-                self.cache.months.clear();
-            }
-            self.cache.months.insert(*key, totals);
+            self.pending_months.set(*key, Some(totals));
+        }
+        if outside_a_write {
+            self.write_pending()?;
+            self.pending_months.clear();
         }
         Ok(())
     }
 
     fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        let context = "rewriting monthly credit";
         self.cache.months.clear();
-        self.execute("rewriting monthly credit", "DELETE FROM months", [])?;
-        self.add_to_months(months)
+        self.execute(context, "DELETE FROM months", [])?;
+        let mut write = self
+            .connection
+            .prepare_cached(MONTH_UPSERT)
+            .map_err(backend(context))?;
+        for (key, totals) in months {
+            write_month(&mut write, key, totals).map_err(backend(context))?;
+        }
+        drop(write);
+        if self.depth > 0 {
+            let rebuilt: HashMap<MonthKey, Totals> = months.iter().copied().collect();
+            self.pending_months.shadow(|_| true, &rebuilt);
+        }
+        Ok(())
     }
 
     fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>> {
+        self.write_pending_inside_a_write()?;
         self.query(
             "reading monthly credit",
             "SELECT given, received, count, first_ms, last_ms, month FROM months WHERE organization = +?1 ORDER BY month",
@@ -965,6 +1062,7 @@ impl Store for SqliteStore {
     }
 
     fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>> {
+        self.write_pending_inside_a_write()?;
         self.query(
             "reading monthly credit",
             "SELECT given, received, count, first_ms, last_ms, month, organization FROM months ORDER BY organization, month",
@@ -1010,17 +1108,35 @@ impl Store for SqliteStore {
         b: PartyId,
     ) -> StoreResult<Vec<(PairKey, Totals)>> {
         let (low, high) = if a < b { (a, b) } else { (b, a) };
-        self.query(
+        let mut rows = self.query(
             "reading a balance",
             &format!(
                 "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3"
             ),
             [level.code(), low.0, high.0],
             balance_row,
-        )
+        )?;
+        // What this write changed is pending: the pair's totals as they stand.
+        if !self.pending_balances.is_empty() {
+            for dimension in Dimension::ALL {
+                let key = PairKey {
+                    level,
+                    low,
+                    high,
+                    dimension,
+                };
+                if let Some(pending) = self.pending_balances.get(&key) {
+                    rows.retain(|(k, _)| *k != key);
+                    rows.extend(pending.map(|totals| (key, totals)));
+                }
+            }
+            rows.sort_unstable_by_key(|(k, _)| *k);
+        }
+        Ok(rows)
     }
 
     fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>> {
+        self.write_pending_inside_a_write()?;
         // Without statistics the planner would walk the whole level by the primary
         // key for the `high` side; the index is named so that it does not.
         self.query(
@@ -1038,6 +1154,7 @@ impl Store for SqliteStore {
         &mut self,
         visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
     ) -> StoreResult<()> {
+        self.write_pending_inside_a_write()?;
         let mut statement = self
             .connection
             .prepare(&format!(
@@ -1376,6 +1493,41 @@ impl Store for SqliteStore {
         )?;
         Ok(())
     }
+}
+
+/// A balance or month written whether or not its row exists: an update in place
+/// when it does.
+const BALANCE_UPSERT: &str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+     ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = excluded.low_to_high, \
+     high_to_low = excluded.high_to_low, count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
+const MONTH_UPSERT: &str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+     ON CONFLICT (organization, month) DO UPDATE SET given = excluded.given, received = excluded.received, \
+     count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
+
+/// Keeps `totals` in a cache of stored totals, which starts over when full.
+fn remember<K: Eq + std::hash::Hash>(cache: &mut HashMap<K, Totals>, key: K, totals: Totals) {
+    if cache.len() >= BALANCE_CACHE_MAX {
+        cache.clear();
+    }
+    cache.insert(key, totals);
+}
+
+fn write_month(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    key: &MonthKey,
+    t: &Totals,
+) -> rusqlite::Result<usize> {
+    statement.execute(params![
+        key.0.0,
+        key.1,
+        t.low_to_high,
+        t.high_to_low,
+        t.count,
+        t.first.millis(),
+        t.last.millis()
+    ])
 }
 
 fn write_balance(

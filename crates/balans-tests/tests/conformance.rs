@@ -660,6 +660,67 @@ pub fn nested_writes_fail_alone<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// Many writes in one transaction (as the server groups requests): each sees what
+/// the writes before it did, one that fails leaves nothing (even after a read that
+/// scans the balances), and a rebuilt organization level holds.
+pub fn a_group_of_writes_keeps_exactly_what_its_writes_did<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let ann = ledger::find_party(&mut store, "ann").unwrap();
+    store.begin_write().unwrap();
+    give(&mut store, "g1", "2024-03-01", "ann", "bob", "thanks").unwrap();
+    let second = give(&mut store, "g2", "2024-03-05", "ann", "bob", "thanks").unwrap();
+    assert_eq!(
+        credit(&second.balance),
+        ("2.00".into(), "0.00".into(), 2),
+        "a write sees the writes before it"
+    );
+    let failed: Result<(), LedgerError> = balans_store::in_transaction(&mut store, |store| {
+        give(store, "g3", "2024-03-06", "bob", "ann", "help")?;
+        let counted: u64 = store
+            .balances_of(Level::Person, ann.id)?
+            .iter()
+            .filter(|(key, _)| key.dimension == Dimension::Credit)
+            .map(|(_, totals)| totals.count as u64)
+            .sum();
+        assert_eq!(counted, 3, "a scan inside the write sees all three");
+        Err(LedgerError::Conflict("undone on purpose".into()))
+    });
+    assert!(failed.is_err());
+    // Bob moved to another organization before the second gesture: the
+    // organization level is rebuilt, and that gesture moves.
+    import_texts(
+        &mut store,
+        &[
+            ("p.csv", "key,kind,name\nclub,organization,Club\n"),
+            (
+                "m.csv",
+                "person,organization,role,from,until\nbob,cust,contact,2020-01-01,2024-03-04\nbob,club,contact,2024-03-04,\n",
+            ),
+        ],
+    )
+    .unwrap();
+    give(&mut store, "g4", "2024-03-15", "ann", "bob", "thanks").unwrap();
+    store.commit().unwrap();
+    assert_eq!(store.gesture_count().unwrap(), 3);
+    let pair = |store: &mut B::Store, a: &str, b: &str| {
+        credit(&ledger::pair_balance(store, a, b, None).unwrap())
+    };
+    assert_eq!(
+        pair(&mut store, "ann", "bob"),
+        ("3.00".into(), "0.00".into(), 3)
+    );
+    assert_eq!(
+        pair(&mut store, "us", "cust"),
+        ("1.00".into(), "0.00".into(), 1)
+    );
+    assert_eq!(
+        pair(&mut store, "us", "club"),
+        ("2.00".into(), "0.00".into(), 2)
+    );
+    assert_consistent(&mut store);
+}
+
 /// A read that takes many statements (a check, an export) sees one moment of the
 /// store while another connection writes.
 pub fn a_long_read_sees_one_moment<B: Backend>() {
@@ -897,6 +958,7 @@ macro_rules! backends {
                 #[test] fn export_then_import_gives_identical_balances() { if B::available() { super::export_then_import_gives_identical_balances::<B>() } }
                 #[test] fn users_tokens_and_setup() { if B::available() { super::users_tokens_and_setup::<B>() } }
                 #[test] fn nested_writes_fail_alone() { if B::available() { super::nested_writes_fail_alone::<B>() } }
+                #[test] fn a_group_of_writes_keeps_exactly_what_its_writes_did() { if B::available() { super::a_group_of_writes_keeps_exactly_what_its_writes_did::<B>() } }
                 #[test] fn a_long_read_sees_one_moment() { if B::available() { super::a_long_read_sees_one_moment::<B>() } }
                 #[test] fn monthly_credit_follows_gestures_memberships_and_time_zone() { if B::available() { super::monthly_credit_follows_gestures_memberships_and_time_zone::<B>() } }
                 #[test] fn an_id_twice_in_one_large_file_counts_once() { if B::available() { super::an_id_twice_in_one_large_file_counts_once::<B>() } }
