@@ -24,6 +24,7 @@ use balans_core::{
 use balans_store::store::{GestureFilter, SavedResponse};
 use balans_store::{Catalog, Store, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use rustc_hash::FxHashMap;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = migrations::STEPS.len() as i64;
@@ -52,15 +53,15 @@ pub struct SqliteStore {
 struct PartyCache {
     data_version: i64,
     by_key: HashMap<String, Party>,
-    by_id: HashMap<PartyId, Party>,
+    by_id: FxHashMap<PartyId, Party>,
     /// Every membership of each person held.
-    memberships: HashMap<PartyId, Vec<Membership>>,
+    memberships: FxHashMap<PartyId, Vec<Membership>>,
     /// Balances as their table holds them, read or written by this connection in
     /// its writes; used only inside a write, where no other connection can change
     /// them. What a write changes is pending until it commits.
-    balances: HashMap<PairKey, Totals>,
+    balances: FxHashMap<PairKey, Totals>,
     /// Monthly credit as its table holds it, as `balances`.
-    months: HashMap<MonthKey, Totals>,
+    months: FxHashMap<MonthKey, Totals>,
     /// The kinds and the time zone; forgotten whenever this connection changes
     /// either, as well as when another one commits.
     catalog: Option<Arc<Catalog>>,
@@ -997,7 +998,7 @@ impl Store for SqliteStore {
         }
         drop(write);
         if self.depth > 0 {
-            let rebuilt: HashMap<PairKey, Totals> = balances.iter().copied().collect();
+            let rebuilt: FxHashMap<PairKey, Totals> = balances.iter().copied().collect();
             self.pending_balances
                 .shadow(|key| key.level == level, &rebuilt);
         }
@@ -1045,7 +1046,7 @@ impl Store for SqliteStore {
         }
         drop(write);
         if self.depth > 0 {
-            let rebuilt: HashMap<MonthKey, Totals> = months.iter().copied().collect();
+            let rebuilt: FxHashMap<MonthKey, Totals> = months.iter().copied().collect();
             self.pending_months.shadow(|_| true, &rebuilt);
         }
         Ok(())
@@ -1507,7 +1508,7 @@ const MONTH_UPSERT: &str = "INSERT INTO months (organization, month, given, rece
      count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
 
 /// Keeps `totals` in a cache of stored totals, which starts over when full.
-fn remember<K: Eq + std::hash::Hash>(cache: &mut HashMap<K, Totals>, key: K, totals: Totals) {
+fn remember<K: Eq + std::hash::Hash>(cache: &mut FxHashMap<K, Totals>, key: K, totals: Totals) {
     if cache.len() >= BALANCE_CACHE_MAX {
         cache.clear();
     }

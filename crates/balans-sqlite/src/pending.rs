@@ -15,10 +15,10 @@
 //! not change it, and undoing a savepoint undoes both the table writes made in it
 //! and its layer.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 
 use balans_core::Totals;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The layers of one table's pending totals.
 pub struct Layers<K> {
@@ -34,7 +34,7 @@ impl<K> Default for Layers<K> {
 impl<K: Copy + Eq + Hash + Ord> Layers<K> {
     /// A write begins.
     pub fn open(&mut self) {
-        self.layers.push(HashMap::new());
+        self.layers.push(HashMap::default());
     }
 
     /// A nested write succeeded: its totals become the enclosing write's.
@@ -87,7 +87,7 @@ impl<K: Copy + Eq + Hash + Ord> Layers<K> {
     /// Every pending key with its totals as they stand, in key order (which is the
     /// tables' order, so that writing them walks each table once).
     pub fn all(&self) -> Vec<(K, Option<Totals>)> {
-        let mut merged: HashMap<K, Option<Totals>> = HashMap::new();
+        let mut merged: HashMap<K, Option<Totals>> = HashMap::default();
         for layer in &self.layers {
             merged.extend(layer.iter().map(|(k, v)| (*k, *v)));
         }
@@ -145,7 +145,7 @@ mod tests {
         assert_eq!(layers.all(), vec![(1, Some(totals(10))), (2, None)]);
         // A rewrite shadows what is pending in its scope, and only that.
         layers.open();
-        let rebuilt = HashMap::from([(2, totals(22))]);
+        let rebuilt: HashMap<u32, Totals> = [(2, totals(22))].into_iter().collect();
         layers.shadow(|k| *k >= 1, &rebuilt);
         assert_eq!(layers.all(), vec![(1, None), (2, Some(totals(22)))]);
         layers.discard();
