@@ -53,14 +53,21 @@ LUA
 cat >"$dir/write.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $token"
 wrk.headers["Content-Type"] = "application/json"
+-- Every request is a new gesture: its id holds the run's start, the thread (setup
+-- runs in the main script; thread:set makes a global of each thread's own) and a
+-- count.
 local counter = 0
-local thread_id = 0
-setup = function(thread) thread:set("thread_id", math.random(1, 1000000000)) end
+local threads = 0
+local run = os.time()
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
 request = function()
   counter = counter + 1
   local contact = 100 + math.random(0, 9399)
   local manager = (contact * 7 + math.random(0, 2)) % 100
-  local body = string.format('{"id":"w%d-%d","at":"2026-11-01","giver":"p%06d","receiver":"p%06d","kind":"thanks"}', thread_id, counter, manager, contact)
+  local body = string.format('{"id":"w%d-%d-%d","at":"2026-11-01","giver":"p%06d","receiver":"p%06d","kind":"thanks"}', run, thread_id, counter, manager, contact)
   return wrk.format("POST", "/api/v1/gestures", nil, body)
 end
 LUA
