@@ -519,6 +519,16 @@ impl SqliteStore {
         Ok(read)
     }
 
+    /// Runs a statement without parameters or rows (a transaction's or a
+    /// savepoint's), kept prepared: a group of writes runs several per request.
+    fn run_cached(&self, context: &str, sql: &str) -> StoreResult<()> {
+        self.connection
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute([]))
+            .map(drop)
+            .map_err(backend(context))
+    }
+
     fn query<T>(
         &self,
         context: &str,
@@ -573,9 +583,7 @@ impl Store for SqliteStore {
         } else {
             format!("SAVEPOINT w{}", self.depth)
         };
-        self.connection
-            .execute_batch(&sql)
-            .map_err(backend("starting a write"))?;
+        self.run_cached("starting a write", &sql)?;
         self.depth += 1;
         self.pending_balances.open();
         self.pending_months.open();
@@ -592,20 +600,13 @@ impl Store for SqliteStore {
         if self.depth > 0 {
             self.pending_balances.release();
             self.pending_months.release();
-            return self
-                .connection
-                .execute_batch(&format!("RELEASE w{}", self.depth))
-                .map_err(backend("committing"));
+            return self.run_cached("committing", &format!("RELEASE w{}", self.depth));
         }
         // On failure the caller rolls back, which forgets what is pending.
         self.write_pending()?;
         self.pending_balances.clear();
         self.pending_months.clear();
-        self.connection
-            .prepare_cached("COMMIT")
-            .and_then(|mut statement| statement.execute([]))
-            .map(drop)
-            .map_err(backend("committing"))
+        self.run_cached("committing", "COMMIT")
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
@@ -626,10 +627,8 @@ impl Store for SqliteStore {
         self.depth -= 1;
         self.pending_balances.discard();
         self.pending_months.discard();
-        let sql = format!("ROLLBACK TO w{0}; RELEASE w{0}", self.depth);
-        self.connection
-            .execute_batch(&sql)
-            .map_err(backend("rolling back"))
+        self.run_cached("rolling back", &format!("ROLLBACK TO w{}", self.depth))?;
+        self.run_cached("rolling back", &format!("RELEASE w{}", self.depth))
     }
 
     fn begin_read(&mut self) -> StoreResult<()> {
