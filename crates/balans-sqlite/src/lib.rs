@@ -65,10 +65,16 @@ struct PartyCache {
     /// The kinds and the time zone; forgotten whenever this connection changes
     /// either, as well as when another one commits.
     catalog: Option<Arc<Catalog>>,
+    /// The users of valid API tokens, by the token's hash; forgotten whenever
+    /// this connection changes a user or a token, as well as when another one
+    /// commits, so that a revoked token stops working at once.
+    tokens: HashMap<[u8; 32], User>,
 }
 
 /// The most parties and persons' memberships a cache holds before it starts over.
 const PARTY_CACHE_MAX: usize = 100_000;
+/// The most tokens a cache holds before it starts over.
+const TOKEN_CACHE_MAX: usize = 1_000;
 /// The most balances a cache holds before it starts over.
 const BALANCE_CACHE_MAX: usize = 500_000;
 
@@ -80,6 +86,7 @@ impl PartyCache {
         self.balances.clear();
         self.months.clear();
         self.catalog = None;
+        self.tokens.clear();
     }
 
     fn keep_party(&mut self, party: &Party) {
@@ -1340,6 +1347,7 @@ impl Store for SqliteStore {
         role: UserRole,
         password_hash: Option<&str>,
     ) -> StoreResult<UserId> {
+        self.cache.tokens.clear();
         self.execute(
             "adding a user",
             "INSERT INTO users (email, role, password_hash) VALUES (?1, ?2, ?3)",
@@ -1349,6 +1357,7 @@ impl Store for SqliteStore {
     }
 
     fn update_user(&mut self, user: &User) -> StoreResult<()> {
+        self.cache.tokens.clear();
         self.execute(
             "changing a user",
             "UPDATE users SET role = ?2, password_hash = ?3, language = ?4 WHERE id = ?1",
@@ -1369,6 +1378,7 @@ impl Store for SqliteStore {
         hash: &[u8; 32],
         created: Moment,
     ) -> StoreResult<i64> {
+        self.cache.tokens.clear();
         self.execute(
             "adding a token",
             "INSERT INTO tokens (user_id, name, hash, created_ms) VALUES (?1, ?2, ?3, ?4)",
@@ -1378,14 +1388,26 @@ impl Store for SqliteStore {
     }
 
     fn user_by_token(&mut self, hash: &[u8; 32]) -> StoreResult<Option<User>> {
-        self.query_one(
+        self.refresh_cache_at(false)?;
+        if let Some(user) = self.cache.tokens.get(hash) {
+            return Ok(Some(user.clone()));
+        }
+        let user = self.query_one(
             "checking a token",
             &format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT user_id FROM tokens WHERE hash = ?1 AND revoked_ms IS NULL)"
             ),
             [&hash[..]],
             user_row,
-        )
+        )?;
+        // Only tokens that work are kept: unknown ones could fill the cache.
+        if let Some(user) = &user {
+            if self.cache.tokens.len() >= TOKEN_CACHE_MAX {
+                self.cache.tokens.clear();
+            }
+            self.cache.tokens.insert(*hash, user.clone());
+        }
+        Ok(user)
     }
 
     fn tokens(&mut self) -> StoreResult<Vec<TokenInfo>> {
@@ -1407,6 +1429,7 @@ impl Store for SqliteStore {
     }
 
     fn revoke_token(&mut self, id: i64, at: Moment) -> StoreResult<bool> {
+        self.cache.tokens.clear();
         let changed = self.execute(
             "revoking a token",
             "UPDATE tokens SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",

@@ -559,7 +559,7 @@ pub fn export_then_import_gives_identical_balances<B: Backend>() {
 pub fn users_tokens_and_setup<B: Backend>() {
     use balans_core::UserRole;
     use balans_store::accounts;
-    let (mut store, _guard) = B::fresh();
+    let (mut store, guard) = B::fresh();
     let setup = accounts::begin_setup(&mut store)
         .unwrap()
         .expect("no users yet: a setup token");
@@ -630,6 +630,22 @@ pub fn users_tokens_and_setup<B: Backend>() {
     ));
     let promoted = accounts::set_role(&mut store, "femke@bosman.nl", UserRole::Admin).unwrap();
     assert_eq!(promoted.role, UserRole::Admin);
+    // A token that another connection has checked before: a role changed or the
+    // token revoked here applies there at once.
+    let (web_shop, secret) =
+        accounts::create_token(&mut store, "femke@bosman.nl", "web shop").unwrap();
+    let mut reader = B::again(guard.as_ref());
+    let role = |reader: &mut B::Store| {
+        accounts::authenticate(reader, &secret)
+            .unwrap()
+            .map(|user| user.role)
+    };
+    assert_eq!(role(&mut reader), Some(UserRole::Admin));
+    assert_eq!(role(&mut reader), Some(UserRole::Admin));
+    accounts::set_role(&mut store, "femke@bosman.nl", UserRole::Viewer).unwrap();
+    assert_eq!(role(&mut reader), Some(UserRole::Viewer));
+    accounts::revoke_token(&mut store, web_shop.id).unwrap();
+    assert_eq!(role(&mut reader), None);
     assert!(matches!(
         accounts::create_token(&mut store, "nobody@bosman.nl", "x"),
         Err(LedgerError::NotFound(_))
