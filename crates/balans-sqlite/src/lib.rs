@@ -388,6 +388,39 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Adds balance deltas to what is pending in the innermost write.
+    fn pend_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
+        for (key, delta) in deltas {
+            let mut totals = match self.pending_balances.get(key) {
+                Some(pending) => pending,
+                None => self.stored_balance(key)?,
+            };
+            add_delta(&mut totals, delta).map_err(|_| {
+                StoreError::Overflow(format!(
+                    "pair #{} and #{} at {} level",
+                    key.low.0, key.high.0, key.level
+                ))
+            })?;
+            self.pending_balances.set(*key, totals);
+        }
+        Ok(())
+    }
+
+    /// Adds monthly deltas to what is pending in the innermost write.
+    fn pend_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        for (key, delta) in deltas {
+            let mut totals = match self.pending_months.get(key) {
+                Some(pending) => pending,
+                None => self.stored_month(key)?,
+            };
+            add_delta(&mut totals, delta).map_err(|_| {
+                StoreError::Overflow(format!("monthly credit of party #{}", key.0.0))
+            })?;
+            self.pending_months.set(*key, totals);
+        }
+        Ok(())
+    }
+
     /// A balance as its table holds it (remembered inside a write).
     fn stored_balance(&mut self, key: &PairKey) -> StoreResult<Option<Totals>> {
         if let Some(totals) = self.cache.balances.get(key) {
@@ -591,6 +624,11 @@ impl Store for SqliteStore {
             format!("SAVEPOINT w{}", self.depth)
         };
         self.run_cached("starting a write", &sql)?;
+        if self.depth == 0 {
+            // Nothing is pending between transactions.
+            self.pending_balances.clear();
+            self.pending_months.clear();
+        }
         self.depth += 1;
         self.pending_balances.open();
         self.pending_months.open();
@@ -956,34 +994,16 @@ impl Store for SqliteStore {
     }
 
     fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
-        let outside_a_write = self.depth == 0;
-        if outside_a_write {
-            self.pending_balances.open();
+        if self.depth > 0 {
+            return self.pend_balances(deltas);
         }
-        for (key, delta) in deltas {
-            let totals = match self.pending_balances.get(key) {
-                Some(pending) => pending,
-                None => self.stored_balance(key)?,
-            };
-            let totals = match totals {
-                Some(mut totals) => {
-                    totals.merge(delta).map_err(|_| {
-                        StoreError::Overflow(format!(
-                            "pair #{} and #{} at {} level",
-                            key.low.0, key.high.0, key.level
-                        ))
-                    })?;
-                    totals
-                }
-                None => *delta,
-            };
-            self.pending_balances.set(*key, Some(totals));
-        }
-        if outside_a_write {
-            self.write_pending()?;
-            self.pending_balances.clear();
-        }
-        Ok(())
+        // Outside a write: written at once, and nothing left pending either way.
+        self.pending_balances.open();
+        let written = self
+            .pend_balances(deltas)
+            .and_then(|()| self.write_pending());
+        self.pending_balances.clear();
+        written
     }
 
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
@@ -1012,31 +1032,14 @@ impl Store for SqliteStore {
     }
 
     fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
-        let outside_a_write = self.depth == 0;
-        if outside_a_write {
-            self.pending_months.open();
+        if self.depth > 0 {
+            return self.pend_months(deltas);
         }
-        for (key, delta) in deltas {
-            let totals = match self.pending_months.get(key) {
-                Some(pending) => pending,
-                None => self.stored_month(key)?,
-            };
-            let totals = match totals {
-                Some(mut totals) => {
-                    totals.merge(delta).map_err(|_| {
-                        StoreError::Overflow(format!("monthly credit of party #{}", key.0.0))
-                    })?;
-                    totals
-                }
-                None => *delta,
-            };
-            self.pending_months.set(*key, Some(totals));
-        }
-        if outside_a_write {
-            self.write_pending()?;
-            self.pending_months.clear();
-        }
-        Ok(())
+        // Outside a write: written at once, and nothing left pending either way.
+        self.pending_months.open();
+        let written = self.pend_months(deltas).and_then(|()| self.write_pending());
+        self.pending_months.clear();
+        written
     }
 
     fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()> {
@@ -1529,6 +1532,17 @@ const MONTH_UPSERT: &str = "INSERT INTO months (organization, month, given, rece
      ON CONFLICT (organization, month) DO UPDATE SET given = excluded.given, received = excluded.received, \
      count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
 
+/// `totals` with `delta` added (a row that does not exist yet starts at it).
+fn add_delta(totals: &mut Option<Totals>, delta: &Totals) -> Result<(), balans_core::Overflow> {
+    match totals {
+        Some(totals) => totals.merge(delta),
+        None => {
+            *totals = Some(*delta);
+            Ok(())
+        }
+    }
+}
+
 /// Keeps `totals` in a cache of stored totals, which starts over when full.
 fn remember<K: Eq + std::hash::Hash>(cache: &mut FxHashMap<K, Totals>, key: K, totals: Totals) {
     if cache.len() >= BALANCE_CACHE_MAX {
@@ -1608,6 +1622,55 @@ mod tests {
             .query_row("PRAGMA page_size", [], |r| r.get(0))
             .unwrap();
         assert_eq!(page_size, 16384);
+    }
+
+    #[test]
+    fn a_balance_change_that_fails_leaves_nothing_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+        let key = PairKey {
+            level: Level::Person,
+            low: PartyId(1),
+            high: PartyId(2),
+            dimension: Dimension::Credit,
+        };
+        let totals = |n: i64| Totals {
+            low_to_high: n,
+            high_to_low: 0,
+            count: 1,
+            first: Moment::from_millis(0),
+            last: Moment::from_millis(0),
+        };
+        let stored = |store: &mut SqliteStore| {
+            store
+                .connection()
+                .query_row(
+                    "SELECT low_to_high, count FROM balances WHERE low = 1 AND high = 2",
+                    [],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .unwrap()
+        };
+        // Outside a write a change is written at once; one that overflows is refused
+        // whole and leaves nothing for the next write to carry along.
+        store.add_to_balances(&[(key, totals(5))]).unwrap();
+        assert_eq!(stored(&mut store), (5, 1));
+        let overflow = [(key, totals(1)), (key, totals(i64::MAX))];
+        assert!(matches!(
+            store.add_to_balances(&overflow),
+            Err(StoreError::Overflow(_))
+        ));
+        assert_eq!(stored(&mut store), (5, 1));
+        store.begin_write().unwrap();
+        store.add_to_balances(&[(key, totals(2))]).unwrap();
+        // Pending until the commit; a read of the pair sees it already.
+        assert_eq!(stored(&mut store), (5, 1));
+        let mut both = totals(7);
+        both.count = 2;
+        let pair = store.pair(Level::Person, PartyId(2), PartyId(1)).unwrap();
+        assert_eq!(pair, vec![(key, both)]);
+        store.commit().unwrap();
+        assert_eq!(stored(&mut store), (7, 2));
     }
 
     #[test]
