@@ -52,9 +52,11 @@ impl GestureId {
         hasher.update(&content.0);
         hasher.update(&occurrence.to_le_bytes());
         let hash = hasher.finalize();
-        let mut id = format!("h-{}", sortable(at));
+        let mut id = String::with_capacity(2 + 11 + 20);
+        id.push_str("h-");
+        push_sortable(&mut id, at);
         for byte in &hash.as_bytes()[..10] {
-            id.push_str(&format!("{byte:02x}"));
+            push_hex(&mut id, u64::from(*byte), 2);
         }
         GestureId(id)
     }
@@ -63,7 +65,11 @@ impl GestureId {
     /// randomness. Ids recorded later sort later, so new ids land together in the
     /// store's index instead of all over it.
     pub fn generated(recorded: Moment, nonce: u64) -> GestureId {
-        GestureId(format!("g-{}{nonce:016x}", sortable(recorded)))
+        let mut id = String::with_capacity(2 + 11 + 16);
+        id.push_str("g-");
+        push_sortable(&mut id, recorded);
+        push_hex(&mut id, nonce, 16);
+        GestureId(id)
     }
 
     pub fn as_str(&self) -> &str {
@@ -78,13 +84,23 @@ impl fmt::Display for GestureId {
 }
 
 /// A moment as 11 hex digits that sort as the moments do, from 1900 to 2457.
-fn sortable(at: Moment) -> String {
+fn push_sortable(id: &mut String, at: Moment) {
     const FROM_1900_MS: i64 = 2_208_988_800_000;
     let offset = at
         .millis()
         .saturating_add(FROM_1900_MS)
         .clamp(0, (1 << 44) - 1);
-    format!("{offset:011x}")
+    push_hex(id, offset as u64, 11);
+}
+
+/// The last `digits` hex digits of `value`, in lower case, zero-padded: what
+/// `format!("{value:0digits$x}")` writes for a value that fits, without the
+/// formatting machinery (every gesture recorded without an id gets one).
+fn push_hex(id: &mut String, value: u64, digits: u32) {
+    for shift in (0..digits).rev() {
+        let nibble = (value >> (shift * 4)) & 0xf;
+        id.push(char::from(b"0123456789abcdef"[nibble as usize]));
+    }
 }
 
 /// A hash of a gesture's content as written, used to derive ids for rows without one.
@@ -159,6 +175,39 @@ pub struct StoredGesture {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_written_as_the_formatting_machinery_would() {
+        for (millis, nonce) in [
+            (0, 0),
+            (1_700_000_000_000, u64::MAX),
+            (-2_208_988_800_000, 0x0123_4567_89ab_cdef),
+            (i64::MAX, 1),
+            (i64::MIN, 0xf0),
+        ] {
+            let at = Moment::from_millis(millis);
+            let offset = millis
+                .saturating_add(2_208_988_800_000)
+                .clamp(0, (1 << 44) - 1);
+            assert_eq!(
+                GestureId::generated(at, nonce).as_str(),
+                format!("g-{offset:011x}{nonce:016x}")
+            );
+            // A derived id must stay what earlier versions derived: re-importing a
+            // file finds its gestures by these ids.
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(&[7; 32]);
+            hasher.update(&3u32.to_le_bytes());
+            let hash: String = hasher.finalize().as_bytes()[..10]
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            assert_eq!(
+                GestureId::derive(at, &ContentHash([7; 32]), 3).as_str(),
+                format!("h-{offset:011x}{hash}")
+            );
+        }
+    }
 
     #[test]
     fn ids() {
