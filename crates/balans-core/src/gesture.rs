@@ -1,6 +1,8 @@
 //! Gestures: one act of giving (or taking), immutable once recorded.
 
 use std::fmt;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use thiserror::Error;
@@ -62,8 +64,14 @@ impl GestureId {
     }
 
     /// An id for a gesture recorded without one: the moment it was recorded, then
-    /// randomness. Ids recorded later sort later, so new ids land together in the
-    /// store's index instead of all over it.
+    /// a nonce. Ids recorded later sort later, so new ids land together in the
+    /// store's index instead of all over it; within a moment, the ids one process
+    /// makes increase too (see `next_nonce`).
+    pub fn fresh() -> GestureId {
+        GestureId::generated(Moment::now(), next_nonce())
+    }
+
+    /// The id [`GestureId::fresh`] makes, for a given moment and nonce.
     pub fn generated(recorded: Moment, nonce: u64) -> GestureId {
         let mut id = String::with_capacity(2 + 11 + 16);
         id.push_str("g-");
@@ -81,6 +89,17 @@ impl fmt::Display for GestureId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The nonce of a fresh id: a random half drawn once per process, then a count.
+/// Two processes (two servers on one database) make different ids, and the ids
+/// one process makes increase, so that each lands at the end of the store's index
+/// instead of at a random place among those of the same millisecond.
+fn next_nonce() -> u64 {
+    static PROCESS: OnceLock<u64> = OnceLock::new();
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let process = *PROCESS.get_or_init(|| fastrand::u64(..) << 32);
+    process | (COUNT.fetch_add(1, Ordering::Relaxed) & 0xffff_ffff)
 }
 
 /// A moment as 11 hex digits that sort as the moments do, from 1900 to 2457.
@@ -175,6 +194,18 @@ pub struct StoredGesture {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fresh_ids_differ_and_increase() {
+        let ids: Vec<GestureId> = (0..1_000).map(|_| GestureId::fresh()).collect();
+        assert!(
+            ids.windows(2)
+                .all(|pair| pair[0].as_str() < pair[1].as_str()),
+            "{:?}",
+            ids.windows(2)
+                .find(|pair| pair[0].as_str() >= pair[1].as_str())
+        );
+    }
 
     #[test]
     fn ids_are_written_as_the_formatting_machinery_would() {

@@ -247,7 +247,7 @@ pub fn reverse<S: Store + ?Sized>(
     let id = match reversal_id {
         Some(id) => id,
         None => {
-            fresh_id = GestureId::generated(Moment::now(), fastrand::u64(..));
+            fresh_id = GestureId::fresh();
             fresh_id.as_str()
         }
     };

@@ -391,7 +391,7 @@ impl Snapshot {
             return Err(errors);
         }
         let gesture = Gesture {
-            id: id.unwrap_or_else(|| GestureId::generated(Moment::now(), fastrand::u64(..))),
+            id: id.unwrap_or_else(GestureId::fresh),
             at,
             giver,
             receiver,

@@ -38,7 +38,7 @@ impl RecordValues {
     /// An empty form with an id of its own: sending it twice records it once.
     pub fn fresh() -> RecordValues {
         RecordValues {
-            id: GestureId::generated(Moment::now(), fastrand::u64(..)).to_string(),
+            id: GestureId::fresh().to_string(),
             ..RecordValues::default()
         }
     }
