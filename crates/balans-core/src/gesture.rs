@@ -92,9 +92,11 @@ impl fmt::Display for GestureId {
 }
 
 /// The nonce of a fresh id: a random half drawn once per process, then a count.
-/// Two processes (two servers on one database) make different ids, and the ids
-/// one process makes increase, so that each lands at the end of the store's index
-/// instead of at a random place among those of the same millisecond.
+/// The ids one process makes increase, so that each lands at the end of the
+/// store's index instead of at a random place among those of the same
+/// millisecond. Two processes (two servers on one database) make the same id only
+/// if they drew the same random half and count to the same number in the same
+/// millisecond: one chance in four billion even then.
 fn next_nonce() -> u64 {
     static PROCESS: OnceLock<u64> = OnceLock::new();
     static COUNT: AtomicU64 = AtomicU64::new(0);
