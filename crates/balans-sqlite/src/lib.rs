@@ -73,6 +73,8 @@ struct PartyCache {
 
 /// The most parties and persons' memberships a cache holds before it starts over.
 const PARTY_CACHE_MAX: usize = 100_000;
+/// The most balances and months one write holds pending before writing them.
+const PENDING_MAX: usize = 50_000;
 /// The most tokens a cache holds before it starts over.
 const TOKEN_CACHE_MAX: usize = 1_000;
 /// The most balances a cache holds before it starts over.
@@ -403,7 +405,7 @@ impl SqliteStore {
             })?;
             self.pending_balances.set(*key, totals);
         }
-        Ok(())
+        self.bound_pending()
     }
 
     /// Adds monthly deltas to what is pending in the innermost write.
@@ -417,6 +419,19 @@ impl SqliteStore {
                 StoreError::Overflow(format!("monthly credit of party #{}", key.0.0))
             })?;
             self.pending_months.set(*key, totals);
+        }
+        self.bound_pending()
+    }
+
+    /// Keeps what is pending within `PENDING_MAX` totals: beyond, they are written
+    /// to the tables and those only the innermost write held are forgotten, so
+    /// that a large import changing many pairs keeps its memory.
+    fn bound_pending(&mut self) -> StoreResult<()> {
+        let held = self.pending_balances.innermost_len() + self.pending_months.innermost_len();
+        if held > PENDING_MAX {
+            self.write_pending()?;
+            self.pending_balances.forget_written_innermost();
+            self.pending_months.forget_written_innermost();
         }
         Ok(())
     }
@@ -618,6 +633,11 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn begin_write(&mut self) -> StoreResult<()> {
+        if self.depth == 1 {
+            // What earlier writes of a group handed down is bounded as theirs was;
+            // here, before this write, a failure leaves it unwritten and unanswered.
+            self.bound_pending()?;
+        }
         let sql = if self.depth == 0 {
             "BEGIN IMMEDIATE".to_string()
         } else {
@@ -1671,6 +1691,61 @@ mod tests {
         assert_eq!(pair, vec![(key, both)]);
         store.commit().unwrap();
         assert_eq!(stored(&mut store), (7, 2));
+    }
+
+    #[test]
+    fn a_large_write_keeps_a_bounded_amount_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+        let many = PENDING_MAX + PENDING_MAX / 2;
+        let deltas: Vec<(PairKey, Totals)> = (0..many as i64)
+            .map(|i| {
+                let key = PairKey {
+                    level: Level::Person,
+                    low: PartyId(i),
+                    high: PartyId(i + 1),
+                    dimension: Dimension::Credit,
+                };
+                let totals = Totals {
+                    low_to_high: 1,
+                    high_to_low: 0,
+                    count: 1,
+                    first: Moment::from_millis(0),
+                    last: Moment::from_millis(0),
+                };
+                (key, totals)
+            })
+            .collect();
+        let rows = |store: &mut SqliteStore| {
+            store
+                .connection()
+                .query_row("SELECT COUNT(*), SUM(low_to_high) FROM balances", [], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+                })
+                .unwrap()
+        };
+        store.begin_write().unwrap();
+        store.add_to_balances(&deltas[..10]).unwrap();
+        // A nested write that changes many pairs writes them before it ends; undone,
+        // it leaves only what was there.
+        store.begin_write().unwrap();
+        store.add_to_balances(&deltas).unwrap();
+        assert!(store.pending_balances.innermost_len() <= 10);
+        assert_eq!(rows(&mut store).0, many as i64);
+        store.rollback().unwrap();
+        // The tables are as before the nested write; the first ten are still
+        // pending, as they were.
+        assert_eq!(rows(&mut store), (0, None));
+        assert_eq!(store.pending_balances.innermost_len(), 10);
+        // Done again and kept, every pair counts once more where both wrote.
+        store.begin_write().unwrap();
+        store.add_to_balances(&deltas).unwrap();
+        store.commit().unwrap();
+        store.begin_write().unwrap();
+        store.commit().unwrap();
+        assert!(store.pending_balances.innermost_len() <= 10);
+        store.commit().unwrap();
+        assert_eq!(rows(&mut store), (many as i64, Some(many as i64 + 10)));
     }
 
     #[test]

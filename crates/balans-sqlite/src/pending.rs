@@ -84,6 +84,23 @@ impl<K: Copy + Eq + Hash + Ord> Layers<K> {
         top.insert(key, totals);
     }
 
+    /// How many keys the innermost write holds.
+    pub fn innermost_len(&self) -> usize {
+        self.layers.last().map_or(0, HashMap::len)
+    }
+
+    /// After every pending total was written to the tables: forgets those of the
+    /// innermost write that no enclosing write holds, which the tables now hold
+    /// as they stand. (One an enclosing write holds stays: forgotten, the older
+    /// total below would show instead.) If the innermost write is undone, so are
+    /// the table writes made in it.
+    pub fn forget_written_innermost(&mut self) {
+        let Some((top, below)) = self.layers.split_last_mut() else {
+            return;
+        };
+        top.retain(|key, _| below.iter().any(|layer| layer.contains_key(key)));
+    }
+
     /// Every pending key with its totals as they stand, in key order (which is the
     /// tables' order, so that writing them walks each table once).
     pub fn all(&self) -> Vec<(K, Option<Totals>)> {
@@ -150,6 +167,14 @@ mod tests {
         assert_eq!(layers.all(), vec![(1, None), (2, Some(totals(22)))]);
         layers.discard();
         assert_eq!(layers.all(), vec![(1, Some(totals(10))), (2, None)]);
+        // Written to the tables, what only the innermost write holds is forgotten.
+        layers.open();
+        layers.set(1, Some(totals(12)));
+        layers.set(3, Some(totals(30)));
+        layers.forget_written_innermost();
+        assert_eq!(layers.innermost_len(), 1);
+        assert_eq!(layers.get(&1), Some(Some(totals(12))));
+        assert_eq!(layers.get(&3), None);
         layers.clear();
         assert!(layers.is_empty());
     }
