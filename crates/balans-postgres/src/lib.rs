@@ -19,6 +19,7 @@
 mod schema;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use balans_core::{
     Amount, Dimension, Email, Gesture, GestureId, Kind, KindCode, KindDef, KindId, Level,
@@ -26,7 +27,7 @@ use balans_core::{
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::store::{GestureFilter, SavedResponse};
-use balans_store::{Store, StoreError, StoreResult};
+use balans_store::{Catalog, Store, StoreError, StoreResult};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
@@ -47,6 +48,12 @@ pub struct PostgresStore {
     reading: bool,
     /// Where the database is, for messages: host, port and database, never a password.
     target: String,
+    /// The catalog as read at a `catalog_version`; kept while the version holds.
+    catalog: Option<(i64, Arc<Catalog>)>,
+    /// The `catalog_version` read when the open write began (it holds the write
+    /// lock, so only this connection can change it until the commit); `None` when
+    /// this connection changed the kinds or settings since.
+    version_in_write: Option<i64>,
 }
 
 /// Host, port, user and database of a URL, for messages.
@@ -108,6 +115,8 @@ impl PostgresStore {
             depth: 0,
             reading: false,
             target,
+            catalog: None,
+            version_in_write: None,
         };
         store.migrate()?;
         Ok(store)
@@ -215,6 +224,13 @@ impl PostgresStore {
         self.client
             .execute(&statement, params)
             .map_err(pg_error(context))
+    }
+
+    /// This connection changes the kinds or the settings: what it kept of them,
+    /// and the version read when its write began, no longer hold.
+    fn catalog_changed(&mut self) {
+        self.catalog = None;
+        self.version_in_write = None;
     }
 
     fn batch(&mut self, context: &str, sql: &str) -> StoreResult<()> {
@@ -391,10 +407,17 @@ impl Store for PostgresStore {
             if self.reading {
                 self.end_read()?;
             }
-            self.batch(
-                "starting a write",
-                &format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"),
-            )?;
+            // The catalog's version comes in the same trip as the lock.
+            let replies = self
+                .client
+                .simple_query(&format!(
+                    "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT n FROM catalog_version"
+                ))
+                .map_err(pg_error("starting a write"))?;
+            self.version_in_write = replies.iter().find_map(|reply| match reply {
+                postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
+                _ => None,
+            });
         } else {
             self.batch("starting a write", &format!("SAVEPOINT w{}", self.depth))?;
         }
@@ -406,13 +429,21 @@ impl Store for PostgresStore {
         debug_assert!(self.depth > 0, "commit without a write");
         self.depth = self.depth.saturating_sub(1);
         if self.depth == 0 {
-            self.batch("committing", "COMMIT")
+            self.version_in_write = None;
+            let committed = self.batch("committing", "COMMIT");
+            if committed.is_err() {
+                self.catalog = None;
+            }
+            committed
         } else {
             self.batch("committing", &format!("RELEASE SAVEPOINT w{}", self.depth))
         }
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
+        // A catalog read after a change that is now undone must not stay.
+        self.catalog = None;
+        self.version_in_write = None;
         if self.depth <= 1 {
             self.depth = 0;
             return self.batch("rolling back", "ROLLBACK");
@@ -458,6 +489,7 @@ impl Store for PostgresStore {
     }
 
     fn set_setting(&mut self, name: &str, value: &str) -> StoreResult<()> {
+        self.catalog_changed();
         self.execute(
             "writing a setting",
             "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
@@ -475,7 +507,30 @@ impl Store for PostgresStore {
         rows(found, kind_row)
     }
 
+    fn catalog(&mut self) -> StoreResult<Arc<Catalog>> {
+        let version = match self.version_in_write.filter(|_| self.depth > 0) {
+            Some(version) => version,
+            None => self
+                .query_opt(
+                    "reading the catalog's version",
+                    "SELECT n FROM catalog_version",
+                    &[],
+                )?
+                .ok_or_else(|| corrupt("catalog version"))?
+                .get(0),
+        };
+        if let Some((kept, catalog)) = &self.catalog
+            && *kept == version
+        {
+            return Ok(Arc::clone(catalog));
+        }
+        let catalog = Arc::new(Catalog::read(self)?);
+        self.catalog = Some((version, Arc::clone(&catalog)));
+        Ok(catalog)
+    }
+
     fn insert_kind(&mut self, def: &KindDef, builtin: bool) -> StoreResult<KindId> {
+        self.catalog_changed();
         let row = self.query_opt(
             "adding a kind",
             "INSERT INTO kinds (code, dimension, default_minor, label_nl, label_en, builtin) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -485,6 +540,7 @@ impl Store for PostgresStore {
     }
 
     fn update_kind(&mut self, id: KindId, def: &KindDef) -> StoreResult<()> {
+        self.catalog_changed();
         self.execute(
             "changing a kind",
             "UPDATE kinds SET default_minor = $2, label_nl = $3, label_en = $4 WHERE id = $1",

@@ -3,7 +3,8 @@
 //! embedded store; party keys sort bytewise (`COLLATE "C"`), as SQLite sorts them.
 
 /// Each step's SQL; step N (1-based) brings a database from version N-1 to N.
-pub const STEPS: &[&str] = &[r#"
+pub const STEPS: &[&str] = &[
+    r#"
     CREATE TABLE settings (
         name  TEXT PRIMARY KEY,
         value TEXT NOT NULL
@@ -136,4 +137,25 @@ pub const STEPS: &[&str] = &[r#"
     );
 
     INSERT INTO settings (name, value) VALUES ('months_built', '1');
-"#];
+"#,
+    // 2: a count that grows with every change to the kinds or the settings, so that a
+    // connection may keep both (the catalog a write resolves against) and notice any
+    // change by any process.
+    r#"
+    CREATE TABLE catalog_version (
+        single BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (single),
+        n    BIGINT NOT NULL
+    );
+    INSERT INTO catalog_version (n) VALUES (0);
+    CREATE FUNCTION balans_catalog_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE catalog_version SET n = n + 1;
+        RETURN NULL;
+    END
+    $$;
+    CREATE TRIGGER kinds_changed AFTER INSERT OR UPDATE OR DELETE ON kinds
+        FOR EACH STATEMENT EXECUTE FUNCTION balans_catalog_changed();
+    CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE ON settings
+        FOR EACH STATEMENT EXECUTE FUNCTION balans_catalog_changed();
+"#,
+];
