@@ -35,10 +35,12 @@ pub struct RecordValues {
 }
 
 impl RecordValues {
-    /// An empty form with an id of its own: sending it twice records it once.
+    /// An empty form with an id of its own: sending it twice records it once. The
+    /// id's nonce is random, not counted: the page shows it before it is used, and
+    /// another user must not be able to guess it and take it first.
     pub fn fresh() -> RecordValues {
         RecordValues {
-            id: GestureId::fresh().to_string(),
+            id: GestureId::generated(Moment::now(), fastrand::u64(..)).to_string(),
             ..RecordValues::default()
         }
     }
