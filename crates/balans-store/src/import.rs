@@ -821,6 +821,19 @@ fn settle(
             ),
         )));
     }
+    count_gesture(pending, gesture, units, &snapshot.zone)?;
+    Ok(Recorded::Added)
+}
+
+/// Adds what a gesture contributes to `sums`: its pair at both levels and, for
+/// credit between two different units, each side's month.
+pub(crate) fn count_gesture(
+    sums: &mut BalanceMap,
+    gesture: &balans_core::Gesture,
+    units: (balans_core::PartyId, balans_core::PartyId),
+    zone: &balans_core::Zone,
+) -> StoreResult<()> {
+    let overflow = |e: balans_core::Overflow| StoreError::Overflow(e.to_string());
     for (key, totals) in contributions(
         gesture.giver,
         gesture.receiver,
@@ -830,22 +843,19 @@ fn settle(
         gesture.amount,
         gesture.at,
     ) {
-        pending
-            .add(key, totals)
-            .map_err(|e| StoreError::Overflow(e.to_string()))?;
+        sums.add(key, totals).map_err(overflow)?;
     }
     if gesture.dimension == balans_core::Dimension::Credit && units.0 != units.1 {
-        pending
-            .add_month(
-                units.0,
-                units.1,
-                snapshot.zone.month_of(gesture.at),
-                gesture.amount,
-                gesture.at,
-            )
-            .map_err(|e| StoreError::Overflow(e.to_string()))?;
+        sums.add_month(
+            units.0,
+            units.1,
+            zone.month_of(gesture.at),
+            gesture.amount,
+            gesture.at,
+        )
+        .map_err(overflow)?;
     }
-    Ok(Recorded::Added)
+    Ok(())
 }
 
 /// A reversal must name a stored gesture that is not itself a reversal and is not

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use balans_core::{
     Amount, Balance, BalanceMap, Dimension, Evenness, GestureId, KindCode, KindDef, Level, Moment,
-    PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Totals, contributions,
+    PairKey, Party, PartyFields, PartyId, PartyKey, PartyKind, Totals,
 };
 use balans_csv::{FileKind, Writer};
 use serde::Serialize;
@@ -744,30 +744,7 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
                 (g.giver, g.giver)
             }
         };
-        for (key, totals) in contributions(
-            g.giver,
-            g.receiver,
-            units.0,
-            units.1,
-            g.dimension,
-            g.amount,
-            g.at,
-        ) {
-            computed
-                .add(key, totals)
-                .map_err(|e| StoreError::Overflow(e.to_string()))?;
-        }
-        if g.dimension == Dimension::Credit && units.0 != units.1 {
-            computed
-                .add_month(
-                    units.0,
-                    units.1,
-                    snapshot.zone.month_of(g.at),
-                    g.amount,
-                    g.at,
-                )
-                .map_err(|e| StoreError::Overflow(e.to_string()))?;
-        }
+        crate::import::count_gesture(&mut computed, g, units, &snapshot.zone)?;
         Ok(())
     })?;
     let mut differences = Vec::new();
