@@ -11,6 +11,7 @@
 
 mod migrations;
 mod pending;
+mod totals;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -359,16 +360,6 @@ fn balance_row(row: &Row<'_>) -> rusqlite::Result<(PairKey, Totals)> {
     ))
 }
 
-fn month_totals(row: &Row<'_>) -> rusqlite::Result<Totals> {
-    Ok(Totals {
-        low_to_high: row.get(0)?,
-        high_to_low: row.get(1)?,
-        count: row.get(2)?,
-        first: Moment::from_millis(row.get(3)?),
-        last: Moment::from_millis(row.get(4)?),
-    })
-}
-
 impl SqliteStore {
     /// Forgets the cache when another connection has committed since it was filled.
     /// Inside this connection's write no one else can commit, so it is asked only
@@ -386,159 +377,6 @@ impl SqliteStore {
         if version != self.cache.data_version {
             self.cache.clear();
             self.cache.data_version = version;
-        }
-        Ok(())
-    }
-
-    /// Adds balance deltas to what is pending in the innermost write.
-    fn pend_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
-        for (key, delta) in deltas {
-            let mut totals = match self.pending_balances.get(key) {
-                Some(pending) => pending,
-                None => self.stored_balance(key)?,
-            };
-            add_delta(&mut totals, delta).map_err(|_| {
-                StoreError::Overflow(format!(
-                    "pair #{} and #{} at {} level",
-                    key.low.0, key.high.0, key.level
-                ))
-            })?;
-            self.pending_balances.set(*key, totals);
-        }
-        self.bound_pending()
-    }
-
-    /// Adds monthly deltas to what is pending in the innermost write.
-    fn pend_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
-        for (key, delta) in deltas {
-            let mut totals = match self.pending_months.get(key) {
-                Some(pending) => pending,
-                None => self.stored_month(key)?,
-            };
-            add_delta(&mut totals, delta).map_err(|_| {
-                StoreError::Overflow(format!("monthly credit of party #{}", key.0.0))
-            })?;
-            self.pending_months.set(*key, totals);
-        }
-        self.bound_pending()
-    }
-
-    /// Keeps what is pending within `PENDING_MAX` totals: beyond, they are written
-    /// to the tables and those only the innermost write held are forgotten, so
-    /// that a large import changing many pairs keeps its memory.
-    fn bound_pending(&mut self) -> StoreResult<()> {
-        let held = self.pending_balances.innermost_len() + self.pending_months.innermost_len();
-        if held > PENDING_MAX {
-            self.write_pending()?;
-            self.pending_balances.forget_written_innermost();
-            self.pending_months.forget_written_innermost();
-        }
-        Ok(())
-    }
-
-    /// A balance as its table holds it (remembered inside a write).
-    fn stored_balance(&mut self, key: &PairKey) -> StoreResult<Option<Totals>> {
-        if let Some(totals) = self.cache.balances.get(key) {
-            return Ok(Some(*totals));
-        }
-        let stored = self
-            .query_one(
-                "reading a balance",
-                &format!(
-                    "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4"
-                ),
-                params![
-                    key.level.code(),
-                    key.low.0,
-                    key.high.0,
-                    key.dimension.code()
-                ],
-                balance_row,
-            )?
-            .map(|(_, totals)| totals);
-        if let Some(totals) = stored {
-            remember(&mut self.cache.balances, *key, totals);
-        }
-        Ok(stored)
-    }
-
-    /// An organization's credit in a month as its table holds it, as `stored_balance`.
-    fn stored_month(&mut self, key: &MonthKey) -> StoreResult<Option<Totals>> {
-        if let Some(totals) = self.cache.months.get(key) {
-            return Ok(Some(*totals));
-        }
-        let stored = self.query_one(
-            "reading monthly credit",
-            "SELECT given, received, count, first_ms, last_ms FROM months WHERE organization = ?1 AND month = ?2",
-            params![key.0.0, key.1],
-            month_totals,
-        )?;
-        if let Some(totals) = stored {
-            remember(&mut self.cache.months, *key, totals);
-        }
-        Ok(stored)
-    }
-
-    /// Writes what is pending into the tables, each row once, in key order. What is
-    /// pending stays so (see `pending`): in a savepoint that is undone, these
-    /// writes are undone too.
-    fn write_pending(&mut self) -> StoreResult<()> {
-        let context = "updating balances";
-        if !self.pending_balances.is_empty() {
-            let mut upsert = self
-                .connection
-                .prepare_cached(BALANCE_UPSERT)
-                .map_err(backend(context))?;
-            let mut delete = self
-                .connection
-                .prepare_cached(
-                    "DELETE FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4",
-                )
-                .map_err(backend(context))?;
-            for (key, totals) in self.pending_balances.all() {
-                match totals {
-                    Some(totals) => {
-                        write_balance(&mut upsert, &key, &totals).map_err(backend(context))?;
-                        remember(&mut self.cache.balances, key, totals);
-                    }
-                    None => {
-                        delete
-                            .execute(params![
-                                key.level.code(),
-                                key.low.0,
-                                key.high.0,
-                                key.dimension.code()
-                            ])
-                            .map_err(backend(context))?;
-                        self.cache.balances.remove(&key);
-                    }
-                }
-            }
-        }
-        let context = "updating monthly credit";
-        if !self.pending_months.is_empty() {
-            let mut upsert = self
-                .connection
-                .prepare_cached(MONTH_UPSERT)
-                .map_err(backend(context))?;
-            let mut delete = self
-                .connection
-                .prepare_cached("DELETE FROM months WHERE organization = ?1 AND month = ?2")
-                .map_err(backend(context))?;
-            for (key, totals) in self.pending_months.all() {
-                match totals {
-                    Some(totals) => {
-                        write_month(&mut upsert, &key, &totals).map_err(backend(context))?;
-                        remember(&mut self.cache.months, key, totals);
-                    }
-                    None => {
-                        delete
-                            .execute(params![key.0.0, key.1])
-                            .map_err(backend(context))?;
-                        self.cache.months.remove(&key);
-                    }
-                }
-            }
         }
         Ok(())
     }
@@ -1014,16 +852,7 @@ impl Store for SqliteStore {
     }
 
     fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
-        if self.depth > 0 {
-            return self.pend_balances(deltas);
-        }
-        // Outside a write: written at once, and nothing left pending either way.
-        self.pending_balances.open();
-        let written = self
-            .pend_balances(deltas)
-            .and_then(|()| self.write_pending());
-        self.pending_balances.clear();
-        written
+        self.add_to(deltas)
     }
 
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
@@ -1040,7 +869,7 @@ impl Store for SqliteStore {
             .map_err(backend(context))?;
         for (key, totals) in balances {
             debug_assert_eq!(key.level, level);
-            write_balance(&mut write, key, totals).map_err(backend(context))?;
+            totals::write_row(&mut write, key, totals).map_err(backend(context))?;
         }
         drop(write);
         if self.depth > 0 {
@@ -1052,14 +881,7 @@ impl Store for SqliteStore {
     }
 
     fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
-        if self.depth > 0 {
-            return self.pend_months(deltas);
-        }
-        // Outside a write: written at once, and nothing left pending either way.
-        self.pending_months.open();
-        let written = self.pend_months(deltas).and_then(|()| self.write_pending());
-        self.pending_months.clear();
-        written
+        self.add_to(deltas)
     }
 
     fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()> {
@@ -1068,10 +890,10 @@ impl Store for SqliteStore {
         self.execute(context, "DELETE FROM months", [])?;
         let mut write = self
             .connection
-            .prepare_cached(MONTH_UPSERT)
+            .prepare_cached(<MonthKey as totals::TotalsKey>::UPSERT)
             .map_err(backend(context))?;
         for (key, totals) in months {
-            write_month(&mut write, key, totals).map_err(backend(context))?;
+            totals::write_row(&mut write, key, totals).map_err(backend(context))?;
         }
         drop(write);
         if self.depth > 0 {
@@ -1087,7 +909,7 @@ impl Store for SqliteStore {
             "reading monthly credit",
             "SELECT given, received, count, first_ms, last_ms, month FROM months WHERE organization = +?1 ORDER BY month",
             [organization.0],
-            |r| Ok((r.get(5)?, month_totals(r)?)),
+            |r| Ok((r.get(5)?, totals::totals_row(r)?)),
         )
     }
 
@@ -1097,7 +919,7 @@ impl Store for SqliteStore {
             "reading monthly credit",
             "SELECT given, received, count, first_ms, last_ms, month, organization FROM months ORDER BY organization, month",
             [],
-            |r| Ok(((PartyId(r.get(6)?), r.get(5)?), month_totals(r)?)),
+            |r| Ok(((PartyId(r.get(6)?), r.get(5)?), totals::totals_row(r)?)),
         )
     }
 
@@ -1539,70 +1361,6 @@ impl Store for SqliteStore {
         )?;
         Ok(())
     }
-}
-
-/// A balance or month written whether or not its row exists: an update in place
-/// when it does.
-const BALANCE_UPSERT: &str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-     ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = excluded.low_to_high, \
-     high_to_low = excluded.high_to_low, count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
-const MONTH_UPSERT: &str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-     ON CONFLICT (organization, month) DO UPDATE SET given = excluded.given, received = excluded.received, \
-     count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
-
-/// `totals` with `delta` added (a row that does not exist yet starts at it).
-fn add_delta(totals: &mut Option<Totals>, delta: &Totals) -> Result<(), balans_core::Overflow> {
-    match totals {
-        Some(totals) => totals.merge(delta),
-        None => {
-            *totals = Some(*delta);
-            Ok(())
-        }
-    }
-}
-
-/// Keeps `totals` in a cache of stored totals, which starts over when full.
-fn remember<K: Eq + std::hash::Hash>(cache: &mut FxHashMap<K, Totals>, key: K, totals: Totals) {
-    if cache.len() >= BALANCE_CACHE_MAX {
-        cache.clear();
-    }
-    cache.insert(key, totals);
-}
-
-fn write_month(
-    statement: &mut rusqlite::CachedStatement<'_>,
-    key: &MonthKey,
-    t: &Totals,
-) -> rusqlite::Result<usize> {
-    statement.execute(params![
-        key.0.0,
-        key.1,
-        t.low_to_high,
-        t.high_to_low,
-        t.count,
-        t.first.millis(),
-        t.last.millis()
-    ])
-}
-
-fn write_balance(
-    statement: &mut rusqlite::CachedStatement<'_>,
-    key: &PairKey,
-    t: &Totals,
-) -> rusqlite::Result<usize> {
-    statement.execute(params![
-        key.level.code(),
-        key.low.0,
-        key.high.0,
-        key.dimension.code(),
-        t.low_to_high,
-        t.high_to_low,
-        t.count,
-        t.first.millis(),
-        t.last.millis()
-    ])
 }
 
 #[cfg(test)]

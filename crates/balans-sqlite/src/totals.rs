@@ -1,0 +1,235 @@
+//! The two tables of totals by key, balances and monthly credit: how a connection
+//! reads, holds pending (see `pending`) and writes them, written once for both.
+
+use balans_core::{MonthKey, PairKey, Totals};
+use balans_store::{StoreError, StoreResult};
+use rusqlite::params_from_iter;
+use rustc_hash::FxHashMap;
+
+use crate::pending::Layers;
+use crate::{BALANCE_CACHE_MAX, PENDING_MAX, PartyCache, SqliteStore, backend};
+
+/// The key of a table of totals.
+pub(crate) trait TotalsKey: Copy + Eq + std::hash::Hash + Ord {
+    /// What is being read or written, for errors.
+    const READING: &'static str;
+    const UPDATING: &'static str;
+    /// One row's totals (low to high, high to low, count, first, last), by key.
+    const READ: &'static str;
+    /// A row written whether or not it exists: an update in place when it does.
+    const UPSERT: &'static str;
+    const DELETE: &'static str;
+    /// The key's columns, in the order the statements name them, and how many.
+    fn columns(&self) -> ([i64; 4], usize);
+    /// What would exceed the range of exact sums, for the error.
+    fn overflow(&self) -> String;
+    fn cache(cache: &mut PartyCache) -> &mut FxHashMap<Self, Totals>;
+    fn pending(store: &mut SqliteStore) -> &mut Layers<Self>;
+}
+
+impl TotalsKey for PairKey {
+    const READING: &'static str = "reading a balance";
+    const UPDATING: &'static str = "updating balances";
+    const READ: &'static str = "SELECT low_to_high, high_to_low, count, first_ms, last_ms FROM balances \
+         WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4";
+    const UPSERT: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = excluded.low_to_high, \
+         high_to_low = excluded.high_to_low, count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
+    const DELETE: &'static str =
+        "DELETE FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4";
+
+    fn columns(&self) -> ([i64; 4], usize) {
+        (
+            [
+                self.level.code(),
+                self.low.0,
+                self.high.0,
+                self.dimension.code(),
+            ],
+            4,
+        )
+    }
+
+    fn overflow(&self) -> String {
+        format!(
+            "pair #{} and #{} at {} level",
+            self.low.0, self.high.0, self.level
+        )
+    }
+
+    fn cache(cache: &mut PartyCache) -> &mut FxHashMap<Self, Totals> {
+        &mut cache.balances
+    }
+
+    fn pending(store: &mut SqliteStore) -> &mut Layers<Self> {
+        &mut store.pending_balances
+    }
+}
+
+impl TotalsKey for MonthKey {
+    const READING: &'static str = "reading monthly credit";
+    const UPDATING: &'static str = "updating monthly credit";
+    const READ: &'static str = "SELECT given, received, count, first_ms, last_ms FROM months \
+         WHERE organization = ?1 AND month = ?2";
+    const UPSERT: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT (organization, month) DO UPDATE SET given = excluded.given, received = excluded.received, \
+         count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
+    const DELETE: &'static str = "DELETE FROM months WHERE organization = ?1 AND month = ?2";
+
+    fn columns(&self) -> ([i64; 4], usize) {
+        ([self.0.0, i64::from(self.1), 0, 0], 2)
+    }
+
+    fn overflow(&self) -> String {
+        format!("monthly credit of party #{}", self.0.0)
+    }
+
+    fn cache(cache: &mut PartyCache) -> &mut FxHashMap<Self, Totals> {
+        &mut cache.months
+    }
+
+    fn pending(store: &mut SqliteStore) -> &mut Layers<Self> {
+        &mut store.pending_months
+    }
+}
+
+/// One row's totals, as the statements above read them.
+pub(crate) fn totals_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Totals> {
+    Ok(Totals {
+        low_to_high: row.get(0)?,
+        high_to_low: row.get(1)?,
+        count: row.get(2)?,
+        first: balans_core::Moment::from_millis(row.get(3)?),
+        last: balans_core::Moment::from_millis(row.get(4)?),
+    })
+}
+
+/// Writes one row with `UPSERT` (or an insert with the same columns).
+pub(crate) fn write_row<K: TotalsKey>(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    key: &K,
+    t: &Totals,
+) -> rusqlite::Result<usize> {
+    let (columns, n) = key.columns();
+    let values = [
+        t.low_to_high,
+        t.high_to_low,
+        t.count,
+        t.first.millis(),
+        t.last.millis(),
+    ];
+    statement.execute(params_from_iter(columns[..n].iter().chain(&values)))
+}
+
+/// Keeps `totals` in a cache of stored totals, which starts over when full.
+fn remember<K: TotalsKey>(cache: &mut FxHashMap<K, Totals>, key: K, totals: Totals) {
+    if cache.len() >= BALANCE_CACHE_MAX {
+        cache.clear();
+    }
+    cache.insert(key, totals);
+}
+
+impl SqliteStore {
+    /// Adds deltas: inside a write to what is pending in the innermost one,
+    /// outside a write to the table at once, leaving nothing pending either way.
+    pub(crate) fn add_to<K: TotalsKey>(&mut self, deltas: &[(K, Totals)]) -> StoreResult<()> {
+        if self.depth > 0 {
+            return self.pend(deltas);
+        }
+        K::pending(self).open();
+        let written = self.pend(deltas).and_then(|()| self.write_pending());
+        K::pending(self).clear();
+        written
+    }
+
+    fn pend<K: TotalsKey>(&mut self, deltas: &[(K, Totals)]) -> StoreResult<()> {
+        for (key, delta) in deltas {
+            let mut totals = match K::pending(self).get(key) {
+                Some(pending) => pending,
+                None => self.stored(key)?,
+            };
+            let added = match &mut totals {
+                Some(totals) => totals.merge(delta),
+                None => {
+                    totals = Some(*delta);
+                    Ok(())
+                }
+            };
+            added.map_err(|_| StoreError::Overflow(key.overflow()))?;
+            K::pending(self).set(*key, totals);
+        }
+        self.bound_pending()
+    }
+
+    /// Keeps what is pending within `PENDING_MAX` totals: beyond, they are written
+    /// to the tables and those only the innermost write held are forgotten, so
+    /// that a large import changing many pairs keeps its memory.
+    pub(crate) fn bound_pending(&mut self) -> StoreResult<()> {
+        let held = self.pending_balances.innermost_len() + self.pending_months.innermost_len();
+        if held > PENDING_MAX {
+            self.write_pending()?;
+            self.pending_balances.forget_written_innermost();
+            self.pending_months.forget_written_innermost();
+        }
+        Ok(())
+    }
+
+    /// A row's totals as its table holds them (remembered inside a write).
+    fn stored<K: TotalsKey>(&mut self, key: &K) -> StoreResult<Option<Totals>> {
+        if let Some(totals) = K::cache(&mut self.cache).get(key) {
+            return Ok(Some(*totals));
+        }
+        let (columns, n) = key.columns();
+        let stored = self.query_one(
+            K::READING,
+            K::READ,
+            params_from_iter(&columns[..n]),
+            totals_row,
+        )?;
+        if let Some(totals) = stored {
+            remember(K::cache(&mut self.cache), *key, totals);
+        }
+        Ok(stored)
+    }
+
+    /// Writes what is pending into the tables, each row once, in key order. What is
+    /// pending stays so (see `pending`): in a savepoint that is undone, these
+    /// writes are undone too.
+    pub(crate) fn write_pending(&mut self) -> StoreResult<()> {
+        self.write_pending_of::<PairKey>()?;
+        self.write_pending_of::<MonthKey>()
+    }
+
+    fn write_pending_of<K: TotalsKey>(&mut self) -> StoreResult<()> {
+        if K::pending(self).is_empty() {
+            return Ok(());
+        }
+        let rows = K::pending(self).all();
+        let mut upsert = self
+            .connection
+            .prepare_cached(K::UPSERT)
+            .map_err(backend(K::UPDATING))?;
+        let mut delete = self
+            .connection
+            .prepare_cached(K::DELETE)
+            .map_err(backend(K::UPDATING))?;
+        for (key, totals) in rows {
+            match totals {
+                Some(totals) => {
+                    write_row(&mut upsert, &key, &totals).map_err(backend(K::UPDATING))?;
+                    remember(K::cache(&mut self.cache), key, totals);
+                }
+                None => {
+                    let (columns, n) = key.columns();
+                    delete
+                        .execute(params_from_iter(&columns[..n]))
+                        .map_err(backend(K::UPDATING))?;
+                    K::cache(&mut self.cache).remove(&key);
+                }
+            }
+        }
+        Ok(())
+    }
+}
