@@ -27,7 +27,7 @@ use balans_core::{
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::store::{GestureFilter, SavedResponse};
-use balans_store::{Catalog, Store, StoreError, StoreResult};
+use balans_store::{Catalog, Directory, Store, StoreError, StoreResult};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
@@ -50,10 +50,14 @@ pub struct PostgresStore {
     target: String,
     /// The catalog as read at a `catalog_version`; kept while the version holds.
     catalog: Option<(i64, Arc<Catalog>)>,
-    /// The `catalog_version` read when the open write began (it holds the write
-    /// lock, so only this connection can change it until the commit); `None` when
-    /// this connection changed the kinds or settings since.
-    version_in_write: Option<i64>,
+    /// Parties and memberships as read at `directory_version`; kept while it holds.
+    directory: Directory,
+    directory_version: Option<i64>,
+    /// The `catalog_version` read when the open transaction began: a write holds
+    /// the write lock, so only this connection can change it until the commit, and
+    /// a read sees one snapshot. `None` outside a transaction, and when this
+    /// connection changed what the version counts since.
+    version_now: Option<i64>,
 }
 
 /// Host, port, user and database of a URL, for messages.
@@ -82,6 +86,14 @@ fn pg_error(context: &str) -> impl Fn(postgres::Error) -> StoreError + '_ {
             StoreError::backend(context.to_string(), e)
         }
     }
+}
+
+/// The first row's first column of a simple query's replies, as a number.
+fn first_number(replies: &[postgres::SimpleQueryMessage]) -> Option<i64> {
+    replies.iter().find_map(|reply| match reply {
+        postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
+        _ => None,
+    })
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -116,7 +128,9 @@ impl PostgresStore {
             reading: false,
             target,
             catalog: None,
-            version_in_write: None,
+            directory: Directory::default(),
+            directory_version: None,
+            version_now: None,
         };
         store.migrate()?;
         Ok(store)
@@ -226,11 +240,64 @@ impl PostgresStore {
             .map_err(pg_error(context))
     }
 
-    /// This connection changes the kinds or the settings: what it kept of them,
-    /// and the version read when its write began, no longer hold.
-    fn catalog_changed(&mut self) {
+    /// This connection changes what `catalog_version` counts (kinds, settings,
+    /// parties, memberships), or undoes a change: nothing it kept holds any more,
+    /// nor the version read when its transaction began.
+    fn kept_changed(&mut self) {
         self.catalog = None;
-        self.version_in_write = None;
+        self.directory.clear();
+        self.directory_version = None;
+        self.version_now = None;
+    }
+
+    /// The `catalog_version` this connection sees now: read once per transaction,
+    /// and on every call outside one.
+    fn version(&mut self) -> StoreResult<i64> {
+        let in_transaction = self.depth > 0 || self.reading;
+        if let Some(version) = self.version_now.filter(|_| in_transaction) {
+            return Ok(version);
+        }
+        let version = self
+            .query_opt(
+                "reading the catalog's version",
+                "SELECT n FROM catalog_version",
+                &[],
+            )?
+            .ok_or_else(|| corrupt("catalog version"))?
+            .get(0);
+        if in_transaction {
+            self.version_now = Some(version);
+        }
+        Ok(version)
+    }
+
+    /// Forgets the parties and memberships kept when the version has moved on.
+    fn directory_fresh(&mut self) -> StoreResult<()> {
+        let version = self.version()?;
+        if self.directory_version != Some(version) {
+            self.directory.clear();
+            self.directory_version = Some(version);
+        }
+        Ok(())
+    }
+
+    /// The parties whose `column` (key or id) is one of `values`, read and kept.
+    fn read_parties<T: ToSql + Sync>(
+        &mut self,
+        column: &str,
+        values: &[T],
+    ) -> StoreResult<Vec<Party>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.query(
+            "reading parties",
+            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE {column} = ANY($1)"),
+            &[&values],
+        )?;
+        let read = rows(found, party_row)?;
+        self.directory.keep_parties(&read);
+        Ok(read)
     }
 
     fn batch(&mut self, context: &str, sql: &str) -> StoreResult<()> {
@@ -414,10 +481,7 @@ impl Store for PostgresStore {
                     "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT n FROM catalog_version"
                 ))
                 .map_err(pg_error("starting a write"))?;
-            self.version_in_write = replies.iter().find_map(|reply| match reply {
-                postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
-                _ => None,
-            });
+            self.version_now = first_number(&replies);
         } else {
             self.batch("starting a write", &format!("SAVEPOINT w{}", self.depth))?;
         }
@@ -429,10 +493,10 @@ impl Store for PostgresStore {
         debug_assert!(self.depth > 0, "commit without a write");
         self.depth = self.depth.saturating_sub(1);
         if self.depth == 0 {
-            self.version_in_write = None;
+            self.version_now = None;
             let committed = self.batch("committing", "COMMIT");
             if committed.is_err() {
-                self.catalog = None;
+                self.kept_changed();
             }
             committed
         } else {
@@ -441,9 +505,8 @@ impl Store for PostgresStore {
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
-        // A catalog read after a change that is now undone must not stay.
-        self.catalog = None;
-        self.version_in_write = None;
+        // What was read after a change that is now undone must not stay.
+        self.kept_changed();
         if self.depth <= 1 {
             self.depth = 0;
             return self.batch("rolling back", "ROLLBACK");
@@ -462,10 +525,14 @@ impl Store for PostgresStore {
         if self.depth > 0 || self.reading {
             return Ok(());
         }
-        self.batch(
-            "starting a read",
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        )?;
+        // The version comes in the same trip: the read sees one snapshot.
+        let replies = self
+            .client
+            .simple_query(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT n FROM catalog_version",
+            )
+            .map_err(pg_error("starting a read"))?;
+        self.version_now = first_number(&replies);
         self.reading = true;
         Ok(())
     }
@@ -475,6 +542,7 @@ impl Store for PostgresStore {
             return Ok(());
         }
         self.reading = false;
+        self.version_now = None;
         self.batch("ending a read", "COMMIT")
     }
 
@@ -489,7 +557,7 @@ impl Store for PostgresStore {
     }
 
     fn set_setting(&mut self, name: &str, value: &str) -> StoreResult<()> {
-        self.catalog_changed();
+        self.kept_changed();
         self.execute(
             "writing a setting",
             "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
@@ -508,17 +576,7 @@ impl Store for PostgresStore {
     }
 
     fn catalog(&mut self) -> StoreResult<Arc<Catalog>> {
-        let version = match self.version_in_write.filter(|_| self.depth > 0) {
-            Some(version) => version,
-            None => self
-                .query_opt(
-                    "reading the catalog's version",
-                    "SELECT n FROM catalog_version",
-                    &[],
-                )?
-                .ok_or_else(|| corrupt("catalog version"))?
-                .get(0),
-        };
+        let version = self.version()?;
         if let Some((kept, catalog)) = &self.catalog
             && *kept == version
         {
@@ -530,7 +588,7 @@ impl Store for PostgresStore {
     }
 
     fn insert_kind(&mut self, def: &KindDef, builtin: bool) -> StoreResult<KindId> {
-        self.catalog_changed();
+        self.kept_changed();
         let row = self.query_opt(
             "adding a kind",
             "INSERT INTO kinds (code, dimension, default_minor, label_nl, label_en, builtin) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -540,7 +598,7 @@ impl Store for PostgresStore {
     }
 
     fn update_kind(&mut self, id: KindId, def: &KindDef) -> StoreResult<()> {
-        self.catalog_changed();
+        self.kept_changed();
         self.execute(
             "changing a kind",
             "UPDATE kinds SET default_minor = $2, label_nl = $3, label_en = $4 WHERE id = $1",
@@ -575,28 +633,25 @@ impl Store for PostgresStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let found = self.query(
-            "reading parties",
-            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE key = ANY($1)"),
-            &[&keys],
-        )?;
-        rows(found, party_row)
+        self.directory_fresh()?;
+        let (mut found, missing) = self.directory.parties_by_keys(keys);
+        found.extend(self.read_parties("key", &missing)?);
+        Ok(found)
     }
 
     fn parties_by_ids(&mut self, ids: &[PartyId]) -> StoreResult<Vec<Party>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
-        let found = self.query(
-            "reading parties",
-            &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id = ANY($1)"),
-            &[&ids],
-        )?;
-        rows(found, party_row)
+        self.directory_fresh()?;
+        let (mut found, missing) = self.directory.parties_by_ids(ids);
+        let missing: Vec<i64> = missing.iter().map(|p| p.0).collect();
+        found.extend(self.read_parties("id", &missing)?);
+        Ok(found)
     }
 
     fn insert_party(&mut self, f: &PartyFields) -> StoreResult<PartyId> {
+        self.kept_changed();
         let row = self.query_opt(
             "adding a party",
             "INSERT INTO parties (key, kind, name, email, phone, note) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -606,6 +661,7 @@ impl Store for PostgresStore {
     }
 
     fn update_party(&mut self, id: PartyId, f: &PartyFields) -> StoreResult<()> {
+        self.kept_changed();
         self.execute(
             "changing a party",
             "UPDATE parties SET name = $2, email = $3, phone = $4, note = $5 WHERE id = $1",
@@ -635,18 +691,26 @@ impl Store for PostgresStore {
         if persons.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = persons.iter().map(|p| p.0).collect();
-        let found = self.query(
-            "reading memberships",
-            &format!(
-                "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE person = ANY($1) ORDER BY person, from_ms, organization"
-            ),
-            &[&ids],
-        )?;
-        rows(found, membership_row)
+        self.directory_fresh()?;
+        let (mut found, missing) = self.directory.memberships_of(persons);
+        if !missing.is_empty() {
+            let ids: Vec<i64> = missing.iter().map(|p| p.0).collect();
+            let read = self.query(
+                "reading memberships",
+                &format!(
+                    "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE person = ANY($1) ORDER BY person, from_ms, organization"
+                ),
+                &[&ids],
+            )?;
+            let read = rows(read, membership_row)?;
+            self.directory.keep_memberships(&missing, &read);
+            found.extend(read);
+        }
+        Ok(found)
     }
 
     fn upsert_membership(&mut self, m: &Membership) -> StoreResult<()> {
+        self.kept_changed();
         self.execute(
             "writing a membership",
             "INSERT INTO memberships (person, organization, role, from_ms, until_ms) VALUES ($1, $2, $3, $4, $5) \

@@ -158,4 +158,23 @@ pub const STEPS: &[&str] = &[
     CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE ON settings
         FOR EACH STATEMENT EXECUTE FUNCTION balans_catalog_changed();
 "#,
+    // 3: the count covers the parties and the memberships too, which a connection
+    // keeps as well. It grows once per transaction (a transaction-local setting
+    // remembers that it has, and a rolled-back savepoint forgets both), so that an
+    // import of many parties does not update one row thousands of times.
+    r#"
+    CREATE OR REPLACE FUNCTION balans_catalog_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('balans.version_raised', true) IS DISTINCT FROM 'yes' THEN
+            UPDATE catalog_version SET n = n + 1;
+            PERFORM set_config('balans.version_raised', 'yes', true);
+        END IF;
+        RETURN NULL;
+    END
+    $$;
+    CREATE TRIGGER parties_changed AFTER INSERT OR UPDATE OR DELETE ON parties
+        FOR EACH STATEMENT EXECUTE FUNCTION balans_catalog_changed();
+    CREATE TRIGGER memberships_changed AFTER INSERT OR UPDATE OR DELETE ON memberships
+        FOR EACH STATEMENT EXECUTE FUNCTION balans_catalog_changed();
+"#,
 ];

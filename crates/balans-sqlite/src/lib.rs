@@ -23,7 +23,7 @@ use balans_core::{
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::store::{GestureFilter, SavedResponse};
-use balans_store::{Catalog, Store, StoreError, StoreResult};
+use balans_store::{Catalog, Directory, Store, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rustc_hash::FxHashMap;
 
@@ -53,10 +53,8 @@ pub struct SqliteStore {
 #[derive(Default)]
 struct PartyCache {
     data_version: i64,
-    by_key: HashMap<String, Party>,
-    by_id: FxHashMap<PartyId, Party>,
-    /// Every membership of each person held.
-    memberships: FxHashMap<PartyId, Vec<Membership>>,
+    /// Parties and memberships.
+    directory: Directory,
     /// Balances as their table holds them, read or written by this connection in
     /// its writes; used only inside a write, where no other connection can change
     /// them. What a write changes is pending until it commits.
@@ -72,8 +70,6 @@ struct PartyCache {
     tokens: HashMap<[u8; 32], User>,
 }
 
-/// The most parties and persons' memberships a cache holds before it starts over.
-const PARTY_CACHE_MAX: usize = 100_000;
 /// The most balances and months one write holds pending before writing them.
 const PENDING_MAX: usize = 50_000;
 /// The most tokens a cache holds before it starts over.
@@ -83,22 +79,11 @@ const BALANCE_CACHE_MAX: usize = 500_000;
 
 impl PartyCache {
     fn clear(&mut self) {
-        self.by_key.clear();
-        self.by_id.clear();
-        self.memberships.clear();
+        self.directory.clear();
         self.balances.clear();
         self.months.clear();
         self.catalog = None;
         self.tokens.clear();
-    }
-
-    fn keep_party(&mut self, party: &Party) {
-        if self.by_id.len() >= PARTY_CACHE_MAX {
-            self.clear();
-        }
-        self.by_key
-            .insert(party.fields.key.as_str().to_string(), party.clone());
-        self.by_id.insert(party.id, party.clone());
     }
 }
 
@@ -406,9 +391,7 @@ impl SqliteStore {
             [std::rc::Rc::new(values)],
             party_row,
         )?;
-        for party in &read {
-            self.cache.keep_party(party);
-        }
+        self.cache.directory.keep_parties(&read);
         Ok(read)
     }
 
@@ -636,14 +619,7 @@ impl Store for SqliteStore {
 
     fn parties_by_keys(&mut self, keys: &[&str]) -> StoreResult<Vec<Party>> {
         self.refresh_cache_at(false)?;
-        let (mut found, missing): (Vec<Party>, Vec<&str>) = (Vec::new(), Vec::new());
-        let mut missing = missing;
-        for key in keys {
-            match self.cache.by_key.get(*key) {
-                Some(party) => found.push(party.clone()),
-                None => missing.push(key),
-            }
-        }
+        let (mut found, missing) = self.cache.directory.parties_by_keys(keys);
         let values = missing
             .iter()
             .map(|k| rusqlite::types::Value::Text(k.to_string()))
@@ -654,15 +630,12 @@ impl Store for SqliteStore {
 
     fn parties_by_ids(&mut self, ids: &[PartyId]) -> StoreResult<Vec<Party>> {
         self.refresh_cache_at(false)?;
-        let mut found = Vec::new();
-        let mut missing = Vec::new();
-        for id in ids {
-            match self.cache.by_id.get(id) {
-                Some(party) => found.push(party.clone()),
-                None => missing.push(rusqlite::types::Value::Integer(id.0)),
-            }
-        }
-        found.extend(self.read_parties("id", missing)?);
+        let (mut found, missing) = self.cache.directory.parties_by_ids(ids);
+        let values = missing
+            .iter()
+            .map(|id| rusqlite::types::Value::Integer(id.0))
+            .collect();
+        found.extend(self.read_parties("id", values)?);
         Ok(found)
     }
 
@@ -711,14 +684,7 @@ impl Store for SqliteStore {
 
     fn memberships_of_many(&mut self, persons: &[PartyId]) -> StoreResult<Vec<Membership>> {
         self.refresh_cache_at(false)?;
-        let mut found = Vec::new();
-        let mut missing = Vec::new();
-        for person in persons {
-            match self.cache.memberships.get(person) {
-                Some(list) => found.extend(list.iter().cloned()),
-                None => missing.push(*person),
-            }
-        }
+        let (mut found, missing) = self.cache.directory.memberships_of(persons);
         if !missing.is_empty() {
             let values: Vec<rusqlite::types::Value> = missing
                 .iter()
@@ -731,20 +697,7 @@ impl Store for SqliteStore {
                 [std::rc::Rc::new(values)],
                 membership_row,
             )?;
-            if self.cache.memberships.len() + missing.len() >= PARTY_CACHE_MAX {
-                self.cache.memberships.clear();
-            }
-            // Persons without a membership are kept too: their empty list is complete.
-            for person in &missing {
-                self.cache.memberships.insert(*person, Vec::new());
-            }
-            for membership in &read {
-                self.cache
-                    .memberships
-                    .entry(membership.person)
-                    .or_default()
-                    .push(membership.clone());
-            }
+            self.cache.directory.keep_memberships(&missing, &read);
             found.extend(read);
         }
         Ok(found)

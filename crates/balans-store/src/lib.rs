@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod demo;
+pub mod directory;
 pub mod field;
 pub mod import;
 pub mod ledger;
@@ -21,6 +22,7 @@ use std::fmt;
 
 pub use balans_csv::RowError;
 pub use catalog::Catalog;
+pub use directory::Directory;
 pub use snapshot::GestureText;
 pub use store::{Store, StoreError, StoreResult, in_read, in_transaction, setting};
 

@@ -821,12 +821,34 @@ pub fn another_connection_s_changes_are_seen<B: Backend>() {
     store.rollback().unwrap();
     give(&mut store, "c4", "2024-04-01", "ann", "bob", "thanks").unwrap();
     assert_eq!(stored(&mut store, "c4").amount.minor(), 500);
-    assert!(
+    let party = |store: &mut B::Store, key: &str| {
         store
-            .party_by_key(&balans_core::PartyKey::parse("ghost").unwrap())
+            .party_by_key(&balans_core::PartyKey::parse(key).unwrap())
             .unwrap()
-            .is_none()
+    };
+    assert!(party(&mut store, "ghost").is_none());
+    // A change made after an undone nested write still reaches a connection that
+    // has read the party before.
+    assert_eq!(party(&mut other, "bob").unwrap().fields.name, "Bob Jansen");
+    store.begin_write().unwrap();
+    store.begin_write().unwrap();
+    import_texts(
+        &mut store,
+        &[("p.csv", "key,kind,name\nghost,person,Ghost\n")],
+    )
+    .unwrap();
+    store.rollback().unwrap();
+    import_texts(
+        &mut store,
+        &[("p.csv", "key,kind,name\nbob,person,Bob de Vries\n")],
+    )
+    .unwrap();
+    store.commit().unwrap();
+    assert_eq!(
+        party(&mut other, "bob").unwrap().fields.name,
+        "Bob de Vries"
     );
+    assert!(party(&mut other, "ghost").is_none());
     assert_consistent(&mut store);
 }
 
