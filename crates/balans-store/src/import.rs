@@ -1,11 +1,12 @@
 //! Importing CSV files: all of them or nothing, idempotent by gesture id.
 //!
 //! Parsing and validation run on one thread, writing on the caller's, joined by a
-//! bounded channel so memory stays flat however long the file. Balance deltas are
-//! summed in memory per pair and added to the store in the same transaction.
+//! bounded channel so memory stays flat however long the file. What the stored
+//! gestures contribute is summed per pair on a third thread and added to the store
+//! in the same transaction.
 
 use std::io::Read;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::Instant;
 
 use balans_core::{
@@ -555,15 +556,46 @@ fn import_gestures<S: Store + ?Sized>(
 ) -> StoreResult<()> {
     let name = table.name().to_string();
     let (sender, receiver) = sync_channel::<Message>(BATCHES_IN_FLIGHT);
+    let (to_count, counting) = sync_channel::<Vec<Counted>>(BATCHES_IN_FLIGHT);
+    let (full_sender, full) = channel::<BalanceMap>();
+    let zone = &snapshot.zone;
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || parse_gestures(table, snapshot, sender, index, progress));
-        let written = write_gestures(store, snapshot, &name, receiver, summary, errors);
-        // The parser ends when its channel closes, so joining cannot wait forever.
+        let counter = scope.spawn(move || count_batches(counting, full_sender, zone));
+        let written = write_gestures(
+            store, snapshot, &name, receiver, to_count, &full, summary, errors,
+        );
+        // Both end when their channels close, so joining cannot wait forever.
+        let counted = counter.join().expect("the gesture counter does not panic");
         let (rows, parse_errors) = parser.join().expect("the gesture parser does not panic");
         summary.rows += rows;
         errors.merge(parse_errors);
-        written
+        written?;
+        let mut sums = counted?;
+        for mut sums in full.try_iter() {
+            flush(store, &mut sums)?;
+        }
+        flush(store, &mut sums)
     })
+}
+
+/// Sums what the stored gestures contribute, off the writer's thread; a sum grown
+/// to `PENDING_PAIRS_MAX` pairs goes back to the writer to be added to the store.
+fn count_batches(
+    batches: Receiver<Vec<Counted>>,
+    full: Sender<BalanceMap>,
+    zone: &balans_core::Zone,
+) -> StoreResult<BalanceMap> {
+    let mut sums = BalanceMap::new();
+    for batch in batches {
+        for counted in &batch {
+            count_gesture(&mut sums, counted, zone)?;
+        }
+        if sums.len() >= PENDING_PAIRS_MAX && full.send(std::mem::take(&mut sums)).is_err() {
+            break;
+        }
+    }
+    Ok(sums)
 }
 
 fn parse_gestures(
@@ -669,23 +701,28 @@ fn parse_gestures(
     (rows, errors)
 }
 
+/// Stores the parsed batches in order and hands what was stored to the counter.
+/// Stops early, without an error of its own, when the counter has stopped.
+#[allow(clippy::too_many_arguments)]
 fn write_gestures<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     name: &str,
     receiver: Receiver<Message>,
+    to_count: SyncSender<Vec<Counted>>,
+    full: &Receiver<BalanceMap>,
     summary: &mut Summary,
     errors: &mut Errors,
 ) -> StoreResult<()> {
-    let mut pending = BalanceMap::new();
     for message in receiver {
         let Message::Rows(rows) = message;
         let (lines, batch): (Vec<u64>, Vec<Resolved>) =
             rows.into_iter().map(|p| (p.line, p.resolved)).unzip();
+        let mut counted = Vec::with_capacity(batch.len());
         for (line, outcome) in
             lines
                 .into_iter()
-                .zip(record_all(store, snapshot, batch, &mut pending)?)
+                .zip(record_all(store, snapshot, batch, &mut counted)?)
         {
             match outcome {
                 Recorded::Added => summary.gestures_added += 1,
@@ -693,11 +730,14 @@ fn write_gestures<S: Store + ?Sized>(
                 Recorded::Refused(e) => errors.push(row_error(name, line, e)),
             }
         }
-        if pending.len() >= PENDING_PAIRS_MAX {
-            flush(store, &mut pending)?;
+        if to_count.send(counted).is_err() {
+            return Ok(());
+        }
+        for mut sums in full.try_iter() {
+            flush(store, &mut sums)?;
         }
     }
-    flush(store, &mut pending)
+    Ok(())
 }
 
 /// Writes the summed deltas to the store.
@@ -707,6 +747,53 @@ pub(crate) fn flush<S: Store + ?Sized>(store: &mut S, pending: &mut BalanceMap) 
     }
     store.add_to_balances(&pending.drain())?;
     store.add_to_months(&pending.drain_months())
+}
+
+/// What a stored gesture contributes to the balances, in a few words: the
+/// counting needs no more of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counted {
+    giver: balans_core::PartyId,
+    receiver: balans_core::PartyId,
+    units: (balans_core::PartyId, balans_core::PartyId),
+    dimension: Dimension,
+    amount: Amount,
+    at: balans_core::Moment,
+}
+
+impl Counted {
+    pub(crate) fn of(
+        gesture: &balans_core::Gesture,
+        units: (balans_core::PartyId, balans_core::PartyId),
+    ) -> Counted {
+        Counted {
+            giver: gesture.giver,
+            receiver: gesture.receiver,
+            units,
+            dimension: gesture.dimension,
+            amount: gesture.amount,
+            at: gesture.at,
+        }
+    }
+}
+
+/// Where the gestures a write stores are counted: summed at once, or collected to
+/// be summed on another thread (an import).
+pub(crate) trait Tally {
+    fn tally(&mut self, counted: Counted, zone: &balans_core::Zone) -> StoreResult<()>;
+}
+
+impl Tally for BalanceMap {
+    fn tally(&mut self, counted: Counted, zone: &balans_core::Zone) -> StoreResult<()> {
+        count_gesture(self, &counted, zone)
+    }
+}
+
+impl Tally for Vec<Counted> {
+    fn tally(&mut self, counted: Counted, _zone: &balans_core::Zone) -> StoreResult<()> {
+        self.push(counted);
+        Ok(())
+    }
 }
 
 pub(crate) enum Recorded {
@@ -723,7 +810,7 @@ pub(crate) fn record_all<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     batch: Vec<Resolved>,
-    pending: &mut BalanceMap,
+    pending: &mut impl Tally,
 ) -> StoreResult<Vec<Recorded>> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut run = Vec::with_capacity(batch.len());
@@ -751,7 +838,7 @@ fn insert_run<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     run: &mut Vec<Resolved>,
-    pending: &mut BalanceMap,
+    pending: &mut impl Tally,
     outcomes: &mut Vec<Recorded>,
 ) -> StoreResult<()> {
     if run.is_empty() {
@@ -772,7 +859,7 @@ fn record_reversal<S: Store + ?Sized>(
     snapshot: &Snapshot,
     mut resolved: Resolved,
     original_id: &GestureId,
-    pending: &mut BalanceMap,
+    pending: &mut impl Tally,
 ) -> StoreResult<Recorded> {
     match check_reversal(store, snapshot, &mut resolved, original_id)? {
         Ok(units) => {
@@ -801,7 +888,7 @@ fn settle(
     resolved: &Resolved,
     units: (balans_core::PartyId, balans_core::PartyId),
     existing: Option<balans_core::StoredGesture>,
-    pending: &mut BalanceMap,
+    pending: &mut impl Tally,
 ) -> StoreResult<Recorded> {
     let gesture = &resolved.gesture;
     if let Some(existing) = existing {
@@ -821,7 +908,7 @@ fn settle(
             ),
         )));
     }
-    count_gesture(pending, gesture, units, &snapshot.zone)?;
+    pending.tally(Counted::of(gesture, units), &snapshot.zone)?;
     Ok(Recorded::Added)
 }
 
@@ -829,31 +916,24 @@ fn settle(
 /// credit between two different units, each side's month.
 pub(crate) fn count_gesture(
     sums: &mut BalanceMap,
-    gesture: &balans_core::Gesture,
-    units: (balans_core::PartyId, balans_core::PartyId),
+    counted: &Counted,
     zone: &balans_core::Zone,
 ) -> StoreResult<()> {
     let overflow = |e: balans_core::Overflow| StoreError::Overflow(e.to_string());
-    for (key, totals) in contributions(
-        gesture.giver,
-        gesture.receiver,
-        units.0,
-        units.1,
-        gesture.dimension,
-        gesture.amount,
-        gesture.at,
-    ) {
+    let Counted {
+        giver,
+        receiver,
+        units,
+        dimension,
+        amount,
+        at,
+    } = *counted;
+    for (key, totals) in contributions(giver, receiver, units.0, units.1, dimension, amount, at) {
         sums.add(key, totals).map_err(overflow)?;
     }
-    if gesture.dimension == balans_core::Dimension::Credit && units.0 != units.1 {
-        sums.add_month(
-            units.0,
-            units.1,
-            zone.month_of(gesture.at),
-            gesture.amount,
-            gesture.at,
-        )
-        .map_err(overflow)?;
+    if dimension == Dimension::Credit && units.0 != units.1 {
+        sums.add_month(units.0, units.1, zone.month_of(at), amount, at)
+            .map_err(overflow)?;
     }
     Ok(())
 }
@@ -911,5 +991,78 @@ fn check_reversal<S: Store + ?Sized>(
     match snapshot.units(gesture, original.attributed_at) {
         Ok(units) => Ok(Ok(units)),
         Err(e) => Ok(Err(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use balans_core::{Moment, MonthKey, PairKey, PartyId, Totals, Zone};
+
+    use super::*;
+
+    /// A long import's sums come back to the writer in parts no smaller than the
+    /// bound, and the parts together are exactly what counting everything at once
+    /// gives.
+    #[test]
+    fn the_counter_hands_back_full_sums_and_loses_nothing() {
+        let zone = Zone::named("Europe/Amsterdam").unwrap();
+        let gestures: Vec<Counted> = (0..PENDING_PAIRS_MAX as i64 * 5 / 4)
+            .map(|n| Counted {
+                giver: PartyId(2 * n),
+                receiver: PartyId(2 * n + 1),
+                units: (PartyId(n % 7), PartyId(7 + n % 5)),
+                dimension: if n % 3 == 0 {
+                    Dimension::Money
+                } else {
+                    Dimension::Credit
+                },
+                amount: Amount::from_minor(n % 1000 + 1).unwrap(),
+                at: Moment::from_millis(n * 3_600_000),
+            })
+            .collect();
+        let mut expected = BalanceMap::new();
+        for counted in &gestures {
+            count_gesture(&mut expected, counted, &zone).unwrap();
+        }
+
+        let (to_count, counting) = sync_channel::<Vec<Counted>>(BATCHES_IN_FLIGHT);
+        let (full_sender, full) = channel::<BalanceMap>();
+        let last = std::thread::scope(|scope| {
+            let counter = scope.spawn(|| count_batches(counting, full_sender, &zone));
+            for batch in gestures.chunks(BATCH_ROWS) {
+                to_count.send(batch.to_vec()).unwrap();
+            }
+            drop(to_count);
+            counter.join().unwrap().unwrap()
+        });
+        let parts: Vec<BalanceMap> = full.try_iter().chain([last]).collect();
+        assert!(parts.len() >= 2, "the sums went back to the writer");
+        for part in &parts[..parts.len() - 1] {
+            assert!(part.len() >= PENDING_PAIRS_MAX);
+        }
+
+        let mut pairs: BTreeMap<PairKey, Totals> = BTreeMap::new();
+        let mut months: BTreeMap<MonthKey, Totals> = BTreeMap::new();
+        for mut part in parts {
+            for (key, totals) in part.drain() {
+                pairs
+                    .entry(key)
+                    .and_modify(|t| t.merge(&totals).unwrap())
+                    .or_insert(totals);
+            }
+            for (key, totals) in part.drain_months() {
+                months
+                    .entry(key)
+                    .and_modify(|t| t.merge(&totals).unwrap())
+                    .or_insert(totals);
+            }
+        }
+        assert_eq!(pairs.into_iter().collect::<Vec<_>>(), expected.drain());
+        assert_eq!(
+            months.into_iter().collect::<Vec<_>>(),
+            expected.drain_months()
+        );
     }
 }

@@ -744,7 +744,11 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
                 (g.giver, g.giver)
             }
         };
-        crate::import::count_gesture(&mut computed, g, units, &snapshot.zone)?;
+        crate::import::count_gesture(
+            &mut computed,
+            &crate::import::Counted::of(g, units),
+            &snapshot.zone,
+        )?;
         Ok(())
     })?;
     let mut differences = Vec::new();
