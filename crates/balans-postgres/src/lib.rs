@@ -660,6 +660,44 @@ impl Store for PostgresStore {
         Ok(PartyId(row.ok_or_else(|| corrupt("party id"))?.get(0)))
     }
 
+    fn insert_parties(&mut self, parties: &[PartyFields]) -> StoreResult<Vec<PartyId>> {
+        if parties.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.kept_changed();
+        let mut ids = Vec::with_capacity(parties.len());
+        for chunk in parties.chunks(ROWS_PER_STATEMENT) {
+            let column = |f: fn(&PartyFields) -> Option<&str>| -> Vec<Option<&str>> {
+                chunk.iter().map(f).collect()
+            };
+            let keys = column(|p| Some(p.key.as_str()));
+            let kinds = column(|p| Some(p.kind.as_str()));
+            let names = column(|p| Some(p.name.as_str()));
+            let emails = column(|p| p.email.as_deref());
+            let phones = column(|p| p.phone.as_deref());
+            let notes = column(|p| p.note.as_deref());
+            // Ids come back by key: RETURNING promises no order.
+            let by_key: HashMap<String, i64> = self
+                .query(
+                    "adding parties",
+                    "INSERT INTO parties (key, kind, name, email, phone, note) \
+                     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+                     RETURNING key, id",
+                    &[&keys, &kinds, &names, &emails, &phones, &notes],
+                )?
+                .into_iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect();
+            for party in chunk {
+                let id = by_key
+                    .get(party.key.as_str())
+                    .ok_or_else(|| corrupt("party id"))?;
+                ids.push(PartyId(*id));
+            }
+        }
+        Ok(ids)
+    }
+
     fn update_party(&mut self, id: PartyId, f: &PartyFields) -> StoreResult<()> {
         self.kept_changed();
         self.execute(
@@ -718,6 +756,29 @@ impl Store for PostgresStore {
             &[&m.person.0, &m.organization.0, &m.role.as_str(), &m.from.millis(), &m.until.map(Moment::millis)],
         )
         .map(drop)
+    }
+
+    fn upsert_memberships(&mut self, memberships: &[Membership]) -> StoreResult<()> {
+        if memberships.is_empty() {
+            return Ok(());
+        }
+        self.kept_changed();
+        for chunk in memberships.chunks(ROWS_PER_STATEMENT) {
+            let persons: Vec<i64> = chunk.iter().map(|m| m.person.0).collect();
+            let organizations: Vec<i64> = chunk.iter().map(|m| m.organization.0).collect();
+            let roles: Vec<&str> = chunk.iter().map(|m| m.role.as_str()).collect();
+            let froms: Vec<i64> = chunk.iter().map(|m| m.from.millis()).collect();
+            let untils: Vec<Option<i64>> =
+                chunk.iter().map(|m| m.until.map(Moment::millis)).collect();
+            self.execute(
+                "writing memberships",
+                "INSERT INTO memberships (person, organization, role, from_ms, until_ms) \
+                 SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::text[], $4::int8[], $5::int8[]) \
+                 ON CONFLICT (person, organization, from_ms) DO UPDATE SET role = EXCLUDED.role, until_ms = EXCLUDED.until_ms",
+                &[&persons, &organizations, &roles, &froms, &untils],
+            )?;
+        }
+        Ok(())
     }
 
     fn insert_gestures(

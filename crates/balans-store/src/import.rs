@@ -402,7 +402,9 @@ fn import_parties<S: Store + ?Sized>(
     errors: &mut Errors,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> StoreResult<()> {
+    let name = table.name().to_string();
     let mut seen: FxHashMap<String, (u64, PartyFields)> = FxHashMap::default();
+    let mut chunk: Vec<(u64, PartyFields)> = Vec::new();
     summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
         let Ok(fields) = parse_party(row).map_err(|list| errors.extend(list)) else {
             return Ok(());
@@ -421,29 +423,65 @@ fn import_parties<S: Store + ?Sized>(
             fields.key.as_str().to_string(),
             (row.line(), fields.clone()),
         );
-        match store.party_by_key(&fields.key)? {
-            Some(existing) if existing.fields.kind != fields.kind => errors.push(row.error(
-                Column::PartyKind,
-                format!(
-                    "'{}' is stored as {}, not {}",
-                    fields.key,
-                    existing.fields.kind.as_str(),
-                    fields.kind.as_str()
-                ),
-            )),
+        chunk.push((row.line(), fields));
+        if chunk.len() == CHUNK_ROWS {
+            write_parties(store, snapshot, &name, &mut chunk, summary, errors)?;
+        }
+        Ok(())
+    })?;
+    write_parties(store, snapshot, &name, &mut chunk, summary, errors)
+}
+
+/// Rows of parties and memberships written to the store at a time: a few trips
+/// per chunk rather than one or two per row.
+const CHUNK_ROWS: usize = 4_096;
+
+/// Compares a chunk of party rows with what is stored (one read), changes the
+/// parties whose details differ and adds the new ones (one write), and empties it.
+fn write_parties<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &mut Snapshot,
+    name: &str,
+    chunk: &mut Vec<(u64, PartyFields)>,
+    summary: &mut Summary,
+    errors: &mut Errors,
+) -> StoreResult<()> {
+    let keys: Vec<&str> = chunk.iter().map(|(_, f)| f.key.as_str()).collect();
+    let stored: FxHashMap<String, balans_core::Party> = store
+        .parties_by_keys(&keys)?
+        .into_iter()
+        .map(|p| (p.fields.key.as_str().to_string(), p))
+        .collect();
+    let mut new = Vec::new();
+    for (line, fields) in chunk.drain(..) {
+        match stored.get(fields.key.as_str()) {
+            Some(existing) if existing.fields.kind != fields.kind => {
+                errors.push(row_error(
+                    name,
+                    line,
+                    field::Error::new(
+                        Column::PartyKind.name(),
+                        format!(
+                            "'{}' is stored as {}, not {}",
+                            fields.key,
+                            existing.fields.kind.as_str(),
+                            fields.kind.as_str()
+                        ),
+                    ),
+                ));
+            }
             Some(existing) if existing.fields == fields => {}
             Some(existing) => {
                 store.update_party(existing.id, &fields)?;
                 summary.parties_updated += 1;
             }
-            None => {
-                let id = store.insert_party(&fields)?;
-                snapshot.add_party(id, fields.key.clone(), fields.kind);
-                summary.parties_added += 1;
-            }
+            None => new.push(fields),
         }
-        Ok(())
-    })?;
+    }
+    for (id, fields) in store.insert_parties(&new)?.into_iter().zip(new) {
+        snapshot.add_party(id, fields.key, fields.kind);
+        summary.parties_added += 1;
+    }
     Ok(())
 }
 
@@ -484,6 +522,7 @@ fn import_memberships<S: Store + ?Sized>(
 ) -> StoreResult<bool> {
     let mut changed = false;
     let mut seen: FxHashMap<(i64, i64, i64), u64> = FxHashMap::default();
+    let mut chunk: Vec<Membership> = Vec::with_capacity(CHUNK_ROWS);
     summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
         let Ok(membership) = parse_membership(row, snapshot).map_err(|list| errors.extend(list))
         else {
@@ -506,11 +545,16 @@ fn import_memberships<S: Store + ?Sized>(
             Some(_) => summary.memberships_updated += 1,
             None => summary.memberships_added += 1,
         }
-        store.upsert_membership(&membership)?;
+        chunk.push(membership.clone());
+        if chunk.len() == CHUNK_ROWS {
+            store.upsert_memberships(&chunk)?;
+            chunk.clear();
+        }
         snapshot.memberships.insert(membership);
         changed = true;
         Ok(())
     })?;
+    store.upsert_memberships(&chunk)?;
     Ok(changed)
 }
 

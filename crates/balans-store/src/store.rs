@@ -125,6 +125,12 @@ pub trait Store {
     /// The parties with these ids (those that exist), in one trip.
     fn parties_by_ids(&mut self, ids: &[PartyId]) -> StoreResult<Vec<Party>>;
     fn insert_party(&mut self, fields: &PartyFields) -> StoreResult<PartyId>;
+    /// Inserts new parties (no key stored yet, none twice) and returns their ids in
+    /// the same order. A backend where each statement is a trip to a server does
+    /// it in one.
+    fn insert_parties(&mut self, parties: &[PartyFields]) -> StoreResult<Vec<PartyId>> {
+        parties.iter().map(|f| self.insert_party(f)).collect()
+    }
     fn update_party(&mut self, id: PartyId, fields: &PartyFields) -> StoreResult<()>;
     fn party_count(&mut self) -> StoreResult<u64>;
 
@@ -136,6 +142,13 @@ pub trait Store {
     /// Inserts the membership, or updates role and end of the one with the same
     /// person, organization and start.
     fn upsert_membership(&mut self, membership: &Membership) -> StoreResult<()>;
+    /// `upsert_membership` for each, none with the same person, organization and
+    /// start as another; in one trip where that matters.
+    fn upsert_memberships(&mut self, memberships: &[Membership]) -> StoreResult<()> {
+        memberships
+            .iter()
+            .try_for_each(|m| self.upsert_membership(m))
+    }
 
     /// Inserts the gestures in order, each unless one with the same id is stored
     /// (earlier in the same batch included); for those, returns the stored one and

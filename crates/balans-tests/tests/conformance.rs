@@ -766,6 +766,89 @@ pub fn a_long_read_sees_one_moment<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// Parties and memberships go to the store in chunks of thousands: every row of a
+/// long file lands with its own details, a changed one is changed, a stored party
+/// of the other kind is refused at its own line, and the same files again change
+/// nothing.
+pub fn long_files_of_parties_and_memberships<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let people = 9_000;
+    let mut parties = String::from("key,kind,name,email\n");
+    let mut memberships = String::from("person,organization,role,from,until\n");
+    for n in 0..people {
+        parties.push_str(&format!("p{n:05},person,Person {n},p{n}@example.nl\n"));
+        let until = if n % 2 == 0 { "2025-01-01" } else { "" };
+        let organization = if n % 3 == 0 { "us" } else { "cust" };
+        memberships.push_str(&format!(
+            "p{n:05},{organization},employee,2020-01-01,{until}\n"
+        ));
+    }
+    // Bob, stored already, gets a new name.
+    parties.push_str("bob,person,Bob Bakker,\n");
+    let summary =
+        import_texts(&mut store, &[("p.csv", &parties), ("m.csv", &memberships)]).unwrap();
+    assert_eq!(summary.parties_added, people);
+    assert_eq!(summary.parties_updated, 1);
+    assert_eq!(summary.memberships_added, people);
+    for n in [0u64, 4_095, 4_096, 4_097, 8_191, 8_192, people - 1] {
+        let party = store
+            .party_by_key(&balans_core::PartyKey::parse(&format!("p{n:05}")).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(party.fields.name, format!("Person {n}"));
+        assert_eq!(
+            party.fields.email.as_deref(),
+            Some(format!("p{n}@example.nl").as_str())
+        );
+        let held = store.memberships_of(party.id).unwrap();
+        assert_eq!(held.len(), 1);
+        let organization = store.party_by_id(held[0].organization).unwrap().unwrap();
+        let expected = if n % 3 == 0 { "us" } else { "cust" };
+        assert_eq!(organization.fields.key.as_str(), expected, "p{n:05}");
+        assert_eq!(held[0].until.is_some(), n % 2 == 0, "p{n:05}");
+    }
+    let bob = store
+        .party_by_key(&balans_core::PartyKey::parse("bob").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(bob.fields.name, "Bob Bakker");
+
+    let again = import_texts(&mut store, &[("p.csv", &parties), ("m.csv", &memberships)]).unwrap();
+    assert_eq!(
+        (
+            again.parties_added,
+            again.parties_updated,
+            again.memberships_added,
+            again.memberships_updated
+        ),
+        (0, 0, 0, 0)
+    );
+
+    // A party stored as a person, given as an organization far into a file.
+    let before = contents(&mut store);
+    let mut wrong = String::from("key,kind,name\n");
+    for n in 0..5_000 {
+        wrong.push_str(&format!("q{n:05},person,Q {n}\n"));
+    }
+    wrong.push_str("p00007,organization,Person 7\n");
+    let error = import_texts(&mut store, &[("w.csv", &wrong)]).unwrap_err();
+    let LedgerError::Rejected(rejection) = error else {
+        panic!("expected a rejection, got {error}")
+    };
+    assert_eq!(rejection.total, 1);
+    let message = rejection.errors[0].to_string();
+    assert!(
+        message.starts_with("w.csv:5002: column 'kind':"),
+        "{message}"
+    );
+    assert_eq!(
+        contents(&mut store),
+        before,
+        "nothing of the file was written"
+    );
+}
+
 /// What one connection has read of parties and memberships is not trusted after
 /// another connection changes them.
 pub fn another_connection_s_changes_are_seen<B: Backend>() {
@@ -1000,6 +1083,7 @@ macro_rules! backends {
                 #[test] fn a_long_read_sees_one_moment() { if B::available() { super::a_long_read_sees_one_moment::<B>() } }
                 #[test] fn monthly_credit_follows_gestures_memberships_and_time_zone() { if B::available() { super::monthly_credit_follows_gestures_memberships_and_time_zone::<B>() } }
                 #[test] fn an_id_twice_in_one_large_file_counts_once() { if B::available() { super::an_id_twice_in_one_large_file_counts_once::<B>() } }
+                #[test] fn long_files_of_parties_and_memberships() { if B::available() { super::long_files_of_parties_and_memberships::<B>() } }
                 #[test] fn another_connection_s_changes_are_seen() { if B::available() { super::another_connection_s_changes_are_seen::<B>() } }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
