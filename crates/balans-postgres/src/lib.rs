@@ -58,6 +58,28 @@ pub struct PostgresStore {
     /// a read sees one snapshot. `None` outside a transaction, and when this
     /// connection changed what the version counts since.
     version_now: Option<i64>,
+    /// Savepoints opened and released but not sent yet, in order. A savepoint
+    /// goes to the server with the first statement inside it, a release with the
+    /// next savepoint or statement that must follow it; one that nothing ran in
+    /// is never sent. A group of writes opens two per request: this saves the
+    /// server a trip for each.
+    unsent: Vec<Savepoint>,
+}
+
+/// A savepoint command waiting to be sent; `w{n}` is the savepoint of depth `n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Savepoint {
+    Open(u32),
+    Release(u32),
+}
+
+impl Savepoint {
+    fn sql(self) -> String {
+        match self {
+            Savepoint::Open(n) => format!("SAVEPOINT w{n}; "),
+            Savepoint::Release(n) => format!("RELEASE SAVEPOINT w{n}; "),
+        }
+    }
 }
 
 /// Host, port, user and database of a URL, for messages.
@@ -131,6 +153,7 @@ impl PostgresStore {
             directory: Directory::default(),
             directory_version: None,
             version_now: None,
+            unsent: Vec::new(),
         };
         store.migrate()?;
         Ok(store)
@@ -205,7 +228,18 @@ impl PostgresStore {
         tx.commit().map_err(pg_error(context))
     }
 
+    /// Before a statement: the savepoints it runs in must exist. Releases alone may
+    /// wait, as no statement depends on them.
+    fn send_savepoints(&mut self, context: &str) -> StoreResult<()> {
+        if self.unsent.iter().any(|s| matches!(s, Savepoint::Open(_))) {
+            let sql: String = self.unsent.drain(..).map(Savepoint::sql).collect();
+            self.client.batch_execute(&sql).map_err(pg_error(context))?;
+        }
+        Ok(())
+    }
+
     fn statement(&mut self, context: &str, sql: &str) -> StoreResult<Statement> {
+        self.send_savepoints(context)?;
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
@@ -300,8 +334,15 @@ impl PostgresStore {
         Ok(read)
     }
 
+    /// Runs statements without parameters, with the savepoint commands not sent
+    /// yet ahead of them in the same trip.
     fn batch(&mut self, context: &str, sql: &str) -> StoreResult<()> {
-        self.client.batch_execute(sql).map_err(pg_error(context))
+        if self.unsent.is_empty() {
+            return self.client.batch_execute(sql).map_err(pg_error(context));
+        }
+        let mut all: String = self.unsent.drain(..).map(Savepoint::sql).collect();
+        all.push_str(sql);
+        self.client.batch_execute(&all).map_err(pg_error(context))
     }
 
     fn count(&mut self, context: &str, sql: &str) -> StoreResult<u64> {
@@ -474,6 +515,7 @@ impl Store for PostgresStore {
             if self.reading {
                 self.end_read()?;
             }
+            debug_assert!(self.unsent.is_empty(), "savepoints left from a transaction");
             // The catalog's version comes in the same trip as the lock.
             let replies = self
                 .client
@@ -483,7 +525,7 @@ impl Store for PostgresStore {
                 .map_err(pg_error("starting a write"))?;
             self.version_now = first_number(&replies);
         } else {
-            self.batch("starting a write", &format!("SAVEPOINT w{}", self.depth))?;
+            self.unsent.push(Savepoint::Open(self.depth));
         }
         self.depth += 1;
         Ok(())
@@ -494,13 +536,21 @@ impl Store for PostgresStore {
         self.depth = self.depth.saturating_sub(1);
         if self.depth == 0 {
             self.version_now = None;
+            // COMMIT releases every savepoint.
+            self.unsent.clear();
             let committed = self.batch("committing", "COMMIT");
             if committed.is_err() {
                 self.kept_changed();
             }
             committed
         } else {
-            self.batch("committing", &format!("RELEASE SAVEPOINT w{}", self.depth))
+            if self.unsent.last() == Some(&Savepoint::Open(self.depth)) {
+                // Nothing ran inside it: it never has to exist.
+                self.unsent.pop();
+            } else {
+                self.unsent.push(Savepoint::Release(self.depth));
+            }
+            Ok(())
         }
     }
 
@@ -509,9 +559,19 @@ impl Store for PostgresStore {
         self.kept_changed();
         if self.depth <= 1 {
             self.depth = 0;
+            self.unsent.clear();
             return self.batch("rolling back", "ROLLBACK");
         }
         self.depth -= 1;
+        if self.unsent.last() == Some(&Savepoint::Open(self.depth)) {
+            // Nothing ran inside it, so there is nothing to undo.
+            self.unsent.pop();
+            return Ok(());
+        }
+        // What is left unsent are releases of savepoints inside this one, which
+        // rolling back to it removes anyway; sending them could fail in a
+        // transaction that an error has aborted.
+        self.unsent.clear();
         self.batch(
             "rolling back",
             &format!(
