@@ -1041,3 +1041,141 @@ async fn account_writes_refuse_bad_input() {
     assert_eq!((status, user["role"].as_str()), (201, Some("viewer")));
     assert!(user.get("password_hash").is_none());
 }
+
+/// A party's counterparts come largest imbalance first, whichever way it leans,
+/// and the report puts each on the side that gives more.
+#[tokio::test]
+async fn counterparts_come_largest_imbalance_first_and_the_report_takes_sides() {
+    let app = spawn_app().await;
+    for (key, kind, name) in [
+        ("cafe", "organization", "Café Noord"),
+        ("piet", "person", "Piet"),
+        ("winkel", "organization", "Winkel Zuid"),
+        ("anna", "person", "Anna"),
+    ] {
+        let body = json!({"key": key, "kind": kind, "name": name});
+        assert_eq!(app.post("staff", "/api/v1/parties", body).await.0, 201);
+    }
+    for (person, organization) in [("piet", "cafe"), ("anna", "winkel")] {
+        let body = json!({"person": person, "organization": organization, "role": "contact", "from": "2000-01-01"});
+        let (status, body) = app.post("staff", "/api/v1/memberships", body).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    for (id, giver, receiver, amount) in [
+        // Bosman gives the hotel 10.00 and gets 2.00 back: net +8.00 for Bosman.
+        ("c1", "henk", "gerrit", "10.00"),
+        ("c2", "gerrit", "henk", "2.00"),
+        // The café gives Bosman 5.00 and gets nothing: net -5.00.
+        ("c3", "piet", "henk", "5.00"),
+        // Even with the shop: net 0.00.
+        ("c4", "henk", "anna", "1.00"),
+        ("c5", "anna", "henk", "1.00"),
+    ] {
+        let body = json!({"id": id, "at": "2024-05-01", "giver": giver, "receiver": receiver, "kind": "help", "amount": amount});
+        let (status, body) = app.post_gesture(body).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, list) = app.get("viewer", "/api/v1/balances/bosman").await;
+    assert_eq!(status, 200, "{list}");
+    let order: Vec<(String, String)> = list["counterparts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["a"], "bosman", "{c}");
+            (
+                c["b"].as_str().unwrap().to_string(),
+                c["credit"]["net"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("hotel".to_string(), "8.00".to_string()),
+            ("cafe".to_string(), "-5.00".to_string()),
+            ("winkel".to_string(), "0.00".to_string()),
+        ]
+    );
+
+    // The defaults: at least 5.00 both ways together, less even than 0.6.
+    let (status, report) = app.get("viewer", "/api/v1/report?us=bosman").await;
+    assert_eq!(status, 200, "{report}");
+    let sides = |list: &Value| -> Vec<(String, String)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["a"].as_str().unwrap().to_string(),
+                    p["b"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        sides(&report["we_give_more"]),
+        [("bosman".to_string(), "hotel".to_string())]
+    );
+    assert_eq!(
+        sides(&report["they_give_more"]),
+        [("cafe".to_string(), "bosman".to_string())]
+    );
+    // The shop's 2.00 both ways is under the minimum volume.
+    let (_, all) = app
+        .get(
+            "viewer",
+            "/api/v1/report?us=bosman&min_volume=0&evenness_below=1",
+        )
+        .await;
+    assert_eq!(sides(&all["they_give_more"]).len(), 1, "{all}");
+    app.check();
+}
+
+/// Liveness answers without the store; readiness only when the store does.
+#[tokio::test]
+async fn health_always_answers_and_readiness_follows_the_store() {
+    let app = spawn_app().await;
+    let (status, body) = app.get("", "/healthz").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    let (status, body) = app.get("", "/readyz").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
+
+    // A server whose readers cannot reach the store.
+    let dir = tempfile::tempdir().unwrap();
+    let writer = SqliteStore::open(&dir.path().join("balans.db"), true).unwrap();
+    let opener: balans_server::Opener = Arc::new(|| {
+        Err(balans_store::StoreError::backend(
+            "opening the store",
+            "the disk is gone",
+        ))
+    });
+    let db = balans_server::Db::start(Box::new(writer), opener, 1);
+    let router = balans_server::app(
+        balans_server::AppState { db },
+        &balans_server::Config::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(balans_server::serve(
+        listener,
+        router,
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("{address}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let (status, body) = read(
+        client
+            .get(format!("{address}/readyz"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+}
