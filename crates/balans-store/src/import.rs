@@ -616,11 +616,15 @@ fn import_gestures<S: Store + ?Sized>(
         errors.merge(parse_errors);
         written?;
         let mut sums = counted?;
-        for mut sums in full.try_iter() {
-            flush(store, &mut sums)?;
-        }
+        flush_full(store, &full)?;
         flush(store, &mut sums)
     })
+}
+
+/// Writes the sums the counter has handed back so far.
+fn flush_full<S: Store + ?Sized>(store: &mut S, full: &Receiver<BalanceMap>) -> StoreResult<()> {
+    full.try_iter()
+        .try_for_each(|mut sums| flush(store, &mut sums))
 }
 
 /// Sums what the stored gestures contribute, off the writer's thread; a sum grown
@@ -777,9 +781,7 @@ fn write_gestures<S: Store + ?Sized>(
         if to_count.send(counted).is_err() {
             return Ok(());
         }
-        for mut sums in full.try_iter() {
-            flush(store, &mut sums)?;
-        }
+        flush_full(store, full)?;
     }
     Ok(())
 }
