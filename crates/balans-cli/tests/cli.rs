@@ -1406,6 +1406,15 @@ fn a_killed_postgres_import_leaves_all_or_nothing() {
         stored == 0 || stored == rows,
         "the database holds {stored} of {rows} rows"
     );
+    // Killed while loading the empty table without its indexes: they are back.
+    let indexes: i64 = watcher
+        .query_one(
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'gestures'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(indexes, 3);
     balans_on(&dir, url, &["check"]).assert().success();
     // The same file, imported whole, is all there.
     balans_on(&dir, url, &["import", "big.csv"])

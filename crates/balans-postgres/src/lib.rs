@@ -19,6 +19,7 @@
 mod schema;
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use balans_core::{
@@ -31,6 +32,7 @@ use balans_store::{Catalog, Directory, Store, StoreError, StoreResult};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
+use rustc_hash::{FxHashSet, FxHasher};
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = schema::STEPS.len() as i64;
@@ -64,6 +66,44 @@ pub struct PostgresStore {
     /// is never sent. A group of writes opens two per request: this saves the
     /// server a trip for each.
     unsent: Vec<Savepoint>,
+    /// Whether gestures are being loaded in bulk.
+    bulk: Bulk,
+}
+
+/// An import into an empty gestures table copies the rows in without the table's
+/// indexes and builds them once, as a restore does: maintaining two unique indexes
+/// row by row costs PostgreSQL more than the copy itself. The indexes are built
+/// before anything needs them (a lookup by id, a reversal, a repeated id) and at
+/// the latest before the commit; a rollback past the drop brings them back.
+///
+/// Only an empty table is loaded this way, so building costs no more than the
+/// import. The writer holds the write lock, so no other process adds a gesture
+/// meanwhile; other connections' reads of the gestures wait for the commit, as
+/// dropping an index locks the table.
+#[derive(Debug, Default)]
+enum Bulk {
+    /// Gestures are written with the indexes in place.
+    #[default]
+    Off,
+    /// Many gestures follow in this transaction: the first batch large enough to
+    /// be copied looks whether the table is empty.
+    Wanted,
+    /// The indexes were dropped by the write at depth `dropped`, and built again
+    /// by the one at `built`, if they were: a rollback past the build leaves
+    /// them dropped. `ids` holds a hash of each id copied in bulk, so that a
+    /// repeated id, which the unique index would have refused, is seen and the
+    /// indexes built before it is written.
+    Loading {
+        dropped: u32,
+        built: Option<u32>,
+        ids: FxHashSet<u64>,
+    },
+}
+
+fn id_hash(id: &GestureId) -> u64 {
+    let mut hasher = FxHasher::default();
+    id.as_str().hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A savepoint command waiting to be sent; `w{n}` is the savepoint of depth `n`.
@@ -154,6 +194,7 @@ impl PostgresStore {
             directory_version: None,
             version_now: None,
             unsent: Vec::new(),
+            bulk: Bulk::Off,
         };
         store.migrate()?;
         Ok(store)
@@ -345,6 +386,57 @@ impl PostgresStore {
         self.client.batch_execute(&all).map_err(pg_error(context))
     }
 
+    /// Copies `gestures` in without the indexes when a bulk load is wanted and
+    /// the table is empty, or one is under way; false when they must be written
+    /// with the indexes in place.
+    fn copy_in_bulk(&mut self, gestures: &[&Gesture]) -> StoreResult<bool> {
+        let context = "storing gestures";
+        if matches!(self.bulk, Bulk::Wanted) {
+            self.bulk = Bulk::Off;
+            let empty: bool = self
+                .query_opt(context, "SELECT NOT EXISTS (SELECT 1 FROM gestures)", &[])?
+                .ok_or_else(|| corrupt("an answer to EXISTS"))?
+                .get(0);
+            if !empty {
+                return Ok(false);
+            }
+            self.batch(context, schema::GESTURE_INDEXES_DROP)?;
+            self.bulk = Bulk::Loading {
+                dropped: self.depth,
+                built: None,
+                ids: FxHashSet::default(),
+            };
+        }
+        let Bulk::Loading {
+            built: None, ids, ..
+        } = &mut self.bulk
+        else {
+            return Ok(false);
+        };
+        // A reversal and a repeated id need what the indexes check.
+        let new = gestures
+            .iter()
+            .all(|g| g.reverses.is_none() && ids.insert(id_hash(&g.id)));
+        if !new {
+            self.build_indexes()?;
+            return Ok(false);
+        }
+        self.send_savepoints(context)?;
+        self.copy_gestures(gestures).map_err(pg_error(context))?;
+        Ok(true)
+    }
+
+    /// Builds the gestures table's indexes when a bulk load dropped them.
+    fn build_indexes(&mut self) -> StoreResult<()> {
+        if matches!(self.bulk, Bulk::Loading { built: None, .. }) {
+            self.batch("indexing the gestures", schema::GESTURE_INDEXES_BUILD)?;
+            if let Bulk::Loading { built, .. } = &mut self.bulk {
+                *built = Some(self.depth);
+            }
+        }
+        Ok(())
+    }
+
     fn count(&mut self, context: &str, sql: &str) -> StoreResult<u64> {
         Ok(self
             .query_opt(context, sql, &[])?
@@ -533,7 +625,20 @@ impl Store for PostgresStore {
 
     fn commit(&mut self) -> StoreResult<()> {
         debug_assert!(self.depth > 0, "commit without a write");
+        if self.depth == 1 {
+            if let Err(e) = self.build_indexes() {
+                // The transaction cannot commit: end it, undoing the load.
+                self.rollback()?;
+                return Err(e);
+            }
+            self.bulk = Bulk::Off;
+        }
         self.depth = self.depth.saturating_sub(1);
+        if let Bulk::Loading { dropped, built, .. } = &mut self.bulk {
+            // Released: what this write did is now part of the enclosing one.
+            *dropped = (*dropped).min(self.depth);
+            *built = built.map(|b| b.min(self.depth));
+        }
         if self.depth == 0 {
             self.version_now = None;
             // COMMIT releases every savepoint.
@@ -560,9 +665,19 @@ impl Store for PostgresStore {
         if self.depth <= 1 {
             self.depth = 0;
             self.unsent.clear();
+            self.bulk = Bulk::Off;
             return self.batch("rolling back", "ROLLBACK");
         }
         self.depth -= 1;
+        if let Bulk::Loading { dropped, built, .. } = &mut self.bulk {
+            if *dropped > self.depth {
+                // Rolling back past the drop brings the indexes back.
+                self.bulk = Bulk::Off;
+            } else if built.is_some_and(|b| b > self.depth) {
+                // Rolling back past the build leaves them dropped.
+                *built = None;
+            }
+        }
         if self.unsent.last() == Some(&Savepoint::Open(self.depth)) {
             // Nothing ran inside it, so there is nothing to undo.
             self.unsent.pop();
@@ -849,6 +964,10 @@ impl Store for PostgresStore {
         // batch with an id stored already (a retry, a re-import) or twice in itself
         // fails as a whole inside its savepoint and takes the careful path.
         if gestures.len() >= COPY_ROWS_MIN && self.depth > 0 {
+            if self.copy_in_bulk(gestures)? {
+                return Ok(vec![None; gestures.len()]);
+            }
+            self.build_indexes()?;
             let context = "storing gestures";
             self.batch(context, "SAVEPOINT copy_batch")?;
             match self.copy_gestures(gestures) {
@@ -867,10 +986,18 @@ impl Store for PostgresStore {
                 }
             }
         }
+        self.build_indexes()?;
         self.insert_gestures_one_by_one(gestures)
     }
 
+    fn expect_many_gestures(&mut self) {
+        if self.depth > 0 && matches!(self.bulk, Bulk::Off) {
+            self.bulk = Bulk::Wanted;
+        }
+    }
+
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
+        self.build_indexes()?;
         self.query_opt(
             "reading a gesture",
             &format!("{GESTURE_SELECT} WHERE g.id = $1"),
@@ -882,6 +1009,7 @@ impl Store for PostgresStore {
     }
 
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
+        self.build_indexes()?;
         self.query_opt(
             "reading a gesture",
             "SELECT id FROM gestures WHERE reverses = $1",
@@ -896,6 +1024,7 @@ impl Store for PostgresStore {
         visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
     ) -> StoreResult<()> {
         use postgres::fallible_iterator::FallibleIterator;
+        self.build_indexes()?;
         let context = "reading gestures";
         let sql = format!("{GESTURE_SELECT} ORDER BY g.seq");
         let statement = self.statement(context, &sql)?;
@@ -1115,6 +1244,7 @@ impl Store for PostgresStore {
     }
 
     fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
+        self.build_indexes()?;
         let order = if f.newest_first {
             "g.seq < COALESCE($7::int8, 9223372036854775807) ORDER BY g.seq DESC"
         } else {

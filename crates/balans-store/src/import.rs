@@ -599,6 +599,7 @@ fn import_gestures<S: Store + ?Sized>(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> StoreResult<()> {
     let name = table.name().to_string();
+    store.expect_many_gestures();
     let (sender, receiver) = sync_channel::<Message>(BATCHES_IN_FLIGHT);
     let (to_count, counting) = sync_channel::<Vec<Counted>>(BATCHES_IN_FLIGHT);
     let (full_sender, full) = channel::<BalanceMap>();

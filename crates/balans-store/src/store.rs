@@ -150,6 +150,10 @@ pub trait Store {
             .try_for_each(|m| self.upsert_membership(m))
     }
 
+    /// Many gestures follow in the open write: an import. A backend may prepare
+    /// for a bulk load; what it stores and answers stays exactly the same.
+    fn expect_many_gestures(&mut self) {}
+
     /// Inserts the gestures in order, each unless one with the same id is stored
     /// (earlier in the same batch included); for those, returns the stored one and
     /// changes nothing. `gesture.reverses`, when set, names a stored gesture.

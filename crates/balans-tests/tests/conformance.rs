@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use balans_core::{Dimension, Level, PairKey, PartyId, Totals};
+use balans_core::{Dimension, GestureId, Level, PairKey, PartyId, Totals};
 use balans_store::import::{self, Options, Source, Summary};
 use balans_store::ledger::{self, PairView};
 use balans_store::{GestureText, LedgerError, Store};
@@ -1056,6 +1056,190 @@ pub fn an_id_twice_in_one_large_file_counts_once<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// A gestures file of `rows` ordinary gestures `d0`, `d1`, … from ann to bob, with
+/// `extra` lines put in before the row of each given number: long enough for
+/// several of the import's batches.
+fn long_gestures_file(rows: usize, extra: &[(usize, &str)]) -> String {
+    let mut text = String::from("id,at,giver,receiver,kind,reverses\n");
+    for i in 0..rows {
+        for (at, line) in extra {
+            if *at == i {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        text.push_str(&format!("d{i},2024-03-01,ann,bob,help,\n"));
+    }
+    text
+}
+
+/// The first import into an empty store is the one a backend may load in bulk;
+/// a reversal, a repeated id and a conflicting id far into it, past the first
+/// batches, must be answered as in any other import.
+pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
+    // A reversal in the second batch, then a repeat in the third.
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let text = long_gestures_file(
+        40_000,
+        &[
+            (20_000, "r5,2024-03-05,ann,bob,help,d5"),
+            (35_000, "d7,2024-03-01,ann,bob,help,"),
+        ],
+    );
+    let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (40_001, 1)
+    );
+    let pair = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(pair.credit.count, 40_001);
+    let reversal = GestureId::parse("r5").unwrap().unwrap();
+    let d5 = GestureId::parse("d5").unwrap().unwrap();
+    assert_eq!(store.reversal_of(&d5).unwrap(), Some(reversal.clone()));
+    assert_eq!(
+        store.gesture(&reversal).unwrap().unwrap().gesture.reverses,
+        Some(d5)
+    );
+    assert_consistent(&mut store);
+    let again = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+    assert_eq!(
+        (again.gestures_added, again.gestures_already_present),
+        (0, 40_002)
+    );
+
+    // A repeat in the second batch of a gesture in the first, before any reversal.
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let text = long_gestures_file(
+        40_000,
+        &[
+            (20_000, "d7,2024-03-01,ann,bob,help,"),
+            (35_000, "r5,2024-03-05,ann,bob,help,d5"),
+        ],
+    );
+    let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (40_001, 1)
+    );
+    assert_consistent(&mut store);
+
+    // The same id with other content in the second batch: nothing is written,
+    // and the store takes the file without it as its first import.
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let bad = long_gestures_file(40_000, &[(20_000, "d7,2024-03-02,ann,bob,help,")]);
+    assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
+    assert_eq!(store.gesture_count().unwrap(), 0);
+    let good = long_gestures_file(40_000, &[]);
+    let summary = import_texts(&mut store, &[("gestures.csv", &good)]).unwrap();
+    assert_eq!(summary.gestures_added, 40_000);
+    assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
+    assert_eq!(store.gesture_count().unwrap(), 40_000);
+    assert_consistent(&mut store);
+}
+
+/// PostgreSQL loads the first large import without the gestures table's indexes
+/// and builds them before the commit: afterwards, and after a rejected import or
+/// a dry run, the table has exactly the indexes and constraints its migrations made.
+#[test]
+fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
+    use balans_tests::Postgres;
+    if !Postgres::available() {
+        return;
+    }
+    // Each index and constraint of the gestures table, with its definition.
+    let shape = |client: &mut postgres::Client| -> Vec<String> {
+        client
+            .query(
+                "SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes WHERE tablename = 'gestures' \
+                 UNION ALL SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) \
+                 FROM pg_constraint WHERE conrelid = 'gestures'::regclass ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    };
+    let id_index = |client: &mut postgres::Client| -> u32 {
+        client
+            .query_one("SELECT 'gestures_id_key'::regclass::oid", &[])
+            .unwrap()
+            .get(0)
+    };
+    let (mut store, guard) = Postgres::fresh();
+    let url = guard
+        .downcast_ref::<balans_tests::TestDatabase>()
+        .unwrap()
+        .url
+        .clone();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let migrated = shape(&mut client);
+    assert_eq!(migrated.len(), 6, "{migrated:?}");
+    setup(&mut store);
+    let good = long_gestures_file(20_000, &[]);
+    let bad = long_gestures_file(20_000, &[(19_000, "d7,2024-03-02,ann,bob,help,")]);
+
+    let before = id_index(&mut client);
+    assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
+    assert_eq!(shape(&mut client), migrated);
+    let sources = vec![Source::new(
+        "gestures.csv",
+        std::io::Cursor::new(good.clone().into_bytes()),
+    )];
+    let options = Options {
+        dry_run: true,
+        ..Options::default()
+    };
+    import::import(&mut store, sources, options, &|_| {}).unwrap();
+    assert_eq!(shape(&mut client), migrated);
+    assert_eq!(
+        id_index(&mut client),
+        before,
+        "undone loads leave the first index"
+    );
+
+    import_texts(&mut store, &[("gestures.csv", &good)]).unwrap();
+    assert_eq!(shape(&mut client), migrated);
+    let built = id_index(&mut client);
+    assert_ne!(built, before, "the first import was loaded in bulk");
+    // Into a table that holds gestures, an import goes through the indexes.
+    let more = good
+        .replace(",2024-03-01,", ",2024-03-02,")
+        .replace("\nd", "\ne");
+    import_texts(&mut store, &[("gestures.csv", &more)]).unwrap();
+    assert_eq!(id_index(&mut client), built);
+    assert_eq!(store.gesture_count().unwrap(), 40_000);
+    assert_consistent(&mut store);
+
+    // Imports as nested writes in one transaction, as a server groups them: a
+    // rejected one undoes its load; a bulk load kept by its write is indexed
+    // when the transaction commits, whatever fails in it afterwards.
+    let (mut store, guard) = Postgres::fresh();
+    let url = &guard
+        .downcast_ref::<balans_tests::TestDatabase>()
+        .unwrap()
+        .url;
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    setup(&mut store);
+    let before = id_index(&mut client);
+    store.begin_write().unwrap();
+    assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
+    import_texts(&mut store, &[("gestures.csv", &good)]).unwrap();
+    assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
+    store.commit().unwrap();
+    assert_eq!(shape(&mut client), migrated);
+    assert_ne!(
+        id_index(&mut client),
+        before,
+        "the import was loaded in bulk"
+    );
+    assert_eq!(store.gesture_count().unwrap(), 20_000);
+    assert_consistent(&mut store);
+}
+
 mod model;
 
 macro_rules! backends {
@@ -1084,6 +1268,7 @@ macro_rules! backends {
                 #[test] fn monthly_credit_follows_gestures_memberships_and_time_zone() { if B::available() { super::monthly_credit_follows_gestures_memberships_and_time_zone::<B>() } }
                 #[test] fn an_id_twice_in_one_large_file_counts_once() { if B::available() { super::an_id_twice_in_one_large_file_counts_once::<B>() } }
                 #[test] fn long_files_of_parties_and_memberships() { if B::available() { super::long_files_of_parties_and_memberships::<B>() } }
+                #[test] fn a_large_first_import_keeps_every_rule() { if B::available() { super::a_large_first_import_keeps_every_rule::<B>() } }
                 #[test] fn another_connection_s_changes_are_seen() { if B::available() { super::another_connection_s_changes_are_seen::<B>() } }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
