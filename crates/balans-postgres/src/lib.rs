@@ -413,10 +413,13 @@ impl PostgresStore {
         else {
             return Ok(false);
         };
-        // A reversal and a repeated id need what the indexes check.
-        let new = gestures
-            .iter()
-            .all(|g| g.reverses.is_none() && ids.insert(id_hash(&g.id)));
+        // A reversal and a repeated id need what the indexes check. Past
+        // `BULK_IDS_MAX` ids the rest goes through the indexes, so that the hashes
+        // stay within some 40 MiB, however long the file.
+        let new = ids.len() + gestures.len() <= BULK_IDS_MAX
+            && gestures
+                .iter()
+                .all(|g| g.reverses.is_none() && ids.insert(id_hash(&g.id)));
         if !new {
             self.build_indexes()?;
             return Ok(false);
@@ -600,6 +603,8 @@ const MONTH_UPSERT: &str = "INSERT INTO months (organization, month, given, rece
 const ROWS_PER_STATEMENT: usize = 10_000;
 /// Batches this large are copied in (COPY); smaller ones are inserted.
 const COPY_ROWS_MIN: usize = 256;
+/// The most gestures one bulk load copies in before the indexes are built.
+const BULK_IDS_MAX: usize = 3_500_000;
 
 impl Store for PostgresStore {
     fn begin_write(&mut self) -> StoreResult<()> {
