@@ -16,6 +16,7 @@
 //! # Ok::<(), balans_store::StoreError>(())
 //! ```
 
+mod copy;
 mod schema;
 
 use std::collections::{HashMap, HashSet};
@@ -425,7 +426,8 @@ impl PostgresStore {
             return Ok(false);
         }
         self.send_savepoints(context)?;
-        self.copy_gestures(gestures).map_err(pg_error(context))?;
+        self.copy_gestures(gestures)
+            .map_err(|e| e.into_store(context))?;
         Ok(true)
     }
 
@@ -985,8 +987,8 @@ impl Store for PostgresStore {
                         context,
                         "ROLLBACK TO SAVEPOINT copy_batch; RELEASE SAVEPOINT copy_batch",
                     )?;
-                    if e.code() != Some(&SqlState::UNIQUE_VIOLATION) {
-                        return Err(pg_error(context)(e));
+                    if !e.is_unique_violation() {
+                        return Err(e.into_store(context));
                     }
                 }
             }
@@ -1592,8 +1594,7 @@ impl PostgresStore {
     }
 
     /// Copies a batch of new gestures in, in order, numbered from the sequence.
-    fn copy_gestures(&mut self, gestures: &[&Gesture]) -> Result<(), postgres::Error> {
-        use postgres::types::Type;
+    fn copy_gestures(&mut self, gestures: &[&Gesture]) -> Result<(), copy::CopyFailed> {
         let n = gestures.len() as i64;
         // Writers hold the write lock, so no one else takes numbers in between.
         let last: i64 = self
@@ -1603,42 +1604,6 @@ impl PostgresStore {
                 &[&n],
             )?
             .get(0);
-        let first = last - n + 1;
-        let sink = self.client.copy_in(
-            "COPY gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) FROM STDIN BINARY",
-        )?;
-        let types = [
-            Type::INT8,
-            Type::TEXT,
-            Type::INT8,
-            Type::INT8,
-            Type::INT8,
-            Type::INT8,
-            Type::INT8,
-            Type::INT8,
-            Type::INT8,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-        ];
-        let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
-        for (offset, g) in gestures.iter().enumerate() {
-            writer.write(&[
-                &(first + offset as i64),
-                &g.id.as_str(),
-                &g.at.millis(),
-                &g.giver.0,
-                &g.receiver.0,
-                &g.giver_org.map(|p| p.0),
-                &g.receiver_org.map(|p| p.0),
-                &g.kind.0,
-                &g.amount.minor(),
-                &g.note,
-                &g.item,
-                &g.reverses.as_ref().map(GestureId::as_str),
-            ])?;
-        }
-        writer.finish()?;
-        Ok(())
+        copy::copy_gestures(&mut self.client, last - n + 1, gestures)
     }
 }
