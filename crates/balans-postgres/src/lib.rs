@@ -69,6 +69,12 @@ pub struct PostgresStore {
     unsent: Vec<Savepoint>,
     /// Whether gestures are being loaded in bulk.
     bulk: Bulk,
+    /// The `catalog_version` the last statement brought along, outside a
+    /// transaction: a check of a token or a session carries it, and the read
+    /// that follows on this connection takes it instead of asking again. Any
+    /// other statement forgets it, and so does `end_read`, which the server
+    /// calls after every read: it serves the request whose check carried it.
+    carried: Option<i64>,
 }
 
 /// An import into an empty gestures table copies the rows in without the table's
@@ -196,6 +202,7 @@ impl PostgresStore {
             version_now: None,
             unsent: Vec::new(),
             bulk: Bulk::Off,
+            carried: None,
         };
         store.migrate()?;
         Ok(store)
@@ -281,6 +288,7 @@ impl PostgresStore {
     }
 
     fn statement(&mut self, context: &str, sql: &str) -> StoreResult<Statement> {
+        self.carried = None;
         self.send_savepoints(context)?;
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
@@ -333,6 +341,9 @@ impl PostgresStore {
         if let Some(version) = self.version_now.filter(|_| in_transaction) {
             return Ok(version);
         }
+        if let Some(version) = self.carried.take().filter(|_| !in_transaction) {
+            return Ok(version);
+        }
         let version = self
             .query_opt(
                 "reading the catalog's version",
@@ -345,6 +356,14 @@ impl PostgresStore {
             self.version_now = Some(version);
         }
         Ok(version)
+    }
+
+    /// Keeps the `catalog_version` in column `at` of `row` for the next read,
+    /// outside a transaction (inside one, the version read when it began holds).
+    fn carry_version(&mut self, row: Option<&Row>, at: usize) {
+        if self.depth == 0 && !self.reading {
+            self.carried = row.map(|r| r.get(at));
+        }
     }
 
     /// Forgets the parties and memberships kept when the version has moved on.
@@ -379,6 +398,7 @@ impl PostgresStore {
     /// Runs statements without parameters, with the savepoint commands not sent
     /// yet ahead of them in the same trip.
     fn batch(&mut self, context: &str, sql: &str) -> StoreResult<()> {
+        self.carried = None;
         if self.unsent.is_empty() {
             return self.client.batch_execute(sql).map_err(pg_error(context));
         }
@@ -615,6 +635,7 @@ impl Store for PostgresStore {
                 self.end_read()?;
             }
             debug_assert!(self.unsent.is_empty(), "savepoints left from a transaction");
+            self.carried = None;
             // The catalog's version comes in the same trip as the lock.
             let replies = self
                 .client
@@ -708,6 +729,7 @@ impl Store for PostgresStore {
             return Ok(());
         }
         // The version comes in the same trip: the read sees one snapshot.
+        self.carried = None;
         let replies = self
             .client
             .simple_query(
@@ -720,6 +742,8 @@ impl Store for PostgresStore {
     }
 
     fn end_read(&mut self) -> StoreResult<()> {
+        // A carried version serves the read it was carried into, and no later one.
+        self.carried = None;
         if !self.reading {
             return Ok(());
         }
@@ -1401,15 +1425,14 @@ impl Store for PostgresStore {
     }
 
     fn user_by_token(&mut self, hash: &[u8; 32]) -> StoreResult<Option<User>> {
-        self.query_opt(
+        let found = self.query_opt(
             "checking a token",
-            "SELECT u.id, u.email, u.role, u.password_hash, u.language FROM tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.hash = $1 AND t.revoked_ms IS NULL",
+            "SELECT u.id, u.email, u.role, u.password_hash, u.language, (SELECT n FROM catalog_version) \
+             FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1 AND t.revoked_ms IS NULL",
             &[&&hash[..]],
-        )?
-        .as_ref()
-        .map(user_row)
-        .transpose()
+        )?;
+        self.carry_version(found.as_ref(), 5);
+        found.as_ref().map(user_row).transpose()
     }
 
     fn tokens(&mut self) -> StoreResult<Vec<TokenInfo>> {
@@ -1460,15 +1483,14 @@ impl Store for PostgresStore {
     }
 
     fn user_by_session(&mut self, hash: &[u8; 32], at: Moment) -> StoreResult<Option<User>> {
-        self.query_opt(
+        let found = self.query_opt(
             "checking a session",
-            "SELECT u.id, u.email, u.role, u.password_hash, u.language FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.hash = $1 AND s.expires_ms >= $2",
+            "SELECT u.id, u.email, u.role, u.password_hash, u.language, (SELECT n FROM catalog_version) \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = $1 AND s.expires_ms >= $2",
             &[&&hash[..], &at.millis()],
-        )?
-        .as_ref()
-        .map(user_row)
-        .transpose()
+        )?;
+        self.carry_version(found.as_ref(), 5);
+        found.as_ref().map(user_row).transpose()
     }
 
     fn delete_session(&mut self, hash: &[u8; 32]) -> StoreResult<()> {

@@ -101,6 +101,12 @@ impl Db {
                 None => (db.open)()?,
             };
             let result = work(reader.as_mut());
+            // Ends a read transaction the work left open, and whatever the
+            // connection kept for this read alone.
+            let result = match (result, reader.end_read()) {
+                (Ok(_), Err(e)) => Err(LedgerError::from(e)),
+                (result, _) => result,
+            };
             if let Ok(mut readers) = db.readers.lock() {
                 readers.push(reader);
             }

@@ -1252,6 +1252,70 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     assert_consistent(&mut store);
 }
 
+/// A check of a token or a session may bring the catalog's version along for the
+/// read that follows it on the same connection; what another connection changed
+/// before the check is seen, and the version never serves a later read.
+pub fn a_read_after_a_check_sees_what_changed_before_it<B: Backend>() {
+    use balans_core::UserRole;
+    use balans_store::accounts;
+    let (mut store, guard) = B::fresh();
+    setup(&mut store);
+    let password = "a long enough password";
+    accounts::add_user(&mut store, "an@bosman.nl", UserRole::Staff, Some(password)).unwrap();
+    let (_, secret) = accounts::create_token(&mut store, "an@bosman.nl", "laptop").unwrap();
+    let mut other = B::again(guard.as_ref());
+    let bob_key = balans_core::PartyKey::parse("bob").unwrap();
+    let bob = |store: &mut B::Store| store.party_by_key(&bob_key).unwrap().unwrap().fields.name;
+    let rename = |other: &mut B::Store, name: &str| {
+        import_texts(
+            other,
+            &[("p.csv", &format!("key,kind,name\nbob,person,{name}\n"))],
+        )
+        .unwrap();
+    };
+    assert_eq!(bob(&mut store), "Bob");
+
+    // Changed before the check: the read after it sees the change.
+    rename(&mut other, "Bob Jansen");
+    assert!(
+        accounts::authenticate(&mut store, &secret)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(bob(&mut store), "Bob Jansen");
+
+    // Changed after the read the check served ended: the next read sees it.
+    assert!(
+        accounts::authenticate(&mut store, &secret)
+            .unwrap()
+            .is_some()
+    );
+    store.end_read().unwrap();
+    rename(&mut other, "Bob de Vries");
+    assert_eq!(bob(&mut store), "Bob de Vries");
+
+    // Changed after another statement followed the check: seen too.
+    assert!(
+        accounts::authenticate(&mut store, &secret)
+            .unwrap()
+            .is_some()
+    );
+    store.gesture_count().unwrap();
+    rename(&mut other, "Bob Smit");
+    assert_eq!(bob(&mut store), "Bob Smit");
+
+    // A session's check, the same.
+    let (session, _) = accounts::log_in(&mut store, "an@bosman.nl", password).unwrap();
+    rename(&mut other, "Bob Bakker");
+    assert!(
+        accounts::session_user(&mut store, &session)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(bob(&mut store), "Bob Bakker");
+    store.end_read().unwrap();
+}
+
 mod model;
 
 macro_rules! backends {
@@ -1281,6 +1345,7 @@ macro_rules! backends {
                 #[test] fn an_id_twice_in_one_large_file_counts_once() { if B::available() { super::an_id_twice_in_one_large_file_counts_once::<B>() } }
                 #[test] fn long_files_of_parties_and_memberships() { if B::available() { super::long_files_of_parties_and_memberships::<B>() } }
                 #[test] fn a_large_first_import_keeps_every_rule() { if B::available() { super::a_large_first_import_keeps_every_rule::<B>() } }
+                #[test] fn a_read_after_a_check_sees_what_changed_before_it() { if B::available() { super::a_read_after_a_check_sees_what_changed_before_it::<B>() } }
                 #[test] fn another_connection_s_changes_are_seen() { if B::available() { super::another_connection_s_changes_are_seen::<B>() } }
                 proptest::proptest! {
                     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
