@@ -1089,21 +1089,24 @@ fn long_gestures_file(rows: usize, extra: &[(usize, &str)]) -> String {
 /// a reversal, a repeated id and a conflicting id far into it, past the first
 /// batches, must be answered as in any other import.
 pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
+    // A first import of 40,000 gestures and two more lines; one is seen twice.
+    let first_import = |extra: &[(usize, &str)]| {
+        let (mut store, guard) = B::fresh();
+        setup(&mut store);
+        let text = long_gestures_file(40_000, extra);
+        let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+        assert_eq!(
+            (summary.gestures_added, summary.gestures_already_present),
+            (40_001, 1)
+        );
+        assert_consistent(&mut store);
+        (store, guard, text)
+    };
     // A reversal in the second batch, then a repeat in the third.
-    let (mut store, _guard) = B::fresh();
-    setup(&mut store);
-    let text = long_gestures_file(
-        40_000,
-        &[
-            (20_000, "r5,2024-03-05,ann,bob,help,d5"),
-            (35_000, "d7,2024-03-01,ann,bob,help,"),
-        ],
-    );
-    let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
-    assert_eq!(
-        (summary.gestures_added, summary.gestures_already_present),
-        (40_001, 1)
-    );
+    let (mut store, _guard, text) = first_import(&[
+        (20_000, "r5,2024-03-05,ann,bob,help,d5"),
+        (35_000, "d7,2024-03-01,ann,bob,help,"),
+    ]);
     let pair = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
     assert_eq!(pair.credit.count, 40_001);
     let reversal = GestureId::parse("r5").unwrap().unwrap();
@@ -1113,7 +1116,6 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
         store.gesture(&reversal).unwrap().unwrap().gesture.reverses,
         Some(d5)
     );
-    assert_consistent(&mut store);
     let again = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
     assert_eq!(
         (again.gestures_added, again.gestures_already_present),
@@ -1121,21 +1123,10 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
     );
 
     // A repeat in the second batch of a gesture in the first, before any reversal.
-    let (mut store, _guard) = B::fresh();
-    setup(&mut store);
-    let text = long_gestures_file(
-        40_000,
-        &[
-            (20_000, "d7,2024-03-01,ann,bob,help,"),
-            (35_000, "r5,2024-03-05,ann,bob,help,d5"),
-        ],
-    );
-    let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
-    assert_eq!(
-        (summary.gestures_added, summary.gestures_already_present),
-        (40_001, 1)
-    );
-    assert_consistent(&mut store);
+    first_import(&[
+        (20_000, "d7,2024-03-01,ann,bob,help,"),
+        (35_000, "r5,2024-03-05,ann,bob,help,d5"),
+    ]);
 
     // The same id with other content in the second batch: nothing is written,
     // and the store takes the file without it as its first import.
@@ -1273,33 +1264,24 @@ pub fn a_read_after_a_check_sees_what_changed_before_it<B: Backend>() {
         )
         .unwrap();
     };
+    let check = |store: &mut B::Store| {
+        assert!(accounts::authenticate(store, &secret).unwrap().is_some());
+    };
     assert_eq!(bob(&mut store), "Bob");
 
     // Changed before the check: the read after it sees the change.
     rename(&mut other, "Bob Jansen");
-    assert!(
-        accounts::authenticate(&mut store, &secret)
-            .unwrap()
-            .is_some()
-    );
+    check(&mut store);
     assert_eq!(bob(&mut store), "Bob Jansen");
 
     // Changed after the read the check served ended: the next read sees it.
-    assert!(
-        accounts::authenticate(&mut store, &secret)
-            .unwrap()
-            .is_some()
-    );
+    check(&mut store);
     store.end_read().unwrap();
     rename(&mut other, "Bob de Vries");
     assert_eq!(bob(&mut store), "Bob de Vries");
 
     // Changed after another statement followed the check: seen too.
-    assert!(
-        accounts::authenticate(&mut store, &secret)
-            .unwrap()
-            .is_some()
-    );
+    check(&mut store);
     store.gesture_count().unwrap();
     rename(&mut other, "Bob Smit");
     assert_eq!(bob(&mut store), "Bob Smit");
