@@ -92,9 +92,9 @@ enum Bulk {
     /// Gestures are written with the indexes in place.
     #[default]
     Off,
-    /// Many gestures follow in this transaction: the first batch large enough to
-    /// be copied looks whether the table is empty.
-    Wanted,
+    /// Many gestures follow in the write at `depth` (an import): its first batch
+    /// large enough to be copied looks whether the table is empty.
+    Wanted { depth: u32 },
     /// The indexes were dropped by the write at depth `dropped`, and built again
     /// by the one at `built`, if they were: a rollback past the build leaves
     /// them dropped. `ids` holds a hash of each id copied in bulk, so that a
@@ -412,7 +412,7 @@ impl PostgresStore {
     /// with the indexes in place.
     fn copy_in_bulk(&mut self, gestures: &[&Gesture]) -> StoreResult<bool> {
         let context = "storing gestures";
-        if matches!(self.bulk, Bulk::Wanted) {
+        if matches!(self.bulk, Bulk::Wanted { .. }) {
             self.bulk = Bulk::Off;
             let empty: bool = self
                 .query_opt(context, "SELECT NOT EXISTS (SELECT 1 FROM gestures)", &[])?
@@ -662,10 +662,15 @@ impl Store for PostgresStore {
             self.bulk = Bulk::Off;
         }
         self.depth = self.depth.saturating_sub(1);
-        if let Bulk::Loading { dropped, built, .. } = &mut self.bulk {
-            // Released: what this write did is now part of the enclosing one.
-            *dropped = (*dropped).min(self.depth);
-            *built = built.map(|b| b.min(self.depth));
+        match &mut self.bulk {
+            Bulk::Loading { dropped, built, .. } => {
+                // Released: what this write did is now part of the enclosing one.
+                *dropped = (*dropped).min(self.depth);
+                *built = built.map(|b| b.min(self.depth));
+            }
+            // The import that wanted a bulk load has ended without one.
+            Bulk::Wanted { depth } if *depth > self.depth => self.bulk = Bulk::Off,
+            _ => {}
         }
         if self.depth == 0 {
             self.version_now = None;
@@ -697,14 +702,13 @@ impl Store for PostgresStore {
             return self.batch("rolling back", "ROLLBACK");
         }
         self.depth -= 1;
-        if let Bulk::Loading { dropped, built, .. } = &mut self.bulk {
-            if *dropped > self.depth {
-                // Rolling back past the drop brings the indexes back.
-                self.bulk = Bulk::Off;
-            } else if built.is_some_and(|b| b > self.depth) {
-                // Rolling back past the build leaves them dropped.
-                *built = None;
-            }
+        match &mut self.bulk {
+            // Rolling back past the drop brings the indexes back.
+            Bulk::Loading { dropped, .. } if *dropped > self.depth => self.bulk = Bulk::Off,
+            // Rolling back past the build leaves them dropped.
+            Bulk::Loading { built, .. } if built.is_some_and(|b| b > self.depth) => *built = None,
+            Bulk::Wanted { depth } if *depth > self.depth => self.bulk = Bulk::Off,
+            _ => {}
         }
         if self.unsent.last() == Some(&Savepoint::Open(self.depth)) {
             // Nothing ran inside it, so there is nothing to undo.
@@ -1023,7 +1027,7 @@ impl Store for PostgresStore {
 
     fn expect_many_gestures(&mut self) {
         if self.depth > 0 && matches!(self.bulk, Bulk::Off) {
-            self.bulk = Bulk::Wanted;
+            self.bulk = Bulk::Wanted { depth: self.depth };
         }
     }
 

@@ -1241,6 +1241,39 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     );
     assert_eq!(store.gesture_count().unwrap(), 20_000);
     assert_consistent(&mut store);
+
+    // An import that ends without a gesture wants no bulk load from the writes
+    // that follow it in the same transaction.
+    let (mut store, guard) = Postgres::fresh();
+    let url = &guard
+        .downcast_ref::<balans_tests::TestDatabase>()
+        .unwrap()
+        .url;
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    setup(&mut store);
+    let before = id_index(&mut client);
+    store.begin_write().unwrap();
+    import_texts(
+        &mut store,
+        &[("gestures.csv", "id,at,giver,receiver,kind\n")],
+    )
+    .unwrap();
+    let ids: Vec<String> = (0..300).map(|i| format!("b{i}")).collect();
+    let batch: Vec<GestureText> = ids
+        .iter()
+        .map(|id| GestureText {
+            id,
+            at: "2024-03-01",
+            giver: "ann",
+            receiver: "bob",
+            kind: "help",
+            ..GestureText::default()
+        })
+        .collect();
+    ledger::give_batch(&mut store, &batch).unwrap();
+    store.commit().unwrap();
+    assert_eq!(id_index(&mut client), before);
+    assert_eq!(store.gesture_count().unwrap(), 300);
 }
 
 /// A check of a token or a session may bring the catalog's version along for the
