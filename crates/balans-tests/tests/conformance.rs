@@ -1172,16 +1172,21 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
             .unwrap()
             .get(0)
     };
-    let (mut store, guard) = Postgres::fresh();
-    let url = guard
-        .downcast_ref::<balans_tests::TestDatabase>()
-        .unwrap()
-        .url
-        .clone();
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    // A new store with the setup's parties, and a connection of its own to look
+    // at the table with.
+    let fresh = || {
+        let (mut store, guard) = Postgres::fresh();
+        let url = &guard
+            .downcast_ref::<balans_tests::TestDatabase>()
+            .unwrap()
+            .url;
+        let client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        setup(&mut store);
+        (store, guard, client)
+    };
+    let (mut store, _guard, mut client) = fresh();
     let migrated = shape(&mut client);
     assert_eq!(migrated.len(), 6, "{migrated:?}");
-    setup(&mut store);
     let good = long_gestures_file(20_000, &[]);
     let bad = long_gestures_file(20_000, &[(19_000, "d7,2024-03-02,ann,bob,help,")]);
 
@@ -1220,13 +1225,7 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     // Imports as nested writes in one transaction, as a server groups them: a
     // rejected one undoes its load; a bulk load kept by its write is indexed
     // when the transaction commits, whatever fails in it afterwards.
-    let (mut store, guard) = Postgres::fresh();
-    let url = &guard
-        .downcast_ref::<balans_tests::TestDatabase>()
-        .unwrap()
-        .url;
-    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    setup(&mut store);
+    let (mut store, _guard, mut client) = fresh();
     let before = id_index(&mut client);
     store.begin_write().unwrap();
     assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
@@ -1244,13 +1243,7 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
 
     // An import that ends without a gesture wants no bulk load from the writes
     // that follow it in the same transaction.
-    let (mut store, guard) = Postgres::fresh();
-    let url = &guard
-        .downcast_ref::<balans_tests::TestDatabase>()
-        .unwrap()
-        .url;
-    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    setup(&mut store);
+    let (mut store, _guard, mut client) = fresh();
     let before = id_index(&mut client);
     store.begin_write().unwrap();
     import_texts(
