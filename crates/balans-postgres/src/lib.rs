@@ -409,7 +409,7 @@ impl PostgresStore {
 
     /// Copies `gestures` in without the indexes when a bulk load is wanted and
     /// the table is empty, or one is under way; false when they must be written
-    /// with the indexes in place.
+    /// through the indexes, which are then in place.
     fn copy_in_bulk(&mut self, gestures: &[&Gesture]) -> StoreResult<bool> {
         let context = "storing gestures";
         if matches!(self.bulk, Bulk::Wanted { .. }) {
@@ -1002,7 +1002,6 @@ impl Store for PostgresStore {
             if self.copy_in_bulk(gestures)? {
                 return Ok(vec![None; gestures.len()]);
             }
-            self.build_indexes()?;
             let context = "storing gestures";
             self.batch(context, "SAVEPOINT copy_batch")?;
             match self.copy_gestures(gestures) {
