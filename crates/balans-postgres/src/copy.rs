@@ -1,4 +1,5 @@
-//! Gestures in PostgreSQL's binary `COPY` format, written a megabyte at a time.
+//! Rows in PostgreSQL's binary `COPY` format, written a megabyte at a time:
+//! gestures, and the sums of a bulk load into empty tables.
 //!
 //! The format is a fixed header, then per row the number of fields and each field
 //! as a length (-1 for NULL) and its bytes (`int8` big-endian, `text` as UTF-8),
@@ -7,13 +8,10 @@
 
 use std::io::Write;
 
-use balans_core::{Gesture, GestureId};
+use balans_core::{Gesture, GestureId, MonthKey, PairKey, Totals};
 use postgres::error::SqlState;
 use postgres::{Client, Error};
 
-/// The gestures table's columns in the order [`copy_gestures`] writes them.
-const COPY: &str = "COPY gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) FROM STDIN BINARY";
-const FIELDS: i16 = 12;
 const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 /// How much is encoded before it is handed to the connection.
 const CHUNK: usize = 1 << 20;
@@ -66,23 +64,81 @@ pub(crate) fn copy_gestures(
     first: i64,
     gestures: &[&Gesture],
 ) -> Result<(), CopyFailed> {
-    let mut sink = client.copy_in(COPY)?;
+    copy_in(
+        client,
+        "COPY gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) FROM STDIN BINARY",
+        (first..).zip(gestures),
+        |rows, (seq, g)| {
+            rows.fields(12);
+            rows.int8(Some(seq));
+            rows.text(Some(g.id.as_str()))?;
+            rows.int8(Some(g.at.millis()));
+            rows.int8(Some(g.giver.0));
+            rows.int8(Some(g.receiver.0));
+            rows.int8(g.giver_org.map(|p| p.0));
+            rows.int8(g.receiver_org.map(|p| p.0));
+            rows.int8(Some(g.kind.0));
+            rows.int8(Some(g.amount.minor()));
+            rows.text(g.note.as_deref())?;
+            rows.text(g.item.as_deref())?;
+            rows.text(g.reverses.as_ref().map(GestureId::as_str))
+        },
+    )
+}
+
+/// Copies sums into the balances table, which holds none of their pairs.
+pub(crate) fn copy_balances(
+    client: &mut Client,
+    sums: &[(PairKey, Totals)],
+) -> Result<(), CopyFailed> {
+    copy_in(
+        client,
+        "COPY balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) FROM STDIN BINARY",
+        sums,
+        |rows, (key, totals)| {
+            rows.fields(9);
+            rows.int8(Some(key.level.code()));
+            rows.int8(Some(key.low.0));
+            rows.int8(Some(key.high.0));
+            rows.int8(Some(key.dimension.code()));
+            rows.totals(totals);
+            Ok(())
+        },
+    )
+}
+
+/// Copies monthly sums into the months table, which holds none of their months.
+pub(crate) fn copy_months(
+    client: &mut Client,
+    sums: &[(MonthKey, Totals)],
+) -> Result<(), CopyFailed> {
+    copy_in(
+        client,
+        "COPY months (organization, month, given, received, count, first_ms, last_ms) FROM STDIN BINARY",
+        sums,
+        |rows, ((organization, month), totals)| {
+            rows.fields(7);
+            rows.int8(Some(organization.0));
+            rows.int8(Some(i64::from(*month)));
+            rows.totals(totals);
+            Ok(())
+        },
+    )
+}
+
+/// Runs `statement` (a `COPY … FROM STDIN BINARY`) with a row per item, each
+/// written by `row`.
+fn copy_in<T>(
+    client: &mut Client,
+    statement: &str,
+    items: impl IntoIterator<Item = T>,
+    row: impl Fn(&mut Rows, T) -> Result<(), CopyFailed>,
+) -> Result<(), CopyFailed> {
+    let mut sink = client.copy_in(statement)?;
     let mut rows = Rows(Vec::with_capacity(CHUNK + 4096));
     rows.0.extend_from_slice(HEADER);
-    for (seq, g) in (first..).zip(gestures) {
-        rows.0.extend_from_slice(&FIELDS.to_be_bytes());
-        rows.int8(Some(seq));
-        rows.text(Some(g.id.as_str()))?;
-        rows.int8(Some(g.at.millis()));
-        rows.int8(Some(g.giver.0));
-        rows.int8(Some(g.receiver.0));
-        rows.int8(g.giver_org.map(|p| p.0));
-        rows.int8(g.receiver_org.map(|p| p.0));
-        rows.int8(Some(g.kind.0));
-        rows.int8(Some(g.amount.minor()));
-        rows.text(g.note.as_deref())?;
-        rows.text(g.item.as_deref())?;
-        rows.text(g.reverses.as_ref().map(GestureId::as_str))?;
+    for item in items {
+        row(&mut rows, item)?;
         if rows.0.len() >= CHUNK {
             sink.write_all(&rows.0)?;
             rows.0.clear();
@@ -97,6 +153,20 @@ pub(crate) fn copy_gestures(
 struct Rows(Vec<u8>);
 
 impl Rows {
+    /// Starts a row of `n` fields.
+    fn fields(&mut self, n: i16) {
+        self.0.extend_from_slice(&n.to_be_bytes());
+    }
+
+    /// The five sums of a balance or a month, in the tables' column order.
+    fn totals(&mut self, totals: &Totals) {
+        self.int8(Some(totals.low_to_high));
+        self.int8(Some(totals.high_to_low));
+        self.int8(Some(totals.count));
+        self.int8(Some(totals.first.millis()));
+        self.int8(Some(totals.last.millis()));
+    }
+
     fn null(&mut self) {
         self.0.extend_from_slice(&(-1i32).to_be_bytes());
     }

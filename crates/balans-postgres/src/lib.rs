@@ -99,11 +99,15 @@ enum Bulk {
     /// by the one at `built`, if they were: a rollback past the build leaves
     /// them dropped. `ids` holds a hash of each id copied in bulk, so that a
     /// repeated id, which the unique index would have refused, is seen and the
-    /// indexes built before it is written.
+    /// indexes built before it is written. `balances_empty` and `months_empty`
+    /// say that the table held no row when the load began and none has been
+    /// added since: the first sums go in by COPY rather than one upsert each.
     Loading {
         dropped: u32,
         built: Option<u32>,
         ids: FxHashSet<u64>,
+        balances_empty: bool,
+        months_empty: bool,
     },
 }
 
@@ -414,11 +418,15 @@ impl PostgresStore {
         let context = "storing gestures";
         if matches!(self.bulk, Bulk::Wanted { .. }) {
             self.bulk = Bulk::Off;
-            let empty: bool = self
-                .query_opt(context, "SELECT NOT EXISTS (SELECT 1 FROM gestures)", &[])?
-                .ok_or_else(|| corrupt("an answer to EXISTS"))?
-                .get(0);
-            if !empty {
+            let empty = self
+                .query_opt(
+                    context,
+                    "SELECT NOT EXISTS (SELECT 1 FROM gestures), NOT EXISTS (SELECT 1 FROM balances), \
+                     NOT EXISTS (SELECT 1 FROM months)",
+                    &[],
+                )?
+                .ok_or_else(|| corrupt("an answer to EXISTS"))?;
+            if !empty.get::<_, bool>(0) {
                 return Ok(false);
             }
             self.batch(context, schema::GESTURE_INDEXES_DROP)?;
@@ -426,6 +434,8 @@ impl PostgresStore {
                 dropped: self.depth,
                 built: None,
                 ids: FxHashSet::default(),
+                balances_empty: empty.get(1),
+                months_empty: empty.get(2),
             };
         }
         let Bulk::Loading {
@@ -1077,6 +1087,15 @@ impl Store for PostgresStore {
     }
 
     fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
+        if let Bulk::Loading { balances_empty, .. } = &mut self.bulk
+            && !deltas.is_empty()
+            && std::mem::take(balances_empty)
+        {
+            let context = "storing balances";
+            self.send_savepoints(context)?;
+            return copy::copy_balances(&mut self.client, deltas)
+                .map_err(|e| e.into_store(context));
+        }
         for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
             let column =
                 |f: &dyn Fn(&(PairKey, Totals)) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
@@ -1114,6 +1133,14 @@ impl Store for PostgresStore {
     }
 
     fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        if let Bulk::Loading { months_empty, .. } = &mut self.bulk
+            && !deltas.is_empty()
+            && std::mem::take(months_empty)
+        {
+            let context = "storing monthly credit";
+            self.send_savepoints(context)?;
+            return copy::copy_months(&mut self.client, deltas).map_err(|e| e.into_store(context));
+        }
         for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
             let column =
                 |f: &dyn Fn(&(MonthKey, Totals)) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
