@@ -1,6 +1,8 @@
 //! Moments in time: parsing what people and spreadsheets write, in the store's time zone.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
@@ -58,7 +60,7 @@ impl Moment {
     /// Writes the moment for a file: a plain date when it is midnight in the zone,
     /// otherwise date, time and offset (`2024-03-15T10:23:00+01:00`).
     pub fn display_in(self, zone: &Zone) -> String {
-        let zoned = self.timestamp().to_zoned(zone.0.clone());
+        let zoned = self.timestamp().to_zoned(zone.tz.clone());
         if zoned.time() == Time::midnight() {
             zoned.date().to_string()
         } else if zoned.millisecond() == 0 {
@@ -70,7 +72,7 @@ impl Moment {
 
     /// A short human form: the date, or date and minutes.
     pub fn short_in(self, zone: &Zone) -> String {
-        let zoned = self.timestamp().to_zoned(zone.0.clone());
+        let zoned = self.timestamp().to_zoned(zone.tz.clone());
         if zoned.time() == Time::midnight() {
             zoned.date().to_string()
         } else {
@@ -86,23 +88,88 @@ impl fmt::Display for Moment {
 }
 
 /// The store's time zone: where a date without a time means midnight.
+///
+/// A file's rows mostly fall on days without a change of offset, so the zone
+/// remembers the offset of such days as it meets them (for local days when it
+/// reads a time, for UTC days when it names a month) and converts those rows by
+/// arithmetic. Clones share what was remembered.
 #[derive(Clone, Debug)]
-pub struct Zone(TimeZone);
+pub struct Zone {
+    tz: TimeZone,
+    local_days: Arc<DayOffsets>,
+    utc_days: Arc<DayOffsets>,
+}
 
 impl Zone {
+    fn of(tz: TimeZone) -> Zone {
+        Zone {
+            tz,
+            local_days: Arc::default(),
+            utc_days: Arc::default(),
+        }
+    }
+
     pub fn named(name: &str) -> Result<Zone, TimeError> {
         jiff::tz::db()
             .get(name)
-            .map(Zone)
+            .map(Zone::of)
             .map_err(|_| TimeError::UnknownZone(name.to_string()))
     }
 
     pub fn utc() -> Zone {
-        Zone(TimeZone::UTC)
+        Zone::of(TimeZone::UTC)
     }
 
     pub fn name(&self) -> &str {
-        self.0.iana_name().unwrap_or("UTC")
+        self.tz.iana_name().unwrap_or("UTC")
+    }
+
+    /// The offset in seconds that holds for all of the day starting at `start`
+    /// and lasting 24 hours, if no transition falls inside it.
+    fn steady_offset(&self, start: Timestamp) -> Option<i32> {
+        let end = start.as_second().checked_add(SECONDS_PER_DAY)?;
+        let steady = self
+            .tz
+            .following(start)
+            .next()
+            .is_none_or(|t| t.timestamp().as_second() >= end);
+        steady.then(|| self.tz.to_offset(start).seconds())
+    }
+
+    /// The instant of local `date` and `time`: by arithmetic on a day without a
+    /// transition, otherwise (a gap is skipped forward, a repeated hour takes
+    /// its first) by the zone's rules.
+    fn local_timestamp(&self, date: Date, time: Time) -> Result<Timestamp, ()> {
+        let day = days_from_civil(date);
+        let offset = match self.local_days.get(day) {
+            Some(offset) => Some(offset),
+            None => {
+                let midnight = self
+                    .tz
+                    .to_ambiguous_timestamp(date.to_datetime(Time::midnight()));
+                let found = match midnight.offset() {
+                    jiff::tz::AmbiguousOffset::Unambiguous { offset } => offset
+                        .to_timestamp(date.to_datetime(Time::midnight()))
+                        .ok()
+                        .and_then(|start| self.steady_offset(start)),
+                    _ => None,
+                };
+                if let Some(offset) = found {
+                    self.local_days.put(day, offset);
+                }
+                found
+            }
+        };
+        match offset {
+            Some(offset) => {
+                let seconds = day * SECONDS_PER_DAY + seconds_of_day(time) - i64::from(offset);
+                Timestamp::new(seconds, time.subsec_nanosecond()).map_err(|_| ())
+            }
+            None => self
+                .tz
+                .to_timestamp(DateTime::from_parts(date, time))
+                .map_err(|_| ()),
+        }
     }
 
     /// Parses `2024-03-15`, `2024-03-15T10:23[:00[.123]]` (also with a space),
@@ -152,16 +219,14 @@ impl Zone {
             return Err(TimeError::OutOfRange(text.to_string()));
         }
         let time = time.map_err(|()| TimeError::Invalid(text.to_string()))?;
-        let civil = DateTime::from_parts(date, time);
         let timestamp = match rest {
-            Offset::Local => civil
-                .to_zoned(self.0.clone())
-                .map_err(|_| TimeError::Invalid(text.to_string()))?
-                .timestamp(),
+            Offset::Local => self
+                .local_timestamp(date, time)
+                .map_err(|()| TimeError::Invalid(text.to_string()))?,
             Offset::Fixed(seconds) => {
                 let offset = jiff::tz::Offset::from_seconds(seconds).map_err(|_| unreadable())?;
                 offset
-                    .to_timestamp(civil)
+                    .to_timestamp(DateTime::from_parts(date, time))
                     .map_err(|_| TimeError::Invalid(text.to_string()))?
             }
         };
@@ -171,9 +236,23 @@ impl Zone {
     /// The month that holds `moment` in this zone, counted from year 0: `year * 12
     /// + month - 1`.
     pub fn month_of(&self, moment: Moment) -> i32 {
-        let offset = self.0.to_offset(moment.timestamp());
-        let date = moment.timestamp().to_zoned(TimeZone::fixed(offset)).date();
-        i32::from(date.year()) * 12 + i32::from(date.month()) - 1
+        let day = moment.0.div_euclid(MILLIS_PER_DAY);
+        let offset = match self.utc_days.get(day) {
+            Some(offset) => offset,
+            None => {
+                let start = Timestamp::from_second(day * SECONDS_PER_DAY).ok();
+                match start.and_then(|start| self.steady_offset(start)) {
+                    Some(offset) => {
+                        self.utc_days.put(day, offset);
+                        offset
+                    }
+                    None => self.tz.to_offset(moment.timestamp()).seconds(),
+                }
+            }
+        };
+        let local_day = (moment.0 + i64::from(offset) * 1000).div_euclid(MILLIS_PER_DAY);
+        let (year, month) = year_month_from_days(local_day);
+        year * 12 + month - 1
     }
 
     /// The first moment of a month counted as [`Zone::month_of`] counts it.
@@ -181,18 +260,97 @@ impl Zone {
         let (year, month) = (month.div_euclid(12), month.rem_euclid(12) + 1);
         jiff::civil::Date::new(year as i16, month as i8, 1)
             .ok()
-            .and_then(|d| d.to_zoned(self.0.clone()).ok())
+            .and_then(|d| d.to_zoned(self.tz.clone()).ok())
             .map_or(Moment(0), |z| Moment(z.timestamp().as_millisecond()))
     }
 
     /// Midnight at the start of the day that holds `moment`, in this zone.
     pub fn start_of_day(&self, moment: Moment) -> Moment {
-        let zoned: Zoned = moment.timestamp().to_zoned(self.0.clone());
+        let zoned: Zoned = moment.timestamp().to_zoned(self.tz.clone());
         zoned
             .start_of_day()
             .map(|z| Moment(z.timestamp().as_millisecond()))
             .unwrap_or(moment)
     }
+}
+
+const SECONDS_PER_DAY: i64 = 86_400;
+const MILLIS_PER_DAY: i64 = SECONDS_PER_DAY * 1000;
+
+/// Offsets remembered by day number, in a fixed table where a later day may
+/// take an earlier one's place. Each slot is one atomic word, so threads share
+/// the table without a lock; a slot only ever holds a correct answer.
+struct DayOffsets(Box<[AtomicU64]>);
+
+impl DayOffsets {
+    const SLOTS: usize = 4096;
+    /// Days from 1970 are stored shifted by this much, so that they are positive.
+    const BIAS: i64 = 1 << 30;
+    const FILLED: u64 = 1 << 63;
+
+    fn get(&self, day: i64) -> Option<i32> {
+        let word = self.0[day.rem_euclid(Self::SLOTS as i64) as usize].load(Ordering::Relaxed);
+        let stored = (word & !Self::FILLED) >> 32;
+        (word & Self::FILLED != 0 && i64::try_from(stored).ok()? == day + Self::BIAS)
+            .then_some(word as u32 as i32)
+    }
+
+    fn put(&self, day: i64, offset: i32) {
+        let Ok(key) = u64::try_from(day + Self::BIAS) else {
+            return;
+        };
+        if key >= 1 << 31 {
+            return;
+        }
+        let word = Self::FILLED | key << 32 | u64::from(offset as u32);
+        self.0[day.rem_euclid(Self::SLOTS as i64) as usize].store(word, Ordering::Relaxed);
+    }
+}
+
+impl Default for DayOffsets {
+    fn default() -> DayOffsets {
+        DayOffsets((0..Self::SLOTS).map(|_| AtomicU64::new(0)).collect())
+    }
+}
+
+impl fmt::Debug for DayOffsets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DayOffsets")
+    }
+}
+
+/// Days from 1970-01-01 to `date` (negative before it), in the proleptic
+/// Gregorian calendar: the civil-from-days algorithm of Howard Hinnant, reversed.
+fn days_from_civil(date: Date) -> i64 {
+    let (month, day) = (i64::from(date.month()), i64::from(date.day()));
+    let year = i64::from(date.year()) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The year and month (1–12) of the day `days` after 1970-01-01.
+fn year_month_from_days(days: i64) -> (i32, i32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year as i32, month as i32)
+}
+
+fn seconds_of_day(time: Time) -> i64 {
+    i64::from(time.hour()) * 3600 + i64::from(time.minute()) * 60 + i64::from(time.second())
 }
 
 enum Offset {
@@ -398,6 +556,120 @@ mod tests {
             Zone::named("Mars/Olympus"),
             Err(TimeError::UnknownZone(_))
         ));
+    }
+
+    #[test]
+    fn day_numbers_follow_the_calendar() {
+        let mut date = Date::new(1900, 1, 1).unwrap();
+        let mut day = -25_567;
+        while date.year() < 2200 {
+            assert_eq!(days_from_civil(date), day, "{date}");
+            assert_eq!(
+                year_month_from_days(day),
+                (i32::from(date.year()), i32::from(date.month())),
+                "{date}"
+            );
+            date = date.tomorrow().unwrap();
+            day += 1;
+        }
+    }
+
+    /// Zones with summer time at 02:00 or 03:00, with a change of half an hour,
+    /// with changes at midnight, and with none.
+    const ZONES: [&str; 6] = [
+        "Europe/Amsterdam",
+        "America/New_York",
+        "Australia/Lord_Howe",
+        "America/Santiago",
+        "Asia/Tehran",
+        "Asia/Kolkata",
+    ];
+
+    /// Every quarter of an hour over years with changes of offset, read twice
+    /// (the second time from the remembered days), against the zone's own rules;
+    /// also in made-up zones that change in the first and the last half hour of
+    /// a day.
+    #[test]
+    fn local_times_and_months_agree_with_the_zone_rules() {
+        let made_up = [
+            "XST-1XDT,M3.5.0/0:30,M10.5.0/0:30",
+            "XST-1XDT,M3.5.0/23:30,M10.5.0/23:30",
+        ];
+        let zones = ZONES
+            .iter()
+            .map(|name| (*name, Zone::named(name).unwrap()))
+            .chain(
+                made_up
+                    .iter()
+                    .map(|rule| (*rule, Zone::of(TimeZone::posix(rule).unwrap()))),
+            );
+        for (name, zone) in zones {
+            for _ in 0..2 {
+                let mut date = Date::new(2021, 1, 1).unwrap();
+                while date.year() < 2024 {
+                    for quarter in 0..96 {
+                        let time = Time::new(quarter / 4, (quarter % 4) * 15, 0, 0).unwrap();
+                        let expected = DateTime::from_parts(date, time)
+                            .to_zoned(zone.tz.clone())
+                            .unwrap()
+                            .timestamp();
+                        assert_eq!(
+                            zone.local_timestamp(date, time),
+                            Ok(expected),
+                            "{name} {date} {time}"
+                        );
+                        let moment = Moment(
+                            Timestamp::from_second(
+                                days_from_civil(date) * SECONDS_PER_DAY + i64::from(quarter) * 900,
+                            )
+                            .unwrap()
+                            .as_millisecond(),
+                        );
+                        let local = moment.timestamp().to_zoned(zone.tz.clone());
+                        assert_eq!(
+                            zone.month_of(moment),
+                            i32::from(local.year()) * 12 + i32::from(local.month()) - 1,
+                            "{name} {moment}"
+                        );
+                    }
+                    date = date.tomorrow().unwrap();
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any moment of the years a gesture may have, in any of the zones above.
+        #[test]
+        fn any_local_time_agrees_with_the_zone_rules(
+            zone in 0..ZONES.len(),
+            day in -25_567i64..84_000,
+            second in 0i64..86_400,
+            millis in 0i32..1000,
+        ) {
+            let zone = Zone::named(ZONES[zone]).unwrap();
+            let date = Date::new(1970, 1, 1)
+                .unwrap()
+                .checked_add(jiff::Span::new().days(day))
+                .unwrap();
+            let (hour, minute) = ((second / 3600) as i8, (second / 60 % 60) as i8);
+            let time = Time::new(hour, minute, (second % 60) as i8, millis * 1_000_000).unwrap();
+            let expected = DateTime::from_parts(date, time)
+                .to_zoned(zone.tz.clone())
+                .unwrap()
+                .timestamp();
+            for _ in 0..2 {
+                proptest::prop_assert_eq!(zone.local_timestamp(date, time), Ok(expected));
+            }
+            let moment = Moment(day * MILLIS_PER_DAY + second * 1000 + i64::from(millis));
+            let local = moment.timestamp().to_zoned(zone.tz.clone());
+            for _ in 0..2 {
+                proptest::prop_assert_eq!(
+                    zone.month_of(moment),
+                    i32::from(local.year()) * 12 + i32::from(local.month()) - 1
+                );
+            }
+        }
     }
 
     #[test]
