@@ -61,11 +61,13 @@ impl From<std::io::Error> for CopyFailed {
 /// Copies `gestures` in, numbered `first`, `first + 1`, … in order.
 pub(crate) fn copy_gestures(
     client: &mut Client,
+    buffer: &mut Vec<u8>,
     first: i64,
     gestures: &[&Gesture],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
+        buffer,
         "COPY gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) FROM STDIN BINARY",
         (first..).zip(gestures),
         |rows, (seq, g)| {
@@ -89,10 +91,12 @@ pub(crate) fn copy_gestures(
 /// Copies sums into the balances table, which holds none of their pairs.
 pub(crate) fn copy_balances(
     client: &mut Client,
+    buffer: &mut Vec<u8>,
     sums: &[(PairKey, Totals)],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
+        buffer,
         "COPY balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) FROM STDIN BINARY",
         sums,
         |rows, (key, totals)| {
@@ -110,10 +114,12 @@ pub(crate) fn copy_balances(
 /// Copies monthly sums into the months table, which holds none of their months.
 pub(crate) fn copy_months(
     client: &mut Client,
+    buffer: &mut Vec<u8>,
     sums: &[(MonthKey, Totals)],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
+        buffer,
         "COPY months (organization, month, given, received, count, first_ms, last_ms) FROM STDIN BINARY",
         sums,
         |rows, ((organization, month), totals)| {
@@ -127,32 +133,36 @@ pub(crate) fn copy_months(
 }
 
 /// Runs `statement` (a `COPY … FROM STDIN BINARY`) with a row per item, each
-/// written by `row`.
+/// written by `row` into `buffer`, which is kept from copy to copy (a fresh
+/// megabyte each time costs the kernel's zeroing of its pages).
 fn copy_in<T>(
     client: &mut Client,
+    buffer: &mut Vec<u8>,
     statement: &str,
     items: impl IntoIterator<Item = T>,
     row: impl Fn(&mut Rows, T) -> Result<(), CopyFailed>,
 ) -> Result<(), CopyFailed> {
     let mut sink = client.copy_in(statement)?;
-    let mut rows = Rows(Vec::with_capacity(CHUNK + 4096));
+    buffer.clear();
+    buffer.reserve(CHUNK + 4096);
+    let mut rows = Rows(buffer);
     rows.0.extend_from_slice(HEADER);
     for item in items {
         row(&mut rows, item)?;
         if rows.0.len() >= CHUNK {
-            sink.write_all(&rows.0)?;
+            sink.write_all(rows.0)?;
             rows.0.clear();
         }
     }
     rows.0.extend_from_slice(&(-1i16).to_be_bytes());
-    sink.write_all(&rows.0)?;
+    sink.write_all(rows.0)?;
     sink.finish()?;
     Ok(())
 }
 
-struct Rows(Vec<u8>);
+struct Rows<'b>(&'b mut Vec<u8>);
 
-impl Rows {
+impl Rows<'_> {
     /// Starts a row of `n` fields.
     fn fields(&mut self, n: i16) {
         self.0.extend_from_slice(&n.to_be_bytes());

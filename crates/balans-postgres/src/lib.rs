@@ -75,6 +75,8 @@ pub struct PostgresStore {
     /// other statement forgets it, and so does `end_read`, which the server
     /// calls after every read: it serves the request whose check carried it.
     carried: Option<i64>,
+    /// Where rows for `COPY` are encoded, kept from one copy to the next.
+    copy_buffer: Vec<u8>,
 }
 
 /// An import into an empty gestures table copies the rows in without the table's
@@ -207,6 +209,7 @@ impl PostgresStore {
             unsent: Vec::new(),
             bulk: Bulk::Off,
             carried: None,
+            copy_buffer: Vec::new(),
         };
         store.migrate()?;
         Ok(store)
@@ -1004,7 +1007,7 @@ impl Store for PostgresStore {
     fn insert_gestures(
         &mut self,
         gestures: &[&Gesture],
-    ) -> StoreResult<Vec<Option<StoredGesture>>> {
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
         // The fast path: COPY, with `seq` taken from the sequence in one step. A
         // batch with an id stored already (a retry, a re-import) or twice in itself
         // fails as a whole inside its savepoint and takes the careful path.
@@ -1093,7 +1096,7 @@ impl Store for PostgresStore {
         {
             let context = "storing balances";
             self.send_savepoints(context)?;
-            return copy::copy_balances(&mut self.client, deltas)
+            return copy::copy_balances(&mut self.client, &mut self.copy_buffer, deltas)
                 .map_err(|e| e.into_store(context));
         }
         for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
@@ -1139,7 +1142,8 @@ impl Store for PostgresStore {
         {
             let context = "storing monthly credit";
             self.send_savepoints(context)?;
-            return copy::copy_months(&mut self.client, deltas).map_err(|e| e.into_store(context));
+            return copy::copy_months(&mut self.client, &mut self.copy_buffer, deltas)
+                .map_err(|e| e.into_store(context));
         }
         for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
             let column =
@@ -1579,7 +1583,7 @@ impl PostgresStore {
     fn insert_gestures_one_by_one(
         &mut self,
         gestures: &[&Gesture],
-    ) -> StoreResult<Vec<Option<StoredGesture>>> {
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
         let context = "storing gestures";
         let mut inserted: HashSet<String> = HashSet::with_capacity(gestures.len());
         for chunk in gestures.chunks(ROWS_PER_STATEMENT) {
@@ -1637,9 +1641,10 @@ impl PostgresStore {
             }
             for index in conflicts {
                 let id = &gestures[index].id;
-                outcomes[index] = Some(stored.get(id.as_str()).cloned().ok_or_else(|| {
+                let found = stored.get(id.as_str()).cloned().ok_or_else(|| {
                     StoreError::Corrupt(format!("gesture '{id}' conflicts but cannot be read"))
-                })?);
+                })?;
+                outcomes[index] = Some(Box::new(found));
             }
         }
         Ok(outcomes)
@@ -1656,6 +1661,11 @@ impl PostgresStore {
                 &[&n],
             )?
             .get(0);
-        copy::copy_gestures(&mut self.client, last - n + 1, gestures)
+        copy::copy_gestures(
+            &mut self.client,
+            &mut self.copy_buffer,
+            last - n + 1,
+            gestures,
+        )
     }
 }

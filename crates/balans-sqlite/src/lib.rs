@@ -717,7 +717,7 @@ impl Store for SqliteStore {
     fn insert_gestures(
         &mut self,
         gestures: &[&Gesture],
-    ) -> StoreResult<Vec<Option<StoredGesture>>> {
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
         let context = "storing a gesture";
         let mut insert = self
             .connection
@@ -756,7 +756,7 @@ impl Store for SqliteStore {
             let stored = self.gesture(id)?.ok_or_else(|| {
                 StoreError::Corrupt(format!("gesture '{id}' conflicts but cannot be read"))
             })?;
-            outcomes[index] = Some(stored);
+            outcomes[index] = Some(Box::new(stored));
         }
         Ok(outcomes)
     }

@@ -579,14 +579,20 @@ fn parse_membership(
         .map_err(|list| on_row(row, list))
 }
 
-/// A gesture row on its way from the parser to the writer.
-struct Parsed {
-    line: u64,
-    resolved: Resolved,
+/// Gesture rows on their way from the parser to the writer, with their lines.
+#[derive(Default)]
+struct Batch {
+    lines: Vec<u64>,
+    rows: Vec<Resolved>,
 }
 
-enum Message {
-    Rows(Vec<Parsed>),
+impl Batch {
+    fn with_capacity(n: usize) -> Batch {
+        Batch {
+            lines: Vec::with_capacity(n),
+            rows: Vec::with_capacity(n),
+        }
+    }
 }
 
 fn import_gestures<S: Store + ?Sized>(
@@ -600,7 +606,7 @@ fn import_gestures<S: Store + ?Sized>(
 ) -> StoreResult<()> {
     let name = table.name().to_string();
     store.expect_many_gestures();
-    let (sender, receiver) = sync_channel::<Message>(BATCHES_IN_FLIGHT);
+    let (sender, receiver) = sync_channel::<Batch>(BATCHES_IN_FLIGHT);
     let (to_count, counting) = sync_channel::<Vec<Counted>>(BATCHES_IN_FLIGHT);
     let (full_sender, full) = channel::<BalanceMap>();
     let zone = &snapshot.zone;
@@ -650,7 +656,7 @@ fn count_batches(
 fn parse_gestures(
     mut table: Table<Box<dyn Read + Send>>,
     snapshot: &Snapshot,
-    sender: SyncSender<Message>,
+    sender: SyncSender<Batch>,
     index: usize,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> (u64, Errors) {
@@ -658,7 +664,7 @@ fn parse_gestures(
     let name = table.name().to_string();
     let mut errors = Errors::default();
     let mut occurrences: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let mut batch = Batch::with_capacity(BATCH_ROWS);
     let mut rows = 0u64;
     while let Some(row) = table.next_row() {
         rows += 1;
@@ -721,15 +727,16 @@ fn parse_gestures(
                     resolved.gesture.id =
                         GestureId::derive(resolved.gesture.at, &content, occurrence);
                 }
-                batch.push(Parsed { line, resolved });
+                batch.lines.push(line);
+                batch.rows.push(resolved);
             }
             Err(list) => list
                 .into_iter()
                 .for_each(|e| errors.push(row_error(&name, line, e))),
         }
-        if batch.len() == BATCH_ROWS {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-            if sender.send(Message::Rows(full)).is_err() {
+        if batch.rows.len() == BATCH_ROWS {
+            let full = std::mem::replace(&mut batch, Batch::with_capacity(BATCH_ROWS));
+            if sender.send(full).is_err() {
                 break;
             }
             progress(Progress {
@@ -739,8 +746,8 @@ fn parse_gestures(
             });
         }
     }
-    if !batch.is_empty() {
-        let _ = sender.send(Message::Rows(batch));
+    if !batch.rows.is_empty() {
+        let _ = sender.send(batch);
     }
     progress(Progress {
         bytes_in_file: table.bytes_read(),
@@ -757,21 +764,18 @@ fn write_gestures<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     name: &str,
-    receiver: Receiver<Message>,
+    receiver: Receiver<Batch>,
     to_count: SyncSender<Vec<Counted>>,
     full: &Receiver<BalanceMap>,
     summary: &mut Summary,
     errors: &mut Errors,
 ) -> StoreResult<()> {
-    for message in receiver {
-        let Message::Rows(rows) = message;
-        let (lines, batch): (Vec<u64>, Vec<Resolved>) =
-            rows.into_iter().map(|p| (p.line, p.resolved)).unzip();
-        let mut counted = Vec::with_capacity(batch.len());
+    for Batch { lines, rows } in receiver {
+        let mut counted = Vec::with_capacity(rows.len());
         for (line, outcome) in
             lines
                 .into_iter()
-                .zip(record_all(store, snapshot, batch, &mut counted)?)
+                .zip(record_all(store, snapshot, rows, &mut counted)?)
         {
             match outcome {
                 Recorded::Added => summary.gestures_added += 1,
@@ -856,35 +860,40 @@ pub(crate) enum Recorded {
 pub(crate) fn record_all<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
-    batch: Vec<Resolved>,
+    mut batch: Vec<Resolved>,
     pending: &mut impl Tally,
 ) -> StoreResult<Vec<Recorded>> {
     let mut outcomes = Vec::with_capacity(batch.len());
-    let mut run = Vec::with_capacity(batch.len());
-    for resolved in batch {
-        match (resolved.units, resolved.gesture.reverses.clone()) {
-            (Some(_), _) => run.push(resolved),
-            (None, Some(original_id)) => {
-                insert_run(store, snapshot, &mut run, pending, &mut outcomes)?;
-                outcomes.push(record_reversal(
-                    store,
-                    snapshot,
-                    resolved,
-                    &original_id,
-                    pending,
-                )?);
-            }
-            (None, None) => unreachable!("only reversals are resolved without units"),
+    // The run of ordinary gestures since the last reversal starts here.
+    let mut run = 0;
+    for at in 0..batch.len() {
+        let resolved = &mut batch[at];
+        if resolved.units.is_some() {
+            continue;
         }
+        let original_id = resolved
+            .gesture
+            .reverses
+            .clone()
+            .expect("only reversals are resolved without units");
+        insert_run(store, snapshot, &batch[run..at], pending, &mut outcomes)?;
+        outcomes.push(record_reversal(
+            store,
+            snapshot,
+            &mut batch[at],
+            &original_id,
+            pending,
+        )?);
+        run = at + 1;
     }
-    insert_run(store, snapshot, &mut run, pending, &mut outcomes)?;
+    insert_run(store, snapshot, &batch[run..], pending, &mut outcomes)?;
     Ok(outcomes)
 }
 
 fn insert_run<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
-    run: &mut Vec<Resolved>,
+    run: &[Resolved],
     pending: &mut impl Tally,
     outcomes: &mut Vec<Recorded>,
 ) -> StoreResult<()> {
@@ -894,9 +903,15 @@ fn insert_run<S: Store + ?Sized>(
     let gestures: Vec<&balans_core::Gesture> = run.iter().map(|r| &r.gesture).collect();
     let existing = store.insert_gestures(&gestures)?;
     debug_assert_eq!(existing.len(), run.len());
-    for (resolved, existing) in run.drain(..).zip(existing) {
+    for (resolved, existing) in run.iter().zip(existing) {
         let units = resolved.units.expect("a run holds no reversals");
-        outcomes.push(settle(snapshot, &resolved, units, existing, pending)?);
+        outcomes.push(settle(
+            snapshot,
+            resolved,
+            units,
+            existing.as_deref(),
+            pending,
+        )?);
     }
     Ok(())
 }
@@ -904,14 +919,14 @@ fn insert_run<S: Store + ?Sized>(
 fn record_reversal<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
-    mut resolved: Resolved,
+    resolved: &mut Resolved,
     original_id: &GestureId,
     pending: &mut impl Tally,
 ) -> StoreResult<Recorded> {
-    match check_reversal(store, snapshot, &mut resolved, original_id)? {
+    match check_reversal(store, snapshot, resolved, original_id)? {
         Ok(units) => {
             let existing = store.insert_gestures(&[&resolved.gesture])?.pop().flatten();
-            settle(snapshot, &resolved, units, existing, pending)
+            settle(snapshot, resolved, units, existing.as_deref(), pending)
         }
         Err(e) => {
             // The same reversal stored before is a retry, not a second reversal.
@@ -934,7 +949,7 @@ fn settle(
     snapshot: &Snapshot,
     resolved: &Resolved,
     units: (balans_core::PartyId, balans_core::PartyId),
-    existing: Option<balans_core::StoredGesture>,
+    existing: Option<&balans_core::StoredGesture>,
     pending: &mut impl Tally,
 ) -> StoreResult<Recorded> {
     let gesture = &resolved.gesture;

@@ -157,8 +157,11 @@ pub trait Store {
     /// Inserts the gestures in order, each unless one with the same id is stored
     /// (earlier in the same batch included); for those, returns the stored one and
     /// changes nothing. `gesture.reverses`, when set, names a stored gesture.
-    fn insert_gestures(&mut self, gestures: &[&Gesture])
-    -> StoreResult<Vec<Option<StoredGesture>>>;
+    /// (Boxed: a batch's answer is mostly `None`, a word each.)
+    fn insert_gestures(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>>;
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>>;
     /// The id of the gesture that reverses `id`, if one does.
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>>;
