@@ -1,6 +1,7 @@
 //! The roll-up from persons to organizations through memberships valid at a moment.
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use thiserror::Error;
 
 use crate::party::{Membership, PartyId};
@@ -17,9 +18,12 @@ pub enum RollupError {
 }
 
 /// All memberships, by person, for resolving gestures to organization level.
+/// A person's first membership is kept in the table itself: most persons have
+/// one, and each row of an import looks up two persons, so this saves a trip to
+/// memory elsewhere per lookup.
 #[derive(Debug, Default, Clone)]
 pub struct MembershipIndex {
-    by_person: FxHashMap<PartyId, Vec<Membership>>,
+    by_person: FxHashMap<PartyId, SmallVec<[Membership; 1]>>,
 }
 
 impl MembershipIndex {
@@ -52,7 +56,9 @@ impl MembershipIndex {
     }
 
     pub fn of_person(&self, person: PartyId) -> &[Membership] {
-        self.by_person.get(&person).map_or(&[], Vec::as_slice)
+        self.by_person
+            .get(&person)
+            .map_or(&[], |list| list.as_slice())
     }
 
     pub fn is_empty(&self) -> bool {

@@ -400,7 +400,13 @@ fn split_time(text: &str) -> Option<TimeParts> {
         });
     }
     let text = text.strip_prefix(['T', ' '])?.trim_start();
-    let offset_at = text.find(['Z', 'z', '+']).or_else(|| text.rfind('-'));
+    // Bytes, not chars: the markers are ASCII, and a search for a set of chars
+    // was a visible part of reading a large file.
+    let bytes = text.as_bytes();
+    let offset_at = bytes
+        .iter()
+        .position(|b| matches!(b, b'Z' | b'z' | b'+'))
+        .or_else(|| bytes.iter().rposition(|&b| b == b'-'));
     let (clock, offset) = match offset_at {
         Some(i) => (&text[..i], parse_offset(&text[i..])?),
         None => (text, Offset::Local),
