@@ -6,6 +6,7 @@ use balans_core::{
     Amount, DecimalMark, Dimension, Gesture, GestureId, Kind, KindCode, KindId, Membership,
     MembershipIndex, Moment, PartyFields, PartyId, PartyKey, PartyKind, Role, RollupError, Zone,
 };
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::catalog::Catalog;
@@ -15,7 +16,9 @@ use crate::store::{Store, StoreResult};
 /// The parties, kinds and memberships a write resolves against.
 pub struct Snapshot {
     pub zone: Zone,
-    parties: FxHashMap<String, (PartyId, PartyKind)>,
+    /// By key. Keys of up to 24 bytes are kept in the table itself: each row of
+    /// an import looks up two, and most keys (names, e-mail addresses) are short.
+    parties: FxHashMap<CompactString, (PartyId, PartyKind)>,
     keys: FxHashMap<PartyId, PartyKey>,
     catalog: Arc<Catalog>,
     pub memberships: MembershipIndex,
@@ -169,7 +172,8 @@ impl Snapshot {
     }
 
     pub fn add_party(&mut self, id: PartyId, key: PartyKey, kind: PartyKind) {
-        self.parties.insert(key.as_str().to_string(), (id, kind));
+        self.parties
+            .insert(CompactString::from(key.as_str()), (id, kind));
         self.keys.insert(id, key);
     }
 
