@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use compact_str::CompactString;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -24,9 +25,10 @@ pub enum GestureIdError {
 }
 
 /// A gesture's id, chosen by whoever recorded it; it is the idempotency key.
+/// Ids of up to 24 bytes are kept inline: an import makes one per row.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct GestureId(String);
+pub struct GestureId(CompactString);
 
 impl GestureId {
     /// `None` for an empty text (an absent id), an error for an unusable one.
@@ -41,7 +43,7 @@ impl GestureId {
         if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(GestureIdError::Invalid(text.escape_debug().to_string()));
         }
-        Ok(Some(GestureId(text.to_string())))
+        Ok(Some(GestureId(CompactString::from(text))))
     }
 
     /// An id derived from a gesture's time and content and how many identical
@@ -60,7 +62,7 @@ impl GestureId {
         for byte in &hash.as_bytes()[..10] {
             push_hex(&mut id, u64::from(*byte), 2);
         }
-        GestureId(id)
+        GestureId(id.into())
     }
 
     /// An id for a gesture recorded without one: the moment it was recorded, then
@@ -77,7 +79,7 @@ impl GestureId {
         id.push_str("g-");
         push_sortable(&mut id, recorded);
         push_hex(&mut id, nonce, 16);
-        GestureId(id)
+        GestureId(id.into())
     }
 
     pub fn as_str(&self) -> &str {
