@@ -1037,10 +1037,31 @@ impl Store for PostgresStore {
         self.insert_gestures_one_by_one(gestures)
     }
 
-    fn expect_many_gestures(&mut self) {
-        if self.depth > 0 && matches!(self.bulk, Bulk::Off) {
+    fn expect_many_gestures(&mut self) -> StoreResult<bool> {
+        match self.bulk {
+            // A second file of the same import carries on with the load.
+            Bulk::Loading { built: None, .. } => return Ok(true),
+            Bulk::Off if self.depth > 0 => {}
+            _ => return Ok(false),
+        }
+        // Only an empty table is loaded in bulk; the first batch copied looks
+        // again (the write lock keeps other writers out in between).
+        let empty: bool = self
+            .query_opt(
+                "storing gestures",
+                "SELECT NOT EXISTS (SELECT 1 FROM gestures)",
+                &[],
+            )?
+            .ok_or_else(|| corrupt("an answer to EXISTS"))?
+            .get(0);
+        if empty {
             self.bulk = Bulk::Wanted { depth: self.depth };
         }
+        Ok(empty)
+    }
+
+    fn many_gestures_written(&mut self) -> StoreResult<()> {
+        self.build_indexes()
     }
 
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {

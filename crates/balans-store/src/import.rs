@@ -6,7 +6,7 @@
 //! in the same transaction.
 
 use std::io::Read;
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
 use std::time::Instant;
 
 use balans_core::{
@@ -26,6 +26,9 @@ use crate::{ERRORS_SHOWN_MAX, LedgerError, Rejection, field};
 const BATCH_ROWS: usize = 16_384;
 /// Batches in flight between parser and writer.
 const BATCHES_IN_FLIGHT: usize = 2;
+/// How many stored batches may wait for a counter that starts late (`ToCount`):
+/// a million gestures, some 56 MiB.
+const DEFERRED_BATCHES: usize = 64;
 /// Pairs summed in memory before their deltas are written to the store.
 const PENDING_PAIRS_MAX: usize = 200_000;
 
@@ -160,7 +163,14 @@ pub fn import<S: Store + ?Sized>(
         ..Summary::default()
     };
     store.begin_write()?;
-    let outcome = import_tables(store, tables, &mut summary, &mut errors, progress);
+    let outcome = import_tables(
+        store,
+        tables,
+        options.dry_run,
+        &mut summary,
+        &mut errors,
+        progress,
+    );
     let failed = outcome.is_err() || errors.total > 0;
     if failed || options.dry_run {
         store.rollback()?;
@@ -179,6 +189,7 @@ pub fn import<S: Store + ?Sized>(
 fn import_tables<S: Store + ?Sized>(
     store: &mut S,
     tables: Vec<(usize, Table<Box<dyn Read + Send>>)>,
+    dry_run: bool,
     summary: &mut Summary,
     errors: &mut Errors,
     progress: &(dyn Fn(Progress) + Sync),
@@ -193,7 +204,12 @@ fn import_tables<S: Store + ?Sized>(
     let gestures_before = store.gesture_count()?;
     let mut memberships_changed = false;
     let mut membership_files = Vec::new();
-    for (index, mut table) in tables {
+    // After the last file of gestures, a store loading them in bulk finishes the
+    // load (unless nothing will be kept).
+    let last_gestures = tables
+        .iter()
+        .rposition(|(_, t)| t.kind() == FileKind::Gestures);
+    for (position, (index, mut table)) in tables.into_iter().enumerate() {
         match table.kind() {
             FileKind::Kinds => unreachable!("kinds files are imported first"),
             FileKind::Parties => import_parties(
@@ -229,7 +245,13 @@ fn import_tables<S: Store + ?Sized>(
                     )?;
                     memberships_changed = false;
                 }
-                import_gestures(store, &snapshot, table, index, summary, errors, progress)?;
+                let finish = !dry_run && last_gestures == Some(position);
+                let file = GestureFile {
+                    table,
+                    index,
+                    finish,
+                };
+                import_gestures(store, &snapshot, file, summary, errors, progress)?;
             }
         }
     }
@@ -595,37 +617,127 @@ impl Batch {
     }
 }
 
+/// A file of gestures, its place among the files given, and whether it is the
+/// last of an import that will be kept.
+struct GestureFile {
+    table: Table<Box<dyn Read + Send>>,
+    index: usize,
+    finish: bool,
+}
+
 fn import_gestures<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
-    table: Table<Box<dyn Read + Send>>,
-    index: usize,
+    file: GestureFile,
     summary: &mut Summary,
     errors: &mut Errors,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> StoreResult<()> {
+    let GestureFile {
+        table,
+        index,
+        finish,
+    } = file;
     let name = table.name().to_string();
-    store.expect_many_gestures();
+    let bulk = store.expect_many_gestures()?;
+    let (mut to_count, counting, start) = ToCount::new(bulk && finish);
     let (sender, receiver) = sync_channel::<Batch>(BATCHES_IN_FLIGHT);
-    let (to_count, counting) = sync_channel::<Vec<Counted>>(BATCHES_IN_FLIGHT);
     let (full_sender, full) = channel::<BalanceMap>();
     let zone = &snapshot.zone;
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || parse_gestures(table, snapshot, sender, index, progress));
-        let counter = scope.spawn(move || count_batches(counting, full_sender, zone));
+        let counter = scope.spawn(move || {
+            // Waits for the start, or for the writer to be gone.
+            if let Some(start) = start {
+                let _ = start.recv();
+            }
+            count_batches(counting, full_sender, zone)
+        });
         let written = write_gestures(
-            store, snapshot, &name, receiver, to_count, &full, summary, errors,
+            store,
+            snapshot,
+            &name,
+            receiver,
+            &mut to_count,
+            &full,
+            summary,
+            errors,
         );
-        // Both end when their channels close, so joining cannot wait forever.
-        let counted = counter.join().expect("the gesture counter does not panic");
+        to_count.start();
+        drop(to_count);
+        // Both end when their channels close, so joining cannot wait forever (the
+        // writer has dropped the parser's).
         let (rows, parse_errors) = parser.join().expect("the gesture parser does not panic");
         summary.rows += rows;
         errors.merge(parse_errors);
+        // The store's own work on the gestures, while the counter catches up; an
+        // import with errors will be undone, so it is spared that.
+        let finished = match written {
+            Ok(()) if finish && errors.total == 0 => store.many_gestures_written(),
+            _ => Ok(()),
+        };
+        let counted = counter.join().expect("the gesture counter does not panic");
         written?;
+        finished?;
         let mut sums = counted?;
         flush_full(store, &full)?;
         flush(store, &mut sums)
     })
+}
+
+/// Where the writer hands what it stored to the counter. When the store has work
+/// of its own once all the gestures are in (building a bulk load's indexes), the
+/// counter waits for that moment and sums on the core the store's work leaves
+/// idle, instead of taking a share of both cores while they copy. Meanwhile up to
+/// `DEFERRED_BATCHES` batches wait for it; a full queue starts it early, so the
+/// memory this takes stays bounded however long the file.
+struct ToCount {
+    batches: SyncSender<Vec<Counted>>,
+    /// Starts a waiting counter; `None` once it runs.
+    start: Option<Sender<()>>,
+}
+
+impl ToCount {
+    /// The writer's end, the counter's end and, when `deferred`, what the
+    /// counter waits on before it starts.
+    fn new(deferred: bool) -> (ToCount, Receiver<Vec<Counted>>, Option<Receiver<()>>) {
+        let bound = if deferred {
+            DEFERRED_BATCHES
+        } else {
+            BATCHES_IN_FLIGHT
+        };
+        let (batches, counting) = sync_channel(bound);
+        let (start, waiting) = match deferred {
+            true => {
+                let (start, waiting) = channel();
+                (Some(start), Some(waiting))
+            }
+            false => (None, None),
+        };
+        (ToCount { batches, start }, counting, waiting)
+    }
+
+    /// Queues a batch; `false` when the counter has stopped.
+    fn send(&mut self, batch: Vec<Counted>) -> bool {
+        let batch = match self.start {
+            Some(_) => match self.batches.try_send(batch) {
+                Ok(()) => return true,
+                Err(TrySendError::Disconnected(_)) => return false,
+                Err(TrySendError::Full(batch)) => {
+                    self.start();
+                    batch
+                }
+            },
+            None => batch,
+        };
+        self.batches.send(batch).is_ok()
+    }
+
+    fn start(&mut self) {
+        if let Some(start) = self.start.take() {
+            let _ = start.send(());
+        }
+    }
 }
 
 /// Writes the sums the counter has handed back so far.
@@ -765,7 +877,7 @@ fn write_gestures<S: Store + ?Sized>(
     snapshot: &Snapshot,
     name: &str,
     receiver: Receiver<Batch>,
-    to_count: SyncSender<Vec<Counted>>,
+    to_count: &mut ToCount,
     full: &Receiver<BalanceMap>,
     summary: &mut Summary,
     errors: &mut Errors,
@@ -783,7 +895,7 @@ fn write_gestures<S: Store + ?Sized>(
                 Recorded::Refused(e) => errors.push(row_error(name, line, e)),
             }
         }
-        if to_count.send(counted).is_err() {
+        if !to_count.send(counted) {
             return Ok(());
         }
         flush_full(store, full)?;
@@ -1060,9 +1172,59 @@ fn check_reversal<S: Store + ?Sized>(
 mod tests {
     use std::collections::BTreeMap;
 
-    use balans_core::{Moment, MonthKey, PairKey, PartyId, Totals, Zone};
+    use balans_core::{Level, Moment, MonthKey, PairKey, PartyId, Totals, Zone};
 
     use super::*;
+
+    /// A counter that waits for the store's own work starts early when its queue
+    /// is full, so the writer never waits on it forever, and counts everything.
+    /// (Threads of their own: should the writer hang, the test fails, not hangs.)
+    #[test]
+    fn a_waiting_counter_starts_when_its_queue_is_full() {
+        let n = DEFERRED_BATCHES as i64 + 10;
+        let gestures: Vec<Counted> = (0..n)
+            .map(|i| Counted {
+                giver: PartyId(1),
+                receiver: PartyId(2),
+                units: (PartyId(1), PartyId(3)),
+                dimension: Dimension::Credit,
+                amount: Amount::from_minor(i + 1).unwrap(),
+                at: Moment::from_millis(i * 86_400_000),
+            })
+            .collect();
+        let (mut to_count, counting, start) = ToCount::new(true);
+        let (full_sender, _full) = channel::<BalanceMap>();
+        let counter = std::thread::spawn(move || {
+            let _ = start.unwrap().recv();
+            count_batches(
+                counting,
+                full_sender,
+                &Zone::named("Europe/Amsterdam").unwrap(),
+            )
+        });
+        let (done, finished) = channel();
+        std::thread::spawn(move || {
+            let mut waited_while_queue_had_room = true;
+            for (i, counted) in gestures.iter().enumerate() {
+                assert!(to_count.send(vec![*counted]));
+                if i + 1 < DEFERRED_BATCHES {
+                    waited_while_queue_had_room &= to_count.start.is_some();
+                }
+            }
+            let started_when_full = to_count.start.is_none();
+            drop(to_count);
+            done.send((waited_while_queue_had_room, started_when_full))
+                .unwrap();
+        });
+        let outcome = finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the writer got all its batches to the counter");
+        assert_eq!(outcome, (true, true));
+        let sums = counter.join().unwrap().unwrap();
+        let key = PairKey::directed(Level::Person, PartyId(1), PartyId(2), Dimension::Credit).0;
+        assert_eq!(sums.get(&key).map(|t| t.count), Some(n));
+        assert_eq!(sums.get(&key).map(|t| t.low_to_high), Some(n * (n + 1) / 2));
+    }
 
     /// A long import's sums come back to the writer in parts no smaller than the
     /// bound, and the parts together are exactly what counting everything at once

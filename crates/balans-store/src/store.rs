@@ -151,8 +151,18 @@ pub trait Store {
     }
 
     /// Many gestures follow in the open write: an import. A backend may prepare
-    /// for a bulk load; what it stores and answers stays exactly the same.
-    fn expect_many_gestures(&mut self) {}
+    /// for a bulk load; what it stores and answers stays exactly the same. True
+    /// when it will load them in bulk and have work to do once they are all
+    /// written, in [`Store::many_gestures_written`].
+    fn expect_many_gestures(&mut self) -> StoreResult<bool> {
+        Ok(false)
+    }
+
+    /// The gestures an import announced are all written (it adds their sums
+    /// next): a backend loading in bulk does now what it put off.
+    fn many_gestures_written(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
 
     /// Inserts the gestures in order, each unless one with the same id is stored
     /// (earlier in the same batch included); for those, returns the stored one and

@@ -1243,6 +1243,20 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     assert_eq!(store.gesture_count().unwrap(), 40_000);
     assert_consistent(&mut store);
 
+    // Two files of gestures in one import: the second carries on with the load,
+    // which is finished after it.
+    let (mut store, _guard, mut client) = fresh();
+    let before = id_index(&mut client);
+    import_texts(&mut store, &[("a.csv", &good), ("b.csv", &more)]).unwrap();
+    assert_eq!(shape(&mut client), migrated);
+    assert_ne!(
+        id_index(&mut client),
+        before,
+        "the files were loaded in bulk"
+    );
+    assert_eq!(store.gesture_count().unwrap(), 40_000);
+    assert_consistent(&mut store);
+
     // An import that ends without a gesture wants no bulk load from the writes
     // that follow it in the same transaction.
     let (mut store, _guard, mut client) = fresh();
