@@ -82,7 +82,8 @@ pub struct PostgresStore {
 /// An import into an empty gestures table copies the rows in without the table's
 /// indexes and builds them once, as a restore does: maintaining two unique indexes
 /// row by row costs PostgreSQL more than the copy itself. The indexes are built
-/// before anything needs them (a lookup by id, a reversal, a repeated id) and at
+/// before anything needs them (a lookup by id, a reversal, a repeated id), when
+/// the import has written its last file of gestures (while it sums them), and at
 /// the latest before the commit; a rollback past the drop brings them back.
 ///
 /// Only an empty table is loaded this way, so building costs no more than the
