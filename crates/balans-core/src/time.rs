@@ -136,31 +136,29 @@ impl Zone {
         steady.then(|| self.tz.to_offset(start).seconds())
     }
 
+    /// The offset that holds for all of local `date` (day number `day`), if one
+    /// does: remembered, or found and then remembered.
+    fn local_day_offset(&self, date: Date, day: i64) -> Option<i32> {
+        if let Some(offset) = self.local_days.get(day) {
+            return Some(offset);
+        }
+        let midnight = date.to_datetime(Time::midnight());
+        let jiff::tz::AmbiguousOffset::Unambiguous { offset } =
+            self.tz.to_ambiguous_timestamp(midnight).offset()
+        else {
+            return None;
+        };
+        let offset = self.steady_offset(offset.to_timestamp(midnight).ok()?)?;
+        self.local_days.put(day, offset);
+        Some(offset)
+    }
+
     /// The instant of local `date` and `time`: by arithmetic on a day without a
     /// transition, otherwise (a gap is skipped forward, a repeated hour takes
     /// its first) by the zone's rules.
     fn local_timestamp(&self, date: Date, time: Time) -> Result<Timestamp, ()> {
         let day = days_from_civil(date);
-        let offset = match self.local_days.get(day) {
-            Some(offset) => Some(offset),
-            None => {
-                let midnight = self
-                    .tz
-                    .to_ambiguous_timestamp(date.to_datetime(Time::midnight()));
-                let found = match midnight.offset() {
-                    jiff::tz::AmbiguousOffset::Unambiguous { offset } => offset
-                        .to_timestamp(date.to_datetime(Time::midnight()))
-                        .ok()
-                        .and_then(|start| self.steady_offset(start)),
-                    _ => None,
-                };
-                if let Some(offset) = found {
-                    self.local_days.put(day, offset);
-                }
-                found
-            }
-        };
-        match offset {
+        match self.local_day_offset(date, day) {
             Some(offset) => {
                 let seconds = day * SECONDS_PER_DAY + seconds_of_day(time) - i64::from(offset);
                 Timestamp::new(seconds, time.subsec_nanosecond()).map_err(|_| ())
@@ -237,19 +235,12 @@ impl Zone {
     /// + month - 1`.
     pub fn month_of(&self, moment: Moment) -> i32 {
         let day = moment.0.div_euclid(MILLIS_PER_DAY);
-        let offset = match self.utc_days.get(day) {
-            Some(offset) => offset,
-            None => {
-                let start = Timestamp::from_second(day * SECONDS_PER_DAY).ok();
-                match start.and_then(|start| self.steady_offset(start)) {
-                    Some(offset) => {
-                        self.utc_days.put(day, offset);
-                        offset
-                    }
-                    None => self.tz.to_offset(moment.timestamp()).seconds(),
-                }
-            }
-        };
+        let steady = self.utc_days.get(day).or_else(|| {
+            let offset = self.steady_offset(Timestamp::from_second(day * SECONDS_PER_DAY).ok()?)?;
+            self.utc_days.put(day, offset);
+            Some(offset)
+        });
+        let offset = steady.unwrap_or_else(|| self.tz.to_offset(moment.timestamp()).seconds());
         let local_day = (moment.0 + i64::from(offset) * 1000).div_euclid(MILLIS_PER_DAY);
         let (year, month) = year_month_from_days(local_day);
         year * 12 + month - 1

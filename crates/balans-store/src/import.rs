@@ -602,7 +602,6 @@ fn parse_membership(
 }
 
 /// Gesture rows on their way from the parser to the writer, with their lines.
-#[derive(Default)]
 struct Batch {
     lines: Vec<u64>,
     rows: Vec<Resolved>,
@@ -707,13 +706,7 @@ impl ToCount {
             BATCHES_IN_FLIGHT
         };
         let (batches, counting) = sync_channel(bound);
-        let (start, waiting) = match deferred {
-            true => {
-                let (start, waiting) = channel();
-                (Some(start), Some(waiting))
-            }
-            false => (None, None),
-        };
+        let (start, waiting) = deferred.then(channel).unzip();
         (ToCount { batches, start }, counting, waiting)
     }
 
