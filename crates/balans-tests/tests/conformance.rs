@@ -1222,6 +1222,15 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     assert_eq!(store.gesture_count().unwrap(), 40_000);
     assert_consistent(&mut store);
 
+    // After `good` and `more` were loaded in bulk: the table as migrated, its
+    // index built anew, every gesture there and every balance right.
+    let loaded_in_bulk = |store: &mut _, client: &mut postgres::Client, before: u32| {
+        assert_eq!(shape(client), migrated);
+        assert_ne!(id_index(client), before, "the gestures were loaded in bulk");
+        assert_eq!(Store::gesture_count(store).unwrap(), 40_000);
+        assert_consistent(store);
+    };
+
     // Imports as nested writes in one transaction, as a server groups them: a
     // rejected one undoes its load; a bulk load kept by its write is indexed
     // when the transaction commits, whatever fails in it afterwards. The second
@@ -1234,28 +1243,14 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
     import_texts(&mut store, &[("gestures.csv", &more)]).unwrap();
     store.commit().unwrap();
-    assert_eq!(shape(&mut client), migrated);
-    assert_ne!(
-        id_index(&mut client),
-        before,
-        "the import was loaded in bulk"
-    );
-    assert_eq!(store.gesture_count().unwrap(), 40_000);
-    assert_consistent(&mut store);
+    loaded_in_bulk(&mut store, &mut client, before);
 
     // Two files of gestures in one import: the second carries on with the load,
     // which is finished after it.
     let (mut store, _guard, mut client) = fresh();
     let before = id_index(&mut client);
     import_texts(&mut store, &[("a.csv", &good), ("b.csv", &more)]).unwrap();
-    assert_eq!(shape(&mut client), migrated);
-    assert_ne!(
-        id_index(&mut client),
-        before,
-        "the files were loaded in bulk"
-    );
-    assert_eq!(store.gesture_count().unwrap(), 40_000);
-    assert_consistent(&mut store);
+    loaded_in_bulk(&mut store, &mut client, before);
 
     // An import that ends without a gesture wants no bulk load from the writes
     // that follow it in the same transaction.
