@@ -89,10 +89,10 @@ pub(crate) fn copy_gestures(
 }
 
 /// Copies sums into the balances table, which holds none of their pairs.
-pub(crate) fn copy_balances(
+pub(crate) fn copy_balances<'a>(
     client: &mut Client,
     buffer: &mut Vec<u8>,
-    sums: &[(PairKey, Totals)],
+    sums: impl IntoIterator<Item = &'a (PairKey, Totals)>,
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
@@ -112,10 +112,10 @@ pub(crate) fn copy_balances(
 }
 
 /// Copies monthly sums into the months table, which holds none of their months.
-pub(crate) fn copy_months(
+pub(crate) fn copy_months<'a>(
     client: &mut Client,
     buffer: &mut Vec<u8>,
-    sums: &[(MonthKey, Totals)],
+    sums: impl IntoIterator<Item = &'a (MonthKey, Totals)>,
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,

@@ -465,6 +465,20 @@ impl PostgresStore {
         Ok(true)
     }
 
+    /// Copies the first rows into a table that was empty when a bulk load began:
+    /// `drop` drops its indexes, `copy` copies, `build` builds them again.
+    fn copy_into_empty(
+        &mut self,
+        context: &str,
+        drop: &str,
+        copy: impl FnOnce(&mut Client, &mut Vec<u8>) -> Result<(), copy::CopyFailed>,
+        build: &str,
+    ) -> StoreResult<()> {
+        self.batch(context, drop)?;
+        copy(&mut self.client, &mut self.copy_buffer).map_err(|e| e.into_store(context))?;
+        self.batch(context, build)
+    }
+
     /// Builds the gestures table's indexes when a bulk load dropped them.
     fn build_indexes(&mut self) -> StoreResult<()> {
         if matches!(self.bulk, Bulk::Loading { built: None, .. }) {
@@ -1116,10 +1130,16 @@ impl Store for PostgresStore {
             && !deltas.is_empty()
             && std::mem::take(balances_empty)
         {
-            let context = "storing balances";
-            self.send_savepoints(context)?;
-            return copy::copy_balances(&mut self.client, &mut self.copy_buffer, deltas)
-                .map_err(|e| e.into_store(context));
+            let mut sorted: Vec<_> = deltas.iter().collect();
+            sorted.sort_unstable_by_key(|(k, _)| {
+                (k.level.code(), k.low.0, k.high.0, k.dimension.code())
+            });
+            return self.copy_into_empty(
+                "storing balances",
+                schema::BALANCE_INDEXES_DROP,
+                |client, buffer| copy::copy_balances(client, buffer, sorted),
+                schema::BALANCE_INDEXES_BUILD,
+            );
         }
         for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
             let column =
@@ -1162,10 +1182,14 @@ impl Store for PostgresStore {
             && !deltas.is_empty()
             && std::mem::take(months_empty)
         {
-            let context = "storing monthly credit";
-            self.send_savepoints(context)?;
-            return copy::copy_months(&mut self.client, &mut self.copy_buffer, deltas)
-                .map_err(|e| e.into_store(context));
+            let mut sorted: Vec<_> = deltas.iter().collect();
+            sorted.sort_unstable_by_key(|((organization, month), _)| (organization.0, *month));
+            return self.copy_into_empty(
+                "storing monthly credit",
+                schema::MONTH_INDEXES_DROP,
+                |client, buffer| copy::copy_months(client, buffer, sorted),
+                schema::MONTH_INDEXES_BUILD,
+            );
         }
         for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
             let column =

@@ -199,7 +199,29 @@ pub const STEPS: &[&str] = &[
 pub const GESTURE_INDEXES_DROP: &str =
     "ALTER TABLE gestures DROP CONSTRAINT gestures_pkey, DROP CONSTRAINT gestures_id_key";
 
-/// Builds the indexes [`GESTURE_INDEXES_DROP`] dropped, sorting in memory.
-pub const GESTURE_INDEXES_BUILD: &str = "SET LOCAL maintenance_work_mem = '256MB'; \
+/// Builds the indexes [`GESTURE_INDEXES_DROP`] dropped, sorting in memory, in
+/// the one server process: an import sums its gestures meanwhile, and parallel
+/// workers would take that core from it without making the build shorter.
+pub const GESTURE_INDEXES_BUILD: &str = "SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL max_parallel_maintenance_workers = 0; \
      ALTER TABLE gestures ADD CONSTRAINT gestures_pkey PRIMARY KEY (seq), ADD CONSTRAINT gestures_id_key UNIQUE (id); \
-     SET LOCAL maintenance_work_mem TO DEFAULT";
+     SET LOCAL maintenance_work_mem TO DEFAULT; SET LOCAL max_parallel_maintenance_workers TO DEFAULT";
+
+/// The balances table's indexes, dropped while a bulk load copies its first sums
+/// into the empty table and built at once after the copy: a few tens of
+/// thousands of rows, each inserted into two indexes in no order, cost more than
+/// the copy and a build from rows copied in the primary key's order. The build
+/// marks the primary key for `CLUSTER` again, as `STEPS` did.
+pub const BALANCE_INDEXES_DROP: &str =
+    "ALTER TABLE balances DROP CONSTRAINT balances_pkey; DROP INDEX balances_high";
+
+/// Builds the indexes [`BALANCE_INDEXES_DROP`] dropped.
+pub const BALANCE_INDEXES_BUILD: &str = "ALTER TABLE balances ADD CONSTRAINT balances_pkey PRIMARY KEY (level, low, high, dimension); \
+     ALTER TABLE balances CLUSTER ON balances_pkey; \
+     CREATE INDEX balances_high ON balances (level, high)";
+
+/// The months table's primary key, dropped and built as the balances' are.
+pub const MONTH_INDEXES_DROP: &str = "ALTER TABLE months DROP CONSTRAINT months_pkey";
+
+/// Builds the primary key [`MONTH_INDEXES_DROP`] dropped.
+pub const MONTH_INDEXES_BUILD: &str = "ALTER TABLE months ADD CONSTRAINT months_pkey PRIMARY KEY (organization, month); \
+     ALTER TABLE months CLUSTER ON months_pkey";
