@@ -1090,6 +1090,8 @@ fn long_gestures_file(rows: usize, extra: &[(usize, &str)]) -> String {
 /// batches, must be answered as in any other import.
 pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
     // A first import of 40,000 gestures and two more lines; one is seen twice.
+    // The gestures are stored in the file's order, and a gesture given after
+    // the import is stored after them.
     let first_import = |extra: &[(usize, &str)]| {
         let (mut store, guard) = B::fresh();
         setup(&mut store);
@@ -1099,6 +1101,35 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
             (summary.gestures_added, summary.gestures_already_present),
             (40_001, 1)
         );
+        let mut seen = std::collections::HashSet::new();
+        let in_file: Vec<String> = text
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').next().unwrap().to_string())
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
+        let mut stored = Vec::new();
+        let mut last_seq = 0;
+        store
+            .for_each_gesture(&mut |g| {
+                assert!(g.seq > last_seq, "in order of storing");
+                last_seq = g.seq;
+                stored.push(g.gesture.id.as_str().to_string());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(stored, in_file);
+        let after = GestureText {
+            id: "later",
+            at: "2024-03-06",
+            giver: "ann",
+            receiver: "bob",
+            kind: "help",
+            ..GestureText::default()
+        };
+        ledger::give_batch(&mut store, &[after]).unwrap();
+        let later = GestureId::parse("later").unwrap().unwrap();
+        assert!(store.gesture(&later).unwrap().unwrap().seq > last_seq);
         assert_consistent(&mut store);
         (store, guard, text)
     };
@@ -1108,7 +1139,7 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
         (35_000, "d7,2024-03-01,ann,bob,help,"),
     ]);
     let pair = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
-    assert_eq!(pair.credit.count, 40_001);
+    assert_eq!(pair.credit.count, 40_002);
     let reversal = GestureId::parse("r5").unwrap().unwrap();
     let d5 = GestureId::parse("d5").unwrap().unwrap();
     assert_eq!(store.reversal_of(&d5).unwrap(), Some(reversal.clone()));
@@ -1125,6 +1156,11 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
     // A repeat in the second batch of a gesture in the first, before any reversal.
     first_import(&[
         (20_000, "d7,2024-03-01,ann,bob,help,"),
+        (35_000, "r5,2024-03-05,ann,bob,help,d5"),
+    ]);
+    // A repeat in the batch of the gesture it repeats.
+    first_import(&[
+        (100, "d7,2024-03-01,ann,bob,help,"),
         (35_000, "r5,2024-03-05,ann,bob,help,d5"),
     ]);
 
