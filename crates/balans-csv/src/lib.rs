@@ -283,6 +283,9 @@ pub struct Table<R: Read> {
     index: [Option<usize>; COLUMN_COUNT],
     reader: csv::Reader<LineCounter<R>>,
     record: csv::ByteRecord,
+    /// The last record, when it is all UTF-8: checked once for the whole row
+    /// rather than once per field (which weighed on reading a large file).
+    text: Option<csv::StringRecord>,
     rows: u64,
 }
 
@@ -445,6 +448,7 @@ impl<R: Read> Table<R> {
             index,
             reader,
             record: csv::ByteRecord::new(),
+            text: None,
             rows: 0,
         })
     }
@@ -476,6 +480,9 @@ impl<R: Read> Table<R> {
 
     /// The next data row; rows whose fields are all empty are skipped.
     pub fn next_row(&mut self) -> Option<Result<Row<'_>, RowError>> {
+        if let Some(text) = self.text.take() {
+            self.record = text.into_byte_record();
+        }
         loop {
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => return None,
@@ -531,10 +538,15 @@ impl<R: Read> Table<R> {
                     ),
                 }));
             }
+            match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
+                Ok(text) => self.text = Some(text),
+                Err(e) => self.record = e.into_byte_record(),
+            }
             return Some(Ok(Row {
                 table_name: &self.name,
                 line,
                 record: &self.record,
+                text: self.text.as_ref(),
                 index: &self.index,
             }));
         }
@@ -609,6 +621,8 @@ pub struct Row<'t> {
     table_name: &'t str,
     line: u64,
     record: &'t csv::ByteRecord,
+    /// The record as text, when it is all UTF-8 (`record` is then empty).
+    text: Option<&'t csv::StringRecord>,
     index: &'t [Option<usize>; COLUMN_COUNT],
 }
 
@@ -622,6 +636,9 @@ impl<'t> Row<'t> {
         let Some(position) = self.index[column as usize] else {
             return Ok("");
         };
+        if let Some(text) = self.text {
+            return Ok(text.get(position).unwrap_or_default().trim());
+        }
         let bytes = self.record.get(position).unwrap_or_default();
         std::str::from_utf8(bytes)
             .map(str::trim)
