@@ -89,7 +89,8 @@ pub struct PostgresStore {
 /// Only an empty table is loaded this way, so building costs no more than the
 /// import. The writer holds the write lock, so no other process adds a gesture
 /// meanwhile; other connections' reads of the gestures wait for the commit, as
-/// dropping an index locks the table.
+/// dropping an index locks the table, and so do reads of the balances and the
+/// months once their first sums are copied in (`copy_into_empty`).
 #[derive(Debug, Default)]
 enum Bulk {
     /// Gestures are written with the indexes in place.
@@ -466,7 +467,9 @@ impl PostgresStore {
     }
 
     /// Copies the first rows into a table that was empty when a bulk load began:
-    /// `drop` drops its indexes, `copy` copies, `build` builds them again.
+    /// `drop` locks the table without waiting and drops its indexes, `copy`
+    /// copies, `build` builds them again. When another connection holds the
+    /// table, the rows are copied through the indexes instead.
     fn copy_into_empty(
         &mut self,
         context: &str,
@@ -474,9 +477,26 @@ impl PostgresStore {
         copy: impl FnOnce(&mut Client, &mut Vec<u8>) -> Result<(), copy::CopyFailed>,
         build: &str,
     ) -> StoreResult<()> {
-        self.batch(context, drop)?;
+        self.send_savepoints(context)?;
+        self.carried = None;
+        let dropped = match self.client.batch_execute(&format!(
+            "SAVEPOINT empty_table; {drop}; RELEASE SAVEPOINT empty_table"
+        )) {
+            Ok(()) => true,
+            Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
+                self.batch(
+                    context,
+                    "ROLLBACK TO SAVEPOINT empty_table; RELEASE SAVEPOINT empty_table",
+                )?;
+                false
+            }
+            Err(e) => return Err(pg_error(context)(e)),
+        };
         copy(&mut self.client, &mut self.copy_buffer).map_err(|e| e.into_store(context))?;
-        self.batch(context, build)
+        if dropped {
+            self.batch(context, build)?;
+        }
+        Ok(())
     }
 
     /// Builds the gestures table's indexes when a bulk load dropped them.

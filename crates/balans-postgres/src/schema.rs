@@ -211,8 +211,13 @@ pub const GESTURE_INDEXES_BUILD: &str = "SET LOCAL maintenance_work_mem = '256MB
 /// thousands of rows, each inserted into two indexes in no order, cost more than
 /// the copy and a build from rows copied in the primary key's order. The build
 /// marks the primary key for `CLUSTER` again, as `STEPS` did.
-pub const BALANCE_INDEXES_DROP: &str =
-    "ALTER TABLE balances DROP CONSTRAINT balances_pkey; DROP INDEX balances_high";
+///
+/// Dropping an index takes the table's strongest lock, which a read holding the
+/// table would keep waiting, while the read may wait for the gestures this load
+/// holds. So the lock is taken without waiting (`NOWAIT`), and when it cannot
+/// be had the sums go in through the indexes.
+pub const BALANCE_INDEXES_DROP: &str = "LOCK TABLE balances IN ACCESS EXCLUSIVE MODE NOWAIT; \
+     ALTER TABLE balances DROP CONSTRAINT balances_pkey; DROP INDEX balances_high";
 
 /// Builds the indexes [`BALANCE_INDEXES_DROP`] dropped.
 pub const BALANCE_INDEXES_BUILD: &str = "ALTER TABLE balances ADD CONSTRAINT balances_pkey PRIMARY KEY (level, low, high, dimension); \
@@ -220,7 +225,8 @@ pub const BALANCE_INDEXES_BUILD: &str = "ALTER TABLE balances ADD CONSTRAINT bal
      CREATE INDEX balances_high ON balances (level, high)";
 
 /// The months table's primary key, dropped and built as the balances' are.
-pub const MONTH_INDEXES_DROP: &str = "ALTER TABLE months DROP CONSTRAINT months_pkey";
+pub const MONTH_INDEXES_DROP: &str = "LOCK TABLE months IN ACCESS EXCLUSIVE MODE NOWAIT; \
+     ALTER TABLE months DROP CONSTRAINT months_pkey";
 
 /// Builds the primary key [`MONTH_INDEXES_DROP`] dropped.
 pub const MONTH_INDEXES_BUILD: &str = "ALTER TABLE months ADD CONSTRAINT months_pkey PRIMARY KEY (organization, month); \

@@ -1305,6 +1305,46 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     import_texts(&mut store, &[("a.csv", &good), ("b.csv", &more)]).unwrap();
     loaded_in_bulk(&mut store, &mut client, before);
 
+    // A read that holds the balances while the load runs is not waited for (it
+    // could be waiting for the gestures in turn): the sums go in through the
+    // balances' indexes, the months' are dropped and built as before. Were the
+    // load to wait, the read would end after 30 s and the indexes be rebuilt.
+    let (mut store, guard, mut client) = fresh();
+    let before = id_index(&mut client);
+    let url = guard
+        .downcast_ref::<balans_tests::TestDatabase>()
+        .unwrap()
+        .url
+        .clone();
+    let (held, holding) = std::sync::mpsc::channel();
+    let (done, finish) = std::sync::mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        let mut reader = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut read = reader.transaction().unwrap();
+        read.query("SELECT COUNT(*) FROM balances", &[]).unwrap();
+        held.send(()).unwrap();
+        let _ = finish.recv_timeout(std::time::Duration::from_secs(30));
+        read.commit().unwrap();
+    });
+    holding.recv().unwrap();
+    import_texts(&mut store, &[("gestures.csv", &good)]).unwrap();
+    // The read has ended by itself if the load waited for it.
+    let _ = done.send(());
+    reader.join().unwrap();
+    assert_eq!(shape(&mut client), migrated);
+    let now = id_index(&mut client);
+    assert_ne!(now[0], before[0], "the gestures were loaded in bulk");
+    assert_eq!(
+        now[1], before[1],
+        "the balances went in through their indexes"
+    );
+    assert_ne!(
+        now[2], before[2],
+        "the months were copied without their index"
+    );
+    assert_eq!(store.gesture_count().unwrap(), 20_000);
+    assert_consistent(&mut store);
+
     // An import that ends without a gesture wants no bulk load from the writes
     // that follow it in the same transaction.
     let (mut store, _guard, mut client) = fresh();
