@@ -366,12 +366,12 @@ fn number(text: &str) -> Option<i32> {
 
 /// One to four ASCII digits, read by hand: `str::parse` weighed on reading a
 /// large file, six times per gesture.
-fn digits(digits: &[u8]) -> Option<i32> {
-    if digits.is_empty() || digits.len() > 4 || !digits.iter().all(u8::is_ascii_digit) {
+fn digits(bytes: &[u8]) -> Option<i32> {
+    if bytes.is_empty() || bytes.len() > 4 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
     Some(
-        digits
+        bytes
             .iter()
             .fold(0, |n, &digit| n * 10 + i32::from(digit - b'0')),
     )
