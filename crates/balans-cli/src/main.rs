@@ -23,7 +23,11 @@ use cli::{Cli, Command, ConfigCommand, KindCommand, TokenCommand, UserCommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 // The server's writer allocates and frees many small values per gesture; mimalloc
-// does that markedly faster than the system allocator.
+// does that markedly faster than the system allocator. It is built without
+// transparent huge pages (feature `no_thp`): an import frees batches of a few
+// megabytes that mimalloc hands back to the system, and each fresh batch then
+// made the kernel zero whole 2 MiB pages again, 0.2 s of system time on average
+// for 1 M gestures.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
