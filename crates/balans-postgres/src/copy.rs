@@ -89,10 +89,10 @@ pub(crate) fn copy_gestures(
 }
 
 /// Copies sums into the balances table, which holds none of their pairs.
-pub(crate) fn copy_balances<'a>(
+pub(crate) fn copy_balances(
     client: &mut Client,
     buffer: &mut Vec<u8>,
-    sums: impl IntoIterator<Item = &'a (PairKey, Totals)>,
+    sums: &[(PairKey, Totals)],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
@@ -112,10 +112,10 @@ pub(crate) fn copy_balances<'a>(
 }
 
 /// Copies monthly sums into the months table, which holds none of their months.
-pub(crate) fn copy_months<'a>(
+pub(crate) fn copy_months(
     client: &mut Client,
     buffer: &mut Vec<u8>,
-    sums: impl IntoIterator<Item = &'a (MonthKey, Totals)>,
+    sums: &[(MonthKey, Totals)],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,

@@ -1150,14 +1150,10 @@ impl Store for PostgresStore {
             && !deltas.is_empty()
             && std::mem::take(balances_empty)
         {
-            let mut sorted: Vec<_> = deltas.iter().collect();
-            sorted.sort_unstable_by_key(|(k, _)| {
-                (k.level.code(), k.low.0, k.high.0, k.dimension.code())
-            });
             return self.copy_into_empty(
                 "storing balances",
                 schema::BALANCE_INDEXES_DROP,
-                |client, buffer| copy::copy_balances(client, buffer, sorted),
+                |client, buffer| copy::copy_balances(client, buffer, deltas),
                 schema::BALANCE_INDEXES_BUILD,
             );
         }
@@ -1202,12 +1198,10 @@ impl Store for PostgresStore {
             && !deltas.is_empty()
             && std::mem::take(months_empty)
         {
-            let mut sorted: Vec<_> = deltas.iter().collect();
-            sorted.sort_unstable_by_key(|((organization, month), _)| (organization.0, *month));
             return self.copy_into_empty(
                 "storing monthly credit",
                 schema::MONTH_INDEXES_DROP,
-                |client, buffer| copy::copy_months(client, buffer, sorted),
+                |client, buffer| copy::copy_months(client, buffer, deltas),
                 schema::MONTH_INDEXES_BUILD,
             );
         }

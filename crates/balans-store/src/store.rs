@@ -183,7 +183,10 @@ pub trait Store {
     fn gesture_count(&mut self) -> StoreResult<u64>;
 
     /// Adds deltas to the stored balances, creating pairs as needed; exact, failing
-    /// with [`StoreError::Overflow`] rather than rounding.
+    /// with [`StoreError::Overflow`] rather than rounding. Deltas drained from a
+    /// `BalanceMap` (as an import's are) come in key order, the order of the
+    /// tables' primary keys; a store may count on that for speed, not for
+    /// correctness.
     fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()>;
     /// Replaces every balance of one level.
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()>;
