@@ -1187,6 +1187,51 @@ fn postgres_runs_every_command_and_takes_a_sqlite_export_and_back() {
     assert_eq!(version, 999);
 }
 
+/// `demo` on PostgreSQL, with the URL from `BALANS_DB` rather than `--db`: the
+/// same stories and balances as on SQLite, loaded once.
+#[test]
+fn postgres_takes_the_demo_with_its_url_from_balans_db() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let url = database.url.as_str();
+    let dir = Dir::new();
+    let on_postgres = |args: &[&str]| {
+        let mut command = Command::cargo_bin("balans").unwrap();
+        command
+            .current_dir(dir.dir.path())
+            .env("BALANS_DB", url)
+            .args(args);
+        command
+    };
+    on_postgres(&["demo"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "They give more than they get from bosman (Bosman Wonen)",
+        ));
+    on_postgres(&["demo"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("0 gestures added"));
+    on_postgres(&["check"]).assert().success();
+    dir.balans(&["demo"]).assert().success();
+    for pair in [["hotel-wadden", "bosman"], ["bosman", "vdberg"]] {
+        let args = ["balance", pair[0], pair[1]];
+        let on_postgres = on_postgres(&args).assert().success();
+        assert_eq!(
+            String::from_utf8(on_postgres.get_output().stdout.clone()).unwrap(),
+            dir.stdout(&args),
+            "the demo's balance of {pair:?} on PostgreSQL and on SQLite"
+        );
+    }
+    let gestures: i64 = postgres(url)
+        .query_one("SELECT COUNT(*) FROM gestures", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(gestures, 650, "the demo's gestures, loaded once");
+}
+
 #[test]
 fn postgres_connection_errors_name_the_host_and_never_the_password() {
     let dir = Dir::new();
