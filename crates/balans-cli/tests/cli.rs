@@ -1250,6 +1250,27 @@ fn postgres_connection_errors_name_the_host_and_never_the_password() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("unknown store scheme 'mysql://'"));
+    // A server that is there and refuses the credentials: a user it does not know.
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let address = database.url.trim_start_matches("postgres://");
+    let address = address.split_once('@').map_or(address, |(_, rest)| rest);
+    let host = address.split_once('/').map_or(address, |(host, _)| host);
+    let refused = balans_on(
+        &dir,
+        &format!("postgres://no-such-user:hunter2secret@{address}"),
+        &["check"],
+    )
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains(format!(
+        "cannot connect to PostgreSQL at {host}"
+    )))
+    .stderr(predicate::str::contains("no-such-user"))
+    .stderr(predicate::str::contains("hunter2secret").not());
+    let stderr = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
 }
 
 /// Starts `balans --db DB serve --addr 127.0.0.1:0 EXTRA…` with its log in `log`,
