@@ -101,24 +101,58 @@ enum Bulk {
     Wanted { depth: u32 },
     /// The indexes were dropped by the write at depth `dropped`, and built again
     /// by the one at `built`, if they were: a rollback past the build leaves
-    /// them dropped. `ids` holds a hash of each id copied in bulk, so that a
-    /// repeated id, which the unique index would have refused, is seen and the
-    /// indexes built before it is written. `balances_empty` and `months_empty`
+    /// them dropped. `ids` holds the ids copied in bulk, so that a repeated id,
+    /// which the unique index would have refused, is seen and the indexes built
+    /// before it is written. `balances_empty` and `months_empty`
     /// say that the table held no row when the load began and none has been
     /// added since: the first sums go in by COPY rather than one upsert each.
     Loading {
         dropped: u32,
         built: Option<u32>,
-        ids: FxHashSet<u64>,
+        ids: BulkIds,
         balances_empty: bool,
         months_empty: bool,
     },
 }
 
-fn id_hash(id: &GestureId) -> u64 {
-    let mut hasher = FxHasher::default();
-    id.as_str().hash(&mut hasher);
-    hasher.finish()
+/// The ids copied in bulk, as hashes. Files usually number their gestures in
+/// order, and while each id sorts after the one before, none can repeat: the
+/// hashes are only listed then, which costs a write to the list's end where a
+/// set costs a trip to memory per id. The first id out of order puts the list
+/// into a set, which every id after it is checked against.
+#[derive(Debug, Default)]
+struct BulkIds {
+    /// The last id listed, while all are in order.
+    last: String,
+    listed: Vec<u64>,
+    set: Option<FxHashSet<u64>>,
+}
+
+impl BulkIds {
+    fn len(&self) -> usize {
+        self.set.as_ref().map_or(self.listed.len(), FxHashSet::len)
+    }
+
+    /// Adds an id; false when it was added before (or a different id with the
+    /// same hash was, which sends the load through the indexes, as a repeat does).
+    fn insert(&mut self, id: &GestureId) -> bool {
+        let mut hasher = FxHasher::default();
+        id.as_str().hash(&mut hasher);
+        let hash = hasher.finish();
+        if let Some(set) = &mut self.set {
+            return set.insert(hash);
+        }
+        if self.listed.is_empty() || id.as_str() > self.last.as_str() {
+            self.listed.push(hash);
+            self.last.clear();
+            self.last.push_str(id.as_str());
+            return true;
+        }
+        let mut set: FxHashSet<u64> = std::mem::take(&mut self.listed).into_iter().collect();
+        let new = set.insert(hash);
+        self.set = Some(set);
+        new
+    }
 }
 
 /// A savepoint command waiting to be sent; `w{n}` is the savepoint of depth `n`.
@@ -438,7 +472,7 @@ impl PostgresStore {
             self.bulk = Bulk::Loading {
                 dropped: self.depth,
                 built: None,
-                ids: FxHashSet::default(),
+                ids: BulkIds::default(),
                 balances_empty: empty.get(1),
                 months_empty: empty.get(2),
             };
@@ -455,7 +489,7 @@ impl PostgresStore {
         let new = ids.len() + gestures.len() <= BULK_IDS_MAX
             && gestures
                 .iter()
-                .all(|g| g.reverses.is_none() && ids.insert(id_hash(&g.id)));
+                .all(|g| g.reverses.is_none() && ids.insert(&g.id));
         if !new {
             self.build_indexes()?;
             return Ok(false);

@@ -1070,8 +1070,19 @@ pub fn an_id_twice_in_one_large_file_counts_once<B: Backend>() {
 
 /// A gestures file of `rows` ordinary gestures `d0`, `d1`, … from ann to bob, with
 /// `extra` lines put in before the row of each given number: long enough for
-/// several of the import's batches.
+/// several of the import's batches. These ids do not sort in the file's order
+/// (`d10` before `d9`); see [`long_gestures_file_in_order`].
 fn long_gestures_file(rows: usize, extra: &[(usize, &str)]) -> String {
+    gestures_file_of(rows, extra, |i| format!("d{i}"))
+}
+
+/// As [`long_gestures_file`], with ids `d00000`, `d00001`, … that sort in the
+/// file's order, as a numbered export's do.
+fn long_gestures_file_in_order(rows: usize, extra: &[(usize, &str)]) -> String {
+    gestures_file_of(rows, extra, |i| format!("d{i:05}"))
+}
+
+fn gestures_file_of(rows: usize, extra: &[(usize, &str)], id: impl Fn(usize) -> String) -> String {
     let mut text = String::from("id,at,giver,receiver,kind,reverses\n");
     for i in 0..rows {
         for (at, line) in extra {
@@ -1080,7 +1091,7 @@ fn long_gestures_file(rows: usize, extra: &[(usize, &str)]) -> String {
                 text.push('\n');
             }
         }
-        text.push_str(&format!("d{i},2024-03-01,ann,bob,help,\n"));
+        text.push_str(&format!("{},2024-03-01,ann,bob,help,\n", id(i)));
     }
     text
 }
@@ -1092,10 +1103,9 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
     // A first import of 40,000 gestures and two more lines; one is seen twice.
     // The gestures are stored in the file's order, and a gesture given after
     // the import is stored after them.
-    let first_import = |extra: &[(usize, &str)]| {
+    let first_import_of = |text: String| {
         let (mut store, guard) = B::fresh();
         setup(&mut store);
-        let text = long_gestures_file(40_000, extra);
         let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
         assert_eq!(
             (summary.gestures_added, summary.gestures_already_present),
@@ -1133,6 +1143,7 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
         assert_consistent(&mut store);
         (store, guard, text)
     };
+    let first_import = |extra: &[(usize, &str)]| first_import_of(long_gestures_file(40_000, extra));
     // A reversal in the second batch, then a repeat in the third.
     let (mut store, _guard, text) = first_import(&[
         (20_000, "r5,2024-03-05,ann,bob,help,d5"),
@@ -1163,6 +1174,30 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
         (100, "d7,2024-03-01,ann,bob,help,"),
         (35_000, "r5,2024-03-05,ann,bob,help,d5"),
     ]);
+    // Ids in order up to a repeat of an early one, in the third batch; the same
+    // after an id out of order (a new one) in the second; and a repeat of the
+    // gesture just before it.
+    first_import_of(long_gestures_file_in_order(
+        40_000,
+        &[
+            (35_000, "d00007,2024-03-01,ann,bob,help,"),
+            (38_000, "r5,2024-03-05,ann,bob,help,d00005"),
+        ],
+    ));
+    first_import_of(long_gestures_file_in_order(
+        40_000,
+        &[
+            (20_000, "c1,2024-03-01,ann,bob,help,"),
+            (35_000, "d00007,2024-03-01,ann,bob,help,"),
+        ],
+    ));
+    first_import_of(long_gestures_file_in_order(
+        40_000,
+        &[
+            (20_000, "d19999,2024-03-01,ann,bob,help,"),
+            (30_000, "r5,2024-03-05,ann,bob,help,d00005"),
+        ],
+    ));
 
     // The same id with other content in the second batch: nothing is written,
     // and the store takes the file without it as its first import.
