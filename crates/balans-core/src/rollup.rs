@@ -74,40 +74,44 @@ impl MembershipIndex {
         at: Moment,
         named: Option<PartyId>,
     ) -> Result<PartyId, RollupError> {
-        let Some(list) = self.by_person.get(&party) else {
-            return match named {
-                Some(named) => Err(RollupError::NotAMember { named }),
-                None => Ok(party),
-            };
-        };
-        let mut valid = list
-            .iter()
-            .filter(|m| m.holds_at(at))
-            .map(|m| m.organization);
-        match named {
-            Some(named) => {
-                if valid.any(|org| org == named) {
-                    Ok(named)
+        unit_among(self.of_person(party), party, at, named)
+    }
+}
+
+/// [`MembershipIndex::unit`] of a party whose memberships are `list`.
+pub fn unit_among(
+    list: &[Membership],
+    party: PartyId,
+    at: Moment,
+    named: Option<PartyId>,
+) -> Result<PartyId, RollupError> {
+    let mut valid = list
+        .iter()
+        .filter(|m| m.holds_at(at))
+        .map(|m| m.organization);
+    match named {
+        Some(named) => {
+            if valid.any(|org| org == named) {
+                Ok(named)
+            } else {
+                Err(RollupError::NotAMember { named })
+            }
+        }
+        None => match (valid.next(), valid.next()) {
+            (None, _) => Ok(party),
+            (Some(org), None) => Ok(org),
+            (Some(first), Some(second)) => {
+                let mut candidates = vec![first, second];
+                candidates.extend(valid);
+                candidates.sort_unstable();
+                candidates.dedup();
+                if candidates.len() == 1 {
+                    Ok(first)
                 } else {
-                    Err(RollupError::NotAMember { named })
+                    Err(RollupError::Ambiguous { candidates })
                 }
             }
-            None => match (valid.next(), valid.next()) {
-                (None, _) => Ok(party),
-                (Some(org), None) => Ok(org),
-                (Some(first), Some(second)) => {
-                    let mut candidates = vec![first, second];
-                    candidates.extend(valid);
-                    candidates.sort_unstable();
-                    candidates.dedup();
-                    if candidates.len() == 1 {
-                        Ok(first)
-                    } else {
-                        Err(RollupError::Ambiguous { candidates })
-                    }
-                }
-            },
-        }
+        },
     }
 }
 

@@ -561,7 +561,7 @@ fn import_memberships<S: Store + ?Sized>(
             )));
             return Ok(());
         }
-        let existing = snapshot.memberships.same_period(&membership).cloned();
+        let existing = snapshot.memberships().same_period(&membership).cloned();
         match existing {
             Some(existing) if existing == membership => return Ok(()),
             Some(_) => summary.memberships_updated += 1,
@@ -572,7 +572,7 @@ fn import_memberships<S: Store + ?Sized>(
             store.upsert_memberships(&chunk)?;
             chunk.clear();
         }
-        snapshot.memberships.insert(membership);
+        snapshot.insert_membership(membership);
         changed = true;
         Ok(())
     })?;

@@ -1086,11 +1086,11 @@ pub fn set_membership<S: Store + ?Sized>(
     in_transaction(store, |store| {
         let mut snapshot = Snapshot::load(store)?;
         let membership = snapshot.resolve_membership(text)?;
-        let existing = snapshot.memberships.same_period(&membership).cloned();
+        let existing = snapshot.memberships().same_period(&membership).cloned();
         let created = existing.is_none();
         if existing.as_ref() != Some(&membership) {
             store.upsert_membership(&membership)?;
-            snapshot.memberships.insert(membership.clone());
+            snapshot.insert_membership(membership.clone());
             if store.gesture_count()? > 0 {
                 rebuild_organization_level(store, &snapshot)?;
             }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use balans_core::{
     Amount, DecimalMark, Dimension, Gesture, GestureId, Kind, KindCode, KindId, Membership,
     MembershipIndex, Moment, PartyFields, PartyId, PartyKey, PartyKind, Role, RollupError, Zone,
+    rollup,
 };
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
@@ -18,10 +19,40 @@ pub struct Snapshot {
     pub zone: Zone,
     /// By key. Keys of up to 24 bytes are kept in the table itself: each row of
     /// an import looks up two, and most keys (names, e-mail addresses) are short.
-    parties: FxHashMap<CompactString, (PartyId, PartyKind)>,
+    parties: FxHashMap<CompactString, Entry>,
     keys: FxHashMap<PartyId, PartyKey>,
     catalog: Arc<Catalog>,
-    pub memberships: MembershipIndex,
+    /// Changed only by `insert_membership`, which keeps each entry's `roll` true.
+    memberships: MembershipIndex,
+}
+
+/// A party as its key finds it, with its memberships when it has at most one:
+/// each row of an import rolls up the two parties it looks up, and most persons
+/// belong to one organization, so this spares a second lookup per party.
+#[derive(Debug, Clone)]
+struct Entry {
+    id: PartyId,
+    kind: PartyKind,
+    /// Always `Roll::of` the party's memberships in the index.
+    roll: Roll,
+}
+
+#[derive(Debug, Clone)]
+enum Roll {
+    /// The party's memberships: none or one.
+    Few(Option<Membership>),
+    /// More than one: the index holds them.
+    Many,
+}
+
+impl Roll {
+    fn of(memberships: &[Membership]) -> Roll {
+        match memberships {
+            [] => Roll::Few(None),
+            [one] => Roll::Few(Some(one.clone())),
+            _ => Roll::Many,
+        }
+    }
 }
 
 /// The text of one gesture, as a file row or a command gives it.
@@ -126,7 +157,9 @@ impl Snapshot {
         for party in store.parties()? {
             snapshot.add_party(party.id, party.fields.key, party.fields.kind);
         }
-        snapshot.memberships = MembershipIndex::new(store.memberships()?);
+        for membership in store.memberships()? {
+            snapshot.insert_membership(membership);
+        }
         Ok(snapshot)
     }
 
@@ -155,7 +188,7 @@ impl Snapshot {
             snapshot.keys.insert(org.id, org.fields.key);
         }
         for membership in memberships {
-            snapshot.memberships.insert(membership);
+            snapshot.insert_membership(membership);
         }
         Ok(snapshot)
     }
@@ -172,13 +205,32 @@ impl Snapshot {
     }
 
     pub fn add_party(&mut self, id: PartyId, key: PartyKey, kind: PartyKind) {
+        let roll = Roll::of(self.memberships.of_person(id));
         self.parties
-            .insert(CompactString::from(key.as_str()), (id, kind));
+            .insert(CompactString::from(key.as_str()), Entry { id, kind, roll });
         self.keys.insert(id, key);
     }
 
+    pub fn memberships(&self) -> &MembershipIndex {
+        &self.memberships
+    }
+
+    /// Adds a membership, or replaces the one with the same person,
+    /// organization and start.
+    pub fn insert_membership(&mut self, membership: Membership) {
+        let person = membership.person;
+        self.memberships.insert(membership);
+        if let Some(entry) = self
+            .keys
+            .get(&person)
+            .and_then(|key| self.parties.get_mut(key.as_str()))
+        {
+            entry.roll = Roll::of(self.memberships.of_person(person));
+        }
+    }
+
     pub fn party(&self, key: &str) -> Option<(PartyId, PartyKind)> {
-        self.parties.get(key).copied()
+        self.parties.get(key).map(|e| (e.id, e.kind))
     }
 
     /// The key of a party, for messages.
@@ -198,8 +250,12 @@ impl Snapshot {
         column: &'static str,
         text: &str,
     ) -> Result<(PartyId, PartyKind), field::Error> {
+        self.resolve_entry(column, text).map(|e| (e.id, e.kind))
+    }
+
+    fn resolve_entry(&self, column: &'static str, text: &str) -> Result<&Entry, field::Error> {
         let key = PartyKey::check(text).map_err(|e| field::Error::new(column, e.to_string()))?;
-        self.party(key).ok_or_else(|| {
+        self.parties.get(key).ok_or_else(|| {
             field::Error::new(
                 column,
                 format!("unknown party '{key}': import it in a parties file first"),
@@ -297,8 +353,8 @@ impl Snapshot {
                 .parse(text.at)
                 .map_err(|e| field::Error::new("at", e.to_string())),
         );
-        let giver = keep(&mut errors, self.resolve_party("giver", text.giver));
-        let receiver = keep(&mut errors, self.resolve_party("receiver", text.receiver));
+        let giver = keep(&mut errors, self.resolve_entry("giver", text.giver));
+        let receiver = keep(&mut errors, self.resolve_entry("receiver", text.receiver));
         // Most rows name the kind exactly as stored: look that up before normalizing.
         let exact = self.catalog.kind_by_code(text.kind.trim());
         let kind = keep(
@@ -356,8 +412,8 @@ impl Snapshot {
             (_, Some(Some(amount))) => Some((amount, true)),
             _ => None,
         };
-        if let (Some((giver, _)), Some((receiver, _))) = (giver, receiver) {
-            if giver == receiver {
+        if let (Some(giver), Some(receiver)) = (giver, receiver) {
+            if giver.id == receiver.id {
                 errors.push(field::Error::new(
                     "receiver",
                     "a party cannot give to itself",
@@ -368,7 +424,14 @@ impl Snapshot {
             ("giver_org", giver_org, giver),
             ("receiver_org", receiver_org, receiver),
         ] {
-            if let (Some(Some(_)), Some((_, PartyKind::Organization))) = (org, party) {
+            if let (
+                Some(Some(_)),
+                Some(Entry {
+                    kind: PartyKind::Organization,
+                    ..
+                }),
+            ) = (org, party)
+            {
                 errors.push(field::Error::new(
                     column,
                     "only a person gives or receives for an organization",
@@ -378,8 +441,8 @@ impl Snapshot {
         let (
             Some(id),
             Some(at),
-            Some((giver, _)),
-            Some((receiver, _)),
+            Some(giver_entry),
+            Some(receiver_entry),
             Some(kind),
             Some((amount, amount_given)),
         ) = (id, at, giver, receiver, kind, amount)
@@ -397,8 +460,8 @@ impl Snapshot {
         let gesture = Gesture {
             id: id.unwrap_or_else(GestureId::fresh),
             at,
-            giver,
-            receiver,
+            giver: giver_entry.id,
+            receiver: receiver_entry.id,
             giver_org,
             receiver_org,
             kind: kind.id,
@@ -411,7 +474,13 @@ impl Snapshot {
         let units = if gesture.reverses.is_some() {
             None
         } else {
-            Some(self.units(&gesture, at).map_err(|e| vec![e])?)
+            let giver = self
+                .unit(giver_entry, at, gesture.giver_org)
+                .map_err(|e| vec![self.rollup_error("giver_org", gesture.giver, e)])?;
+            let receiver = self
+                .unit(receiver_entry, at, gesture.receiver_org)
+                .map_err(|e| vec![self.rollup_error("receiver_org", gesture.receiver, e)])?;
+            Some((giver, receiver))
         };
         Ok(Resolved {
             gesture,
@@ -431,6 +500,20 @@ impl Snapshot {
             .unit(gesture.receiver, at, gesture.receiver_org)
             .map_err(|e| self.rollup_error("receiver_org", gesture.receiver, e))?;
         Ok((giver, receiver))
+    }
+
+    /// [`MembershipIndex::unit`] of a party found by key, which holds its
+    /// memberships when it has few.
+    fn unit(
+        &self,
+        entry: &Entry,
+        at: Moment,
+        named: Option<PartyId>,
+    ) -> Result<PartyId, RollupError> {
+        match &entry.roll {
+            Roll::Few(membership) => rollup::unit_among(membership.as_slice(), entry.id, at, named),
+            Roll::Many => self.memberships.unit(entry.id, at, named),
+        }
     }
 
     fn rollup_error(
