@@ -485,7 +485,8 @@ impl PostgresStore {
         };
         // A reversal and a repeated id need what the indexes check. Past
         // `BULK_IDS_MAX` ids the rest goes through the indexes, so that the hashes
-        // stay within some 40 MiB, however long the file.
+        // stay within some 40 MiB, however long the file (for a moment some 64 MiB,
+        // when an id out of order comes that late and the list becomes a set).
         let new = ids.len() + gestures.len() <= BULK_IDS_MAX
             && gestures
                 .iter()
