@@ -1,5 +1,6 @@
 //! Rows in PostgreSQL's binary `COPY` format, written a megabyte at a time:
-//! gestures, and the sums of a bulk load into empty tables.
+//! gestures (a batch per `COPY`, or a bulk load's batches in one), and the sums
+//! of a bulk load into empty tables.
 //!
 //! The format is a fixed header, then per row the number of fields and each field
 //! as a length (-1 for NULL) and its bytes (`int8` big-endian, `text` as UTF-8),
@@ -58,6 +59,8 @@ impl From<std::io::Error> for CopyFailed {
     }
 }
 
+const GESTURES_COPY: &str = "COPY gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) FROM STDIN BINARY";
+
 /// Copies `gestures` in, numbered `first`, `first + 1`, … in order.
 pub(crate) fn copy_gestures(
     client: &mut Client,
@@ -68,24 +71,70 @@ pub(crate) fn copy_gestures(
     copy_in(
         client,
         buffer,
-        "COPY gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) FROM STDIN BINARY",
+        GESTURES_COPY,
         (first..).zip(gestures),
-        |rows, (seq, g)| {
-            rows.fields(12);
-            rows.int8(Some(seq));
-            rows.text(Some(g.id.as_str()))?;
-            rows.int8(Some(g.at.millis()));
-            rows.int8(Some(g.giver.0));
-            rows.int8(Some(g.receiver.0));
-            rows.int8(g.giver_org.map(|p| p.0));
-            rows.int8(g.receiver_org.map(|p| p.0));
-            rows.int8(Some(g.kind.0));
-            rows.int8(Some(g.amount.minor()));
-            rows.text(g.note.as_deref())?;
-            rows.text(g.item.as_deref())?;
-            rows.text(g.reverses.as_ref().map(GestureId::as_str))
-        },
+        |rows, (seq, g)| rows.gesture(seq, g),
     )
+}
+
+/// One `COPY` of gestures kept open across batches, numbered on from the first.
+pub(crate) struct GestureStream<'c> {
+    sink: postgres::CopyInWriter<'c>,
+    buffer: &'c mut Vec<u8>,
+    next: i64,
+}
+
+impl<'c> GestureStream<'c> {
+    pub(crate) fn open(
+        client: &'c mut Client,
+        buffer: &'c mut Vec<u8>,
+        first: i64,
+    ) -> Result<GestureStream<'c>, CopyFailed> {
+        let sink = client.copy_in(GESTURES_COPY)?;
+        buffer.clear();
+        buffer.reserve(CHUNK + 4096);
+        buffer.extend_from_slice(HEADER);
+        Ok(GestureStream {
+            sink,
+            buffer,
+            next: first,
+        })
+    }
+
+    /// Writes a batch and hands all of it to the server, which copies it while
+    /// the next batch is awaited.
+    pub(crate) fn write<'g>(
+        &mut self,
+        gestures: impl Iterator<Item = &'g Gesture>,
+    ) -> Result<(), CopyFailed> {
+        let mut rows = Rows(self.buffer);
+        for g in gestures {
+            rows.gesture(self.next, g)?;
+            self.next += 1;
+            if rows.0.len() >= CHUNK {
+                self.sink.write_all(rows.0)?;
+                rows.0.clear();
+            }
+        }
+        self.sink.write_all(rows.0)?;
+        rows.0.clear();
+        self.sink.flush()?;
+        Ok(())
+    }
+
+    /// Ends the copy; the number of the last gesture written.
+    pub(crate) fn finish(self) -> Result<i64, CopyFailed> {
+        let GestureStream {
+            mut sink,
+            buffer,
+            next,
+        } = self;
+        buffer.clear();
+        buffer.extend_from_slice(&(-1i16).to_be_bytes());
+        sink.write_all(buffer)?;
+        sink.finish()?;
+        Ok(next - 1)
+    }
 }
 
 /// Copies sums into the balances table, which holds none of their pairs.
@@ -175,6 +224,23 @@ impl Rows<'_> {
         self.int8(Some(totals.count));
         self.int8(Some(totals.first.millis()));
         self.int8(Some(totals.last.millis()));
+    }
+
+    /// A gesture's row, numbered `seq`.
+    fn gesture(&mut self, seq: i64, g: &Gesture) -> Result<(), CopyFailed> {
+        self.fields(12);
+        self.int8(Some(seq));
+        self.text(Some(g.id.as_str()))?;
+        self.int8(Some(g.at.millis()));
+        self.int8(Some(g.giver.0));
+        self.int8(Some(g.receiver.0));
+        self.int8(g.giver_org.map(|p| p.0));
+        self.int8(g.receiver_org.map(|p| p.0));
+        self.int8(Some(g.kind.0));
+        self.int8(Some(g.amount.minor()));
+        self.text(g.note.as_deref())?;
+        self.text(g.item.as_deref())?;
+        self.text(g.reverses.as_ref().map(GestureId::as_str))
     }
 
     fn null(&mut self) {

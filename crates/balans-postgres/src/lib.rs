@@ -29,7 +29,7 @@ use balans_core::{
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::store::{GestureFilter, SavedResponse};
-use balans_store::{Catalog, Directory, Store, StoreError, StoreResult};
+use balans_store::{Catalog, Directory, GestureBatches, Store, StoreError, StoreResult, Streamed};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
@@ -153,6 +153,19 @@ impl BulkIds {
         self.set = Some(set);
         new
     }
+}
+
+/// Whether a batch of `n` gestures may be copied in bulk: it holds no reversal
+/// (which needs what the indexes check) and no id copied before. Past
+/// `BULK_IDS_MAX` ids the rest goes through the indexes, so that the hashes stay
+/// within some 40 MiB, however long the file (for a moment some 64 MiB, when an
+/// id out of order comes that late and the list becomes a set).
+fn bulk_new<'g>(
+    ids: &mut BulkIds,
+    n: usize,
+    mut gestures: impl Iterator<Item = &'g Gesture>,
+) -> bool {
+    ids.len() + n <= BULK_IDS_MAX && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id))
 }
 
 /// A savepoint command waiting to be sent; `w{n}` is the savepoint of depth `n`.
@@ -455,6 +468,25 @@ impl PostgresStore {
     /// through the indexes, which are then in place.
     fn copy_in_bulk(&mut self, gestures: &[&Gesture]) -> StoreResult<bool> {
         let context = "storing gestures";
+        if !self.bulk_takes(gestures.len(), gestures.iter().copied())? {
+            return Ok(false);
+        }
+        self.send_savepoints(context)?;
+        self.copy_gestures(gestures)
+            .map_err(|e| e.into_store(context))?;
+        Ok(true)
+    }
+
+    /// Whether `gestures` (`n` of them) go in with a bulk load: when one is
+    /// wanted and the table is empty (which begins it), or one is under way, and
+    /// [`bulk_new`] says they are all new. When they are not, the indexes are
+    /// built, and the load is over.
+    fn bulk_takes<'g>(
+        &mut self,
+        n: usize,
+        gestures: impl Iterator<Item = &'g Gesture>,
+    ) -> StoreResult<bool> {
+        let context = "storing gestures";
         if matches!(self.bulk, Bulk::Wanted { .. }) {
             self.bulk = Bulk::Off;
             let empty = self
@@ -483,22 +515,71 @@ impl PostgresStore {
         else {
             return Ok(false);
         };
-        // A reversal and a repeated id need what the indexes check. Past
-        // `BULK_IDS_MAX` ids the rest goes through the indexes, so that the hashes
-        // stay within some 40 MiB, however long the file (for a moment some 64 MiB,
-        // when an id out of order comes that late and the list becomes a set).
-        let new = ids.len() + gestures.len() <= BULK_IDS_MAX
-            && gestures
-                .iter()
-                .all(|g| g.reverses.is_none() && ids.insert(&g.id));
-        if !new {
+        if !bulk_new(ids, n, gestures) {
             self.build_indexes()?;
             return Ok(false);
         }
-        self.send_savepoints(context)?;
-        self.copy_gestures(gestures)
-            .map_err(|e| e.into_store(context))?;
         Ok(true)
+    }
+
+    /// Copies batch after batch in one `COPY` while a bulk load takes them (see
+    /// [`Store::stream_gestures`]): the server copies one batch while the next is
+    /// parsed, where a `COPY` per batch left it waiting at each batch's end for
+    /// the client's turn. The rows are numbered on from the sequence's next
+    /// value, and the sequence is set to the last at the end: the writer holds
+    /// the write lock, so no one else takes numbers meanwhile.
+    fn stream_in_bulk(&mut self, batches: &mut dyn GestureBatches) -> StoreResult<Streamed> {
+        let context = "storing gestures";
+        let Some(mut batch) = batches.next_batch() else {
+            return Ok(Streamed::Drained);
+        };
+        let n = batch.len();
+        if n < COPY_ROWS_MIN
+            || self.depth == 0
+            || !self.bulk_takes(n, batch.iter().map(|r| &r.gesture))?
+        {
+            return Ok(Streamed::Declined);
+        }
+        self.send_savepoints(context)?;
+        self.carried = None;
+        let first: i64 = self
+            .query_opt(
+                context,
+                "SELECT nextval(pg_get_serial_sequence('gestures', 'seq'))",
+                &[],
+            )?
+            .ok_or_else(|| corrupt("an answer to nextval"))?
+            .get(0);
+        let Bulk::Loading { ids, .. } = &mut self.bulk else {
+            return Err(corrupt("a bulk load that ended by itself"));
+        };
+        let mut stream = copy::GestureStream::open(&mut self.client, &mut self.copy_buffer, first)
+            .map_err(|e| e.into_store(context))?;
+        let mut ended = Streamed::Drained;
+        loop {
+            stream
+                .write(batch.iter().map(|r| &r.gesture))
+                .map_err(|e| e.into_store(context))?;
+            batches.stored();
+            let Some(next) = batches.next_batch() else {
+                break;
+            };
+            if !bulk_new(ids, next.len(), next.iter().map(|r| &r.gesture)) {
+                ended = Streamed::Declined;
+                break;
+            }
+            batch = next;
+        }
+        let last = stream.finish().map_err(|e| e.into_store(context))?;
+        self.query_opt(
+            context,
+            "SELECT setval(pg_get_serial_sequence('gestures', 'seq'), $1)",
+            &[&last],
+        )?;
+        if ended == Streamed::Declined {
+            self.build_indexes()?;
+        }
+        Ok(ended)
     }
 
     /// Copies the first rows into a table that was empty when a bulk load began:
@@ -1105,6 +1186,10 @@ impl Store for PostgresStore {
         }
         self.build_indexes()?;
         self.insert_gestures_one_by_one(gestures)
+    }
+
+    fn stream_gestures(&mut self, batches: &mut dyn GestureBatches) -> StoreResult<Streamed> {
+        self.stream_in_bulk(batches)
     }
 
     fn expect_many_gestures(&mut self) -> StoreResult<bool> {

@@ -17,7 +17,7 @@ use balans_csv::{Column, FileKind, RowError, Table};
 use rustc_hash::FxHashMap;
 
 use crate::snapshot::{GestureText, MembershipText, NAME_MAX_BYTES, PartyText, Resolved, Snapshot};
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{GestureBatches, Store, StoreError, StoreResult, Streamed};
 use crate::{ERRORS_SHOWN_MAX, LedgerError, Rejection, field};
 
 /// Rows handed from the parser to the writer at a time. A batch is one COPY into
@@ -862,7 +862,8 @@ fn parse_gestures(
     (rows, errors)
 }
 
-/// Stores the parsed batches in order and hands what was stored to the counter.
+/// Stores the parsed batches in order and hands what was stored to the counter:
+/// streamed, as long as the store takes them so, and otherwise one by one.
 /// Stops early, without an error of its own, when the counter has stopped.
 #[allow(clippy::too_many_arguments)]
 fn write_gestures<S: Store + ?Sized>(
@@ -875,7 +876,63 @@ fn write_gestures<S: Store + ?Sized>(
     summary: &mut Summary,
     errors: &mut Errors,
 ) -> StoreResult<()> {
-    for Batch { lines, rows } in receiver {
+    let mut incoming = Incoming {
+        receiver,
+        full,
+        to_count,
+        summary,
+        current: None,
+        sums: Vec::new(),
+        finished: false,
+        stopped: false,
+    };
+    while !incoming.finished && !incoming.stopped {
+        if store.stream_gestures(&mut incoming)? == Streamed::Declined {
+            let batch = incoming
+                .current
+                .take()
+                .expect("a declined batch was handed over");
+            incoming.write(store, snapshot, name, batch, errors)?;
+        }
+        if incoming.stopped {
+            break;
+        }
+        for mut sums in std::mem::take(&mut incoming.sums) {
+            flush(store, &mut sums)?;
+        }
+        flush_full(store, full)?;
+    }
+    Ok(())
+}
+
+/// The parsed batches, as the writer hands them to the store.
+struct Incoming<'a> {
+    receiver: Receiver<Batch>,
+    full: &'a Receiver<BalanceMap>,
+    to_count: &'a mut ToCount,
+    summary: &'a mut Summary,
+    /// The batch last handed over, until it is stored or declined.
+    current: Option<Batch>,
+    /// Sums the counter handed back during a stream, which end it: the store
+    /// writes them before the next.
+    sums: Vec<BalanceMap>,
+    /// The parser has sent its last batch.
+    finished: bool,
+    /// The counter has stopped.
+    stopped: bool,
+}
+
+impl Incoming<'_> {
+    /// Stores a batch the store declined to stream, gesture by gesture as
+    /// `record_all` does, and counts what it stored.
+    fn write<S: Store + ?Sized>(
+        &mut self,
+        store: &mut S,
+        snapshot: &Snapshot,
+        name: &str,
+        Batch { lines, rows }: Batch,
+        errors: &mut Errors,
+    ) -> StoreResult<()> {
         let mut counted = Vec::with_capacity(rows.len());
         for (line, outcome) in
             lines
@@ -883,17 +940,45 @@ fn write_gestures<S: Store + ?Sized>(
                 .zip(record_all(store, snapshot, rows, &mut counted)?)
         {
             match outcome {
-                Recorded::Added => summary.gestures_added += 1,
-                Recorded::AlreadyPresent => summary.gestures_already_present += 1,
+                Recorded::Added => self.summary.gestures_added += 1,
+                Recorded::AlreadyPresent => self.summary.gestures_already_present += 1,
                 Recorded::Refused(e) => errors.push(row_error(name, line, e)),
             }
         }
-        if !to_count.send(counted) {
-            return Ok(());
-        }
-        flush_full(store, full)?;
+        self.stopped = !self.to_count.send(counted);
+        Ok(())
     }
-    Ok(())
+}
+
+impl GestureBatches for Incoming<'_> {
+    fn next_batch(&mut self) -> Option<&[Resolved]> {
+        if self.finished || self.stopped {
+            return None;
+        }
+        if let Ok(sums) = self.full.try_recv() {
+            self.sums.push(sums);
+            return None;
+        }
+        self.current = self.receiver.recv().ok();
+        self.finished = self.current.is_none();
+        self.current.as_ref().map(|batch| batch.rows.as_slice())
+    }
+
+    fn stored(&mut self) {
+        let Some(batch) = self.current.take() else {
+            return;
+        };
+        let counted: Vec<Counted> = batch
+            .rows
+            .iter()
+            .map(|r| {
+                let units = r.units.expect("a store streams no reversal");
+                Counted::of(&r.gesture, units)
+            })
+            .collect();
+        self.summary.gestures_added += batch.rows.len() as u64;
+        self.stopped = !self.to_count.send(counted);
+    }
 }
 
 /// Writes the summed deltas to the store.

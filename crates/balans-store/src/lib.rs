@@ -24,7 +24,9 @@ pub use balans_csv::RowError;
 pub use catalog::Catalog;
 pub use directory::Directory;
 pub use snapshot::GestureText;
-pub use store::{Store, StoreError, StoreResult, in_read, in_transaction, setting};
+pub use store::{
+    GestureBatches, Store, StoreError, StoreResult, Streamed, in_read, in_transaction, setting,
+};
 
 /// The most row errors an import lists; the rest are counted.
 pub const ERRORS_SHOWN_MAX: usize = 100;

@@ -14,8 +14,28 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::catalog::Catalog;
+use crate::snapshot::Resolved;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Batches of resolved gestures an import hands to [`Store::stream_gestures`].
+pub trait GestureBatches {
+    /// The next batch, or `None` when there is none to store now.
+    fn next_batch(&mut self) -> Option<&[Resolved]>;
+    /// The batch last handed over is stored, and every gesture in it was new.
+    /// The store answers for the stream as a whole when it ends: an error then
+    /// undoes the write, as any error in it does.
+    fn stored(&mut self);
+}
+
+/// How [`Store::stream_gestures`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streamed {
+    /// The batches handed over are stored, and there is none to store now.
+    Drained,
+    /// The batch last handed over is not stored: it goes in the usual way.
+    Declined,
+}
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -162,6 +182,20 @@ pub trait Store {
     /// next): a backend loading in bulk does now what it put off.
     fn many_gestures_written(&mut self) -> StoreResult<()> {
         Ok(())
+    }
+
+    /// Stores the batches `batches` hands over, in order, for as long as it can
+    /// load them in bulk (see [`Store::expect_many_gestures`]): in one stream,
+    /// which spares the backend's turns at each batch's end. Only batches of
+    /// new, ordinary gestures are streamed (no reversal, no id stored). Ends when
+    /// `batches` has none to hand over now ([`Streamed::Drained`]), or with the
+    /// batch last handed over not stored, for [`Store::insert_gestures`] to
+    /// store ([`Streamed::Declined`]). The default declines every batch.
+    fn stream_gestures(&mut self, batches: &mut dyn GestureBatches) -> StoreResult<Streamed> {
+        Ok(match batches.next_batch() {
+            Some(_) => Streamed::Declined,
+            None => Streamed::Drained,
+        })
     }
 
     /// Inserts the gestures in order, each unless one with the same id is stored
