@@ -1199,6 +1199,43 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
         ],
     ));
 
+    // Two large files in one first import: the second carries on with the load,
+    // stored after the first, and a gesture given afterwards after both.
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let one = long_gestures_file_in_order(20_000, &[]);
+    let two = gestures_file_of(20_000, &[], |i| format!("e{i:05}"));
+    let summary = import_texts(&mut store, &[("one.csv", &one), ("two.csv", &two)]).unwrap();
+    assert_eq!(summary.gestures_added, 40_000);
+    let in_files: Vec<String> = [&one, &two]
+        .iter()
+        .flat_map(|text| text.lines().skip(1))
+        .map(|line| line.split(',').next().unwrap().to_string())
+        .collect();
+    let mut stored = Vec::new();
+    let mut last_seq = 0;
+    store
+        .for_each_gesture(&mut |g| {
+            assert!(g.seq > last_seq, "in order of storing");
+            last_seq = g.seq;
+            stored.push(g.gesture.id.as_str().to_string());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(stored, in_files);
+    let after = GestureText {
+        id: "later",
+        at: "2024-03-06",
+        giver: "ann",
+        receiver: "bob",
+        kind: "help",
+        ..GestureText::default()
+    };
+    ledger::give_batch(&mut store, &[after]).unwrap();
+    let later = GestureId::parse("later").unwrap().unwrap();
+    assert!(store.gesture(&later).unwrap().unwrap().seq > last_seq);
+    assert_consistent(&mut store);
+
     // The same id with other content in the second batch: nothing is written,
     // and the store takes the file without it as its first import.
     let (mut store, _guard) = B::fresh();
