@@ -1096,6 +1096,42 @@ fn gestures_file_of(rows: usize, extra: &[(usize, &str)], id: impl Fn(usize) -> 
     text
 }
 
+/// Asserts that the store holds the gestures of `files` (the first of each id)
+/// in the files' order, numbered in that order, that a gesture given now is
+/// numbered after them, and that the balances hold.
+fn assert_stored_in_order<S: Store>(store: &mut S, files: &[&str]) {
+    let mut seen = std::collections::HashSet::new();
+    let in_files: Vec<String> = files
+        .iter()
+        .flat_map(|text| text.lines().skip(1))
+        .map(|line| line.split(',').next().unwrap().to_string())
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let mut stored = Vec::new();
+    let mut last_seq = 0;
+    store
+        .for_each_gesture(&mut |g| {
+            assert!(g.seq > last_seq, "in order of storing");
+            last_seq = g.seq;
+            stored.push(g.gesture.id.as_str().to_string());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(stored, in_files);
+    let after = GestureText {
+        id: "later",
+        at: "2024-03-06",
+        giver: "ann",
+        receiver: "bob",
+        kind: "help",
+        ..GestureText::default()
+    };
+    ledger::give_batch(store, &[after]).unwrap();
+    let later = GestureId::parse("later").unwrap().unwrap();
+    assert!(store.gesture(&later).unwrap().unwrap().seq > last_seq);
+    assert_consistent(store);
+}
+
 /// The first import into an empty store is the one a backend may load in bulk;
 /// a reversal, a repeated id and a conflicting id far into it, past the first
 /// batches, must be answered as in any other import.
@@ -1111,36 +1147,7 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
             (summary.gestures_added, summary.gestures_already_present),
             (40_001, 1)
         );
-        let mut seen = std::collections::HashSet::new();
-        let in_file: Vec<String> = text
-            .lines()
-            .skip(1)
-            .map(|line| line.split(',').next().unwrap().to_string())
-            .filter(|id| seen.insert(id.clone()))
-            .collect();
-        let mut stored = Vec::new();
-        let mut last_seq = 0;
-        store
-            .for_each_gesture(&mut |g| {
-                assert!(g.seq > last_seq, "in order of storing");
-                last_seq = g.seq;
-                stored.push(g.gesture.id.as_str().to_string());
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(stored, in_file);
-        let after = GestureText {
-            id: "later",
-            at: "2024-03-06",
-            giver: "ann",
-            receiver: "bob",
-            kind: "help",
-            ..GestureText::default()
-        };
-        ledger::give_batch(&mut store, &[after]).unwrap();
-        let later = GestureId::parse("later").unwrap().unwrap();
-        assert!(store.gesture(&later).unwrap().unwrap().seq > last_seq);
-        assert_consistent(&mut store);
+        assert_stored_in_order(&mut store, &[&text]);
         (store, guard, text)
     };
     let first_import = |extra: &[(usize, &str)]| first_import_of(long_gestures_file(40_000, extra));
@@ -1207,34 +1214,7 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
     let two = gestures_file_of(20_000, &[], |i| format!("e{i:05}"));
     let summary = import_texts(&mut store, &[("one.csv", &one), ("two.csv", &two)]).unwrap();
     assert_eq!(summary.gestures_added, 40_000);
-    let in_files: Vec<String> = [&one, &two]
-        .iter()
-        .flat_map(|text| text.lines().skip(1))
-        .map(|line| line.split(',').next().unwrap().to_string())
-        .collect();
-    let mut stored = Vec::new();
-    let mut last_seq = 0;
-    store
-        .for_each_gesture(&mut |g| {
-            assert!(g.seq > last_seq, "in order of storing");
-            last_seq = g.seq;
-            stored.push(g.gesture.id.as_str().to_string());
-            Ok(())
-        })
-        .unwrap();
-    assert_eq!(stored, in_files);
-    let after = GestureText {
-        id: "later",
-        at: "2024-03-06",
-        giver: "ann",
-        receiver: "bob",
-        kind: "help",
-        ..GestureText::default()
-    };
-    ledger::give_batch(&mut store, &[after]).unwrap();
-    let later = GestureId::parse("later").unwrap().unwrap();
-    assert!(store.gesture(&later).unwrap().unwrap().seq > last_seq);
-    assert_consistent(&mut store);
+    assert_stored_in_order(&mut store, &[&one, &two]);
 
     // The same id with other content in the second batch: nothing is written,
     // and the store takes the file without it as its first import.
