@@ -254,6 +254,10 @@ impl Snapshot {
     }
 
     fn resolve_entry(&self, column: &'static str, text: &str) -> Result<&Entry, field::Error> {
+        // Every key held is a checked `PartyKey`: text found needs no check.
+        if let Some(entry) = self.parties.get(text.trim()) {
+            return Ok(entry);
+        }
         let key = PartyKey::check(text).map_err(|e| field::Error::new(column, e.to_string()))?;
         self.parties.get(key).ok_or_else(|| {
             field::Error::new(
