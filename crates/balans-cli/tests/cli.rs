@@ -38,13 +38,16 @@ impl Dir {
 
     /// `balans --db DIR/balans.db ARGS…`, run in the directory.
     fn balans(&self, args: &[&str]) -> Command {
-        let mut command = Command::cargo_bin("balans").unwrap();
+        let mut command = self.command();
+        command.arg("--db").arg(self.db()).args(args);
         command
-            .current_dir(self.dir.path())
-            .env_remove("BALANS_DB")
-            .arg("--db")
-            .arg(self.db())
-            .args(args);
+    }
+
+    /// `balans` run in the directory, its store not named yet (nor taken from
+    /// the environment).
+    fn command(&self) -> Command {
+        let mut command = Command::cargo_bin("balans").unwrap();
+        command.current_dir(self.dir.path()).env_remove("BALANS_DB");
         command
     }
 
@@ -1084,12 +1087,8 @@ fn staff_token(dir: &Dir, db: &str) -> String {
 
 /// `balans --db URL ARGS…` in the directory.
 fn balans_on(dir: &Dir, url: &str, args: &[&str]) -> Command {
-    let mut command = Command::cargo_bin("balans").unwrap();
-    command
-        .current_dir(dir.dir.path())
-        .env_remove("BALANS_DB")
-        .args(["--db", url])
-        .args(args);
+    let mut command = dir.command();
+    command.args(["--db", url]).args(args);
     command
 }
 
@@ -1197,11 +1196,8 @@ fn postgres_takes_the_demo_with_its_url_from_balans_db() {
     let url = database.url.as_str();
     let dir = Dir::new();
     let on_postgres = |args: &[&str]| {
-        let mut command = Command::cargo_bin("balans").unwrap();
-        command
-            .current_dir(dir.dir.path())
-            .env("BALANS_DB", url)
-            .args(args);
+        let mut command = dir.command();
+        command.env("BALANS_DB", url).args(args);
         command
     };
     on_postgres(&["demo"])
