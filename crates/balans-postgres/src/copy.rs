@@ -79,8 +79,7 @@ pub(crate) fn copy_gestures(
 
 /// One `COPY` of gestures kept open across batches, numbered on from the first.
 pub(crate) struct GestureStream<'c> {
-    sink: postgres::CopyInWriter<'c>,
-    buffer: &'c mut Vec<u8>,
+    copy: CopyStream<'c>,
     next: i64,
 }
 
@@ -90,13 +89,8 @@ impl<'c> GestureStream<'c> {
         buffer: &'c mut Vec<u8>,
         first: i64,
     ) -> Result<GestureStream<'c>, CopyFailed> {
-        let sink = client.copy_in(GESTURES_COPY)?;
-        buffer.clear();
-        buffer.reserve(CHUNK + 4096);
-        buffer.extend_from_slice(HEADER);
         Ok(GestureStream {
-            sink,
-            buffer,
+            copy: CopyStream::open(client, buffer, GESTURES_COPY)?,
             next: first,
         })
     }
@@ -107,33 +101,18 @@ impl<'c> GestureStream<'c> {
         &mut self,
         gestures: impl Iterator<Item = &'g Gesture>,
     ) -> Result<(), CopyFailed> {
-        let mut rows = Rows(self.buffer);
-        for g in gestures {
-            rows.gesture(self.next, g)?;
-            self.next += 1;
-            if rows.0.len() >= CHUNK {
-                self.sink.write_all(rows.0)?;
-                rows.0.clear();
-            }
-        }
-        self.sink.write_all(rows.0)?;
-        rows.0.clear();
-        self.sink.flush()?;
-        Ok(())
+        let next = &mut self.next;
+        self.copy.rows(gestures, |rows, g| {
+            *next += 1;
+            rows.gesture(*next - 1, g)
+        })?;
+        self.copy.hand_over()
     }
 
     /// Ends the copy; the number of the last gesture written.
     pub(crate) fn finish(self) -> Result<i64, CopyFailed> {
-        let GestureStream {
-            mut sink,
-            buffer,
-            next,
-        } = self;
-        buffer.clear();
-        buffer.extend_from_slice(&(-1i16).to_be_bytes());
-        sink.write_all(buffer)?;
-        sink.finish()?;
-        Ok(next - 1)
+        self.copy.finish()?;
+        Ok(self.next - 1)
     }
 }
 
@@ -182,31 +161,71 @@ pub(crate) fn copy_months(
 }
 
 /// Runs `statement` (a `COPY … FROM STDIN BINARY`) with a row per item, each
-/// written by `row` into `buffer`, which is kept from copy to copy (a fresh
-/// megabyte each time costs the kernel's zeroing of its pages).
+/// written by `row`.
 fn copy_in<T>(
     client: &mut Client,
     buffer: &mut Vec<u8>,
     statement: &str,
     items: impl IntoIterator<Item = T>,
-    row: impl Fn(&mut Rows, T) -> Result<(), CopyFailed>,
+    row: impl FnMut(&mut Rows, T) -> Result<(), CopyFailed>,
 ) -> Result<(), CopyFailed> {
-    let mut sink = client.copy_in(statement)?;
-    buffer.clear();
-    buffer.reserve(CHUNK + 4096);
-    let mut rows = Rows(buffer);
-    rows.0.extend_from_slice(HEADER);
-    for item in items {
-        row(&mut rows, item)?;
-        if rows.0.len() >= CHUNK {
-            sink.write_all(rows.0)?;
-            rows.0.clear();
-        }
+    let mut copy = CopyStream::open(client, buffer, statement)?;
+    copy.rows(items, row)?;
+    copy.finish()
+}
+
+/// An open `COPY … FROM STDIN BINARY`. Rows are encoded into `buffer`, which is
+/// kept from copy to copy (a fresh megabyte each time costs the kernel's zeroing
+/// of its pages), and handed to the connection a megabyte at a time.
+struct CopyStream<'c> {
+    sink: postgres::CopyInWriter<'c>,
+    buffer: &'c mut Vec<u8>,
+}
+
+impl<'c> CopyStream<'c> {
+    fn open(
+        client: &'c mut Client,
+        buffer: &'c mut Vec<u8>,
+        statement: &str,
+    ) -> Result<CopyStream<'c>, CopyFailed> {
+        let sink = client.copy_in(statement)?;
+        buffer.clear();
+        buffer.reserve(CHUNK + 4096);
+        buffer.extend_from_slice(HEADER);
+        Ok(CopyStream { sink, buffer })
     }
-    rows.0.extend_from_slice(&(-1i16).to_be_bytes());
-    sink.write_all(rows.0)?;
-    sink.finish()?;
-    Ok(())
+
+    /// Encodes a row per item, each written by `row`.
+    fn rows<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut row: impl FnMut(&mut Rows, T) -> Result<(), CopyFailed>,
+    ) -> Result<(), CopyFailed> {
+        let mut rows = Rows(self.buffer);
+        for item in items {
+            row(&mut rows, item)?;
+            if rows.0.len() >= CHUNK {
+                self.sink.write_all(rows.0)?;
+                rows.0.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands everything encoded so far to the server.
+    fn hand_over(&mut self) -> Result<(), CopyFailed> {
+        self.sink.write_all(self.buffer)?;
+        self.buffer.clear();
+        self.sink.flush()?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), CopyFailed> {
+        self.buffer.extend_from_slice(&(-1i16).to_be_bytes());
+        self.sink.write_all(self.buffer)?;
+        self.sink.finish()?;
+        Ok(())
+    }
 }
 
 struct Rows<'b>(&'b mut Vec<u8>);
