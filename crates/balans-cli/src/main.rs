@@ -124,6 +124,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 decimal: args.decimal.map(DecimalMark::from),
                 encoding: args.encoding.map(Into::into),
                 dry_run: args.dry_run,
+                ..import::Options::default()
             };
             let result = import::import(store.as_mut(), sources, options, &on_progress);
             bar.finish_and_clear();

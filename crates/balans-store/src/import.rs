@@ -20,18 +20,8 @@ use crate::snapshot::{GestureText, MembershipText, NAME_MAX_BYTES, PartyText, Re
 use crate::store::{GestureBatches, Store, StoreError, StoreResult, Streamed};
 use crate::{ERRORS_SHOWN_MAX, LedgerError, Rejection, field};
 
-/// Rows handed from the parser to the writer at a time. Outside a bulk load (which
-/// streams its batches into one COPY) a batch is one COPY into PostgreSQL, whose
-/// client and server take turns at each batch's end: with 2,048 rows a million
-/// gestures took 7.6 s there, with 16,384 rows 5.8 s.
-const BATCH_ROWS: usize = 16_384;
 /// Batches in flight between parser and writer.
 const BATCHES_IN_FLIGHT: usize = 2;
-/// How many stored batches may wait for a counter that starts late (`ToCount`):
-/// a million gestures, some 56 MiB.
-const DEFERRED_BATCHES: usize = 64;
-/// Pairs summed in memory before their deltas are written to the store.
-const PENDING_PAIRS_MAX: usize = 200_000;
 
 /// One file to import.
 pub struct Source {
@@ -56,6 +46,35 @@ pub struct Options {
     pub encoding: Option<balans_csv::Encoding>,
     /// Validate everything, write nothing.
     pub dry_run: bool,
+    /// How the gestures are divided up on their way to the store.
+    pub limits: Limits,
+}
+
+/// How an import divides its gestures up. The defaults suit every import, short
+/// or long; smaller limits take a few thousand gestures down the paths that
+/// otherwise only millions take, which is how those paths are tested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Rows handed from the parser to the writer at a time. Outside a bulk load
+    /// (which streams its batches into one COPY) a batch is one COPY into
+    /// PostgreSQL, whose client and server take turns at each batch's end: with
+    /// 2,048 rows a million gestures took 7.6 s there, with 16,384 rows 5.8 s.
+    pub batch_rows: usize,
+    /// How many stored batches may wait for a counter that starts late
+    /// (`ToCount`): by default a million gestures, some 56 MiB.
+    pub deferred_batches: usize,
+    /// Pairs summed in memory before their sums are written to the store.
+    pub pending_pairs: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            batch_rows: 16_384,
+            deferred_batches: 64,
+            pending_pairs: 200_000,
+        }
+    }
 }
 
 /// How far an import has come, for a progress bar.
@@ -164,14 +183,7 @@ pub fn import<S: Store + ?Sized>(
         ..Summary::default()
     };
     store.begin_write()?;
-    let outcome = import_tables(
-        store,
-        tables,
-        options.dry_run,
-        &mut summary,
-        &mut errors,
-        progress,
-    );
+    let outcome = import_tables(store, tables, options, &mut summary, &mut errors, progress);
     let failed = outcome.is_err() || errors.total > 0;
     if failed || options.dry_run {
         store.rollback()?;
@@ -190,7 +202,9 @@ pub fn import<S: Store + ?Sized>(
 fn import_tables<S: Store + ?Sized>(
     store: &mut S,
     tables: Vec<(usize, Table<Box<dyn Read + Send>>)>,
-    dry_run: bool,
+    Options {
+        dry_run, limits, ..
+    }: Options,
     summary: &mut Summary,
     errors: &mut Errors,
     progress: &(dyn Fn(Progress) + Sync),
@@ -252,7 +266,7 @@ fn import_tables<S: Store + ?Sized>(
                     index,
                     finish,
                 };
-                import_gestures(store, &snapshot, file, summary, errors, progress)?;
+                import_gestures(store, &snapshot, file, limits, summary, errors, progress)?;
             }
         }
     }
@@ -629,6 +643,7 @@ fn import_gestures<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     file: GestureFile,
+    limits: Limits,
     summary: &mut Summary,
     errors: &mut Errors,
     progress: &(dyn Fn(Progress) + Sync),
@@ -640,18 +655,21 @@ fn import_gestures<S: Store + ?Sized>(
     } = file;
     let name = table.name().to_string();
     let bulk = store.expect_many_gestures()?;
-    let (mut to_count, counting, start) = ToCount::new(bulk && finish);
+    let deferred = (bulk && finish).then_some(limits.deferred_batches);
+    let (mut to_count, counting, start) = ToCount::new(deferred);
     let (sender, receiver) = sync_channel::<Batch>(BATCHES_IN_FLIGHT);
     let (full_sender, full) = channel::<BalanceMap>();
     let zone = &snapshot.zone;
     std::thread::scope(|scope| {
-        let parser = scope.spawn(move || parse_gestures(table, snapshot, sender, index, progress));
+        let parser = scope.spawn(move || {
+            parse_gestures(table, snapshot, sender, limits.batch_rows, index, progress)
+        });
         let counter = scope.spawn(move || {
             // Waits for the start, or for the writer to be gone.
             if let Some(start) = start {
                 let _ = start.recv();
             }
-            count_batches(counting, full_sender, zone)
+            count_batches(counting, full_sender, limits.pending_pairs, zone)
         });
         let written = write_gestures(
             store,
@@ -689,8 +707,8 @@ fn import_gestures<S: Store + ?Sized>(
 /// of its own once all the gestures are in (building a bulk load's indexes), the
 /// counter waits for that moment and sums on the core the store's work leaves
 /// idle, instead of taking a share of both cores while they copy. Meanwhile up to
-/// `DEFERRED_BATCHES` batches wait for it; a full queue starts it early, so the
-/// memory this takes stays bounded however long the file.
+/// `Limits::deferred_batches` batches wait for it; a full queue starts it early,
+/// so the memory this takes stays bounded however long the file.
 struct ToCount {
     batches: SyncSender<Vec<Counted>>,
     /// Starts a waiting counter; `None` once it runs.
@@ -698,16 +716,11 @@ struct ToCount {
 }
 
 impl ToCount {
-    /// The writer's end, the counter's end and, when `deferred`, what the
-    /// counter waits on before it starts.
-    fn new(deferred: bool) -> (ToCount, Receiver<Vec<Counted>>, Option<Receiver<()>>) {
-        let bound = if deferred {
-            DEFERRED_BATCHES
-        } else {
-            BATCHES_IN_FLIGHT
-        };
-        let (batches, counting) = sync_channel(bound);
-        let (start, waiting) = deferred.then(channel).unzip();
+    /// The writer's end, the counter's end and, when the counter is `deferred`
+    /// (with room for that many batches), what it waits on before it starts.
+    fn new(deferred: Option<usize>) -> (ToCount, Receiver<Vec<Counted>>, Option<Receiver<()>>) {
+        let (batches, counting) = sync_channel(deferred.unwrap_or(BATCHES_IN_FLIGHT));
+        let (start, waiting) = deferred.map(|_| channel()).unzip();
         (ToCount { batches, start }, counting, waiting)
     }
 
@@ -741,10 +754,11 @@ fn flush_full<S: Store + ?Sized>(store: &mut S, full: &Receiver<BalanceMap>) -> 
 }
 
 /// Sums what the stored gestures contribute, off the writer's thread; a sum grown
-/// to `PENDING_PAIRS_MAX` pairs goes back to the writer to be added to the store.
+/// to `pending_pairs` pairs goes back to the writer to be added to the store.
 fn count_batches(
     batches: Receiver<Vec<Counted>>,
     full: Sender<BalanceMap>,
+    pending_pairs: usize,
     zone: &balans_core::Zone,
 ) -> StoreResult<BalanceMap> {
     let mut sums = BalanceMap::new();
@@ -752,7 +766,7 @@ fn count_batches(
         for counted in &batch {
             count_gesture(&mut sums, counted, zone)?;
         }
-        if sums.len() >= PENDING_PAIRS_MAX && full.send(std::mem::take(&mut sums)).is_err() {
+        if sums.len() >= pending_pairs && full.send(std::mem::take(&mut sums)).is_err() {
             break;
         }
     }
@@ -763,6 +777,7 @@ fn parse_gestures(
     mut table: Table<Box<dyn Read + Send>>,
     snapshot: &Snapshot,
     sender: SyncSender<Batch>,
+    batch_rows: usize,
     index: usize,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> (u64, Errors) {
@@ -770,7 +785,7 @@ fn parse_gestures(
     let name = table.name().to_string();
     let mut errors = Errors::default();
     let mut occurrences: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut batch = Batch::with_capacity(BATCH_ROWS);
+    let mut batch = Batch::with_capacity(batch_rows);
     let mut rows = 0u64;
     while let Some(row) = table.next_row() {
         rows += 1;
@@ -840,8 +855,8 @@ fn parse_gestures(
                 .into_iter()
                 .for_each(|e| errors.push(row_error(&name, line, e))),
         }
-        if batch.rows.len() == BATCH_ROWS {
-            let full = std::mem::replace(&mut batch, Batch::with_capacity(BATCH_ROWS));
+        if batch.rows.len() == batch_rows {
+            let full = std::mem::replace(&mut batch, Batch::with_capacity(batch_rows));
             if sender.send(full).is_err() {
                 break;
             }
@@ -1260,7 +1275,8 @@ mod tests {
     /// (Threads of their own: should the writer hang, the test fails, not hangs.)
     #[test]
     fn a_waiting_counter_starts_when_its_queue_is_full() {
-        let n = DEFERRED_BATCHES as i64 + 10;
+        let limits = Limits::default();
+        let n = limits.deferred_batches as i64 + 10;
         let gestures: Vec<Counted> = (0..n)
             .map(|i| Counted {
                 giver: PartyId(1),
@@ -1271,13 +1287,14 @@ mod tests {
                 at: Moment::from_millis(i * 86_400_000),
             })
             .collect();
-        let (mut to_count, counting, start) = ToCount::new(true);
+        let (mut to_count, counting, start) = ToCount::new(Some(limits.deferred_batches));
         let (full_sender, _full) = channel::<BalanceMap>();
         let counter = std::thread::spawn(move || {
             let _ = start.unwrap().recv();
             count_batches(
                 counting,
                 full_sender,
+                limits.pending_pairs,
                 &Zone::named("Europe/Amsterdam").unwrap(),
             )
         });
@@ -1286,7 +1303,7 @@ mod tests {
             let mut waited_while_queue_had_room = true;
             for (i, counted) in gestures.iter().enumerate() {
                 assert!(to_count.send(vec![*counted]));
-                if i + 1 < DEFERRED_BATCHES {
+                if i + 1 < limits.deferred_batches {
                     waited_while_queue_had_room &= to_count.start.is_some();
                 }
             }
@@ -1311,7 +1328,8 @@ mod tests {
     #[test]
     fn the_counter_hands_back_full_sums_and_loses_nothing() {
         let zone = Zone::named("Europe/Amsterdam").unwrap();
-        let gestures: Vec<Counted> = (0..PENDING_PAIRS_MAX as i64 * 5 / 4)
+        let limits = Limits::default();
+        let gestures: Vec<Counted> = (0..limits.pending_pairs as i64 * 5 / 4)
             .map(|n| Counted {
                 giver: PartyId(2 * n),
                 receiver: PartyId(2 * n + 1),
@@ -1333,8 +1351,9 @@ mod tests {
         let (to_count, counting) = sync_channel::<Vec<Counted>>(BATCHES_IN_FLIGHT);
         let (full_sender, full) = channel::<BalanceMap>();
         let last = std::thread::scope(|scope| {
-            let counter = scope.spawn(|| count_batches(counting, full_sender, &zone));
-            for batch in gestures.chunks(BATCH_ROWS) {
+            let counter =
+                scope.spawn(|| count_batches(counting, full_sender, limits.pending_pairs, &zone));
+            for batch in gestures.chunks(limits.batch_rows) {
                 to_count.send(batch.to_vec()).unwrap();
             }
             drop(to_count);
@@ -1343,7 +1362,7 @@ mod tests {
         let parts: Vec<BalanceMap> = full.try_iter().chain([last]).collect();
         assert!(parts.len() >= 2, "the sums went back to the writer");
         for part in &parts[..parts.len() - 1] {
-            assert!(part.len() >= PENDING_PAIRS_MAX);
+            assert!(part.len() >= limits.pending_pairs);
         }
 
         let mut pairs: BTreeMap<PairKey, Totals> = BTreeMap::new();

@@ -4,17 +4,29 @@
 use std::collections::BTreeMap;
 
 use balans_core::{Dimension, GestureId, Level, PairKey, PartyId, Totals};
-use balans_store::import::{self, Options, Source, Summary};
+use balans_store::import::{self, Limits, Options, Source, Summary};
 use balans_store::ledger::{self, PairView};
 use balans_store::{GestureText, LedgerError, Store};
 use balans_tests::Backend;
 
 fn import_texts<S: Store>(store: &mut S, files: &[(&str, &str)]) -> Result<Summary, LedgerError> {
+    import_texts_within(store, files, Limits::default())
+}
+
+fn import_texts_within<S: Store>(
+    store: &mut S,
+    files: &[(&str, &str)],
+    limits: Limits,
+) -> Result<Summary, LedgerError> {
     let sources = files
         .iter()
         .map(|(name, text)| Source::new(*name, std::io::Cursor::new(text.as_bytes().to_vec())))
         .collect();
-    import::import(store, sources, Options::default(), &|_| {})
+    let options = Options {
+        limits,
+        ..Options::default()
+    };
+    import::import(store, sources, options, &|_| {})
 }
 
 fn balances<S: Store>(store: &mut S) -> BTreeMap<PairKey, Totals> {
@@ -1231,6 +1243,69 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// `rows` gestures with ids in order (`{prefix}00000` on) between the setup's
+/// people and organizations, in both dimensions, over two years of months.
+fn varied_gestures_file(prefix: &str, rows: usize) -> String {
+    const PAIRS: [(&str, &str); 5] = [
+        ("ann", "bob"),
+        ("bob", "ann"),
+        ("solo", "ann"),
+        ("bob", "solo"),
+        ("us", "cust"),
+    ];
+    let mut text = String::from("id,at,giver,receiver,kind,amount\n");
+    for i in 0..rows {
+        let (giver, receiver) = PAIRS[i % PAIRS.len()];
+        let (kind, amount) = match i % 3 {
+            0 => ("pay", format!("{}.{:02}", i % 500 + 1, i % 100)),
+            1 => ("thanks", String::new()),
+            _ => ("help", format!("{}", i % 7 + 1)),
+        };
+        let month = i % 24;
+        text.push_str(&format!(
+            "{prefix}{i:05},{}-{:02}-{:02}T10:00:00,{giver},{receiver},{kind},{amount}\n",
+            2023 + month / 12,
+            month % 12 + 1,
+            i % 28 + 1
+        ));
+    }
+    text
+}
+
+/// A long import hands its sums to the store in parts, whenever the pairs summed
+/// in memory reach their limit, and a first import may be loading its gestures
+/// in bulk meanwhile. Small limits take a few thousand gestures down that path
+/// (a batch of a few hundred rows, sums handed back after every batch): the
+/// store ends exactly as after the same files imported in one go, for a first
+/// import and for a later one.
+pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
+    let small = Limits {
+        batch_rows: 256,
+        deferred_batches: 2,
+        pending_pairs: 1,
+    };
+    let first = varied_gestures_file("v", 6_000);
+    let later = varied_gestures_file("w", 3_000);
+    let import_within = |limits: Limits| {
+        let (mut store, guard) = B::fresh();
+        setup(&mut store);
+        let summary = import_texts_within(&mut store, &[("first.csv", &first)], limits).unwrap();
+        assert_eq!(summary.gestures_added, 6_000);
+        let after_first = (contents(&mut store), store.all_months().unwrap());
+        let summary = import_texts_within(&mut store, &[("later.csv", &later)], limits).unwrap();
+        assert_eq!(summary.gestures_added, 3_000);
+        let after_later = (contents(&mut store), store.all_months().unwrap());
+        assert_consistent(&mut store);
+        (store, guard, after_first, after_later)
+    };
+    let (_, _whole_guard, whole_first, whole_later) = import_within(Limits::default());
+    let (mut parts, _parts_guard, parts_first, parts_later) = import_within(small);
+    assert!(!whole_first.1.is_empty(), "the organizations have months");
+    assert_eq!(parts_first, whole_first);
+    assert_eq!(parts_later, whole_later);
+    assert_stored_in_order(&mut parts, &[&first, &later]);
+}
+
 /// PostgreSQL loads the first large import without the indexes of the gestures,
 /// the balances and the months, and builds them before the commit: afterwards,
 /// and after a rejected import or a dry run, the tables have exactly the indexes
@@ -1509,6 +1584,7 @@ macro_rules! backends {
                 #[test] fn an_id_twice_in_one_large_file_counts_once() { if B::available() { super::an_id_twice_in_one_large_file_counts_once::<B>() } }
                 #[test] fn long_files_of_parties_and_memberships() { if B::available() { super::long_files_of_parties_and_memberships::<B>() } }
                 #[test] fn a_large_first_import_keeps_every_rule() { if B::available() { super::a_large_first_import_keeps_every_rule::<B>() } }
+                #[test] fn sums_written_in_parts_lose_nothing() { if B::available() { super::sums_written_in_parts_lose_nothing::<B>() } }
                 #[test] fn a_read_after_a_check_sees_what_changed_before_it() { if B::available() { super::a_read_after_a_check_sees_what_changed_before_it::<B>() } }
                 #[test] fn another_connection_s_changes_are_seen() { if B::available() { super::another_connection_s_changes_are_seen::<B>() } }
                 proptest::proptest! {

@@ -62,6 +62,7 @@ pub async fn import_file(
         decimal,
         encoding,
         dry_run: options.dry_run.unwrap_or(false),
+        ..import::Options::default()
     };
     state
         .write_json(&caller, key, fingerprint, move |store| {

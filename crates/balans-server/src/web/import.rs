@@ -207,6 +207,7 @@ pub async fn check(
                 decimal,
                 encoding: None,
                 dry_run: true,
+                ..import::Options::default()
             };
             let sources = vec![Source::new(
                 name.clone(),
@@ -291,6 +292,7 @@ pub async fn confirm(
                     decimal,
                     encoding: None,
                     dry_run: false,
+                    ..import::Options::default()
                 };
                 let summary = import::import(
                     store,
