@@ -1284,26 +1284,38 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
         deferred_batches: 2,
         pending_pairs: 1,
     };
-    let first = varied_gestures_file("v", 6_000);
-    let later = varied_gestures_file("w", 3_000);
-    let import_within = |limits: Limits| {
+    // A first and a later import with the given limits: what the store holds
+    // after each.
+    let import_within = |limits: Limits, first: &str, later: &str| {
         let (mut store, guard) = B::fresh();
         setup(&mut store);
-        let summary = import_texts_within(&mut store, &[("first.csv", &first)], limits).unwrap();
-        assert_eq!(summary.gestures_added, 6_000);
-        let after_first = (contents(&mut store), store.all_months().unwrap());
-        let summary = import_texts_within(&mut store, &[("later.csv", &later)], limits).unwrap();
-        assert_eq!(summary.gestures_added, 3_000);
-        let after_later = (contents(&mut store), store.all_months().unwrap());
+        let mut after = Vec::new();
+        for (name, text) in [("first.csv", first), ("later.csv", later)] {
+            let summary = import_texts_within(&mut store, &[(name, text)], limits).unwrap();
+            assert_eq!(summary.gestures_added, text.lines().count() as u64 - 1);
+            after.push((contents(&mut store), store.all_months().unwrap()));
+        }
         assert_consistent(&mut store);
-        (store, guard, after_first, after_later)
+        (store, guard, after)
     };
-    let (_, _whole_guard, whole_first, whole_later) = import_within(Limits::default());
-    let (mut parts, _parts_guard, parts_first, parts_later) = import_within(small);
-    assert!(!whole_first.1.is_empty(), "the organizations have months");
-    assert_eq!(parts_first, whole_first);
-    assert_eq!(parts_later, whole_later);
+    let first = varied_gestures_file("v", 6_000);
+    let later = varied_gestures_file("w", 3_000);
+    let (_, _whole_guard, whole) = import_within(Limits::default(), &first, &later);
+    assert!(!whole[0].1.is_empty(), "the organizations have months");
+    let (mut parts, _parts_guard, in_parts) = import_within(small, &first, &later);
+    assert_eq!(in_parts, whole);
     assert_stored_in_order(&mut parts, &[&first, &later]);
+
+    // Limits of zero: batches of one row, sums handed back after each.
+    let zero = Limits {
+        batch_rows: 0,
+        deferred_batches: 0,
+        pending_pairs: 0,
+    };
+    let first = varied_gestures_file("v", 150);
+    let later = varied_gestures_file("w", 50);
+    let (_, _whole_guard, whole) = import_within(Limits::default(), &first, &later);
+    assert_eq!(import_within(zero, &first, &later).2, whole);
 }
 
 /// PostgreSQL loads the first large import without the indexes of the gestures,
