@@ -485,7 +485,7 @@ fn table_floor(url: &str, dir: &Path, runs: usize) -> Result<Vec<Duration>> {
         client.batch_execute(
             "DROP TABLE IF EXISTS table_floor; \
              CREATE TABLE table_floor (LIKE gestures INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY); \
-             CREATE UNIQUE INDEX ON table_floor (reverses) WHERE reverses IS NOT NULL",
+             CREATE UNIQUE INDEX ON table_floor (((details).reverses)) WHERE (details).reverses IS NOT NULL",
         )?;
         let mut copy = Command::new("psql");
         copy.arg(url)

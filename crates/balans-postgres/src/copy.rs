@@ -23,6 +23,8 @@ pub(crate) enum CopyFailed {
     Server(Error),
     Io(std::io::Error),
     TooLong,
+    /// A party's or a kind's number does not fit in 32 bits.
+    OutOfRange,
 }
 
 impl CopyFailed {
@@ -38,6 +40,10 @@ impl CopyFailed {
             CopyFailed::TooLong => {
                 balans_store::StoreError::backend(context, "a text is longer than 2 GiB")
             }
+            CopyFailed::OutOfRange => balans_store::StoreError::backend(
+                context,
+                "a party's or a kind's number is beyond 2147483647",
+            ),
         }
     }
 }
@@ -59,7 +65,7 @@ impl From<std::io::Error> for CopyFailed {
     }
 }
 
-const GESTURES_COPY: &str = "COPY gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) FROM STDIN BINARY";
+const GESTURES_COPY: &str = "COPY gestures (seq, at_ms, amount_minor, giver, receiver, kind, id, details) FROM STDIN BINARY";
 
 /// Copies `gestures` in, numbered `first`, `first + 1`, … in order.
 pub(crate) fn copy_gestures(
@@ -247,19 +253,48 @@ impl Rows<'_> {
 
     /// A gesture's row, numbered `seq`.
     fn gesture(&mut self, seq: i64, g: &Gesture) -> Result<(), CopyFailed> {
-        self.fields(12);
+        self.fields(8);
         self.int8(Some(seq));
-        self.text(Some(g.id.as_str()))?;
         self.int8(Some(g.at.millis()));
-        self.int8(Some(g.giver.0));
-        self.int8(Some(g.receiver.0));
-        self.int8(g.giver_org.map(|p| p.0));
-        self.int8(g.receiver_org.map(|p| p.0));
-        self.int8(Some(g.kind.0));
         self.int8(Some(g.amount.minor()));
-        self.text(g.note.as_deref())?;
-        self.text(g.item.as_deref())?;
-        self.text(g.reverses.as_ref().map(GestureId::as_str))
+        self.int4(Some(g.giver.0))?;
+        self.int4(Some(g.receiver.0))?;
+        self.int4(Some(g.kind.0))?;
+        self.text(Some(g.id.as_str()))?;
+        self.details(g)
+    }
+
+    /// A gesture's `gesture_details`: NULL when it carries none of them, else a
+    /// composite, written as its length, the number of its fields, and each
+    /// field as its type's OID, a length and the bytes.
+    fn details(&mut self, g: &Gesture) -> Result<(), CopyFailed> {
+        const INT4: u32 = 23;
+        const TEXT: u32 = 25;
+        let reverses = g.reverses.as_ref().map(GestureId::as_str);
+        if g.giver_org.is_none()
+            && g.receiver_org.is_none()
+            && g.note.is_none()
+            && g.item.is_none()
+            && reverses.is_none()
+        {
+            self.null();
+            return Ok(());
+        }
+        let length_at = self.0.len();
+        self.0.extend_from_slice(&0i32.to_be_bytes());
+        self.0.extend_from_slice(&5i32.to_be_bytes());
+        for org in [g.giver_org, g.receiver_org] {
+            self.0.extend_from_slice(&INT4.to_be_bytes());
+            self.int4(org.map(|p| p.0))?;
+        }
+        for text in [g.note.as_deref(), g.item.as_deref(), reverses] {
+            self.0.extend_from_slice(&TEXT.to_be_bytes());
+            self.text(text)?;
+        }
+        let length =
+            i32::try_from(self.0.len() - length_at - 4).map_err(|_| CopyFailed::TooLong)?;
+        self.0[length_at..length_at + 4].copy_from_slice(&length.to_be_bytes());
+        Ok(())
     }
 
     fn null(&mut self) {
@@ -274,6 +309,19 @@ impl Rows<'_> {
             }
             None => self.null(),
         }
+    }
+
+    /// A party's or a kind's number, which the gestures table keeps in 32 bits.
+    fn int4(&mut self, value: Option<i64>) -> Result<(), CopyFailed> {
+        match value {
+            Some(v) => {
+                let v = i32::try_from(v).map_err(|_| CopyFailed::OutOfRange)?;
+                self.0.extend_from_slice(&4i32.to_be_bytes());
+                self.0.extend_from_slice(&v.to_be_bytes());
+            }
+            None => self.null(),
+        }
+        Ok(())
     }
 
     fn text(&mut self, value: Option<&str>) -> Result<(), CopyFailed> {

@@ -17,7 +17,7 @@
 //! ```
 
 mod copy;
-mod schema;
+pub mod schema;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -687,9 +687,11 @@ fn membership_row(row: &Row) -> StoreResult<Membership> {
     })
 }
 
-const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g.receiver, g.giver_org, g.receiver_org, g.kind, \
-     k.dimension, g.amount_minor, g.note, g.item, g.reverses, COALESCE(o.at_ms, g.at_ms) \
-     FROM gestures g JOIN kinds k ON k.id = g.kind LEFT JOIN gestures o ON o.id = g.reverses";
+/// Party and kind numbers are `INTEGER` in the gestures table and `BIGINT`
+/// everywhere else; they are read and compared as `int8`.
+const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver::int8, g.receiver::int8, (g.details).giver_org::int8, (g.details).receiver_org::int8, g.kind::int8, \
+     k.dimension, g.amount_minor, (g.details).note, (g.details).item, (g.details).reverses, COALESCE(o.at_ms, g.at_ms) \
+     FROM gestures g JOIN kinds k ON k.id = g.kind LEFT JOIN gestures o ON o.id = (g.details).reverses";
 
 fn gesture_id(text: &str) -> StoreResult<GestureId> {
     GestureId::parse(text)
@@ -1235,7 +1237,7 @@ impl Store for PostgresStore {
         self.build_indexes()?;
         self.query_opt(
             "reading a gesture",
-            "SELECT id FROM gestures WHERE reverses = $1",
+            "SELECT id FROM gestures WHERE (details).reverses = $1",
             &[&id.as_str()],
         )?
         .map(|r| gesture_id(r.get(0)))
@@ -1387,9 +1389,9 @@ impl Store for PostgresStore {
         let found = self.query(
             "reading a party's credit",
             "SELECT at_ms / 3600000, \
-                    SUM(CASE WHEN giver = $1 THEN amount_minor ELSE 0 END)::int8, \
+                    SUM(CASE WHEN giver = $1::int8 THEN amount_minor ELSE 0 END)::int8, \
                     SUM(CASE WHEN receiver = $1 THEN amount_minor ELSE 0 END)::int8 \
-             FROM gestures WHERE (giver = $1 OR receiver = $1) AND kind = ANY($2) \
+             FROM gestures WHERE (giver = $1 OR receiver = $1) AND kind = ANY($2::int8[]) \
              GROUP BY 1 ORDER BY 1",
             &[&party.0, &kinds],
         )?;
@@ -1402,7 +1404,7 @@ impl Store for PostgresStore {
     fn kind_totals(&mut self, from: Moment, until: Moment) -> StoreResult<Vec<(KindId, u64, i64)>> {
         let found = self.query(
             "counting gestures by kind",
-            "SELECT kind, COUNT(*), SUM(amount_minor)::int8 FROM gestures WHERE at_ms >= $1 AND at_ms < $2 GROUP BY kind",
+            "SELECT kind::int8, COUNT(*), SUM(amount_minor)::int8 FROM gestures WHERE at_ms >= $1 AND at_ms < $2 GROUP BY kind",
             &[&from.millis(), &until.millis()],
         )?;
         Ok(found
@@ -1502,7 +1504,7 @@ impl Store for PostgresStore {
         let sql = format!(
             "{GESTURE_SELECT} WHERE ($1::int8 IS NULL OR g.giver = $1 OR g.receiver = $1) \
              AND ($2::int8 IS NULL OR g.giver = $2 OR g.receiver = $2) AND ($3::int8 IS NULL OR g.kind = $3) \
-             AND ($4::text IS NULL OR g.item = $4) AND ($5::int8 IS NULL OR g.at_ms >= $5) AND ($6::int8 IS NULL OR g.at_ms < $6) \
+             AND ($4::text IS NULL OR (g.details).item = $4) AND ($5::int8 IS NULL OR g.at_ms >= $5) AND ($6::int8 IS NULL OR g.at_ms < $6) \
              AND ($9::int8[] IS NULL OR g.giver = ANY($9) OR g.receiver = ANY($9)) AND {order} LIMIT $8"
         );
         let found = self.query(
@@ -1786,8 +1788,10 @@ impl PostgresStore {
             // WITH ORDINALITY keeps the batch's order, so `seq` follows it.
             let stored = self.query(
                 context,
-                "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
-                 SELECT id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses \
+                "INSERT INTO gestures (id, at_ms, giver, receiver, kind, amount_minor, details) \
+                 SELECT id, at_ms, giver, receiver, kind, amount_minor, \
+                        CASE WHEN num_nonnulls(giver_org, receiver_org, note, item, reverses) > 0 \
+                             THEN ROW(giver_org::int4, receiver_org::int4, note, item, reverses)::gesture_details END \
                  FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::text[], $11::text[]) \
                  WITH ORDINALITY AS t(id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses, n) \
                  ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id",

@@ -1318,6 +1318,26 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
     assert_eq!(import_within(zero, &first, &later).2, whole);
 }
 
+/// Each index and constraint of the tables a bulk load fills, with its
+/// definition, and the index each is clustered on.
+fn postgres_shape(client: &mut postgres::Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes \
+             WHERE tablename IN ('gestures', 'balances', 'months') \
+             UNION ALL SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) \
+             FROM pg_constraint WHERE conrelid IN ('gestures'::regclass, 'balances'::regclass, 'months'::regclass) \
+             UNION ALL SELECT 'clustered on ' || indexrelid::regclass::text FROM pg_index \
+             WHERE indisclustered AND indrelid IN ('gestures'::regclass, 'balances'::regclass, 'months'::regclass) \
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
 /// PostgreSQL loads the first large import without the indexes of the gestures,
 /// the balances and the months, and builds them before the commit: afterwards,
 /// and after a rejected import or a dry run, the tables have exactly the indexes
@@ -1328,25 +1348,7 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     if !Postgres::available() {
         return;
     }
-    // Each index and constraint of the tables a bulk load fills, with its
-    // definition, and the index each is clustered on.
-    let shape = |client: &mut postgres::Client| -> Vec<String> {
-        client
-            .query(
-                "SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes \
-                 WHERE tablename IN ('gestures', 'balances', 'months') \
-                 UNION ALL SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) \
-                 FROM pg_constraint WHERE conrelid IN ('gestures'::regclass, 'balances'::regclass, 'months'::regclass) \
-                 UNION ALL SELECT 'clustered on ' || indexrelid::regclass::text FROM pg_index \
-                 WHERE indisclustered AND indrelid IN ('gestures'::regclass, 'balances'::regclass, 'months'::regclass) \
-                 ORDER BY 1",
-                &[],
-            )
-            .unwrap()
-            .iter()
-            .map(|row| row.get(0))
-            .collect()
-    };
+    let shape = postgres_shape;
     // The indexes a bulk load builds anew: the gestures' by id, and the primary
     // keys of the balances and the months.
     let id_index = |client: &mut postgres::Client| -> Vec<u32> {
@@ -1510,6 +1512,150 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     store.commit().unwrap();
     assert_eq!(id_index(&mut client), before);
     assert_eq!(store.gesture_count().unwrap(), 300);
+}
+
+/// A database made before a gesture's rarer parts (the organizations named, a
+/// note, an item, the gesture reversed) moved into one column is rewritten when
+/// it is opened: every gesture reads back as it was, with its number, numbering
+/// carries on where it was, and the table is shaped as in a new database, with
+/// the index that refuses a second reversal.
+#[test]
+fn postgres_gestures_stored_in_twelve_columns_read_back_the_same() {
+    use balans_tests::{Postgres, TestDatabase};
+    use std::io::{Read, Write};
+    if !Postgres::available() {
+        return;
+    }
+    const DETAILED: &str = "id,at,giver,receiver,kind,amount,note,item,giver_org,receiver_org\n\
+        m1,2024-03-01T10:00:00,ann,bob,help,,Bedankt voor de hulp,,,\n\
+        m2,2024-03-02T10:00:00,bob,ann,pay,12.50,,vaas-7,cust,us\n\
+        m3,2024-03-03T10:00:00,ann,bob,thanks,,\"met, komma\",boek,us,\n";
+    let connect = |guard: &dyn std::any::Any| {
+        let url = &guard.downcast_ref::<TestDatabase>().unwrap().url;
+        postgres::Client::connect(url, postgres::NoTls).unwrap()
+    };
+    // The gestures' columns in order, and their sequence.
+    let columns = |client: &mut postgres::Client| -> Vec<String> {
+        client
+            .query(
+                "SELECT column_name || ' ' || format_type(atttypid, atttypmod) || COALESCE(' ' || collation_name, '') \
+                 FROM information_schema.columns JOIN pg_attribute ON attrelid = 'gestures'::regclass AND attname = column_name \
+                 WHERE table_name = 'gestures' \
+                 UNION ALL SELECT pg_get_serial_sequence('gestures', 'seq') ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    };
+    let (mut current, current_guard) = Postgres::fresh();
+    setup(&mut current);
+    let varied = varied_gestures_file("v", 300);
+    import_texts(&mut current, &[("d.csv", DETAILED), ("v.csv", &varied)]).unwrap();
+    ledger::reverse(
+        &mut current,
+        "m1",
+        Some("2024-03-05"),
+        Some("twice"),
+        Some("r1"),
+    )
+    .unwrap();
+    let mut from = connect(&*current_guard);
+
+    // The same database at version 4: its schema's steps, then every table the
+    // store filled, copied over, and the gestures into their twelve columns.
+    let old = Postgres::database();
+    let mut to = postgres::Client::connect(&old.url, postgres::NoTls).unwrap();
+    to.batch_execute("CREATE TABLE schema_version (version BIGINT NOT NULL); INSERT INTO schema_version VALUES (4)")
+        .unwrap();
+    for step in &balans_postgres::schema::STEPS[..4] {
+        to.batch_execute(step).unwrap();
+    }
+    to.batch_execute("DELETE FROM settings").unwrap();
+    let mut transfer = |out: &str, into: &str| {
+        let mut rows = Vec::new();
+        from.copy_out(&format!("COPY {out} TO STDOUT BINARY"))
+            .unwrap()
+            .read_to_end(&mut rows)
+            .unwrap();
+        let mut writer = to
+            .copy_in(&format!("COPY {into} FROM STDIN BINARY"))
+            .unwrap();
+        writer.write_all(&rows).unwrap();
+        writer.finish().unwrap();
+    };
+    for table in [
+        "settings",
+        "kinds",
+        "parties",
+        "memberships",
+        "balances",
+        "months",
+    ] {
+        transfer(table, table);
+    }
+    transfer(
+        "(SELECT seq, id, at_ms, giver::int8, receiver::int8, (details).giver_org::int8, (details).receiver_org::int8, \
+         kind::int8, amount_minor, (details).note, (details).item, (details).reverses FROM gestures)",
+        "gestures (seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses)",
+    );
+    let last: i64 = from
+        .query_one(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence('gestures', 'seq')::regclass)",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    to.execute(
+        "SELECT setval(pg_get_serial_sequence('gestures', 'seq'), $1)",
+        &[&last],
+    )
+    .unwrap();
+    to.batch_execute(
+        "SELECT setval(pg_get_serial_sequence('kinds', 'id'), MAX(id)) FROM kinds; \
+         SELECT setval(pg_get_serial_sequence('parties', 'id'), MAX(id)) FROM parties",
+    )
+    .unwrap();
+    let details: i64 = to
+        .query_one("SELECT COUNT(*) FROM gestures WHERE num_nonnulls(giver_org, receiver_org, note, item, reverses) > 0", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(details, 4, "m1, m2, m3 and r1 carry details");
+
+    let mut migrated = balans_postgres::PostgresStore::open(&old.url).unwrap();
+    assert_eq!(contents(&mut migrated), contents(&mut current));
+    assert_eq!(
+        migrated.all_months().unwrap(),
+        current.all_months().unwrap()
+    );
+    assert_consistent(&mut migrated);
+    assert_eq!(columns(&mut to), columns(&mut from));
+    assert_eq!(postgres_shape(&mut to), postgres_shape(&mut from));
+    let version: i64 = to
+        .query_one("SELECT version FROM schema_version", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, balans_postgres::SCHEMA_VERSION);
+
+    // Numbering carries on, and a reversal is refused twice by the table too.
+    let later = varied_gestures_file("w", 300);
+    for store in [&mut migrated, &mut current] {
+        import_texts(store, &[("w.csv", &later)]).unwrap();
+    }
+    assert_eq!(contents(&mut migrated), contents(&mut current));
+    let twice = to
+        .execute(
+            "INSERT INTO gestures (at_ms, amount_minor, giver, receiver, kind, id, details) \
+             SELECT at_ms, amount_minor, giver, receiver, kind, 'r2', details FROM gestures WHERE id = 'r1'",
+            &[],
+        )
+        .unwrap_err();
+    assert_eq!(
+        twice.code(),
+        Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+        "{twice}"
+    );
 }
 
 /// A check of a token or a session may bring the catalog's version along for the
