@@ -1185,6 +1185,31 @@ impl Store for PostgresStore {
                     }
                 }
             }
+            // A re-import repeats whole batches: the gestures stored already are
+            // read in one statement and answered with, and only the others are
+            // written, as a batch of their own. Were all offered to
+            // `INSERT … ON CONFLICT` first, a batch stored already would cost
+            // PostgreSQL a refused insert per row before the same read.
+            self.build_indexes()?;
+            let ids: Vec<&str> = gestures.iter().map(|g| g.id.as_str()).collect();
+            let stored = self.stored_gestures(&ids)?;
+            if !stored.is_empty() {
+                let new: Vec<&Gesture> = gestures
+                    .iter()
+                    .filter(|g| !stored.contains_key(g.id.as_str()))
+                    .copied()
+                    .collect();
+                let mut written = self.insert_gestures(&new)?.into_iter();
+                return gestures
+                    .iter()
+                    .map(|g| match stored.get(g.id.as_str()) {
+                        Some(found) => Ok(Some(Box::new(found.clone()))),
+                        None => written
+                            .next()
+                            .ok_or_else(|| corrupt("an answer for every new gesture")),
+                    })
+                    .collect();
+            }
         }
         self.build_indexes()?;
         self.insert_gestures_one_by_one(gestures)
@@ -1813,16 +1838,7 @@ impl PostgresStore {
         }
         if !conflicts.is_empty() {
             let ids: Vec<&str> = conflicts.iter().map(|&i| gestures[i].id.as_str()).collect();
-            let found = self.query(
-                "reading gestures",
-                &format!("{GESTURE_SELECT} WHERE g.id = ANY($1)"),
-                &[&ids],
-            )?;
-            let mut stored: HashMap<String, StoredGesture> = HashMap::with_capacity(found.len());
-            for row in &found {
-                let gesture = gesture_row(row)?;
-                stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
-            }
+            let stored = self.stored_gestures(&ids)?;
             for index in conflicts {
                 let id = &gestures[index].id;
                 let found = stored.get(id.as_str()).cloned().ok_or_else(|| {
@@ -1832,6 +1848,21 @@ impl PostgresStore {
             }
         }
         Ok(outcomes)
+    }
+
+    /// The stored gestures with any of `ids`, by id.
+    fn stored_gestures(&mut self, ids: &[&str]) -> StoreResult<HashMap<String, StoredGesture>> {
+        let found = self.query(
+            "reading gestures",
+            &format!("{GESTURE_SELECT} WHERE g.id = ANY($1)"),
+            &[&ids],
+        )?;
+        let mut stored = HashMap::with_capacity(found.len());
+        for row in &found {
+            let gesture = gesture_row(row)?;
+            stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
+        }
+        Ok(stored)
     }
 
     /// Copies a batch of new gestures in, in order, numbered from the sequence.

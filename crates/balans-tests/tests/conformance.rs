@@ -1080,6 +1080,36 @@ pub fn an_id_twice_in_one_large_file_counts_once<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// A large file that repeats half of one imported before, row for row between
+/// new ones: the stored gestures are answered as present, the new ones (one of
+/// them twice) are added in the file's order, and the same file with one stored
+/// gesture changed is refused whole.
+pub fn a_file_that_repeats_part_of_another_adds_the_rest<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let first = varied_gestures_file("v", 1_000);
+    import_texts(&mut store, &[("first.csv", &first)]).unwrap();
+    let new = varied_gestures_file("w", 500);
+    let stored_rows = first.lines().skip(501);
+    let new_rows: Vec<&str> = new.lines().skip(1).collect();
+    let mut second = format!("{}\n", first.lines().next().unwrap());
+    for (old, new) in stored_rows.zip(&new_rows) {
+        second.push_str(&format!("{old}\n{new}\n"));
+    }
+    second.push_str(&format!("{}\n", new_rows[0]));
+    let mut changed = second.clone();
+    changed.push_str("v00700,2024-03-01T10:00:00,ann,bob,help,9\n");
+
+    assert!(import_texts(&mut store, &[("changed.csv", &changed)]).is_err());
+    assert_eq!(store.gesture_count().unwrap(), 1_000);
+    let summary = import_texts(&mut store, &[("second.csv", &second)]).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (500, 501)
+    );
+    assert_stored_in_order(&mut store, &[&first, &second]);
+}
+
 /// A gestures file of `rows` ordinary gestures `d0`, `d1`, … from ann to bob, with
 /// `extra` lines put in before the row of each given number: long enough for
 /// several of the import's batches. These ids do not sort in the file's order
@@ -1740,6 +1770,7 @@ macro_rules! backends {
                 #[test] fn a_long_read_sees_one_moment() { if B::available() { super::a_long_read_sees_one_moment::<B>() } }
                 #[test] fn monthly_credit_follows_gestures_memberships_and_time_zone() { if B::available() { super::monthly_credit_follows_gestures_memberships_and_time_zone::<B>() } }
                 #[test] fn an_id_twice_in_one_large_file_counts_once() { if B::available() { super::an_id_twice_in_one_large_file_counts_once::<B>() } }
+                #[test] fn a_file_that_repeats_part_of_another_adds_the_rest() { if B::available() { super::a_file_that_repeats_part_of_another_adds_the_rest::<B>() } }
                 #[test] fn long_files_of_parties_and_memberships() { if B::available() { super::long_files_of_parties_and_memberships::<B>() } }
                 #[test] fn a_large_first_import_keeps_every_rule() { if B::available() { super::a_large_first_import_keeps_every_rule::<B>() } }
                 #[test] fn sums_written_in_parts_lose_nothing() { if B::available() { super::sums_written_in_parts_lose_nothing::<B>() } }
