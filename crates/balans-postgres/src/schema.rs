@@ -193,9 +193,9 @@ pub const STEPS: &[&str] = &[
     // organizations named, a note, an item, the gesture reversed), NULL when a
     // gesture carries none of it. With at most eight columns a row's NULLs fit in
     // its header's spare byte, where twelve added eight bytes to every row. Party
-    // and kind numbers are 32-bit, as their sequences now are: the row shrinks
-    // from 96 to 72 bytes, and copying a million of them in takes about a fifth
-    // less time. The table is rewritten in the order it was stored in, and its
+    // and kind numbers are 32-bit, as their sequences now are: a row with a short
+    // id shrinks from 96 to 72 bytes, and copying a million of them in takes
+    // about a fifth less time. The table is rewritten in the order it was stored in, and its
     // sequence carries on where the old one was.
     r#"
     ALTER TABLE parties ALTER COLUMN id SET MAXVALUE 2147483647;
