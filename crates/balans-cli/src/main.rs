@@ -17,7 +17,7 @@ use balans_store::accounts;
 use balans_store::catalog::zone_of;
 use balans_store::import::{self, Progress, Source};
 use balans_store::ledger::{self, ReportOptions};
-use balans_store::{GestureText, LedgerError, setting};
+use balans_store::{GestureText, LedgerError, SchemaUpgrade, setting};
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand, KindCommand, TokenCommand, UserCommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -74,9 +74,21 @@ fn locate(db: &str) -> Result<Location> {
 }
 
 fn open_at(location: &Location, create: bool) -> Result<AnyStore> {
+    // An upgrade may rewrite the gestures, which takes a while on a large store.
+    let mut upgrading = |upgrade: SchemaUpgrade| {
+        eprintln!(
+            "upgrading the store from schema version {} to {}; on a large store this takes a while …",
+            upgrade.from, upgrade.to
+        );
+    };
     Ok(match location {
-        Location::Sqlite(path) => Box::new(SqliteStore::open(path, create)?),
-        Location::Postgres(url) => Box::new(balans_postgres::PostgresStore::open(url)?),
+        Location::Sqlite(path) => {
+            Box::new(SqliteStore::open_telling(path, create, &mut upgrading)?)
+        }
+        Location::Postgres(url) => Box::new(balans_postgres::PostgresStore::open_telling(
+            url,
+            &mut upgrading,
+        )?),
     })
 }
 

@@ -1186,6 +1186,46 @@ fn postgres_runs_every_command_and_takes_a_sqlite_export_and_back() {
     assert_eq!(version, 999);
 }
 
+/// A database of an older schema is upgraded by the first command that opens
+/// it, which says so on standard error before it starts; a new database, or one
+/// already upgraded, is opened without a word.
+#[test]
+fn postgres_says_when_it_upgrades_an_older_database() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let url = database.url.as_str();
+    let dir = Dir::new();
+    let mut client = postgres(url);
+    client
+        .batch_execute(
+            "CREATE TABLE schema_version (version BIGINT NOT NULL); INSERT INTO schema_version VALUES (4)",
+        )
+        .unwrap();
+    for step in &balans_postgres::schema::STEPS[..4] {
+        client.batch_execute(step).unwrap();
+    }
+    balans_on(&dir, url, &["check"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "upgrading the store from schema version 4 to {}",
+            balans_postgres::SCHEMA_VERSION
+        )));
+    balans_on(&dir, url, &["check"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("upgrading").not());
+
+    let Some(fresh) = postgres_database() else {
+        return;
+    };
+    balans_on(&dir, &fresh.url, &["check"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("upgrading").not());
+}
+
 /// `demo` on PostgreSQL, with the URL from `BALANS_DB` rather than `--db`: the
 /// same stories and balances as on SQLite, loaded once.
 #[test]

@@ -29,7 +29,9 @@ use balans_core::{
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::store::{GestureFilter, SavedResponse};
-use balans_store::{Catalog, Directory, GestureBatches, Store, StoreError, StoreResult, Streamed};
+use balans_store::{
+    Catalog, Directory, GestureBatches, SchemaUpgrade, Store, StoreError, StoreResult, Streamed,
+};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
@@ -228,6 +230,15 @@ impl PostgresStore {
     /// Connects to the database of a `postgres://` URL and brings its schema up to
     /// date; a database with a newer schema is refused and left as it is.
     pub fn open(url: &str) -> StoreResult<PostgresStore> {
+        PostgresStore::open_telling(url, &mut |_| {})
+    }
+
+    /// As [`PostgresStore::open`], telling `upgrading` before an existing
+    /// database's schema is brought up to date.
+    pub fn open_telling(
+        url: &str,
+        upgrading: &mut dyn FnMut(SchemaUpgrade),
+    ) -> StoreResult<PostgresStore> {
         let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
             StoreError::backend("cannot read the PostgreSQL URL", e.to_string())
         })?;
@@ -260,7 +271,7 @@ impl PostgresStore {
             carried: None,
             copy_buffer: Vec::new(),
         };
-        store.migrate()?;
+        store.migrate(upgrading)?;
         Ok(store)
     }
 
@@ -269,7 +280,7 @@ impl PostgresStore {
         &self.target
     }
 
-    fn migrate(&mut self) -> StoreResult<()> {
+    fn migrate(&mut self, upgrading: &mut dyn FnMut(SchemaUpgrade)) -> StoreResult<()> {
         let context = "migrating";
         let version = |client: &mut Client| -> StoreResult<i64> {
             let exists: Option<String> = client
@@ -314,6 +325,12 @@ impl PostgresStore {
             return Err(StoreError::NewerSchema {
                 found: current,
                 known: SCHEMA_VERSION,
+            });
+        }
+        if current > 0 && current < SCHEMA_VERSION {
+            upgrading(SchemaUpgrade {
+                from: current,
+                to: SCHEMA_VERSION,
             });
         }
         for (step, sql) in schema::STEPS.iter().enumerate().skip(current as usize) {

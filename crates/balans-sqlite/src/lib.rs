@@ -23,7 +23,7 @@ use balans_core::{
     StoredGesture, TokenInfo, Totals, User, UserId, UserRole, builtin_catalog,
 };
 use balans_store::store::{GestureFilter, SavedResponse};
-use balans_store::{Catalog, Directory, Store, StoreError, StoreResult};
+use balans_store::{Catalog, Directory, SchemaUpgrade, Store, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rustc_hash::FxHashMap;
 
@@ -100,6 +100,16 @@ impl SqliteStore {
     /// Opens the store at `path`, creating it when `create` is set, and brings its
     /// schema up to date. A store written by a newer Balans is refused untouched.
     pub fn open(path: &Path, create: bool) -> StoreResult<SqliteStore> {
+        SqliteStore::open_telling(path, create, &mut |_| {})
+    }
+
+    /// As [`SqliteStore::open`], telling `upgrading` before an existing store's
+    /// schema is brought up to date.
+    pub fn open_telling(
+        path: &Path,
+        create: bool,
+        upgrading: &mut dyn FnMut(SchemaUpgrade),
+    ) -> StoreResult<SqliteStore> {
         if !create && !path.exists() {
             return Err(StoreError::backend(
                 format!("no store at {}", path.display()),
@@ -150,7 +160,7 @@ impl SqliteStore {
             pending_balances: pending::Layers::default(),
             pending_months: pending::Layers::default(),
         };
-        store.migrate(version)?;
+        store.migrate(version, upgrading)?;
         Ok(store)
     }
 
@@ -158,7 +168,7 @@ impl SqliteStore {
         &self.path
     }
 
-    fn migrate(&mut self, from: i64) -> StoreResult<()> {
+    fn migrate(&mut self, from: i64, upgrading: &mut dyn FnMut(SchemaUpgrade)) -> StoreResult<()> {
         if from == SCHEMA_VERSION {
             return Ok(());
         }
@@ -174,6 +184,12 @@ impl SqliteStore {
             return Err(StoreError::NewerSchema {
                 found: current,
                 known: SCHEMA_VERSION,
+            });
+        }
+        if current > 0 && current < SCHEMA_VERSION {
+            upgrading(SchemaUpgrade {
+                from: current,
+                to: SCHEMA_VERSION,
             });
         }
         for (step, sql) in migrations::STEPS.iter().enumerate().skip(current as usize) {
@@ -1334,6 +1350,45 @@ mod tests {
         assert!(matches!(error, StoreError::NewerSchema { found: 99, .. }));
         assert!(error.to_string().contains("upgrade balans"), "{error}");
         assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    /// Opening a store of the previous schema says so before upgrading it; making
+    /// a new store, or opening a current one, says nothing.
+    #[test]
+    fn an_upgrade_is_told_before_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("older.db");
+        let previous = SCHEMA_VERSION - 1;
+        {
+            let mut connection = Connection::open(&path).unwrap();
+            let tx = connection.transaction().unwrap();
+            for sql in &migrations::STEPS[..previous as usize] {
+                tx.execute_batch(sql).unwrap();
+            }
+            for def in builtin_catalog() {
+                insert_kind(&tx, &def, true).unwrap();
+            }
+            tx.execute_batch(&format!("PRAGMA user_version = {previous}"))
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        let mut told = Vec::new();
+        let mut store =
+            SqliteStore::open_telling(&path, false, &mut |upgrade| told.push(upgrade)).unwrap();
+        assert_eq!(
+            told,
+            [SchemaUpgrade {
+                from: previous,
+                to: SCHEMA_VERSION
+            }]
+        );
+        assert_eq!(store.kinds().unwrap().len(), 24);
+        drop(store);
+        told.clear();
+        drop(SqliteStore::open_telling(&path, false, &mut |upgrade| told.push(upgrade)).unwrap());
+        let new = dir.path().join("new.db");
+        drop(SqliteStore::open_telling(&new, true, &mut |upgrade| told.push(upgrade)).unwrap());
+        assert_eq!(told, []);
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub use catalog::Catalog;
 pub use directory::Directory;
 pub use snapshot::GestureText;
 pub use store::{
-    GestureBatches, Store, StoreError, StoreResult, Streamed, in_read, in_transaction, setting,
+    GestureBatches, SchemaUpgrade, Store, StoreError, StoreResult, Streamed, in_read,
+    in_transaction, setting,
 };
 
 /// The most row errors an import lists; the rest are counted.

@@ -66,6 +66,15 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A store's schema brought up to date as it is opened, from the version found
+/// to the one this build knows. Told before the work begins, which may rewrite
+/// tables; a new store is made, not upgraded, and tells nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchemaUpgrade {
+    pub from: i64,
+    pub to: i64,
+}
+
 /// The names of the settings a store keeps.
 pub mod setting {
     /// The IANA time zone a date without a time is read in.

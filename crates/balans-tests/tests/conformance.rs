@@ -1934,7 +1934,17 @@ fn postgres_gestures_stored_in_twelve_columns_read_back_the_same() {
         .get(0);
     assert_eq!(details, 4, "m1, m2, m3 and r1 carry details");
 
-    let mut migrated = balans_postgres::PostgresStore::open(&old.url).unwrap();
+    let mut told = Vec::new();
+    let mut migrated =
+        balans_postgres::PostgresStore::open_telling(&old.url, &mut |upgrade| told.push(upgrade))
+            .unwrap();
+    assert_eq!(
+        told,
+        [balans_store::SchemaUpgrade {
+            from: 4,
+            to: balans_postgres::SCHEMA_VERSION
+        }]
+    );
     assert_eq!(contents(&mut migrated), contents(&mut current));
     assert_eq!(
         migrated.all_months().unwrap(),
@@ -1948,6 +1958,19 @@ fn postgres_gestures_stored_in_twelve_columns_read_back_the_same() {
         .unwrap()
         .get(0);
     assert_eq!(version, balans_postgres::SCHEMA_VERSION);
+
+    // Opening it again, or making a new database, tells of no upgrade.
+    told.clear();
+    drop(
+        balans_postgres::PostgresStore::open_telling(&old.url, &mut |upgrade| told.push(upgrade))
+            .unwrap(),
+    );
+    let new = Postgres::database();
+    drop(
+        balans_postgres::PostgresStore::open_telling(&new.url, &mut |upgrade| told.push(upgrade))
+            .unwrap(),
+    );
+    assert_eq!(told, []);
 
     // Numbering carries on, and a reversal is refused twice by the table too.
     let later = varied_gestures_file("w", 300);
