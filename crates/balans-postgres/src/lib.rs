@@ -327,11 +327,8 @@ impl PostgresStore {
                 known: SCHEMA_VERSION,
             });
         }
-        if current > 0 && current < SCHEMA_VERSION {
-            upgrading(SchemaUpgrade {
-                from: current,
-                to: SCHEMA_VERSION,
-            });
+        if let Some(upgrade) = SchemaUpgrade::of(current, SCHEMA_VERSION) {
+            upgrading(upgrade);
         }
         for (step, sql) in schema::STEPS.iter().enumerate().skip(current as usize) {
             tx.batch_execute(sql).map_err(pg_error(context))?;

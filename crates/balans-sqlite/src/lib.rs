@@ -186,11 +186,8 @@ impl SqliteStore {
                 known: SCHEMA_VERSION,
             });
         }
-        if current > 0 && current < SCHEMA_VERSION {
-            upgrading(SchemaUpgrade {
-                from: current,
-                to: SCHEMA_VERSION,
-            });
+        if let Some(upgrade) = SchemaUpgrade::of(current, SCHEMA_VERSION) {
+            upgrading(upgrade);
         }
         for (step, sql) in migrations::STEPS.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql).map_err(backend("migrating"))?;

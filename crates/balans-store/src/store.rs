@@ -75,6 +75,18 @@ pub struct SchemaUpgrade {
     pub to: i64,
 }
 
+impl SchemaUpgrade {
+    /// The upgrade that opening a store of schema version `found` makes, for a
+    /// build that knows up to `known`: none for a new store (version 0), a current
+    /// one, or a newer one (which is refused instead).
+    pub fn of(found: i64, known: i64) -> Option<SchemaUpgrade> {
+        (found > 0 && found < known).then_some(SchemaUpgrade {
+            from: found,
+            to: known,
+        })
+    }
+}
+
 /// The names of the settings a store keeps.
 pub mod setting {
     /// The IANA time zone a date without a time is read in.
