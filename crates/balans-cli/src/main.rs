@@ -14,9 +14,9 @@ use anyhow::{Context, Result, bail};
 use balans_core::{Amount, DecimalMark, Evenness, KindCode, KindDef};
 use balans_sqlite::SqliteStore;
 use balans_store::accounts;
-use balans_store::catalog::zone_of;
 use balans_store::import::{self, Progress, Source};
 use balans_store::ledger::{self, ReportOptions};
+use balans_store::store::zone_of;
 use balans_store::{GestureText, LedgerError, SchemaUpgrade, setting};
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand, KindCommand, TokenCommand, UserCommand};
@@ -284,7 +284,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     None => vec![setting::TIME_ZONE, setting::US],
                 };
                 for name in names {
-                    let value = balans_store::Store::setting(store.as_mut(), name)?;
+                    let value = balans_store::CatalogStore::setting(store.as_mut(), name)?;
                     let value = match (name, value) {
                         (_, Some(value)) => value,
                         (setting::TIME_ZONE, None) => {
@@ -430,7 +430,7 @@ const DEMO_PASSWORD: &str = "balans-demo";
 fn demo_login(
     store: &mut (dyn balans_store::Store + Send),
 ) -> Result<(&'static str, &'static str)> {
-    if balans_store::Store::gesture_count(store)? == 0 {
+    if balans_store::GestureStore::gesture_count(store)? == 0 {
         let summary = balans_store::demo::load(store)?;
         println!(
             "loaded the demo organization: {} gestures",
@@ -438,7 +438,7 @@ fn demo_login(
         );
     }
     let email = balans_core::Email::parse(DEMO_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if balans_store::Store::user_by_email(store, &email)?.is_none() {
+    if balans_store::AccountStore::user_by_email(store, &email)?.is_none() {
         accounts::add_user(
             store,
             DEMO_EMAIL,
@@ -465,7 +465,7 @@ fn user(db: &str, command: UserCommand) -> Result<()> {
         }
         UserCommand::List { json } => {
             let mut store = open(db, false)?;
-            let users = balans_store::Store::users(store.as_mut())?;
+            let users = balans_store::AccountStore::users(store.as_mut())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             } else {
@@ -519,7 +519,7 @@ fn token(db: &str, command: TokenCommand) -> Result<()> {
             println!("{secret}");
         }
         TokenCommand::List { json } => {
-            let tokens = balans_store::Store::tokens(store.as_mut())?;
+            let tokens = balans_store::AccountStore::tokens(store.as_mut())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&tokens)?);
             } else {

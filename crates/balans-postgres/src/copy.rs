@@ -35,7 +35,7 @@ impl CopyFailed {
 
     pub(crate) fn into_store(self, context: &str) -> balans_store::StoreError {
         match self {
-            CopyFailed::Server(e) => crate::pg_error(context)(e),
+            CopyFailed::Server(e) => crate::connection::pg_error(context)(e),
             CopyFailed::Io(e) => balans_store::StoreError::backend(context, e),
             CopyFailed::TooLong => {
                 balans_store::StoreError::backend(context, "a text is longer than 2 GiB")

@@ -2,6 +2,9 @@
 //! Amounts and moments are `BIGINT` (minor units, milliseconds), as in the
 //! embedded store; party keys sort bytewise (`COLLATE "C"`), as SQLite sorts them.
 
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
+
 /// Each step's SQL; step N (1-based) brings a database from version N-1 to N.
 pub const STEPS: &[&str] = &[
     r#"

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use balans_core::UserRole;
 use balans_sqlite::SqliteStore;
-use balans_store::{Store, accounts};
+use balans_store::accounts;
+use balans_store::prelude::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 const PASSWORD: &str = "correct horse battery";

@@ -1,6 +1,9 @@
 //! The schema, as numbered steps. `PRAGMA user_version` records the last step applied.
 
 /// Each step's SQL; step N (1-based) brings a store from version N-1 to N.
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
+
 pub const STEPS: &[&str] = &[
     // 1: the ledger core.
     r#"

@@ -6,8 +6,8 @@ use balans_store::{StoreError, StoreResult};
 use rusqlite::params_from_iter;
 use rustc_hash::FxHashMap;
 
+use crate::connection::{BALANCE_CACHE_MAX, PENDING_MAX, PartyCache, SqliteStore, backend};
 use crate::pending::Layers;
-use crate::{BALANCE_CACHE_MAX, PENDING_MAX, PartyCache, SqliteStore, backend};
 
 /// The key of a table of totals.
 pub(crate) trait TotalsKey: Copy + Eq + std::hash::Hash + Ord {

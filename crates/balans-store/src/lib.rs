@@ -8,12 +8,11 @@
 //! stores their gestures, and only for gestures actually stored.
 
 pub mod accounts;
-pub mod catalog;
 pub mod demo;
-pub mod directory;
 pub mod field;
 pub mod import;
 pub mod ledger;
+mod record;
 pub mod snapshot;
 pub mod store;
 pub mod views;
@@ -21,13 +20,21 @@ pub mod views;
 use std::fmt;
 
 pub use balans_csv::RowError;
-pub use catalog::Catalog;
-pub use directory::Directory;
 pub use snapshot::GestureText;
 pub use store::{
-    GestureBatches, SchemaUpgrade, Store, StoreError, StoreResult, Streamed, in_read,
-    in_transaction, setting,
+    AccountStore, BalanceStore, BulkLoad, Catalog, CatalogStore, Directory, DirectoryStore,
+    GestureBatches, GestureStore, KeepingStore, SchemaUpgrade, Store, StoreError, StoreResult,
+    Streamed, Transactions, in_read, in_transaction, setting,
 };
+
+/// The capability traits of a store, for code that calls a store's methods on a
+/// concrete type or an associated one: `use balans_store::prelude::*;`.
+pub mod prelude {
+    pub use crate::store::{
+        AccountStore, BalanceStore, BulkLoad, CatalogStore, DirectoryStore, GestureStore,
+        KeepingStore, Store, Transactions,
+    };
+}
 
 /// The most row errors an import lists; the rest are counted.
 pub const ERRORS_SHOWN_MAX: usize = 100;

@@ -10,9 +10,8 @@ use balans_core::{
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
-use crate::catalog::Catalog;
 use crate::field;
-use crate::store::{Store, StoreResult};
+use crate::store::{Catalog, Resolved, Store, StoreResult};
 
 /// The parties, kinds and memberships a write resolves against.
 pub struct Snapshot {
@@ -79,17 +78,6 @@ pub struct MembershipText<'a> {
     pub role: &'a str,
     pub from: &'a str,
     pub until: &'a str,
-}
-
-/// A gesture resolved against the snapshot, before it meets the store.
-#[derive(Clone, Debug)]
-pub struct Resolved {
-    pub gesture: Gesture,
-    /// Whether the amount was written, rather than taken from the kind's default.
-    pub amount_given: bool,
-    /// The parties giver and receiver count for at organization level; `None` for a
-    /// reversal, which takes the attribution of the gesture it reverses.
-    pub units: Option<(PartyId, PartyId)>,
 }
 
 /// The longest note or item accepted, in bytes.

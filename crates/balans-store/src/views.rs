@@ -80,7 +80,7 @@ const HOUR_MS: i64 = 60 * 60 * 1000;
 pub fn timeline<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Timeline, LedgerError> {
     in_read(store, |store| {
         let party = find_party(store, key)?;
-        let zone = crate::catalog::zone_of(store)?;
+        let zone = crate::store::zone_of(store)?;
         let (mut given, mut received) = (0i128, 0i128);
         let mut running = 0i128;
         let mut points = Vec::new();
@@ -165,7 +165,7 @@ pub fn pair_gestures<S: Store + ?Sized>(
         };
         found.sort_by_key(|s| (s.gesture.at, s.seq));
         let kinds = store.kinds()?;
-        let zone = crate::catalog::zone_of(store)?;
+        let zone = crate::store::zone_of(store)?;
         crate::ledger::gesture_views(store, &kinds, &zone, found)
     })
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use balans_core::{Dimension, GestureId, Level, PairKey, PartyId, Totals};
 use balans_store::import::{self, Limits, Options, Source, Summary};
 use balans_store::ledger::{self, PairView};
-use balans_store::{GestureText, LedgerError, Store};
+use balans_store::prelude::*;
+use balans_store::{GestureText, LedgerError};
 use balans_tests::Backend;
 
 fn import_texts<S: Store>(store: &mut S, files: &[(&str, &str)]) -> Result<Summary, LedgerError> {
@@ -1735,7 +1736,7 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
         assert_eq!(shape(client), migrated);
         let now = id_index(client);
         assert!(all_new(&now, &before), "loaded in bulk: {now:?} {before:?}");
-        assert_eq!(Store::gesture_count(store).unwrap(), 40_000);
+        assert_eq!(GestureStore::gesture_count(store).unwrap(), 40_000);
         assert_consistent(store);
     };
 

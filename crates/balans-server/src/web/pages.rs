@@ -66,7 +66,7 @@ struct Dashboard {
 
 /// The start of this month and of the next, in the store's time zone.
 fn this_month<S: Store + ?Sized>(store: &mut S) -> Result<(Moment, Moment, String), LedgerError> {
-    let zone = balans_store::catalog::zone_of(store)?;
+    let zone = balans_store::store::zone_of(store)?;
     let today = Moment::now().display_in(&zone);
     let year: i32 = today[..4].parse().unwrap_or(2000);
     let month: u32 = today[5..7].parse().unwrap_or(1);

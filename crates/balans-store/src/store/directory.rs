@@ -1,12 +1,64 @@
-//! Parties and memberships a connection keeps between requests: nearly every
-//! request looks up the same few thousand. A backend decides when what it keeps
-//! no longer holds (another connection committed, or this one changed a party or
-//! a membership) and then clears it; this type only holds and answers.
+//! The directory: parties and the memberships that tie persons to organizations.
+//!
+//! [`DirectoryStore`] is what a backend stores. [`Directory`] is what a backend's
+//! connection keeps between requests: nearly every request looks up the same few
+//! thousand parties. A backend decides when what it keeps no longer holds
+//! (another connection committed, or this one changed a party or a membership)
+//! and then clears it; that type only holds and answers.
 
 use std::collections::HashMap;
 
-use balans_core::{Membership, Party, PartyId};
+use balans_core::{Membership, Party, PartyFields, PartyId, PartyKey};
 use rustc_hash::FxHashMap;
+
+use super::error::StoreResult;
+
+/// Parties and memberships, as a backend stores them.
+pub trait DirectoryStore {
+    /// Every party, in id order.
+    fn parties(&mut self) -> StoreResult<Vec<Party>>;
+    fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>>;
+    fn party_by_id(&mut self, id: PartyId) -> StoreResult<Option<Party>>;
+    /// The parties with these keys (those that exist), in one trip.
+    fn parties_by_keys(&mut self, keys: &[&str]) -> StoreResult<Vec<Party>>;
+    /// The parties with these ids (those that exist), in one trip.
+    fn parties_by_ids(&mut self, ids: &[PartyId]) -> StoreResult<Vec<Party>>;
+    fn insert_party(&mut self, fields: &PartyFields) -> StoreResult<PartyId>;
+    /// Inserts new parties (no key stored yet, none twice) and returns their ids in
+    /// the same order. A backend where each statement is a trip to a server does
+    /// it in one.
+    fn insert_parties(&mut self, parties: &[PartyFields]) -> StoreResult<Vec<PartyId>> {
+        parties.iter().map(|f| self.insert_party(f)).collect()
+    }
+    fn update_party(&mut self, id: PartyId, fields: &PartyFields) -> StoreResult<()>;
+    fn party_count(&mut self) -> StoreResult<u64>;
+    /// Parties whose key or name contains `search` (ignoring case), with keys after
+    /// `after`, in key order, at most `limit`.
+    fn find_parties(
+        &mut self,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Party>>;
+
+    /// Every membership, ordered by person, then start.
+    fn memberships(&mut self) -> StoreResult<Vec<Membership>>;
+    fn memberships_of(&mut self, person: PartyId) -> StoreResult<Vec<Membership>>;
+    /// The memberships of all these persons, in one trip.
+    fn memberships_of_many(&mut self, persons: &[PartyId]) -> StoreResult<Vec<Membership>>;
+    /// The memberships of an organization, ordered by start.
+    fn members_of(&mut self, organization: PartyId) -> StoreResult<Vec<Membership>>;
+    /// Inserts the membership, or updates role and end of the one with the same
+    /// person, organization and start.
+    fn upsert_membership(&mut self, membership: &Membership) -> StoreResult<()>;
+    /// `upsert_membership` for each, none with the same person, organization and
+    /// start as another; in one trip where that matters.
+    fn upsert_memberships(&mut self, memberships: &[Membership]) -> StoreResult<()> {
+        memberships
+            .iter()
+            .try_for_each(|m| self.upsert_membership(m))
+    }
+}
 
 /// The most parties, and persons' memberships, kept before starting over.
 const KEPT_MAX: usize = 100_000;

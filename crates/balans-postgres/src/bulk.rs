@@ -1,0 +1,101 @@
+//! The state of a bulk load: whether one is wanted or under way, and the ids it
+//! has copied in.
+
+use std::hash::{Hash, Hasher};
+
+use balans_core::{Gesture, GestureId};
+use rustc_hash::{FxHashSet, FxHasher};
+
+/// An import into an empty gestures table copies the rows in without the table's
+/// indexes and builds them once, as a restore does: maintaining two unique indexes
+/// row by row costs PostgreSQL more than the copy itself. The indexes are built
+/// before anything needs them (a lookup by id, a reversal, a repeated id), when
+/// the import has written its last file of gestures (while it sums them), and at
+/// the latest before the commit; a rollback past the drop brings them back.
+///
+/// Only an empty table is loaded this way, so building costs no more than the
+/// import. The writer holds the write lock, so no other process adds a gesture
+/// meanwhile; other connections' reads of the gestures wait for the commit, as
+/// dropping an index locks the table, and so do reads of the balances and the
+/// months once their first sums are copied in (`copy_into_empty`).
+#[derive(Debug, Default)]
+pub(crate) enum Bulk {
+    /// Gestures are written with the indexes in place.
+    #[default]
+    Off,
+    /// Many gestures follow in the write at `depth` (an import): its first batch
+    /// large enough to be copied looks whether the table is empty.
+    Wanted { depth: u32 },
+    /// The indexes were dropped by the write at depth `dropped`, and built again
+    /// by the one at `built`, if they were: a rollback past the build leaves
+    /// them dropped. `ids` holds the ids copied in bulk, so that a repeated id,
+    /// which the unique index would have refused, is seen and the indexes built
+    /// before it is written. `balances_empty` and `months_empty`
+    /// say that the table held no row when the load began and none has been
+    /// added since: the first sums go in by COPY rather than one upsert each.
+    Loading {
+        dropped: u32,
+        built: Option<u32>,
+        ids: BulkIds,
+        balances_empty: bool,
+        months_empty: bool,
+    },
+}
+
+/// The ids copied in bulk, as hashes. Files usually number their gestures in
+/// order, and while each id sorts after the one before, none can repeat: the
+/// hashes are only listed then, which costs a write to the list's end where a
+/// set costs a trip to memory per id. The first id out of order puts the list
+/// into a set, which every id after it is checked against.
+#[derive(Debug, Default)]
+pub(crate) struct BulkIds {
+    /// The last id listed, while all are in order.
+    last: String,
+    listed: Vec<u64>,
+    set: Option<FxHashSet<u64>>,
+}
+
+impl BulkIds {
+    pub(crate) fn len(&self) -> usize {
+        self.set.as_ref().map_or(self.listed.len(), FxHashSet::len)
+    }
+
+    /// Adds an id; false when it was added before (or a different id with the
+    /// same hash was, which sends the load through the indexes, as a repeat does).
+    pub(crate) fn insert(&mut self, id: &GestureId) -> bool {
+        let mut hasher = FxHasher::default();
+        id.as_str().hash(&mut hasher);
+        let hash = hasher.finish();
+        if let Some(set) = &mut self.set {
+            return set.insert(hash);
+        }
+        if self.listed.is_empty() || id.as_str() > self.last.as_str() {
+            self.listed.push(hash);
+            self.last.clear();
+            self.last.push_str(id.as_str());
+            return true;
+        }
+        let mut set: FxHashSet<u64> = std::mem::take(&mut self.listed).into_iter().collect();
+        let new = set.insert(hash);
+        self.set = Some(set);
+        new
+    }
+}
+
+/// Whether a batch of `n` gestures may be copied in bulk: it holds no reversal
+/// (which needs what the indexes check) and no id copied before. Past
+/// `BULK_IDS_MAX` ids the rest goes through the indexes, so that the hashes stay
+/// within some 40 MiB, however long the file (for a moment some 64 MiB, when an
+/// id out of order comes that late and the list becomes a set).
+pub(crate) fn bulk_new<'g>(
+    ids: &mut BulkIds,
+    n: usize,
+    mut gestures: impl Iterator<Item = &'g Gesture>,
+) -> bool {
+    ids.len() + n <= BULK_IDS_MAX && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id))
+}
+
+/// Batches this large are copied in (COPY); smaller ones are inserted.
+pub(crate) const COPY_ROWS_MIN: usize = 256;
+/// The most gestures one bulk load copies in before the indexes are built.
+pub(crate) const BULK_IDS_MAX: usize = 3_500_000;

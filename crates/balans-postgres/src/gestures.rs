@@ -1,0 +1,324 @@
+//! Gestures on PostgreSQL: copied in with `COPY` when a batch is large, read
+//! back by id when a batch meets stored ids, inserted one by one otherwise.
+
+use std::collections::{HashMap, HashSet};
+
+use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
+use balans_store::store::{GestureFilter, GestureStore, StoreError, StoreResult};
+use postgres::Row;
+
+use crate::bulk::COPY_ROWS_MIN;
+use crate::connection::{PostgresStore, ROWS_PER_STATEMENT, amount, corrupt, pg_error, rows};
+use crate::copy;
+
+/// Party and kind numbers are `INTEGER` in the gestures table and `BIGINT`
+/// everywhere else; they are read and compared as `int8`.
+pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver::int8, g.receiver::int8, (g.details).giver_org::int8, (g.details).receiver_org::int8, g.kind::int8, \
+     k.dimension, g.amount_minor, (g.details).note, (g.details).item, (g.details).reverses, COALESCE(o.at_ms, g.at_ms) \
+     FROM gestures g JOIN kinds k ON k.id = g.kind LEFT JOIN gestures o ON o.id = (g.details).reverses";
+
+pub(crate) fn gesture_id(text: &str) -> StoreResult<GestureId> {
+    GestureId::parse(text)
+        .ok()
+        .flatten()
+        .ok_or_else(|| corrupt("gesture id"))
+}
+
+pub(crate) fn gesture_row(row: &Row) -> StoreResult<StoredGesture> {
+    Ok(StoredGesture {
+        seq: row.get(0),
+        gesture: Gesture {
+            id: gesture_id(row.get(1))?,
+            at: Moment::from_millis(row.get(2)),
+            giver: PartyId(row.get(3)),
+            receiver: PartyId(row.get(4)),
+            giver_org: row.get::<_, Option<i64>>(5).map(PartyId),
+            receiver_org: row.get::<_, Option<i64>>(6).map(PartyId),
+            kind: KindId(row.get(7)),
+            dimension: Dimension::from_code(row.get(8)).ok_or_else(|| corrupt("dimension"))?,
+            amount: amount(row.get(9))?,
+            note: row.get(10),
+            item: row.get(11),
+            reverses: row.get::<_, Option<&str>>(12).map(gesture_id).transpose()?,
+        },
+        attributed_at: Moment::from_millis(row.get(13)),
+    })
+}
+
+impl PostgresStore {
+    /// Stores gestures with `INSERT … ON CONFLICT DO NOTHING`, telling which ones
+    /// were stored already.
+    pub(crate) fn insert_gestures_one_by_one(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
+        let context = "storing gestures";
+        let mut inserted: HashSet<String> = HashSet::with_capacity(gestures.len());
+        for chunk in gestures.chunks(ROWS_PER_STATEMENT) {
+            let ids: Vec<&str> = chunk.iter().map(|g| g.id.as_str()).collect();
+            let at: Vec<i64> = chunk.iter().map(|g| g.at.millis()).collect();
+            let giver: Vec<i64> = chunk.iter().map(|g| g.giver.0).collect();
+            let receiver: Vec<i64> = chunk.iter().map(|g| g.receiver.0).collect();
+            let giver_org: Vec<Option<i64>> =
+                chunk.iter().map(|g| g.giver_org.map(|p| p.0)).collect();
+            let receiver_org: Vec<Option<i64>> =
+                chunk.iter().map(|g| g.receiver_org.map(|p| p.0)).collect();
+            let kind: Vec<i64> = chunk.iter().map(|g| g.kind.0).collect();
+            let amount: Vec<i64> = chunk.iter().map(|g| g.amount.minor()).collect();
+            let note: Vec<Option<&str>> = chunk.iter().map(|g| g.note.as_deref()).collect();
+            let item: Vec<Option<&str>> = chunk.iter().map(|g| g.item.as_deref()).collect();
+            let reverses: Vec<Option<&str>> = chunk
+                .iter()
+                .map(|g| g.reverses.as_ref().map(GestureId::as_str))
+                .collect();
+            // WITH ORDINALITY keeps the batch's order, so `seq` follows it.
+            let stored = self.query(
+                context,
+                "INSERT INTO gestures (id, at_ms, giver, receiver, kind, amount_minor, details) \
+                 SELECT id, at_ms, giver, receiver, kind, amount_minor, \
+                        CASE WHEN num_nonnulls(giver_org, receiver_org, note, item, reverses) > 0 \
+                             THEN ROW(giver_org::int4, receiver_org::int4, note, item, reverses)::gesture_details END \
+                 FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::text[], $11::text[]) \
+                 WITH ORDINALITY AS t(id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses, n) \
+                 ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id",
+                &[&ids, &at, &giver, &receiver, &giver_org, &receiver_org, &kind, &amount, &note, &item, &reverses],
+            )?;
+            inserted.extend(stored.iter().map(|r| r.get::<_, String>(0)));
+        }
+        // The first row with an id was stored; any later one with the same id, in
+        // this batch or before it, is answered with the stored gesture.
+        let mut conflicts = Vec::new();
+        let mut outcomes = Vec::with_capacity(gestures.len());
+        for (index, g) in gestures.iter().enumerate() {
+            if inserted.remove(g.id.as_str()) {
+                outcomes.push(None);
+            } else {
+                conflicts.push(index);
+                outcomes.push(None);
+            }
+        }
+        if !conflicts.is_empty() {
+            let ids: Vec<&str> = conflicts.iter().map(|&i| gestures[i].id.as_str()).collect();
+            let stored = self.stored_gestures(&ids)?;
+            for index in conflicts {
+                let id = &gestures[index].id;
+                let found = stored.get(id.as_str()).cloned().ok_or_else(|| {
+                    StoreError::Corrupt(format!("gesture '{id}' conflicts but cannot be read"))
+                })?;
+                outcomes[index] = Some(Box::new(found));
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// The stored gestures with any of `ids`, by id.
+    pub(crate) fn stored_gestures(
+        &mut self,
+        ids: &[&str],
+    ) -> StoreResult<HashMap<String, StoredGesture>> {
+        let found = self.query(
+            "reading gestures",
+            &format!("{GESTURE_SELECT} WHERE g.id = ANY($1)"),
+            &[&ids],
+        )?;
+        let mut stored = HashMap::with_capacity(found.len());
+        for row in &found {
+            let gesture = gesture_row(row)?;
+            stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
+        }
+        Ok(stored)
+    }
+
+    /// Copies a batch of new gestures in, in order, numbered from the sequence.
+    pub(crate) fn copy_gestures(&mut self, gestures: &[&Gesture]) -> Result<(), copy::CopyFailed> {
+        let n = gestures.len() as i64;
+        // Writers hold the write lock, so no one else takes numbers in between.
+        let last: i64 = self
+            .client
+            .query_one(
+                "SELECT setval(pg_get_serial_sequence('gestures', 'seq'), nextval(pg_get_serial_sequence('gestures', 'seq')) + $1 - 1)",
+                &[&n],
+            )?
+            .get(0);
+        copy::copy_gestures(
+            &mut self.client,
+            &mut self.copy_buffer,
+            last - n + 1,
+            gestures,
+        )
+    }
+}
+
+impl GestureStore for PostgresStore {
+    fn insert_gestures(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
+        // The fast path: COPY, with `seq` taken from the sequence in one step. A
+        // batch with an id stored already (a retry, a re-import) or twice in itself
+        // fails as a whole inside its savepoint and takes the careful path.
+        if gestures.len() >= COPY_ROWS_MIN && self.depth > 0 {
+            if self.copy_in_bulk(gestures)? {
+                return Ok(vec![None; gestures.len()]);
+            }
+            let context = "storing gestures";
+            self.batch(context, "SAVEPOINT copy_batch")?;
+            match self.copy_gestures(gestures) {
+                Ok(()) => {
+                    self.batch(context, "RELEASE SAVEPOINT copy_batch")?;
+                    return Ok(vec![None; gestures.len()]);
+                }
+                Err(e) => {
+                    self.batch(
+                        context,
+                        "ROLLBACK TO SAVEPOINT copy_batch; RELEASE SAVEPOINT copy_batch",
+                    )?;
+                    if !e.is_unique_violation() {
+                        return Err(e.into_store(context));
+                    }
+                }
+            }
+            // A re-import repeats whole batches: the gestures stored already are
+            // read in one statement and answered with, and only the others are
+            // written, as a batch of their own. Were all offered to
+            // `INSERT … ON CONFLICT` first, a batch stored already would cost
+            // PostgreSQL a refused insert per row before the same read.
+            self.build_indexes()?;
+            let ids: Vec<&str> = gestures.iter().map(|g| g.id.as_str()).collect();
+            let stored = self.stored_gestures(&ids)?;
+            if !stored.is_empty() {
+                let new: Vec<&Gesture> = gestures
+                    .iter()
+                    .filter(|g| !stored.contains_key(g.id.as_str()))
+                    .copied()
+                    .collect();
+                let mut written = self.insert_gestures(&new)?.into_iter();
+                return gestures
+                    .iter()
+                    .map(|g| match stored.get(g.id.as_str()) {
+                        Some(found) => Ok(Some(Box::new(found.clone()))),
+                        None => written
+                            .next()
+                            .ok_or_else(|| corrupt("an answer for every new gesture")),
+                    })
+                    .collect();
+            }
+        }
+        self.build_indexes()?;
+        self.insert_gestures_one_by_one(gestures)
+    }
+
+    fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
+        self.build_indexes()?;
+        self.query_opt(
+            "reading a gesture",
+            &format!("{GESTURE_SELECT} WHERE g.id = $1"),
+            &[&id.as_str()],
+        )?
+        .as_ref()
+        .map(gesture_row)
+        .transpose()
+    }
+
+    fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
+        self.build_indexes()?;
+        self.query_opt(
+            "reading a gesture",
+            "SELECT id FROM gestures WHERE (details).reverses = $1",
+            &[&id.as_str()],
+        )?
+        .map(|r| gesture_id(r.get(0)))
+        .transpose()
+    }
+
+    fn for_each_gesture(
+        &mut self,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        self.build_indexes()?;
+        let context = "reading gestures";
+        let sql = format!("{GESTURE_SELECT} ORDER BY g.seq");
+        let statement = self.statement(context, &sql)?;
+        let mut rows = self
+            .client
+            .query_raw(&statement, std::iter::empty::<i64>())
+            .map_err(pg_error(context))?;
+        while let Some(row) = rows.next().map_err(pg_error(context))? {
+            visit(gesture_row(&row)?)?;
+        }
+        Ok(())
+    }
+
+    fn gesture_count(&mut self) -> StoreResult<u64> {
+        self.count("counting gestures", "SELECT COUNT(*) FROM gestures")
+    }
+
+    fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
+        self.build_indexes()?;
+        let order = if f.newest_first {
+            "g.seq < COALESCE($7::int8, 9223372036854775807) ORDER BY g.seq DESC"
+        } else {
+            "g.seq > COALESCE($7::int8, 0) ORDER BY g.seq"
+        };
+        let any: Option<Vec<i64>> = f
+            .any_of
+            .as_ref()
+            .map(|ids| ids.iter().map(|p| p.0).collect());
+        let sql = format!(
+            "{GESTURE_SELECT} WHERE ($1::int8 IS NULL OR g.giver = $1 OR g.receiver = $1) \
+             AND ($2::int8 IS NULL OR g.giver = $2 OR g.receiver = $2) AND ($3::int8 IS NULL OR g.kind = $3) \
+             AND ($4::text IS NULL OR (g.details).item = $4) AND ($5::int8 IS NULL OR g.at_ms >= $5) AND ($6::int8 IS NULL OR g.at_ms < $6) \
+             AND ($9::int8[] IS NULL OR g.giver = ANY($9) OR g.receiver = ANY($9)) AND {order} LIMIT $8"
+        );
+        let found = self.query(
+            "listing gestures",
+            &sql,
+            &[
+                &f.party.map(|p| p.0),
+                &f.counterpart.map(|p| p.0),
+                &f.kind.map(|k| k.0),
+                &f.item,
+                &f.from.map(Moment::millis),
+                &f.until.map(Moment::millis),
+                &f.after_seq,
+                &(f.limit as i64),
+                &any,
+            ],
+        )?;
+        rows(found, gesture_row)
+    }
+
+    fn kind_totals(&mut self, from: Moment, until: Moment) -> StoreResult<Vec<(KindId, u64, i64)>> {
+        let found = self.query(
+            "counting gestures by kind",
+            "SELECT kind::int8, COUNT(*), SUM(amount_minor)::int8 FROM gestures WHERE at_ms >= $1 AND at_ms < $2 GROUP BY kind",
+            &[&from.millis(), &until.millis()],
+        )?;
+        Ok(found
+            .iter()
+            .map(|r| (KindId(r.get(0)), r.get::<_, i64>(1) as u64, r.get(2)))
+            .collect())
+    }
+
+    fn credit_hours(
+        &mut self,
+        party: PartyId,
+        credit_kinds: &[KindId],
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        let kinds: Vec<i64> = credit_kinds.iter().map(|k| k.0).collect();
+        let found = self.query(
+            "reading a party's credit",
+            "SELECT at_ms / 3600000, \
+                    SUM(CASE WHEN giver = $1::int8 THEN amount_minor ELSE 0 END)::int8, \
+                    SUM(CASE WHEN receiver = $1 THEN amount_minor ELSE 0 END)::int8 \
+             FROM gestures WHERE (giver = $1 OR receiver = $1) AND kind = ANY($2::int8[]) \
+             GROUP BY 1 ORDER BY 1",
+            &[&party.0, &kinds],
+        )?;
+        Ok(found
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+}

@@ -1,0 +1,91 @@
+//! Idempotent responses and uploads on PostgreSQL.
+
+use balans_core::{Moment, UserId};
+use balans_store::store::{KeepingStore, SavedResponse, StoreResult};
+
+use crate::connection::{PostgresStore, corrupt};
+
+impl KeepingStore for PostgresStore {
+    fn idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+    ) -> StoreResult<Option<SavedResponse>> {
+        self.query_opt(
+            "reading a saved response",
+            "SELECT fingerprint, status, body FROM idempotency WHERE user_id = $1 AND key = $2",
+            &[&user.0, &key],
+        )?
+        .map(|r| {
+            let fingerprint: Vec<u8> = r.get(0);
+            let status: i32 = r.get(1);
+            Ok(SavedResponse {
+                fingerprint: fingerprint.try_into().map_err(|_| corrupt("fingerprint"))?,
+                status: u16::try_from(status).map_err(|_| corrupt("status"))?,
+                body: r.get(2),
+            })
+        })
+        .transpose()
+    }
+
+    fn save_idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+        response: &SavedResponse,
+        at: Moment,
+        forget_before: Moment,
+    ) -> StoreResult<()> {
+        self.execute(
+            "forgetting saved responses",
+            "DELETE FROM idempotency WHERE created_ms < $1",
+            &[&forget_before.millis()],
+        )?;
+        self.execute(
+            "saving a response",
+            "INSERT INTO idempotency (user_id, key, fingerprint, status, body, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&user.0, &key, &&response.fingerprint[..], &i32::from(response.status), &response.body, &at.millis()],
+        )
+        .map(drop)
+    }
+
+    fn insert_upload(
+        &mut self,
+        user: UserId,
+        name: &str,
+        body: &[u8],
+        at: Moment,
+        forget_before: Moment,
+    ) -> StoreResult<i64> {
+        self.execute(
+            "forgetting old uploads",
+            "DELETE FROM uploads WHERE created_ms < $1",
+            &[&forget_before.millis()],
+        )?;
+        let row = self.query_opt(
+            "keeping an upload",
+            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&user.0, &name, &body, &at.millis()],
+        )?;
+        Ok(row.ok_or_else(|| corrupt("upload id"))?.get(0))
+    }
+
+    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<(String, Vec<u8>)>> {
+        Ok(self
+            .query_opt(
+                "reading an upload",
+                "SELECT name, body FROM uploads WHERE id = $1 AND user_id = $2",
+                &[&id, &user.0],
+            )?
+            .map(|r| (r.get(0), r.get(1))))
+    }
+
+    fn delete_upload(&mut self, id: i64) -> StoreResult<()> {
+        self.execute(
+            "forgetting an upload",
+            "DELETE FROM uploads WHERE id = $1",
+            &[&id],
+        )
+        .map(drop)
+    }
+}

@@ -1,0 +1,136 @@
+//! Writes and reads on PostgreSQL: the write lock, savepoints sent with the
+//! statement that needs them, a read as one snapshot, and what a rollback undoes.
+
+use balans_store::store::{StoreResult, Transactions};
+
+use crate::bulk::Bulk;
+use crate::connection::{PostgresStore, Savepoint, WRITE_LOCK, first_number, pg_error};
+
+impl Transactions for PostgresStore {
+    fn begin_write(&mut self) -> StoreResult<()> {
+        if self.depth == 0 {
+            if self.reading {
+                self.end_read()?;
+            }
+            debug_assert!(self.unsent.is_empty(), "savepoints left from a transaction");
+            self.carried = None;
+            // The catalog's version comes in the same trip as the lock.
+            let replies = self
+                .client
+                .simple_query(&format!(
+                    "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT n FROM catalog_version"
+                ))
+                .map_err(pg_error("starting a write"))?;
+            self.version_now = first_number(&replies);
+        } else {
+            self.unsent.push(Savepoint::Open(self.depth));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        debug_assert!(self.depth > 0, "commit without a write");
+        if self.depth == 1 {
+            if let Err(e) = self.build_indexes() {
+                // The transaction cannot commit: end it, undoing the load.
+                self.rollback()?;
+                return Err(e);
+            }
+            self.bulk = Bulk::Off;
+        }
+        self.depth = self.depth.saturating_sub(1);
+        match &mut self.bulk {
+            Bulk::Loading { dropped, built, .. } => {
+                // Released: what this write did is now part of the enclosing one.
+                *dropped = (*dropped).min(self.depth);
+                *built = built.map(|b| b.min(self.depth));
+            }
+            // The import that wanted a bulk load has ended without one.
+            Bulk::Wanted { depth } if *depth > self.depth => self.bulk = Bulk::Off,
+            _ => {}
+        }
+        if self.depth == 0 {
+            self.version_now = None;
+            // COMMIT releases every savepoint.
+            self.unsent.clear();
+            let committed = self.batch("committing", "COMMIT");
+            if committed.is_err() {
+                self.kept_changed();
+            }
+            committed
+        } else {
+            if self.unsent.last() == Some(&Savepoint::Open(self.depth)) {
+                // Nothing ran inside it: it never has to exist.
+                self.unsent.pop();
+            } else {
+                self.unsent.push(Savepoint::Release(self.depth));
+            }
+            Ok(())
+        }
+    }
+
+    fn rollback(&mut self) -> StoreResult<()> {
+        // What was read after a change that is now undone must not stay.
+        self.kept_changed();
+        if self.depth <= 1 {
+            self.depth = 0;
+            self.unsent.clear();
+            self.bulk = Bulk::Off;
+            return self.batch("rolling back", "ROLLBACK");
+        }
+        self.depth -= 1;
+        match &mut self.bulk {
+            // Rolling back past the drop brings the indexes back.
+            Bulk::Loading { dropped, .. } if *dropped > self.depth => self.bulk = Bulk::Off,
+            // Rolling back past the build leaves them dropped.
+            Bulk::Loading { built, .. } if built.is_some_and(|b| b > self.depth) => *built = None,
+            Bulk::Wanted { depth } if *depth > self.depth => self.bulk = Bulk::Off,
+            _ => {}
+        }
+        if self.unsent.last() == Some(&Savepoint::Open(self.depth)) {
+            // Nothing ran inside it, so there is nothing to undo.
+            self.unsent.pop();
+            return Ok(());
+        }
+        // What is left unsent are releases of savepoints inside this one, which
+        // rolling back to it removes anyway; sending them could fail in a
+        // transaction that an error has aborted.
+        self.unsent.clear();
+        self.batch(
+            "rolling back",
+            &format!(
+                "ROLLBACK TO SAVEPOINT w{0}; RELEASE SAVEPOINT w{0}",
+                self.depth
+            ),
+        )
+    }
+
+    fn begin_read(&mut self) -> StoreResult<()> {
+        if self.depth > 0 || self.reading {
+            return Ok(());
+        }
+        // The version comes in the same trip: the read sees one snapshot.
+        self.carried = None;
+        let replies = self
+            .client
+            .simple_query(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT n FROM catalog_version",
+            )
+            .map_err(pg_error("starting a read"))?;
+        self.version_now = first_number(&replies);
+        self.reading = true;
+        Ok(())
+    }
+
+    fn end_read(&mut self) -> StoreResult<()> {
+        // A carried version serves the read it was carried into, and no later one.
+        self.carried = None;
+        if !self.reading {
+            return Ok(());
+        }
+        self.reading = false;
+        self.version_now = None;
+        self.batch("ending a read", "COMMIT")
+    }
+}

@@ -1,0 +1,173 @@
+//! Balances and months on SQLite: added through `totals` (pending until the
+//! write commits), read through the same, scanned when whole tables are asked.
+
+use balans_core::{Dimension, Level, Moment, MonthKey, PairKey, PartyId, Totals};
+use balans_store::store::{BalanceStore, StoreResult};
+use rusqlite::Row;
+use rustc_hash::FxHashMap;
+
+use crate::connection::{SqliteStore, backend, corrupt};
+use crate::totals;
+
+const BALANCE_COLUMNS: &str =
+    "level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms";
+
+fn balance_row(row: &Row<'_>) -> rusqlite::Result<(PairKey, Totals)> {
+    Ok((
+        PairKey {
+            level: Level::from_code(row.get(0)?).ok_or_else(|| corrupt("level"))?,
+            low: PartyId(row.get(1)?),
+            high: PartyId(row.get(2)?),
+            dimension: Dimension::from_code(row.get(3)?).ok_or_else(|| corrupt("dimension"))?,
+        },
+        Totals {
+            low_to_high: row.get(4)?,
+            high_to_low: row.get(5)?,
+            count: row.get(6)?,
+            first: Moment::from_millis(row.get(7)?),
+            last: Moment::from_millis(row.get(8)?),
+        },
+    ))
+}
+
+impl BalanceStore for SqliteStore {
+    fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()> {
+        self.add_to(deltas)
+    }
+
+    fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
+        let context = "rewriting balances";
+        self.cache.balances.clear();
+        self.execute(
+            context,
+            "DELETE FROM balances WHERE level = ?1",
+            [level.code()],
+        )?;
+        let mut write = self
+            .connection
+            .prepare_cached(&format!("INSERT INTO balances ({BALANCE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
+            .map_err(backend(context))?;
+        for (key, totals) in balances {
+            debug_assert_eq!(key.level, level);
+            totals::write_row(&mut write, key, totals).map_err(backend(context))?;
+        }
+        drop(write);
+        if self.depth > 0 {
+            let rebuilt: FxHashMap<PairKey, Totals> = balances.iter().copied().collect();
+            self.pending_balances
+                .shadow(|key| key.level == level, &rebuilt);
+        }
+        Ok(())
+    }
+
+    fn pair(
+        &mut self,
+        level: Level,
+        a: PartyId,
+        b: PartyId,
+    ) -> StoreResult<Vec<(PairKey, Totals)>> {
+        let (low, high) = if a < b { (a, b) } else { (b, a) };
+        let mut rows = self.query(
+            "reading a balance",
+            &format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3"
+            ),
+            [level.code(), low.0, high.0],
+            balance_row,
+        )?;
+        // What this write changed is pending: the pair's totals as they stand.
+        if !self.pending_balances.is_empty() {
+            for dimension in Dimension::ALL {
+                let key = PairKey {
+                    level,
+                    low,
+                    high,
+                    dimension,
+                };
+                if let Some(pending) = self.pending_balances.get(&key) {
+                    rows.retain(|(k, _)| *k != key);
+                    rows.extend(pending.map(|totals| (key, totals)));
+                }
+            }
+            rows.sort_unstable_by_key(|(k, _)| *k);
+        }
+        Ok(rows)
+    }
+
+    fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>> {
+        self.write_pending_inside_a_write()?;
+        // Without statistics the planner would walk the whole level by the primary
+        // key for the `high` side; the index is named so that it does not.
+        self.query(
+            "reading balances",
+            &format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances WHERE level = ?1 AND low = ?2 \
+                 UNION ALL SELECT {BALANCE_COLUMNS} FROM balances INDEXED BY balances_high WHERE level = ?1 AND high = ?2"
+            ),
+            [level.code(), party.0],
+            balance_row,
+        )
+    }
+
+    fn for_each_balance(
+        &mut self,
+        visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        self.write_pending_inside_a_write()?;
+        let mut statement = self
+            .connection
+            .prepare(&format!(
+                "SELECT {BALANCE_COLUMNS} FROM balances ORDER BY level, low, high, dimension"
+            ))
+            .map_err(backend("reading balances"))?;
+        let mut rows = statement.query([]).map_err(backend("reading balances"))?;
+        while let Some(row) = rows.next().map_err(backend("reading balances"))? {
+            let (key, totals) = balance_row(row).map_err(backend("reading balances"))?;
+            visit(key, totals)?;
+        }
+        Ok(())
+    }
+
+    fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        self.add_to(deltas)
+    }
+
+    fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        let context = "rewriting monthly credit";
+        self.cache.months.clear();
+        self.execute(context, "DELETE FROM months", [])?;
+        let mut write = self
+            .connection
+            .prepare_cached(<MonthKey as totals::TotalsKey>::UPSERT)
+            .map_err(backend(context))?;
+        for (key, totals) in months {
+            totals::write_row(&mut write, key, totals).map_err(backend(context))?;
+        }
+        drop(write);
+        if self.depth > 0 {
+            let rebuilt: FxHashMap<MonthKey, Totals> = months.iter().copied().collect();
+            self.pending_months.shadow(|_| true, &rebuilt);
+        }
+        Ok(())
+    }
+
+    fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>> {
+        self.write_pending_inside_a_write()?;
+        self.query(
+            "reading monthly credit",
+            "SELECT given, received, count, first_ms, last_ms, month FROM months WHERE organization = +?1 ORDER BY month",
+            [organization.0],
+            |r| Ok((r.get(5)?, totals::totals_row(r)?)),
+        )
+    }
+
+    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>> {
+        self.write_pending_inside_a_write()?;
+        self.query(
+            "reading monthly credit",
+            "SELECT given, received, count, first_ms, last_ms, month, organization FROM months ORDER BY organization, month",
+            [],
+            |r| Ok(((PartyId(r.get(6)?), r.get(5)?), totals::totals_row(r)?)),
+        )
+    }
+}

@@ -1,0 +1,178 @@
+//! The connection: a SQLite store's state between calls, what it keeps, and the
+//! helpers every capability runs its statements through.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use balans_core::{Amount, MonthKey, PairKey, Totals, User};
+use balans_store::store::{Catalog, Directory, StoreError, StoreResult};
+use rusqlite::{Connection, OptionalExtension, Row};
+use rustc_hash::FxHashMap;
+
+use crate::pending;
+
+/// How long a writer waits for another before giving up.
+pub(crate) const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+pub struct SqliteStore {
+    pub(crate) connection: Connection,
+    pub(crate) path: PathBuf,
+    /// How many writes are open: 1 is the transaction, more are savepoints in it.
+    pub(crate) depth: u32,
+    /// Whether a read transaction (outside any write) is open.
+    pub(crate) reading: bool,
+    pub(crate) cache: PartyCache,
+    /// Balances and monthly credit changed in the open write, written to their
+    /// tables when it commits (see `pending`).
+    pub(crate) pending_balances: pending::Layers<PairKey>,
+    pub(crate) pending_months: pending::Layers<MonthKey>,
+}
+
+/// Parties and memberships read before. Kept until this connection writes either,
+/// rolls back, or another connection commits anything (`PRAGMA data_version`), so
+/// that a batch naming parties seen before needs no statement for them.
+#[derive(Default)]
+pub(crate) struct PartyCache {
+    pub(crate) data_version: i64,
+    /// Parties and memberships.
+    pub(crate) directory: Directory,
+    /// Balances as their table holds them, read or written by this connection in
+    /// its writes; used only inside a write, where no other connection can change
+    /// them. What a write changes is pending until it commits.
+    pub(crate) balances: FxHashMap<PairKey, Totals>,
+    /// Monthly credit as its table holds it, as `balances`.
+    pub(crate) months: FxHashMap<MonthKey, Totals>,
+    /// The kinds and the time zone; forgotten whenever this connection changes
+    /// either, as well as when another one commits.
+    pub(crate) catalog: Option<Arc<Catalog>>,
+    /// The users of valid API tokens, by the token's hash; forgotten whenever
+    /// this connection changes a user or a token, as well as when another one
+    /// commits, so that a revoked token stops working at once.
+    pub(crate) tokens: HashMap<[u8; 32], User>,
+}
+
+/// The most balances and months one write holds pending before writing them.
+pub(crate) const PENDING_MAX: usize = 50_000;
+/// The most tokens a cache holds before it starts over.
+pub(crate) const TOKEN_CACHE_MAX: usize = 1_000;
+/// The most balances a cache holds before it starts over.
+pub(crate) const BALANCE_CACHE_MAX: usize = 500_000;
+
+impl PartyCache {
+    pub(crate) fn clear(&mut self) {
+        self.directory.clear();
+        self.balances.clear();
+        self.months.clear();
+        self.catalog = None;
+        self.tokens.clear();
+    }
+}
+
+pub(crate) fn backend(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    move |e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Busy
+        }
+        _ => StoreError::backend(context, e),
+    }
+}
+
+pub(crate) fn corrupt(what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Null,
+        format!("unexpected {what}").into(),
+    )
+}
+
+pub(crate) fn amount(minor: i64) -> rusqlite::Result<Amount> {
+    Amount::from_minor(minor).ok_or_else(|| corrupt("amount"))
+}
+
+impl SqliteStore {
+    /// Forgets the cache when another connection has committed since it was filled.
+    /// Inside this connection's write no one else can commit, so it is asked only
+    /// when the write starts (`starting`).
+    pub(crate) fn refresh_cache_at(&mut self, starting: bool) -> StoreResult<()> {
+        if self.depth > 0 && !starting {
+            return Ok(());
+        }
+        // Asked on most requests: kept prepared, as every other statement is.
+        let version: i64 = self
+            .connection
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut statement| statement.query_row([], |r| r.get(0)))
+            .map_err(backend("checking for changes"))?;
+        if version != self.cache.data_version {
+            self.cache.clear();
+            self.cache.data_version = version;
+        }
+        Ok(())
+    }
+
+    /// Before a statement that reads the balances or months tables beyond one
+    /// pair: inside a write, the tables are brought up to what is pending.
+    pub(crate) fn write_pending_inside_a_write(&mut self) -> StoreResult<()> {
+        if self.depth > 0 {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Runs a statement without parameters or rows (a transaction's or a
+    /// savepoint's), kept prepared: a group of writes runs several per request.
+    pub(crate) fn run_cached(&self, context: &str, sql: &str) -> StoreResult<()> {
+        self.connection
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute([]))
+            .map(drop)
+            .map_err(backend(context))
+    }
+
+    pub(crate) fn query<T>(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(backend(context))?;
+        let rows = statement.query_map(params, map).map_err(backend(context))?;
+        rows.collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(backend(context))
+    }
+
+    pub(crate) fn query_one<T>(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Option<T>> {
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(backend(context))?;
+        statement
+            .query_row(params, map)
+            .optional()
+            .map_err(backend(context))
+    }
+
+    pub(crate) fn execute(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> StoreResult<usize> {
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(backend(context))?;
+        statement.execute(params).map_err(backend(context))
+    }
+}

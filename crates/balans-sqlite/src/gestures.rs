@@ -1,0 +1,241 @@
+//! Gestures on SQLite: stored in order, found by id, listed with a filter.
+
+use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
+use balans_store::store::{BulkLoad, GestureFilter, GestureStore, StoreError, StoreResult};
+use rusqlite::{Row, params};
+
+use crate::connection::{SqliteStore, amount, backend, corrupt};
+
+// Subqueries, not joins: SQLite prepares a join whose WHERE holds a parameter again
+// on every run (it propagates the bound value into the plan).
+pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g.receiver, g.giver_org, g.receiver_org, g.kind, \
+     (SELECT k.dimension FROM kinds k WHERE k.id = g.kind), g.amount_minor, g.note, g.item, g.reverses, \
+     COALESCE((SELECT o.at_ms FROM gestures o WHERE o.id = g.reverses), g.at_ms) \
+     FROM gestures g";
+
+pub(crate) fn gesture_id(text: String) -> rusqlite::Result<GestureId> {
+    GestureId::parse(&text)
+        .ok()
+        .flatten()
+        .ok_or_else(|| corrupt("gesture id"))
+}
+
+pub(crate) fn gesture_row(row: &Row<'_>) -> rusqlite::Result<StoredGesture> {
+    Ok(StoredGesture {
+        seq: row.get(0)?,
+        gesture: Gesture {
+            id: gesture_id(row.get(1)?)?,
+            at: Moment::from_millis(row.get(2)?),
+            giver: PartyId(row.get(3)?),
+            receiver: PartyId(row.get(4)?),
+            giver_org: row.get::<_, Option<i64>>(5)?.map(PartyId),
+            receiver_org: row.get::<_, Option<i64>>(6)?.map(PartyId),
+            kind: KindId(row.get(7)?),
+            dimension: Dimension::from_code(row.get(8)?).ok_or_else(|| corrupt("dimension"))?,
+            amount: amount(row.get(9)?)?,
+            note: row.get(10)?,
+            item: row.get(11)?,
+            reverses: row
+                .get::<_, Option<String>>(12)?
+                .map(gesture_id)
+                .transpose()?,
+        },
+        attributed_at: Moment::from_millis(row.get(13)?),
+    })
+}
+
+impl GestureStore for SqliteStore {
+    fn insert_gestures(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
+        let context = "storing a gesture";
+        let mut insert = self
+            .connection
+            .prepare_cached(
+                "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+            )
+            .map_err(backend(context))?;
+        let mut outcomes = Vec::with_capacity(gestures.len());
+        let mut conflicts = Vec::new();
+        for (index, g) in gestures.iter().enumerate() {
+            let inserted = insert
+                .execute(params![
+                    g.id.as_str(),
+                    g.at.millis(),
+                    g.giver.0,
+                    g.receiver.0,
+                    g.giver_org.map(|p| p.0),
+                    g.receiver_org.map(|p| p.0),
+                    g.kind.0,
+                    g.amount.minor(),
+                    g.note,
+                    g.item,
+                    g.reverses.as_ref().map(GestureId::as_str),
+                ])
+                .map_err(backend(context))?;
+            if inserted == 0 {
+                conflicts.push(index);
+            }
+            outcomes.push(None);
+        }
+        drop(insert);
+        // Conflicts are rare (retries, re-imports): read each stored gesture back.
+        for index in conflicts {
+            let id = &gestures[index].id;
+            let stored = self.gesture(id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("gesture '{id}' conflicts but cannot be read"))
+            })?;
+            outcomes[index] = Some(Box::new(stored));
+        }
+        Ok(outcomes)
+    }
+
+    fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
+        self.query_one(
+            "reading a gesture",
+            &format!("{GESTURE_SELECT} WHERE g.id = ?1"),
+            [id.as_str()],
+            gesture_row,
+        )
+    }
+
+    fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
+        self.query_one(
+            "reading a gesture",
+            "SELECT id FROM gestures WHERE reverses = ?1",
+            [id.as_str()],
+            |r| gesture_id(r.get(0)?),
+        )
+    }
+
+    fn for_each_gesture(
+        &mut self,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut statement = self
+            .connection
+            .prepare(&format!("{GESTURE_SELECT} ORDER BY g.seq"))
+            .map_err(backend("reading gestures"))?;
+        let mut rows = statement.query([]).map_err(backend("reading gestures"))?;
+        while let Some(row) = rows.next().map_err(backend("reading gestures"))? {
+            visit(gesture_row(row).map_err(backend("reading gestures"))?)?;
+        }
+        Ok(())
+    }
+
+    fn gesture_count(&mut self) -> StoreResult<u64> {
+        self.query_one(
+            "counting gestures",
+            "SELECT COUNT(*) FROM gestures",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n.unwrap_or(0) as u64)
+    }
+
+    fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
+        // Walks the gestures in stored order from the cursor: there is no index by
+        // party (it would make bulk imports far slower), so a rare party's page
+        // reads much of the table. Only the conditions asked for are in the SQL, and
+        // the unindexed ones compare with `+?`: SQLite prepares a statement again on
+        // every run when a parameter's value could decide its plan (`?1 IS NULL`,
+        // `x = ?1 OR y = ?1`).
+        use rusqlite::types::Value;
+        let mut conditions = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let mut add = |condition: &str, value: Value| {
+            values.push(value);
+            conditions.push(condition.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(party) = f.party {
+            add("(g.giver = +? OR g.receiver = +?)", Value::Integer(party.0));
+        }
+        if let Some(counterpart) = f.counterpart {
+            add(
+                "(g.giver = +? OR g.receiver = +?)",
+                Value::Integer(counterpart.0),
+            );
+        }
+        if let Some(kind) = f.kind {
+            add("g.kind = +?", Value::Integer(kind.0));
+        }
+        if let Some(item) = &f.item {
+            add("g.item = +?", Value::Text(item.clone()));
+        }
+        if let Some(from) = f.from {
+            add("g.at_ms >= +?", Value::Integer(from.millis()));
+        }
+        if let Some(until) = f.until {
+            add("g.at_ms < +?", Value::Integer(until.millis()));
+        }
+        let any: Option<std::rc::Rc<Vec<Value>>> = f
+            .any_of
+            .as_ref()
+            .map(|ids| std::rc::Rc::new(ids.iter().map(|p| Value::Integer(p.0)).collect()));
+        let order = match (f.after_seq, f.newest_first) {
+            (Some(after), false) => {
+                add("g.seq > ?", Value::Integer(after));
+                "ORDER BY g.seq"
+            }
+            (Some(before), true) => {
+                add("g.seq < ?", Value::Integer(before));
+                "ORDER BY g.seq DESC"
+            }
+            (None, false) => "ORDER BY g.seq",
+            (None, true) => "ORDER BY g.seq DESC",
+        };
+        let mut params: Vec<&dyn rusqlite::ToSql> =
+            values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
+        if let Some(any) = &any {
+            let n = params.len() + 1;
+            conditions.push(format!(
+                "(g.giver IN rarray(?{n}) OR g.receiver IN rarray(?{n}))"
+            ));
+            params.push(any);
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        // The limit is written out: as a parameter it too is read by the planner.
+        let sql = format!("{GESTURE_SELECT} {filter} {order} LIMIT {}", f.limit);
+        self.query("listing gestures", &sql, params.as_slice(), gesture_row)
+    }
+
+    fn kind_totals(&mut self, from: Moment, until: Moment) -> StoreResult<Vec<(KindId, u64, i64)>> {
+        self.query(
+            "counting gestures by kind",
+            "SELECT kind, COUNT(*), SUM(amount_minor) FROM gestures WHERE at_ms >= ?1 AND at_ms < ?2 GROUP BY kind",
+            [from.millis(), until.millis()],
+            |r| Ok((KindId(r.get(0)?), r.get::<_, i64>(1)? as u64, r.get(2)?)),
+        )
+    }
+
+    fn credit_hours(
+        &mut self,
+        party: PartyId,
+        credit_kinds: &[KindId],
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        let kinds: Vec<rusqlite::types::Value> = credit_kinds
+            .iter()
+            .map(|k| rusqlite::types::Value::Integer(k.0))
+            .collect();
+        self.query(
+            "reading a party's credit",
+            "SELECT at_ms / 3600000, \
+                    SUM(CASE WHEN giver = ?1 THEN amount_minor ELSE 0 END), \
+                    SUM(CASE WHEN receiver = ?1 THEN amount_minor ELSE 0 END) \
+             FROM gestures WHERE (giver = ?1 OR receiver = ?1) AND kind IN rarray(?2) \
+             GROUP BY 1 ORDER BY 1",
+            params![party.0, std::rc::Rc::new(kinds)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    }
+}
+
+/// An import's gestures go in batch by batch, as any write's do: one file
+/// takes them as fast as they come.
+impl BulkLoad for SqliteStore {}

@@ -1,0 +1,210 @@
+//! The SQLite store's own tests: opening, upgrading, and what it holds pending.
+
+use balans_core::{Dimension, Level, Moment, PairKey, PartyId, Totals, builtin_catalog};
+use balans_store::store::{BalanceStore, CatalogStore, SchemaUpgrade, StoreError, Transactions};
+use rusqlite::Connection;
+
+use crate::SqliteStore;
+use crate::catalog::insert_kind;
+use crate::connection::PENDING_MAX;
+use crate::migrations::{self, SCHEMA_VERSION};
+
+#[test]
+fn a_newer_store_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.db");
+    drop(SqliteStore::open(&path, true).unwrap());
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let error = SqliteStore::open(&path, false).err().unwrap();
+    assert!(matches!(error, StoreError::NewerSchema { found: 99, .. }));
+    assert!(error.to_string().contains("upgrade balans"), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+/// Opening a store of the previous schema says so before upgrading it; making
+/// a new store, or opening a current one, says nothing.
+#[test]
+fn an_upgrade_is_told_before_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("older.db");
+    let previous = SCHEMA_VERSION - 1;
+    {
+        let mut connection = Connection::open(&path).unwrap();
+        let tx = connection.transaction().unwrap();
+        for sql in &migrations::STEPS[..previous as usize] {
+            tx.execute_batch(sql).unwrap();
+        }
+        for def in builtin_catalog() {
+            insert_kind(&tx, &def, true).unwrap();
+        }
+        tx.execute_batch(&format!("PRAGMA user_version = {previous}"))
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let mut told = Vec::new();
+    let mut store =
+        SqliteStore::open_telling(&path, false, &mut |upgrade| told.push(upgrade)).unwrap();
+    assert_eq!(
+        told,
+        [SchemaUpgrade {
+            from: previous,
+            to: SCHEMA_VERSION
+        }]
+    );
+    assert_eq!(store.kinds().unwrap().len(), 24);
+    drop(store);
+    told.clear();
+    drop(SqliteStore::open_telling(&path, false, &mut |upgrade| told.push(upgrade)).unwrap());
+    let new = dir.path().join("new.db");
+    drop(SqliteStore::open_telling(&new, true, &mut |upgrade| told.push(upgrade)).unwrap());
+    assert_eq!(told, []);
+}
+
+#[test]
+fn opening_is_idempotent_and_seeds_the_catalog_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.db");
+    drop(SqliteStore::open(&path, true).unwrap());
+    let mut store = SqliteStore::open(&path, false).unwrap();
+    assert_eq!(store.kinds().unwrap().len(), 24);
+    let mode: String = store
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let page_size: i64 = store
+        .connection()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(page_size, 16384);
+}
+
+#[test]
+fn a_balance_change_that_fails_leaves_nothing_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let key = PairKey {
+        level: Level::Person,
+        low: PartyId(1),
+        high: PartyId(2),
+        dimension: Dimension::Credit,
+    };
+    let totals = |n: i64| Totals {
+        low_to_high: n,
+        high_to_low: 0,
+        count: 1,
+        first: Moment::from_millis(0),
+        last: Moment::from_millis(0),
+    };
+    let stored = |store: &mut SqliteStore| {
+        store
+            .connection()
+            .query_row(
+                "SELECT low_to_high, count FROM balances WHERE low = 1 AND high = 2",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .unwrap()
+    };
+    // Outside a write a change is written at once; one that overflows is refused
+    // whole and leaves nothing for the next write to carry along.
+    store.add_to_balances(&[(key, totals(5))]).unwrap();
+    assert_eq!(stored(&mut store), (5, 1));
+    let overflow = [(key, totals(1)), (key, totals(i64::MAX))];
+    assert!(matches!(
+        store.add_to_balances(&overflow),
+        Err(StoreError::Overflow(_))
+    ));
+    assert_eq!(stored(&mut store), (5, 1));
+    store.begin_write().unwrap();
+    store.add_to_balances(&[(key, totals(2))]).unwrap();
+    // Pending until the commit; a read of the pair sees it already.
+    assert_eq!(stored(&mut store), (5, 1));
+    let mut both = totals(7);
+    both.count = 2;
+    let pair = store.pair(Level::Person, PartyId(2), PartyId(1)).unwrap();
+    assert_eq!(pair, vec![(key, both)]);
+    store.commit().unwrap();
+    assert_eq!(stored(&mut store), (7, 2));
+}
+
+#[test]
+fn a_large_write_keeps_a_bounded_amount_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let many = PENDING_MAX + PENDING_MAX / 2;
+    let deltas: Vec<(PairKey, Totals)> = (0..many as i64)
+        .map(|i| {
+            let key = PairKey {
+                level: Level::Person,
+                low: PartyId(i),
+                high: PartyId(i + 1),
+                dimension: Dimension::Credit,
+            };
+            let totals = Totals {
+                low_to_high: 1,
+                high_to_low: 0,
+                count: 1,
+                first: Moment::from_millis(0),
+                last: Moment::from_millis(0),
+            };
+            (key, totals)
+        })
+        .collect();
+    let rows = |store: &mut SqliteStore| {
+        store
+            .connection()
+            .query_row("SELECT COUNT(*), SUM(low_to_high) FROM balances", [], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+            })
+            .unwrap()
+    };
+    store.begin_write().unwrap();
+    store.add_to_balances(&deltas[..10]).unwrap();
+    // A nested write that changes many pairs writes them before it ends; undone,
+    // it leaves only what was there.
+    store.begin_write().unwrap();
+    store.add_to_balances(&deltas).unwrap();
+    assert!(store.pending_balances.innermost_len() <= 10);
+    assert_eq!(rows(&mut store).0, many as i64);
+    store.rollback().unwrap();
+    // The tables are as before the nested write; the first ten are still
+    // pending, as they were.
+    assert_eq!(rows(&mut store), (0, None));
+    assert_eq!(store.pending_balances.innermost_len(), 10);
+    // Done again and kept, every pair counts once more where both wrote.
+    store.begin_write().unwrap();
+    store.add_to_balances(&deltas).unwrap();
+    store.commit().unwrap();
+    store.begin_write().unwrap();
+    store.commit().unwrap();
+    assert!(store.pending_balances.innermost_len() <= 10);
+    store.commit().unwrap();
+    assert_eq!(rows(&mut store), (many as i64, Some(many as i64 + 10)));
+}
+
+#[test]
+fn a_missing_store_is_not_created_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.db");
+    let error = SqliteStore::open(&path, false).err().unwrap();
+    assert!(error.to_string().contains("no store at"), "{error}");
+    assert!(!path.exists());
+}
+
+#[test]
+fn a_file_that_is_not_a_store_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(
+        &path,
+        "hello, this is not a database at all, just some text to fill the header page",
+    )
+    .unwrap();
+    let error = SqliteStore::open(&path, false).err().unwrap();
+    assert!(error.to_string().contains("notes.txt"), "{error}");
+}

@@ -1,0 +1,97 @@
+//! Writes and reads: the transaction, savepoints for nested writes, and what a
+//! connection forgets when it rolls back or another connection commits.
+
+use balans_store::store::{StoreResult, Transactions};
+
+use crate::connection::{SqliteStore, backend};
+
+impl Transactions for SqliteStore {
+    fn begin_write(&mut self) -> StoreResult<()> {
+        if self.depth == 1 {
+            // What earlier writes of a group handed down is bounded as theirs was;
+            // here, before this write, a failure leaves it unwritten and unanswered.
+            self.bound_pending()?;
+        }
+        let sql = if self.depth == 0 {
+            "BEGIN IMMEDIATE".to_string()
+        } else {
+            format!("SAVEPOINT w{}", self.depth)
+        };
+        self.run_cached("starting a write", &sql)?;
+        if self.depth == 0 {
+            // Nothing is pending between transactions.
+            self.pending_balances.clear();
+            self.pending_months.clear();
+        }
+        self.depth += 1;
+        self.pending_balances.open();
+        self.pending_months.open();
+        if self.depth == 1 {
+            // Others may have committed before this write took the lock.
+            self.refresh_cache_at(true)?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        debug_assert!(self.depth > 0, "commit without a write");
+        self.depth = self.depth.saturating_sub(1);
+        if self.depth > 0 {
+            self.pending_balances.release();
+            self.pending_months.release();
+            return self.run_cached("committing", &format!("RELEASE w{}", self.depth));
+        }
+        // On failure the caller rolls back, which forgets what is pending.
+        self.write_pending()?;
+        self.pending_balances.clear();
+        self.pending_months.clear();
+        self.run_cached("committing", "COMMIT")
+    }
+
+    fn rollback(&mut self) -> StoreResult<()> {
+        // What was read or written in the undone write may not be so any more.
+        self.cache.clear();
+        if self.depth <= 1 {
+            self.depth = 0;
+            self.pending_balances.clear();
+            self.pending_months.clear();
+            if self.connection.is_autocommit() {
+                return Ok(());
+            }
+            return self
+                .connection
+                .execute_batch("ROLLBACK")
+                .map_err(backend("rolling back"));
+        }
+        self.depth -= 1;
+        self.pending_balances.discard();
+        self.pending_months.discard();
+        self.run_cached("rolling back", &format!("ROLLBACK TO w{}", self.depth))?;
+        self.run_cached("rolling back", &format!("RELEASE w{}", self.depth))
+    }
+
+    fn begin_read(&mut self) -> StoreResult<()> {
+        if self.depth > 0 || self.reading {
+            return Ok(());
+        }
+        // A deferred transaction takes its snapshot at the first read; take it now.
+        // Both statements stay prepared: a request's read begins with them.
+        self.execute("starting a read", "BEGIN DEFERRED", [])?;
+        self.reading = true;
+        self.query_one(
+            "starting a read",
+            "SELECT 1 FROM settings LIMIT 1",
+            [],
+            |_| Ok(()),
+        )?;
+        Ok(())
+    }
+
+    fn end_read(&mut self) -> StoreResult<()> {
+        if !self.reading {
+            return Ok(());
+        }
+        self.reading = false;
+        self.execute("ending a read", "COMMIT", []).map(drop)
+    }
+}

@@ -1,0 +1,106 @@
+//! The catalog and settings: kinds added and changed, settings checked and set,
+//! moments read in the store's time zone.
+
+use balans_core::{Amount, KindCode, KindDef, Moment, PartyKind};
+
+use super::directory::find_party;
+use super::levels::rebuild_organization_level;
+use crate::snapshot::Snapshot;
+use crate::store::{Store, in_transaction, setting};
+use crate::{LedgerError, field};
+
+/// The catalog, in id order.
+pub fn kinds<S: Store + ?Sized>(store: &mut S) -> Result<Vec<balans_core::Kind>, LedgerError> {
+    Ok(store.kinds()?)
+}
+
+/// Adds a kind to the catalog.
+pub fn add_kind<S: Store + ?Sized>(store: &mut S, def: KindDef) -> Result<(), LedgerError> {
+    in_transaction(store, |store| {
+        if store.kinds()?.iter().any(|k| k.def.code == def.code) {
+            return Err(LedgerError::Conflict(format!(
+                "kind '{}' exists already: change it with 'balans kind set'",
+                def.code
+            )));
+        }
+        store.insert_kind(&def, false)?;
+        Ok(())
+    })
+}
+
+/// Changes a kind's default and labels. Stored gestures keep their amounts.
+pub fn set_kind<S: Store + ?Sized>(
+    store: &mut S,
+    code: &KindCode,
+    default: Option<Option<Amount>>,
+    label_nl: Option<String>,
+    label_en: Option<String>,
+) -> Result<balans_core::Kind, LedgerError> {
+    in_transaction(store, |store| {
+        let mut kind = store
+            .kinds()?
+            .into_iter()
+            .find(|k| &k.def.code == code)
+            .ok_or_else(|| {
+                LedgerError::NotFound(format!("no kind '{code}': see 'balans kind list'"))
+            })?;
+        if let Some(default) = default {
+            kind.def.default = default;
+        }
+        if let Some(label) = label_nl {
+            kind.def.label_nl = label;
+        }
+        if let Some(label) = label_en {
+            kind.def.label_en = label;
+        }
+        store.update_kind(kind.id, &kind.def)?;
+        Ok(kind)
+    })
+}
+
+/// Sets a store setting after checking its value.
+pub fn set_setting<S: Store + ?Sized>(
+    store: &mut S,
+    name: &str,
+    value: &str,
+) -> Result<(), LedgerError> {
+    match name {
+        setting::TIME_ZONE => {
+            balans_core::Zone::named(value).map_err(|e| {
+                LedgerError::Invalid(vec![field::Error::new("timezone", e.to_string())])
+            })?;
+        }
+        setting::US => {
+            let us = find_party(store, value)?;
+            if us.fields.kind != PartyKind::Organization {
+                return Err(LedgerError::Invalid(vec![field::Error::new(
+                    "us",
+                    format!("'{value}' is a person, not an organization"),
+                )]));
+            }
+        }
+        other => {
+            return Err(LedgerError::NotFound(format!(
+                "no setting '{other}': the settings are {} and {}",
+                setting::TIME_ZONE,
+                setting::US
+            )));
+        }
+    }
+    in_transaction(store, |store| {
+        store.set_setting(name, value)?;
+        if name == setting::TIME_ZONE {
+            // Months are counted in the store's zone.
+            let snapshot = Snapshot::load(store)?;
+            rebuild_organization_level(store, &snapshot)?;
+        }
+        Ok(())
+    })
+}
+
+/// Resolves a moment typed on the command line in the store's zone.
+pub fn parse_moment<S: Store + ?Sized>(store: &mut S, text: &str) -> Result<Moment, LedgerError> {
+    let zone = crate::store::zone_of(store)?;
+    zone.parse(text)
+        .map_err(|e| LedgerError::Invalid(vec![field::Error::new("at", e.to_string())]))
+}

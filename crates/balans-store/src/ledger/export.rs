@@ -1,0 +1,164 @@
+//! Export: the whole store as CSV files that import gives back identically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use balans_core::{GestureId, PartyId};
+use balans_csv::{FileKind, Writer};
+use serde::Serialize;
+
+use crate::LedgerError;
+use crate::snapshot::Snapshot;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExportSummary {
+    pub kinds: u64,
+    pub parties: u64,
+    pub memberships: u64,
+    pub gestures: u64,
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes `kinds.csv`, `parties.csv`, `memberships.csv` and `gestures.csv` into
+/// `dir`. Each file is written beside its final name and renamed into place, so an
+/// interrupted export never leaves a half-written file under a final name.
+pub fn export<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
+    crate::store::in_read(store, |store| export_now(store, dir))
+}
+
+fn export_now<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| LedgerError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    let snapshot = Snapshot::load(store)?;
+    let zone = snapshot.zone.clone();
+    let mut summary = ExportSummary::default();
+    let kinds = store.kinds()?;
+    summary.kinds = write_file(dir, "kinds.csv", FileKind::Kinds, &mut summary.files, |w| {
+        for kind in &kinds {
+            let default = kind.def.default.map(|a| a.to_string()).unwrap_or_default();
+            w.row([
+                kind.def.code.as_str(),
+                kind.def.dimension.as_str(),
+                &default,
+                &kind.def.label_nl,
+                &kind.def.label_en,
+            ])?;
+        }
+        Ok::<_, LedgerError>(kinds.len() as u64)
+    })?;
+    let parties = store.parties()?;
+    summary.parties = write_file(
+        dir,
+        "parties.csv",
+        FileKind::Parties,
+        &mut summary.files,
+        |w| {
+            for p in &parties {
+                let f = &p.fields;
+                let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+                w.row([
+                    f.key.as_str(),
+                    f.kind.as_str(),
+                    &f.name,
+                    &opt(&f.email),
+                    &opt(&f.phone),
+                    &opt(&f.note),
+                ])?;
+            }
+            Ok::<_, LedgerError>(parties.len() as u64)
+        },
+    )?;
+    let memberships = store.memberships()?;
+    summary.memberships = write_file(
+        dir,
+        "memberships.csv",
+        FileKind::Memberships,
+        &mut summary.files,
+        |w| {
+            for m in &memberships {
+                let until = m.until.map(|u| u.display_in(&zone)).unwrap_or_default();
+                w.row([
+                    snapshot.key(m.person).as_str(),
+                    snapshot.key(m.organization).as_str(),
+                    m.role.as_str(),
+                    &m.from.display_in(&zone),
+                    &until,
+                ])?;
+            }
+            Ok::<_, LedgerError>(memberships.len() as u64)
+        },
+    )?;
+    let kind_codes: rustc_hash::FxHashMap<_, _> = kinds
+        .iter()
+        .map(|k| (k.id, k.def.code.to_string()))
+        .collect();
+    summary.gestures = write_file(
+        dir,
+        "gestures.csv",
+        FileKind::Gestures,
+        &mut summary.files,
+        |w| {
+            let mut gestures = 0u64;
+            store.for_each_gesture(&mut |stored| {
+                let g = &stored.gesture;
+                let org = |id: Option<PartyId>| id.map(|id| snapshot.key(id)).unwrap_or_default();
+                w.row([
+                    g.id.as_str(),
+                    &g.at.display_in(&zone),
+                    &snapshot.key(g.giver),
+                    &snapshot.key(g.receiver),
+                    kind_codes.get(&g.kind).map_or("", String::as_str),
+                    &g.amount.to_string(),
+                    g.note.as_deref().unwrap_or(""),
+                    g.item.as_deref().unwrap_or(""),
+                    &org(g.giver_org),
+                    &org(g.receiver_org),
+                    g.reverses.as_ref().map_or("", GestureId::as_str),
+                ])
+                .map_err(|e| StoreError::backend("writing gestures.csv", e))?;
+                gestures += 1;
+                Ok(())
+            })?;
+            Ok::<_, LedgerError>(gestures)
+        },
+    )?;
+    Ok(summary)
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> LedgerError {
+    LedgerError::Io(format!("cannot write {}: {e}", path.display()))
+}
+
+type FileWriter = Writer<std::io::BufWriter<std::fs::File>>;
+
+/// Writes one file through a temporary name, synced before it is renamed into place.
+fn write_file<E: Into<LedgerError>>(
+    dir: &Path,
+    name: &str,
+    kind: FileKind,
+    files: &mut Vec<PathBuf>,
+    rows: impl FnOnce(&mut FileWriter) -> Result<u64, E>,
+) -> Result<u64, LedgerError> {
+    let path = dir.join(name);
+    let temporary = dir.join(format!(".{name}.partial"));
+    let file = std::fs::File::create(&temporary).map_err(|e| io_error(&temporary, e))?;
+    let mut writer =
+        Writer::new(std::io::BufWriter::new(file), kind).map_err(|e| io_error(&temporary, e))?;
+    let count = match rows(&mut writer) {
+        Ok(count) => count,
+        Err(e) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(e.into());
+        }
+    };
+    let mut sink = writer.finish().map_err(|e| io_error(&temporary, e))?;
+    sink.flush().map_err(|e| io_error(&temporary, e))?;
+    let file = sink
+        .into_inner()
+        .map_err(|e| io_error(&temporary, e.into_error()))?;
+    file.sync_all().map_err(|e| io_error(&temporary, e))?;
+    std::fs::rename(&temporary, &path).map_err(|e| io_error(&path, e))?;
+    files.push(path);
+    Ok(count)
+}

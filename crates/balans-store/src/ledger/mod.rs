@@ -1,0 +1,26 @@
+//! The ledger operations other than import, by capability: recording and
+//! reversing, balances and the report, the check, export, the catalog, the
+//! directory, and listing gestures. Each is written once, generic over the
+//! [`Store`](crate::Store), and runs in one transaction (a write) or one read.
+
+mod balances;
+mod catalog;
+mod check;
+mod directory;
+mod export;
+mod gestures;
+mod levels;
+mod record;
+mod report;
+mod view;
+
+pub use balances::*;
+pub use catalog::*;
+pub use check::*;
+pub use directory::*;
+pub use export::*;
+pub use gestures::*;
+pub use levels::*;
+pub use record::*;
+pub use report::*;
+pub use view::*;

@@ -1,0 +1,138 @@
+//! The out-of-balance report: the relationships furthest from even, from our
+//! side.
+
+use balans_core::{Amount, Balance, Dimension, Evenness, Level, Moment};
+use serde::Serialize;
+
+use super::directory::find_party;
+use super::view::{PairView, PartyRef, view};
+use crate::LedgerError;
+use crate::store::{Store, StoreError, setting};
+
+/// What the out-of-balance report looks at.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub level: Level,
+    pub dimension: Dimension,
+    /// Pairs with less volume (both ways, in minor units) are left out.
+    pub min_volume: Amount,
+    /// Pairs at least this even are left out.
+    pub evenness_below: Evenness,
+    /// The most pairs per list.
+    pub limit: usize,
+    /// The key of our own organization; the store's setting when absent.
+    pub us: Option<String>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> ReportOptions {
+        ReportOptions {
+            level: Level::Organization,
+            dimension: Dimension::Credit,
+            min_volume: Amount::from_minor(500).expect("in range"),
+            evenness_below: Evenness(6_000),
+            limit: 10,
+            us: None,
+        }
+    }
+}
+
+/// The relationships most out of balance, in both directions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub level: Level,
+    pub dimension: Dimension,
+    pub min_volume: Amount,
+    pub evenness_below: Evenness,
+    /// Our own organization, when known: the lists take its side.
+    pub us: Option<PartyRef>,
+    /// Counterparts who give us more than they get from us (a: them, b: us):
+    /// they may feel unseen and leave.
+    pub they_give_more: Vec<PairView>,
+    /// Counterparts we give more than we get from (a: us, b: them): bowing too deep.
+    pub we_give_more: Vec<PairView>,
+    /// Without an organization of our own: every pair, the side that gives more as `a`.
+    pub pairs: Vec<PairView>,
+}
+
+pub fn report<S: Store + ?Sized>(
+    store: &mut S,
+    options: &ReportOptions,
+) -> Result<Report, LedgerError> {
+    let us_key = match &options.us {
+        Some(us) => Some(us.clone()),
+        None => store.setting(setting::US)?,
+    };
+    let us = us_key
+        .as_deref()
+        .map(|key| find_party(store, key))
+        .transpose()?;
+    // At person level our side is our organization and everyone who works for it now.
+    let mut ours = rustc_hash::FxHashSet::default();
+    if let Some(us) = &us {
+        ours.insert(us.id);
+        if options.level == Level::Person {
+            let now = Moment::now();
+            for m in store.memberships()? {
+                if m.organization == us.id && m.holds_at(now) {
+                    ours.insert(m.person);
+                }
+            }
+        }
+    }
+    let mut candidates = Vec::new();
+    store.for_each_balance(&mut |key, totals| {
+        if key.level != options.level || key.dimension != options.dimension {
+            return Ok(());
+        }
+        let balance = Balance::seen_from(key.low, &key, &totals);
+        let uneven = balance
+            .evenness()
+            .is_some_and(|e| e < options.evenness_below);
+        if uneven && balance.volume() >= i128::from(options.min_volume.minor()) {
+            candidates.push((key, balance.net()));
+        }
+        Ok(())
+    })?;
+    candidates.sort_by(|x, y| y.1.abs().cmp(&x.1.abs()).then(x.0.cmp(&y.0)));
+    let mut they = Vec::new();
+    let mut we = Vec::new();
+    let mut pairs = Vec::new();
+    for (key, net) in candidates {
+        let (giver_more, other) = if net > 0 {
+            (key.low, key.high)
+        } else {
+            (key.high, key.low)
+        };
+        let list = if us.is_some() {
+            match (ours.contains(&giver_more), ours.contains(&other)) {
+                (false, true) => &mut they,
+                (true, false) => &mut we,
+                _ => continue,
+            }
+        } else {
+            &mut pairs
+        };
+        if list.len() >= options.limit {
+            continue;
+        }
+        let a = store
+            .party_by_id(giver_more)?
+            .ok_or_else(|| StoreError::Corrupt("missing party".into()))?;
+        let b = store
+            .party_by_id(other)?
+            .ok_or_else(|| StoreError::Corrupt("missing party".into()))?;
+        let rows = store.pair(options.level, a.id, b.id)?;
+        list.push(view(options.level, &a, &b, &rows));
+    }
+    Ok(Report {
+        level: options.level,
+        dimension: options.dimension,
+        min_volume: options.min_volume,
+        evenness_below: options.evenness_below,
+        us: us.as_ref().map(PartyRef::from),
+        they_give_more: they,
+        we_give_more: we,
+        pairs,
+    })
+}

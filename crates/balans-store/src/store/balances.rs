@@ -1,0 +1,37 @@
+//! Balances per pair and level, and each organization's credit per month: the
+//! sums the ledger keeps beside the gestures.
+
+use balans_core::{Level, MonthKey, PairKey, PartyId, Totals};
+
+use super::error::StoreResult;
+
+/// Balances and months, as a backend stores them.
+pub trait BalanceStore {
+    /// Adds deltas to the stored balances, creating pairs as needed; exact, failing
+    /// with [`StoreError::Overflow`](super::error::StoreError::Overflow) rather
+    /// than rounding. Deltas drained from a `BalanceMap` (as an import's are) come
+    /// in key order, the order of the tables' primary keys; a store may count on
+    /// that for speed, not for correctness.
+    fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()>;
+    /// Replaces every balance of one level.
+    fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()>;
+    /// The balances of one pair (any dimension) at one level.
+    fn pair(&mut self, level: Level, a: PartyId, b: PartyId)
+    -> StoreResult<Vec<(PairKey, Totals)>>;
+    /// Every balance `party` is a side of, at one level.
+    fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>>;
+    fn for_each_balance(
+        &mut self,
+        visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+
+    /// Adds credit per organization and month (given as `low_to_high`, received
+    /// as `high_to_low`), as [`BalanceStore::add_to_balances`] adds to pairs.
+    fn add_to_months(&mut self, deltas: &[(MonthKey, Totals)]) -> StoreResult<()>;
+    /// Replaces every organization's months.
+    fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()>;
+    /// One organization's months, in order.
+    fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>>;
+    /// Every organization's months.
+    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>>;
+}

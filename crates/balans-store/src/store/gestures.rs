@@ -1,0 +1,72 @@
+//! Gestures: stored once, never changed, read in the order they were stored.
+
+use balans_core::{Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
+
+use super::error::StoreResult;
+
+/// A gesture resolved against the store's parties, kinds and memberships (see
+/// `snapshot`), before it meets the store.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub gesture: Gesture,
+    /// Whether the amount was written, rather than taken from the kind's default.
+    pub amount_given: bool,
+    /// The parties giver and receiver count for at organization level; `None` for a
+    /// reversal, which takes the attribution of the gesture it reverses.
+    pub units: Option<(PartyId, PartyId)>,
+}
+
+/// Which gestures a listing wants; every field narrows it.
+#[derive(Clone, Debug, Default)]
+pub struct GestureFilter {
+    /// Gestures this party gave or received.
+    pub party: Option<PartyId>,
+    /// Gestures any of these parties gave or received.
+    pub any_of: Option<Vec<PartyId>>,
+    /// ...with this party on the other side.
+    pub counterpart: Option<PartyId>,
+    pub kind: Option<KindId>,
+    pub item: Option<String>,
+    /// From this moment on, inclusive.
+    pub from: Option<Moment>,
+    /// Before this moment.
+    pub until: Option<Moment>,
+    /// Only gestures beyond this sequence number in the listing's order (the
+    /// cursor): stored after it, or before it when `newest_first`.
+    pub after_seq: Option<i64>,
+    /// Latest stored first, instead of in the order they were stored.
+    pub newest_first: bool,
+    pub limit: usize,
+}
+
+/// Gestures, as a backend stores them.
+pub trait GestureStore {
+    /// Inserts the gestures in order, each unless one with the same id is stored
+    /// (earlier in the same batch included); for those, returns the stored one and
+    /// changes nothing. `gesture.reverses`, when set, names a stored gesture.
+    /// (Boxed: a batch's answer is mostly `None`, a word each.)
+    fn insert_gestures(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>>;
+    fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>>;
+    /// The id of the gesture that reverses `id`, if one does.
+    fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>>;
+    /// Every gesture in the order it was stored.
+    fn for_each_gesture(
+        &mut self,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+    fn gesture_count(&mut self) -> StoreResult<u64>;
+    /// Gestures matching the filter, in the order they were stored.
+    fn find_gestures(&mut self, filter: &GestureFilter) -> StoreResult<Vec<StoredGesture>>;
+    /// How many gestures of each kind `[from, until)` holds, and their sum.
+    fn kind_totals(&mut self, from: Moment, until: Moment) -> StoreResult<Vec<(KindId, u64, i64)>>;
+    /// Credit a party gave and received directly (person level), summed per hour
+    /// (`at_ms / 3600000`): `(hour, given, received)`, in order.
+    fn credit_hours(
+        &mut self,
+        party: PartyId,
+        credit_kinds: &[KindId],
+    ) -> StoreResult<Vec<(i64, i64, i64)>>;
+}
