@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use super::forms::{amount_text, field_errors};
 use super::i18n::{Lang, T};
-use super::layout::{self, Section, role_text};
+use super::layout::{self, Section};
+use super::parts;
+use super::parts::role_text;
 use super::session::{Refusal, Session};
 use super::views::number;
 use crate::AppState;
@@ -46,7 +48,7 @@ async fn kinds_page(
     let kinds = session.read(state, ledger::kinds).await?;
     let admin = session.is_admin();
     let content = html! {
-        @if let Some((kind, text)) = &message { (layout::notice(kind, text)) }
+        @if let Some((kind, text)) = &message { (parts::notice(kind, text)) }
         p.explained { (t(T::CatalogExplained)) }
         div.scroll {
             table.catalog {
@@ -261,7 +263,7 @@ async fn users_page(
     let t = |text: T| text.get(lang);
     let users = session.read(state, |store| Ok(store.users()?)).await?;
     let content = html! {
-        @if let Some((kind, text)) = &message { (layout::notice(kind, text)) }
+        @if let Some((kind, text)) = &message { (parts::notice(kind, text)) }
         table.users {
             thead { tr {
                 th scope="col" { (t(T::Email)) }
@@ -417,7 +419,7 @@ async fn tokens_page(
         .await?;
     let content = html! {
         @match &news {
-            Some(TokenNews::Message(kind, text)) => { (layout::notice(kind, text)) }
+            Some(TokenNews::Message(kind, text)) => { (parts::notice(kind, text)) }
             Some(TokenNews::Secret(secret)) => {
                 div.notice.ok role="status" {
                     p { (t(T::TokenShownOnce)) }

@@ -9,7 +9,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::i18n::{Lang, T};
-use super::layout;
+use super::parts;
 use super::session::{LANG_COOKIE, Refusal, SESSION_COOKIE, Session, cookie, visitor_lang};
 use crate::AppState;
 
@@ -32,12 +32,12 @@ fn safe_next(next: Option<&str>) -> String {
 fn login_page(lang: Lang, next: &str, email: &str, error: Option<&str>) -> maud::Markup {
     let t = |text: T| text.get(lang);
     let other = lang.other();
-    layout::bare_page(
+    parts::bare_page(
         lang,
         t(T::LogIn),
         html! {
             @if let Some(error) = error {
-                (layout::notice("error", error))
+                (parts::notice("error", error))
             }
             form.login method="post" action="/login" {
                 input type="hidden" name="next" value=(next);
@@ -128,7 +128,7 @@ pub async fn login(
     let lang = visitor_lang(&headers);
     let next = safe_next(Some(&form.next));
     if !same_origin(&headers) {
-        return layout::error_page(StatusCode::FORBIDDEN, lang, T::CsrfRefused.get(lang));
+        return parts::error_page(StatusCode::FORBIDDEN, lang, T::CsrfRefused.get(lang));
     }
     let (email, password) = (form.email.clone(), form.password);
     let result = state
@@ -153,7 +153,7 @@ pub async fn login(
             login_page(lang, &next, &form.email, Some(T::LoginFailed.get(lang))),
         )
             .into_response(),
-        Err(e) => layout::error_page(StatusCode::SERVICE_UNAVAILABLE, lang, &e.to_string()),
+        Err(e) => parts::error_page(StatusCode::SERVICE_UNAVAILABLE, lang, &e.to_string()),
     }
 }
 

@@ -1,162 +1,22 @@
 //! Recording a gesture from any page, finding parties while typing, and reversing
 //! a gesture after a confirmation.
 
+use super::i18n::{Lang, T};
+use super::layout::{self, Section};
+use super::parts;
+use super::record_form::{Outcome, RecordValues, record_form};
+use super::session::{Refusal, Session};
+use super::views;
+use crate::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use balans_core::{GestureId, Moment, UserRole};
+use balans_core::{Moment, UserRole};
 use balans_store::ledger::{self, Given};
 use balans_store::{GestureText, LedgerError};
-use maud::{Markup, html};
+use maud::html;
 use serde::Deserialize;
-
-use super::i18n::{Lang, T};
-use super::layout::{self, Section};
-use super::session::{Refusal, Session};
-use super::views;
-use crate::AppState;
-
-/// What the gesture form holds: a fresh one, or what the user typed.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct RecordValues {
-    #[serde(default)]
-    pub id: String,
-    #[serde(default)]
-    pub giver: String,
-    #[serde(default)]
-    pub receiver: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub amount: String,
-    #[serde(default)]
-    pub note: String,
-}
-
-impl RecordValues {
-    /// An empty form with an id of its own: sending it twice records it once. The
-    /// id's nonce is random, not counted: the page shows it before it is used, and
-    /// another user must not be able to guess it and take it first.
-    pub fn fresh() -> RecordValues {
-        RecordValues {
-            id: GestureId::generated(Moment::now(), fastrand::u64(..)).to_string(),
-            ..RecordValues::default()
-        }
-    }
-}
-
-/// What the form shows under itself after a try.
-pub enum Outcome {
-    Saved(Box<Given>),
-    Failed(Vec<(String, String)>),
-}
-
-/// The form's fields, which show their own errors.
-const FIELDS: [&str; 5] = ["giver", "receiver", "kind", "amount", "note"];
-
-/// The kinds most used first in the form's shortcuts.
-const SHORTCUT_KINDS: [&str; 9] = [
-    "attention",
-    "thanks",
-    "help",
-    "recognition",
-    "apology",
-    "gift",
-    "brush_off",
-    "broken_promise",
-    "pay",
-];
-
-/// The gesture form. Enter saves; with htmx only the form is replaced, with the
-/// pair's balance below it.
-pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Outcome>) -> Markup {
-    let lang = session.lang;
-    let t = |text: T| text.get(lang);
-    let errors: Vec<(String, String)> = match outcome {
-        Some(Outcome::Failed(errors)) => errors.clone(),
-        _ => Vec::new(),
-    };
-    let error_of = |field: &str| {
-        errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, message)| message.clone())
-    };
-    let input = |name: &'static str, label: T, value: &str, list: Option<&str>, required: bool| {
-        let error = error_of(name);
-        let described = error.as_ref().map(|_| format!("{name}-error"));
-        html! {
-            div.field {
-                label for=(name) { (t(label)) }
-                @if let Some(list) = list {
-                    input #(name) name=(name) value=(value) list=(list) autocomplete="off"
-                        required[required] aria-invalid=[error.as_ref().map(|_| "true")]
-                        aria-describedby=[described.as_deref()]
-                        hx-get="/suggest" hx-trigger="input changed delay:150ms"
-                        hx-target={ "#" (list) } hx-swap="innerHTML" hx-sync="this:replace";
-                    datalist #(list) {
-                        @if name == "kind" {
-                            @for kind in balans_core::builtin_catalog() {
-                                option value=(kind.code.as_str()) { (views::label_of(lang, &kind)) }
-                            }
-                        }
-                    }
-                } @else {
-                    input #(name) name=(name) value=(value) autocomplete="off"
-                        required[required] aria-invalid=[error.as_ref().map(|_| "true")]
-                        aria-describedby=[described.as_deref()];
-                }
-                @if let Some(error) = &error {
-                    span.field-error id=(format!("{name}-error")) { (error) }
-                }
-            }
-        }
-    };
-    html! {
-        form #record-form .record-form method="post" action="/gestures"
-            hx-post="/gestures" hx-target="this" hx-swap="outerHTML" {
-            input type="hidden" name="csrf" value=(session.csrf);
-            input type="hidden" name="id" value=(values.id);
-            div.fields {
-                (input("giver", T::Giver, &values.giver, Some("giver-options"), true))
-                (input("receiver", T::Receiver, &values.receiver, Some("receiver-options"), true))
-                (input("kind", T::Kind, &values.kind, Some("kind-options"), true))
-                (input("amount", T::AmountOptional, &values.amount, None, false))
-                (input("note", T::NoteOptional, &values.note, None, false))
-            }
-            div.shortcuts role="group" aria-label=(t(T::KindShortcuts)) {
-                @for (index, code) in SHORTCUT_KINDS.iter().enumerate() {
-                    button type="button" .chip data-kind=(code) data-shortcut=(index + 1) {
-                        kbd { (index + 1) } " " (views::kind_label(lang, code))
-                    }
-                }
-            }
-            div.actions {
-                button.primary type="submit" { (t(T::Save)) " " kbd { "Enter" } }
-                span.hint { (t(T::RecordHint)) }
-            }
-            @let elsewhere: Vec<String> = errors
-                .iter()
-                .filter(|(f, _)| !FIELDS.contains(&f.as_str()))
-                .map(|(f, m)| if f.is_empty() { m.clone() } else { format!("{f}: {m}") })
-                .collect();
-            @if !elsewhere.is_empty() {
-                (layout::notice("error", &elsewhere.join("; ")))
-            } @else if !errors.is_empty() {
-                (layout::notice("error", t(T::FixFields)))
-            }
-            @if let Some(Outcome::Saved(given)) = outcome {
-                div #record-result .result role="status" {
-                    p.saved {
-                        @if given.added { (t(T::Saved)) } @else { (t(T::AlreadySaved)) }
-                    }
-                    (views::pair_summary(lang, &given.balance))
-                }
-            }
-        }
-    }
-}
 
 #[derive(Deserialize)]
 pub struct RecordForm {
@@ -269,7 +129,7 @@ pub async fn record(
         Err(e) => (values, Outcome::Failed(field_errors(lang, e))),
     };
     let form = record_form(&session, &values, Some(&outcome));
-    if layout::is_htmx(&headers) {
+    if parts::is_htmx(&headers) {
         return Ok(form.into_response());
     }
     Ok(layout::page(&session, Section::Record, T::RecordGesture.get(lang), form).into_response())
@@ -381,11 +241,11 @@ pub async fn confirm_reverse(
         .cloned()
         .unwrap_or_else(|| "/".to_string());
     let content = match found {
-        None => layout::notice("error", t(T::NoSuchGesture)),
+        None => parts::notice("error", t(T::NoSuchGesture)),
         Some((gesture, reversal)) => html! {
             (views::gesture_table(lang, &kinds, std::slice::from_ref(&gesture), None))
             @if let Some(reversal) = reversal {
-                (layout::notice("error", &T::AlreadyReversed.get(lang).replace("{id}", reversal.as_str())))
+                (parts::notice("error", &T::AlreadyReversed.get(lang).replace("{id}", reversal.as_str())))
                 p { a href=(back) { (t(T::Back)) } }
             } @else {
                 p { (t(T::ReverseExplained)) }
@@ -431,7 +291,7 @@ pub async fn reverse(
                 .collect::<Vec<_>>()
                 .join("; ");
             let content = html! {
-                (layout::notice("error", &message))
+                (parts::notice("error", &message))
                 p { a href=(back) { (T::Back.get(lang)) } }
             };
             Ok((

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::i18n::{Lang, T};
 use super::layout::{self, Section};
+use super::parts;
 use super::session::{Refusal, Session};
 use crate::AppState;
 
@@ -57,7 +58,7 @@ pub async fn page(session: Session) -> Result<Response, Refusal> {
 }
 
 fn respond(session: &Session, headers: &HeaderMap, status: StatusCode, result: Markup) -> Response {
-    if layout::is_htmx(headers) {
+    if parts::is_htmx(headers) {
         return (status, result).into_response();
     }
     let content = html! {
@@ -106,7 +107,7 @@ fn rejection_table(lang: Lang, error: LedgerError) -> Markup {
     let t = |text: T| text.get(lang);
     match error {
         LedgerError::Rejected(rejection) => html! {
-            (layout::notice("error", &T::FileRejected.get(lang).replace("{count}", &rejection.total.to_string())))
+            (parts::notice("error", &T::FileRejected.get(lang).replace("{count}", &rejection.total.to_string())))
             div.scroll {
                 table.row-errors {
                     thead { tr {
@@ -129,7 +130,7 @@ fn rejection_table(lang: Lang, error: LedgerError) -> Markup {
                 p.hint { (T::MoreErrors.get(lang).replace("{count}", &(rejection.total - rejection.errors.len()).to_string())) }
             }
         },
-        other => layout::notice("error", &other.to_string()),
+        other => parts::notice("error", &other.to_string()),
     }
 }
 
@@ -155,7 +156,7 @@ pub async fn check(
                     &session,
                     &headers,
                     StatusCode::BAD_REQUEST,
-                    layout::notice("error", &message),
+                    parts::notice("error", &message),
                 ));
             }
         };
@@ -169,7 +170,7 @@ pub async fn check(
                     &session,
                     &headers,
                     StatusCode::BAD_REQUEST,
-                    layout::notice("error", &message),
+                    parts::notice("error", &message),
                 ));
             }
         };
@@ -192,7 +193,7 @@ pub async fn check(
             &session,
             &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
-            layout::notice("error", T::ChooseFile.get(lang)),
+            parts::notice("error", T::ChooseFile.get(lang)),
         ));
     };
     let decimal = match decimal.as_str() {
@@ -236,7 +237,7 @@ pub async fn check(
             &headers,
             StatusCode::OK,
             html! {
-                (layout::notice("ok", t(T::FileValid)))
+                (parts::notice("ok", t(T::FileValid)))
                 (summary_list(lang, &summary))
                 form method="post" action={ "/import/" (id) } hx-post={ "/import/" (id) } hx-target="#import-result" hx-swap="innerHTML" hx-indicator="#import-running" {
                     input type="hidden" name="csrf" value=(session.csrf);
@@ -311,7 +312,7 @@ pub async fn confirm(
             &headers,
             StatusCode::OK,
             html! {
-                (layout::notice("ok", T::Imported.get(lang)))
+                (parts::notice("ok", T::Imported.get(lang)))
                 (summary_list(lang, &summary))
                 p { a href="/" { (T::BackToDashboard.get(lang)) } }
             },

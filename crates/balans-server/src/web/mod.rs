@@ -10,6 +10,8 @@ pub mod i18n;
 mod import;
 mod layout;
 mod pages;
+mod parts;
+mod record_form;
 mod session;
 mod svg;
 mod views;
@@ -139,5 +141,5 @@ pub fn router() -> Router<AppState> {
 /// The page for a path nothing answers.
 pub fn not_found(headers: &axum::http::HeaderMap) -> Response {
     let lang = session::visitor_lang(headers);
-    layout::error_page(StatusCode::NOT_FOUND, lang, i18n::T::PageNotFound.get(lang))
+    parts::error_page(StatusCode::NOT_FOUND, lang, i18n::T::PageNotFound.get(lang))
 }

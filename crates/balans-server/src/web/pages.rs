@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::i18n::{Lang, T};
 use super::layout::{self, Section};
+use super::parts;
 use super::session::{Refusal, Session};
 use super::svg;
 use super::views::{self, number, party_link};
@@ -37,7 +38,7 @@ fn respond(
     title: &str,
     content: Markup,
 ) -> Response {
-    if layout::is_htmx(headers) {
+    if parts::is_htmx(headers) {
         return content.into_response();
     }
     layout::page(session, section, title, content).into_response()
@@ -50,7 +51,7 @@ fn not_found(session: &Session, message: &str) -> Response {
             session,
             Section::None,
             T::NotFound.get(session.lang),
-            layout::notice("error", message),
+            parts::notice("error", message),
         ),
     )
         .into_response()
@@ -120,7 +121,7 @@ pub async fn dashboard(
     let data = match data {
         Ok(data) => data,
         Err(e) => {
-            return Ok(layout::error_page(
+            return Ok(parts::error_page(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 lang,
                 &e.to_string(),
@@ -266,7 +267,7 @@ pub async fn parties(
         }
         div #party-list {
             @match &page {
-                Err(e) => { (layout::notice("error", &e.to_string())) }
+                Err(e) => { (parts::notice("error", &e.to_string())) }
                 Ok(page) if page.parties.is_empty() => {
                     p.empty { @if q.is_empty() { (t(T::NoPartiesYet)) } @else { (t(T::NoPartiesMatch)) } }
                 }
@@ -402,7 +403,7 @@ pub async fn party(
         Ok(data) => data,
         Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
         Err(e) => {
-            return Ok(layout::error_page(
+            return Ok(parts::error_page(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 lang,
                 &e.to_string(),
@@ -498,7 +499,7 @@ pub async fn party(
             }
             div #party-gestures {
                 @match &data.gestures {
-                    Err(e) => { (layout::notice("error", &e.to_string())) }
+                    Err(e) => { (parts::notice("error", &e.to_string())) }
                     Ok(page) if page.gestures.is_empty() => { p.empty { (t(T::NoGesturesFound)) } }
                     Ok(page) => {
                         (views::gesture_table(lang, &data.kinds, &page.gestures, session.can_write().then_some(here.as_str())))
@@ -603,7 +604,7 @@ pub async fn relation(
             return Ok(not_found(&session, &message));
         }
         Err(e) => {
-            return Ok(layout::error_page(
+            return Ok(parts::error_page(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 lang,
                 &e.to_string(),

@@ -153,10 +153,10 @@ impl IntoResponse for Refusal {
                     Why::Csrf => super::i18n::T::CsrfRefused,
                     Why::Role => super::i18n::T::RoleRefused,
                 };
-                super::layout::error_page(StatusCode::FORBIDDEN, lang, text.get(lang))
+                super::parts::error_page(StatusCode::FORBIDDEN, lang, text.get(lang))
             }
             Refusal::Failed(lang, message) => {
-                super::layout::error_page(StatusCode::SERVICE_UNAVAILABLE, lang, &message)
+                super::parts::error_page(StatusCode::SERVICE_UNAVAILABLE, lang, &message)
             }
         }
     }

@@ -1,0 +1,153 @@
+//! The gesture form: what it holds, and its markup with the errors and the
+//! outcome of a try. The page shell shows it; `forms` answers it.
+
+use balans_core::{GestureId, Moment};
+use balans_store::ledger::Given;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::i18n::T;
+use super::parts;
+use super::session::Session;
+use super::views;
+
+/// What the gesture form holds: a fresh one, or what the user typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RecordValues {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub giver: String,
+    #[serde(default)]
+    pub receiver: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl RecordValues {
+    /// An empty form with an id of its own: sending it twice records it once. The
+    /// id's nonce is random, not counted: the page shows it before it is used, and
+    /// another user must not be able to guess it and take it first.
+    pub fn fresh() -> RecordValues {
+        RecordValues {
+            id: GestureId::generated(Moment::now(), fastrand::u64(..)).to_string(),
+            ..RecordValues::default()
+        }
+    }
+}
+
+/// What the form shows under itself after a try.
+pub enum Outcome {
+    Saved(Box<Given>),
+    Failed(Vec<(String, String)>),
+}
+
+/// The form's fields, which show their own errors.
+const FIELDS: [&str; 5] = ["giver", "receiver", "kind", "amount", "note"];
+
+/// The kinds most used first in the form's shortcuts.
+const SHORTCUT_KINDS: [&str; 9] = [
+    "attention",
+    "thanks",
+    "help",
+    "recognition",
+    "apology",
+    "gift",
+    "brush_off",
+    "broken_promise",
+    "pay",
+];
+
+/// The gesture form. Enter saves; with htmx only the form is replaced, with the
+/// pair's balance below it.
+pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Outcome>) -> Markup {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let errors: Vec<(String, String)> = match outcome {
+        Some(Outcome::Failed(errors)) => errors.clone(),
+        _ => Vec::new(),
+    };
+    let error_of = |field: &str| {
+        errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, message)| message.clone())
+    };
+    let input = |name: &'static str, label: T, value: &str, list: Option<&str>, required: bool| {
+        let error = error_of(name);
+        let described = error.as_ref().map(|_| format!("{name}-error"));
+        html! {
+            div.field {
+                label for=(name) { (t(label)) }
+                @if let Some(list) = list {
+                    input #(name) name=(name) value=(value) list=(list) autocomplete="off"
+                        required[required] aria-invalid=[error.as_ref().map(|_| "true")]
+                        aria-describedby=[described.as_deref()]
+                        hx-get="/suggest" hx-trigger="input changed delay:150ms"
+                        hx-target={ "#" (list) } hx-swap="innerHTML" hx-sync="this:replace";
+                    datalist #(list) {
+                        @if name == "kind" {
+                            @for kind in balans_core::builtin_catalog() {
+                                option value=(kind.code.as_str()) { (views::label_of(lang, &kind)) }
+                            }
+                        }
+                    }
+                } @else {
+                    input #(name) name=(name) value=(value) autocomplete="off"
+                        required[required] aria-invalid=[error.as_ref().map(|_| "true")]
+                        aria-describedby=[described.as_deref()];
+                }
+                @if let Some(error) = &error {
+                    span.field-error id=(format!("{name}-error")) { (error) }
+                }
+            }
+        }
+    };
+    html! {
+        form #record-form .record-form method="post" action="/gestures"
+            hx-post="/gestures" hx-target="this" hx-swap="outerHTML" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            input type="hidden" name="id" value=(values.id);
+            div.fields {
+                (input("giver", T::Giver, &values.giver, Some("giver-options"), true))
+                (input("receiver", T::Receiver, &values.receiver, Some("receiver-options"), true))
+                (input("kind", T::Kind, &values.kind, Some("kind-options"), true))
+                (input("amount", T::AmountOptional, &values.amount, None, false))
+                (input("note", T::NoteOptional, &values.note, None, false))
+            }
+            div.shortcuts role="group" aria-label=(t(T::KindShortcuts)) {
+                @for (index, code) in SHORTCUT_KINDS.iter().enumerate() {
+                    button type="button" .chip data-kind=(code) data-shortcut=(index + 1) {
+                        kbd { (index + 1) } " " (views::kind_label(lang, code))
+                    }
+                }
+            }
+            div.actions {
+                button.primary type="submit" { (t(T::Save)) " " kbd { "Enter" } }
+                span.hint { (t(T::RecordHint)) }
+            }
+            @let elsewhere: Vec<String> = errors
+                .iter()
+                .filter(|(f, _)| !FIELDS.contains(&f.as_str()))
+                .map(|(f, m)| if f.is_empty() { m.clone() } else { format!("{f}: {m}") })
+                .collect();
+            @if !elsewhere.is_empty() {
+                (parts::notice("error", &elsewhere.join("; ")))
+            } @else if !errors.is_empty() {
+                (parts::notice("error", t(T::FixFields)))
+            }
+            @if let Some(Outcome::Saved(given)) = outcome {
+                div #record-result .result role="status" {
+                    p.saved {
+                        @if given.added { (t(T::Saved)) } @else { (t(T::AlreadySaved)) }
+                    }
+                    (views::pair_summary(lang, &given.balance))
+                }
+            }
+        }
+    }
+}
