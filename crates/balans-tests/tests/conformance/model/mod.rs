@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use balans_core::{Dimension, Level, Moment, PairKey, PartyId, PartyKey, Totals, Zone};
-use balans_store::ledger;
 use balans_store::GestureText;
+use balans_store::ledger;
 use balans_store::prelude::*;
 use balans_tests::Backend;
 use proptest::prelude::*;

@@ -1,0 +1,198 @@
+//! Balances at both levels and credit per month, equal to the sum of their
+//! gestures however they were written.
+
+use balans_core::Level;
+use balans_store::import::Limits;
+use balans_store::ledger::{self};
+use balans_store::prelude::*;
+
+use balans_tests::Backend;
+
+use crate::support::*;
+
+pub fn balances_at_person_and_organization_level<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let gestures = "id,at,giver,receiver,kind,amount\n\
+        g1,2024-03-01,ann,bob,thanks,\n\
+        g2,2024-03-02,bob,ann,help,2.5\n\
+        g3,2024-03-03,us,cust,deliver,100\n\
+        g4,2024-03-04,cust,us,pay,100.00\n\
+        g5,2024-03-05,ann,solo,attention,\n";
+    let summary = import_texts(&mut store, &[("gestures.csv", gestures)]).unwrap();
+    assert_eq!((summary.gestures_added, summary.rows), (5, 5));
+
+    let person = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(person.level, Level::Person);
+    assert_eq!(credit(&person), ("1.00".into(), "2.50".into(), 2));
+    assert_eq!(person.credit.net.to_string(), "-1.50");
+    assert_eq!(person.credit.evenness.unwrap().to_string(), "0.5714");
+
+    let org = ledger::pair_balance(&mut store, "us", "cust", None).unwrap();
+    assert_eq!(org.level, Level::Organization);
+    assert_eq!(credit(&org), ("1.00".into(), "2.50".into(), 2));
+    assert_eq!(money(&org), ("100.00".into(), "100.00".into(), 2));
+    assert_eq!(org.money.evenness.unwrap().to_string(), "1.0000");
+    // A payment between the organizations themselves counts once, for that pair.
+    let direct = ledger::pair_balance(&mut store, "us", "cust", Some(Level::Person)).unwrap();
+    assert_eq!(money(&direct), ("100.00".into(), "100.00".into(), 2));
+    assert_eq!(direct.credit.count, 0);
+    // A person of no organization stands for themselves.
+    let solo = ledger::pair_balance(&mut store, "us", "solo", Some(Level::Organization)).unwrap();
+    assert_eq!(credit(&solo), ("1.00".into(), "0.00".into(), 1));
+    // Seen from the other side, the directions swap.
+    let flipped = ledger::pair_balance(&mut store, "cust", "us", None).unwrap();
+    assert_eq!(credit(&flipped), ("2.50".into(), "1.00".into(), 2));
+
+    let list = ledger::counterparts(&mut store, "us", None).unwrap();
+    let keys: Vec<_> = list
+        .counterparts
+        .iter()
+        .map(|v| v.b.key.to_string())
+        .collect();
+    assert_eq!(keys, ["cust", "solo"], "largest credit imbalance first");
+    assert_consistent(&mut store);
+}
+
+pub fn monthly_credit_follows_gestures_memberships_and_time_zone<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    // Ann (of us) thanks Bob (of cust) at 00:30 on 1 February in Amsterdam, which
+    // is 23:30 on 31 January in UTC.
+    give(&mut store, "m1", "2024-02-01T00:30", "ann", "bob", "thanks").unwrap();
+    give(&mut store, "m2", "2024-03-15", "bob", "ann", "help").unwrap();
+    give(&mut store, "m3", "2024-03-16", "cust", "us", "pay").ok();
+    let us = ledger::find_party(&mut store, "us").unwrap();
+    let months = |store: &mut B::Store| -> Vec<(i32, i64, i64)> {
+        store
+            .months_of(us.id)
+            .unwrap()
+            .into_iter()
+            .map(|(m, t)| (m, t.low_to_high, t.high_to_low))
+            .collect()
+    };
+    let month = |year: i32, month: i32| year * 12 + month - 1;
+    // Money (a payment) is not credit; the months are Amsterdam's.
+    assert_eq!(
+        months(&mut store),
+        [(month(2024, 2), 100, 0), (month(2024, 3), 0, 300)]
+    );
+    let timeline = balans_store::views::timeline(&mut store, "us").unwrap();
+    let points: Vec<_> = timeline
+        .points
+        .iter()
+        .map(|(_, name, net)| (name.clone(), net.to_string()))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("2024-02".to_string(), "1.00".to_string()),
+            ("2024-03".into(), "-2.00".into())
+        ]
+    );
+    let ann = balans_store::views::timeline(&mut store, "ann").unwrap();
+    assert_eq!(
+        (ann.given.to_string(), ann.received.to_string()),
+        ("1.00".into(), "3.00".into())
+    );
+    assert_eq!(ann.points.len(), 2, "one point per day with gestures");
+
+    // When Ann leaves us before March, her March gesture no longer counts for us.
+    import_texts(
+        &mut store,
+        &[(
+            "m.csv",
+            "person,organization,role,from,until\nann,us,employee,2020-01-01,2024-03-01\n",
+        )],
+    )
+    .unwrap();
+    assert_eq!(months(&mut store), [(month(2024, 2), 100, 0)]);
+    assert_consistent(&mut store);
+
+    // In UTC the first gesture falls in January.
+    ledger::set_setting(&mut store, "timezone", "UTC").unwrap();
+    assert_eq!(months(&mut store), [(month(2024, 1), 100, 0)]);
+    assert_consistent(&mut store);
+
+    // A store whose months were never kept gets them on first open.
+    store.begin_write().unwrap();
+    store.replace_months(&[]).unwrap();
+    store.set_setting("months_built", "").unwrap();
+    store.commit().unwrap();
+    assert!(months(&mut store).is_empty());
+    ledger::ensure_months(&mut store).unwrap();
+    assert_eq!(months(&mut store), [(month(2024, 1), 100, 0)]);
+
+    // A stored monthly total that differs from the gestures is reported.
+    store.begin_write().unwrap();
+    store
+        .add_to_months(&[(
+            (us.id, month(2024, 1)),
+            balans_core::Totals::of(
+                true,
+                balans_core::Amount::from_minor(1).unwrap(),
+                balans_core::Moment::from_millis(0),
+            ),
+        )])
+        .unwrap();
+    store.commit().unwrap();
+    let report = ledger::check(&mut store).unwrap();
+    assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    assert!(
+        report.differences[0].b.contains("2024-01"),
+        "{:?}",
+        report.differences
+    );
+}
+
+/// A long import hands its sums to the store in parts, whenever the pairs summed
+/// in memory reach their limit, and a first import may be loading its gestures
+/// in bulk meanwhile. Small limits take a few thousand gestures down that path
+/// (a batch of a few hundred rows, sums handed back after every batch): the
+/// store ends exactly as after the same files imported in one go, for a first
+/// import and for a later one.
+pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
+    let small = Limits {
+        batch_rows: 256,
+        deferred_batches: 2,
+        pending_pairs: 1,
+    };
+    // A first and a later import with the given limits: what the store holds
+    // after each.
+    let import_within = |limits: Limits, first: &str, later: &str| {
+        let (mut store, guard) = B::fresh();
+        setup(&mut store);
+        let mut after = Vec::new();
+        for (name, text) in [("first.csv", first), ("later.csv", later)] {
+            let summary = import_texts_within(&mut store, &[(name, text)], limits).unwrap();
+            assert_eq!(summary.gestures_added, text.lines().count() as u64 - 1);
+            after.push((contents(&mut store), store.all_months().unwrap()));
+        }
+        assert_consistent(&mut store);
+        (store, guard, after)
+    };
+    let first = varied_gestures_file("v", 6_000);
+    let later = varied_gestures_file("w", 3_000);
+    let (_, _whole_guard, whole) = import_within(Limits::default(), &first, &later);
+    assert!(!whole[0].1.is_empty(), "the organizations have months");
+    let (mut parts, _parts_guard, in_parts) = import_within(small, &first, &later);
+    assert_eq!(in_parts, whole);
+    assert_stored_in_order(&mut parts, &[&first, &later]);
+
+    // Limits of zero: batches of one row, sums handed back after each.
+    let zero = Limits {
+        batch_rows: 0,
+        deferred_batches: 0,
+        pending_pairs: 0,
+    };
+    let first = varied_gestures_file("v", 150);
+    let later = varied_gestures_file("w", 50);
+    let (_, _whole_guard, whole) = import_within(Limits::default(), &first, &later);
+    assert_eq!(import_within(zero, &first, &later).2, whole);
+}
+
+conformance!(
+    balances_at_person_and_organization_level,
+    monthly_credit_follows_gestures_memberships_and_time_zone,
+    sums_written_in_parts_lose_nothing,
+);

@@ -1,0 +1,176 @@
+//! The directory: parties and memberships, and what a membership change does to
+//! stored gestures.
+
+use balans_core::Level;
+
+use balans_store::ledger::{self};
+use balans_store::prelude::*;
+use balans_store::{GestureText, LedgerError};
+use balans_tests::Backend;
+
+use crate::support::*;
+
+pub fn a_membership_change_moves_stored_gestures<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    import_texts(&mut store, &[("parties.csv", PARTIES)]).unwrap();
+    give(&mut store, "h1", "2024-03-01", "ann", "bob", "help").unwrap();
+    let before = ledger::pair_balance(&mut store, "ann", "bob", Some(Level::Organization)).unwrap();
+    assert_eq!(
+        before.credit.count, 1,
+        "without memberships each stands for themselves"
+    );
+    import_texts(&mut store, &[("memberships.csv", MEMBERSHIPS)]).unwrap();
+    let org = ledger::pair_balance(&mut store, "us", "cust", None).unwrap();
+    assert_eq!(credit(&org), ("3.00".into(), "0.00".into(), 1));
+    let gone = ledger::pair_balance(&mut store, "ann", "bob", Some(Level::Organization)).unwrap();
+    assert_eq!(gone.credit.count, 0);
+    // Ending Ann's membership before the gesture moves it back to her.
+    import_texts(
+        &mut store,
+        &[(
+            "m.csv",
+            "person,organization,role,from,until\nann,us,employee,2020-01-01,2024-02-01\n",
+        )],
+    )
+    .unwrap();
+    let ann = ledger::pair_balance(&mut store, "ann", "cust", Some(Level::Organization)).unwrap();
+    assert_eq!(credit(&ann), ("3.00".into(), "0.00".into(), 1));
+    assert_consistent(&mut store);
+}
+
+pub fn several_memberships_need_the_organization_named<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    import_texts(
+        &mut store,
+        &[
+            ("p.csv", "key,kind,name\nclub,organization,Club\n"),
+            (
+                "m.csv",
+                "person,organization,role,from,until\nbob,club,contact,2020-01-01,\n",
+            ),
+        ],
+    )
+    .unwrap();
+    let error = give(&mut store, "", "2024-03-01", "ann", "bob", "thanks").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("bob is a member of cust and club"),
+        "{error}"
+    );
+    let named = ledger::give(
+        &mut store,
+        &GestureText {
+            at: "2024-03-01",
+            giver: "ann",
+            receiver: "bob",
+            kind: "thanks",
+            receiver_org: "club",
+            ..GestureText::default()
+        },
+    )
+    .unwrap();
+    assert!(named.added);
+    let club = ledger::pair_balance(&mut store, "us", "club", None).unwrap();
+    assert_eq!(credit(&club), ("1.00".into(), "0.00".into(), 1));
+    // A membership that would make a stored gesture ambiguous is refused, and changes nothing.
+    give(&mut store, "solo1", "2024-03-01", "ann", "solo", "thanks").unwrap();
+    let before = contents(&mut store);
+    let error = import_texts(
+        &mut store,
+        &[("m2.csv", "person,organization,role,from,until\nsolo,cust,contact,2020-01-01,\nsolo,club,contact,2020-01-01,\n")],
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("solo1"), "{error}");
+    assert_eq!(contents(&mut store), before);
+}
+
+/// Parties and memberships go to the store in chunks of thousands: every row of a
+/// long file lands with its own details, a changed one is changed, a stored party
+/// of the other kind is refused at its own line, and the same files again change
+/// nothing.
+pub fn long_files_of_parties_and_memberships<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let people = 9_000;
+    let mut parties = String::from("key,kind,name,email\n");
+    let mut memberships = String::from("person,organization,role,from,until\n");
+    for n in 0..people {
+        parties.push_str(&format!("p{n:05},person,Person {n},p{n}@example.nl\n"));
+        let until = if n % 2 == 0 { "2025-01-01" } else { "" };
+        let organization = if n % 3 == 0 { "us" } else { "cust" };
+        memberships.push_str(&format!(
+            "p{n:05},{organization},employee,2020-01-01,{until}\n"
+        ));
+    }
+    // Bob, stored already, gets a new name.
+    parties.push_str("bob,person,Bob Bakker,\n");
+    let summary =
+        import_texts(&mut store, &[("p.csv", &parties), ("m.csv", &memberships)]).unwrap();
+    assert_eq!(summary.parties_added, people);
+    assert_eq!(summary.parties_updated, 1);
+    assert_eq!(summary.memberships_added, people);
+    for n in [0u64, 4_095, 4_096, 4_097, 8_191, 8_192, people - 1] {
+        let party = store
+            .party_by_key(&balans_core::PartyKey::parse(&format!("p{n:05}")).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(party.fields.name, format!("Person {n}"));
+        assert_eq!(
+            party.fields.email.as_deref(),
+            Some(format!("p{n}@example.nl").as_str())
+        );
+        let held = store.memberships_of(party.id).unwrap();
+        assert_eq!(held.len(), 1);
+        let organization = store.party_by_id(held[0].organization).unwrap().unwrap();
+        let expected = if n % 3 == 0 { "us" } else { "cust" };
+        assert_eq!(organization.fields.key.as_str(), expected, "p{n:05}");
+        assert_eq!(held[0].until.is_some(), n % 2 == 0, "p{n:05}");
+    }
+    let bob = store
+        .party_by_key(&balans_core::PartyKey::parse("bob").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(bob.fields.name, "Bob Bakker");
+
+    let again = import_texts(&mut store, &[("p.csv", &parties), ("m.csv", &memberships)]).unwrap();
+    assert_eq!(
+        (
+            again.parties_added,
+            again.parties_updated,
+            again.memberships_added,
+            again.memberships_updated
+        ),
+        (0, 0, 0, 0)
+    );
+
+    // A party stored as a person, given as an organization far into a file.
+    let before = contents(&mut store);
+    let mut wrong = String::from("key,kind,name\n");
+    for n in 0..5_000 {
+        wrong.push_str(&format!("q{n:05},person,Q {n}\n"));
+    }
+    wrong.push_str("p00007,organization,Person 7\n");
+    let error = import_texts(&mut store, &[("w.csv", &wrong)]).unwrap_err();
+    let LedgerError::Rejected(rejection) = error else {
+        panic!("expected a rejection, got {error}")
+    };
+    assert_eq!(rejection.total, 1);
+    let message = rejection.errors[0].to_string();
+    assert!(
+        message.starts_with("w.csv:5002: column 'kind':"),
+        "{message}"
+    );
+    assert_eq!(
+        contents(&mut store),
+        before,
+        "nothing of the file was written"
+    );
+}
+
+conformance!(
+    a_membership_change_moves_stored_gestures,
+    several_memberships_need_the_organization_named,
+    long_files_of_parties_and_memberships,
+);

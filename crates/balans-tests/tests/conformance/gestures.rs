@@ -1,0 +1,246 @@
+//! Gestures: reversals, and listing by every filter.
+
+use balans_core::GestureId;
+
+use balans_store::LedgerError;
+use balans_store::ledger::{self};
+use balans_store::prelude::*;
+use balans_tests::Backend;
+
+use crate::support::*;
+
+pub fn a_reversal_cancels_once<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    give(&mut store, "h1", "2024-03-01", "ann", "bob", "help").unwrap();
+    let reversed = ledger::reverse(
+        &mut store,
+        "h1",
+        Some("2024-03-05"),
+        Some("entered twice"),
+        Some("r1"),
+    )
+    .unwrap();
+    assert!(reversed.added);
+    assert_eq!(credit(&reversed.balance), ("0.00".into(), "0.00".into(), 2));
+    let org = ledger::pair_balance(&mut store, "us", "cust", None).unwrap();
+    assert_eq!(credit(&org), ("0.00".into(), "0.00".into(), 2));
+    // Retrying the same reversal changes nothing; a second reversal is refused.
+    let retry = ledger::reverse(
+        &mut store,
+        "h1",
+        Some("2024-03-05"),
+        Some("entered twice"),
+        Some("r1"),
+    )
+    .unwrap();
+    assert!(!retry.added);
+    let error = ledger::reverse(&mut store, "h1", None, None, None).unwrap_err();
+    assert!(
+        error.to_string().contains("already reversed by 'r1'"),
+        "{error}"
+    );
+    let error = ledger::reverse(&mut store, "r1", None, None, None).unwrap_err();
+    assert!(error.to_string().contains("itself a reversal"), "{error}");
+    let error = ledger::reverse(&mut store, "nope", None, None, None).unwrap_err();
+    assert!(matches!(error, LedgerError::NotFound(_)), "{error}");
+    assert_consistent(&mut store);
+}
+
+pub fn a_reversal_counts_where_its_gesture_counted<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    give(&mut store, "h1", "2024-03-01", "ann", "bob", "help").unwrap();
+    // Bob moves to another customer; his earlier help still counts for cust.
+    import_texts(
+        &mut store,
+        &[
+            ("p.csv", "key,kind,name\nother,organization,Ander BV\n"),
+            ("m.csv", "person,organization,role,from,until\nbob,cust,contact,2020-01-01,2024-04-01\nbob,other,contact,2024-04-01,\n"),
+        ],
+    )
+    .unwrap();
+    ledger::reverse(&mut store, "h1", Some("2024-05-01"), None, None).unwrap();
+    let cust = ledger::pair_balance(&mut store, "us", "cust", None).unwrap();
+    assert_eq!(credit(&cust), ("0.00".into(), "0.00".into(), 2));
+    let other = ledger::pair_balance(&mut store, "us", "other", None).unwrap();
+    assert_eq!(other.credit.count, 0);
+    assert_consistent(&mut store);
+}
+
+/// A listing of gestures narrowed by each filter, alone and together, in both
+/// orders, paged with a cursor that neither skips nor repeats; and a period's
+/// gestures counted by kind.
+pub fn gestures_are_listed_by_every_filter<B: Backend>() {
+    use balans_store::store::GestureFilter;
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    import_texts(
+        &mut store,
+        &[(
+            "gestures.csv",
+            "id,at,giver,receiver,kind,amount,note,item\n\
+             g1,2024-03-01T10:00:00,ann,bob,help,,,vaas\n\
+             g2,2024-03-02T10:00:00,bob,ann,thanks,,een notitie,\n\
+             g3,2024-03-03T10:00:00,ann,solo,help,2,,vaas\n\
+             g4,2024-04-01T10:00:00,solo,bob,thanks,,,\n\
+             g5,2024-04-02T10:00:00,us,cust,pay,10.00,,\n",
+        )],
+    )
+    .unwrap();
+    let party = |store: &mut B::Store, key: &str| store.parties_by_keys(&[key]).unwrap()[0].id;
+    let stored = |store: &mut B::Store, id: &str| {
+        let id = GestureId::parse(id).unwrap().unwrap();
+        store.gesture(&id).unwrap().unwrap()
+    };
+    let list = |store: &mut B::Store, filter: GestureFilter| -> Vec<String> {
+        let filter = GestureFilter {
+            limit: if filter.limit == 0 { 100 } else { filter.limit },
+            ..filter
+        };
+        store
+            .find_gestures(&filter)
+            .unwrap()
+            .iter()
+            .map(|g| g.gesture.id.as_str().to_string())
+            .collect()
+    };
+    let (ann, bob, solo, cust) = (
+        party(&mut store, "ann"),
+        party(&mut store, "bob"),
+        party(&mut store, "solo"),
+        party(&mut store, "cust"),
+    );
+    let help = store
+        .kinds()
+        .unwrap()
+        .into_iter()
+        .find(|k| k.def.code.as_str() == "help")
+        .unwrap()
+        .id;
+    let (march_2, april_1) = (
+        stored(&mut store, "g2").gesture.at,
+        stored(&mut store, "g4").gesture.at,
+    );
+
+    let all = GestureFilter::default;
+    assert_eq!(list(&mut store, all()), ["g1", "g2", "g3", "g4", "g5"]);
+    let cases: Vec<(GestureFilter, &[&str])> = vec![
+        (
+            GestureFilter {
+                party: Some(ann),
+                ..all()
+            },
+            &["g1", "g2", "g3"],
+        ),
+        (
+            GestureFilter {
+                party: Some(ann),
+                counterpart: Some(bob),
+                ..all()
+            },
+            &["g1", "g2"],
+        ),
+        (
+            GestureFilter {
+                kind: Some(help),
+                ..all()
+            },
+            &["g1", "g3"],
+        ),
+        (
+            GestureFilter {
+                item: Some("vaas".into()),
+                ..all()
+            },
+            &["g1", "g3"],
+        ),
+        (
+            GestureFilter {
+                from: Some(march_2),
+                until: Some(april_1),
+                ..all()
+            },
+            &["g2", "g3"],
+        ),
+        (
+            GestureFilter {
+                any_of: Some(vec![solo, cust]),
+                ..all()
+            },
+            &["g3", "g4", "g5"],
+        ),
+        (
+            GestureFilter {
+                party: Some(bob),
+                kind: Some(help),
+                item: Some("vaas".into()),
+                ..all()
+            },
+            &["g1"],
+        ),
+        (
+            GestureFilter {
+                newest_first: true,
+                ..all()
+            },
+            &["g5", "g4", "g3", "g2", "g1"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(list(&mut store, filter.clone()), expected, "{filter:?}");
+    }
+    // Pages of two, in either order, from a cursor.
+    for newest_first in [false, true] {
+        let mut pages = Vec::new();
+        let mut after_seq = None;
+        loop {
+            let page = store
+                .find_gestures(&GestureFilter {
+                    newest_first,
+                    after_seq,
+                    limit: 2,
+                    ..all()
+                })
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after_seq = Some(last.seq);
+            pages.push(
+                page.iter()
+                    .map(|g| g.gesture.id.as_str().to_string())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let mut expected = vec![vec!["g1", "g2"], vec!["g3", "g4"], vec!["g5"]];
+        if newest_first {
+            expected = vec![vec!["g5", "g4"], vec!["g3", "g2"], vec!["g1"]];
+        }
+        assert_eq!(pages, expected);
+    }
+
+    let march_1 = stored(&mut store, "g1").gesture.at;
+    let march = balans_store::views::kinds_in_period(&mut store, march_1, april_1).unwrap();
+    let counted: Vec<(String, u64)> = march.iter().map(|k| (k.code.clone(), k.count)).collect();
+    assert_eq!(
+        counted,
+        [("help".to_string(), 2), ("thanks".to_string(), 1)]
+    );
+    let help_total = march[0].total.0;
+    let help_default = store
+        .kinds()
+        .unwrap()
+        .into_iter()
+        .find(|k| k.id == help)
+        .unwrap()
+        .def
+        .default
+        .unwrap()
+        .minor();
+    assert_eq!(help_total, i128::from(help_default + 200));
+}
+
+conformance!(
+    a_reversal_cancels_once,
+    a_reversal_counts_where_its_gesture_counted,
+    gestures_are_listed_by_every_filter,
+);

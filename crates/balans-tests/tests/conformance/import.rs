@@ -1,0 +1,347 @@
+//! Importing files: idempotent by id, all or nothing with every error named, and
+//! the bulk path of a large first import keeping every rule.
+
+use balans_core::GestureId;
+use balans_store::LedgerError;
+use balans_store::import::{self, Options, Source};
+use balans_store::ledger::{self};
+use balans_store::prelude::*;
+use balans_tests::Backend;
+
+use crate::support::*;
+
+pub fn importing_the_same_file_twice_adds_nothing<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let gestures = "at,giver,receiver,kind\n2024-03-01,ann,bob,thanks\n2024-03-01,ann,bob,thanks\n2024-03-02,bob,ann,smile\n";
+    let first = import_texts(&mut store, &[("g.csv", gestures)]).unwrap();
+    assert_eq!(
+        first.gestures_added, 3,
+        "two identical rows are two gestures"
+    );
+    let before = contents(&mut store);
+    let second = import_texts(&mut store, &[("g.csv", gestures)]).unwrap();
+    assert_eq!(
+        (second.gestures_added, second.gestures_already_present),
+        (0, 3)
+    );
+    assert_eq!(contents(&mut store), before);
+    // A file that repeats the first rows and adds one adds just that one.
+    let longer = format!("{gestures}2024-03-03,bob,ann,smile\n");
+    let third = import_texts(&mut store, &[("g.csv", &longer)]).unwrap();
+    assert_eq!(
+        (third.gestures_added, third.gestures_already_present),
+        (1, 3)
+    );
+    assert_consistent(&mut store);
+}
+
+pub fn the_same_id_with_other_content_is_refused_naming_both<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    import_texts(
+        &mut store,
+        &[(
+            "a.csv",
+            "id,at,giver,receiver,kind\nx1,2024-03-01,ann,bob,thanks\n",
+        )],
+    )
+    .unwrap();
+    let before = contents(&mut store);
+    let error = import_texts(
+        &mut store,
+        &[(
+            "b.csv",
+            "id,at,giver,receiver,kind\nx2,2024-03-01,ann,bob,help\nx1,2024-03-01,ann,bob,gift\n",
+        )],
+    )
+    .unwrap_err();
+    let LedgerError::Rejected(rejection) = error else {
+        panic!("expected a rejection, got {error}")
+    };
+    assert_eq!(rejection.total, 1);
+    let message = rejection.errors[0].to_string();
+    assert!(message.starts_with("b.csv:3: column 'id':"), "{message}");
+    assert!(
+        message.contains("ann → bob thanks 1.00") && message.contains("ann → bob gift 2.00"),
+        "{message}"
+    );
+    assert_eq!(
+        contents(&mut store),
+        before,
+        "nothing of the file was written"
+    );
+}
+
+pub fn every_error_names_file_line_and_column_and_nothing_is_written<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let before = contents(&mut store);
+    let gestures = "id,at,giver,receiver,kind,amount\n\
+        ok1,2024-03-01,ann,bob,thanks,\n\
+        e1,2024-03-01,nobody,bob,thanks,\n\
+        e2,2024-03-01,ann,bob,hug,\n\
+        e3,2024-03-01,ann,bob,pay,10000000000.01\n\
+        e4,2024-13-01,ann,bob,thanks,\n\
+        e5,2024-03-01,ann,ann,thanks,\n\
+        e6,2024-03-01,ann,bob,pay,\n\
+        e7,2024-03-01,ann,bob,thanks,1.234\n";
+    let LedgerError::Rejected(rejection) =
+        import_texts(&mut store, &[("g.csv", gestures)]).unwrap_err()
+    else {
+        panic!("expected a rejection")
+    };
+    let lines: Vec<String> = rejection.errors.iter().map(ToString::to_string).collect();
+    let expect = [
+        "g.csv:3: column 'giver': unknown party 'nobody'",
+        "g.csv:4: column 'kind': unknown kind 'hug'",
+        "g.csv:5: column 'amount': '10000000000.01' is out of range",
+        "g.csv:6: column 'at': '2024-13-01' is not a real date",
+        "g.csv:7: column 'receiver': a party cannot give to itself",
+        "g.csv:8: column 'amount': a pay gesture needs an amount",
+        "g.csv:9: column 'amount': '1.234' has more than two decimals",
+    ];
+    assert_eq!(lines.len(), expect.len(), "{lines:#?}");
+    for (line, expected) in lines.iter().zip(expect) {
+        assert!(
+            line.starts_with(expected),
+            "{line} should start with {expected}"
+        );
+    }
+    assert_eq!(contents(&mut store), before);
+
+    // Header problems name the file and line 1.
+    for (text, expected) in [
+        (
+            "id,at,giver,receiver,kind,colour\n",
+            "g.csv:1: unknown column 'colour'",
+        ),
+        (
+            "id,at,giver,kind\n",
+            "g.csv:1: missing required column 'receiver'",
+        ),
+    ] {
+        let LedgerError::Rejected(rejection) =
+            import_texts(&mut store, &[("g.csv", text)]).unwrap_err()
+        else {
+            panic!("expected a rejection")
+        };
+        assert!(
+            rejection.errors[0].to_string().starts_with(expected),
+            "{}",
+            rejection.errors[0]
+        );
+    }
+    assert_eq!(contents(&mut store), before);
+}
+
+pub fn only_the_first_hundred_errors_are_listed<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let mut gestures = String::from("at,giver,receiver,kind\n");
+    for _ in 0..150 {
+        gestures.push_str("2024-03-01,ann,nobody,thanks\n");
+    }
+    let LedgerError::Rejected(rejection) =
+        import_texts(&mut store, &[("g.csv", &gestures)]).unwrap_err()
+    else {
+        panic!("expected a rejection")
+    };
+    assert_eq!((rejection.errors.len(), rejection.total), (100, 150));
+    assert_eq!(rejection.errors[0].line, 2);
+    assert_eq!(rejection.errors[99].line, 101);
+    assert!(rejection.to_string().contains("… and 50 more errors"));
+}
+
+pub fn a_dry_run_validates_and_writes_nothing<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let before = contents(&mut store);
+    let sources = vec![Source::new(
+        "g.csv",
+        std::io::Cursor::new(b"at,giver,receiver,kind\n2024-03-01,ann,bob,thanks\n".to_vec()),
+    )];
+    let summary = import::import(
+        &mut store,
+        sources,
+        Options {
+            dry_run: true,
+            ..Options::default()
+        },
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(summary.gestures_added, 1);
+    assert!(summary.dry_run);
+    assert_eq!(contents(&mut store), before);
+}
+
+pub fn an_id_twice_in_one_large_file_counts_once<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    // Large enough to be written in bulk; the last row repeats the first.
+    let mut text = String::from("id,at,giver,receiver,kind\n");
+    for i in 0..1_000 {
+        text.push_str(&format!("d{i},2024-03-01,ann,bob,thanks\n"));
+    }
+    text.push_str("d0,2024-03-01,ann,bob,thanks\n");
+    let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (1_000, 1)
+    );
+    let pair = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(pair.credit.count, 1_000);
+    // The whole file again: nothing added.
+    let again = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+    assert_eq!(
+        (again.gestures_added, again.gestures_already_present),
+        (0, 1_001)
+    );
+    // The same id with other content in a large file is refused, and nothing is written.
+    let mut other = text.clone();
+    other.push_str("d1,2024-03-02,ann,bob,help\n");
+    assert!(import_texts(&mut store, &[("gestures.csv", &other)]).is_err());
+    assert_eq!(store.gesture_count().unwrap(), 1_000);
+    assert_consistent(&mut store);
+}
+
+/// A large file that repeats half of one imported before, row for row between
+/// new ones: the stored gestures are answered as present, the new ones (one of
+/// them twice) are added in the file's order, and the same file with one stored
+/// gesture changed is refused whole.
+pub fn a_file_that_repeats_part_of_another_adds_the_rest<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let first = varied_gestures_file("v", 1_000);
+    import_texts(&mut store, &[("first.csv", &first)]).unwrap();
+    let new = varied_gestures_file("w", 500);
+    let stored_rows = first.lines().skip(501);
+    let new_rows: Vec<&str> = new.lines().skip(1).collect();
+    let mut second = format!("{}\n", first.lines().next().unwrap());
+    for (old, new) in stored_rows.zip(&new_rows) {
+        second.push_str(&format!("{old}\n{new}\n"));
+    }
+    second.push_str(&format!("{}\n", new_rows[0]));
+    let mut changed = second.clone();
+    changed.push_str("v00700,2024-03-01T10:00:00,ann,bob,help,9\n");
+
+    assert!(import_texts(&mut store, &[("changed.csv", &changed)]).is_err());
+    assert_eq!(store.gesture_count().unwrap(), 1_000);
+    let summary = import_texts(&mut store, &[("second.csv", &second)]).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (500, 501)
+    );
+    assert_stored_in_order(&mut store, &[&first, &second]);
+}
+
+/// The first import into an empty store is the one a backend may load in bulk;
+/// a reversal, a repeated id and a conflicting id far into it, past the first
+/// batches, must be answered as in any other import.
+pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
+    // A first import of 40,000 gestures and two more lines; one is seen twice.
+    // The gestures are stored in the file's order, and a gesture given after
+    // the import is stored after them.
+    let first_import_of = |text: String| {
+        let (mut store, guard) = B::fresh();
+        setup(&mut store);
+        let summary = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+        assert_eq!(
+            (summary.gestures_added, summary.gestures_already_present),
+            (40_001, 1)
+        );
+        assert_stored_in_order(&mut store, &[&text]);
+        (store, guard, text)
+    };
+    let first_import = |extra: &[(usize, &str)]| first_import_of(long_gestures_file(40_000, extra));
+    // A reversal in the second batch, then a repeat in the third.
+    let (mut store, _guard, text) = first_import(&[
+        (20_000, "r5,2024-03-05,ann,bob,help,d5"),
+        (35_000, "d7,2024-03-01,ann,bob,help,"),
+    ]);
+    let pair = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(pair.credit.count, 40_002);
+    let reversal = GestureId::parse("r5").unwrap().unwrap();
+    let d5 = GestureId::parse("d5").unwrap().unwrap();
+    assert_eq!(store.reversal_of(&d5).unwrap(), Some(reversal.clone()));
+    assert_eq!(
+        store.gesture(&reversal).unwrap().unwrap().gesture.reverses,
+        Some(d5)
+    );
+    let again = import_texts(&mut store, &[("gestures.csv", &text)]).unwrap();
+    assert_eq!(
+        (again.gestures_added, again.gestures_already_present),
+        (0, 40_002)
+    );
+
+    // A repeat in the second batch of a gesture in the first, before any reversal.
+    first_import(&[
+        (20_000, "d7,2024-03-01,ann,bob,help,"),
+        (35_000, "r5,2024-03-05,ann,bob,help,d5"),
+    ]);
+    // A repeat in the batch of the gesture it repeats.
+    first_import(&[
+        (100, "d7,2024-03-01,ann,bob,help,"),
+        (35_000, "r5,2024-03-05,ann,bob,help,d5"),
+    ]);
+    // Ids in order up to a repeat of an early one, in the third batch; the same
+    // after an id out of order (a new one) in the second; and a repeat of the
+    // gesture just before it.
+    first_import_of(long_gestures_file_in_order(
+        40_000,
+        &[
+            (35_000, "d00007,2024-03-01,ann,bob,help,"),
+            (38_000, "r5,2024-03-05,ann,bob,help,d00005"),
+        ],
+    ));
+    first_import_of(long_gestures_file_in_order(
+        40_000,
+        &[
+            (20_000, "c1,2024-03-01,ann,bob,help,"),
+            (35_000, "d00007,2024-03-01,ann,bob,help,"),
+        ],
+    ));
+    first_import_of(long_gestures_file_in_order(
+        40_000,
+        &[
+            (20_000, "d19999,2024-03-01,ann,bob,help,"),
+            (30_000, "r5,2024-03-05,ann,bob,help,d00005"),
+        ],
+    ));
+
+    // Two large files in one first import: the second carries on with the load,
+    // stored after the first, and a gesture given afterwards after both.
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let one = long_gestures_file_in_order(20_000, &[]);
+    let two = gestures_file_of(20_000, &[], |i| format!("e{i:05}"));
+    let summary = import_texts(&mut store, &[("one.csv", &one), ("two.csv", &two)]).unwrap();
+    assert_eq!(summary.gestures_added, 40_000);
+    assert_stored_in_order(&mut store, &[&one, &two]);
+
+    // The same id with other content in the second batch: nothing is written,
+    // and the store takes the file without it as its first import.
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let bad = long_gestures_file(40_000, &[(20_000, "d7,2024-03-02,ann,bob,help,")]);
+    assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
+    assert_eq!(store.gesture_count().unwrap(), 0);
+    let good = long_gestures_file(40_000, &[]);
+    let summary = import_texts(&mut store, &[("gestures.csv", &good)]).unwrap();
+    assert_eq!(summary.gestures_added, 40_000);
+    assert!(import_texts(&mut store, &[("gestures.csv", &bad)]).is_err());
+    assert_eq!(store.gesture_count().unwrap(), 40_000);
+    assert_consistent(&mut store);
+}
+
+conformance!(
+    importing_the_same_file_twice_adds_nothing,
+    the_same_id_with_other_content_is_refused_naming_both,
+    every_error_names_file_line_and_column_and_nothing_is_written,
+    only_the_first_hundred_errors_are_listed,
+    a_dry_run_validates_and_writes_nothing,
+    an_id_twice_in_one_large_file_counts_once,
+    a_file_that_repeats_part_of_another_adds_the_rest,
+    a_large_first_import_keeps_every_rule,
+);
