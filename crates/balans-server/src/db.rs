@@ -79,8 +79,23 @@ impl Db {
             .map_err(|_| unavailable("the writer stopped before answering"))?
     }
 
-    /// Runs `work` on a reading connection on a blocking thread.
+    /// Runs `work` on a reading connection on a blocking thread, inside one read
+    /// transaction: every statement it runs sees the same moment of the store,
+    /// whatever other connections commit meanwhile, so a page or a route that
+    /// reads several times never shows two moments at once.
     pub async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut (dyn Store + Send + 'static)) -> Result<T, LedgerError> + Send + 'static,
+    ) -> Result<T, LedgerError> {
+        self.read_single(move |store| balans_store::in_read(store, work))
+            .await
+    }
+
+    /// As [`Db::read`], for `work` that reads with a single statement (a token's
+    /// or a session's check, a count, a list of users): one statement sees one
+    /// moment by itself, and a read transaction would cost PostgreSQL a trip to
+    /// begin it and one to end it.
+    pub async fn read_single<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&mut (dyn Store + Send + 'static)) -> Result<T, LedgerError> + Send + 'static,
     ) -> Result<T, LedgerError> {

@@ -30,7 +30,7 @@ async fn caller(parts: &Parts, state: &AppState) -> Result<User, ApiError> {
     let secret = bearer(parts)?;
     let user = state
         .db
-        .read(move |store| balans_store::accounts::authenticate(store, &secret))
+        .read_single(move |store| balans_store::accounts::authenticate(store, &secret))
         .await?;
     user.ok_or_else(ApiError::unauthorized)
 }

@@ -1179,3 +1179,48 @@ async fn health_always_answers_and_readiness_follows_the_store() {
     .await;
     assert_eq!(status, 503, "{body}");
 }
+
+/// What a page shows next to each other comes from one moment of the store: a
+/// gesture that another connection commits between a page's reads shows in
+/// neither of them (and in both on the next page). Without the read transaction
+/// the same reads mix the two moments, which the last part shows.
+#[tokio::test]
+async fn a_page_never_mixes_two_moments_of_the_store() {
+    let app = spawn_app().await;
+    let path = app.db_path.clone();
+    let opener: balans_server::Opener = {
+        let path = path.clone();
+        Arc::new(move || Ok(Box::new(SqliteStore::open(&path, false)?) as balans_server::DynStore))
+    };
+    let db = balans_server::Db::start(
+        Box::new(SqliteStore::open(&path, false).unwrap()),
+        opener,
+        1,
+    );
+    // A page of two reads, the balance of a pair and the list of its gestures,
+    // with another connection's gesture committed in between.
+    let page = move |store: &mut (dyn balans_store::Store + Send + 'static)| {
+        let balance = balans_store::ledger::pair_balance(store, "henk", "gerrit", None)?;
+        let mut other = SqliteStore::open(&path, false)?;
+        let id = balans_core::GestureId::fresh();
+        let text = balans_store::GestureText {
+            id: id.as_str(),
+            at: "2026-01-15 10:00",
+            giver: "henk",
+            receiver: "gerrit",
+            kind: "thanks",
+            ..Default::default()
+        };
+        balans_store::ledger::give(&mut other, &text)?;
+        let query = balans_store::ledger::GestureQuery {
+            party: Some("henk"),
+            ..Default::default()
+        };
+        let listed = balans_store::ledger::list_gestures(store, &query)?;
+        Ok((balance.credit.count, listed.gestures.len()))
+    };
+    assert_eq!(db.read(page.clone()).await.unwrap(), (0, 0));
+    assert_eq!(db.read(page.clone()).await.unwrap(), (1, 1));
+    // The same reads, each its own moment: the second sees the gesture the first did not.
+    assert_eq!(db.read_single(page).await.unwrap(), (2, 3));
+}

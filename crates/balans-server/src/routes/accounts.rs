@@ -51,7 +51,9 @@ pub async fn list_users(
     State(state): State<AppState>,
     _caller: Admin,
 ) -> ApiResult<Json<Vec<User>>> {
-    Ok(Json(state.db.read(|store| Ok(store.users()?)).await?))
+    Ok(Json(
+        state.db.read_single(|store| Ok(store.users()?)).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -98,7 +100,9 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     _caller: Admin,
 ) -> ApiResult<Json<Vec<TokenInfo>>> {
-    Ok(Json(state.db.read(|store| Ok(store.tokens()?)).await?))
+    Ok(Json(
+        state.db.read_single(|store| Ok(store.tokens()?)).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

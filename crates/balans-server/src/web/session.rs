@@ -178,7 +178,7 @@ impl FromRequestParts<AppState> for Session {
         let lookup = secret.clone();
         let user = state
             .db
-            .read(move |store| balans_store::accounts::session_user(store, &lookup))
+            .read_single(move |store| balans_store::accounts::session_user(store, &lookup))
             .await
             .map_err(|e| Refusal::Failed(fallback, e.to_string()))?;
         let Some(user) = user else {
