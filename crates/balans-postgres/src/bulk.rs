@@ -1,5 +1,19 @@
 //! The state of a bulk load: whether one is wanted or under way, and the ids it
 //! has copied in.
+//!
+//! An import into an empty `gestures` table (announced by
+//! `BulkLoad::expect_many_gestures`) copies its rows in without the table's two
+//! unique indexes (`seq`, `id`), batch after batch in one `COPY`
+//! (`BulkLoad::stream_gestures`: the server copies one batch while the next is
+//! parsed; the rows are numbered from the sequence's next value and the sequence
+//! set to the last at the end), and builds the indexes once
+//! (`schema::GESTURE_INDEXES_BUILD`) before anything needs them: a lookup by id, a
+//! reversal, an id it has copied before ([`BulkIds`]), and at the latest before
+//! the commit (`BulkLoad::many_gestures_written`, when the import has written its
+//! last batch). Its first sums go into the balance tables by `COPY` when they were
+//! empty too, with the tables' indexes dropped and built at once after
+//! (`copy_into_empty`), as inserting tens of thousands of rows into two indexes
+//! cost four times the copy.
 
 use std::hash::{Hash, Hasher};
 

@@ -1,5 +1,18 @@
 //! The connection: a PostgreSQL store's state between calls, what it keeps,
 //! and the helpers every capability runs its statements through.
+//!
+//! A connection keeps the catalog (kinds and time zone) and the parties and
+//! memberships it read, each with the `catalog_version` it was read at: triggers
+//! count the transactions that change the kinds, the settings, the parties or the
+//! memberships (once per transaction, remembered in a transaction-local setting
+//! that a rolled-back savepoint undoes with the count). A write reads the count in
+//! the same trip as its lock, and a read transaction in the same trip as its
+//! `BEGIN`; outside a transaction it is asked before each use, or comes along with
+//! the check of the token or session that the same read began with (`carried`:
+//! forgotten by any other statement and by `end_read`, which the server calls after
+//! every read). So a change by any server applies at once, and nothing is kept that
+//! a second server could disagree with. Statements are prepared once per
+//! connection and kept (`statements`).
 
 use std::collections::HashMap;
 use std::sync::Arc;

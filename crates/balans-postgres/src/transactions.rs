@@ -1,5 +1,12 @@
 //! Writes and reads on PostgreSQL: the write lock, savepoints sent with the
 //! statement that needs them, a read as one snapshot, and what a rollback undoes.
+//!
+//! Every write takes one transaction-level advisory lock ([`WRITE_LOCK`]) when it
+//! starts, so writes are serial across processes as they are within one server
+//! (which still groups many requests into one commit). Savepoints are sent with the
+//! first statement inside them and releases with whatever must follow them
+//! (`unsent`), so the two that each request in a group opens cost one trip, not
+//! four. A read is a `REPEATABLE READ READ ONLY` transaction: one snapshot.
 
 use balans_store::store::{StoreResult, Transactions};
 

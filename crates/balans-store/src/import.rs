@@ -4,6 +4,15 @@
 //! bounded channel so memory stays flat however long the file. What the stored
 //! gestures contribute is summed per pair on a third thread and added to the store
 //! in the same transaction.
+//!
+//! The writer offers the batches to `BulkLoad::stream_gestures` first and writes
+//! those the store declines one by one, through `record::record_all` as a single
+//! gesture is written. When the store has work left once the gestures are in
+//! (`BulkLoad::expect_many_gestures` says so), the summing waits for it, with up to
+//! a million gestures queued, so that it runs while PostgreSQL builds a bulk load's
+//! indexes rather than beside the copy. The sums go to the store whenever the pairs
+//! summed reach their limit, which ends a stream. [`Limits`] holds the batch size,
+//! the queue and that limit.
 
 use std::io::Read;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
