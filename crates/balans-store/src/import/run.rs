@@ -1,0 +1,164 @@
+//! The import as a whole: one transaction over all its files, the kinds first,
+//! then the parties, the memberships and the gestures.
+
+use std::io::Read;
+use std::time::Instant;
+
+use balans_csv::{FileKind, RowError, Table};
+
+use super::catalog::import_kinds;
+use super::common::{Errors, Options, Progress, Source, Summary};
+use super::directory::{import_memberships, import_parties};
+use super::gestures::{GestureFile, import_gestures};
+use crate::LedgerError;
+use crate::snapshot::Snapshot;
+use crate::store::{Store, StoreResult};
+
+/// Imports the files in one transaction: kinds first, then parties, memberships and
+/// gestures, whatever order they are given in. Any error rejects them all.
+pub fn import<S: Store + ?Sized>(
+    store: &mut S,
+    sources: Vec<Source>,
+    options: Options,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Summary, LedgerError> {
+    let started = Instant::now();
+    let order: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    let mut errors = Errors::default();
+    let mut tables = Vec::new();
+    for (index, source) in sources.into_iter().enumerate() {
+        let read = balans_csv::ReadOptions {
+            decimal: options.decimal,
+            encoding: options.encoding,
+        };
+        match Table::open(&source.name, source.reader, read) {
+            Ok(table) => tables.push((index, table)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.total > 0 {
+        return Err(LedgerError::Rejected(errors.into_rejection(&order)));
+    }
+    tables.sort_by_key(|(index, table)| (table.kind(), *index));
+
+    let mut summary = Summary {
+        files: tables.len(),
+        dry_run: options.dry_run,
+        ..Summary::default()
+    };
+    store.begin_write()?;
+    let outcome = import_tables(store, tables, options, &mut summary, &mut errors, progress);
+    let failed = outcome.is_err() || errors.total > 0;
+    if failed || options.dry_run {
+        store.rollback()?;
+    }
+    outcome?;
+    if failed {
+        return Err(LedgerError::Rejected(errors.into_rejection(&order)));
+    }
+    if !options.dry_run {
+        store.commit()?;
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+pub(crate) fn import_tables<S: Store + ?Sized>(
+    store: &mut S,
+    tables: Vec<(usize, Table<Box<dyn Read + Send>>)>,
+    Options {
+        dry_run, limits, ..
+    }: Options,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<()> {
+    let (kind_tables, tables): (Vec<_>, Vec<_>) = tables
+        .into_iter()
+        .partition(|(_, t)| t.kind() == FileKind::Kinds);
+    for (index, mut table) in kind_tables {
+        import_kinds(store, &mut table, index, summary, errors, progress)?;
+    }
+    let mut snapshot = Snapshot::load(store)?;
+    let gestures_before = store.gesture_count()?;
+    let mut memberships_changed = false;
+    let mut membership_files = Vec::new();
+    // After the last file of gestures, a store loading them in bulk finishes the
+    // load (unless nothing will be kept).
+    let last_gestures = tables
+        .iter()
+        .rposition(|(_, t)| t.kind() == FileKind::Gestures);
+    for (position, (index, mut table)) in tables.into_iter().enumerate() {
+        match table.kind() {
+            FileKind::Kinds => unreachable!("kinds files are imported first"),
+            FileKind::Parties => import_parties(
+                store,
+                &mut snapshot,
+                &mut table,
+                index,
+                summary,
+                errors,
+                progress,
+            )?,
+            FileKind::Memberships => {
+                membership_files.push(table.name().to_string());
+                memberships_changed |= import_memberships(
+                    store,
+                    &mut snapshot,
+                    &mut table,
+                    index,
+                    summary,
+                    errors,
+                    progress,
+                )?;
+            }
+            FileKind::Gestures => {
+                // Stored gestures follow the new memberships before new ones arrive.
+                if memberships_changed {
+                    follow_memberships(
+                        store,
+                        &snapshot,
+                        gestures_before,
+                        &membership_files,
+                        errors,
+                    )?;
+                    memberships_changed = false;
+                }
+                let finish = !dry_run && last_gestures == Some(position);
+                let file = GestureFile {
+                    table,
+                    index,
+                    finish,
+                };
+                import_gestures(store, &snapshot, file, limits, summary, errors, progress)?;
+            }
+        }
+    }
+    if memberships_changed {
+        follow_memberships(store, &snapshot, gestures_before, &membership_files, errors)?;
+    }
+    Ok(())
+}
+
+/// Re-attributes the stored gestures after memberships changed; a gesture the change
+/// would leave attributable to no single organization becomes an error of the
+/// memberships files.
+pub(crate) fn follow_memberships<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    gestures_before: u64,
+    files: &[String],
+    errors: &mut Errors,
+) -> StoreResult<()> {
+    if errors.total > 0 || gestures_before == 0 {
+        return Ok(());
+    }
+    match crate::ledger::rebuild_organization_level(store, snapshot) {
+        Ok(()) => Ok(()),
+        Err(LedgerError::Store(e)) => Err(e),
+        Err(other) => {
+            errors.push(RowError::file(&files.join(", "), other.to_string()));
+            Ok(())
+        }
+    }
+}
