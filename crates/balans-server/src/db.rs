@@ -91,10 +91,11 @@ impl Db {
             .await
     }
 
-    /// As [`Db::read`], for `work` that reads with a single statement (a token's
-    /// or a session's check, a count, a list of users): one statement sees one
-    /// moment by itself, and a read transaction would cost PostgreSQL a trip to
-    /// begin it and one to end it.
+    /// As [`Db::read`], for `work` whose data that can change comes from a single
+    /// statement (a token's or a session's check, a count, a list of users, a
+    /// pair's balance): one statement sees one moment by itself, and a read
+    /// transaction would cost PostgreSQL a trip to begin it and one to end it,
+    /// a third of a balance read's time.
     pub async fn read_single<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&mut (dyn Store + Send + 'static)) -> Result<T, LedgerError> + Send + 'static,

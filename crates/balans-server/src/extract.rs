@@ -71,7 +71,10 @@ impl FromRequestParts<AppState> for Viewer {
 
 impl AppState {
     /// Checks the viewer's token and runs `work` on one reading connection, in
-    /// one trip to a blocking thread; an unknown or revoked token is a 401.
+    /// one trip to a blocking thread and one read transaction (see [`Db::read`]);
+    /// an unknown or revoked token is a 401.
+    ///
+    /// [`Db::read`]: crate::db::Db::read
     pub async fn read_as<T: Send + 'static>(
         &self,
         viewer: Viewer,
@@ -98,18 +101,63 @@ impl AppState {
         + Send
         + 'static,
     ) -> Result<T, ApiError> {
-        let Viewer(secret) = viewer;
+        self.db.read(authenticated(viewer, input, work)).await?
+    }
+
+    /// As [`AppState::read_as`], for work whose data that can change comes from a
+    /// single statement: a party, the kinds, a page of parties, or a pair's
+    /// balance (the party keys and kinds it also reads never change once
+    /// stored). One statement sees one moment by itself, so this goes without a
+    /// read transaction, which would cost PostgreSQL a trip to begin it and one
+    /// to end it.
+    pub async fn read_single_as<T: Send + 'static>(
+        &self,
+        viewer: Viewer,
+        work: impl FnOnce(
+            &mut (dyn balans_store::Store + Send + 'static),
+        ) -> Result<T, balans_store::LedgerError>
+        + Send
+        + 'static,
+    ) -> Result<T, ApiError> {
+        self.read_single_with(viewer, Ok(()), |store, ()| work(store))
+            .await
+    }
+
+    /// As [`AppState::read_single_as`], with the request's parsed input.
+    pub async fn read_single_with<I: Send + 'static, T: Send + 'static>(
+        &self,
+        viewer: Viewer,
+        input: Result<I, ApiError>,
+        work: impl FnOnce(
+            &mut (dyn balans_store::Store + Send + 'static),
+            I,
+        ) -> Result<T, balans_store::LedgerError>
+        + Send
+        + 'static,
+    ) -> Result<T, ApiError> {
         self.db
-            .read(
-                move |store| match balans_store::accounts::authenticate(store, &secret)? {
-                    None => Ok(Err(ApiError::unauthorized())),
-                    Some(_) => match input {
-                        Err(e) => Ok(Err(e)),
-                        Ok(input) => Ok(Ok(work(store, input)?)),
-                    },
-                },
-            )
+            .read_single(authenticated(viewer, input, work))
             .await?
+    }
+}
+
+/// `work` behind the check of the viewer's token, in the same trip to the store.
+fn authenticated<I, T>(
+    Viewer(secret): Viewer,
+    input: Result<I, ApiError>,
+    work: impl FnOnce(
+        &mut (dyn balans_store::Store + Send + 'static),
+        I,
+    ) -> Result<T, balans_store::LedgerError>,
+) -> impl FnOnce(
+    &mut (dyn balans_store::Store + Send + 'static),
+) -> Result<Result<T, ApiError>, balans_store::LedgerError> {
+    move |store| match balans_store::accounts::authenticate(store, &secret)? {
+        None => Ok(Err(ApiError::unauthorized())),
+        Some(_) => match input {
+            Err(e) => Ok(Err(e)),
+            Ok(input) => Ok(Ok(work(store, input)?)),
+        },
     }
 }
 

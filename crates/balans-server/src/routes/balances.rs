@@ -52,7 +52,7 @@ pub async fn pair_balance(
     let level = level(query.level.as_deref());
     Ok(Json(
         state
-            .read_with(viewer, level, move |store, level| {
+            .read_single_with(viewer, level, move |store, level| {
                 ledger::pair_balance(store, &a, &b, level)
             })
             .await?,

@@ -43,7 +43,7 @@ pub async fn list_kinds(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> ApiResult<Json<Vec<KindOut>>> {
-    let kinds = state.read_as(viewer, ledger::kinds).await?;
+    let kinds = state.read_single_as(viewer, ledger::kinds).await?;
     Ok(Json(kinds.into_iter().map(KindOut::from).collect()))
 }
 

@@ -119,7 +119,7 @@ pub async fn get_party(
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<Json<PartyOut>> {
     let party = state
-        .read_as(viewer, move |store| ledger::find_party(store, &key))
+        .read_single_as(viewer, move |store| ledger::find_party(store, &key))
         .await?;
     Ok(Json(party.into()))
 }
@@ -187,7 +187,7 @@ pub async fn list_parties(
     crate::extract::ApiQuery(query): crate::extract::ApiQuery<PartySearch>,
 ) -> ApiResult<Json<ledger::PartyPage>> {
     let page = state
-        .read_as(viewer, move |store| {
+        .read_single_as(viewer, move |store| {
             ledger::list_parties(
                 store,
                 query.q.as_deref(),
