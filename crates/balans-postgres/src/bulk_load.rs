@@ -71,7 +71,7 @@ impl PostgresStore {
     }
 
     /// Copies batch after batch in one `COPY` while a bulk load takes them (see
-    /// [`Store::stream_gestures`]): the server copies one batch while the next is
+    /// `BulkLoad::stream_gestures`): the server copies one batch while the next is
     /// parsed, where a `COPY` per batch left it waiting at each batch's end for
     /// the client's turn. The rows are numbered on from the sequence's next
     /// value, and the sequence is set to the last at the end: the writer holds

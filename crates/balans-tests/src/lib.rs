@@ -1,5 +1,5 @@
 //! Fresh stores for the conformance suite, one kind per backend. Every test in
-//! `tests/conformance.rs` is generic over [`Backend`] and runs for each backend.
+//! `tests/conformance/` is generic over [`Backend`] and runs for each backend.
 
 use balans_sqlite::SqliteStore;
 use balans_store::Store;
