@@ -242,7 +242,9 @@ pub struct GiveArgs {
     pub receiver: String,
     /// A kind from the catalog (`balans kind list`).
     pub kind: String,
-    /// The amount; the kind's default when absent. Decimal point.
+    /// The amount; the kind's default when absent. `12.50`, `12,50`, `€ 1.250,50`,
+    /// `10,-`; one mark before exactly three digits (`1.250`) is refused as
+    /// ambiguous. A payment is never negative.
     #[arg(allow_hyphen_values = true)]
     pub amount: Option<String>,
     /// When: YYYY-MM-DD or YYYY-MM-DDTHH:MM (default: now).
@@ -298,7 +300,7 @@ pub enum KindCommand {
         code: String,
         #[arg(long, value_enum)]
         dimension: DimensionArg,
-        /// The default value (decimal point); none: every gesture must give an amount.
+        /// The default value (`0.5`, `0,5`); none: every gesture must give an amount.
         #[arg(long, allow_hyphen_values = true)]
         default: Option<String>,
         #[arg(long)]

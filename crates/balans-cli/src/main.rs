@@ -171,7 +171,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report(args) => {
             let mut store = open(&cli.db, false)?;
-            let min_volume = Amount::parse(&args.min_volume, DecimalMark::Point)
+            let min_volume = Amount::parse_typed(&args.min_volume)
                 .map_err(|e| anyhow::anyhow!("--min-volume: {e}"))?;
             let options = ReportOptions {
                 level: args.level.into(),
@@ -191,21 +191,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Give(args) => {
             let mut store = open(&cli.db, false)?;
             let now = balans_core::Moment::now().display_in(&zone_of(store.as_mut())?);
-            // A person types 1,50 as readily as 1.50; a lone comma is a decimal comma here.
-            let amount = args.amount.as_deref().map(|a| {
-                if a.contains('.') {
-                    a.to_string()
-                } else {
-                    a.replace(',', ".")
-                }
-            });
             let text = GestureText {
                 id: args.id.as_deref().unwrap_or(""),
                 at: args.at.as_deref().unwrap_or(&now),
                 giver: &args.giver,
                 receiver: &args.receiver,
                 kind: &args.kind,
-                amount: amount.as_deref().unwrap_or(""),
+                // Either mark may be decimal here: the ledger reads it as typed
+                // (Amount::parse_typed), refusing what could be read two ways.
+                amount: args.amount.as_deref().unwrap_or(""),
                 note: args.note.as_deref().unwrap_or(""),
                 item: args.item.as_deref().unwrap_or(""),
                 giver_org: args.giver_org.as_deref().unwrap_or(""),
@@ -306,9 +300,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn kind(db: &str, command: KindCommand) -> Result<()> {
-    let amount = |text: &str| {
-        Amount::parse(text, DecimalMark::Point).map_err(|e| anyhow::anyhow!("--default: {e}"))
-    };
+    let amount =
+        |text: &str| Amount::parse_typed(text).map_err(|e| anyhow::anyhow!("--default: {e}"));
     match command {
         KindCommand::List { json } => {
             let mut store = open(db, false)?;

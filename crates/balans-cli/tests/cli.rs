@@ -423,6 +423,56 @@ fn dutch_excel_files_give_the_same_balances() {
         .success();
 }
 
+/// On the command line nothing says which mark is decimal: one mark followed by
+/// exactly three digits is refused, naming both readings, a payment is never
+/// negative, and currency marks and `,-` are let through.
+#[test]
+fn an_amount_on_the_command_line_is_never_read_as_another_amount() {
+    let dir = loaded();
+    let before = dir.dump();
+    dir.balans(&["give", "hotel", "bosman", "pay", "1.250"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "'1.250' could be read two ways: write 1250 or 1.25",
+        ));
+    dir.balans(&["give", "hotel", "bosman", "pay", "1,250"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "'1,250' could be read two ways: write 1250 or 1,25",
+        ));
+    dir.balans(&["give", "hotel", "bosman", "pay", "--", "-5"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "-5.00: a payment is never negative; a refund is a payment the other way",
+        ));
+    assert_eq!(dir.dump(), before);
+    dir.balans(&["give", "hotel", "bosman", "pay", "€ 1.250,-", "--id", "p1"])
+        .assert()
+        .success();
+    dir.balans(&["give", "hotel", "bosman", "pay", "1.250,50", "--id", "p2"])
+        .assert()
+        .success();
+    dir.balans(&[
+        "give",
+        "hotel",
+        "bosman",
+        "pay",
+        "EUR 1,250.50",
+        "--id",
+        "p3",
+    ])
+    .assert()
+    .success();
+    // The loaded store's 1250.50, then 1250.00, 1250.50 and 1250.50.
+    let json: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["balance", "hotel", "bosman", "--json"])).unwrap();
+    assert_eq!(json["money"]["a_to_b"], "5001.50");
+    assert_eq!(json["money"]["count"], 5);
+}
+
 #[test]
 fn export_then_import_into_an_empty_store_gives_identical_balances() {
     let dir = loaded();

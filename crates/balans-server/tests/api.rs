@@ -1224,3 +1224,41 @@ async fn a_page_never_mixes_two_moments_of_the_store() {
     // The same reads, each its own moment: the second sees the gesture the first did not.
     assert_eq!(db.read_single(page).await.unwrap(), (2, 3));
 }
+
+/// The API's amounts are strings that no language goes with: one mark followed
+/// by exactly three digits is refused, naming both readings; a payment is never
+/// negative; `€` and grouping are let through. Nothing refused is written.
+#[tokio::test]
+async fn an_amount_in_the_api_is_never_read_as_another_amount() {
+    let app = spawn_app().await;
+    let gesture = |amount: &str| json!({"giver": "henk", "receiver": "gerrit", "kind": "pay", "amount": amount});
+    let (status, body) = app.post_gesture(gesture("1.250")).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["pointer"], "/amount", "{body}");
+    assert!(
+        body["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("'1.250' could be read two ways: write 1250 or 1.25"),
+        "{body}"
+    );
+    let (status, body) = app.post_gesture(gesture("-5")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("a payment is never negative"),
+        "{body}"
+    );
+    assert_eq!(app.balance("henk", "gerrit").await["money"]["count"], 0);
+    let (status, body) = app.post_gesture(gesture("€ 1.250,50")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        app.balance("henk", "gerrit").await["money"]["a_to_b"],
+        "1250.50"
+    );
+    let (status, body) = app.get("viewer", "/api/v1/report?min_volume=1.000").await;
+    assert_eq!(status, 422, "{body}");
+    app.check();
+}

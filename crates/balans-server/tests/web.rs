@@ -109,6 +109,18 @@ async fn logged_in(app: &TestApp, who: &str) -> reqwest::Client {
     client
 }
 
+/// Makes Dutch the language of `client`'s user: the web app then reads amounts
+/// the Dutch way (`1,50`).
+async fn choose_dutch(client: &reqwest::Client, app: &TestApp, csrf: &str) {
+    let response = client
+        .post(format!("{}/language", app.address))
+        .form(&[("csrf", csrf), ("lang", "nl")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+}
+
 /// The message under a form field, when it has one.
 fn field_error(page: &str, field: &str) -> Option<String> {
     let start = page.find(&format!("id=\"{field}-error\">"))?;
@@ -291,6 +303,8 @@ async fn sending_the_gesture_form_twice_records_it_once() {
         ("kind", "Bedankje".to_string()),
         ("amount", "1,50".to_string()),
     ];
+    // A Dutch user types a decimal comma.
+    choose_dutch(&staff, &app, &form[0].1).await;
     for _ in 0..2 {
         let response = staff
             .post(format!("{}/gestures", app.address))
@@ -462,7 +476,8 @@ async fn an_admin_changes_the_catalog_users_and_tokens_from_the_pages() {
     let csrf = csrf_in(&page);
     let post = |path: String, form: Vec<(&str, &str)>| admin.post(path).form(&form).send();
 
-    // A kind's default and labels, typed the Dutch way.
+    // A kind's default and labels, typed the Dutch way by a user who chose Dutch.
+    choose_dutch(&admin, &app, &csrf).await;
     let response = post(
         format!("{}/kinds/thanks", app.address),
         vec![

@@ -80,6 +80,16 @@ pub struct MembershipText<'a> {
     pub until: &'a str,
 }
 
+/// How the amounts of gestures are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// In a file whose dialect says which mark is decimal.
+    File(DecimalMark),
+    /// Typed where nothing says which mark is decimal: the command line, the
+    /// API's strings ([`Amount::parse_typed`]: `1.250` is refused as ambiguous).
+    Typed,
+}
+
 /// The longest note or item accepted, in bytes.
 pub const TEXT_MAX_BYTES: usize = 4_000;
 /// The longest party name or kind label accepted, in bytes.
@@ -332,7 +342,7 @@ impl Snapshot {
     pub fn resolve_gesture(
         &self,
         text: &GestureText<'_>,
-        decimal: DecimalMark,
+        written: Written,
     ) -> Result<Resolved, Vec<field::Error>> {
         let mut errors = Vec::new();
         let id = keep(
@@ -369,9 +379,12 @@ impl Snapshot {
             if text.amount.trim().is_empty() {
                 Ok(None)
             } else {
-                Amount::parse(text.amount, decimal)
-                    .map(Some)
-                    .map_err(|e| field::Error::new("amount", amount_message(&e, decimal)))
+                match written {
+                    Written::File(decimal) => Amount::parse(text.amount, decimal),
+                    Written::Typed => Amount::parse_typed(text.amount),
+                }
+                .map(Some)
+                .map_err(|e| field::Error::new("amount", amount_message(&e, written)))
             },
         );
         let note = keep(&mut errors, optional_text("note", text.note));
@@ -404,6 +417,18 @@ impl Snapshot {
             (_, Some(Some(amount))) => Some((amount, true)),
             _ => None,
         };
+        if let (Some(kind), Some((amount, _))) = (kind, amount)
+            && kind.def.dimension == Dimension::Money
+            && amount.minor() < 0
+            && text.reverses.trim().is_empty()
+        {
+            errors.push(field::Error::new(
+                "amount",
+                format!(
+                    "{amount}: a payment is never negative; a refund is a payment the other way (swap giver and receiver), and a mistake is undone by reversing the gesture"
+                ),
+            ));
+        }
         if let (Some(giver), Some(receiver)) = (giver, receiver) {
             if giver.id == receiver.id {
                 errors.push(field::Error::new(
@@ -572,9 +597,11 @@ impl Snapshot {
 }
 
 /// An amount's error; a decimal mark of the other convention gets a hint.
-fn amount_message(error: &balans_core::AmountError, decimal: DecimalMark) -> String {
+fn amount_message(error: &balans_core::AmountError, written: Written) -> String {
     match error {
-        balans_core::AmountError::WrongDecimalMark { .. } if decimal == DecimalMark::Comma => {
+        balans_core::AmountError::WrongDecimalMark { .. }
+            if written == Written::File(DecimalMark::Comma) =>
+        {
             format!(
                 "{error} (a semicolon-separated file uses a decimal comma; --decimal point overrides)"
             )

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use balans_core::{Amount, DecimalMark, Dimension, Evenness, Level};
+use balans_core::{Amount, Dimension, Evenness, Level};
 use balans_store::ledger::{self, Counterparts, PairView, Report, ReportOptions};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -129,8 +129,9 @@ pub async fn report(
             },
             min_volume: match query.min_volume.as_deref() {
                 None => defaults.min_volume,
-                Some(text) => Amount::parse(text, DecimalMark::Point)
-                    .map_err(|e| invalid("/min_volume", e.to_string()))?,
+                Some(text) => {
+                    Amount::parse_typed(text).map_err(|e| invalid("/min_volume", e.to_string()))?
+                }
             },
             evenness_below: match query.evenness_below.as_deref() {
                 None => defaults.evenness_below,

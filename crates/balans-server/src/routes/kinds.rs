@@ -70,8 +70,7 @@ fn invalid(pointer: &str, detail: impl Into<String>) -> crate::error::ApiError {
 }
 
 fn amount(pointer: &str, text: &str) -> Result<balans_core::Amount, crate::error::ApiError> {
-    balans_core::Amount::parse(text, balans_core::DecimalMark::Point)
-        .map_err(|e| invalid(pointer, e.to_string()))
+    balans_core::Amount::parse_typed(text).map_err(|e| invalid(pointer, e.to_string()))
 }
 
 /// Adds a kind.

@@ -137,10 +137,10 @@ pub struct KindForm {
     label_en: String,
 }
 
-fn parse_default(typed: &str) -> Result<Option<Amount>, LedgerError> {
+fn parse_default(typed: &str, lang: Lang) -> Result<Option<Amount>, LedgerError> {
     let invalid =
         |m: String| LedgerError::Invalid(vec![balans_store::field::Error::new("default", m)]);
-    let text = amount_text(typed).map_err(invalid)?;
+    let text = amount_text(typed, lang).map_err(invalid)?;
     if text.is_empty() {
         return Ok(None);
     }
@@ -169,7 +169,7 @@ pub async fn add_kind(
         let def = KindDef {
             code,
             dimension,
-            default: parse_default(&form.default)?,
+            default: parse_default(&form.default, lang)?,
             label_nl: form.label_nl.trim().to_string(),
             label_en: form.label_en.trim().to_string(),
         };
@@ -207,7 +207,7 @@ pub async fn set_kind(
         let code = KindCode::parse(&code).map_err(|e| {
             LedgerError::Invalid(vec![balans_store::field::Error::new("code", e.to_string())])
         })?;
-        let default = parse_default(&form.default)?;
+        let default = parse_default(&form.default, lang)?;
         let (nl, en) = (
             form.label_nl.trim().to_string(),
             form.label_en.trim().to_string(),

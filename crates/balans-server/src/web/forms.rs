@@ -39,19 +39,18 @@ fn kind_code(kinds: &[balans_core::Kind], typed: &str) -> String {
         .map_or_else(|| typed.to_string(), |k| k.def.code.to_string())
 }
 
-/// An amount as typed in either language: a comma is the decimal mark when it is
-/// there, a point otherwise.
-pub fn amount_text(typed: &str) -> Result<String, String> {
-    let typed = typed.trim();
-    if typed.is_empty() {
+/// An amount as typed in the user's language, whose marks decide (Dutch: `.`
+/// groups thousands and `,` is decimal; English the other way round), written
+/// as the ledger reads it: `1.250` in Dutch is `1250.00`.
+pub fn amount_text(typed: &str, lang: Lang) -> Result<String, String> {
+    if typed.trim().is_empty() {
         return Ok(String::new());
     }
-    let mark = if typed.contains(',') {
-        balans_core::DecimalMark::Comma
-    } else {
-        balans_core::DecimalMark::Point
+    let mark = match lang {
+        Lang::Nl => balans_core::DecimalMark::Comma,
+        Lang::En => balans_core::DecimalMark::Point,
     };
-    balans_core::Amount::parse(typed, mark)
+    balans_core::Amount::parse_in(typed, mark)
         .map(|a| a.to_string())
         .map_err(|e| e.to_string())
 }
@@ -68,7 +67,7 @@ pub async fn record(
     let values = form.values;
     let lang = session.lang;
     let sent = values.clone();
-    let result = match amount_text(&values.amount) {
+    let result = match amount_text(&values.amount, lang) {
         Err(e) => Err(LedgerError::Invalid(vec![balans_store::field::Error::new(
             "amount", e,
         )])),
@@ -300,5 +299,24 @@ pub async fn reverse(
             )
                 .into_response())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The user's language decides which mark is decimal.
+    #[test]
+    fn an_amount_in_the_form_is_read_in_the_user_s_language() {
+        assert_eq!(amount_text("1.250", Lang::Nl), Ok("1250.00".to_string()));
+        assert_eq!(amount_text("1.250", Lang::En), Ok("1.25".to_string()));
+        assert_eq!(amount_text("1,250", Lang::En), Ok("1250.00".to_string()));
+        assert_eq!(amount_text("1,250", Lang::Nl), Ok("1.25".to_string()));
+        assert_eq!(amount_text("€ 10,00", Lang::Nl), Ok("10.00".to_string()));
+        assert_eq!(amount_text("10,-", Lang::En), Ok("10.00".to_string()));
+        assert_eq!(amount_text("  ", Lang::Nl), Ok(String::new()));
+        let refused = amount_text("12.50", Lang::Nl).unwrap_err();
+        assert!(refused.contains("decimal point"), "{refused}");
     }
 }

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::common::{Errors, Limits, Progress, Summary, row_error};
 use crate::record::{Counted, Recorded, count_gesture, flush, record_all};
-use crate::snapshot::{GestureText, Snapshot};
+use crate::snapshot::{GestureText, Snapshot, Written};
 use crate::store::{GestureBatches, Resolved, Store, StoreResult, Streamed};
 
 /// Batches in flight between parser and writer.
@@ -246,7 +246,7 @@ pub(crate) fn parse_gestures(
             *seen += 1;
             (content, *seen - 1)
         });
-        match snapshot.resolve_gesture(&text, decimal) {
+        match snapshot.resolve_gesture(&text, Written::File(decimal)) {
             Ok(mut resolved) => {
                 if let Some((content, occurrence)) = derive {
                     resolved.gesture.id =

@@ -1,7 +1,7 @@
 //! The catalog and settings: kinds added and changed, settings checked and set,
 //! moments read in the store's time zone.
 
-use balans_core::{Amount, KindCode, KindDef, Moment, PartyKind};
+use balans_core::{Amount, Dimension, KindCode, KindDef, Moment, PartyKind};
 
 use super::directory::find_party;
 use super::levels::rebuild_organization_level;
@@ -16,6 +16,7 @@ pub fn kinds<S: Store + ?Sized>(store: &mut S) -> Result<Vec<balans_core::Kind>,
 
 /// Adds a kind to the catalog.
 pub fn add_kind<S: Store + ?Sized>(store: &mut S, def: KindDef) -> Result<(), LedgerError> {
+    refuse_a_negative_payment(&def)?;
     in_transaction(store, |store| {
         if store.kinds()?.iter().any(|k| k.def.code == def.code) {
             return Err(LedgerError::Conflict(format!(
@@ -53,9 +54,25 @@ pub fn set_kind<S: Store + ?Sized>(
         if let Some(label) = label_en {
             kind.def.label_en = label;
         }
+        refuse_a_negative_payment(&kind.def)?;
         store.update_kind(kind.id, &kind.def)?;
         Ok(kind)
     })
+}
+
+/// A money kind's default is never negative, as no payment is.
+fn refuse_a_negative_payment(def: &KindDef) -> Result<(), LedgerError> {
+    match def.default {
+        Some(default) if def.dimension == Dimension::Money && default.minor() < 0 => {
+            Err(LedgerError::Invalid(vec![field::Error::new(
+                "default",
+                format!(
+                    "{default}: a payment is never negative, so neither is the default of a money kind"
+                ),
+            )]))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Sets a store setting after checking its value.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::balances::pair_balance;
 use super::view::PairView;
 use crate::record::{Recorded, flush, record_all};
-use crate::snapshot::{GestureText, Snapshot};
+use crate::snapshot::{GestureText, Snapshot, Written};
 use crate::store::{Store, StoreError, in_transaction};
 use crate::{LedgerError, field};
 
@@ -29,7 +29,7 @@ pub fn give<S: Store + ?Sized>(
     let keys = [text.giver, text.receiver, text.giver_org, text.receiver_org];
     let (id, added) = in_transaction(store, |store| {
         let snapshot = Snapshot::for_keys(store, &keys)?;
-        let resolved = snapshot.resolve_gesture(text, balans_core::DecimalMark::Point)?;
+        let resolved = snapshot.resolve_gesture(text, Written::Typed)?;
         let id = resolved.gesture.id.clone();
         let mut pending = BalanceMap::new();
         let outcome = record_all(store, &snapshot, vec![resolved], &mut pending)?.pop();
@@ -96,7 +96,7 @@ pub fn give_batch<S: Store + ?Sized>(
         let mut errors = Vec::new();
         let mut resolved = Vec::with_capacity(texts.len());
         for (index, text) in texts.iter().enumerate() {
-            match snapshot.resolve_gesture(text, balans_core::DecimalMark::Point) {
+            match snapshot.resolve_gesture(text, Written::Typed) {
                 Ok(r) => resolved.push(r),
                 Err(list) => errors.extend(list.into_iter().map(|e| row_error(index, e))),
             }

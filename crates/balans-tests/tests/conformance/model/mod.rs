@@ -272,8 +272,12 @@ pub fn run<B: Backend>(ops: Vec<Op>) {
                     reverses: None,
                     reversed: false,
                 };
+                // A payment is never negative (a refund goes the other way).
+                let negative_payment =
+                    KINDS[*kind].1 == Dimension::Money && resolved_amount.is_some_and(|a| a < 0);
                 let accept = giver != receiver
                     && resolved_amount.is_some()
+                    && !negative_payment
                     && !(giver_org.is_some() && *giver < ORGS)
                     && model.attributable(&model.memberships, &candidate);
                 let amount_text = amount
