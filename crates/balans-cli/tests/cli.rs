@@ -473,6 +473,43 @@ fn an_amount_on_the_command_line_is_never_read_as_another_amount() {
     assert_eq!(json["money"]["count"], 5);
 }
 
+/// On the command line a party may be named and a kind given by its Dutch
+/// label; a name close to several parties lists them.
+#[test]
+fn a_gesture_on_the_command_line_names_its_parties_and_kind_as_a_person_would() {
+    let dir = loaded();
+    dir.balans(&[
+        "give",
+        "Henk Bosman",
+        "gerrit visser",
+        "bedankje",
+        "--id",
+        "n1",
+        "--at",
+        "2024-06-01",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("recorded n1"));
+    let before = dir.dump();
+    dir.balans(&["give", "bosman", "hotel", "bedankt"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "kind: no kind 'bedankt': did you mean thanks (bedankje / thanks)?",
+        ));
+    dir.balans(&["give", "Bosman", "hotel", "thanks"])
+        .assert()
+        .success();
+    dir.balans(&["give", "Boer", "hotel", "thanks"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "giver: no party 'Boer': did you mean eva (de Boer, Eva)?",
+        ));
+    assert_ne!(dir.dump(), before, "the gesture given by key was recorded");
+}
+
 #[test]
 fn export_then_import_into_an_empty_store_gives_identical_balances() {
     let dir = loaded();

@@ -41,12 +41,16 @@ pub struct NewGesture {
     pub id: Option<String>,
     /// When: `2024-03-15`, `2024-03-15T10:23:00+01:00`; now when absent.
     pub at: Option<String>,
-    /// The giving party's key.
+    /// The giving party: its key, or its name where no other party has it
+    /// (ignoring case and accents); a name close to others is refused with them.
     pub giver: String,
+    /// The receiving party, as the giver.
     pub receiver: String,
-    /// A kind from the catalog.
+    /// A kind from the catalog: its code, or its Dutch or English label.
     pub kind: String,
-    /// A decimal string (`"12.50"`, exact) or a number; the kind's default when absent.
+    /// A decimal string (`"12.50"`, `"1.250,50"`, `"€ 10,-"`, exact) or a number;
+    /// the kind's default when absent. One mark before exactly three digits
+    /// (`"1.250"`) is refused as ambiguous, and a payment is never negative.
     #[schema(value_type = Option<String>, example = "12.50")]
     pub amount: Option<AmountInput>,
     pub note: Option<String>,

@@ -26,19 +26,6 @@ pub struct RecordForm {
     values: RecordValues,
 }
 
-/// The form's kind field takes a code or a label in either language.
-fn kind_code(kinds: &[balans_core::Kind], typed: &str) -> String {
-    let typed = typed.trim();
-    kinds
-        .iter()
-        .find(|k| {
-            k.def.code.as_str().eq_ignore_ascii_case(typed)
-                || k.def.label_en.eq_ignore_ascii_case(typed)
-                || k.def.label_nl.eq_ignore_ascii_case(typed)
-        })
-        .map_or_else(|| typed.to_string(), |k| k.def.code.to_string())
-}
-
 /// An amount as typed in the user's language, whose marks decide (Dutch: `.`
 /// groups thousands and `,` is decimal; English the other way round), written
 /// as the ledger reads it: `1.250` in Dutch is `1250.00`.
@@ -75,14 +62,23 @@ pub async fn record(
             state
                 .db
                 .write(move |store| {
-                    let kind = kind_code(&store.kinds()?, &sent.kind);
                     // A form sent twice (a double click, a retry) carries the same
                     // id but a later time: the first one counts.
                     if let Some((stored, _)) = ledger::gesture_view(store, &sent.id)? {
-                        let same = stored.giver == sent.giver.trim()
-                            && stored.receiver == sent.receiver.trim()
-                            && stored.kind == kind
-                            && stored.note.as_deref().unwrap_or("") == sent.note.trim()
+                        let named = ledger::named_keys(
+                            store,
+                            &GestureText {
+                                giver: &sent.giver,
+                                receiver: &sent.receiver,
+                                kind: &sent.kind,
+                                ..GestureText::default()
+                            },
+                        );
+                        let same = named.is_ok_and(|(giver, receiver, kind)| {
+                            stored.giver == giver
+                                && stored.receiver == receiver
+                                && stored.kind == kind
+                        }) && stored.note.as_deref().unwrap_or("") == sent.note.trim()
                             && (amount.is_empty() || stored.amount.to_string() == amount);
                         if same {
                             let balance = ledger::pair_balance(
@@ -106,7 +102,7 @@ pub async fn record(
                             at: &now,
                             giver: &sent.giver,
                             receiver: &sent.receiver,
-                            kind: &kind,
+                            kind: &sent.kind,
                             amount: &amount,
                             note: &sent.note,
                             ..GestureText::default()

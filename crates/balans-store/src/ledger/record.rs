@@ -5,6 +5,7 @@ use balans_core::{BalanceMap, GestureId, Level, Moment, PartyId};
 use serde::Serialize;
 
 use super::balances::pair_balance;
+use super::names::{Keyed, Names};
 use super::view::PairView;
 use crate::record::{Recorded, flush, record_all};
 use crate::snapshot::{GestureText, Snapshot, Written};
@@ -26,10 +27,14 @@ pub fn give<S: Store + ?Sized>(
     store: &mut S,
     text: &GestureText<'_>,
 ) -> Result<Given, LedgerError> {
-    let keys = [text.giver, text.receiver, text.giver_org, text.receiver_org];
-    let (id, added) = in_transaction(store, |store| {
+    let typed = [text.giver, text.receiver, text.giver_org, text.receiver_org];
+    let (id, added, keyed) = in_transaction(store, |store| {
+        let mut names = Names::for_texts(store, &typed)?;
+        let keyed = Keyed::of(&mut names, store, text)??;
+        let text = keyed.text(text);
+        let keys = [text.giver, text.receiver, text.giver_org, text.receiver_org];
         let snapshot = Snapshot::for_keys(store, &keys)?;
-        let resolved = snapshot.resolve_gesture(text, Written::Typed)?;
+        let resolved = snapshot.resolve_gesture(&text, Written::Typed)?;
         let id = resolved.gesture.id.clone();
         let mut pending = BalanceMap::new();
         let outcome = record_all(store, &snapshot, vec![resolved], &mut pending)?.pop();
@@ -40,9 +45,10 @@ pub fn give<S: Store + ?Sized>(
             None => unreachable!("one gesture in, one outcome out"),
         };
         flush(store, &mut pending)?;
-        Ok::<_, LedgerError>((id, added))
+        Ok::<_, LedgerError>((id, added, keyed))
     })?;
-    let balance = pair_balance(store, text.giver, text.receiver, Some(Level::Person))?;
+    let (giver, receiver) = keyed.pair();
+    let balance = pair_balance(store, giver, receiver, Some(Level::Person))?;
     Ok(Given { id, added, balance })
 }
 
@@ -84,6 +90,29 @@ pub fn give_batch<S: Store + ?Sized>(
     in_transaction(store, |store| {
         // The parties the batch names, each once: cheaper than every party in a
         // large store, and the same answers.
+        let typed: Vec<&str> = texts
+            .iter()
+            .flat_map(|t| [t.giver, t.receiver, t.giver_org, t.receiver_org])
+            .collect();
+        let mut names = Names::for_texts(store, &typed)?;
+        let mut errors = Vec::new();
+        let mut keyed = Vec::with_capacity(texts.len());
+        for (index, text) in texts.iter().enumerate() {
+            match Keyed::of(&mut names, store, text)? {
+                Ok(k) => keyed.push(k),
+                Err(list) => errors.extend(list.into_iter().map(|e| row_error(index, e))),
+            }
+        }
+        if !errors.is_empty() {
+            let total = errors.len();
+            errors.truncate(crate::ERRORS_SHOWN_MAX);
+            return Err(LedgerError::Rejected(crate::Rejection { errors, total }));
+        }
+        let texts: Vec<GestureText<'_>> = keyed
+            .iter()
+            .zip(texts)
+            .map(|(keyed, text)| keyed.text(text))
+            .collect();
         let mut keys: Vec<&str> = texts
             .iter()
             .flat_map(|t| [t.giver, t.receiver, t.giver_org, t.receiver_org])
@@ -93,7 +122,6 @@ pub fn give_batch<S: Store + ?Sized>(
         keys.sort_unstable();
         keys.dedup();
         let snapshot = Snapshot::for_keys(store, &keys)?;
-        let mut errors = Vec::new();
         let mut resolved = Vec::with_capacity(texts.len());
         for (index, text) in texts.iter().enumerate() {
             match snapshot.resolve_gesture(text, Written::Typed) {

@@ -239,7 +239,68 @@ pub fn gestures_are_listed_by_every_filter<B: Backend>() {
     assert_eq!(help_total, i128::from(help_default + 200));
 }
 
+/// A party may be given by its name and a kind by its label in either language,
+/// ignoring case and accents, where they name exactly one; what names several or
+/// none but is close to some is refused with the candidates, and writes nothing.
+pub fn gestures_are_given_by_name_and_label<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    import_texts(
+        &mut store,
+        &[(
+            "parties.csv",
+            "key,kind,name\nzoe,person,Zoë Jansen\nann2,person,Ann\n",
+        )],
+    )
+    .unwrap();
+    let given = give(
+        &mut store,
+        "n1",
+        "2024-01-02",
+        "BOB",
+        "zoe jansen",
+        "Bedankje",
+    )
+    .unwrap();
+    assert!(given.added);
+    let (stored, _) = ledger::gesture_view(&mut store, "n1").unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.giver.as_str(),
+            stored.receiver.as_str(),
+            stored.kind.as_str()
+        ),
+        ("bob", "zoe", "thanks")
+    );
+    give(&mut store, "n2", "2024-01-02", "Klant BV", "solo", "thanks").unwrap();
+    let (stored, _) = ledger::gesture_view(&mut store, "n2").unwrap().unwrap();
+    assert_eq!(stored.giver, "cust");
+
+    let before = contents(&mut store);
+    let refused = |result: Result<ledger::Given, LedgerError>| match result {
+        Err(LedgerError::Invalid(errors)) => errors[0].to_string(),
+        other => panic!("refused, not {other:?}"),
+    };
+    assert_eq!(
+        refused(give(&mut store, "n3", "2024-01-02", "Ann", "bob", "thanks")),
+        "giver: 'Ann' names 2 parties: ann (Ann), ann2 (Ann); give the key"
+    );
+    assert_eq!(
+        refused(give(&mut store, "n3", "2024-01-02", "zo", "bob", "thanks")),
+        "giver: no party 'zo': did you mean zoe (Zoë Jansen)?"
+    );
+    assert!(
+        refused(give(&mut store, "n3", "2024-01-02", "bob", "solo", "dank"))
+            .starts_with("kind: no kind 'dank': did you mean thanks (bedankje / thanks)"),
+    );
+    assert_eq!(contents(&mut store), before);
+    // A key is a key, even where it is also someone's name.
+    give(&mut store, "n4", "2024-01-02", "ann", "bob", "thanks").unwrap();
+    assert_consistent(&mut store);
+}
+
 conformance!(
+    gestures_are_given_by_name_and_label,
     a_reversal_cancels_once,
     a_reversal_counts_where_its_gesture_counted,
     gestures_are_listed_by_every_filter,
