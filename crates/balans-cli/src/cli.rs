@@ -247,7 +247,8 @@ pub struct GiveArgs {
     /// ambiguous. A payment is never negative.
     #[arg(allow_hyphen_values = true)]
     pub amount: Option<String>,
-    /// When: YYYY-MM-DD or YYYY-MM-DDTHH:MM (default: now).
+    /// When: YYYY-MM-DD, YYYY-MM-DDTHH:MM, D-M-YYYY, or yesterday/gisteren [HH:MM]
+    /// (default: now).
     #[arg(long)]
     pub at: Option<String>,
     #[arg(long)]

@@ -255,6 +255,37 @@ impl Zone {
             .map_or(Moment(0), |z| Moment(z.timestamp().as_millisecond()))
     }
 
+    /// As [`Zone::parse`], for a moment a person types rather than a file holds:
+    /// also `now`/`nu`, and `today`/`vandaag`, `yesterday`/`gisteren` and
+    /// `eergisteren` (the day before yesterday) relative to `now`, alone (that
+    /// day, as its date would be) or followed by a time (`gisteren 14:30`).
+    pub fn parse_typed(&self, text: &str, now: Moment) -> Result<Moment, TimeError> {
+        let trimmed = text.trim();
+        let (word, time) = match trimmed.split_once(char::is_whitespace) {
+            Some((word, time)) => (word, time.trim()),
+            None => (trimmed, ""),
+        };
+        let days_back = match word.to_lowercase().as_str() {
+            "now" | "nu" if time.is_empty() => return Ok(now),
+            "today" | "vandaag" => 0,
+            "yesterday" | "gisteren" => 1,
+            "eergisteren" => 2,
+            _ => return self.parse(text),
+        };
+        let day = now
+            .timestamp()
+            .to_zoned(self.tz.clone())
+            .date()
+            .checked_sub(jiff::Span::new().days(days_back))
+            .map_err(|_| TimeError::Unreadable(trimmed.to_string()))?;
+        if time.is_empty() {
+            self.parse(&day.to_string())
+        } else {
+            self.parse(&format!("{day}T{time}"))
+                .map_err(|_| TimeError::Unreadable(trimmed.to_string()))
+        }
+    }
+
     /// Midnight at the start of the day that holds `moment`, in this zone.
     pub fn start_of_day(&self, moment: Moment) -> Moment {
         let zoned: Zoned = moment.timestamp().to_zoned(self.tz.clone());
@@ -484,6 +515,35 @@ mod tests {
 
     fn utc_ms(text: &str) -> i64 {
         text.parse::<Timestamp>().unwrap().as_millisecond()
+    }
+
+    /// Words a person types for a day, in Dutch and English, relative to now,
+    /// in the zone's days: just after midnight in Amsterdam it is still the
+    /// evening before in UTC.
+    #[test]
+    fn typed_days_are_read_relative_to_now_in_either_language() {
+        let zone = amsterdam();
+        let now = Moment::from_millis(utc_ms("2026-03-02T23:30:00Z")); // 00:30 on 3 March there
+        let at = |text: &str| zone.parse_typed(text, now).map(|m| m.millis());
+        assert_eq!(at("nu"), Ok(now.millis()));
+        assert_eq!(at("Now"), Ok(now.millis()));
+        assert_eq!(at("vandaag"), Ok(utc_ms("2026-03-02T23:00:00Z")));
+        assert_eq!(at("today"), at("vandaag"));
+        assert_eq!(at("gisteren"), Ok(utc_ms("2026-03-01T23:00:00Z")));
+        assert_eq!(at("Yesterday"), at("gisteren"));
+        assert_eq!(at("eergisteren"), Ok(utc_ms("2026-02-28T23:00:00Z")));
+        assert_eq!(at("gisteren 14:30"), Ok(utc_ms("2026-03-02T13:30:00Z")));
+        assert_eq!(
+            at("2026-01-05"),
+            zone.parse("2026-01-05").map(|m| m.millis())
+        );
+        assert_eq!(
+            at("5-1-2026 10:00"),
+            zone.parse("5-1-2026 10:00").map(|m| m.millis())
+        );
+        assert!(at("gisteren laat").is_err());
+        assert!(at("morgen").is_err());
+        assert!(at("").is_err());
     }
 
     #[test]

@@ -468,6 +468,64 @@ async fn the_language_follows_the_browser_first_and_then_the_user_s_choice() {
     );
 }
 
+/// Yesterday's call is recorded as yesterday's, typed as a person would; a time
+/// the form cannot read is shown under its field, and nothing is written.
+#[tokio::test]
+async fn the_gesture_form_records_yesterday() {
+    let app = spawn_app().await;
+    let staff = logged_in(&app, "staff").await;
+    let page = page_text(&staff, format!("{}/record", app.address)).await;
+    assert!(
+        page.contains("name=\"at\""),
+        "the form has a field for when"
+    );
+    let csrf = csrf_in(&page);
+    let send = |at: &'static str, id: &'static str| {
+        staff
+            .post(format!("{}/gestures", app.address))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("id", id),
+                ("giver", "henk"),
+                ("receiver", "gerrit"),
+                ("kind", "attention"),
+                ("at", at),
+            ])
+            .send()
+    };
+    let body = send("someday", "g-someday")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        field_error(&body, "at").is_some_and(|e| e.contains("someday")),
+        "{body}"
+    );
+    assert_eq!(app.gesture_count(), 0);
+    let body = send("gisteren", "g-yesterday")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("record-result"), "{body}");
+    let stored = app
+        .store()
+        .gesture(
+            &balans_core::GestureId::parse("g-yesterday")
+                .unwrap()
+                .unwrap(),
+        )
+        .unwrap()
+        .unwrap();
+    let zone = balans_core::Zone::named(balans_core::DEFAULT_TIME_ZONE).unwrap();
+    let today = zone.start_of_day(balans_core::Moment::now());
+    let yesterday = zone.start_of_day(balans_core::Moment::from_millis(today.millis() - 1));
+    assert_eq!(stored.gesture.at, yesterday);
+}
+
 #[tokio::test]
 async fn an_admin_changes_the_catalog_users_and_tokens_from_the_pages() {
     let app = spawn_app().await;

@@ -87,6 +87,8 @@ pub enum Written {
     File(DecimalMark),
     /// Typed where nothing says which mark is decimal: the command line, the
     /// API's strings ([`Amount::parse_typed`]: `1.250` is refused as ambiguous).
+    /// A moment may then also be `gisteren`, `yesterday 14:30` or `nu`
+    /// (`Zone::parse_typed`).
     Typed,
 }
 
@@ -351,9 +353,11 @@ impl Snapshot {
         );
         let at = keep(
             &mut errors,
-            self.zone
-                .parse(text.at)
-                .map_err(|e| field::Error::new("at", e.to_string())),
+            match written {
+                Written::File(_) => self.zone.parse(text.at),
+                Written::Typed => self.zone.parse_typed(text.at, balans_core::Moment::now()),
+            }
+            .map_err(|e| field::Error::new("at", e.to_string())),
         );
         let giver = keep(&mut errors, self.resolve_entry("giver", text.giver));
         let receiver = keep(&mut errors, self.resolve_entry("receiver", text.receiver));

@@ -99,7 +99,11 @@ pub async fn record(
                         store,
                         &GestureText {
                             id: &sent.id,
-                            at: &now,
+                            at: if sent.at.trim().is_empty() {
+                                &now
+                            } else {
+                                &sent.at
+                            },
                             giver: &sent.giver,
                             receiver: &sent.receiver,
                             kind: &sent.kind,

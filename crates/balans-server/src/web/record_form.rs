@@ -26,6 +26,9 @@ pub struct RecordValues {
     pub amount: String,
     #[serde(default)]
     pub note: String,
+    /// When, as typed; now when empty.
+    #[serde(default)]
+    pub at: String,
 }
 
 impl RecordValues {
@@ -47,7 +50,7 @@ pub enum Outcome {
 }
 
 /// The form's fields, which show their own errors.
-const FIELDS: [&str; 5] = ["giver", "receiver", "kind", "amount", "note"];
+const FIELDS: [&str; 6] = ["giver", "receiver", "kind", "amount", "note", "at"];
 
 /// The kinds most used first in the form's shortcuts.
 const SHORTCUT_KINDS: [&str; 9] = [
@@ -118,6 +121,7 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
                 (input("kind", T::Kind, &values.kind, Some("kind-options"), true))
                 (input("amount", T::AmountOptional, &values.amount, None, false))
                 (input("note", T::NoteOptional, &values.note, None, false))
+                (input("at", T::WhenOptional, &values.at, None, false))
             }
             div.shortcuts role="group" aria-label=(t(T::KindShortcuts)) {
                 @for (index, code) in SHORTCUT_KINDS.iter().enumerate() {
