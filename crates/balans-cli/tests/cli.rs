@@ -510,6 +510,49 @@ fn a_gesture_on_the_command_line_names_its_parties_and_kind_as_a_person_would() 
     assert_ne!(dir.dump(), before, "the gesture given by key was recorded");
 }
 
+/// A message quotes at most 200 characters of what it was given, with control
+/// characters escaped: a megabyte-long header line or the escape codes of a
+/// binary file are not printed back to the terminal.
+#[test]
+fn messages_quote_input_briefly_and_safely() {
+    let dir = loaded();
+    let mut long = "x".repeat(1_000_000);
+    long.push_str("\n1\n");
+    dir.write("long.csv", &long);
+    let output = dir.balans(&["import", "long.csv"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        stderr.contains("cannot tell the file type from its header"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 1_000, "{} bytes of message", stderr.len());
+    dir.write_bytes(
+        "binary.csv",
+        b"key,kind,name\n\x1b[2J\x1b]0;owned\x07,person,\x1b[31mred\n",
+    );
+    let output = dir.balans(&["import", "binary.csv"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("\\u{1b}"),
+        "the escape is shown, escaped: {stderr}"
+    );
+    let output = dir
+        .balans(&["give", "henk", "gerrit", "pay", "12\u{1b}[31m"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        !output.status.success() && !stderr.contains('\u{1b}'),
+        "{stderr:?}"
+    );
+}
+
 #[test]
 fn export_then_import_into_an_empty_store_gives_identical_balances() {
     let dir = loaded();

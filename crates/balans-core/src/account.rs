@@ -56,7 +56,7 @@ impl fmt::Display for UserRole {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("'{0}' is not an e-mail address")]
+#[error("'{}' is not an e-mail address", crate::Quoted(.0))]
 pub struct EmailError(pub String);
 
 /// An e-mail address, trimmed and in lower case; it names a user.

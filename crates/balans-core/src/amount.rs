@@ -6,6 +6,8 @@ use std::str::FromStr;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
 
+use crate::Quoted;
+
 /// The largest magnitude a single amount may have, in minor units (hundredths).
 pub const AMOUNT_MINOR_MAX: i64 = 1_000_000_000_000;
 
@@ -51,13 +53,13 @@ impl FromStr for DecimalMark {
 pub enum AmountError {
     #[error("empty amount")]
     Empty,
-    #[error("'{0}' is not a number")]
+    #[error("'{}' is not a number", Quoted(.0))]
     NotANumber(String),
-    #[error("'{0}' has more than two decimals")]
+    #[error("'{}' has more than two decimals", Quoted(.0))]
     TooPrecise(String),
-    #[error("'{text}' is out of range: at most {max} in magnitude")]
+    #[error("'{}' is out of range: at most {max} in magnitude", Quoted(.text))]
     OutOfRange { text: String, max: Amount },
-    #[error("'{text}' uses a decimal {found} where a decimal {expected} is expected")]
+    #[error("'{}' uses a decimal {found} where a decimal {expected} is expected", Quoted(.text))]
     WrongDecimalMark {
         text: String,
         found: &'static str,
@@ -65,7 +67,7 @@ pub enum AmountError {
     },
     /// One mark followed by exactly three digits: a thousands separator or a
     /// decimal mark, and nothing tells which.
-    #[error("'{text}' could be read two ways: write {thousands} or {decimal}")]
+    #[error("'{}' could be read two ways: write {thousands} or {decimal}", Quoted(.text))]
     Ambiguous {
         text: String,
         /// The amount read with the mark as a thousands separator, as digits alone.

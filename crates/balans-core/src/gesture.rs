@@ -18,9 +18,9 @@ pub const GESTURE_ID_MAX_BYTES: usize = 128;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum GestureIdError {
-    #[error("id '{0}…' is longer than {GESTURE_ID_MAX_BYTES} bytes")]
+    #[error("id '{}…' is longer than {GESTURE_ID_MAX_BYTES} bytes", crate::Quoted(.0))]
     TooLong(String),
-    #[error("id '{0}' contains a space or a control character")]
+    #[error("id '{}' contains a space or a control character", crate::Quoted(.0))]
     Invalid(String),
 }
 

@@ -65,7 +65,7 @@ impl fmt::Display for Dimension {
 pub enum KindCodeError {
     #[error("empty kind")]
     Empty,
-    #[error("kind '{0}' may hold only a-z, 0-9 and _, and at most 64 characters")]
+    #[error("kind '{}' may hold only a-z, 0-9 and _, and at most 64 characters", crate::Quoted(.0))]
     Invalid(String),
 }
 

@@ -22,6 +22,7 @@ pub mod balance;
 pub mod gesture;
 pub mod kind;
 pub mod party;
+pub mod quoted;
 pub mod rollup;
 pub mod time;
 
@@ -33,5 +34,6 @@ pub use balance::{
 pub use gesture::{ContentHash, Gesture, GestureId, GestureIdError, StoredGesture};
 pub use kind::{Dimension, Kind, KindCode, KindDef, KindId, builtin_catalog};
 pub use party::{KeyError, Membership, Party, PartyFields, PartyId, PartyKey, PartyKind, Role};
+pub use quoted::{QUOTED_CHARS_MAX, Quoted};
 pub use rollup::{MembershipIndex, RollupError};
 pub use time::{DEFAULT_TIME_ZONE, Moment, TimeError, Zone};

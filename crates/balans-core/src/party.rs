@@ -19,9 +19,9 @@ pub const PARTY_KEY_MAX_BYTES: usize = 200;
 pub enum KeyError {
     #[error("empty key")]
     Empty,
-    #[error("key '{0}…' is longer than {PARTY_KEY_MAX_BYTES} bytes")]
+    #[error("key '{}…' is longer than {PARTY_KEY_MAX_BYTES} bytes", crate::Quoted(.0))]
     TooLong(String),
-    #[error("key '{0}' contains a control character or a line break")]
+    #[error("key '{}' contains a control character or a line break", crate::Quoted(.0))]
     ControlCharacter(String),
 }
 

@@ -28,14 +28,15 @@ pub enum TimeError {
     #[error("empty date")]
     Empty,
     #[error(
-        "'{0}' is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][+01:00] or DD-MM-YYYY [HH:MM]"
+        "'{}' is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][+01:00] or DD-MM-YYYY [HH:MM]",
+        crate::Quoted(.0)
     )]
     Unreadable(String),
-    #[error("'{0}' is not a real date or time")]
+    #[error("'{}' is not a real date or time", crate::Quoted(.0))]
     Invalid(String),
-    #[error("'{0}' is outside the years 1900 to 2199")]
+    #[error("'{}' is outside the years 1900 to 2199", crate::Quoted(.0))]
     OutOfRange(String),
-    #[error("unknown time zone '{0}': use an IANA name such as Europe/Amsterdam")]
+    #[error("unknown time zone '{}': use an IANA name such as Europe/Amsterdam", crate::Quoted(.0))]
     UnknownZone(String),
 }
 

@@ -234,7 +234,8 @@ impl std::str::FromStr for Encoding {
             "utf-8" | "utf8" => Ok(Encoding::Utf8),
             "windows-1252" | "cp1252" | "ansi" => Ok(Encoding::Windows1252),
             other => Err(format!(
-                "unknown encoding '{other}': use utf-8 or windows-1252"
+                "unknown encoding '{}': use utf-8 or windows-1252",
+                balans_core::Quoted(other)
             )),
         }
     }
@@ -388,7 +389,7 @@ impl<R: Read> Table<R> {
                 "cannot tell the file type from its header ({}): a parties file has key,kind,name; \
                  a memberships file person,organization,role,from; a gestures file at,giver,receiver,kind; \
                  a kinds file code,dimension",
-                names.join(",")
+                balans_core::Quoted(&names.join(","))
             ))
         })?;
         let mut index = [None; COLUMN_COUNT];
@@ -398,7 +399,8 @@ impl<R: Read> Table<R> {
                 Some((column, _, _)) => {
                     if index[*column as usize].is_some() {
                         return Err(header_error(format!(
-                            "column '{header_name}' appears twice"
+                            "column '{}' appears twice",
+                            balans_core::Quoted(header_name)
                         )));
                     }
                     index[*column as usize] = Some(position);
@@ -411,14 +413,22 @@ impl<R: Read> Table<R> {
             }
         }
         if !unknown.is_empty() {
+            const LISTED_MAX: usize = 10;
+            let more = unknown.len().saturating_sub(LISTED_MAX);
             return Err(header_error(format!(
-                "unknown column{} {} in a {kind} file; the columns are {}",
+                "unknown column{} {}{} in a {kind} file; the columns are {}",
                 if unknown.len() == 1 { "" } else { "s" },
                 unknown
                     .iter()
-                    .map(|u| format!("'{u}'"))
+                    .take(LISTED_MAX)
+                    .map(|u| format!("'{}'", balans_core::Quoted(u)))
                     .collect::<Vec<_>>()
                     .join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
                 kind.header().join(",")
             )));
         }

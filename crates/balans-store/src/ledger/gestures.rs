@@ -85,7 +85,10 @@ pub fn list_gestures<S: Store + ?Sized>(
         Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
             invalid(
                 "cursor",
-                format!("'{cursor}' is not a cursor this server gave"),
+                format!(
+                    "'{}' is not a cursor this server gave",
+                    balans_core::Quoted(cursor)
+                ),
             )
         })?),
     };

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use balans_core::{Kind, Party, PartyKey};
+use balans_core::{Kind, Party, PartyKey, Quoted};
 use rustc_hash::FxHashSet;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -121,14 +121,19 @@ impl Names {
                 } else {
                     Err(field::Error::new(
                         column,
-                        format!("no party '{typed}': did you mean {}?", close.join(", ")),
+                        format!(
+                            "no party '{}': did you mean {}?",
+                            Quoted(typed),
+                            close.join(", ")
+                        ),
                     ))
                 }
             }
             several => Err(field::Error::new(
                 column,
                 format!(
-                    "'{typed}' names {} parties: {}; give the key",
+                    "'{}' names {} parties: {}; give the key",
+                    Quoted(typed),
                     several.len(),
                     several
                         .iter()
@@ -185,14 +190,19 @@ impl Names {
                 } else {
                     Err(field::Error::new(
                         "kind",
-                        format!("no kind '{typed}': did you mean {}?", close.join(", ")),
+                        format!(
+                            "no kind '{}': did you mean {}?",
+                            Quoted(typed),
+                            close.join(", ")
+                        ),
                     ))
                 }
             }
             several => Err(field::Error::new(
                 "kind",
                 format!(
-                    "'{typed}' names {} kinds: {}; give the code",
+                    "'{}' names {} kinds: {}; give the code",
+                    Quoted(typed),
                     several.len(),
                     several.iter().map(described).collect::<Vec<_>>().join(", ")
                 ),
