@@ -42,13 +42,35 @@
     (amount || kind).focus();
   });
 
-  // After a gesture is saved the form comes back fresh: go on with the receiver.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (!event.detail || !event.detail.elt || event.detail.elt.id !== "record-form") return;
-    var saved = event.detail.elt.querySelector("#record-result");
-    var field = document.getElementById(saved ? "receiver" : "giver");
-    var invalid = event.detail.elt.querySelector('[aria-invalid="true"]');
-    (invalid || field || event.detail.elt).focus();
+  // After a gesture is saved the form comes back with the giver and the kind
+  // kept: go on with the receiver. After an error, go to the first wrong field.
+  // (The swap replaced the old form: look for the new one.)
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var detail = event.detail || {};
+    var path = (detail.pathInfo && detail.pathInfo.requestPath) ||
+      (detail.requestConfig && detail.requestConfig.path);
+    if (path !== "/gestures") return;
+    var form = document.getElementById("record-form");
+    if (!form || !form.contains(document.activeElement) && document.activeElement !== document.body) return;
+    var invalid = form.querySelector('[aria-invalid="true"]');
+    var saved = form.querySelector("#record-result");
+    var field = invalid || document.getElementById(saved ? "receiver" : "giver");
+    if (field) field.focus();
+    var undo = document.getElementById("undo");
+    if (undo) {
+      var seconds = parseInt(undo.getAttribute("data-undo-seconds"), 10) || 30;
+      setTimeout(function () { if (undo.parentNode) undo.parentNode.removeChild(undo); }, seconds * 1000);
+    }
+  });
+
+  // Escape closes the gesture form's panel and leaves the form.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var panel = document.getElementById("record");
+    if (!panel || panel.tagName !== "DETAILS" || !panel.open) return;
+    panel.open = false;
+    var summary = panel.querySelector("summary");
+    if (summary) summary.focus();
   });
 
   // Upload progress for the import form.

@@ -814,6 +814,50 @@ async fn type_keys(c: &Client, keys: &str) {
         .unwrap();
 }
 
+/// The id of the element that has the focus, once it is `expected` (or the last
+/// one seen, after ten seconds).
+async fn focused(c: &Client, expected: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        last = c
+            .execute(
+                "return document.activeElement ? document.activeElement.id : '';",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if last == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
+}
+
+/// The value of a form field.
+async fn value_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Waits until the store holds `count` gestures (or ten seconds have passed).
+async fn gestures_become(app: &TestApp, count: u64) -> u64 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.gesture_count() != count && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.gesture_count()
+}
+
 /// axe-core's serious and critical findings on the page shown.
 async fn accessibility_problems(c: &Client, axe: &str) -> Vec<String> {
     c.execute(axe, vec![]).await.unwrap();
@@ -840,6 +884,77 @@ async fn screenshot(c: &Client, name: &str) {
         std::fs::write(dir.join(format!("{name}-{form}.png")), png).unwrap();
     }
     c.set_window_size(1280, 900).await.unwrap();
+}
+
+/// Three gestures in a row by keyboard only: after each save the giver and the
+/// kind stay and the cursor waits in the receiver; a wrong receiver keeps it
+/// there; Undo reverses the gesture just saved; Escape closes the form.
+#[tokio::test]
+async fn three_gestures_in_a_row_by_keyboard_then_undo() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let c = &browser.client;
+    let app = spawn_app().await;
+    log_in(c, &app, "staff").await;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    type_keys(c, "henk").await;
+    type_keys(c, "\u{E004}gerrit").await;
+    type_keys(c, "\u{E004}").await;
+    type_keys(c, "2").await; // the second shortcut: thanks
+    type_keys(c, "\u{E007}").await;
+    text_with(c, "#record-result", "Saved").await;
+    for (count, receiver) in [(1, "bosman"), (2, "hotel")] {
+        assert_eq!(gestures_become(&app, count).await, count);
+        assert_eq!(focused(c, "receiver").await, "receiver");
+        assert_eq!(value_of(c, "#giver").await, "henk");
+        assert_eq!(value_of(c, "#kind").await, "thanks");
+        assert_eq!(value_of(c, "#receiver").await, "");
+        type_keys(c, &format!("{receiver}\u{E007}")).await;
+    }
+    assert_eq!(gestures_become(&app, 3).await, 3);
+    assert_eq!(focused(c, "receiver").await, "receiver");
+
+    // Undo the third: a reversal, as the ledger requires.
+    c.find(Locator::Css("#undo button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(gestures_become(&app, 4).await, 4);
+    let hotel = balans_store::ledger::pair_balance(&mut app.store(), "henk", "hotel", None)
+        .unwrap()
+        .credit
+        .net
+        .to_string();
+    assert_eq!(hotel, "0.00");
+
+    // A receiver that does not exist: the cursor goes back to it.
+    c.goto(&format!("{}/", app.address)).await.unwrap();
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    type_keys(c, "henk\u{E004}nobody\u{E004}thanks\u{E007}").await;
+    text_with(c, "#receiver-error", "nobody").await;
+    assert_eq!(focused(c, "receiver").await, "receiver");
+    assert_eq!(app.gesture_count(), 4);
+
+    // Escape closes the form.
+    type_keys(c, "\u{E00C}").await;
+    let open = c
+        .execute("return document.getElementById('record').open;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(open, serde_json::Value::Bool(false));
 }
 
 #[tokio::test]

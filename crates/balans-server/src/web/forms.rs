@@ -118,9 +118,10 @@ pub async fn record(
     };
     let (values, outcome) = match result {
         Ok(given) => {
-            // The next gesture is often given by the same person.
+            // The next gesture is often given by the same person, of the same kind.
             let next = RecordValues {
                 giver: values.giver.clone(),
+                kind: values.kind.clone(),
                 ..RecordValues::fresh()
             };
             (next, Outcome::Saved(Box::new(given)))

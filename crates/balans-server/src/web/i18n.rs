@@ -162,6 +162,7 @@ texts! {
     NotFound => "Not found", "Niet gevonden";
     Note => "Note", "Notitie";
     NoteOptional => "Note (optional)", "Notitie (optioneel)";
+    Undo => "Undo", "Ongedaan maken";
     WhenOptional => "When (optional: now, or yesterday 14:30, or 2024-03-15)", "Wanneer (optioneel: nu, of gisteren 14:30, of 15-3-2024)";
     NothingYet => "Nothing given yet.", "Nog niets gegeven.";
     Older => "Older gestures", "Oudere gebaren";

@@ -65,6 +65,9 @@ const SHORTCUT_KINDS: [&str; 9] = [
     "pay",
 ];
 
+/// How long the form offers to undo a gesture it saved.
+const UNDO_SECONDS: u32 = 30;
+
 /// The gesture form. Enter saves; with htmx only the form is replaced, with the
 /// pair's balance below it.
 pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Outcome>) -> Markup {
@@ -111,8 +114,9 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
         }
     };
     html! {
+        div #record-area {
         form #record-form .record-form method="post" action="/gestures"
-            hx-post="/gestures" hx-target="this" hx-swap="outerHTML" {
+            hx-post="/gestures" hx-target="#record-area" hx-swap="outerHTML" {
             input type="hidden" name="csrf" value=(session.csrf);
             input type="hidden" name="id" value=(values.id);
             div.fields {
@@ -152,6 +156,19 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
                     (views::pair_summary(lang, &given.balance))
                 }
             }
+        }
+        // Outside the form, which it cannot be inside of: undoing a gesture just
+        // saved reverses it, as the ledger requires. Offered for 30 seconds.
+        @if let Some(Outcome::Saved(given)) = outcome {
+            @if given.added {
+                form #undo .undo method="post" action=(format!("/gestures/{}/reverse", given.id))
+                    data-undo-seconds=(UNDO_SECONDS) {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="back" value="/record";
+                    button type="submit" { (t(T::Undo)) }
+                }
+            }
+        }
         }
     }
 }
