@@ -369,6 +369,15 @@ pub enum UserCommand {
         #[arg(value_enum)]
         role: RoleArg,
     },
+    /// Give a user a new password, asked for as `add` asks; their sessions end. An
+    /// empty one leaves them API tokens only.
+    #[command(
+        after_help = "Examples:\n  balans user passwd femke@bosman.nl\n  echo \"$PASSWORD\" | balans user passwd femke@bosman.nl"
+    )]
+    Passwd { email: String },
+    /// Remove a user with their tokens and sessions; the last admin stays.
+    #[command(after_help = "Example:\n  balans user remove femke@bosman.nl")]
+    Remove { email: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -477,6 +477,24 @@ fn user(db: &str, command: UserCommand) -> Result<()> {
             let user = accounts::set_role(store.as_mut(), &email, role.into())?;
             println!("{} is now {}", user.email, user.role);
         }
+        UserCommand::Passwd { email } => {
+            let mut store = open(db, false)?;
+            let password = read_password(&email)?;
+            let user = accounts::set_password(store.as_mut(), &email, password.as_deref())?;
+            if user.password_hash.is_some() {
+                println!(
+                    "{} has a new password; their sessions have ended",
+                    user.email
+                );
+            } else {
+                println!("{} has no password now: API tokens only", user.email);
+            }
+        }
+        UserCommand::Remove { email } => {
+            let mut store = open(db, false)?;
+            let user = accounts::remove_user(store.as_mut(), &email)?;
+            println!("removed {} with their tokens and sessions", user.email);
+        }
     }
     Ok(())
 }

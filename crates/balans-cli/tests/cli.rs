@@ -850,6 +850,50 @@ fn check_names_every_pair_that_differs_from_its_gestures() {
     assert!(stdout.contains("2 of"), "{stdout}");
 }
 
+/// A password is reset and a user removed on the command line; the last admin
+/// stays.
+#[test]
+fn a_user_gets_a_new_password_and_is_removed() {
+    let dir = loaded();
+    dir.balans(&["user", "add", "baas@bosman.nl", "--role", "admin"])
+        .write_stdin("a long enough password\n")
+        .assert()
+        .success();
+    dir.balans(&["user", "add", "femke@bosman.nl", "--role", "staff"])
+        .write_stdin("another long password\n")
+        .assert()
+        .success();
+    dir.balans(&["user", "passwd", "femke@bosman.nl"])
+        .write_stdin("short\n")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("password: at least 10 characters"));
+    dir.balans(&["user", "passwd", "femke@bosman.nl"])
+        .write_stdin("a brand new password\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "femke@bosman.nl has a new password; their sessions have ended",
+        ));
+    dir.balans(&["user", "remove", "baas@bosman.nl"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is the last admin"));
+    dir.balans(&["user", "remove", "femke@bosman.nl"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("removed femke@bosman.nl"));
+    let list = dir.stdout(&["user", "list"]);
+    assert!(
+        list.contains("baas@bosman.nl") && !list.contains("femke"),
+        "{list}"
+    );
+    dir.balans(&["user", "remove", "femke@bosman.nl"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no user femke@bosman.nl"));
+}
+
 #[test]
 fn users_and_tokens_are_managed_offline() {
     let dir = loaded();

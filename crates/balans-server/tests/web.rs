@@ -526,6 +526,86 @@ async fn the_gesture_form_records_yesterday() {
     assert_eq!(stored.gesture.at, yesterday);
 }
 
+/// An admin gives a user a new password (their sessions end) and removes a user
+/// from the users page; the last admin cannot be removed.
+#[tokio::test]
+async fn an_admin_resets_a_password_and_removes_a_user() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, "admin").await;
+    let staff = logged_in(&app, "staff").await;
+    let page = page_text(&admin, format!("{}/admin/users", app.address)).await;
+    assert!(page.contains("/admin/users/password") && page.contains("/admin/users/remove"));
+    let csrf = csrf_in(&page);
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        admin
+            .post(format!("{}{path}", app.address))
+            .form(&form)
+            .send()
+    };
+    let response = post(
+        "/admin/users/password",
+        vec![
+            ("csrf", &csrf),
+            ("email", "staff@bosman.nl"),
+            ("password", ""),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 422);
+    let response = post(
+        "/admin/users/password",
+        vec![
+            ("csrf", &csrf),
+            ("email", "staff@bosman.nl"),
+            ("password", "a brand new password"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("has a new password")
+    );
+    // The staff member's session ended with the old password.
+    let after = staff.get(format!("{}/", app.address)).send().await.unwrap();
+    assert_eq!(after.status(), 303, "sent to log in again");
+    let response = post(
+        "/admin/users/remove",
+        vec![("csrf", &csrf), ("email", "admin@bosman.nl")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("last admin"));
+    let response = post(
+        "/admin/users/remove",
+        vec![("csrf", &csrf), ("email", "staff@bosman.nl")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let emails: Vec<String> = app
+        .store()
+        .users()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.email.to_string())
+        .collect();
+    assert!(
+        !emails.contains(&"staff@bosman.nl".to_string()),
+        "{emails:?}"
+    );
+    assert!(
+        emails.contains(&"admin@bosman.nl".to_string()),
+        "{emails:?}"
+    );
+}
+
 #[tokio::test]
 async fn an_admin_changes_the_catalog_users_and_tokens_from_the_pages() {
     let app = spawn_app().await;

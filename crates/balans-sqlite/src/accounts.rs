@@ -70,6 +70,29 @@ impl AccountStore for SqliteStore {
         .map(drop)
     }
 
+    fn remove_user(&mut self, user: UserId) -> StoreResult<()> {
+        self.cache.tokens.clear();
+        for sql in [
+            "DELETE FROM tokens WHERE user_id = ?1",
+            "DELETE FROM sessions WHERE user_id = ?1",
+            "DELETE FROM idempotency WHERE user_id = ?1",
+            "DELETE FROM uploads WHERE user_id = ?1",
+            "DELETE FROM users WHERE id = ?1",
+        ] {
+            self.execute("removing a user", sql, [user.0])?;
+        }
+        Ok(())
+    }
+
+    fn end_sessions_of(&mut self, user: UserId) -> StoreResult<()> {
+        self.execute(
+            "ending a user's sessions",
+            "DELETE FROM sessions WHERE user_id = ?1",
+            [user.0],
+        )
+        .map(drop)
+    }
+
     fn insert_token(
         &mut self,
         user: UserId,

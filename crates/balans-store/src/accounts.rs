@@ -116,6 +116,53 @@ pub fn set_role<S: Store + ?Sized>(
     })
 }
 
+/// Gives a user a new password (none: they can no longer log in, and keep only
+/// their API tokens) and ends their sessions, so that whoever knew the old one
+/// is logged out.
+pub fn set_password<S: Store + ?Sized>(
+    store: &mut S,
+    email: &str,
+    password: Option<&str>,
+) -> Result<User, LedgerError> {
+    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    let hash = match password.filter(|p| !p.is_empty()) {
+        Some(password) => Some(hash_password(password)?),
+        None => None,
+    };
+    in_transaction(store, |store| {
+        let mut user = store
+            .user_by_email(&email)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no user {email}")))?;
+        user.password_hash = hash;
+        store.update_user(&user)?;
+        store.end_sessions_of(user.id)?;
+        Ok(user)
+    })
+}
+
+/// Removes a user, with their tokens, sessions and what the server kept for
+/// them; the last admin stays, so that someone can still manage the users.
+pub fn remove_user<S: Store + ?Sized>(store: &mut S, email: &str) -> Result<User, LedgerError> {
+    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    in_transaction(store, |store| {
+        let user = store
+            .user_by_email(&email)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no user {email}")))?;
+        let admins = store
+            .users()?
+            .iter()
+            .filter(|u| u.role == UserRole::Admin)
+            .count();
+        if user.role == UserRole::Admin && admins == 1 {
+            return Err(LedgerError::Conflict(format!(
+                "{email} is the last admin: make another user admin first"
+            )));
+        }
+        store.remove_user(user.id)?;
+        Ok(user)
+    })
+}
+
 /// Creates an API token for a user. Returns its description and its secret, which
 /// is not kept and cannot be shown again.
 pub fn create_token<S: Store + ?Sized>(

@@ -269,6 +269,8 @@ async fn users_page(
                 th scope="col" { (t(T::Email)) }
                 th scope="col" { (t(T::Role)) }
                 th scope="col" { (t(T::CanLogIn)) }
+                th scope="col" { (t(T::NewPassword)) }
+                th scope="col" { (t(T::RemoveUser)) }
             } }
             tbody {
                 @for user in &users {
@@ -284,6 +286,23 @@ async fn users_page(
                             }
                         }
                         td { (if user.password_hash.is_some() { t(T::Yes) } else { t(T::No) }) }
+                        td {
+                            form.inline method="post" action="/admin/users/password" {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                input type="hidden" name="email" value=(user.email.as_str());
+                                @let field = format!("password-of-{}", user.id.0);
+                                label.visually-hidden for=(field) { (t(T::NewPassword)) " " (user.email.as_str()) }
+                                input id=(field) type="password" name="password" autocomplete="new-password" minlength="10" required;
+                                button type="submit" { (t(T::SetPassword)) span.visually-hidden { " " (user.email.as_str()) } }
+                            }
+                        }
+                        td {
+                            form.inline method="post" action="/admin/users/remove" {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                input type="hidden" name="email" value=(user.email.as_str());
+                                button.danger type="submit" { (t(T::RemoveUser)) span.visually-hidden { " " (user.email.as_str()) } }
+                            }
+                        }
                     }
                 }
             }
@@ -392,6 +411,48 @@ pub async fn set_role(
         }
     };
     user_changed(&state, &session, result, T::RoleChanged).await
+}
+
+/// `POST /admin/users/password`: gives a user a new password and ends their
+/// sessions. (Taking a password away is left to `balans user passwd`.)
+pub async fn set_password(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<UserForm>,
+) -> Result<Response, Refusal> {
+    session.check_csrf(&form.csrf)?;
+    session.require(UserRole::Admin)?;
+    let (email, password) = (form.email.clone(), form.password.clone());
+    let result = if password.is_empty() {
+        Err(LedgerError::Invalid(vec![balans_store::field::Error::new(
+            "password",
+            "at least 10 characters",
+        )]))
+    } else {
+        state
+            .db
+            .write(move |store| {
+                balans_store::accounts::set_password(store, &email, Some(password.as_str()))
+            })
+            .await
+    };
+    user_changed(&state, &session, result, T::PasswordChanged).await
+}
+
+/// `POST /admin/users/remove`: removes a user with their tokens and sessions.
+pub async fn remove_user(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<UserForm>,
+) -> Result<Response, Refusal> {
+    session.check_csrf(&form.csrf)?;
+    session.require(UserRole::Admin)?;
+    let email = form.email.clone();
+    let result = state
+        .db
+        .write(move |store| balans_store::accounts::remove_user(store, &email))
+        .await;
+    user_changed(&state, &session, result, T::UserRemoved).await
 }
 
 /// `GET /admin/tokens`.

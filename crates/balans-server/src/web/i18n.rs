@@ -195,6 +195,11 @@ texts! {
     Role => "Role", "Rol";
     RoleAdmin => "admin", "beheerder";
     RoleChanged => "Role of {email} changed.", "Rol van {email} gewijzigd.";
+    PasswordChanged => "{email} has a new password; their sessions have ended.", "{email} heeft een nieuw wachtwoord; de sessies zijn beëindigd.";
+    UserRemoved => "{email} is removed, with their tokens and sessions.", "{email} is verwijderd, met de tokens en sessies.";
+    NewPassword => "New password", "Nieuw wachtwoord";
+    SetPassword => "Set password", "Wachtwoord instellen";
+    RemoveUser => "Remove", "Verwijderen";
     RoleRefused => "Your role does not allow this.", "Je rol staat dit niet toe.";
     RoleStaff => "staff", "medewerker";
     RoleViewer => "viewer", "kijker";

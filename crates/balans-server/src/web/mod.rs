@@ -129,6 +129,8 @@ pub fn router() -> Router<AppState> {
         .route("/kinds/{code}", post(admin::set_kind))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/role", post(admin::set_role))
+        .route("/admin/users/password", post(admin::set_password))
+        .route("/admin/users/remove", post(admin::remove_user))
         .route(
             "/admin/tokens",
             get(admin::tokens).post(admin::create_token),

@@ -18,6 +18,8 @@ pub trait AccountStore {
     ) -> StoreResult<UserId>;
     /// Changes role, password hash and language.
     fn update_user(&mut self, user: &User) -> StoreResult<()>;
+    /// Removes a user with their tokens, sessions, saved responses and uploads.
+    fn remove_user(&mut self, user: UserId) -> StoreResult<()>;
 
     /// Stores a token by the hash of its secret.
     fn insert_token(
@@ -46,4 +48,6 @@ pub trait AccountStore {
     fn user_by_session(&mut self, hash: &[u8; 32], at: Moment) -> StoreResult<Option<User>>;
     /// Ends a session; ending one that does not exist is no error.
     fn delete_session(&mut self, hash: &[u8; 32]) -> StoreResult<()>;
+    /// Ends every session of a user.
+    fn end_sessions_of(&mut self, user: UserId) -> StoreResult<()>;
 }

@@ -100,4 +100,102 @@ pub fn users_tokens_and_setup<B: Backend>() {
     ));
 }
 
-conformance!(users_tokens_and_setup);
+/// A user's password is reset (their sessions end) and a user is removed with
+/// everything that was theirs; the last admin cannot be removed.
+pub fn users_are_given_new_passwords_and_removed<B: Backend>() {
+    use balans_core::{Moment, UserRole};
+    use balans_store::accounts;
+    let (mut store, _guard) = B::fresh();
+    accounts::add_user(
+        &mut store,
+        "baas@bosman.nl",
+        UserRole::Admin,
+        Some("geheim-een-1"),
+    )
+    .unwrap();
+    let staff = accounts::add_user(
+        &mut store,
+        "femke@bosman.nl",
+        UserRole::Staff,
+        Some("geheim-twee-2"),
+    )
+    .unwrap();
+    let (_, token) = accounts::create_token(&mut store, "femke@bosman.nl", "till").unwrap();
+    let (session, _) = accounts::log_in(&mut store, "femke@bosman.nl", "geheim-twee-2").unwrap();
+    store.begin_write().unwrap();
+    let at = Moment::now();
+    store
+        .save_idempotent_response(
+            staff.id,
+            "k1",
+            &balans_store::store::SavedResponse {
+                fingerprint: [7; 32],
+                status: 201,
+                body: b"{}".to_vec(),
+            },
+            at,
+            Moment::from_millis(0),
+        )
+        .unwrap();
+    let upload = store
+        .insert_upload(
+            staff.id,
+            "klanten.csv",
+            b"key\n",
+            at,
+            Moment::from_millis(0),
+        )
+        .unwrap();
+    store.commit().unwrap();
+
+    // A new password: the old one and the session it opened no longer work.
+    accounts::set_password(&mut store, "femke@bosman.nl", Some("nieuw-drie-3")).unwrap();
+    assert!(accounts::log_in(&mut store, "femke@bosman.nl", "geheim-twee-2").is_err());
+    assert!(
+        accounts::session_user(&mut store, &session)
+            .unwrap()
+            .is_none()
+    );
+    let (session, _) = accounts::log_in(&mut store, "femke@bosman.nl", "nieuw-drie-3").unwrap();
+    assert!(
+        accounts::session_user(&mut store, &session)
+            .unwrap()
+            .is_some()
+    );
+
+    // The last admin stays.
+    let refused = accounts::remove_user(&mut store, "baas@bosman.nl").unwrap_err();
+    assert!(refused.to_string().contains("last admin"), "{refused}");
+    assert_eq!(store.users().unwrap().len(), 2);
+
+    // Removed: the user, their token, session, saved response and upload.
+    assert!(
+        accounts::authenticate(&mut store, &token)
+            .unwrap()
+            .is_some()
+    );
+    accounts::remove_user(&mut store, "femke@bosman.nl").unwrap();
+    assert_eq!(store.users().unwrap().len(), 1);
+    assert!(
+        accounts::authenticate(&mut store, &token)
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        accounts::session_user(&mut store, &session)
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.idempotent_response(staff.id, "k1").unwrap().is_none());
+    assert!(store.upload(upload, staff.id).unwrap().is_none());
+    assert!(store.tokens().unwrap().is_empty());
+    assert!(matches!(
+        accounts::remove_user(&mut store, "femke@bosman.nl"),
+        Err(LedgerError::NotFound(_))
+    ));
+}
+
+conformance!(
+    users_tokens_and_setup,
+    users_are_given_new_passwords_and_removed
+);
