@@ -41,21 +41,34 @@ impl TestApp {
 /// A server over a fresh store with an admin, a staff member and a viewer, each
 /// with a password, and a few parties.
 async fn spawn_app() -> TestApp {
+    spawn_app_over(false).await
+}
+
+/// The same server over the demo organization instead of the few parties.
+async fn spawn_demo_app() -> TestApp {
+    spawn_app_over(true).await
+}
+
+async fn spawn_app_over(demo: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("balans.db");
     let mut store = SqliteStore::open(&path, true).unwrap();
-    let sources = vec![
-        balans_store::import::Source::new(
-            "parties.csv",
-            std::io::Cursor::new(PARTIES.as_bytes().to_vec()),
-        ),
-        balans_store::import::Source::new(
-            "memberships.csv",
-            std::io::Cursor::new(MEMBERSHIPS.as_bytes().to_vec()),
-        ),
-    ];
-    balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
-    balans_store::ledger::set_setting(&mut store, "us", "bosman").unwrap();
+    if demo {
+        balans_store::demo::load(&mut store).unwrap();
+    } else {
+        let sources = vec![
+            balans_store::import::Source::new(
+                "parties.csv",
+                std::io::Cursor::new(PARTIES.as_bytes().to_vec()),
+            ),
+            balans_store::import::Source::new(
+                "memberships.csv",
+                std::io::Cursor::new(MEMBERSHIPS.as_bytes().to_vec()),
+            ),
+        ];
+        balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
+        balans_store::ledger::set_setting(&mut store, "us", "bosman").unwrap();
+    }
     for (name, role) in [
         ("admin", UserRole::Admin),
         ("staff", UserRole::Staff),
@@ -797,6 +810,22 @@ fn workspace() -> PathBuf {
 /// Headless Chromium through chromedriver, or `None` (said loudly) where they are
 /// not installed and not required.
 async fn browser() -> Option<Browser> {
+    browser_of(serde_json::json!({})).await
+}
+
+/// A browser that is a phone 360 px wide (Chromium's mobile emulation).
+async fn phone() -> Option<Browser> {
+    browser_of(serde_json::json!({
+        "mobileEmulation": {
+            "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14) Mobile"
+        }
+    }))
+    .await
+}
+
+/// A browser with these Chrome options besides the usual ones.
+async fn browser_of(extra: serde_json::Value) -> Option<Browser> {
     let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists());
@@ -819,14 +848,16 @@ async fn browser() -> Option<Browser> {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let capabilities = serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900",
-                     "--lang=en-US"]
-        }
+    let mut options = serde_json::json!({
+        "binary": "/usr/bin/chromium",
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                 "--lang=en-US"]
     });
+    if let (Some(options), Some(extra)) = (options.as_object_mut(), extra.as_object()) {
+        options.extend(extra.clone());
+    }
+    let capabilities = serde_json::json!({ "goog:chromeOptions": options });
     let capabilities = capabilities.as_object().unwrap().clone();
     let mut last = None;
     for _ in 0..50 {
@@ -1156,6 +1187,69 @@ async fn the_daily_loop_in_a_real_browser() {
         "<script>alert(1)</script>"
     );
     assert!(c.get_alert_text().await.is_err(), "no script ran");
+}
+
+/// Every page of the demo fits a phone 360 px wide: the document is no wider
+/// than the screen (measured by its scrollWidth: under mobile emulation the
+/// window grows with the content, so its own width would always fit).
+#[tokio::test]
+async fn every_page_fits_a_phone() {
+    let Some(browser) = phone().await else {
+        return;
+    };
+    let c = &browser.client;
+    let app = spawn_demo_app().await;
+    log_in(c, &app, "admin").await;
+    let pages = [
+        "/",
+        "/parties",
+        "/parties/henk",
+        "/parties/bosman",
+        "/parties/gerrit",
+        "/relations/henk/gerrit",
+        "/relations/bosman/hotel",
+        "/record",
+        "/import",
+        "/kinds",
+        "/admin/users",
+        "/admin/tokens",
+    ];
+    let mut too_wide = Vec::new();
+    for path in pages {
+        c.goto(&format!("{}{path}", app.address)).await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("main#main h1"))
+            .await
+            .unwrap();
+        let width = c
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap();
+        if width > 360 {
+            too_wide.push(format!("{path}: {width} px"));
+        }
+    }
+    assert!(
+        too_wide.is_empty(),
+        "wider than a 360 px phone: {too_wide:#?}"
+    );
+    // An amount brings up the number keys; keyboard hints are for keyboards.
+    c.goto(&format!("{}/record", app.address)).await.unwrap();
+    let amount = c.find(Locator::Css("#amount")).await.unwrap();
+    assert_eq!(
+        amount.attr("inputmode").await.unwrap().as_deref(),
+        Some("decimal")
+    );
+    let hint_shown = c
+        .execute(
+            "return getComputedStyle(document.querySelector('.hint')).display !== 'none';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(hint_shown, serde_json::Value::Bool(false));
 }
 
 #[tokio::test]

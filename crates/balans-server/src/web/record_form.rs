@@ -103,7 +103,9 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
                         }
                     }
                 } @else {
+                    // A phone shows its number keys for an amount.
                     input #(name) name=(name) value=(value) autocomplete="off"
+                        inputmode=[(name == "amount").then_some("decimal")]
                         required[required] aria-invalid=[error.as_ref().map(|_| "true")]
                         aria-describedby=[described.as_deref()];
                 }
