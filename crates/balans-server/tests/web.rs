@@ -619,6 +619,20 @@ async fn an_admin_resets_a_password_and_removes_a_user() {
     );
 }
 
+/// Credit has a name of its own, never a bank's: "verdienste" in Dutch,
+/// "credit points" in English.
+#[tokio::test]
+async fn credit_is_called_verdienste_and_credit_points() {
+    let app = spawn_app().await;
+    let staff = logged_in(&app, "staff").await;
+    let english = page_text(&staff, format!("{}/parties/henk", app.address)).await;
+    assert!(english.contains("Net credit points over time"), "{english}");
+    choose_dutch(&staff, &app, &csrf_in(&english)).await;
+    let dutch = page_text(&staff, format!("{}/parties/henk", app.address)).await;
+    assert!(dutch.contains("Netto verdienste"), "{dutch}");
+    assert!(!dutch.to_lowercase().contains("krediet"), "{dutch}");
+}
+
 #[tokio::test]
 async fn an_admin_changes_the_catalog_users_and_tokens_from_the_pages() {
     let app = spawn_app().await;

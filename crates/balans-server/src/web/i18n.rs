@@ -85,8 +85,8 @@ texts! {
     Counterparts => "Balances with everyone", "Balansen met iedereen";
     CreateToken => "Create an API token", "API-token aanmaken";
     Created => "Created", "Aangemaakt";
-    Credit => "Credit", "Krediet";
-    CreditOverTime => "Net credit over time", "Netto krediet door de tijd";
+    Credit => "Credit points", "Verdienste";
+    CreditOverTime => "Net credit points over time", "Netto verdienste in de loop van de tijd";
     CsrfRefused => "This form was not sent from a Balans page, or your session changed. Reload the page and try again.", "Dit formulier kwam niet van een Balans-pagina, of je sessie is veranderd. Laad de pagina opnieuw en probeer het nog eens.";
     CsvFile => "CSV file", "CSV-bestand";
     Dashboard => "Overview", "Overzicht";
@@ -148,7 +148,7 @@ texts! {
     NextPage => "Next page", "Volgende pagina";
     No => "No", "Nee";
     NoCounterparts => "No balances yet.", "Nog geen balansen.";
-    NoCreditYet => "No credit given or received yet.", "Nog geen krediet gegeven of ontvangen.";
+    NoCreditYet => "No credit points given or received yet.", "Nog geen verdienste gegeven of ontvangen.";
     NoGesturesFound => "No gestures found.", "Geen gebaren gevonden.";
     NoGesturesThisMonth => "No gestures this month yet.", "Deze maand nog geen gebaren.";
     NoGesturesYet => "Nothing recorded yet.", "Nog niets vastgelegd.";
@@ -220,7 +220,7 @@ texts! {
     TheyGiveMore => "They give more than they get", "Zij geven meer dan ze krijgen";
     TheyGiveMoreExplained => "At risk: they may feel unseen and leave.", "Risico: ze kunnen zich niet gezien voelen en vertrekken.";
     ThisMonth => "This month", "Deze maand";
-    TimelineDescription => "Net credit from {from} to {until}; now {net}.", "Netto krediet van {from} tot {until}; nu {net}.";
+    TimelineDescription => "Net credit points from {from} to {until}; now {net}.", "Netto verdienste van {from} tot {until}; nu {net}.";
     TokenRevoked => "The token is revoked; it stops working at once.", "Het token is ingetrokken; het werkt meteen niet meer.";
     TokenShownOnce => "The new token, shown this once. Copy it now:", "Het nieuwe token, alleen nu zichtbaar. Kopieer het nu:";
     Tokens => "API tokens", "API-tokens";
