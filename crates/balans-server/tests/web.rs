@@ -939,6 +939,21 @@ async fn type_keys(c: &Client, keys: &str) {
         .unwrap();
 }
 
+/// Opens the gesture form with N and types, by keyboard only, a thanks from
+/// Henk to Gerrit, up to (not including) saving it.
+async fn thanks_from_henk_to_gerrit_by_keyboard(c: &Client) {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    type_keys(c, "henk").await;
+    type_keys(c, "\u{E004}gerrit").await;
+    type_keys(c, "\u{E004}").await;
+    type_keys(c, "2").await; // the second shortcut: thanks
+}
+
 /// The id of the element that has the focus, once it is `expected` (or the last
 /// one seen, after ten seconds).
 async fn focused(c: &Client, expected: &str) -> String {
@@ -1022,16 +1037,7 @@ async fn three_gestures_in_a_row_by_keyboard_then_undo() {
     let c = &browser.client;
     let app = spawn_app().await;
     log_in(c, &app, "staff").await;
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("n")
-        .await
-        .unwrap();
-    type_keys(c, "henk").await;
-    type_keys(c, "\u{E004}gerrit").await;
-    type_keys(c, "\u{E004}").await;
-    type_keys(c, "2").await; // the second shortcut: thanks
+    thanks_from_henk_to_gerrit_by_keyboard(c).await;
     type_keys(c, "\u{E007}").await;
     text_with(c, "#record-result", "Saved").await;
     for (count, receiver) in [(1, "bosman"), (2, "hotel")] {
@@ -1092,16 +1098,7 @@ async fn the_daily_loop_in_a_real_browser() {
 
     // Log in and record a gesture with the keyboard only.
     log_in(c, &app, "staff").await;
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("n")
-        .await
-        .unwrap();
-    type_keys(c, "henk").await;
-    type_keys(c, "\u{E004}gerrit").await;
-    type_keys(c, "\u{E004}").await;
-    type_keys(c, "2").await; // the second shortcut: thanks
+    thanks_from_henk_to_gerrit_by_keyboard(c).await;
     assert_eq!(
         c.find(Locator::Css("#kind"))
             .await
