@@ -69,22 +69,37 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-impl AppState {
-    /// Checks the viewer's token and runs `work` on one reading connection, in
-    /// one trip to a blocking thread and one read transaction (see [`Db::read`]);
-    /// an unknown or revoked token is a 401.
+/// How a read sees the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    /// In one read transaction (see [`Db::read`]): for work that reads more than
+    /// once.
     ///
     /// [`Db::read`]: crate::db::Db::read
+    AtOneMoment,
+    /// Without one, for work whose data that can change comes from a single
+    /// statement: a party, the kinds, a page of parties, or a pair's balance (the
+    /// party keys and kinds it also reads never change once stored). One
+    /// statement sees one moment by itself, and a read transaction would cost
+    /// PostgreSQL a trip to begin it and one to end it.
+    OneStatement,
+}
+
+impl AppState {
+    /// Checks the viewer's token and runs `work` on one reading connection, in
+    /// one trip to a blocking thread, as `reads` says; an unknown or revoked
+    /// token is a 401.
     pub async fn read_as<T: Send + 'static>(
         &self,
         viewer: Viewer,
+        reads: Reads,
         work: impl FnOnce(
             &mut (dyn balans_store::Store + Send + 'static),
         ) -> Result<T, balans_store::LedgerError>
         + Send
         + 'static,
     ) -> Result<T, ApiError> {
-        self.read_with(viewer, Ok(()), |store, ()| work(store))
+        self.read_with(viewer, reads, Ok(()), |store, ()| work(store))
             .await
     }
 
@@ -93,6 +108,7 @@ impl AppState {
     pub async fn read_with<I: Send + 'static, T: Send + 'static>(
         &self,
         viewer: Viewer,
+        reads: Reads,
         input: Result<I, ApiError>,
         work: impl FnOnce(
             &mut (dyn balans_store::Store + Send + 'static),
@@ -101,43 +117,11 @@ impl AppState {
         + Send
         + 'static,
     ) -> Result<T, ApiError> {
-        self.db.read(authenticated(viewer, input, work)).await?
-    }
-
-    /// As [`AppState::read_as`], for work whose data that can change comes from a
-    /// single statement: a party, the kinds, a page of parties, or a pair's
-    /// balance (the party keys and kinds it also reads never change once
-    /// stored). One statement sees one moment by itself, so this goes without a
-    /// read transaction, which would cost PostgreSQL a trip to begin it and one
-    /// to end it.
-    pub async fn read_single_as<T: Send + 'static>(
-        &self,
-        viewer: Viewer,
-        work: impl FnOnce(
-            &mut (dyn balans_store::Store + Send + 'static),
-        ) -> Result<T, balans_store::LedgerError>
-        + Send
-        + 'static,
-    ) -> Result<T, ApiError> {
-        self.read_single_with(viewer, Ok(()), |store, ()| work(store))
-            .await
-    }
-
-    /// As [`AppState::read_single_as`], with the request's parsed input.
-    pub async fn read_single_with<I: Send + 'static, T: Send + 'static>(
-        &self,
-        viewer: Viewer,
-        input: Result<I, ApiError>,
-        work: impl FnOnce(
-            &mut (dyn balans_store::Store + Send + 'static),
-            I,
-        ) -> Result<T, balans_store::LedgerError>
-        + Send
-        + 'static,
-    ) -> Result<T, ApiError> {
-        self.db
-            .read_single(authenticated(viewer, input, work))
-            .await?
+        let work = authenticated(viewer, input, work);
+        match reads {
+            Reads::AtOneMoment => self.db.read(work).await?,
+            Reads::OneStatement => self.db.read_single(work).await?,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::Reads;
 use crate::extract::{ApiPath, ApiQuery, Viewer};
 
 #[derive(Deserialize, IntoParams)]
@@ -52,7 +53,7 @@ pub async fn pair_balance(
     let level = level(query.level.as_deref());
     Ok(Json(
         state
-            .read_single_with(viewer, level, move |store, level| {
+            .read_with(viewer, Reads::OneStatement, level, move |store, level| {
                 ledger::pair_balance(store, &a, &b, level)
             })
             .await?,
@@ -77,7 +78,7 @@ pub async fn counterparts(
     let level = level(query.level.as_deref());
     Ok(Json(
         state
-            .read_with(viewer, level, move |store, level| {
+            .read_with(viewer, Reads::AtOneMoment, level, move |store, level| {
                 ledger::counterparts(store, &a, level)
             })
             .await?,
@@ -152,9 +153,12 @@ pub async fn report(
     })();
     Ok(Json(
         state
-            .read_with(viewer, options, move |store, options| {
-                ledger::report(store, &options)
-            })
+            .read_with(
+                viewer,
+                Reads::AtOneMoment,
+                options,
+                move |store, options| ledger::report(store, &options),
+            )
             .await?,
     ))
 }

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::Reads;
 use axum::response::Response;
 
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey, Staff};
@@ -306,7 +307,7 @@ pub async fn list_gestures(
     crate::extract::ApiQuery(q): crate::extract::ApiQuery<GestureSearch>,
 ) -> ApiResult<Json<ledger::GesturePage>> {
     let page = state
-        .read_as(viewer, move |store| {
+        .read_as(viewer, Reads::AtOneMoment, move |store| {
             let query = ledger::GestureQuery {
                 party: q.party.as_deref(),
                 counterpart: q.counterpart.as_deref(),

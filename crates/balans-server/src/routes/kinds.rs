@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiResult;
+use crate::extract::Reads;
 use crate::extract::Viewer;
 
 #[derive(Serialize, ToSchema)]
@@ -43,7 +44,9 @@ pub async fn list_kinds(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> ApiResult<Json<Vec<KindOut>>> {
-    let kinds = state.read_single_as(viewer, ledger::kinds).await?;
+    let kinds = state
+        .read_as(viewer, Reads::OneStatement, ledger::kinds)
+        .await?;
     Ok(Json(kinds.into_iter().map(KindOut::from).collect()))
 }
 

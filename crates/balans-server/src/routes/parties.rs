@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
+use crate::extract::Reads;
 use axum::response::Response;
 
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey, Staff, Viewer};
@@ -119,7 +120,9 @@ pub async fn get_party(
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<Json<PartyOut>> {
     let party = state
-        .read_single_as(viewer, move |store| ledger::find_party(store, &key))
+        .read_as(viewer, Reads::OneStatement, move |store| {
+            ledger::find_party(store, &key)
+        })
         .await?;
     Ok(Json(party.into()))
 }
@@ -187,7 +190,7 @@ pub async fn list_parties(
     crate::extract::ApiQuery(query): crate::extract::ApiQuery<PartySearch>,
 ) -> ApiResult<Json<ledger::PartyPage>> {
     let page = state
-        .read_single_as(viewer, move |store| {
+        .read_as(viewer, Reads::OneStatement, move |store| {
             ledger::list_parties(
                 store,
                 query.q.as_deref(),
@@ -214,7 +217,9 @@ pub async fn party_memberships(
 ) -> ApiResult<Json<Vec<ledger::MembershipView>>> {
     Ok(Json(
         state
-            .read_as(viewer, move |store| ledger::memberships(store, &key))
+            .read_as(viewer, Reads::AtOneMoment, move |store| {
+                ledger::memberships(store, &key)
+            })
             .await?,
     ))
 }
