@@ -820,7 +820,16 @@ fn the_demo_tells_its_stories_and_loads_once() {
         "--json",
     ]);
     let json: serde_json::Value = serde_json::from_str(&sander).unwrap();
-    assert_eq!(json["credit"]["a_to_b"], "0.00");
+    // Sander's part of Bosman's relationships: his brush-off, and Bosman's people's
+    // gestures to him.
+    assert_eq!(json["part"], true);
+    assert_eq!(json["credit"]["a_to_b"], "-2.00");
+    // Without a level named, a person and an organization are seen the same way.
+    let default = dir.stdout(&["balance", "sander", "bosman", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&default).unwrap(),
+        json
+    );
 }
 
 #[test]

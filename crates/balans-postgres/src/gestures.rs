@@ -272,7 +272,8 @@ impl GestureStore for PostgresStore {
     fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
         self.build_indexes()?;
         let order = if f.newest_first {
-            "g.seq < COALESCE($7::int8, 9223372036854775807) ORDER BY g.seq DESC"
+            "($7::int8 IS NULL OR (g.at_ms, g.seq) < (SELECT c.at_ms, c.seq FROM gestures c WHERE c.seq = $7)) \
+             ORDER BY g.at_ms DESC, g.seq DESC"
         } else {
             "g.seq > COALESCE($7::int8, 0) ORDER BY g.seq"
         };

@@ -278,7 +278,7 @@ async fn a_gesture_is_recorded_once_and_its_balance_shows_at_once() {
     assert_eq!(org["credit"]["b_to_a"], "3.00");
     assert_eq!(org["credit"]["count"], 1);
     let keys: Vec<&String> = org.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["a", "b", "credit", "level", "money"]);
+    assert_eq!(keys, ["a", "b", "credit", "level", "money", "part"]);
     for key in [
         "a_to_b", "b_to_a", "net", "evenness", "count", "first", "last",
     ] {

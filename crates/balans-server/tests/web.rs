@@ -1059,11 +1059,16 @@ async fn three_gestures_in_a_row_by_keyboard_then_undo() {
         .await
         .unwrap();
     assert_eq!(gestures_become(&app, 4).await, 4);
-    let hotel = balans_store::ledger::pair_balance(&mut app.store(), "henk", "hotel", None)
-        .unwrap()
-        .credit
-        .net
-        .to_string();
+    let hotel = balans_store::ledger::pair_balance(
+        &mut app.store(),
+        "henk",
+        "hotel",
+        Some(balans_core::Level::Person),
+    )
+    .unwrap()
+    .credit
+    .net
+    .to_string();
     assert_eq!(hotel, "0.00");
 
     // A receiver that does not exist: the cursor goes back to it.
@@ -1112,7 +1117,7 @@ async fn the_daily_loop_in_a_real_browser() {
     type_keys(c, "\u{E007}").await;
     let result = text_with(c, "#record-result", "Saved").await;
     assert!(
-        result.contains("Henk de Vries gives more than Gerrit Jansen"),
+        result.contains("On balance, Henk de Vries gave 1 credit point more than came back."),
         "{result}"
     );
     assert_eq!(app.gesture_count(), 1);

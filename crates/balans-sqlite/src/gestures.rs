@@ -180,11 +180,14 @@ impl GestureStore for SqliteStore {
                 "ORDER BY g.seq"
             }
             (Some(before), true) => {
-                add("g.seq < ?", Value::Integer(before));
-                "ORDER BY g.seq DESC"
+                add(
+                    "(g.at_ms, g.seq) < (SELECT c.at_ms, c.seq FROM gestures c WHERE c.seq = ?)",
+                    Value::Integer(before),
+                );
+                "ORDER BY g.at_ms DESC, g.seq DESC"
             }
             (None, false) => "ORDER BY g.seq",
-            (None, true) => "ORDER BY g.seq DESC",
+            (None, true) => "ORDER BY g.at_ms DESC, g.seq DESC",
         };
         let mut params: Vec<&dyn rusqlite::ToSql> =
             values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();

@@ -169,3 +169,139 @@ pub fn pair_gestures<S: Store + ?Sized>(
         crate::ledger::gesture_views(store, &kinds, &zone, found)
     })
 }
+
+/// What one side gave the other in one dimension, gifts and takes apart: the
+/// balance's sum is `given − taken`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct GaveTook {
+    /// The sum of the gestures of positive value.
+    pub given: NetSum,
+    /// The size of the sum of the takes (gestures of negative value).
+    pub taken: NetSum,
+}
+
+/// Gifts and takes per direction and dimension, seen from `a`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Split {
+    pub credit: (GaveTook, GaveTook),
+    pub money: (GaveTook, GaveTook),
+}
+
+impl Split {
+    fn add(&mut self, from_a: bool, dimension: Dimension, amount: balans_core::Amount) {
+        let (a_to_b, b_to_a) = match dimension {
+            Dimension::Credit => (&mut self.credit.0, &mut self.credit.1),
+            Dimension::Money => (&mut self.money.0, &mut self.money.1),
+        };
+        let side = if from_a { a_to_b } else { b_to_a };
+        let minor = i128::from(amount.minor());
+        if minor >= 0 {
+            side.given.0 += minor;
+        } else {
+            side.taken.0 -= minor;
+        }
+    }
+}
+
+/// What a relationship page shows: the pair's balance at a level, its gifts and
+/// takes apart, the parties behind it when it is a person's part of an
+/// organization's relationships, and the latest gestures that count for it,
+/// oldest first.
+#[derive(Debug, Clone)]
+pub struct Relationship {
+    pub pair: crate::ledger::PairView,
+    pub split: Split,
+    /// For a person's part: the same split by the party the gestures named on
+    /// the organization's side. Empty otherwise.
+    pub behind: Vec<crate::ledger::PairView>,
+    pub gestures: Vec<crate::ledger::GestureView>,
+    /// How many gestures count for it, shown or not.
+    pub total: usize,
+}
+
+/// The relationship of `a` and `b` at `level` (the default level when `None`),
+/// with at most `limit` gestures, the latest. Every gesture of the pair is read
+/// once, for the gifts and takes apart.
+pub fn relationship<S: Store + ?Sized>(
+    store: &mut S,
+    a: &str,
+    b: &str,
+    level: Option<Level>,
+    limit: usize,
+) -> Result<Relationship, LedgerError> {
+    in_read(store, |store| {
+        let (party_a, party_b) = (find_party(store, a)?, find_party(store, b)?);
+        let level = level.unwrap_or_else(|| crate::ledger::default_level(&party_a, Some(&party_b)));
+        let is_part = level == Level::Organization
+            && crate::ledger::person_and_organization(&party_a, &party_b).is_some();
+        let (pair, behind, mut found, index) = if is_part {
+            let part = crate::ledger::person_part(store, &party_a, &party_b)?;
+            (part.pair, part.behind, part.gestures, None)
+        } else {
+            let pair = crate::ledger::pair_balance(store, a, b, Some(level))?;
+            let mut filter = crate::store::GestureFilter {
+                // Every one: a limit both backends read as a 64-bit integer.
+                limit: i64::MAX as usize,
+                ..crate::store::GestureFilter::default()
+            };
+            let (found, index) = match level {
+                Level::Person => {
+                    filter.party = Some(party_a.id);
+                    filter.counterpart = Some(party_b.id);
+                    (store.find_gestures(&filter)?, None)
+                }
+                Level::Organization => {
+                    let found = crate::ledger::attributed_gestures(
+                        store,
+                        party_a.id,
+                        Some(party_b.id),
+                        &mut filter,
+                    )?;
+                    let mut people: Vec<_> = store
+                        .members_of(party_a.id)?
+                        .iter()
+                        .map(|m| m.person)
+                        .collect();
+                    people.push(party_a.id);
+                    let index =
+                        balans_core::MembershipIndex::new(store.memberships_of_many(&people)?);
+                    (found, Some(index))
+                }
+            };
+            (pair, Vec::new(), found, index)
+        };
+        let mut split = Split::default();
+        for stored in &found {
+            let g = &stored.gesture;
+            let from_a = match &index {
+                // At organization level, the giver's side is the one it rolls up to.
+                Some(index) => {
+                    index.unit(g.giver, stored.attributed_at, g.giver_org).ok() == Some(party_a.id)
+                }
+                None if is_part => {
+                    let person = if party_a.fields.kind == PartyKind::Person {
+                        party_a.id
+                    } else {
+                        party_b.id
+                    };
+                    (g.giver == person) == (person == party_a.id)
+                }
+                None => g.giver == party_a.id,
+            };
+            split.add(from_a, g.dimension, g.amount);
+        }
+        let total = found.len();
+        found.sort_by_key(|s| (s.gesture.at, s.seq));
+        let latest = found.split_off(found.len().saturating_sub(limit));
+        let kinds = store.kinds()?;
+        let zone = crate::store::zone_of(store)?;
+        let gestures = crate::ledger::gesture_views(store, &kinds, &zone, latest)?;
+        Ok(Relationship {
+            pair,
+            split,
+            behind,
+            gestures,
+            total,
+        })
+    })
+}

@@ -53,7 +53,7 @@ pub async fn pair_balance(
     let level = level(query.level.as_deref());
     Ok(Json(
         state
-            .read_with(viewer, Reads::OneStatement, level, move |store, level| {
+            .read_with(viewer, Reads::AtOneMoment, level, move |store, level| {
                 ledger::pair_balance(store, &a, &b, level)
             })
             .await?,

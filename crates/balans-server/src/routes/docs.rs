@@ -31,6 +31,10 @@ pub struct PairDoc {
     pub b: String,
     /// `person` or `organization`.
     pub level: String,
+    /// True at organization level between a person and an organization: the
+    /// balance is the person's part of the organization's relationships, every
+    /// gesture between the person and the organization or its people at the time.
+    pub part: bool,
     pub money: BalanceDoc,
     pub credit: BalanceDoc,
 }

@@ -107,7 +107,7 @@ fn rejection_table(lang: Lang, error: LedgerError) -> Markup {
     let t = |text: T| text.get(lang);
     match error {
         LedgerError::Rejected(rejection) => html! {
-            (parts::notice("error", &T::FileRejected.get(lang).replace("{count}", &rejection.total.to_string())))
+            (parts::notice("error", &if rejection.total == 1 { T::FileRejectedOne.get(lang).to_string() } else { T::FileRejected.get(lang).replace("{count}", &rejection.total.to_string()) }))
             div.scroll {
                 table.row-errors {
                     thead { tr {

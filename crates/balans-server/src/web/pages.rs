@@ -15,7 +15,7 @@ use super::layout::{self, Section};
 use super::parts;
 use super::session::{Refusal, Session};
 use super::svg;
-use super::views::{self, number, party_link};
+use super::views::{self, party_link};
 use crate::AppState;
 
 /// Runs a read for a page; a failure becomes an error page in the reader's language.
@@ -146,7 +146,7 @@ pub async fn dashboard(
             }
         }
         section aria-labelledby="month-title" {
-            h2 #month-title { (t(T::ThisMonth)) " " (data.month_name) }
+            h2 #month-title { (T::ThisMonth.get(lang).replace("{month}", &views::month_name(lang, &data.month_name))) }
             (month_table(lang, &data.month))
         }
         section aria-labelledby="latest-title" {
@@ -180,14 +180,14 @@ fn risk_list(lang: Lang, title: &str, explained: &str, pairs: &[PairView], id: &
                     @for pair in pairs {
                         @let (them, other) = if id == "we" { (&pair.b, &pair.a) } else { (&pair.a, &pair.b) };
                         li {
-                            a href={ "/relations/" (super::encode(pair.a.key.as_str())) "/" (super::encode(pair.b.key.as_str())) } {
+                            a href=(views::relation_href(pair.a.key.as_str(), pair.b.key.as_str(), pair.level)) {
                                 strong { (them.name) }
                                 @if id == "pairs" { " → " (other.name) }
                             }
                             " "
-                            span.net { (t(T::Net)) " " (number(lang, pair.credit.net)) }
+                            span.net { (t(T::Net)) " " (views::points(lang, pair.credit.net.0)) }
                             " · "
-                            span.evenness { (t(T::Evenness)) " " (pair.credit.evenness.map(|e| number(lang, e)).unwrap_or_default()) }
+                            span.evenness { (views::evenness(lang, pair.credit.evenness)) }
                         }
                     }
                 }
@@ -223,7 +223,7 @@ fn month_table(lang: Lang, month: &[KindCount]) -> Markup {
                             th scope="row" { (match lang { Lang::Nl => &k.label_nl, Lang::En => &k.label_en }) }
                             td { (if k.is_take() { t(T::Take) } else { t(T::Give) }) }
                             td.num { (k.count) }
-                            td.num { (number(lang, k.total)) }
+                            td.num { (views::amount_of(lang, k.dimension, k.total.0)) }
                             td {
                                 svg.bar viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" {
                                     rect x="0" y="0" height="10" width=(k.count * 100 / most) {}
@@ -320,6 +320,7 @@ fn kind_text(kind: PartyKind) -> T {
 
 #[derive(Deserialize, Default)]
 pub struct GestureFilterForm {
+    level: Option<String>,
     kind: Option<String>,
     from: Option<String>,
     until: Option<String>,
@@ -348,7 +349,12 @@ pub async fn party(
     let lang = session.lang;
     let t = |text: T| text.get(lang);
     let wanted = key.clone();
+    let level = LevelForm {
+        level: filter.level.clone(),
+    }
+    .level();
     let f = GestureFilterForm {
+        level: None,
         kind: filter.kind.clone().filter(|s| !s.is_empty()),
         from: filter.from.clone().filter(|s| !s.is_empty()),
         until: filter.until.clone().filter(|s| !s.is_empty()),
@@ -357,7 +363,7 @@ pub async fn party(
     let data = read(&state, lang, move |store| {
         let party = ledger::find_party(store, &wanted)?;
         let memberships = ledger::memberships(store, &wanted)?;
-        let counterparts = ledger::counterparts(store, &wanted, None)?;
+        let counterparts = ledger::counterparts(store, &wanted, level)?;
         let mut people = Vec::new();
         if party.fields.kind == PartyKind::Organization {
             for m in &memberships {
@@ -458,6 +464,10 @@ pub async fn party(
         }
         section aria-labelledby="counterparts-heading" {
             h2 #counterparts-heading { (t(T::Counterparts)) " · " (t(views::level_text(data.counterparts.level))) }
+            (level_switch(lang, &here, data.counterparts.level))
+            @if data.counterparts.level == Level::Organization && fields.kind == PartyKind::Person && !data.memberships.is_empty() {
+                p.explained { (T::MemberAtOrganizationLevel.get(lang).replace("{name}", &fields.name)) }
+            }
             (counterpart_table(lang, &data.counterparts))
         }
         @if !data.people.is_empty() {
@@ -478,6 +488,7 @@ pub async fn party(
         section aria-labelledby="gestures-heading" {
             h2 #gestures-heading { (t(T::Gestures)) }
             form.filter method="get" action=(here) hx-get=(here) hx-target="#party-gestures" hx-select="#party-gestures" hx-swap="outerHTML" {
+                @if let Some(level) = level { input type="hidden" name="level" value=(level.as_str()); }
                 div.field {
                     label for="filter-kind" { (t(T::Kind)) }
                     select #filter-kind name="kind" {
@@ -505,6 +516,7 @@ pub async fn party(
                         (views::gesture_table(lang, &data.kinds, &page.gestures, session.can_write().then_some(here.as_str())))
                         @if let Some(next) = &page.next_cursor {
                             p { a href={ (here) "?cursor=" (super::encode(next))
+                                @if let Some(level) = level { "&level=" (level.as_str()) }
                                 @if let Some(k) = &filter.kind { "&kind=" (super::encode(k)) }
                                 @if let Some(f) = &filter.from { "&from=" (super::encode(f)) }
                                 @if let Some(u) = &filter.until { "&until=" (super::encode(u)) } } { (t(T::Older)) } }
@@ -524,48 +536,10 @@ pub async fn party(
 }
 
 fn counterpart_table(lang: Lang, counterparts: &ledger::Counterparts) -> Markup {
-    let t = |text: T| text.get(lang);
     if counterparts.counterparts.is_empty() {
-        return html! { p.empty { (t(T::NoCounterparts)) } };
+        return html! { p.empty { (T::NoCounterparts.get(lang)) } };
     }
-    html! {
-        div.scroll {
-            table.counterparts {
-                thead {
-                    tr {
-                        th scope="col" rowspan="2" { (t(T::Counterpart)) }
-                        th scope="colgroup" colspan="4" { (t(T::Credit)) }
-                        th scope="colgroup" colspan="3" { (t(T::Money)) }
-                    }
-                    tr {
-                        th scope="col" .num { (t(T::Gave)) }
-                        th scope="col" .num { (t(T::Received)) }
-                        th scope="col" .num { (t(T::Net)) }
-                        th scope="col" .num { (t(T::Evenness)) }
-                        th scope="col" .num { (t(T::Gave)) }
-                        th scope="col" .num { (t(T::Received)) }
-                        th scope="col" .num { (t(T::Net)) }
-                    }
-                }
-                tbody {
-                    @for pair in &counterparts.counterparts {
-                        tr {
-                            td {
-                                a href={ "/relations/" (super::encode(pair.a.key.as_str())) "/" (super::encode(pair.b.key.as_str())) } { (pair.b.name) }
-                            }
-                            td.num { (number(lang, pair.credit.a_to_b)) }
-                            td.num { (number(lang, pair.credit.b_to_a)) }
-                            td.num { (number(lang, pair.credit.net)) }
-                            td.num { (pair.credit.evenness.map(|e| number(lang, e)).unwrap_or_else(|| "–".into())) }
-                            td.num { (number(lang, pair.money.a_to_b)) }
-                            td.num { (number(lang, pair.money.b_to_a)) }
-                            td.num { (number(lang, pair.money.net)) }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    views::pairs_table(lang, &counterparts.counterparts, |pair| &pair.b)
 }
 
 /// The counterparts shown for each person on an organization's page; their own
@@ -575,24 +549,60 @@ const PEOPLE_COUNTERPARTS_SHOWN: usize = 5;
 /// The most gestures a relationship page lists.
 const RELATION_GESTURES_MAX: usize = 500;
 
-/// `GET /relations/{a}/{b}`: a pair's balance in both dimensions and the gestures
-/// between them in time order.
+#[derive(Deserialize, Default)]
+pub struct LevelForm {
+    level: Option<String>,
+}
+
+impl LevelForm {
+    /// The level asked for; none (the default level) when absent or unknown.
+    fn level(&self) -> Option<Level> {
+        match self.level.as_deref() {
+            Some("person") => Some(Level::Person),
+            Some("organization") => Some(Level::Organization),
+            _ => None,
+        }
+    }
+}
+
+/// Links to the same page at each level, the one shown marked current.
+fn level_switch(lang: Lang, here: &str, shown: Level) -> Markup {
+    let t = |text: T| text.get(lang);
+    html! {
+        nav.levels aria-label=(t(T::LevelSwitch)) {
+            (t(T::LevelSwitch)) ": "
+            @for level in [Level::Organization, Level::Person] {
+                @if level == shown {
+                    a href={ (here) "?level=" (level.as_str()) } aria-current="page" { strong { (t(views::level_text(level))) } }
+                } @else {
+                    a href={ (here) "?level=" (level.as_str()) } { (t(views::level_text(level))) }
+                }
+                " "
+            }
+        }
+    }
+}
+
+/// `GET /relations/{a}/{b}`: a pair's balance in both dimensions at a level (the
+/// default level, or `?level=`), what each side gave in words, the people behind a
+/// person's part, and the gestures between them in time order.
 pub async fn relation(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
     Path((a, b)): Path<(String, String)>,
+    Query(form): Query<LevelForm>,
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
+    let here = format!("/relations/{}/{}", super::encode(&a), super::encode(&b));
+    let level = form.level();
     let data = read(&state, lang, move |store| {
-        let pair = ledger::pair_balance(store, &a, &b, None)?;
-        let gestures =
-            read_models::pair_gestures(store, &a, &b, pair.level, RELATION_GESTURES_MAX)?;
-        Ok((pair, gestures, ledger::kinds(store)?))
+        let relationship = read_models::relationship(store, &a, &b, level, RELATION_GESTURES_MAX)?;
+        Ok((relationship, ledger::kinds(store)?))
     })
     .await?;
-    let (pair, gestures, kinds) = match data {
+    let (relationship, kinds) = match data {
         Ok(data) => data,
         Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
         Err(LedgerError::Invalid(errors)) => {
@@ -611,16 +621,34 @@ pub async fn relation(
             ));
         }
     };
+    let pair = &relationship.pair;
+    let (person, organization) = if pair.a.kind == PartyKind::Person {
+        (&pair.a, &pair.b)
+    } else {
+        (&pair.b, &pair.a)
+    };
     let title = format!("{} ⇄ {}", pair.a.name, pair.b.name);
     let content = html! {
-        (views::pair_summary(lang, &pair))
+        (level_switch(lang, &here, pair.level))
+        @if pair.part {
+            p.explained {
+                (T::PartExplained.get(lang).replace("{person}", &person.name).replace("{organization}", &organization.name))
+            }
+        }
+        (views::pair_summary(lang, pair, Some(&relationship.split)))
+        @if !relationship.behind.is_empty() {
+            section aria-labelledby="pair-behind" {
+                h2 #pair-behind { (t(T::PeopleBehind)) " · " (t(T::PersonLevel)) }
+                (views::pairs_table(lang, &relationship.behind, |v| if v.a.key == person.key { &v.b } else { &v.a }))
+            }
+        }
         section aria-labelledby="pair-gestures" {
             h2 #pair-gestures { (t(T::GesturesInTimeOrder)) }
-            @if gestures.is_empty() {
+            @if relationship.gestures.is_empty() {
                 p.empty { (t(T::NoGesturesFound)) }
             } @else {
-                @if gestures.len() == RELATION_GESTURES_MAX { p.hint { (t(T::LatestOnly)) } }
-                (views::gesture_table(lang, &kinds, &gestures, None))
+                @if relationship.total > relationship.gestures.len() { p.hint { (t(T::LatestOnly)) } }
+                (views::gesture_table(lang, &kinds, &relationship.gestures, None))
             }
         }
     };

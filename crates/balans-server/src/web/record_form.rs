@@ -155,7 +155,7 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
                     p.saved {
                         @if given.added { (t(T::Saved)) } @else { (t(T::AlreadySaved)) }
                     }
-                    (views::pair_summary(lang, &given.balance))
+                    (views::pair_summary(lang, &given.balance, None))
                 }
             }
         }

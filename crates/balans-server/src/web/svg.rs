@@ -7,7 +7,7 @@ use balans_store::ledger::NetSum;
 use maud::{Markup, html};
 
 use super::i18n::{Lang, T};
-use super::views::number;
+use super::views::{points_number, points_text};
 
 /// The largest tilt of the beam, in degrees.
 const TILT_MAX_DEGREES: f64 = 18.0;
@@ -29,8 +29,8 @@ pub fn scale(lang: Lang, given: NetSum, received: NetSum) -> Markup {
     let (left, right) = ((cx - dx, cy - dy), (cx + dx, cy + dy));
     let description = T::ScaleDescription
         .get(lang)
-        .replace("{given}", &number(lang, given))
-        .replace("{received}", &number(lang, received));
+        .replace("{given}", &points_text(lang, given.0))
+        .replace("{received}", &points_text(lang, received.0));
     let pan = |(x, y): (f64, f64), label: &str, amount: String| {
         html! {
             line x1=(fmt(x)) y1=(fmt(y)) x2=(fmt(x - 30.0)) y2=(fmt(y + 50.0)) class="string" {}
@@ -46,8 +46,8 @@ pub fn scale(lang: Lang, given: NetSum, received: NetSum) -> Markup {
             path d="M150 235 L160 60 L170 235 Z" class="stand" {}
             line x1=(fmt(left.0)) y1=(fmt(left.1)) x2=(fmt(right.0)) y2=(fmt(right.1)) class="beam" {}
             circle cx=(fmt(cx)) cy=(fmt(cy)) r="6" class="pivot" {}
-            (pan(left, t(T::Gave), number(lang, given)))
-            (pan(right, t(T::Received), number(lang, received)))
+            (pan(left, t(T::GaveColumn), format!("◆ {}", points_number(lang, given.0))))
+            (pan(right, t(T::ReceivedColumn), format!("◆ {}", points_number(lang, received.0))))
         }
     }
 }
@@ -121,7 +121,7 @@ pub fn timeline(lang: Lang, points: &[(Moment, String, NetSum)]) -> Markup {
         .get(lang)
         .replace("{from}", first_day)
         .replace("{until}", last_day)
-        .replace("{net}", &number(lang, end));
+        .replace("{net}", &points_text(lang, end.0));
     html! {
         svg.timeline viewBox={ "0 0 " (width) " " (height) } role="img" aria-labelledby="timeline-title" {
             title #timeline-title { (description) }
@@ -130,7 +130,7 @@ pub fn timeline(lang: Lang, points: &[(Moment, String, NetSum)]) -> Markup {
                 line x1=(fmt(left)) y1=(fmt(at)) x2=(fmt(width - pad)) y2=(fmt(at))
                     class=(if *value == 0 { "zero" } else { "grid" }) {}
                 text x=(fmt(left - 6.0)) y=(fmt(at + 4.0)) text-anchor="end" class="axis value" {
-                    (number(lang, NetSum(*value)))
+                    (points_number(lang, *value))
                 }
             }
             path d=(path) class="net" {}
@@ -174,7 +174,11 @@ mod tests {
         ];
         let svg = timeline(Lang::Nl, &points).into_string();
         assert!(!svg.contains("preserveAspectRatio"), "{svg}");
-        assert!(svg.contains(">3,00<") && svg.contains(">-1,00<"), "{svg}");
+        assert!(
+            svg.contains(">3<") && svg.contains(">−1<") && svg.contains(">2<"),
+            "{svg}"
+        );
+        assert!(svg.contains("nu −1,50 punten verdienste"), "{svg}");
         assert!(svg.contains("class=\"zero\""), "{svg}");
     }
 }

@@ -44,6 +44,9 @@ pub fn pair_balance<S: Store + ?Sized>(
         )]));
     }
     let level = level.unwrap_or_else(|| default_level(&a, Some(&b)));
+    if level == Level::Organization && person_and_organization(&a, &b).is_some() {
+        return Ok(person_part(store, &a, &b)?.pair);
+    }
     let rows = store.pair(level, a.id, b.id)?;
     Ok(view(level, &a, &b, &rows))
 }
@@ -123,4 +126,150 @@ pub struct Counterparts {
     /// How many counterparts there are, shown or not.
     #[serde(skip)]
     pub total: usize,
+}
+
+/// A person's part of an organization's relationships (DESIGN, "Balance"): every
+/// gesture between `person` and `organization` or the people it had at the
+/// gesture's time, except those inside the organization (when the person was one
+/// of its people too). Between a person and an organization, this is what
+/// organization level shows: for a person of no organization it is the stored
+/// organization-level balance; for an account manager it is their share of the
+/// customer's relationship with us.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The balance of the two, seen from the party asked about first; `part` set.
+    pub pair: PairView,
+    /// The same, split by the party on the organization's side that the gesture
+    /// named (the organization itself or one of its people), largest credit
+    /// imbalance first; each seen from the same side as `pair`.
+    pub behind: Vec<PairView>,
+    /// Every gesture counted, in the order they were stored.
+    pub gestures: Vec<balans_core::StoredGesture>,
+}
+
+/// The person and the organization of `a` and `b`, when one is each.
+pub fn person_and_organization<'p>(a: &'p Party, b: &'p Party) -> Option<(&'p Party, &'p Party)> {
+    use balans_core::PartyKind::{Organization, Person};
+    match (a.fields.kind, b.fields.kind) {
+        (Person, Organization) => Some((a, b)),
+        (Organization, Person) => Some((b, a)),
+        _ => None,
+    }
+}
+
+/// [`Part`] of the pair `a`, `b`, one a person and the other an organization.
+pub fn person_part<S: Store + ?Sized>(
+    store: &mut S,
+    a: &Party,
+    b: &Party,
+) -> Result<Part, LedgerError> {
+    let Some((person, organization)) = person_and_organization(a, b) else {
+        return Err(LedgerError::Invalid(vec![field::Error::new(
+            "b",
+            "a person's part needs a person and an organization",
+        )]));
+    };
+    let mut people: Vec<PartyId> = store
+        .members_of(organization.id)?
+        .iter()
+        .map(|m| m.person)
+        .collect();
+    people.push(organization.id);
+    people.sort_unstable();
+    people.dedup();
+    let mut everyone = people.clone();
+    everyone.push(person.id);
+    let index = balans_core::MembershipIndex::new(store.memberships_of_many(&everyone)?);
+    let mut filter = crate::store::GestureFilter {
+        party: Some(person.id),
+        any_of: Some(people),
+        limit: 1_000,
+        ..crate::store::GestureFilter::default()
+    };
+    let key =
+        |dimension| PairKey::directed(Level::Organization, person.id, organization.id, dimension).0;
+    let mut sums: Vec<(PairKey, Totals)> = Vec::new();
+    let mut by_named: std::collections::BTreeMap<PartyId, Vec<(PairKey, Totals)>> =
+        Default::default();
+    let add = |rows: &mut Vec<(PairKey, Totals)>, key: PairKey, totals: Totals| match rows
+        .iter_mut()
+        .find(|(k, _)| *k == key)
+    {
+        Some((_, sum)) => sum
+            .merge(&totals)
+            .map_err(|_| LedgerError::Store(StoreError::Corrupt("a sum overflows".into()))),
+        None => {
+            rows.push((key, totals));
+            Ok(())
+        }
+    };
+    let mut gestures = Vec::new();
+    loop {
+        let page = store.find_gestures(&filter)?;
+        let full = page.len() == filter.limit;
+        for stored in page {
+            filter.after_seq = Some(stored.seq);
+            let g = &stored.gesture;
+            let (own, other, other_named) = if g.giver == person.id {
+                ((g.giver, g.giver_org), g.receiver, g.receiver_org)
+            } else {
+                ((g.receiver, g.receiver_org), g.giver, g.giver_org)
+            };
+            let at = stored.attributed_at;
+            let counts = other != person.id
+                && index.unit(other, at, other_named).ok() == Some(organization.id)
+                && index.unit(own.0, at, own.1).ok() != Some(organization.id);
+            if !counts {
+                continue;
+            }
+            let forward = g.giver == person.id;
+            let dimension = g.dimension;
+            let part_key = key(dimension);
+            let totals = Totals::of(forward == (part_key.low == person.id), g.amount, g.at);
+            add(&mut sums, part_key, totals)?;
+            let (named_key, named_forward) =
+                PairKey::directed(Level::Person, g.giver, g.receiver, dimension);
+            add(
+                by_named.entry(other).or_default(),
+                named_key,
+                Totals::of(named_forward, g.amount, g.at),
+            )?;
+            gestures.push(stored);
+        }
+        if !full {
+            break;
+        }
+    }
+    let mut pair = view(Level::Organization, a, b, &sums);
+    pair.part = true;
+    let mut behind = Vec::with_capacity(by_named.len());
+    for (named, rows) in by_named {
+        let party = store
+            .party_by_id(named)?
+            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is missing", named.0)))?;
+        behind.push(if a.id == person.id {
+            view(Level::Person, person, &party, &rows)
+        } else {
+            view(Level::Person, &party, person, &rows)
+        });
+    }
+    behind.sort_by(|x, y| {
+        (
+            y.credit.net.0.abs(),
+            y.money.net.0.abs(),
+            &x.b.key,
+            &x.a.key,
+        )
+            .cmp(&(
+                x.credit.net.0.abs(),
+                x.money.net.0.abs(),
+                &y.b.key,
+                &y.a.key,
+            ))
+    });
+    Ok(Part {
+        pair,
+        behind,
+        gestures,
+    })
 }

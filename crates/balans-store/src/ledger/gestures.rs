@@ -16,6 +16,11 @@ pub struct GestureView {
     pub at: String,
     pub giver: String,
     pub receiver: String,
+    /// The parties' names, for pages (the API names parties by key).
+    #[serde(skip)]
+    pub giver_name: String,
+    #[serde(skip)]
+    pub receiver_name: String,
     pub kind: String,
     pub amount: Amount,
     pub note: Option<String>,
@@ -43,7 +48,7 @@ pub struct GestureQuery<'a> {
     pub until: Option<&'a str>,
     pub cursor: Option<&'a str>,
     pub limit: Option<usize>,
-    /// Latest stored first.
+    /// Latest in time first (at the same moment, latest stored first).
     pub newest_first: bool,
     /// For an organization `party`: the gestures that count for it at
     /// organization level, its people's included, as its balances count them.
@@ -133,25 +138,29 @@ pub(crate) fn gesture_views<S: Store + ?Sized>(
     zone: &balans_core::Zone,
     found: Vec<balans_core::StoredGesture>,
 ) -> Result<Vec<GestureView>, LedgerError> {
-    let mut keys: rustc_hash::FxHashMap<PartyId, String> = Default::default();
-    let mut key_of = |store: &mut S, id: PartyId| -> Result<String, LedgerError> {
-        if let Some(key) = keys.get(&id) {
-            return Ok(key.clone());
+    let mut keys: rustc_hash::FxHashMap<PartyId, (String, String)> = Default::default();
+    let mut named = |store: &mut S, id: PartyId| -> Result<(String, String), LedgerError> {
+        if let Some(known) = keys.get(&id) {
+            return Ok(known.clone());
         }
-        let key = store
+        let known = store
             .party_by_id(id)?
-            .map(|p| p.fields.key.to_string())
-            .unwrap_or_else(|| format!("#{}", id.0));
-        keys.insert(id, key.clone());
-        Ok(key)
+            .map(|p| (p.fields.key.to_string(), p.fields.name))
+            .unwrap_or_else(|| (format!("#{}", id.0), format!("#{}", id.0)));
+        keys.insert(id, known.clone());
+        Ok(known)
     };
     let mut gestures = Vec::with_capacity(found.len());
     for stored in found {
         let g = stored.gesture;
+        let (giver, giver_name) = named(store, g.giver)?;
+        let (receiver, receiver_name) = named(store, g.receiver)?;
         gestures.push(GestureView {
             at: g.at.display_in(zone),
-            giver: key_of(store, g.giver)?,
-            receiver: key_of(store, g.receiver)?,
+            giver,
+            receiver,
+            giver_name,
+            receiver_name,
             kind: kinds
                 .iter()
                 .find(|k| k.id == g.kind)
@@ -160,8 +169,14 @@ pub(crate) fn gesture_views<S: Store + ?Sized>(
             amount: g.amount,
             note: g.note,
             item: g.item,
-            giver_org: g.giver_org.map(|id| key_of(store, id)).transpose()?,
-            receiver_org: g.receiver_org.map(|id| key_of(store, id)).transpose()?,
+            giver_org: g
+                .giver_org
+                .map(|id| named(store, id).map(|n| n.0))
+                .transpose()?,
+            receiver_org: g
+                .receiver_org
+                .map(|id| named(store, id).map(|n| n.0))
+                .transpose()?,
             reverses: g.reverses,
             id: g.id,
         });

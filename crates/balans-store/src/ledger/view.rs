@@ -15,6 +15,10 @@ pub struct PairView {
     #[serde(serialize_with = "key_of")]
     pub b: PartyRef,
     pub level: Level,
+    /// At organization level between a person and an organization: the
+    /// balance is the person's part of the organization's relationships
+    /// ([`crate::ledger::person_part`]), not a stored pair.
+    pub part: bool,
     pub money: BalanceView,
     pub credit: BalanceView,
 }
@@ -64,7 +68,7 @@ pub struct BalanceView {
 }
 
 /// A net, which may exceed one sum's range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct NetSum(pub i128);
 
 impl std::fmt::Display for NetSum {
@@ -113,6 +117,7 @@ impl From<Balance> for BalanceView {
 pub(crate) fn view(level: Level, a: &Party, b: &Party, rows: &[(PairKey, Totals)]) -> PairView {
     let mut view = PairView {
         level,
+        part: false,
         a: a.into(),
         b: b.into(),
         money: Balance::EMPTY.into(),
@@ -129,10 +134,11 @@ pub(crate) fn view(level: Level, a: &Party, b: &Party, rows: &[(PairKey, Totals)
 }
 
 /// The level a question about `a` (and `b`) is answered at when none is asked for:
-/// organization level between organizations, person level otherwise.
+/// organization level whenever either side is an organization, person level
+/// between two people and for a person alone.
 pub fn default_level(a: &Party, b: Option<&Party>) -> Level {
     let org = |p: &Party| p.fields.kind == PartyKind::Organization;
-    if org(a) && b.is_none_or(org) {
+    if org(a) || b.is_some_and(org) {
         Level::Organization
     } else {
         Level::Person

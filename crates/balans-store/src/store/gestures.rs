@@ -31,10 +31,13 @@ pub struct GestureFilter {
     pub from: Option<Moment>,
     /// Before this moment.
     pub until: Option<Moment>,
-    /// Only gestures beyond this sequence number in the listing's order (the
-    /// cursor): stored after it, or before it when `newest_first`.
+    /// Only gestures beyond the gesture with this sequence number in the
+    /// listing's order (the cursor, the last of the page before): stored after
+    /// it, or, when `newest_first`, earlier in time (or stored earlier at the
+    /// same moment).
     pub after_seq: Option<i64>,
-    /// Latest stored first, instead of in the order they were stored.
+    /// Latest in time first (at the same moment, latest stored first), instead
+    /// of in the order they were stored.
     pub newest_first: bool,
     pub limit: usize,
 }

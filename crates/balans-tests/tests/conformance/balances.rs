@@ -191,8 +191,98 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
     assert_eq!(import_within(zero, &first, &later).2, whole);
 }
 
+/// Between a person and an organization, organization level is the person's part:
+/// their gestures with the organization or its people at the time, none inside it.
+pub fn a_person_and_an_organization_show_the_persons_part<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let more = "person,organization,role,from,until\ndave,cust,contact,2020-01-01,2024-03-10\n";
+    let people = "key,kind,name\ndave,person,Dave\n";
+    let gestures = "id,at,giver,receiver,kind,amount\n\
+        p1,2024-03-01,ann,bob,thanks,1\n\
+        p2,2024-03-02,bob,ann,help,2.5\n\
+        p3,2024-03-03,ann,cust,attention,0.5\n\
+        p4,2024-03-04,ann,solo,thanks,1\n\
+        p5,2024-03-05,us,cust,thanks,3\n\
+        p6,2024-03-06,ann,dave,thanks,1\n\
+        p7,2024-03-20,ann,dave,thanks,4\n\
+        p8,2024-03-07,ann,us,thanks,1\n";
+    import_texts(
+        &mut store,
+        &[
+            ("parties.csv", people),
+            ("memberships.csv", more),
+            ("gestures.csv", gestures),
+        ],
+    )
+    .unwrap();
+
+    let part = ledger::pair_balance(&mut store, "ann", "cust", None).unwrap();
+    assert_eq!((part.level, part.part), (Level::Organization, true));
+    // p1, p3 and p6 from Ann; p2 to her. Not p4 (Solo is of no organization), p5
+    // (not Ann's), p7 (Dave had left).
+    assert_eq!(credit(&part), ("2.50".into(), "2.50".into(), 4));
+    let flipped = ledger::pair_balance(&mut store, "cust", "ann", None).unwrap();
+    assert_eq!(credit(&flipped), ("2.50".into(), "2.50".into(), 4));
+    assert_eq!((flipped.a.key.as_str(), flipped.part), ("cust", true));
+
+    let ann = ledger::find_party(&mut store, "ann").unwrap();
+    let cust = ledger::find_party(&mut store, "cust").unwrap();
+    let behind = ledger::person_part(&mut store, &ann, &cust).unwrap();
+    let rows: Vec<_> = behind
+        .behind
+        .iter()
+        .map(|v| (v.b.key.to_string(), credit(v)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("bob".to_string(), ("1.00".into(), "2.50".into(), 2)),
+            ("dave".to_string(), ("1.00".into(), "0.00".into(), 1)),
+            ("cust".to_string(), ("0.50".into(), "0.00".into(), 1)),
+        ]
+    );
+    let ids: Vec<_> = behind
+        .gestures
+        .iter()
+        .map(|g| g.gesture.id.to_string())
+        .collect();
+    assert_eq!(ids, ["p1", "p2", "p3", "p6"]);
+
+    // Person level is still there when asked for: Ann and the organization itself.
+    let person = ledger::pair_balance(&mut store, "ann", "cust", Some(Level::Person)).unwrap();
+    assert_eq!(
+        (credit(&person), person.part),
+        (("0.50".into(), "0.00".into(), 1), false)
+    );
+    // A person of no organization: the part is the stored organization-level pair.
+    let solo_part = ledger::pair_balance(&mut store, "solo", "us", None).unwrap();
+    let us = ledger::find_party(&mut store, "us").unwrap();
+    let solo = ledger::find_party(&mut store, "solo").unwrap();
+    let stored = store.pair(Level::Organization, solo.id, us.id).unwrap();
+    let stored_credit = stored
+        .iter()
+        .find(|(k, _)| k.dimension == balans_core::Dimension::Credit)
+        .map(|(k, t)| balans_core::Balance::seen_from(solo.id, k, t))
+        .unwrap();
+    assert_eq!(credit(&solo_part), ("0.00".into(), "1.00".into(), 1));
+    assert_eq!(
+        (
+            stored_credit.a_to_b,
+            stored_credit.b_to_a,
+            stored_credit.count
+        ),
+        (0, 100, 1)
+    );
+    // Ann and her own organization: what she gives it stays inside it.
+    let own = ledger::pair_balance(&mut store, "ann", "us", None).unwrap();
+    assert_eq!(own.credit.count, 0);
+    assert_consistent(&mut store);
+}
+
 conformance!(
     balances_at_person_and_organization_level,
+    a_person_and_an_organization_show_the_persons_part,
     monthly_credit_follows_gestures_memberships_and_time_zone,
     sums_written_in_parts_lose_nothing,
 );

@@ -299,9 +299,60 @@ pub fn gestures_are_given_by_name_and_label<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// The newest first means latest in time, however the gestures were stored: an
+/// import of last year's gestures after today's lists them after today's, and
+/// pages from a cursor neither skip nor repeat one.
+pub fn newest_first_follows_time_not_the_order_stored<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let gestures = "id,at,giver,receiver,kind,amount\n\
+        t1,2024-05-01,ann,bob,thanks,1\n\
+        t2,2023-01-01,ann,bob,thanks,1\n\
+        t3,2024-06-01,bob,ann,help,1\n\
+        t4,2024-05-01,bob,ann,help,1\n\
+        t5,2022-01-01,ann,solo,thanks,1\n";
+    import_texts(&mut store, &[("gestures.csv", gestures)]).unwrap();
+    let expected = ["t3", "t4", "t1", "t2", "t5"];
+    for limit in [1, 2, 3, 10] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = ledger::list_gestures(
+                &mut store,
+                &ledger::GestureQuery {
+                    newest_first: true,
+                    limit: Some(limit),
+                    cursor: cursor.as_deref(),
+                    ..ledger::GestureQuery::default()
+                },
+            )
+            .unwrap();
+            seen.extend(page.gestures.iter().map(|g| g.id.to_string()));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "pages of {limit}");
+    }
+    // A party's gestures, the same way.
+    let page = ledger::list_gestures(
+        &mut store,
+        &ledger::GestureQuery {
+            party: Some("ann"),
+            newest_first: true,
+            ..ledger::GestureQuery::default()
+        },
+    )
+    .unwrap();
+    let ids: Vec<_> = page.gestures.iter().map(|g| g.id.to_string()).collect();
+    assert_eq!(ids, expected);
+}
+
 conformance!(
     gestures_are_given_by_name_and_label,
     a_reversal_cancels_once,
     a_reversal_counts_where_its_gesture_counted,
     gestures_are_listed_by_every_filter,
+    newest_first_follows_time_not_the_order_stored,
 );
