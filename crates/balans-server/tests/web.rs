@@ -1208,6 +1208,60 @@ async fn the_daily_loop_in_a_real_browser() {
 /// Every page of the demo fits a phone 360 px wide: the document is no wider
 /// than the screen (measured by its scrollWidth: under mobile emulation the
 /// window grows with the content, so its own width would always fit).
+/// The dashboard's figure and the page its link opens say the same, at the same
+/// level; the page's switch shows the other level and says so.
+#[tokio::test]
+async fn the_dashboard_and_the_relationship_agree_and_the_level_switches() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let c = &browser.client;
+    let app = spawn_demo_app().await;
+    log_in(c, &app, "admin").await;
+    let listed = text_with(c, "#risk-they + p + ol li", "Tineke").await;
+    assert!(listed.contains("80"), "{listed}");
+    c.find(Locator::Css("#risk-they + p + ol li a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let caption = text_with(c, "table.balance caption", "organization level").await;
+    assert!(caption.contains("Tineke Hoekstra"), "{caption}");
+    let credit = text_with(c, "table.balance tbody tr", "Credit").await;
+    assert!(credit.contains("80"), "the dashboard said 80: {credit}");
+    text_with(
+        c,
+        "main",
+        "Tineke Hoekstra's part of Bosman Wonen's relationships",
+    )
+    .await;
+    c.find(Locator::LinkText("person level"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_with(c, "table.balance caption", "person level").await;
+    let credit = text_with(c, "table.balance tbody tr", "Credit").await;
+    assert!(credit.contains("60") && !credit.contains("80"), "{credit}");
+    assert_eq!(c.current_url().await.unwrap().query(), Some("level=person"));
+    // A party's page: its links keep the level it shows.
+    c.goto(&format!(
+        "{}/parties/tineke?level=organization",
+        app.address
+    ))
+    .await
+    .unwrap();
+    text_with(c, "#counterparts-heading", "organization level").await;
+    let link = c
+        .find(Locator::Css("table.counterparts tbody a"))
+        .await
+        .unwrap();
+    let href = link.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.ends_with("?level=organization"), "{href}");
+}
+
 #[tokio::test]
 async fn every_page_fits_a_phone() {
     let Some(browser) = phone().await else {
@@ -1224,6 +1278,8 @@ async fn every_page_fits_a_phone() {
         "/parties/gerrit",
         "/relations/henk/gerrit",
         "/relations/bosman/hotel",
+        "/relations/sander/bosman",
+        "/relations/tineke/bosman?level=person",
         "/record",
         "/import",
         "/kinds",
@@ -1305,6 +1361,8 @@ async fn every_page_passes_axe_and_is_photographed() {
         ("party", "/parties/henk"),
         ("organization", "/parties/bosman"),
         ("relationship", "/relations/henk/gerrit"),
+        ("part", "/relations/henk/hotel"),
+        ("part-person-level", "/relations/hotel/henk?level=person"),
         ("entry-form", "/record"),
         ("import", "/import"),
         ("catalog", "/kinds"),
