@@ -285,7 +285,9 @@ impl GestureStore for PostgresStore {
             "{GESTURE_SELECT} WHERE ($1::int8 IS NULL OR g.giver = $1 OR g.receiver = $1) \
              AND ($2::int8 IS NULL OR g.giver = $2 OR g.receiver = $2) AND ($3::int8 IS NULL OR g.kind = $3) \
              AND ($4::text IS NULL OR (g.details).item = $4) AND ($5::int8 IS NULL OR g.at_ms >= $5) AND ($6::int8 IS NULL OR g.at_ms < $6) \
-             AND ($9::int8[] IS NULL OR g.giver = ANY($9) OR g.receiver = ANY($9)) AND {order} LIMIT $8"
+             AND ($9::int8[] IS NULL OR g.giver = ANY($9) OR g.receiver = ANY($9)) \
+             AND ($10::text IS NULL OR strpos(lower((g.details).note), $10) > 0 OR strpos(lower((g.details).item), $10) > 0) \
+             AND {order} LIMIT $8"
         );
         let found = self.query(
             "listing gestures",
@@ -300,6 +302,7 @@ impl GestureStore for PostgresStore {
                 &f.after_seq,
                 &(f.limit as i64),
                 &any,
+                &f.text.as_deref().map(str::to_ascii_lowercase),
             ],
         )?;
         rows(found, gesture_row)

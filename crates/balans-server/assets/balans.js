@@ -20,6 +20,17 @@
     giver.focus();
   });
 
+  // "/" puts the cursor in the search box of every page.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/") return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var search = document.getElementById("site-search");
+    if (!search) return;
+    event.preventDefault();
+    search.focus();
+    search.select();
+  });
+
   // In the kind field, a digit 1-9 on its own picks that shortcut's kind.
   document.addEventListener("keydown", function (event) {
     var target = event.target;

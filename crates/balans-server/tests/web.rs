@@ -1260,6 +1260,215 @@ async fn the_dashboard_and_the_relationship_agree_and_the_level_switches() {
         .unwrap();
     let href = link.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.ends_with("?level=organization"), "{href}");
+    // "/" puts the cursor in the search box; Enter searches.
+    c.find(Locator::Css("main h1"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_keys(c, "/").await;
+    assert_eq!(focused(c, "site-search").await, "site-search");
+    type_keys(c, "sofa\u{E007}").await;
+    text_with(c, "main", "Carried the old sofa down three floors").await;
+}
+
+/// The parties list sums each party's balances with everyone, sorts by any
+/// column, filters by kind, organization (by name) and one-sidedness, pages, and
+/// exports what it shows as CSV.
+#[tokio::test]
+async fn the_parties_list_sorts_filters_pages_and_exports() {
+    let app = spawn_demo_app().await;
+    let client = logged_in(&app, "viewer").await;
+    let page = page_text(&client, format!("{}/parties?sort=credit", app.address)).await;
+    let first = |page: &str| {
+        let body = &page[page.find("<tbody>").unwrap()..];
+        let title = &body[body.find("title=\"").unwrap() + 7..];
+        title[..title.find('"').unwrap()].to_string()
+    };
+    assert_eq!(first(&page), "tineke", "the largest net credit first");
+    assert!(
+        page.contains("aria-sort=\"descending\""),
+        "the sorted column says so"
+    );
+    let reversed = page_text(
+        &client,
+        format!("{}/parties?sort=credit&rev=1", app.address),
+    )
+    .await;
+    assert_ne!(first(&reversed), "tineke");
+
+    // The CSV holds the same rows, in the same order, every page.
+    let csv = page_text(&client, format!("{}/parties.csv?sort=credit", app.address)).await;
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("key,name,kind,level,credit_given")
+    );
+    let tineke = lines.next().unwrap();
+    assert!(
+        tineke.starts_with("tineke,Tineke Hoekstra,person,person,"),
+        "{tineke}"
+    );
+    assert!(tineke.contains(",80.00,"), "{tineke}");
+    let all = csv.lines().count() - 1;
+    assert!(
+        page.contains(&format!("{all} parties")),
+        "the list counts {all}"
+    );
+
+    // Filters: organizations only; the people of one organization, by its name
+    // typed loosely; one-sided credit only.
+    let organizations = page_text(
+        &client,
+        format!("{}/parties.csv?kind=organization", app.address),
+    )
+    .await;
+    assert!(
+        organizations
+            .lines()
+            .skip(1)
+            .all(|l| l.contains(",organization,organization,")),
+        "{organizations}"
+    );
+    let of_hotel = page_text(
+        &client,
+        format!("{}/parties.csv?org=HOTEL%20de%20wadden", app.address),
+    )
+    .await;
+    let keys: Vec<&str> = of_hotel
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"sander") && keys.contains(&"gerrit"),
+        "{keys:?}"
+    );
+    assert!(!keys.contains(&"tineke"), "{keys:?}");
+    let unknown = client
+        .get(format!("{}/parties?org=nowhere", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("no organization with key or name")
+    );
+    let uneven = page_text(&client, format!("{}/parties.csv?uneven=1", app.address)).await;
+    let uneven_keys: Vec<&str> = uneven
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert!(uneven_keys.contains(&"tineke"), "{uneven_keys:?}");
+    assert!(
+        uneven_keys.len() < all,
+        "only the one-sided: {uneven_keys:?}"
+    );
+
+    // Pages of fifty: a store of 120 parties has three, and the third holds 20.
+    let app = spawn_app().await;
+    let mut parties = String::from("key,kind,name\n");
+    for i in 0..120 {
+        parties.push_str(&format!("p{i:03},person,Person {i:03}\n"));
+    }
+    let mut store = app.store();
+    balans_store::import::import(
+        &mut store,
+        vec![balans_store::import::Source::new(
+            "parties.csv",
+            std::io::Cursor::new(parties.into_bytes()),
+        )],
+        Default::default(),
+        &|_| {},
+    )
+    .unwrap();
+    drop(store);
+    let client = logged_in(&app, "viewer").await;
+    let third = page_text(&client, format!("{}/parties?q=person&page=2", app.address)).await;
+    assert!(third.contains("Page 3 of 3"), "{third}");
+    assert_eq!(third.matches("href=\"/parties/p").count(), 20);
+    assert!(third.contains("rel=\"prev\"") && !third.contains("rel=\"next\""));
+}
+
+/// The search on every page finds parties by name ignoring case and accents, and
+/// gestures by their note or item.
+#[tokio::test]
+async fn the_search_finds_parties_notes_and_items() {
+    let app = spawn_demo_app().await;
+    let client = logged_in(&app, "viewer").await;
+    let found = page_text(&client, format!("{}/search?q=TINEKE", app.address)).await;
+    assert!(
+        found.contains("href=\"/parties/tineke\""),
+        "a name in capitals"
+    );
+    let found = page_text(&client, format!("{}/search?q=cafe", app.address)).await;
+    assert!(found.contains("Café de Zon"), "a name without its accent");
+    let found = page_text(&client, format!("{}/search?q=SOFA", app.address)).await;
+    assert!(
+        found.contains("Carried the old sofa down three floors"),
+        "a note"
+    );
+    let dashboard = page_text(&client, format!("{}/", app.address)).await;
+    assert!(
+        dashboard.contains("id=\"site-search\"") && dashboard.contains("aria-keyshortcuts=\"/\"")
+    );
+    let short = page_text(&client, format!("{}/search?q=a", app.address)).await;
+    assert!(short.contains("at least two characters"));
+}
+
+/// A relationship's gestures and a party's filtered gestures download as
+/// gestures files that an import reads back.
+#[tokio::test]
+async fn gesture_lists_export_as_files_an_import_reads_back() {
+    let app = spawn_demo_app().await;
+    let client = logged_in(&app, "viewer").await;
+    let relation = page_text(
+        &client,
+        format!(
+            "{}/relations/sander/bosman/gestures.csv?level=organization",
+            app.address
+        ),
+    )
+    .await;
+    assert_eq!(relation.lines().count() - 1, 4, "{relation}");
+    let filtered = page_text(
+        &client,
+        format!("{}/parties/tineke/gestures.csv?kind=referral", app.address),
+    )
+    .await;
+    assert!(
+        filtered.lines().skip(1).all(|l| l.contains(",referral,")),
+        "{filtered}"
+    );
+    assert!(filtered.lines().count() > 1);
+    // Into a store with the demo's parties and nothing else: every row comes in.
+    let target = spawn_demo_app().await;
+    let before = target.gesture_count();
+    let mut store = target.store();
+    let summary = balans_store::import::import(
+        &mut store,
+        vec![balans_store::import::Source::new(
+            "gestures.csv",
+            std::io::Cursor::new(relation.into_bytes()),
+        )],
+        Default::default(),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        (summary.rows, summary.gestures_added),
+        (4, 0),
+        "the same ids: present already"
+    );
+    drop(store);
+    assert_eq!(target.gesture_count(), before);
 }
 
 #[tokio::test]
@@ -1273,6 +1482,8 @@ async fn every_page_fits_a_phone() {
     let pages = [
         "/",
         "/parties",
+        "/parties?sort=credit&page=0",
+        "/search?q=sofa",
         "/parties/henk",
         "/parties/bosman",
         "/parties/gerrit",
@@ -1358,6 +1569,7 @@ async fn every_page_passes_axe_and_is_photographed() {
     let pages = [
         ("dashboard", "/"),
         ("parties", "/parties"),
+        ("search", "/search?q=henk"),
         ("party", "/parties/henk"),
         ("organization", "/parties/bosman"),
         ("relationship", "/relations/henk/gerrit"),

@@ -109,6 +109,30 @@ impl BalanceStore for SqliteStore {
         )
     }
 
+    fn party_totals(&mut self, level: Level) -> StoreResult<Vec<(PartyId, Dimension, Totals)>> {
+        self.write_pending_inside_a_write()?;
+        self.query(
+            "summing each party's balances",
+            "SELECT party, dimension, SUM(given), SUM(received), SUM(count), MIN(first_ms), MAX(last_ms) FROM (\
+                 SELECT low AS party, dimension, low_to_high AS given, high_to_low AS received, count, first_ms, last_ms FROM balances WHERE level = ?1 \
+                 UNION ALL SELECT high, dimension, high_to_low, low_to_high, count, first_ms, last_ms FROM balances WHERE level = ?1) GROUP BY party, dimension",
+            [level.code()],
+            |row| {
+                Ok((
+                    PartyId(row.get(0)?),
+                    Dimension::from_code(row.get(1)?).ok_or_else(|| corrupt("dimension"))?,
+                    Totals {
+                        low_to_high: row.get(2)?,
+                        high_to_low: row.get(3)?,
+                        count: row.get(4)?,
+                        first: Moment::from_millis(row.get(5)?),
+                        last: Moment::from_millis(row.get(6)?),
+                    },
+                ))
+            },
+        )
+    }
+
     fn for_each_balance(
         &mut self,
         visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,

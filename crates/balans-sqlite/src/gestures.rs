@@ -164,6 +164,12 @@ impl GestureStore for SqliteStore {
         if let Some(item) = &f.item {
             add("g.item = +?", Value::Text(item.clone()));
         }
+        if let Some(text) = &f.text {
+            add(
+                "(instr(lower(g.note), ?) > 0 OR instr(lower(g.item), ?) > 0)",
+                Value::Text(text.to_ascii_lowercase()),
+            );
+        }
         if let Some(from) = f.from {
             add("g.at_ms >= +?", Value::Integer(from.millis()));
         }

@@ -305,3 +305,243 @@ pub fn relationship<S: Store + ?Sized>(
         })
     })
 }
+
+/// How the parties list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartySort {
+    #[default]
+    Name,
+    /// By net credit points, largest first (or smallest, reversed).
+    Credit,
+    /// By net money.
+    Money,
+    /// By the moment of the latest gesture, latest first.
+    LastContact,
+}
+
+impl PartySort {
+    pub fn parse(text: &str) -> Option<PartySort> {
+        match text {
+            "name" => Some(PartySort::Name),
+            "credit" => Some(PartySort::Credit),
+            "money" => Some(PartySort::Money),
+            "last" => Some(PartySort::LastContact),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PartySort::Name => "name",
+            PartySort::Credit => "credit",
+            PartySort::Money => "money",
+            PartySort::LastContact => "last",
+        }
+    }
+}
+
+/// What the parties list shows: every field narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct PartyListQuery {
+    /// Part of a name or key, ignoring case and accents.
+    pub text: Option<String>,
+    pub kind: Option<PartyKind>,
+    /// The key of an organization: its people, past and present.
+    pub organization: Option<String>,
+    /// Only parties whose credit is one-sided (evenness below 50%).
+    pub uneven: bool,
+    pub sort: PartySort,
+    /// The other way round from the sort's own order.
+    pub reversed: bool,
+    /// Counted from 0.
+    pub page: usize,
+    /// Rows per page; every row when 0.
+    pub per_page: usize,
+}
+
+/// One party in the list, with its balances with everyone summed at its own
+/// level (organization level for an organization, person level for a person).
+#[derive(Debug, Clone)]
+pub struct PartyRow {
+    pub party: PartyRef,
+    pub level: Level,
+    /// Credit given and received, with everyone.
+    pub credit: balans_core::Balance,
+    pub money: balans_core::Balance,
+    /// The latest gesture in either dimension.
+    pub last: Option<Moment>,
+    /// The same in the store's time zone, with its offset.
+    pub last_local: Option<String>,
+}
+
+impl PartyRow {
+    /// A party with one-sided credit: evenness below 50%.
+    pub fn is_uneven(&self) -> bool {
+        self.credit.evenness().is_some_and(|e| e.0 < 5_000)
+    }
+}
+
+/// A page of the parties list.
+#[derive(Debug, Clone)]
+pub struct PartyList {
+    pub rows: Vec<PartyRow>,
+    /// How many parties match, on every page.
+    pub total: usize,
+}
+
+/// The parties matching `query`, with their summed balances, ordered and paged.
+/// Reads every party and sums each level's balances once (see
+/// [`crate::store::BalanceStore::party_totals`]).
+pub fn party_list<S: Store + ?Sized>(
+    store: &mut S,
+    query: &PartyListQuery,
+) -> Result<PartyList, LedgerError> {
+    in_read(store, |store| {
+        let wanted = query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(crate::ledger::folded);
+        let all = store.parties()?;
+        let zone = crate::store::zone_of(store)?;
+        let members: Option<Vec<balans_core::PartyId>> = match query.organization.as_deref() {
+            None => None,
+            Some(text) => {
+                let organization = organization_named(&all, text)?;
+                let mut ids: Vec<_> = store
+                    .members_of(organization)?
+                    .iter()
+                    .map(|m| m.person)
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                Some(ids)
+            }
+        };
+        let parties: Vec<balans_core::Party> = all
+            .into_iter()
+            .filter(|p| query.kind.is_none_or(|k| p.fields.kind == k))
+            .filter(|p| {
+                members
+                    .as_ref()
+                    .is_none_or(|m| m.binary_search(&p.id).is_ok())
+            })
+            .filter(|p| {
+                wanted.as_deref().is_none_or(|w| {
+                    crate::ledger::folded(&p.fields.name).contains(w)
+                        || crate::ledger::folded(p.fields.key.as_str()).contains(w)
+                })
+            })
+            .collect();
+        let mut totals: FxHashMap<(Level, balans_core::PartyId, Dimension), balans_core::Totals> =
+            FxHashMap::default();
+        for level in Level::ALL {
+            let needed = parties.iter().any(|p| level_of(p) == level);
+            if needed {
+                for (party, dimension, sums) in store.party_totals(level)? {
+                    totals.insert((level, party, dimension), sums);
+                }
+            }
+        }
+        let balance = |level, party, dimension| {
+            totals
+                .get(&(level, party, dimension))
+                .map_or(balans_core::Balance::EMPTY, |t| balans_core::Balance {
+                    a_to_b: t.low_to_high,
+                    b_to_a: t.high_to_low,
+                    count: t.count,
+                    first: Some(t.first),
+                    last: Some(t.last),
+                })
+        };
+        let mut rows: Vec<PartyRow> = parties
+            .iter()
+            .map(|p| {
+                let level = level_of(p);
+                let credit = balance(level, p.id, Dimension::Credit);
+                let money = balance(level, p.id, Dimension::Money);
+                let last = credit.last.max(money.last);
+                PartyRow {
+                    party: p.into(),
+                    level,
+                    last,
+                    last_local: last.map(|m| m.display_in(&zone)),
+                    credit,
+                    money,
+                }
+            })
+            .filter(|row| !query.uneven || row.is_uneven())
+            .collect();
+        let name = |r: &PartyRow| (crate::ledger::folded(&r.party.name), r.party.key.clone());
+        match query.sort {
+            PartySort::Name => rows.sort_by_cached_key(name),
+            PartySort::Credit => {
+                rows.sort_by_cached_key(|r| (std::cmp::Reverse(r.credit.net()), name(r)))
+            }
+            PartySort::Money => {
+                rows.sort_by_cached_key(|r| (std::cmp::Reverse(r.money.net()), name(r)))
+            }
+            PartySort::LastContact => {
+                rows.sort_by_cached_key(|r| (std::cmp::Reverse(r.last), name(r)))
+            }
+        }
+        if query.reversed {
+            rows.reverse();
+        }
+        let total = rows.len();
+        if query.per_page > 0 {
+            let start = query.page.saturating_mul(query.per_page).min(total);
+            rows.truncate((start + query.per_page).min(total));
+            rows.drain(..start);
+        }
+        Ok(PartyList { rows, total })
+    })
+}
+
+/// The organization whose key is `text`, or whose name is `text` ignoring case
+/// and accents when one organization has it.
+fn organization_named(
+    parties: &[balans_core::Party],
+    text: &str,
+) -> Result<balans_core::PartyId, LedgerError> {
+    let organizations = || {
+        parties
+            .iter()
+            .filter(|p| p.fields.kind == PartyKind::Organization)
+    };
+    let text = text.trim();
+    if let Some(p) = organizations().find(|p| p.fields.key.as_str() == text) {
+        return Ok(p.id);
+    }
+    let wanted = crate::ledger::folded(text);
+    let named: Vec<_> = organizations()
+        .filter(|p| crate::ledger::folded(&p.fields.name) == wanted)
+        .collect();
+    match named.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(LedgerError::NotFound(format!(
+            "no organization with key or name '{}'",
+            balans_core::Quoted(text)
+        ))),
+        several => Err(LedgerError::NotFound(format!(
+            "'{}' names {} organizations; give a key: {}",
+            balans_core::Quoted(text),
+            several.len(),
+            several
+                .iter()
+                .map(|p| p.fields.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The level a party's own figures are kept at: organization level for an
+/// organization, person level for a person.
+fn level_of(party: &balans_core::Party) -> Level {
+    match party.fields.kind {
+        PartyKind::Organization => Level::Organization,
+        PartyKind::Person => Level::Person,
+    }
+}

@@ -283,6 +283,8 @@ pub struct GestureSearch {
     pub counterpart: Option<String>,
     pub kind: Option<String>,
     pub item: Option<String>,
+    /// Text a note or item holds, ignoring case: a search.
+    pub text: Option<String>,
     /// From this moment on: `2024-01-01`.
     pub from: Option<String>,
     /// Before this moment.
@@ -313,6 +315,7 @@ pub async fn list_gestures(
                 counterpart: q.counterpart.as_deref(),
                 kind: q.kind.as_deref(),
                 item: q.item.as_deref(),
+                text: q.text.as_deref(),
                 from: q.from.as_deref(),
                 until: q.until.as_deref(),
                 cursor: q.cursor.as_deref(),

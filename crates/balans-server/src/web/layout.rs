@@ -51,6 +51,11 @@ pub fn page(session: &Session, section: Section, title: &str, content: Markup) -
                             (link("/admin/tokens", T::Tokens, Section::Tokens))
                         }
                     }
+                    form.site-search method="get" action="/search" role="search" {
+                        label.visually-hidden for="site-search" { (t(T::SearchEverything)) }
+                        input #site-search type="search" name="q" placeholder=(t(T::SearchPlaceholder)) aria-keyshortcuts="/";
+                        button type="submit" { (t(T::Search)) }
+                    }
                     div.account {
                         form.inline method="post" action="/language" {
                             input type="hidden" name="csrf" value=(session.csrf);

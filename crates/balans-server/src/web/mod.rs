@@ -5,13 +5,16 @@
 
 mod admin;
 mod auth;
+mod export;
 mod forms;
 pub mod i18n;
 mod import;
 mod layout;
 mod pages;
+mod parties;
 mod parts;
 mod record_form;
+mod search;
 mod session;
 mod svg;
 mod views;
@@ -120,9 +123,16 @@ pub fn router() -> Router<AppState> {
             get(forms::confirm_reverse).post(forms::reverse),
         )
         .route("/suggest", get(forms::suggest))
-        .route("/parties", get(pages::parties))
+        .route("/parties", get(parties::parties))
+        .route("/parties.csv", get(parties::parties_csv))
+        .route("/search", get(search::search))
         .route("/parties/{key}", get(pages::party))
+        .route("/parties/{key}/gestures.csv", get(export::party_gestures))
         .route("/relations/{a}/{b}", get(pages::relation))
+        .route(
+            "/relations/{a}/{b}/gestures.csv",
+            get(export::relation_gestures),
+        )
         .route("/import", get(import::page).post(import::check))
         .route("/import/{id}", post(import::confirm))
         .route("/kinds", get(admin::kinds).post(admin::add_kind))

@@ -19,7 +19,7 @@ use super::views::{self, party_link};
 use crate::AppState;
 
 /// Runs a read for a page; a failure becomes an error page in the reader's language.
-async fn read<T: Send + 'static>(
+pub(super) async fn read<T: Send + 'static>(
     state: &AppState,
     lang: Lang,
     work: impl FnOnce(&mut (dyn Store + Send + 'static)) -> Result<T, LedgerError> + Send + 'static,
@@ -31,7 +31,7 @@ async fn read<T: Send + 'static>(
 }
 
 /// A page that is a full page or, for htmx, its content alone.
-fn respond(
+pub(super) fn respond(
     session: &Session,
     headers: &HeaderMap,
     section: Section,
@@ -237,73 +237,6 @@ fn month_table(lang: Lang, month: &[KindCount]) -> Markup {
     }
 }
 
-#[derive(Deserialize)]
-pub struct PartySearch {
-    q: Option<String>,
-    cursor: Option<String>,
-}
-
-/// `GET /parties`: every party, searchable by name or key.
-pub async fn parties(
-    State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
-    Query(search): Query<PartySearch>,
-) -> Result<Response, Refusal> {
-    let lang = session.lang;
-    let t = |text: T| text.get(lang);
-    let q = search.q.clone().unwrap_or_default();
-    let (query, cursor) = (q.clone(), search.cursor.clone());
-    let page = read(&state, lang, move |store| {
-        ledger::list_parties(store, Some(&query), cursor.as_deref(), Some(50))
-    })
-    .await?;
-    let content = html! {
-        form.search method="get" action="/parties" role="search" {
-            label for="q" { (t(T::SearchParties)) }
-            input #q type="search" name="q" value=(q)
-                hx-get="/parties" hx-trigger="input changed delay:200ms" hx-target="#party-list" hx-select="#party-list" hx-swap="outerHTML";
-            button type="submit" { (t(T::Search)) }
-        }
-        div #party-list {
-            @match &page {
-                Err(e) => { (parts::notice("error", &e.to_string())) }
-                Ok(page) if page.parties.is_empty() => {
-                    p.empty { @if q.is_empty() { (t(T::NoPartiesYet)) } @else { (t(T::NoPartiesMatch)) } }
-                }
-                Ok(page) => {
-                    table.parties {
-                        thead { tr {
-                            th scope="col" { (t(T::Name)) }
-                            th scope="col" { (t(T::Key)) }
-                            th scope="col" { (t(T::PartyKind)) }
-                        } }
-                        tbody {
-                            @for p in &page.parties {
-                                tr {
-                                    td { (party_link(p.key.as_str(), &p.name)) }
-                                    td { code { (p.key.as_str()) } }
-                                    td { (t(kind_text(p.kind))) }
-                                }
-                            }
-                        }
-                    }
-                    @if let Some(next) = &page.next_cursor {
-                        p { a href={ "/parties?q=" (super::encode(&q)) "&cursor=" (super::encode(next)) } { (t(T::NextPage)) } }
-                    }
-                }
-            }
-        }
-    };
-    Ok(respond(
-        &session,
-        &headers,
-        Section::Parties,
-        t(T::Parties),
-        content,
-    ))
-}
-
 fn membership_role(role: balans_core::Role) -> T {
     match role {
         balans_core::Role::Employee => T::Employee,
@@ -311,7 +244,7 @@ fn membership_role(role: balans_core::Role) -> T {
     }
 }
 
-fn kind_text(kind: PartyKind) -> T {
+pub(super) fn kind_text(kind: PartyKind) -> T {
     match kind {
         PartyKind::Organization => T::Organization,
         PartyKind::Person => T::Person,
@@ -319,12 +252,20 @@ fn kind_text(kind: PartyKind) -> T {
 }
 
 #[derive(Deserialize, Default)]
-pub struct GestureFilterForm {
+pub(super) struct GestureFilterForm {
     level: Option<String>,
     kind: Option<String>,
     from: Option<String>,
     until: Option<String>,
     cursor: Option<String>,
+}
+
+impl GestureFilterForm {
+    /// The kind, from and until asked for, each left out when empty.
+    pub(super) fn narrowing(&self) -> (Option<String>, Option<String>, Option<String>) {
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        (given(&self.kind), given(&self.from), given(&self.until))
+    }
 }
 
 struct PartyData {
@@ -451,8 +392,8 @@ pub async fn party(
                     tbody {
                         @for m in &data.memberships {
                             tr {
-                                td { (party_link(&m.person, &m.person)) }
-                                td { (party_link(&m.organization, &m.organization)) }
+                                td { (views::party_link_titled(&m.person, &m.person_name)) }
+                                td { (views::party_link_titled(&m.organization, &m.organization_name)) }
                                 td { (t(membership_role(m.role))) }
                                 td { (m.from.get(..10).unwrap_or(&m.from)) }
                                 td { (m.until.as_deref().map(|u| u.get(..10).unwrap_or(u)).unwrap_or("–")) }
@@ -513,6 +454,10 @@ pub async fn party(
                     Err(e) => { (parts::notice("error", &e.to_string())) }
                     Ok(page) if page.gestures.is_empty() => { p.empty { (t(T::NoGesturesFound)) } }
                     Ok(page) => {
+                        p.summary { a href={ (here) "/gestures.csv?"
+                            @if let Some(k) = &filter.kind { "kind=" (super::encode(k)) "&" }
+                            @if let Some(f) = &filter.from { "from=" (super::encode(f)) "&" }
+                            @if let Some(u) = &filter.until { "until=" (super::encode(u)) } } download { (t(T::ExportCsv)) } }
                         (views::gesture_table(lang, &data.kinds, &page.gestures, session.can_write().then_some(here.as_str())))
                         @if let Some(next) = &page.next_cursor {
                             p { a href={ (here) "?cursor=" (super::encode(next))
@@ -550,13 +495,13 @@ const PEOPLE_COUNTERPARTS_SHOWN: usize = 5;
 const RELATION_GESTURES_MAX: usize = 500;
 
 #[derive(Deserialize, Default)]
-pub struct LevelForm {
+pub(super) struct LevelForm {
     level: Option<String>,
 }
 
 impl LevelForm {
     /// The level asked for; none (the default level) when absent or unknown.
-    fn level(&self) -> Option<Level> {
+    pub(super) fn level(&self) -> Option<Level> {
         match self.level.as_deref() {
             Some("person") => Some(Level::Person),
             Some("organization") => Some(Level::Organization),
@@ -628,6 +573,7 @@ pub async fn relation(
         (&pair.b, &pair.a)
     };
     let title = format!("{} ⇄ {}", pair.a.name, pair.b.name);
+    let newest_first: Vec<_> = relationship.gestures.iter().rev().cloned().collect();
     let content = html! {
         (level_switch(lang, &here, pair.level))
         @if pair.part {
@@ -643,12 +589,13 @@ pub async fn relation(
             }
         }
         section aria-labelledby="pair-gestures" {
-            h2 #pair-gestures { (t(T::GesturesInTimeOrder)) }
+            h2 #pair-gestures { (t(T::GesturesNewestFirst)) }
             @if relationship.gestures.is_empty() {
                 p.empty { (t(T::NoGesturesFound)) }
             } @else {
+                p.summary { a href={ (here) "/gestures.csv?level=" (pair.level.as_str()) } download { (t(T::ExportCsv)) } }
                 @if relationship.total > relationship.gestures.len() { p.hint { (t(T::LatestOnly)) } }
-                (views::gesture_table(lang, &kinds, &relationship.gestures, None))
+                (views::gesture_table(lang, &kinds, &newest_first, None))
             }
         }
     };

@@ -104,7 +104,7 @@ pub fn points(lang: Lang, minor: i128) -> Markup {
         span.points {
             span.mark aria-hidden="true" { "◆" }
             " " (points_number(lang, minor))
-            span.visually-hidden { " " (T::PointsUnit.get(lang)) }
+            span.visually-hidden { " " (if minor.abs() == 100 { T::PointOne } else { T::PointsUnit }.get(lang)) }
         }
     }
 }

@@ -86,7 +86,11 @@ pub fn set_membership<S: Store + ?Sized>(
                 rebuild_organization_level(store, &snapshot)?;
             }
         }
-        let view = MembershipView::of(&membership, |id| snapshot.key(id), &snapshot.zone);
+        let view = MembershipView::of(
+            &membership,
+            |id| (snapshot.key(id), snapshot.key(id)),
+            &snapshot.zone,
+        );
         Ok((view, created))
     })
 }
@@ -96,6 +100,11 @@ pub fn set_membership<S: Store + ?Sized>(
 pub struct MembershipView {
     pub person: String,
     pub organization: String,
+    /// The parties' names, for pages (the API names parties by key).
+    #[serde(skip)]
+    pub person_name: String,
+    #[serde(skip)]
+    pub organization_name: String,
     pub role: balans_core::Role,
     /// In the store's time zone.
     pub from: String,
@@ -105,12 +114,16 @@ pub struct MembershipView {
 impl MembershipView {
     fn of(
         m: &balans_core::Membership,
-        key: impl Fn(PartyId) -> String,
+        named: impl Fn(PartyId) -> (String, String),
         zone: &balans_core::Zone,
     ) -> MembershipView {
+        let (person, person_name) = named(m.person);
+        let (organization, organization_name) = named(m.organization);
         MembershipView {
-            person: key(m.person),
-            organization: key(m.organization),
+            person,
+            organization,
+            person_name,
+            organization_name,
             role: m.role,
             from: m.from.display_in(zone),
             until: m.until.map(|u| u.display_in(zone)),
@@ -129,14 +142,13 @@ pub fn memberships<S: Store + ?Sized>(
         PartyKind::Organization => store.members_of(party.id)?,
     };
     let zone = crate::store::zone_of(store)?;
-    let mut keys: rustc_hash::FxHashMap<PartyId, String> = Default::default();
+    let mut keys: rustc_hash::FxHashMap<PartyId, (String, String)> = Default::default();
     for id in list.iter().flat_map(|m| [m.person, m.organization]) {
         if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(id) {
-            slot.insert(
-                store
-                    .party_by_id(id)?
-                    .map_or_else(|| format!("#{}", id.0), |p| p.fields.key.to_string()),
-            );
+            slot.insert(store.party_by_id(id)?.map_or_else(
+                || (format!("#{}", id.0), format!("#{}", id.0)),
+                |p| (p.fields.key.to_string(), p.fields.name),
+            ));
         }
     }
     Ok(list

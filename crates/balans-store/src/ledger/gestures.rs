@@ -44,6 +44,8 @@ pub struct GestureQuery<'a> {
     pub counterpart: Option<&'a str>,
     pub kind: Option<&'a str>,
     pub item: Option<&'a str>,
+    /// Text a note or item holds, ignoring case.
+    pub text: Option<&'a str>,
     pub from: Option<&'a str>,
     pub until: Option<&'a str>,
     pub cursor: Option<&'a str>,
@@ -103,6 +105,11 @@ pub fn list_gestures<S: Store + ?Sized>(
         any_of: None,
         kind,
         item: query.item.map(str::to_string),
+        text: query
+            .text
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
         from: moment("from", query.from)?,
         until: moment("until", query.until)?,
         after_seq,

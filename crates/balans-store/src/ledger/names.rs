@@ -19,7 +19,7 @@ const CANDIDATES_MAX: usize = 5;
 
 /// Text as it is compared: lower case, accents dropped (`Café` is `cafe`),
 /// spaces around it trimmed.
-pub(crate) fn folded(text: &str) -> String {
+pub fn folded(text: &str) -> String {
     text.trim()
         .nfd()
         .filter(|c| !is_combining_mark(*c))

@@ -1,7 +1,7 @@
 //! Balances per pair and level, and each organization's credit per month: the
 //! sums the ledger keeps beside the gestures.
 
-use balans_core::{Level, MonthKey, PairKey, PartyId, Totals};
+use balans_core::{Dimension, Level, MonthKey, PairKey, PartyId, Totals};
 
 use super::error::StoreResult;
 
@@ -24,6 +24,11 @@ pub trait BalanceStore {
         &mut self,
         visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
     ) -> StoreResult<()>;
+    /// Every party's balances at one level summed over its counterparts, per
+    /// dimension: what it gave as `low_to_high`, what it received as
+    /// `high_to_low`, the gestures counted, the first and the last. One pass
+    /// over the level's balances, in no particular order.
+    fn party_totals(&mut self, level: Level) -> StoreResult<Vec<(PartyId, Dimension, Totals)>>;
 
     /// Adds credit per organization and month (given as `low_to_high`, received
     /// as `high_to_low`), as [`BalanceStore::add_to_balances`] adds to pairs.

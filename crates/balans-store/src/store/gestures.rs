@@ -27,6 +27,9 @@ pub struct GestureFilter {
     pub counterpart: Option<PartyId>,
     pub kind: Option<KindId>,
     pub item: Option<String>,
+    /// Gestures whose note or item holds this text, ignoring the case of ASCII
+    /// letters. Read by a scan: a search, not a lookup.
+    pub text: Option<String>,
     /// From this moment on, inclusive.
     pub from: Option<Moment>,
     /// Before this moment.

@@ -280,9 +280,92 @@ pub fn a_person_and_an_organization_show_the_persons_part<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// Each party's totals at a level are the sums of its balances there, seen from
+/// it: given, received, count, first and last.
+pub fn party_totals_sum_each_partys_balances<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let gestures = "id,at,giver,receiver,kind,amount\n\
+        q1,2024-03-01,ann,bob,thanks,1\n\
+        q2,2024-03-02,bob,ann,help,2.5\n\
+        q3,2024-03-03,ann,solo,brush_off,-2\n\
+        q4,2024-03-04,cust,us,pay,100\n\
+        q5,2024-03-05,solo,bob,thanks,1\n";
+    import_texts(&mut store, &[("gestures.csv", gestures)]).unwrap();
+    for level in Level::ALL {
+        let mut totals = store.party_totals(level).unwrap();
+        totals.sort_by_key(|(party, dimension, _)| (*party, *dimension));
+        let mut expected = Vec::new();
+        for party in store.parties().unwrap() {
+            for dimension in [
+                balans_core::Dimension::Money,
+                balans_core::Dimension::Credit,
+            ] {
+                let rows: Vec<_> = store
+                    .balances_of(level, party.id)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|(k, _)| k.dimension == dimension)
+                    .collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                let seen: Vec<_> = rows
+                    .iter()
+                    .map(|(k, t)| balans_core::Balance::seen_from(party.id, k, t))
+                    .collect();
+                expected.push((
+                    party.id,
+                    dimension,
+                    seen.iter().map(|b| b.a_to_b).sum::<i64>(),
+                    seen.iter().map(|b| b.b_to_a).sum::<i64>(),
+                    seen.iter().map(|b| b.count).sum::<i64>(),
+                    seen.iter().filter_map(|b| b.first).min(),
+                    seen.iter().filter_map(|b| b.last).max(),
+                ));
+            }
+        }
+        expected.sort_by_key(|row| (row.0, row.1));
+        let got: Vec<_> = totals
+            .iter()
+            .map(|(p, d, t)| {
+                (
+                    *p,
+                    *d,
+                    t.low_to_high,
+                    t.high_to_low,
+                    t.count,
+                    Some(t.first),
+                    Some(t.last),
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "{level}");
+        assert!(!got.is_empty());
+    }
+    let ann = ledger::find_party(&mut store, "ann").unwrap();
+    let ann_credit = store
+        .party_totals(Level::Person)
+        .unwrap()
+        .into_iter()
+        .find(|(p, d, _)| *p == ann.id && *d == balans_core::Dimension::Credit)
+        .unwrap()
+        .2;
+    // Ann gave 1 and took 2 (a brush-off), and received 2.5.
+    assert_eq!(
+        (
+            ann_credit.low_to_high,
+            ann_credit.high_to_low,
+            ann_credit.count
+        ),
+        (-100, 250, 3)
+    );
+}
+
 conformance!(
     balances_at_person_and_organization_level,
     a_person_and_an_organization_show_the_persons_part,
+    party_totals_sum_each_partys_balances,
     monthly_credit_follows_gestures_memberships_and_time_zone,
     sums_written_in_parts_lose_nothing,
 );

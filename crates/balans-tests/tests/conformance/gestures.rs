@@ -349,10 +349,43 @@ pub fn newest_first_follows_time_not_the_order_stored<B: Backend>() {
     assert_eq!(ids, expected);
 }
 
+/// A search by text finds gestures whose note or item holds it, ignoring case.
+pub fn gestures_are_found_by_the_text_of_their_note_or_item<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let gestures = "id,at,giver,receiver,kind,amount,note,item\n\
+        s1,2024-05-01,ann,bob,thanks,1,Carried the SOFA upstairs,\n\
+        s2,2024-05-02,ann,bob,thanks,1,,Sofa Oslo\n\
+        s3,2024-05-03,bob,ann,help,1,Nothing to see,table\n";
+    import_texts(&mut store, &[("gestures.csv", gestures)]).unwrap();
+    let found = |store: &mut B::Store, text: &str| -> Vec<String> {
+        ledger::list_gestures(
+            store,
+            &ledger::GestureQuery {
+                text: Some(text),
+                newest_first: true,
+                ..ledger::GestureQuery::default()
+            },
+        )
+        .unwrap()
+        .gestures
+        .iter()
+        .map(|g| g.id.to_string())
+        .collect()
+    };
+    assert_eq!(found(&mut store, "sofa"), ["s2", "s1"]);
+    assert_eq!(found(&mut store, "TABLE"), ["s3"]);
+    assert!(found(&mut store, "chair").is_empty());
+    // Text with the characters SQL gives a meaning to is just text.
+    assert!(found(&mut store, "%").is_empty());
+    assert!(found(&mut store, "_").is_empty());
+}
+
 conformance!(
     gestures_are_given_by_name_and_label,
     a_reversal_cancels_once,
     a_reversal_counts_where_its_gesture_counted,
     gestures_are_listed_by_every_filter,
     newest_first_follows_time_not_the_order_stored,
+    gestures_are_found_by_the_text_of_their_note_or_item,
 );
