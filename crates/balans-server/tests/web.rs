@@ -1471,6 +1471,226 @@ async fn gesture_lists_export_as_files_an_import_reads_back() {
     assert_eq!(target.gesture_count(), before);
 }
 
+/// Parties and memberships are made and changed in the browser: a new party
+/// gets a key from its name, a bad one is explained with nothing written, a
+/// membership starts and ends with dates, and a viewer may do none of it.
+#[tokio::test]
+async fn parties_and_memberships_are_made_and_changed_in_the_browser() {
+    let app = spawn_app().await;
+    let client = logged_in(&app, "staff").await;
+    let form = page_text(
+        &client,
+        format!("{}/parties/new?name=Zo%C3%AB", app.address),
+    )
+    .await;
+    assert!(
+        form.contains("value=\"Zoë\""),
+        "the name a link brings is filled in"
+    );
+    let csrf = csrf_in(&form);
+    let post = |path: &str, fields: &[(&str, &str)]| {
+        let mut fields: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        fields.push(("csrf".into(), csrf.clone()));
+        client
+            .post(format!("{}{path}", app.address))
+            .form(&fields)
+            .send()
+    };
+    let parties = |app: &TestApp| app.store().parties().unwrap();
+    let before = parties(&app).len();
+
+    let made = post(
+        "/parties/new",
+        &[
+            ("name", "Zoë Jansen"),
+            ("kind", "person"),
+            ("email", "zoe@example.nl"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(made.status(), 303);
+    assert_eq!(made.headers()["location"], "/parties/zoe-jansen");
+    let zoe = parties(&app)
+        .into_iter()
+        .find(|p| p.fields.key.as_str() == "zoe-jansen")
+        .unwrap();
+    assert_eq!(
+        (zoe.fields.name.as_str(), zoe.fields.email.as_deref()),
+        ("Zoë Jansen", Some("zoe@example.nl"))
+    );
+
+    // Nothing is written for an empty name, or a key that is taken.
+    let refused = post("/parties/new", &[("name", " "), ("kind", "person")])
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(field_error(&refused.text().await.unwrap(), "party-name").is_some());
+    let taken = post(
+        "/parties/new",
+        &[("name", "Henk"), ("key", "henk"), ("kind", "person")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(taken.status(), 422);
+    let page = taken.text().await.unwrap();
+    assert!(
+        field_error(&page, "party-key")
+            .unwrap()
+            .contains("exists already"),
+        "{page}"
+    );
+    assert_eq!(parties(&app).len(), before + 1);
+
+    // Its name and contact fields change; its key stays.
+    let changed = post(
+        "/parties/zoe-jansen/edit",
+        &[
+            ("name", "Zoë de Jong"),
+            ("email", ""),
+            ("phone", "06 1234 5678"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed.status(), 303);
+    let zoe = parties(&app)
+        .into_iter()
+        .find(|p| p.fields.key.as_str() == "zoe-jansen")
+        .unwrap();
+    assert_eq!(
+        (
+            zoe.fields.name.as_str(),
+            zoe.fields.email.as_deref(),
+            zoe.fields.phone.as_deref()
+        ),
+        ("Zoë de Jong", None, Some("06 1234 5678"))
+    );
+
+    // A membership, the organization named by its name; then ended.
+    let started = post(
+        "/parties/zoe-jansen/memberships",
+        &[
+            ("other", "hotel de wadden"),
+            ("role", "contact"),
+            ("from", "2024-01-01"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(started.status(), 303);
+    let memberships = |app: &TestApp| app.store().memberships().unwrap();
+    let hotel = |app: &TestApp| {
+        memberships(app)
+            .into_iter()
+            .filter(|m| m.person == zoe.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(hotel(&app).len(), 1);
+    assert!(hotel(&app)[0].until.is_none());
+    let page = page_text(&client, format!("{}/parties/zoe-jansen", app.address)).await;
+    assert!(
+        page.contains("Hotel De Wadden") && page.contains("name=\"until\""),
+        "an open membership offers its end"
+    );
+    let ended = post(
+        "/parties/zoe-jansen/memberships",
+        &[
+            ("other", "hotel"),
+            ("role", "contact"),
+            ("from", "2024-01-01"),
+            ("until", "2024-06-01"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(ended.status(), 303);
+    assert_eq!(hotel(&app).len(), 1, "the same membership, ended");
+    assert!(hotel(&app)[0].until.is_some());
+    let all = memberships(&app);
+    let unknown = post(
+        "/parties/zoe-jansen/memberships",
+        &[
+            ("other", "Nergens BV"),
+            ("role", "contact"),
+            ("from", "2024-01-01"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(unknown.status(), 422);
+    assert!(unknown.text().await.unwrap().contains("Nergens BV"));
+    assert_eq!(memberships(&app), all, "nothing written");
+
+    // A viewer sees no form and cannot post one.
+    let viewer = logged_in(&app, "viewer").await;
+    let list = page_text(&viewer, format!("{}/parties", app.address)).await;
+    assert!(!list.contains("/parties/new"));
+    let refused = viewer
+        .post(format!("{}/parties/new", app.address))
+        .form(&[
+            ("name", "Sneaky"),
+            ("kind", "person"),
+            ("csrf", &csrf_in(&list)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(parties(&app).len(), before + 1);
+}
+
+/// A gesture to someone not yet known: the form offers to make the party, and
+/// comes back with what was typed, ready to save.
+#[tokio::test]
+async fn a_new_party_is_made_from_the_gesture_form() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let c = &browser.client;
+    let app = spawn_app().await;
+    log_in(c, &app, "staff").await;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    type_keys(c, "henk").await;
+    type_keys(c, "\u{E004}Zoë Nieuw").await;
+    type_keys(c, "\u{E004}thanks\u{E007}").await;
+    text_with(c, "#record-form", "New party “Zoë Nieuw”").await;
+    c.find(Locator::Css("a.new-party"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(value_of(c, "#party-name").await, "Zoë Nieuw");
+    c.find(Locator::Css(".party-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Back at the gesture form, with the giver, the receiver's name and the kind.
+    text_with(c, "main h1", "Record a gesture").await;
+    assert_eq!(value_of(c, "#giver").await, "henk");
+    assert_eq!(value_of(c, "#receiver").await, "Zoë Nieuw");
+    assert_eq!(value_of(c, "#kind").await, "thanks");
+    c.find(Locator::Css("#record-form button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_with(c, "#record-result", "Saved").await;
+    assert_eq!(app.gesture_count(), 1);
+}
+
 #[tokio::test]
 async fn every_page_fits_a_phone() {
     let Some(browser) = phone().await else {
@@ -1492,6 +1712,8 @@ async fn every_page_fits_a_phone() {
         "/relations/sander/bosman",
         "/relations/tineke/bosman?level=person",
         "/record",
+        "/parties/new",
+        "/parties/henk/edit",
         "/import",
         "/kinds",
         "/admin/users",
@@ -1576,6 +1798,8 @@ async fn every_page_passes_axe_and_is_photographed() {
         ("part", "/relations/henk/hotel"),
         ("part-person-level", "/relations/hotel/henk?level=person"),
         ("entry-form", "/record"),
+        ("new-party", "/parties/new"),
+        ("edit-party", "/parties/henk/edit"),
         ("import", "/import"),
         ("catalog", "/kinds"),
         ("users", "/admin/users"),

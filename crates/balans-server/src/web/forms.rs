@@ -136,9 +136,18 @@ pub async fn record(
 }
 
 /// `GET /record`: the gesture form as a page of its own.
-pub async fn record_page(session: Session) -> Result<Response, Refusal> {
+pub async fn record_page(
+    session: Session,
+    Query(typed): Query<RecordValues>,
+) -> Result<Response, Refusal> {
     session.require(UserRole::Staff)?;
-    let form = record_form(&session, &RecordValues::fresh(), None);
+    // What a link brings (the new-party form returning) is filled in; the id
+    // is always a fresh one.
+    let values = RecordValues {
+        id: RecordValues::fresh().id,
+        ..typed
+    };
+    let form = record_form(&session, &values, None);
     Ok(layout::page(
         &session,
         Section::Record,

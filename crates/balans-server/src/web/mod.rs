@@ -13,6 +13,7 @@ mod layout;
 mod pages;
 mod parties;
 mod parts;
+mod party_forms;
 mod record_form;
 mod search;
 mod session;
@@ -126,7 +127,19 @@ pub fn router() -> Router<AppState> {
         .route("/parties", get(parties::parties))
         .route("/parties.csv", get(parties::parties_csv))
         .route("/search", get(search::search))
+        .route(
+            "/parties/new",
+            get(party_forms::new_party).post(party_forms::create_party),
+        )
         .route("/parties/{key}", get(pages::party))
+        .route(
+            "/parties/{key}/edit",
+            get(party_forms::edit_party).post(party_forms::update_party),
+        )
+        .route(
+            "/parties/{key}/memberships",
+            post(party_forms::set_membership),
+        )
         .route("/parties/{key}/gestures.csv", get(export::party_gestures))
         .route("/relations/{a}/{b}", get(pages::relation))
         .route(

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::i18n::{Lang, T};
 use super::layout::{self, Section};
 use super::parts;
+use super::party_forms;
 use super::session::{Refusal, Session};
 use super::svg;
 use super::views::{self, party_link};
@@ -364,6 +365,7 @@ pub async fn party(
             code { (fields.key.as_str()) } " · " (t(kind_text(fields.kind)))
             @if let Some(email) = &fields.email { " · " (email) }
             @if let Some(phone) = &fields.phone { " · " (phone) }
+            @if session.can_write() { " · " a href={ (here) "/edit" } { (t(T::Edit)) } }
         }
         @if let Some(note) = &fields.note { p.note { (note) } }
         div.columns {
@@ -388,6 +390,7 @@ pub async fn party(
                         th scope="col" { (t(T::Role)) }
                         th scope="col" { (t(T::From)) }
                         th scope="col" { (t(T::Until)) }
+                        @if session.can_write() { th scope="col" { span.visually-hidden { (t(T::Actions)) } } }
                     } }
                     tbody {
                         @for m in &data.memberships {
@@ -397,11 +400,17 @@ pub async fn party(
                                 td { (t(membership_role(m.role))) }
                                 td { (m.from.get(..10).unwrap_or(&m.from)) }
                                 td { (m.until.as_deref().map(|u| u.get(..10).unwrap_or(u)).unwrap_or("–")) }
+                                @if session.can_write() {
+                                    td { @if m.until.is_none() { (party_forms::end_membership_form(&session, m, fields.key.as_str())) } }
+                                }
                             }
                         }
                     }
                 }
             }
+        }
+        @if session.can_write() {
+            (party_forms::membership_form(&session, fields.key.as_str(), fields.kind))
         }
         section aria-labelledby="counterparts-heading" {
             h2 #counterparts-heading { (t(T::Counterparts)) " · " (t(views::level_text(data.counterparts.level))) }

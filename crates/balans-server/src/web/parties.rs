@@ -116,6 +116,7 @@ pub async fn parties(
     let text_of = |value: &Option<String>| value.clone().unwrap_or_default();
     let kind = filter.kind.clone().unwrap_or_default();
     let content = html! {
+        @if session.can_write() { p { a.button href="/parties/new" { (t(T::NewParty)) } } }
         form.search.filter #party-filter method="get" action="/parties" role="search"
             hx-get="/parties" hx-target="#party-list" hx-select="#party-list" hx-swap="outerHTML" hx-push-url="true"
             hx-trigger="input changed delay:250ms from:#q, change, submit" {

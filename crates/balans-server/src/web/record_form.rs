@@ -65,6 +65,29 @@ const SHORTCUT_KINDS: [&str; 9] = [
     "pay",
 ];
 
+/// Whether a field's error says that no party has the name typed.
+fn names_no_party(error: &str) -> bool {
+    error.starts_with("unknown party") || error.starts_with("no party")
+}
+
+/// The new-party form for `name`, returning to this form with what was typed.
+fn new_party_href(values: &RecordValues, name: &str) -> String {
+    let back = format!(
+        "/record?giver={}&receiver={}&kind={}&amount={}&note={}&at={}",
+        super::encode(&values.giver),
+        super::encode(&values.receiver),
+        super::encode(&values.kind),
+        super::encode(&values.amount),
+        super::encode(&values.note),
+        super::encode(&values.at),
+    );
+    format!(
+        "/parties/new?name={}&back={}",
+        super::encode(name.trim()),
+        super::encode(&back)
+    )
+}
+
 /// How long the form offers to undo a gesture it saved.
 const UNDO_SECONDS: u32 = 30;
 
@@ -111,6 +134,14 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
                 }
                 @if let Some(error) = &error {
                     span.field-error id=(format!("{name}-error")) { (error) }
+                    // A party that is not there yet can be made at once, and
+                    // the form comes back with what was typed.
+                    @if (name == "giver" || name == "receiver") && !value.trim().is_empty()
+                        && session.can_write() && names_no_party(error) {
+                        " " a.new-party href=(new_party_href(values, value)) {
+                            (T::NewPartyNamed.get(lang).replace("{name}", value.trim()))
+                        }
+                    }
                 }
             }
         }

@@ -22,7 +22,7 @@ pub use directory::*;
 pub use export::*;
 pub use gestures::*;
 pub use levels::*;
-pub use names::{folded, named_keys};
+pub use names::{folded, free_key, named_keys, party_key_named};
 pub use record::*;
 pub use report::*;
 pub use view::*;

@@ -297,3 +297,56 @@ mod tests {
         assert_eq!(folded("Ĳsselmeer Zeeën"), folded("ĳsselmeer zeeen"));
     }
 }
+
+/// The key of the party `typed` names (its key, or its name ignoring case and
+/// accents where one party has it), as the gesture form reads a party; the
+/// candidates when it is ambiguous or close to some; `NotFound` otherwise.
+pub fn party_key_named<S: Store + ?Sized>(
+    store: &mut S,
+    column: &'static str,
+    typed: &str,
+) -> Result<String, LedgerError> {
+    let mut names = Names::for_texts(store, &[typed])?;
+    let key = names
+        .party(store, column, typed)?
+        .map_err(|e| LedgerError::Invalid(vec![e]))?;
+    if store.parties_by_keys(&[key.as_str()])?.is_empty() {
+        return Err(LedgerError::Invalid(vec![field::Error::new(
+            column,
+            format!("no party '{}'", Quoted(typed.trim())),
+        )]));
+    }
+    Ok(key)
+}
+
+/// A key for a new party named `name`: the name in lower case without accents,
+/// words joined by `-` (`Café de Zon` → `cafe-de-zon`), with `-2`, `-3`, …
+/// added when a party has it already.
+pub fn free_key<S: Store + ?Sized>(store: &mut S, name: &str) -> Result<String, LedgerError> {
+    let folded = folded(name);
+    let mut base = String::with_capacity(folded.len());
+    for word in folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !base.is_empty() {
+            base.push('-');
+        }
+        base.push_str(word);
+    }
+    // Keys stay short enough to type; a long name's key is its start.
+    let mut base: String = base.chars().take(40).collect();
+    while base.ends_with('-') {
+        base.pop();
+    }
+    if base.is_empty() {
+        base.push_str("party");
+    }
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while !store.parties_by_keys(&[candidate.as_str()])?.is_empty() {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(candidate)
+}
