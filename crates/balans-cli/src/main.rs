@@ -402,7 +402,9 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
         }
         if let Some(token) = setup {
             println!(
-                "No users yet. Create the first admin with this one-time setup token:\n\n  \
+                "No users yet. Set Balans up in your browser with this one-time link:\n\n  \
+                 http://{addr}/setup?token={token}\n\n\
+                 or through the API:\n\n  \
                  curl -X POST http://{addr}/api/v1/setup -H 'Content-Type: application/json' \\\n    \
                  -d '{{\"setup_token\": \"{token}\", \"email\": \"you@example.nl\", \"password\": \"at least 10 characters\"}}'\n\n\
                  or offline: balans user add you@example.nl --role admin"

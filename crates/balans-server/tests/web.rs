@@ -50,10 +50,20 @@ async fn spawn_demo_app() -> TestApp {
 }
 
 async fn spawn_app_over(demo: bool) -> TestApp {
+    spawn_app_with(demo, true).await
+}
+
+/// A server over a new store: no users, no parties, waiting to be set up.
+async fn spawn_new_store() -> TestApp {
+    spawn_app_with(false, false).await
+}
+
+async fn spawn_app_with(demo: bool, users: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("balans.db");
     let mut store = SqliteStore::open(&path, true).unwrap();
-    if demo {
+    if !users {
+    } else if demo {
         balans_store::demo::load(&mut store).unwrap();
     } else {
         let sources = vec![
@@ -69,11 +79,16 @@ async fn spawn_app_over(demo: bool) -> TestApp {
         balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
         balans_store::ledger::set_setting(&mut store, "us", "bosman").unwrap();
     }
-    for (name, role) in [
-        ("admin", UserRole::Admin),
-        ("staff", UserRole::Staff),
-        ("viewer", UserRole::Viewer),
-    ] {
+    let accounts: &[(&str, UserRole)] = if users {
+        &[
+            ("admin", UserRole::Admin),
+            ("staff", UserRole::Staff),
+            ("viewer", UserRole::Viewer),
+        ]
+    } else {
+        &[]
+    };
+    for &(name, role) in accounts {
         accounts::add_user(
             &mut store,
             &format!("{name}@bosman.nl"),
@@ -1691,6 +1706,229 @@ async fn a_new_party_is_made_from_the_gesture_form() {
     assert_eq!(app.gesture_count(), 1);
 }
 
+/// The first run happens in the browser: the one-time link makes the first
+/// admin, names our organization, the language and the time zone in one write,
+/// and logs the admin in; a wrong token or a short password writes nothing; the
+/// templates it offers import as they are.
+#[tokio::test]
+async fn a_new_store_is_set_up_in_the_browser() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let c = &browser.client;
+    let app = spawn_new_store().await;
+    let token = accounts::begin_setup(&mut app.store()).unwrap().unwrap();
+    let counts = |app: &TestApp| {
+        let mut store = app.store();
+        (store.users().unwrap().len(), store.parties().unwrap().len())
+    };
+
+    // A wrong token: refused, nothing written.
+    c.goto(&format!("{}/setup?token=bal_wrong", app.address))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#setup-email"))
+        .await
+        .unwrap()
+        .send_keys("eigenaar@jansen.nl")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#setup-password"))
+        .await
+        .unwrap()
+        .send_keys("een lang wachtwoord")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#setup-organization"))
+        .await
+        .unwrap()
+        .send_keys("Bakkerij Jansen")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.setup button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_with(c, "main", "not the setup token").await;
+    assert_eq!(counts(&app), (0, 0));
+
+    // The right one, with a password too short: the field says so.
+    c.goto(&format!("{}/setup?token={token}", app.address))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#setup-email"))
+        .await
+        .unwrap()
+        .send_keys("eigenaar@jansen.nl")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#setup-password"))
+        .await
+        .unwrap()
+        .send_keys("kort")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#setup-organization"))
+        .await
+        .unwrap()
+        .send_keys("Bakkerij Jansen")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.setup button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_with(c, "#setup-password-error", "10").await;
+    assert_eq!(counts(&app), (0, 0));
+
+    // Then in Dutch, with our organization: the dashboard, logged in.
+    c.find(Locator::Css("#setup-password"))
+        .await
+        .unwrap()
+        .send_keys("een lang wachtwoord")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#setup-lang option[value=nl]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.setup button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_with(c, "header nav", "Overzicht").await;
+    text_with(c, "main", "Sjablonen").await;
+    assert_eq!(counts(&app), (1, 1));
+    let mut store = app.store();
+    assert_eq!(
+        store.setting("us").unwrap().as_deref(),
+        Some("bakkerij-jansen")
+    );
+    drop(store);
+    // The link works once.
+    c.goto(&format!("{}/setup?token={token}", app.address))
+        .await
+        .unwrap();
+    text_with(c, "main", "al ingesteld").await;
+
+    // The templates, fetched as the new admin, import as they are.
+    let cookie = c.get_named_cookie("balans_session").await.unwrap();
+    let http = reqwest::Client::new();
+    let mut sources = Vec::new();
+    for name in ["partijen.csv", "lidmaatschappen.csv", "gebaren.csv"] {
+        let body = http
+            .get(format!("{}/templates/{name}", app.address))
+            .header("cookie", format!("balans_session={}", cookie.value()))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(
+            body.starts_with("\u{feff}".as_bytes()),
+            "{name} opens in Excel as UTF-8"
+        );
+        sources.push(balans_store::import::Source::new(
+            name,
+            std::io::Cursor::new(body.to_vec()),
+        ));
+    }
+    let summary =
+        balans_store::import::import(&mut app.store(), sources, Default::default(), &|_| {})
+            .unwrap();
+    // The example organization is ours already (the same name, so the same key):
+    // updated, not added.
+    assert_eq!(
+        (
+            summary.parties_added,
+            summary.parties_updated,
+            summary.memberships_added,
+            summary.gestures_added
+        ),
+        (1, 1, 1, 2)
+    );
+}
+
+/// The demo can be the first run's start; our organization can be named later
+/// on the dashboard, by its name.
+#[tokio::test]
+async fn setup_loads_the_demo_or_names_us_later() {
+    let app = spawn_new_store().await;
+    let token = accounts::begin_setup(&mut app.store()).unwrap().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let done = client
+        .post(format!("{}/setup", app.address))
+        .form(&[
+            ("token", token.as_str()),
+            ("email", "owner@bosman.nl"),
+            ("password", "a long enough password"),
+            ("start", "demo"),
+            ("lang", "en"),
+            ("zone", "Europe/Amsterdam"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    assert!(app.gesture_count() > 600, "the demo is loaded");
+    let dashboard = page_text(&client, format!("{}/", app.address)).await;
+    assert!(
+        dashboard.contains("They give more than they get"),
+        "logged in, with us set"
+    );
+
+    // Without us: the dashboard asks, and an admin answers by name.
+    let app = spawn_new_store().await;
+    let mut store = app.store();
+    accounts::add_user(
+        &mut store,
+        "admin@bosman.nl",
+        UserRole::Admin,
+        Some(PASSWORD),
+    )
+    .unwrap();
+    balans_store::import::import(
+        &mut store,
+        vec![balans_store::import::Source::new(
+            "parties.csv",
+            std::io::Cursor::new(PARTIES.as_bytes().to_vec()),
+        )],
+        Default::default(),
+        &|_| {},
+    )
+    .unwrap();
+    drop(store);
+    let admin = logged_in(&app, "admin").await;
+    let page = page_text(&admin, format!("{}/", app.address)).await;
+    assert!(page.contains("action=\"/settings/us\""), "{page}");
+    let set = admin
+        .post(format!("{}/settings/us", app.address))
+        .form(&[("csrf", csrf_in(&page).as_str()), ("us", "bosman wonen")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 303);
+    assert_eq!(
+        app.store().setting("us").unwrap().as_deref(),
+        Some("bosman")
+    );
+    let page = page_text(&admin, format!("{}/", app.address)).await;
+    assert!(!page.contains("action=\"/settings/us\""));
+}
+
 #[tokio::test]
 async fn every_page_fits_a_phone() {
     let Some(browser) = phone().await else {
@@ -1822,6 +2060,16 @@ async fn every_page_passes_axe_and_is_photographed() {
     c.goto(&format!("{}/login", app.address)).await.unwrap();
     for problem in accessibility_problems(c, &axe).await {
         problems.push(format!("/login: {problem}"));
+    }
+    let new_store = spawn_new_store().await;
+    let token = accounts::begin_setup(&mut new_store.store())
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{}/setup?token={token}", new_store.address))
+        .await
+        .unwrap();
+    for problem in accessibility_problems(c, &axe).await {
+        problems.push(format!("/setup: {problem}"));
     }
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(

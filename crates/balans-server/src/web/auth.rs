@@ -89,7 +89,7 @@ pub struct LoginForm {
 
 /// Sets a cookie; `Secure` when the request came over HTTPS through a proxy that
 /// says so (`X-Forwarded-Proto: https`), so the browser never sends it in clear.
-fn set_cookie(response: &mut Response, headers: &HeaderMap, value: &str) {
+pub(super) fn set_cookie(response: &mut Response, headers: &HeaderMap, value: &str) {
     let https = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
@@ -105,7 +105,7 @@ fn set_cookie(response: &mut Response, headers: &HeaderMap, value: &str) {
 }
 
 /// A form posted from another site is refused: the browser names the page's origin.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(super) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         // Browsers send Origin with every POST; tools that do not are no browser.
         return true;

@@ -24,6 +24,7 @@ fn import_form(session: &Session) -> Markup {
     let t = |text: T| text.get(lang);
     html! {
         p.explained { (t(T::ImportExplained)) }
+        (super::setup::template_links(lang))
         form #import-form .stacked method="post" action="/import" enctype="multipart/form-data"
             hx-post="/import" hx-encoding="multipart/form-data" hx-target="#import-result" hx-swap="innerHTML"
             hx-indicator="#import-progress" {

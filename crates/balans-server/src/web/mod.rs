@@ -17,6 +17,7 @@ mod party_forms;
 mod record_form;
 mod search;
 mod session;
+mod setup;
 mod svg;
 mod views;
 
@@ -115,6 +116,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::dashboard))
         .route("/login", get(auth::login_form).post(auth::login))
+        .route("/setup", get(setup::setup_page).post(setup::setup))
+        .route("/templates/{name}", get(setup::template))
+        .route("/settings/us", post(setup::set_us))
         .route("/logout", post(auth::logout))
         .route("/language", post(auth::language))
         .route("/record", get(forms::record_page))

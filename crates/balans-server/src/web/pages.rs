@@ -15,6 +15,7 @@ use super::layout::{self, Section};
 use super::parts;
 use super::party_forms;
 use super::session::{Refusal, Session};
+use super::setup;
 use super::svg;
 use super::views::{self, party_link};
 use crate::AppState;
@@ -134,9 +135,14 @@ pub async fn dashboard(
             div.empty-state {
                 p { (t(T::EmptyLedger)) }
                 @if session.can_write() {
+                    p { (t(T::EmptyNoParties)) " " a href="/parties/new" { (t(T::NewParty)) } ", " a href="/parties" { (t(T::Parties)) } }
                     p { (t(T::EmptyLedgerNext)) " " a href="/import" { (t(T::ImportCsv)) } }
+                    (setup::template_links(lang))
                 }
             }
+        }
+        @if data.report.us.is_none() && session.is_admin() {
+            (setup::us_form(&session))
         }
         section.columns aria-label=(t(T::OutOfBalance)) {
             @if data.report.us.is_some() {
