@@ -53,7 +53,7 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
 
     /// The relationships most out of balance, in both directions.
     #[command(
-        after_help = "Examples:\n  balans report\n  balans report --dimension money --min-volume 100 --json\n  balans report --us bosman --level person"
+        after_help = "Examples:\n  balans report\n  balans report --window 12m\n  balans report --window all --dimension money --min-volume 100 --json\n  balans report --us bosman --level person"
     )]
     Report(ReportArgs),
 
@@ -232,6 +232,11 @@ pub struct ReportArgs {
     /// Our own organization's key (default: the store's `us` setting).
     #[arg(long)]
     pub us: Option<String>,
+    /// How far back to look: 30d, 90d, 12m, all, or a number of days (60d).
+    /// Over a window, the report also names what changed against the window
+    /// before it.
+    #[arg(long, default_value = "90d", value_name = "WINDOW")]
+    pub window: String,
     #[arg(long)]
     pub json: bool,
 }

@@ -180,6 +180,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 evenness_below: parse_evenness(&args.evenness_below)?,
                 limit: args.limit,
                 us: args.us,
+                window: ledger::Window::parse(&args.window).with_context(|| {
+                    format!(
+                        "--window '{}': use 30d, 90d, 12m, all, or a number of days like 60d",
+                        balans_core::Quoted(&args.window)
+                    )
+                })?,
+                until: None,
             };
             let report = ledger::report(store.as_mut(), &options)?;
             if args.json {
@@ -259,7 +266,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = open(&cli.db, true)?;
             let summary = balans_store::demo::load(store.as_mut())?;
             eprintln!("{}", output::import_summary(&summary));
-            let report = ledger::report(store.as_mut(), &ReportOptions::default())?;
+            // The demo's year: long enough for its lists, with what changed in it.
+            let report = ledger::report(
+                store.as_mut(),
+                &ReportOptions {
+                    window: ledger::Window::Days(365),
+                    ..ReportOptions::default()
+                },
+            )?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use balans_core::{Dimension, Kind, Zone};
 use balans_store::import::Summary;
-use balans_store::ledger::{BalanceView, CheckReport, Counterparts, Given, PairView, Report};
+use balans_store::ledger::{self, BalanceView, CheckReport, Counterparts, Given, PairView, Report};
 use serde::Serialize;
 
 pub fn import_summary(s: &Summary) -> String {
@@ -187,11 +187,21 @@ fn truncate(text: &str, width: usize) -> String {
 
 pub fn report(report: &Report) -> String {
     let mut out = String::new();
+    let window = match report.window {
+        ledger::Window::All => "all time".to_string(),
+        ledger::Window::Days(days) => format!("the last {days} days"),
+    };
     let _ = writeln!(
         out,
-        "Out of balance: {} at {} level, volume at least {}, evenness below {}",
+        "Out of balance over {window}: {} at {} level, volume at least {}, evenness below {}",
         report.dimension, report.level, report.min_volume, report.evenness_below
     );
+    if !report.changes.is_empty() {
+        let _ = writeln!(out, "\nWhat changed over {window}:");
+        for change in &report.changes {
+            let _ = writeln!(out, "  {}", change_line(change, &window));
+        }
+    }
     // Each row: (the party shown, what it gave, what it got).
     let mut list = |title: &str,
                     rows: Vec<(&balans_store::ledger::PartyRef, &BalanceView)>,
@@ -258,6 +268,30 @@ pub fn report(report: &Report) -> String {
         }
     }
     out
+}
+
+/// A change in one line, as the dashboard says it.
+fn change_line(change: &ledger::Change, window: &str) -> String {
+    let them = name(&change.them);
+    match &change.story {
+        ledger::Story::WentQuiet {
+            gestures_before,
+            months_before,
+        } => format!(
+            "{them}: nothing given to us in {window}, after {gestures_before} gestures between us over {months_before} months"
+        ),
+        ledger::Story::Turned {
+            by_them,
+            takes,
+            kinds,
+            sum_before,
+            ..
+        } => format!(
+            "{them}: {takes} takes from {} in {window} ({}), after giving {sum_before} before",
+            if *by_them { "them" } else { "us" },
+            kinds.join(", ")
+        ),
+    }
 }
 
 pub fn given(given: &Given, verb: &str, zone: &Zone) -> String {

@@ -206,16 +206,30 @@ fn the_happy_path_import_balance_report_check() {
     dir.balans(&["config", "set", "us", "bosman"])
         .assert()
         .success();
-    let report = dir.stdout(&["report", "--min-volume", "1"]);
+    // The file's gestures are years old: the report looks at all time.
+    let report = dir.stdout(&["report", "--min-volume", "1", "--window", "all"]);
     assert!(
         report.contains("bosman (Bosman Wonen) gives more than it gets"),
         "{report}"
     );
     let bowing = report.split("gives more than it gets").nth(1).unwrap();
     assert!(bowing.contains("hotel (Hotel De Wadden)"), "{report}");
-    let json: serde_json::Value =
-        serde_json::from_str(&dir.stdout(&["report", "--json", "--min-volume", "1"])).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&dir.stdout(&[
+        "report",
+        "--json",
+        "--min-volume",
+        "1",
+        "--window",
+        "all",
+    ]))
+    .unwrap();
     assert_eq!(json["we_give_more"][0]["b"], "hotel");
+    assert_eq!(json["window"], "all");
+    // A window that is no window is refused, naming the choices.
+    dir.balans(&["report", "--window", "5y"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("use 30d, 90d, 12m, all"));
     assert_eq!(json["they_give_more"].as_array().unwrap().len(), 0);
 
     dir.balans(&["check"])

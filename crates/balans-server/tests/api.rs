@@ -1099,7 +1099,9 @@ async fn counterparts_come_largest_imbalance_first_and_the_report_takes_sides() 
     );
 
     // The defaults: at least 5.00 both ways together, less even than 0.6.
-    let (status, report) = app.get("viewer", "/api/v1/report?us=bosman").await;
+    let (status, report) = app
+        .get("viewer", "/api/v1/report?us=bosman&window=all")
+        .await;
     assert_eq!(status, 200, "{report}");
     let sides = |list: &Value| -> Vec<(String, String)> {
         list.as_array()
@@ -1125,7 +1127,7 @@ async fn counterparts_come_largest_imbalance_first_and_the_report_takes_sides() 
     let (_, all) = app
         .get(
             "viewer",
-            "/api/v1/report?us=bosman&min_volume=0&evenness_below=1",
+            "/api/v1/report?us=bosman&min_volume=0&evenness_below=1&window=all",
         )
         .await;
     assert_eq!(sides(&all["they_give_more"]).len(), 1, "{all}");
@@ -1260,5 +1262,11 @@ async fn an_amount_in_the_api_is_never_read_as_another_amount() {
     );
     let (status, body) = app.get("viewer", "/api/v1/report?min_volume=1.000").await;
     assert_eq!(status, 422, "{body}");
+    let (status, body) = app.get("viewer", "/api/v1/report?window=5y").await;
+    assert_eq!(
+        (status, body["errors"][0]["pointer"].as_str()),
+        (422, Some("/window")),
+        "{body}"
+    );
     app.check();
 }

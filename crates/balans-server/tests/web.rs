@@ -1233,6 +1233,9 @@ async fn the_dashboard_and_the_relationship_agree_and_the_level_switches() {
     let c = &browser.client;
     let app = spawn_demo_app().await;
     log_in(c, &app, "admin").await;
+    c.goto(&format!("{}/?window=all", app.address))
+        .await
+        .unwrap();
     let listed = text_with(c, "#risk-they + p + ol li", "Tineke").await;
     assert!(listed.contains("80"), "{listed}");
     c.find(Locator::Css("#risk-they + p + ol li a"))
@@ -1929,6 +1932,44 @@ async fn setup_loads_the_demo_or_names_us_later() {
     assert!(!page.contains("action=\"/settings/us\""));
 }
 
+/// The dashboard looks at the last 90 days by default and names what changed in
+/// plain words: the demo's bank that brushes us off, the hotel gone quiet after
+/// its new owner; another window is one click away, and each story one more.
+#[tokio::test]
+async fn the_dashboard_tells_what_changed_over_a_window() {
+    let app = spawn_demo_app().await;
+    let client = logged_in(&app, "viewer").await;
+    let page = page_text(&client, format!("{}/", app.address)).await;
+    assert!(
+        page.contains("aria-current=\"page\"><strong>the last 90 days"),
+        "the default window"
+    );
+    assert!(
+        page.contains("Dorpsbank Oost: 2 takes from them in the last 90 days (brushed off)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Hotel De Wadden: nothing given to us in the last 90 days"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/relations/hotel-wadden/bosman?level=organization\""));
+    let year = page_text(&client, format!("{}/?window=12m", app.address)).await;
+    assert!(year.contains("in the last 12 months"), "{year}");
+    let all = page_text(&client, format!("{}/?window=all", app.address)).await;
+    assert!(
+        !all.contains("What changed"),
+        "all time has nothing to compare with"
+    );
+    // In Dutch.
+    let csrf = csrf_in(&page);
+    choose_dutch(&client, &app, &csrf).await;
+    let dutch = page_text(&client, format!("{}/", app.address)).await;
+    assert!(
+        dutch.contains("Hotel De Wadden: niets aan ons gegeven in de afgelopen 90 dagen"),
+        "{dutch}"
+    );
+}
+
 #[tokio::test]
 async fn every_page_fits_a_phone() {
     let Some(browser) = phone().await else {
@@ -1939,6 +1980,7 @@ async fn every_page_fits_a_phone() {
     log_in(c, &app, "admin").await;
     let pages = [
         "/",
+        "/?window=12m",
         "/parties",
         "/parties?sort=credit&page=0",
         "/search?q=sofa",

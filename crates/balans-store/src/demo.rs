@@ -42,6 +42,21 @@ struct Demo {
     gestures: String,
     next_id: u32,
     rng: fastrand::Rng,
+    /// Days added to every date, so that the demo's last day is today.
+    shift: i64,
+}
+
+/// The demo's own last day, as written: [`Demo::day`] of this many days. Every
+/// date moves by the days between it and today, so that what happened "lately"
+/// in its stories happened lately whenever it is loaded.
+const DEMO_LAST_DAY: i64 = 1_045;
+
+/// The days from the demo's last day to `today`.
+fn shift_to(today: jiff::civil::Date) -> i64 {
+    let last = jiff::civil::date(2024, 1, 1)
+        .checked_add(jiff::Span::new().days(DEMO_LAST_DAY))
+        .expect("in range");
+    i64::from((today - last).get_days())
 }
 
 impl Demo {
@@ -50,10 +65,25 @@ impl Demo {
     }
 
     fn member(&mut self, person: &str, organization: &str, role: &str, from: &str, until: &str) {
+        let (from, until) = (self.shifted(from), self.shifted(until));
         let _ = writeln!(
             self.memberships,
             "{person},{organization},{role},{from},{until}"
         );
+    }
+
+    /// A date (with or without a time after it) moved by [`Demo::shift`].
+    fn shifted(&self, text: &str) -> String {
+        let Some(date) = text
+            .get(..10)
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        else {
+            return text.to_string();
+        };
+        let moved = date
+            .checked_add(jiff::Span::new().days(self.shift))
+            .unwrap_or(date);
+        format!("{moved}{}", &text[10..])
     }
 
     /// One gesture; `amount` empty means the kind's default. The arguments are the
@@ -70,6 +100,7 @@ impl Demo {
         item: &str,
     ) {
         self.next_id += 1;
+        let at = self.shifted(at);
         let _ = writeln!(
             self.gestures,
             "demo-{:04},{at},{giver},{receiver},{kind},{amount},\"{note}\",{item}",
@@ -88,12 +119,18 @@ impl Demo {
 }
 
 fn build() -> Demo {
+    build_for(jiff::Zoned::now().date())
+}
+
+/// The demo as loaded on `today`.
+fn build_for(today: jiff::civil::Date) -> Demo {
     let mut demo = Demo {
         parties: "key,kind,name,note\n".to_string(),
         memberships: "person,organization,role,from,until\n".to_string(),
         gestures: "id,at,giver,receiver,kind,amount,note,item\n".to_string(),
         next_id: 0,
         rng: fastrand::Rng::with_seed(2024),
+        shift: shift_to(today),
     };
     let d = Demo::day;
 
@@ -920,9 +957,37 @@ mod tests {
 
     #[test]
     fn the_demo_has_several_hundred_gestures_over_a_couple_of_years() {
-        let demo = build();
+        let demo = build_for(jiff::civil::date(2026, 11, 11));
         let gestures = demo.gestures.lines().count() - 1;
         assert!((300..2000).contains(&gestures), "{gestures} gestures");
         assert!(demo.gestures.contains(",2024-01-") && demo.gestures.contains(",2026-"));
+    }
+
+    #[test]
+    fn the_demo_ends_on_the_day_it_is_loaded() {
+        for today in [
+            jiff::civil::date(2026, 12, 3),
+            jiff::civil::date(2031, 2, 28),
+        ] {
+            let demo = build_for(today);
+            let latest = demo
+                .gestures
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    line.split(',')
+                        .nth(1)?
+                        .get(..10)?
+                        .parse::<jiff::civil::Date>()
+                        .ok()
+                })
+                .max()
+                .unwrap();
+            assert!(latest <= today, "{latest} is after {today}");
+            assert!(
+                (today - latest).get_days() < 14,
+                "{latest} long before {today}"
+            );
+        }
     }
 }

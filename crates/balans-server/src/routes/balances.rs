@@ -100,6 +100,8 @@ pub struct ReportQuery {
     pub limit: Option<usize>,
     /// Our own organization's key; the store's setting when absent.
     pub us: Option<String>,
+    /// How far back to look: `30d`, `90d` (default), `12m`, `all`, or `Nd`.
+    pub window: Option<String>,
 }
 
 /// The relationships most out of balance, in both directions.
@@ -149,6 +151,19 @@ pub async fn report(
                 Some(limit) => return Err(invalid("/limit", format!("{limit}: use 1 to 1000"))),
             },
             us: query.us,
+            window: match query.window.as_deref() {
+                None => defaults.window,
+                Some(text) => ledger::Window::parse(text).ok_or_else(|| {
+                    invalid(
+                        "/window",
+                        format!(
+                            "'{}': use 30d, 90d, 12m, all, or a number of days like 60d",
+                            balans_core::Quoted(text)
+                        ),
+                    )
+                })?,
+            },
+            until: None,
         })
     })();
     Ok(Json(

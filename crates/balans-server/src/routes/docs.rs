@@ -70,6 +70,39 @@ pub struct ReportDoc {
     pub we_give_more: Vec<PairDoc>,
     /// Without an organization of our own: each pair, the side that gives more as `a`.
     pub pairs: Vec<PairDoc>,
+    /// How far back the balances look: `90d`, `12m`, `all`, ….
+    pub window: String,
+    /// The window's start and end, RFC 3339; null for all time.
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// Our relationships that changed in the window, largest change first.
+    pub changes: Vec<ChangeDoc>,
+}
+
+/// A relationship of ours that changed in the report's window.
+#[derive(ToSchema)]
+pub struct ChangeDoc {
+    /// Their key.
+    pub them: String,
+    /// Our side's key: our organization, or at person level one of its people.
+    pub us: String,
+    /// `went_quiet`: they gave us nothing in the window, after `gestures_before`
+    /// gestures between us over `months_before` months. `turned`: one side's
+    /// takes outweighed its gifts in the window (`by_them` says whose), after it
+    /// gave `sum_before` before.
+    pub story: String,
+    pub gestures_before: Option<i64>,
+    pub months_before: Option<i64>,
+    pub by_them: Option<bool>,
+    pub takes: Option<i64>,
+    /// The takes' kinds.
+    pub kinds: Option<Vec<String>>,
+    pub sum_now: Option<String>,
+    pub sum_before: Option<String>,
+    /// The pair's balance in the window, seen from them.
+    pub window: BalanceDoc,
+    /// The same in the window before.
+    pub before: BalanceDoc,
 }
 
 /// An API token, never its secret.

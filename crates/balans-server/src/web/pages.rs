@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use balans_core::{Level, Moment, PartyKind};
-use balans_store::ledger::{self, GestureQuery, PairView, ReportOptions};
+use balans_store::ledger::{self, GestureQuery, PairView, ReportOptions, Window};
 use balans_store::views::{self as read_models, KindCount};
 use balans_store::{LedgerError, Store};
 use maud::{Markup, html};
@@ -59,6 +59,103 @@ fn not_found(session: &Session, message: &str) -> Response {
         .into_response()
 }
 
+#[derive(Deserialize, Default)]
+pub struct WindowForm {
+    window: Option<String>,
+}
+
+/// A window in words: "the last 90 days", "all time".
+fn window_words(lang: Lang, window: Window) -> String {
+    match window {
+        Window::All => T::AllTime.get(lang).to_string(),
+        Window::Days(365) => T::LastYear.get(lang).to_string(),
+        Window::Days(days) => T::LastDays.get(lang).replace("{days}", &days.to_string()),
+    }
+}
+
+/// Links to the dashboard over each window, the one shown marked current.
+fn window_switch(lang: Lang, shown: Window) -> Markup {
+    html! {
+        nav.levels aria-label=(T::WindowSwitch.get(lang)) {
+            (T::WindowSwitch.get(lang)) ": "
+            @for window in Window::CHOICES {
+                @let words = window_words(lang, window);
+                @if window == shown {
+                    a href={ "/?window=" (window.code()) } aria-current="page" { strong { (words) } }
+                } @else {
+                    a href={ "/?window=" (window.code()) } { (words) }
+                }
+                " "
+            }
+        }
+    }
+}
+
+/// A span of months in words: "4 years", "8 months".
+fn months_words(lang: Lang, months: i64) -> String {
+    if months >= 24 {
+        T::Years
+            .get(lang)
+            .replace("{n}", &(months / 12).to_string())
+    } else {
+        T::Months.get(lang).replace("{n}", &months.to_string())
+    }
+}
+
+/// What changed in a relationship, in one sentence.
+fn change_sentence(lang: Lang, window: Window, change: &ledger::Change) -> String {
+    let them = &change.them.name;
+    let during = window_words(lang, window);
+    match &change.story {
+        ledger::Story::WentQuiet {
+            gestures_before,
+            months_before,
+        } => {
+            let per_month =
+                (*gestures_before as f64 / (*months_before).max(1) as f64).round() as i64;
+            let rate = if per_month == 1 {
+                T::RateOnePerMonth.get(lang).to_string()
+            } else if per_month > 1 {
+                T::RatePerMonth
+                    .get(lang)
+                    .replace("{n}", &per_month.to_string())
+            } else {
+                let every = ((*months_before).max(1) as f64 / (*gestures_before).max(1) as f64)
+                    .round() as i64;
+                T::RateEveryMonths
+                    .get(lang)
+                    .replace("{n}", &every.max(1).to_string())
+            };
+            T::WentQuiet
+                .get(lang)
+                .replace("{them}", them)
+                .replace("{window}", &during)
+                .replace("{duration}", &months_words(lang, *months_before))
+                .replace("{rate}", &rate)
+        }
+        ledger::Story::Turned {
+            by_them,
+            takes,
+            kinds,
+            sum_before,
+            ..
+        } => {
+            let labels: Vec<String> = kinds.iter().map(|k| views::kind_label(lang, k)).collect();
+            let text = if *by_them {
+                T::TurnedByThem
+            } else {
+                T::TurnedByUs
+            };
+            text.get(lang)
+                .replace("{them}", them)
+                .replace("{takes}", &takes.to_string())
+                .replace("{window}", &during)
+                .replace("{kinds}", &labels.join(", "))
+                .replace("{before}", &views::points_text(lang, sum_before.0))
+        }
+    }
+}
+
 struct Dashboard {
     report: ledger::Report,
     month: Vec<KindCount>,
@@ -95,11 +192,23 @@ pub async fn dashboard(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    Query(form): Query<WindowForm>,
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let data = read(&state, lang, |store| {
-        let report = ledger::report(store, &ReportOptions::default())?;
+    let window = form
+        .window
+        .as_deref()
+        .and_then(Window::parse)
+        .unwrap_or(ReportOptions::default().window);
+    let data = read(&state, lang, move |store| {
+        let report = ledger::report(
+            store,
+            &ReportOptions {
+                window,
+                ..ReportOptions::default()
+            },
+        )?;
         let (from, until, month_name) = this_month(store)?;
         let month = read_models::kinds_in_period(store, from, until)?;
         let latest = ledger::list_gestures(
@@ -143,6 +252,21 @@ pub async fn dashboard(
         }
         @if data.report.us.is_none() && session.is_admin() {
             (setup::us_form(&session))
+        }
+        (window_switch(lang, window))
+        @if !data.report.changes.is_empty() {
+            section.changes aria-labelledby="changes-title" {
+                h2 #changes-title { (t(T::WhatChanged)) " · " (window_words(lang, window)) }
+                ul.changes {
+                    @for change in &data.report.changes {
+                        li {
+                            a href=(views::relation_href(change.them.key.as_str(), change.us.key.as_str(), data.report.level)) {
+                                (change_sentence(lang, window, change))
+                            }
+                        }
+                    }
+                }
+            }
         }
         section.columns aria-label=(t(T::OutOfBalance)) {
             @if data.report.us.is_some() {

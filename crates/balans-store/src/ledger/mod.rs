@@ -5,6 +5,7 @@
 
 mod balances;
 mod catalog;
+mod changes;
 mod check;
 mod directory;
 mod export;
@@ -17,6 +18,7 @@ mod view;
 
 pub use balances::*;
 pub use catalog::*;
+pub use changes::{Change, Story, Window};
 pub use check::*;
 pub use directory::*;
 pub use export::*;

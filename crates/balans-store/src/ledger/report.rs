@@ -1,9 +1,10 @@
 //! The out-of-balance report: the relationships furthest from even, from our
 //! side.
 
-use balans_core::{Amount, Balance, Dimension, Evenness, Level, Moment};
+use balans_core::{Amount, Balance, Dimension, Evenness, Level, Moment, PairKey, Totals};
 use serde::Serialize;
 
+use super::changes::{Change, PairWindows, Span, Window, changes, pair_windows};
 use super::directory::find_party;
 use super::view::{PairView, PartyRef, view};
 use crate::LedgerError;
@@ -22,6 +23,11 @@ pub struct ReportOptions {
     pub limit: usize,
     /// The key of our own organization; the store's setting when absent.
     pub us: Option<String>,
+    /// How far back the balances look: the last so many days (and the same
+    /// length before, for what changed), or all time.
+    pub window: Window,
+    /// The end of the window; now when absent.
+    pub until: Option<Moment>,
 }
 
 impl Default for ReportOptions {
@@ -33,6 +39,8 @@ impl Default for ReportOptions {
             evenness_below: Evenness(6_000),
             limit: 10,
             us: None,
+            window: Window::Days(90),
+            until: None,
         }
     }
 }
@@ -53,6 +61,16 @@ pub struct Report {
     pub we_give_more: Vec<PairView>,
     /// Without an organization of our own: every pair, the side that gives more as `a`.
     pub pairs: Vec<PairView>,
+    /// How far back the balances look.
+    pub window: Window,
+    /// The window's start and end (RFC 3339, UTC); absent for all time.
+    #[serde(serialize_with = "super::view::moment_opt")]
+    pub from: Option<Moment>,
+    #[serde(serialize_with = "super::view::moment_opt")]
+    pub until: Option<Moment>,
+    /// Our relationships that changed in the window, in plain numbers (see
+    /// [`super::changes`]); largest change first. Empty for all time.
+    pub changes: Vec<Change>,
 }
 
 pub fn report<S: Store + ?Sized>(
@@ -81,19 +99,43 @@ pub fn report<S: Store + ?Sized>(
         }
     }
     let mut candidates = Vec::new();
-    store.for_each_balance(&mut |key, totals| {
-        if key.level != options.level || key.dimension != options.dimension {
-            return Ok(());
-        }
-        let balance = Balance::seen_from(key.low, &key, &totals);
+    let mut keep = |key: PairKey, totals: &Totals| {
+        let balance = Balance::seen_from(key.low, &key, totals);
         let uneven = balance
             .evenness()
             .is_some_and(|e| e < options.evenness_below);
         if uneven && balance.volume() >= i128::from(options.min_volume.minor()) {
             candidates.push((key, balance.net()));
         }
-        Ok(())
-    })?;
+    };
+    let until = options.until.unwrap_or_else(Moment::now);
+    let windows = match options.window {
+        Window::All => {
+            store.for_each_balance(&mut |key, totals| {
+                if key.level == options.level && key.dimension == options.dimension {
+                    keep(key, &totals);
+                }
+                Ok(())
+            })?;
+            None
+        }
+        Window::Days(days) => {
+            let span = Span::ending(until, days);
+            let pairs = pair_windows(store, options.level, options.dimension, span)?;
+            for (&(low, high), windows) in &pairs {
+                if let Some(totals) = PairWindows::totals(&windows.now) {
+                    let key = PairKey {
+                        level: options.level,
+                        low,
+                        high,
+                        dimension: options.dimension,
+                    };
+                    keep(key, &totals);
+                }
+            }
+            Some((span, pairs))
+        }
+    };
     candidates.sort_by(|x, y| y.1.abs().cmp(&x.1.abs()).then(x.0.cmp(&y.0)));
     let mut they = Vec::new();
     let mut we = Vec::new();
@@ -122,9 +164,28 @@ pub fn report<S: Store + ?Sized>(
         let b = store
             .party_by_id(other)?
             .ok_or_else(|| StoreError::Corrupt("missing party".into()))?;
-        let rows = store.pair(options.level, a.id, b.id)?;
+        let rows = match &windows {
+            None => store.pair(options.level, a.id, b.id)?,
+            Some((_, pairs)) => pairs
+                .get(&(key.low, key.high))
+                .and_then(|w| PairWindows::totals(&w.now))
+                .map(|totals| vec![(key, totals)])
+                .unwrap_or_default(),
+        };
         list.push(view(options.level, &a, &b, &rows));
     }
+    let changes = match (&windows, &us) {
+        (Some((span, pairs)), Some(us)) => changes(
+            store,
+            options.level,
+            options.dimension,
+            *span,
+            pairs,
+            us,
+            &ours,
+        )?,
+        _ => Vec::new(),
+    };
     Ok(Report {
         level: options.level,
         dimension: options.dimension,
@@ -134,5 +195,9 @@ pub fn report<S: Store + ?Sized>(
         they_give_more: they,
         we_give_more: we,
         pairs,
+        window: options.window,
+        from: windows.as_ref().map(|(span, _)| span.from),
+        until: windows.as_ref().map(|(span, _)| span.until),
+        changes,
     })
 }

@@ -362,10 +362,113 @@ pub fn party_totals_sum_each_partys_balances<B: Backend>() {
     );
 }
 
+/// Over a window, the report's balances come from the window's gestures, and it
+/// names what changed: a counterpart gone quiet after giving regularly, one whose
+/// takes now outweigh its gifts after years of giving.
+pub fn the_report_over_a_window_names_what_changed<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    ledger::set_setting(&mut store, "us", "us").unwrap();
+    let mut gestures = String::from("id,at,giver,receiver,kind,amount\n");
+    // Klant BV's Bob thanked Ann every month of 2023; nothing since.
+    for month in 1..=12 {
+        gestures.push_str(&format!("q{month},2023-{month:02}-15,bob,ann,thanks,1\n"));
+    }
+    // Solo helped us every month of 2023 and the first half of 2024, then brushed
+    // us off twice in the last 90 days.
+    for month in 1..=18 {
+        let (year, m) = if month <= 12 {
+            (2023, month)
+        } else {
+            (2024, month - 12)
+        };
+        gestures.push_str(&format!("s{month},{year}-{m:02}-10,solo,us,help,1\n"));
+    }
+    gestures.push_str("t1,2024-11-05,solo,ann,brush_off,-2\nt2,2024-11-20,solo,us,brush_off,-2\n");
+    // And Ann and Solo: some gifts our way in the window.
+    gestures.push_str("u1,2024-11-21,ann,solo,attention,0.5\n");
+    import_texts(&mut store, &[("gestures.csv", &gestures)]).unwrap();
+    let zone = balans_core::Zone::named("Europe/Amsterdam").unwrap();
+    let until = zone.parse("2024-12-01").unwrap();
+    let report = |store: &mut B::Store, window| {
+        ledger::report(
+            store,
+            &ledger::ReportOptions {
+                window,
+                until: Some(until),
+                min_volume: balans_core::Amount::from_minor(100).unwrap(),
+                ..ledger::ReportOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    let windowed = report(&mut store, ledger::Window::Days(90));
+    let stories: Vec<(String, String)> = windowed
+        .changes
+        .iter()
+        .map(|c| {
+            let story = match &c.story {
+                ledger::Story::WentQuiet { gestures_before, .. } => format!("quiet after {gestures_before}"),
+                ledger::Story::Turned { by_them, takes, kinds, sum_before, sum_now } => {
+                    format!("turned by_them={by_them} takes={takes} {kinds:?} {sum_now} after {sum_before}")
+                }
+            };
+            (c.them.key.to_string(), story)
+        })
+        .collect();
+    assert_eq!(
+        stories,
+        [
+            (
+                "solo".to_string(),
+                "turned by_them=true takes=2 [\"brush_off\"] -4.00 after 18.00".to_string()
+            ),
+            ("cust".to_string(), "quiet after 12".to_string()),
+        ]
+    );
+    // The window's balance, seen from them: Solo took 4, we gave 0.50.
+    let solo = &windowed.changes[0];
+    assert_eq!(
+        (
+            solo.window.a_to_b.to_string(),
+            solo.window.b_to_a.to_string()
+        ),
+        ("-4.00".into(), "0.50".into())
+    );
+    assert_eq!(
+        solo.before.a_to_b.to_string(),
+        "1.00",
+        "10 June, the one help in the 90 days before"
+    );
+    // The lists too look at the window: over all time Solo gave us more than it
+    // got; in the last 90 days we gave more.
+    let listed = |r: &ledger::Report| -> Vec<String> {
+        r.they_give_more
+            .iter()
+            .chain(&r.we_give_more)
+            .map(|p| format!("{}-{}", p.a.key, p.b.key))
+            .collect()
+    };
+    assert!(
+        listed(&windowed).contains(&"us-solo".to_string()),
+        "{:?}",
+        listed(&windowed)
+    );
+    let all_time = report(&mut store, ledger::Window::All);
+    assert!(all_time.changes.is_empty());
+    assert!(
+        listed(&all_time).contains(&"solo-us".to_string()),
+        "{:?}",
+        listed(&all_time)
+    );
+    assert!(!listed(&all_time).contains(&"us-solo".to_string()));
+}
+
 conformance!(
     balances_at_person_and_organization_level,
     a_person_and_an_organization_show_the_persons_part,
     party_totals_sum_each_partys_balances,
+    the_report_over_a_window_names_what_changed,
     monthly_credit_follows_gestures_memberships_and_time_zone,
     sums_written_in_parts_lose_nothing,
 );
