@@ -92,7 +92,7 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
 
     /// Serve the web app and the JSON API (described at /api/openapi.json).
     #[command(
-        after_help = "Examples:\n  balans serve --demo\n  balans serve\n  balans --db shop.db serve --addr 0.0.0.0:8080\n  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7878/api/v1/report"
+        after_help = "Examples:\n  balans serve --demo\n  balans serve --demo --lang en\n  balans serve\n  balans --db shop.db serve --addr 0.0.0.0:8080\n  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7878/api/v1/report"
     )]
     Serve(ServeArgs),
 
@@ -420,6 +420,9 @@ pub struct ServeArgs {
     /// admin), so that the web app shows a living ledger at once.
     #[arg(long)]
     pub demo: bool,
+    /// The language of the demo's notes: nl (a Dutch firm writes Dutch) or en.
+    #[arg(long, value_enum, default_value = "nl", requires = "demo")]
+    pub lang: LangArg,
     /// Connections kept for reading.
     #[arg(long, default_value_t = 8)]
     pub readers: usize,
@@ -436,6 +439,24 @@ pub struct DemoArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The language of the demo's notes: nl (a Dutch firm writes Dutch) or en.
+    #[arg(long, value_enum, default_value = "nl")]
+    pub lang: LangArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum LangArg {
+    Nl,
+    En,
+}
+
+impl From<LangArg> for balans_store::demo::NotesIn {
+    fn from(arg: LangArg) -> balans_store::demo::NotesIn {
+        match arg {
+            LangArg::Nl => balans_store::demo::NotesIn::Dutch,
+            LangArg::En => balans_store::demo::NotesIn::English,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

@@ -264,7 +264,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo(args) => {
             let mut store = open(&cli.db, true)?;
-            let summary = balans_store::demo::load(store.as_mut())?;
+            let summary = balans_store::demo::load_in(store.as_mut(), args.lang.into())?;
             eprintln!("{}", output::import_summary(&summary));
             // The demo's year: long enough for its lists, with what changed in it.
             let report = ledger::report(
@@ -389,7 +389,7 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
         .init();
     let mut writer = open(db, true)?;
     let demo_login = if args.demo {
-        Some(demo_login(writer.as_mut())?)
+        Some(demo_login(writer.as_mut(), args.lang.into())?)
     } else {
         None
     };
@@ -438,9 +438,10 @@ const DEMO_PASSWORD: &str = "balans-demo";
 /// exists: an admin, so that every page can be seen.
 fn demo_login(
     store: &mut (dyn balans_store::Store + Send),
+    notes: balans_store::demo::NotesIn,
 ) -> Result<(&'static str, &'static str)> {
     if balans_store::GestureStore::gesture_count(store)? == 0 {
-        let summary = balans_store::demo::load(store)?;
+        let summary = balans_store::demo::load_in(store, notes)?;
         println!(
             "loaded the demo organization: {} gestures",
             summary.gestures_added

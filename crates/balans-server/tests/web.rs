@@ -1288,7 +1288,7 @@ async fn the_dashboard_and_the_relationship_agree_and_the_level_switches() {
     type_keys(c, "/").await;
     assert_eq!(focused(c, "site-search").await, "site-search");
     type_keys(c, "sofa\u{E007}").await;
-    text_with(c, "main", "Carried the old sofa down three floors").await;
+    text_with(c, "main", "Droeg de oude sofa drie trappen af").await;
 }
 
 /// The parties list sums each party's balances with everyone, sorts by any
@@ -1430,7 +1430,7 @@ async fn the_search_finds_parties_notes_and_items() {
     assert!(found.contains("Café de Zon"), "a name without its accent");
     let found = page_text(&client, format!("{}/search?q=SOFA", app.address)).await;
     assert!(
-        found.contains("Carried the old sofa down three floors"),
+        found.contains("Droeg de oude sofa drie trappen af"),
         "a note"
     );
     let dashboard = page_text(&client, format!("{}/", app.address)).await;

@@ -12,9 +12,28 @@ use crate::{LedgerError, ledger};
 /// The key of the demo's own organization.
 pub const US: &str = "bosman";
 
-/// Fills the store with the demo organization and makes it the store's `us`.
+/// The language of the demo's notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NotesIn {
+    /// Bosman Wonen is a Dutch firm and writes its notes in Dutch.
+    #[default]
+    Dutch,
+    English,
+}
+
+/// Fills the store with the demo organization, its notes in Dutch, and makes it
+/// the store's `us`.
 pub fn load<S: Store + ?Sized>(store: &mut S) -> Result<Summary, LedgerError> {
-    let demo = build();
+    load_in(store, NotesIn::Dutch)
+}
+
+/// [`load`], with the notes in the language asked for.
+pub fn load_in<S: Store + ?Sized>(store: &mut S, notes: NotesIn) -> Result<Summary, LedgerError> {
+    let mut demo = build();
+    if notes == NotesIn::Dutch {
+        demo.parties = in_dutch(&demo.parties);
+        demo.gestures = in_dutch(&demo.gestures);
+    }
     let sources = vec![
         Source::new(
             "demo parties",
@@ -34,6 +53,23 @@ pub fn load<S: Store + ?Sized>(store: &mut S) -> Result<Summary, LedgerError> {
         ledger::set_setting(store, setting::US, US)?;
     }
     Ok(summary)
+}
+
+/// A demo file with every quoted note that has a Dutch text replaced by it.
+fn in_dutch(file: &str) -> String {
+    let mut out = String::with_capacity(file.len());
+    for (i, part) in file.split('"').enumerate() {
+        if i > 0 {
+            out.push('"');
+        }
+        // Odd parts are the quoted fields.
+        out.push_str(if i % 2 == 1 {
+            crate::demo_nl::dutch(part)
+        } else {
+            part
+        });
+    }
+    out
 }
 
 struct Demo {
@@ -961,6 +997,54 @@ mod tests {
         let gestures = demo.gestures.lines().count() - 1;
         assert!((300..2000).contains(&gestures), "{gestures} gestures");
         assert!(demo.gestures.contains(",2024-01-") && demo.gestures.contains(",2026-"));
+    }
+
+    #[test]
+    fn every_note_of_the_demo_has_its_dutch_text() {
+        let demo = build();
+        let mut missing = Vec::new();
+        for file in [&demo.parties, &demo.gestures] {
+            for line in file.lines().skip(1) {
+                // The note is the last quoted field before the item (gestures) or
+                // the last field (parties); names are quoted too and stay.
+                let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+                if let Some(note) = quoted.last() {
+                    if !note.is_empty() && crate::demo_nl::dutch(note) == *note && !is_name(note) {
+                        missing.push(note.to_string());
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "no Dutch text for {missing:?}");
+    }
+
+    #[test]
+    fn the_notes_are_dutch_and_the_names_stay() {
+        let demo = build();
+        let dutch = in_dutch(&demo.gestures);
+        assert!(dutch.contains("\"Droeg de oude sofa drie trappen af\""));
+        assert!(!dutch.contains("Carried the old sofa"));
+        assert!(
+            demo.gestures
+                .contains("\"Carried the old sofa down three floors\"")
+        );
+        let parties = in_dutch(&demo.parties);
+        assert!(
+            parties.contains(
+                "\"Bosman Wonen\",\"Familiebedrijf in meubels, interieur en schilderwerk\""
+            )
+        );
+        assert_eq!(parties.lines().count(), demo.parties.lines().count());
+    }
+
+    /// A party's name, which stays as it is in both languages.
+    fn is_name(text: &str) -> bool {
+        build()
+            .parties
+            .lines()
+            .any(|l| l.contains(&format!(",\"{text}\",")))
     }
 
     #[test]

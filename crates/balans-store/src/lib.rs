@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod demo;
+mod demo_nl;
 pub mod field;
 pub mod import;
 pub mod ledger;

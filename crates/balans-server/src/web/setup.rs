@@ -192,7 +192,11 @@ pub async fn setup(
                 e => e,
             })?;
             if sent.start == "demo" {
-                balans_store::demo::load(store)?;
+                let notes = match lang {
+                    Lang::Nl => balans_store::demo::NotesIn::Dutch,
+                    Lang::En => balans_store::demo::NotesIn::English,
+                };
+                balans_store::demo::load_in(store, notes)?;
             } else if !sent.organization.trim().is_empty() {
                 let key = ledger::free_key(store, &sent.organization)?;
                 ledger::add_party(
