@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Server time of the web pages over the import benchmark's store: the dashboard and
-# the largest party's page (org00000, our own organization: every gesture counts
-# for it), and a person's page, each requested one at a time.
+# Server time of the web pages over the import benchmark's store: the dashboard
+# over each window, the largest party's page (org00000, our own organization:
+# every gesture counts for it), a person's page, a relationship and a person's
+# part, the parties list sorted and filtered, and the search, each requested one
+# at a time.
 #
 #   bash bench/web.sh [requests per page] [gestures in the store]
 set -euo pipefail
@@ -45,7 +47,15 @@ p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
 print(f"{sys.argv[1]:<34} n={len(ms)} p50={p(0.5):.1f} ms p99={p(0.99):.1f} ms max={ms[-1]:.1f} ms" + (f" NON-200: {len(bad)}" if bad else ""))
 ' "$1 ($2)"
 }
-measure "dashboard" "/"
+measure "dashboard (90 days)" "/"
+measure "dashboard (12 months)" "/?window=12m"
+measure "dashboard (all time)" "/?window=all"
 measure "largest party page" "/parties/org00000"
 measure "an account manager's page" "/parties/p000001"
 measure "a relationship page" "/relations/org00000/org00001"
+measure "a person's part" "/relations/p000001/org00001"
+measure "parties by name" "/parties"
+measure "parties by credit" "/parties?sort=credit"
+measure "parties, one-sided, by money" "/parties?uneven=1&sort=money"
+measure "search" "/search?q=p00001"
+measure "search, rare text" "/search?q=zzzz"

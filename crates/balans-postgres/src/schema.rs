@@ -238,16 +238,20 @@ pub const STEPS: &[&str] = &[
     CREATE UNIQUE INDEX gestures_reverses ON gestures (((details).reverses))
         WHERE (details).reverses IS NOT NULL;
 "#,
+    // 6: the gestures' times, for lists newest first and the report's window.
+    r#"
+    CREATE INDEX gestures_at ON gestures (at_ms);
+"#,
 ];
 
-/// The gestures table's two unique indexes, dropped for a bulk load into the
+/// The gestures table's two unique indexes and its index of times, dropped for a bulk load into the
 /// empty table (see `Bulk` in the store). The partial index of reversals stays:
 /// it holds nothing for the ordinary gestures a bulk load copies, so keeping it
 /// costs less than another pass over the table to build it. The statements name
 /// and define exactly what `STEPS` made, so that a database loaded in bulk cannot
 /// be told from one loaded row by row.
-pub const GESTURE_INDEXES_DROP: &str =
-    "ALTER TABLE gestures DROP CONSTRAINT gestures_pkey, DROP CONSTRAINT gestures_id_key";
+pub const GESTURE_INDEXES_DROP: &str = "ALTER TABLE gestures DROP CONSTRAINT gestures_pkey, DROP CONSTRAINT gestures_id_key; \
+     DROP INDEX gestures_at";
 
 /// Builds the indexes [`GESTURE_INDEXES_DROP`] dropped, sorting in memory. The
 /// key of `seq` comes in order and is built by the server process alone, while
@@ -259,6 +263,7 @@ pub const GESTURE_INDEXES_BUILD: &str = "SET LOCAL maintenance_work_mem = '256MB
      ALTER TABLE gestures ADD CONSTRAINT gestures_pkey PRIMARY KEY (seq); \
      SET LOCAL max_parallel_maintenance_workers = 1; \
      ALTER TABLE gestures ADD CONSTRAINT gestures_id_key UNIQUE (id); \
+     CREATE INDEX gestures_at ON gestures (at_ms); \
      SET LOCAL maintenance_work_mem TO DEFAULT; SET LOCAL max_parallel_maintenance_workers TO DEFAULT";
 
 /// The balances table's indexes, dropped while a bulk load copies its first sums

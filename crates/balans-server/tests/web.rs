@@ -944,6 +944,26 @@ async fn text_with(c: &Client, css: &str, expected: &str) -> String {
     );
 }
 
+/// Types `text` into the element `css`.
+async fn fill(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Clicks the element `css`.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Types into whatever has the focus.
 async fn type_keys(c: &Client, keys: &str) {
     c.active_element()
@@ -957,12 +977,7 @@ async fn type_keys(c: &Client, keys: &str) {
 /// Opens the gesture form with N and types, by keyboard only, a thanks from
 /// Henk to Gerrit, up to (not including) saving it.
 async fn thanks_from_henk_to_gerrit_by_keyboard(c: &Client) {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("n")
-        .await
-        .unwrap();
+    fill(c, "body", "n").await;
     type_keys(c, "henk").await;
     type_keys(c, "\u{E004}gerrit").await;
     type_keys(c, "\u{E004}").await;
@@ -1067,12 +1082,7 @@ async fn three_gestures_in_a_row_by_keyboard_then_undo() {
     assert_eq!(focused(c, "receiver").await, "receiver");
 
     // Undo the third: a reversal, as the ledger requires.
-    c.find(Locator::Css("#undo button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#undo button").await;
     assert_eq!(gestures_become(&app, 4).await, 4);
     let hotel = balans_store::ledger::pair_balance(
         &mut app.store(),
@@ -1088,12 +1098,7 @@ async fn three_gestures_in_a_row_by_keyboard_then_undo() {
 
     // A receiver that does not exist: the cursor goes back to it.
     c.goto(&format!("{}/", app.address)).await.unwrap();
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("n")
-        .await
-        .unwrap();
+    fill(c, "body", "n").await;
     type_keys(c, "henk\u{E004}nobody\u{E004}thanks\u{E007}").await;
     text_with(c, "#receiver-error", "nobody").await;
     assert_eq!(focused(c, "receiver").await, "receiver");
@@ -1149,12 +1154,7 @@ async fn the_daily_loop_in_a_real_browser() {
     c.goto(&format!("{}/parties/henk", app.address))
         .await
         .unwrap();
-    c.find(Locator::Css("a.reverse"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "a.reverse").await;
     c.wait()
         .for_element(Locator::Css("button.danger"))
         .await
@@ -1184,12 +1184,7 @@ async fn the_daily_loop_in_a_real_browser() {
         .send_keys(file.to_str().unwrap())
         .await
         .unwrap();
-    c.find(Locator::Css("#import-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#import-form button[type=submit]").await;
     let errors = text_with(c, "table.row-errors", "nobody").await;
     assert!(
         errors.contains('3') && errors.contains("nobody"),
@@ -1199,12 +1194,7 @@ async fn the_daily_loop_in_a_real_browser() {
 
     // Dutch labels after switching the language.
     c.goto(&format!("{}/", app.address)).await.unwrap();
-    c.find(Locator::Css("button[lang=nl]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "button[lang=nl]").await;
     let nav = text_with(c, "header nav", "Overzicht").await;
     assert!(nav.contains("Partijen"), "{nav}");
     assert_eq!(text_with(c, "main h1", "Overzicht").await, "Overzicht");
@@ -1238,12 +1228,7 @@ async fn the_dashboard_and_the_relationship_agree_and_the_level_switches() {
         .unwrap();
     let listed = text_with(c, "#risk-they + p + ol li", "Tineke").await;
     assert!(listed.contains("80"), "{listed}");
-    c.find(Locator::Css("#risk-they + p + ol li a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#risk-they + p + ol li a").await;
     let caption = text_with(c, "table.balance caption", "organization level").await;
     assert!(caption.contains("Tineke Hoekstra"), "{caption}");
     let credit = text_with(c, "table.balance tbody tr", "Credit").await;
@@ -1279,12 +1264,7 @@ async fn the_dashboard_and_the_relationship_agree_and_the_level_switches() {
     let href = link.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.ends_with("?level=organization"), "{href}");
     // "/" puts the cursor in the search box; Enter searches.
-    c.find(Locator::Css("main h1"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "main h1").await;
     type_keys(c, "/").await;
     assert_eq!(focused(c, "site-search").await, "site-search");
     type_keys(c, "sofa\u{E007}").await;
@@ -1671,40 +1651,20 @@ async fn a_new_party_is_made_from_the_gesture_form() {
     let c = &browser.client;
     let app = spawn_app().await;
     log_in(c, &app, "staff").await;
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("n")
-        .await
-        .unwrap();
+    fill(c, "body", "n").await;
     type_keys(c, "henk").await;
     type_keys(c, "\u{E004}Zoë Nieuw").await;
     type_keys(c, "\u{E004}thanks\u{E007}").await;
     text_with(c, "#record-form", "New party “Zoë Nieuw”").await;
-    c.find(Locator::Css("a.new-party"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "a.new-party").await;
     assert_eq!(value_of(c, "#party-name").await, "Zoë Nieuw");
-    c.find(Locator::Css(".party-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, ".party-form button[type=submit]").await;
     // Back at the gesture form, with the giver, the receiver's name and the kind.
     text_with(c, "main h1", "Record a gesture").await;
     assert_eq!(value_of(c, "#giver").await, "henk");
     assert_eq!(value_of(c, "#receiver").await, "Zoë Nieuw");
     assert_eq!(value_of(c, "#kind").await, "thanks");
-    c.find(Locator::Css("#record-form button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#record-form button.primary").await;
     text_with(c, "#record-result", "Saved").await;
     assert_eq!(app.gesture_count(), 1);
 }
@@ -1730,30 +1690,10 @@ async fn a_new_store_is_set_up_in_the_browser() {
     c.goto(&format!("{}/setup?token=bal_wrong", app.address))
         .await
         .unwrap();
-    c.find(Locator::Css("#setup-email"))
-        .await
-        .unwrap()
-        .send_keys("eigenaar@jansen.nl")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#setup-password"))
-        .await
-        .unwrap()
-        .send_keys("een lang wachtwoord")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#setup-organization"))
-        .await
-        .unwrap()
-        .send_keys("Bakkerij Jansen")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.setup button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(c, "#setup-email", "eigenaar@jansen.nl").await;
+    fill(c, "#setup-password", "een lang wachtwoord").await;
+    fill(c, "#setup-organization", "Bakkerij Jansen").await;
+    click(c, "form.setup button").await;
     text_with(c, "main", "not the setup token").await;
     assert_eq!(counts(&app), (0, 0));
 
@@ -1761,52 +1701,17 @@ async fn a_new_store_is_set_up_in_the_browser() {
     c.goto(&format!("{}/setup?token={token}", app.address))
         .await
         .unwrap();
-    c.find(Locator::Css("#setup-email"))
-        .await
-        .unwrap()
-        .send_keys("eigenaar@jansen.nl")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#setup-password"))
-        .await
-        .unwrap()
-        .send_keys("kort")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#setup-organization"))
-        .await
-        .unwrap()
-        .send_keys("Bakkerij Jansen")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.setup button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(c, "#setup-email", "eigenaar@jansen.nl").await;
+    fill(c, "#setup-password", "kort").await;
+    fill(c, "#setup-organization", "Bakkerij Jansen").await;
+    click(c, "form.setup button").await;
     text_with(c, "#setup-password-error", "10").await;
     assert_eq!(counts(&app), (0, 0));
 
     // Then in Dutch, with our organization: the dashboard, logged in.
-    c.find(Locator::Css("#setup-password"))
-        .await
-        .unwrap()
-        .send_keys("een lang wachtwoord")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#setup-lang option[value=nl]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.setup button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(c, "#setup-password", "een lang wachtwoord").await;
+    click(c, "#setup-lang option[value=nl]").await;
+    click(c, "form.setup button").await;
     text_with(c, "header nav", "Overzicht").await;
     text_with(c, "main", "Sjablonen").await;
     assert_eq!(counts(&app), (1, 1));

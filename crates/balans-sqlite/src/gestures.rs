@@ -2,6 +2,7 @@
 
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
 use balans_store::store::{BulkLoad, GestureFilter, GestureStore, StoreError, StoreResult};
+use rusqlite::types::Value;
 use rusqlite::{Row, params};
 
 use crate::connection::{SqliteStore, amount, backend, corrupt};
@@ -136,82 +137,17 @@ impl GestureStore for SqliteStore {
     }
 
     fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
+        if f.newest_first {
+            return self.newest_first(f);
+        }
         // Walks the gestures in stored order from the cursor: there is no index by
         // party (it would make bulk imports far slower), so a rare party's page
-        // reads much of the table. Only the conditions asked for are in the SQL, and
-        // the unindexed ones compare with `+?`: SQLite prepares a statement again on
-        // every run when a parameter's value could decide its plan (`?1 IS NULL`,
-        // `x = ?1 OR y = ?1`).
-        use rusqlite::types::Value;
-        let mut conditions = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        let mut add = |condition: &str, value: Value| {
-            values.push(value);
-            conditions.push(condition.replace('?', &format!("?{}", values.len())));
-        };
-        if let Some(party) = f.party {
-            add("(g.giver = +? OR g.receiver = +?)", Value::Integer(party.0));
+        // reads much of the table.
+        let mut query = Filtered::of(f);
+        if let Some(after) = f.after_seq {
+            query.add("g.seq > ?", Value::Integer(after));
         }
-        if let Some(counterpart) = f.counterpart {
-            add(
-                "(g.giver = +? OR g.receiver = +?)",
-                Value::Integer(counterpart.0),
-            );
-        }
-        if let Some(kind) = f.kind {
-            add("g.kind = +?", Value::Integer(kind.0));
-        }
-        if let Some(item) = &f.item {
-            add("g.item = +?", Value::Text(item.clone()));
-        }
-        if let Some(text) = &f.text {
-            add(
-                "(instr(lower(g.note), ?) > 0 OR instr(lower(g.item), ?) > 0)",
-                Value::Text(text.to_ascii_lowercase()),
-            );
-        }
-        if let Some(from) = f.from {
-            add("g.at_ms >= +?", Value::Integer(from.millis()));
-        }
-        if let Some(until) = f.until {
-            add("g.at_ms < +?", Value::Integer(until.millis()));
-        }
-        let any: Option<std::rc::Rc<Vec<Value>>> = f
-            .any_of
-            .as_ref()
-            .map(|ids| std::rc::Rc::new(ids.iter().map(|p| Value::Integer(p.0)).collect()));
-        let order = match (f.after_seq, f.newest_first) {
-            (Some(after), false) => {
-                add("g.seq > ?", Value::Integer(after));
-                "ORDER BY g.seq"
-            }
-            (Some(before), true) => {
-                add(
-                    "(g.at_ms, g.seq) < (SELECT c.at_ms, c.seq FROM gestures c WHERE c.seq = ?)",
-                    Value::Integer(before),
-                );
-                "ORDER BY g.at_ms DESC, g.seq DESC"
-            }
-            (None, false) => "ORDER BY g.seq",
-            (None, true) => "ORDER BY g.at_ms DESC, g.seq DESC",
-        };
-        let mut params: Vec<&dyn rusqlite::ToSql> =
-            values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
-        if let Some(any) = &any {
-            let n = params.len() + 1;
-            conditions.push(format!(
-                "(g.giver IN rarray(?{n}) OR g.receiver IN rarray(?{n}))"
-            ));
-            params.push(any);
-        }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        // The limit is written out: as a parameter it too is read by the planner.
-        let sql = format!("{GESTURE_SELECT} {filter} {order} LIMIT {}", f.limit);
-        self.query("listing gestures", &sql, params.as_slice(), gesture_row)
+        query.run(self, "ORDER BY g.seq", f.limit)
     }
 
     fn kind_totals(&mut self, from: Moment, until: Moment) -> StoreResult<Vec<(KindId, u64, i64)>> {
@@ -242,6 +178,211 @@ impl GestureStore for SqliteStore {
             params![party.0, std::rc::Rc::new(kinds)],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
+    }
+}
+
+/// The conditions of a gesture filter as SQL. Only the conditions asked for are
+/// in it, and the unindexed ones compare with `+?`: SQLite prepares a statement
+/// again on every run when a parameter's value could decide its plan
+/// (`?1 IS NULL`, `x = ?1 OR y = ?1`).
+struct Filtered {
+    conditions: Vec<String>,
+    values: Vec<Value>,
+    any: Option<std::rc::Rc<Vec<Value>>>,
+}
+
+impl Filtered {
+    fn of(f: &GestureFilter) -> Filtered {
+        let mut query = Filtered {
+            conditions: Vec::new(),
+            values: Vec::new(),
+            any: f
+                .any_of
+                .as_ref()
+                .map(|ids| std::rc::Rc::new(ids.iter().map(|p| Value::Integer(p.0)).collect())),
+        };
+        if let Some(party) = f.party {
+            query.add("(g.giver = +? OR g.receiver = +?)", Value::Integer(party.0));
+        }
+        if let Some(counterpart) = f.counterpart {
+            query.add(
+                "(g.giver = +? OR g.receiver = +?)",
+                Value::Integer(counterpart.0),
+            );
+        }
+        if let Some(kind) = f.kind {
+            query.add("g.kind = +?", Value::Integer(kind.0));
+        }
+        if let Some(item) = &f.item {
+            query.add("g.item = +?", Value::Text(item.clone()));
+        }
+        if let Some(text) = &f.text {
+            query.add(
+                "(instr(lower(g.note), ?) > 0 OR instr(lower(g.item), ?) > 0)",
+                Value::Text(text.to_ascii_lowercase()),
+            );
+        }
+        if let Some(from) = f.from {
+            query.add("g.at_ms >= +?", Value::Integer(from.millis()));
+        }
+        if let Some(until) = f.until {
+            query.add("g.at_ms < +?", Value::Integer(until.millis()));
+        }
+        query
+    }
+
+    /// Adds a condition; every `?` in it is the one value.
+    fn add(&mut self, condition: &str, value: Value) {
+        self.values.push(value);
+        let n = self.values.len();
+        self.conditions
+            .push(condition.replace('?', &format!("?{n}")));
+    }
+
+    fn run(
+        &self,
+        store: &SqliteStore,
+        order: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredGesture>> {
+        let mut conditions = self.conditions.clone();
+        let mut params: Vec<&dyn rusqlite::ToSql> = self
+            .values
+            .iter()
+            .map(|v| v as &dyn rusqlite::ToSql)
+            .collect();
+        if let Some(any) = &self.any {
+            let n = params.len() + 1;
+            conditions.push(format!(
+                "(g.giver IN rarray(?{n}) OR g.receiver IN rarray(?{n}))"
+            ));
+            params.push(any);
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        // The limit is written out: as a parameter it too is read by the planner.
+        let sql = format!("{GESTURE_SELECT} {filter} {order} LIMIT {limit}");
+        store.query("listing gestures", &sql, params.as_slice(), gesture_row)
+    }
+}
+
+/// The newest gestures are looked for in slices of time, latest first, each
+/// read through the index of the gestures' times: a slice of `SLICE_FIRST`
+/// gestures, then twice as many, and so on. A filter that most gestures pass
+/// (our own organization's page, the dashboard) is done within the first slice;
+/// one that few pass stops slicing once the slices have read a
+/// `1 / SLICE_SHARE_MAX` part of the table, and the rest is read in one pass in
+/// stored order and sorted, which costs less than finding each row by the index.
+/// 1 M gestures: our organization's page 21 ms before times were kept apart
+/// from the stored order, 190 ms with one sorted pass; a rare party's page reads
+/// the table once either way.
+const SLICE_FIRST: usize = 2_048;
+const SLICE_SHARE_MAX: i64 = 32;
+
+impl SqliteStore {
+    fn newest_first(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
+        let base = Filtered::of(f);
+        // Where the page starts: before the cursor's gesture in (time, seq).
+        let cursor: Option<(i64, i64)> = match f.after_seq {
+            None => None,
+            Some(seq) => self
+                .query(
+                    "listing gestures",
+                    "SELECT at_ms FROM gestures WHERE seq = ?1",
+                    [seq],
+                    |r| r.get::<_, i64>(0),
+                )?
+                .first()
+                .map(|at| (*at, seq)),
+        };
+        let total: i64 = self
+            .query(
+                "listing gestures",
+                "SELECT COALESCE(MAX(seq), 0) FROM gestures",
+                [],
+                |r| r.get(0),
+            )?
+            .first()
+            .copied()
+            .unwrap_or(0);
+        // Each slice reads the times in `[lowest, upper]`; later slices end just
+        // before the earlier one's `lowest`.
+        let mut upper: Option<i64> = cursor.map(|(at, _)| at);
+        let mut first_slice = true;
+        let mut found: Vec<StoredGesture> = Vec::new();
+        let mut slice = SLICE_FIRST.max(f.limit.saturating_mul(4));
+        let mut read = 0_i64;
+        loop {
+            let wanted = f.limit - found.len();
+            if wanted == 0 {
+                return Ok(found);
+            }
+            let probe = format!(
+                "SELECT at_ms FROM gestures INDEXED BY gestures_at {} ORDER BY at_ms DESC LIMIT 1 OFFSET {slice}",
+                if upper.is_some() {
+                    "WHERE at_ms <= ?1"
+                } else {
+                    ""
+                }
+            );
+            let lowest = match upper {
+                None => self.query("listing gestures", &probe, [], |r| r.get::<_, i64>(0))?,
+                Some(at) => self.query("listing gestures", &probe, [at], |r| r.get::<_, i64>(0))?,
+            }
+            .first()
+            .copied();
+            read = read.saturating_add(slice as i64);
+            // A slice that reaches back past `from` is the last one asked for.
+            let reaches_from = f
+                .from
+                .is_some_and(|from| lowest.is_none_or(|l| l <= from.millis()));
+            let last =
+                !reaches_from && (lowest.is_none() || read.saturating_mul(SLICE_SHARE_MAX) > total);
+            // In the last pass `+` keeps the index out: the rest is read in stored
+            // order and sorted.
+            let column = if last { "+g.at_ms" } else { "g.at_ms" };
+            let mut query = Filtered {
+                conditions: base.conditions.clone(),
+                values: base.values.clone(),
+                any: base.any.clone(),
+            };
+            match (first_slice, cursor, upper) {
+                (true, Some((at, seq)), _) => {
+                    query.add(&format!("{column} <= ?"), Value::Integer(at));
+                    let n = query.values.len() + 1;
+                    query.values.push(Value::Integer(at));
+                    query.values.push(Value::Integer(seq));
+                    query
+                        .conditions
+                        .push(format!("({column} < ?{n} OR g.seq < ?{})", n + 1));
+                }
+                (false, _, Some(at)) => query.add(&format!("{column} < ?"), Value::Integer(at)),
+                _ => {}
+            }
+            if last {
+                let mut rest = query.run(self, "ORDER BY +g.at_ms DESC, g.seq DESC", wanted)?;
+                found.append(&mut rest);
+                return Ok(found);
+            }
+            let lowest = match (reaches_from, f.from) {
+                (true, Some(from)) => from.millis(),
+                _ => lowest.unwrap_or(i64::MIN),
+            };
+            query.add("g.at_ms >= ?", Value::Integer(lowest));
+            let mut page = query.run(self, "ORDER BY g.at_ms DESC, g.seq DESC", wanted)?;
+            found.append(&mut page);
+            if reaches_from {
+                return Ok(found);
+            }
+            // The next slice ends just before this one's earliest time: the whole
+            // of that time was in this slice.
+            upper = Some(lowest);
+            first_slice = false;
+            slice = slice.saturating_mul(2);
+        }
     }
 }
 

@@ -153,4 +153,9 @@ pub const STEPS: &[&str] = &[
     INSERT INTO settings (name, value)
         SELECT 'months_built', '1' WHERE NOT EXISTS (SELECT 1 FROM gestures);
     "#,
+    // 7: the gestures' times, for lists newest first and the report's window
+    // (see `newest_first` in gestures.rs).
+    r#"
+    CREATE INDEX gestures_at ON gestures (at_ms);
+    "#,
 ];

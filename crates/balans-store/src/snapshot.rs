@@ -262,7 +262,9 @@ impl Snapshot {
         self.parties.get(key).ok_or_else(|| {
             field::Error::new(
                 column,
-                format!("unknown party '{key}': import it in a parties file first"),
+                format!(
+                    "unknown party '{key}': add it first (the Parties page, or a parties file)"
+                ),
             )
         })
     }
@@ -372,7 +374,7 @@ impl Snapshot {
                         self.catalog.kind_by_code(code.as_str()).ok_or_else(|| {
                             field::Error::new(
                                 "kind",
-                                format!("unknown kind '{code}': see 'balans kind list'"),
+                                format!("unknown kind '{code}': see the kinds in the catalog (the Catalog page, or 'balans kind list')"),
                             )
                         })
                     })

@@ -210,7 +210,9 @@ impl Split {
 #[derive(Debug, Clone)]
 pub struct Relationship {
     pub pair: crate::ledger::PairView,
-    pub split: Split,
+    /// Gifts and takes apart, when every gesture of the pair was read (at most
+    /// the `limit` asked for).
+    pub split: Option<Split>,
     /// For a person's part: the same split by the party the gestures named on
     /// the organization's side. Empty otherwise.
     pub behind: Vec<crate::ledger::PairView>,
@@ -220,8 +222,9 @@ pub struct Relationship {
 }
 
 /// The relationship of `a` and `b` at `level` (the default level when `None`),
-/// with at most `limit` gestures, the latest. Every gesture of the pair is read
-/// once, for the gifts and takes apart.
+/// with at most `limit` gestures, the latest. A person's part reads every
+/// gesture of the person with the organization's people; a stored pair only its
+/// latest `limit`.
 pub fn relationship<S: Store + ?Sized>(
     store: &mut S,
     a: &str,
@@ -239,9 +242,11 @@ pub fn relationship<S: Store + ?Sized>(
             (part.pair, part.behind, part.gestures, None)
         } else {
             let pair = crate::ledger::pair_balance(store, a, b, Some(level))?;
+            // The latest `limit`, newest first: all of them when the pair has no
+            // more, and then its gifts and takes can be counted apart.
             let mut filter = crate::store::GestureFilter {
-                // Every one: a limit both backends read as a 64-bit integer.
-                limit: i64::MAX as usize,
+                limit,
+                newest_first: true,
                 ..crate::store::GestureFilter::default()
             };
             let (found, index) = match level {
@@ -270,6 +275,8 @@ pub fn relationship<S: Store + ?Sized>(
             };
             (pair, Vec::new(), found, index)
         };
+        let total = usize::try_from(pair.credit.count + pair.money.count).unwrap_or(usize::MAX);
+        let complete = found.len() >= total;
         let mut split = Split::default();
         for stored in &found {
             let g = &stored.gesture;
@@ -290,7 +297,6 @@ pub fn relationship<S: Store + ?Sized>(
             };
             split.add(from_a, g.dimension, g.amount);
         }
-        let total = found.len();
         found.sort_by_key(|s| (s.gesture.at, s.seq));
         let latest = found.split_off(found.len().saturating_sub(limit));
         let kinds = store.kinds()?;
@@ -298,7 +304,7 @@ pub fn relationship<S: Store + ?Sized>(
         let gestures = crate::ledger::gesture_views(store, &kinds, &zone, latest)?;
         Ok(Relationship {
             pair,
-            split,
+            split: complete.then_some(split),
             behind,
             gestures,
             total,

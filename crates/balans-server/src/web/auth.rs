@@ -65,14 +65,7 @@ pub async fn login_form(headers: HeaderMap, Query(query): Query<LoginQuery>) -> 
     let next = safe_next(query.next.as_deref());
     let mut response = login_page(lang, &next, "", None).into_response();
     if let Some(lang) = chosen {
-        set_cookie(
-            &mut response,
-            &headers,
-            &format!(
-                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                lang.code()
-            ),
-        );
+        set_lang_cookie(&mut response, &headers, lang);
     }
     response
 }
@@ -102,6 +95,30 @@ pub(super) fn set_cookie(response: &mut Response, headers: &HeaderMap, value: &s
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
+}
+
+/// Starts the session whose secret this is, for [`balans_store::accounts::SESSION_DAYS`].
+pub(super) fn set_session_cookie(response: &mut Response, headers: &HeaderMap, secret: &str) {
+    set_cookie(
+        response,
+        headers,
+        &format!(
+            "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+            balans_store::accounts::SESSION_DAYS * 24 * 60 * 60
+        ),
+    );
+}
+
+/// Remembers the visitor's language for a year, with or without a session.
+pub(super) fn set_lang_cookie(response: &mut Response, headers: &HeaderMap, lang: Lang) {
+    set_cookie(
+        response,
+        headers,
+        &format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        ),
+    );
 }
 
 /// A form posted from another site is refused: the browser names the page's origin.
@@ -138,14 +155,7 @@ pub async fn login(
     match result {
         Ok((secret, _user)) => {
             let mut response = Redirect::to(&next).into_response();
-            set_cookie(
-                &mut response,
-                &headers,
-                &format!(
-                    "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-                    balans_store::accounts::SESSION_DAYS * 24 * 60 * 60
-                ),
-            );
+            set_session_cookie(&mut response, &headers, &secret);
             response
         }
         Err(LedgerError::Invalid(_)) => (
@@ -217,13 +227,6 @@ pub async fn language(
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
     let mut response = Redirect::to(&safe_next(back.as_deref())).into_response();
-    set_cookie(
-        &mut response,
-        &headers,
-        &format!(
-            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            lang.code()
-        ),
-    );
+    set_lang_cookie(&mut response, &headers, lang);
     Ok(response)
 }

@@ -720,7 +720,7 @@ pub async fn relation(
                 (T::PartExplained.get(lang).replace("{person}", &person.name).replace("{organization}", &organization.name))
             }
         }
-        (views::pair_summary(lang, pair, Some(&relationship.split)))
+        (views::pair_summary(lang, pair, relationship.split.as_ref()))
         @if !relationship.behind.is_empty() {
             section aria-labelledby="pair-behind" {
                 h2 #pair-behind { (t(T::PeopleBehind)) " · " (t(T::PersonLevel)) }

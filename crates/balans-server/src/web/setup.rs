@@ -10,11 +10,11 @@ use balans_store::{LedgerError, ledger, setting};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::auth::{same_origin, set_cookie};
+use super::auth::{same_origin, set_lang_cookie, set_session_cookie};
 use super::forms::field_errors;
 use super::i18n::{Lang, T};
 use super::parts;
-use super::session::{LANG_COOKIE, SESSION_COOKIE, visitor_lang};
+use super::session::visitor_lang;
 use crate::AppState;
 
 #[derive(Deserialize, Default, Clone)]
@@ -227,23 +227,9 @@ pub async fn setup(
     match result {
         Ok(secret) => {
             let mut response = Redirect::to("/").into_response();
-            set_cookie(
-                &mut response,
-                &headers,
-                &format!(
-                    "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-                    balans_store::accounts::SESSION_DAYS * 24 * 60 * 60
-                ),
-            );
+            set_session_cookie(&mut response, &headers, &secret);
             // The language chosen holds on pages without a session too.
-            set_cookie(
-                &mut response,
-                &headers,
-                &format!(
-                    "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                    lang.code()
-                ),
-            );
+            set_lang_cookie(&mut response, &headers, lang);
             response
         }
         Err(LedgerError::Conflict(_)) => finished(lang),

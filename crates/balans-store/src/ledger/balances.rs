@@ -204,42 +204,35 @@ pub fn person_part<S: Store + ?Sized>(
         }
     };
     let mut gestures = Vec::new();
-    loop {
-        let page = store.find_gestures(&filter)?;
-        let full = page.len() == filter.limit;
-        for stored in page {
-            filter.after_seq = Some(stored.seq);
-            let g = &stored.gesture;
-            let (own, other, other_named) = if g.giver == person.id {
-                ((g.giver, g.giver_org), g.receiver, g.receiver_org)
-            } else {
-                ((g.receiver, g.receiver_org), g.giver, g.giver_org)
-            };
-            let at = stored.attributed_at;
-            let counts = other != person.id
-                && index.unit(other, at, other_named).ok() == Some(organization.id)
-                && index.unit(own.0, at, own.1).ok() != Some(organization.id);
-            if !counts {
-                continue;
-            }
-            let forward = g.giver == person.id;
-            let dimension = g.dimension;
-            let part_key = key(dimension);
-            let totals = Totals::of(forward == (part_key.low == person.id), g.amount, g.at);
-            add(&mut sums, part_key, totals)?;
-            let (named_key, named_forward) =
-                PairKey::directed(Level::Person, g.giver, g.receiver, dimension);
-            add(
-                by_named.entry(other).or_default(),
-                named_key,
-                Totals::of(named_forward, g.amount, g.at),
-            )?;
-            gestures.push(stored);
+    super::gestures::walk_gestures(store, &mut filter, |stored| {
+        let g = &stored.gesture;
+        let (own, other, other_named) = if g.giver == person.id {
+            ((g.giver, g.giver_org), g.receiver, g.receiver_org)
+        } else {
+            ((g.receiver, g.receiver_org), g.giver, g.giver_org)
+        };
+        let at = stored.attributed_at;
+        let counts = other != person.id
+            && index.unit(other, at, other_named).ok() == Some(organization.id)
+            && index.unit(own.0, at, own.1).ok() != Some(organization.id);
+        if !counts {
+            return Ok(true);
         }
-        if !full {
-            break;
-        }
-    }
+        let forward = g.giver == person.id;
+        let dimension = g.dimension;
+        let part_key = key(dimension);
+        let totals = Totals::of(forward == (part_key.low == person.id), g.amount, g.at);
+        add(&mut sums, part_key, totals)?;
+        let (named_key, named_forward) =
+            PairKey::directed(Level::Person, g.giver, g.receiver, dimension);
+        add(
+            by_named.entry(other).or_default(),
+            named_key,
+            Totals::of(named_forward, g.amount, g.at),
+        )?;
+        gestures.push(stored);
+        Ok(true)
+    })?;
     let mut pair = view(Level::Organization, a, b, &sums);
     pair.part = true;
     let mut behind = Vec::with_capacity(by_named.len());

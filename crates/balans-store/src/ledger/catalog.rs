@@ -20,7 +20,7 @@ pub fn add_kind<S: Store + ?Sized>(store: &mut S, def: KindDef) -> Result<(), Le
     in_transaction(store, |store| {
         if store.kinds()?.iter().any(|k| k.def.code == def.code) {
             return Err(LedgerError::Conflict(format!(
-                "kind '{}' exists already: change it with 'balans kind set'",
+                "kind '{}' exists already: change it in the catalog (the Catalog page, or 'balans kind set')",
                 def.code
             )));
         }
@@ -43,7 +43,7 @@ pub fn set_kind<S: Store + ?Sized>(
             .into_iter()
             .find(|k| &k.def.code == code)
             .ok_or_else(|| {
-                LedgerError::NotFound(format!("no kind '{code}': see 'balans kind list'"))
+                LedgerError::NotFound(format!("no kind '{code}': see the kinds in the catalog (the Catalog page, or 'balans kind list')"))
             })?;
         if let Some(default) = default {
             kind.def.default = default;

@@ -146,59 +146,55 @@ pub(crate) fn pair_windows<S: Store + ?Sized>(
         Level::Organization => Some(balans_core::MembershipIndex::new(store.memberships()?)),
         Level::Person => None,
     };
+    // Latest first: a store with an index of times reads only the span.
     let mut filter = GestureFilter {
         from: Some(span.before_from),
         until: Some(span.until),
         limit: 5_000,
+        newest_first: true,
         ..GestureFilter::default()
     };
     let mut pairs: FxHashMap<(PartyId, PartyId), PairWindows> = FxHashMap::default();
-    loop {
-        let page = store.find_gestures(&filter)?;
-        let full = page.len() == filter.limit;
-        for stored in page {
-            filter.after_seq = Some(stored.seq);
-            let g = &stored.gesture;
-            if g.dimension != dimension {
-                continue;
-            }
-            let (giver, receiver) = match &index {
-                None => (g.giver, g.receiver),
-                Some(index) => {
-                    let unit = |party, named| index.unit(party, stored.attributed_at, named).ok();
-                    match (unit(g.giver, g.giver_org), unit(g.receiver, g.receiver_org)) {
-                        (Some(giver), Some(receiver)) => (giver, receiver),
-                        // A gesture no single organization can be given for counts
-                        // nowhere at this level, as in the stored balances.
-                        _ => continue,
-                    }
-                }
-            };
-            if giver == receiver {
-                continue;
-            }
-            let forward = giver < receiver;
-            let key = if forward {
-                (giver, receiver)
-            } else {
-                (receiver, giver)
-            };
-            let entry = pairs.entry(key).or_default();
-            let side = usize::from(!forward);
-            let amount = g.amount.minor();
-            if g.at >= span.from {
-                entry.now[side].add(amount, g.at)?;
-                if amount < 0 && !entry.take_kinds.contains(&g.kind) {
-                    entry.take_kinds.push(g.kind);
-                }
-            } else {
-                entry.before[side].add(amount, g.at)?;
-            }
+    super::gestures::walk_gestures(store, &mut filter, |stored| {
+        let g = &stored.gesture;
+        if g.dimension != dimension {
+            return Ok(true);
         }
-        if !full {
-            return Ok(pairs);
+        let (giver, receiver) = match &index {
+            None => (g.giver, g.receiver),
+            Some(index) => {
+                let unit = |party, named| index.unit(party, stored.attributed_at, named).ok();
+                match (unit(g.giver, g.giver_org), unit(g.receiver, g.receiver_org)) {
+                    (Some(giver), Some(receiver)) => (giver, receiver),
+                    // A gesture no single organization can be given for counts
+                    // nowhere at this level, as in the stored balances.
+                    _ => return Ok(true),
+                }
+            }
+        };
+        if giver == receiver {
+            return Ok(true);
         }
-    }
+        let forward = giver < receiver;
+        let key = if forward {
+            (giver, receiver)
+        } else {
+            (receiver, giver)
+        };
+        let entry = pairs.entry(key).or_default();
+        let side = usize::from(!forward);
+        let amount = g.amount.minor();
+        if g.at >= span.from {
+            entry.now[side].add(amount, g.at)?;
+            if amount < 0 && !entry.take_kinds.contains(&g.kind) {
+                entry.take_kinds.push(g.kind);
+            }
+        } else {
+            entry.before[side].add(amount, g.at)?;
+        }
+        Ok(true)
+    })?;
+    Ok(pairs)
 }
 
 /// What changed, in a few numbers.

@@ -246,33 +246,46 @@ pub(crate) fn attributed_gestures<S: Store + ?Sized>(
     // Read in pages: most of a busy organization's gestures are its own.
     filter.limit = 1_000;
     let mut kept = Vec::new();
+    walk_gestures(store, filter, |stored| {
+        let g = &stored.gesture;
+        let unit = |party, named| index.unit(party, stored.attributed_at, named).ok();
+        let (giver, receiver) = (unit(g.giver, g.giver_org), unit(g.receiver, g.receiver_org));
+        let counts = match other {
+            None => {
+                giver != receiver && (giver == Some(organization) || receiver == Some(organization))
+            }
+            Some(other) => {
+                (giver, receiver) == (Some(organization), Some(other))
+                    || (giver, receiver) == (Some(other), Some(organization))
+            }
+        };
+        if counts {
+            kept.push(stored);
+        }
+        Ok(kept.len() < wanted)
+    })?;
+    Ok(kept)
+}
+
+/// Every gesture `filter` finds, in its order, read a page of `filter.limit` at
+/// a time (the filter's cursor moves along); `visit` stops the walk by
+/// answering `false`.
+pub(crate) fn walk_gestures<S: Store + ?Sized>(
+    store: &mut S,
+    filter: &mut crate::store::GestureFilter,
+    mut visit: impl FnMut(balans_core::StoredGesture) -> Result<bool, LedgerError>,
+) -> Result<(), LedgerError> {
     loop {
         let page = store.find_gestures(filter)?;
         let full = page.len() == filter.limit;
         for stored in page {
             filter.after_seq = Some(stored.seq);
-            let g = &stored.gesture;
-            let unit = |party, named| index.unit(party, stored.attributed_at, named).ok();
-            let (giver, receiver) = (unit(g.giver, g.giver_org), unit(g.receiver, g.receiver_org));
-            let counts = match other {
-                None => {
-                    giver != receiver
-                        && (giver == Some(organization) || receiver == Some(organization))
-                }
-                Some(other) => {
-                    (giver, receiver) == (Some(organization), Some(other))
-                        || (giver, receiver) == (Some(other), Some(organization))
-                }
-            };
-            if counts {
-                kept.push(stored);
-                if kept.len() == wanted {
-                    return Ok(kept);
-                }
+            if !visit(stored)? {
+                return Ok(());
             }
         }
         if !full {
-            return Ok(kept);
+            return Ok(());
         }
     }
 }

@@ -381,6 +381,81 @@ pub fn gestures_are_found_by_the_text_of_their_note_or_item<B: Backend>() {
     assert!(found(&mut store, "_").is_empty());
 }
 
+/// Newest first holds over tens of thousands of gestures stored out of time order: for
+/// a party on nearly every gesture and for one on a few, page after page, as
+/// sorting all of them by time would give.
+pub fn newest_first_holds_over_many_gestures_out_of_order<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let mut rng = 7_u64;
+    let mut next = || {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        rng >> 33
+    };
+    let mut gestures = String::from("id,at,giver,receiver,kind,amount\n");
+    let mut expected: Vec<(u64, usize, String, bool)> = Vec::new();
+    // Enough that a store reading by slices of time takes several before it
+    // reads the rest in one pass.
+    for i in 0..70_000 {
+        // Minutes into 2024, many of them shared: ties are broken by the order stored.
+        let minute = next() % 50_000;
+        let rare = i % 10_000 == 0;
+        let receiver = if rare { "solo" } else { "bob" };
+        let day = minute / 1_440;
+        let (hour, min) = ((minute % 1_440) / 60, minute % 60);
+        let date = jiff_free_date(day);
+        gestures.push_str(&format!(
+            "n{i},{date}T{hour:02}:{min:02}+00:00,ann,{receiver},thanks,1\n"
+        ));
+        expected.push((minute, i, format!("n{i}"), rare));
+    }
+    import_texts(&mut store, &[("gestures.csv", &gestures)]).unwrap();
+    expected.sort_by(|x, y| (y.0, y.1).cmp(&(x.0, x.1)));
+    let list = |store: &mut B::Store, party: &str, limit: usize| -> Vec<String> {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = ledger::list_gestures(
+                store,
+                &ledger::GestureQuery {
+                    party: Some(party),
+                    newest_first: true,
+                    limit: Some(limit),
+                    cursor: cursor.as_deref(),
+                    ..ledger::GestureQuery::default()
+                },
+            )
+            .unwrap();
+            seen.extend(page.gestures.iter().map(|g| g.id.to_string()));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return seen,
+            }
+        }
+    };
+    let all: Vec<String> = expected.iter().map(|e| e.2.clone()).collect();
+    assert_eq!(list(&mut store, "ann", 100), all);
+    let rare: Vec<String> = expected
+        .iter()
+        .filter(|e| e.3)
+        .map(|e| e.2.clone())
+        .collect();
+    assert_eq!(rare.len(), 7);
+    assert_eq!(list(&mut store, "solo", 3), rare);
+}
+
+/// The date `day` days after 1 January 2024, in January to February 2024.
+fn jiff_free_date(day: u64) -> String {
+    let (month, day) = if day < 31 {
+        (1, day + 1)
+    } else {
+        (2, day - 30)
+    };
+    format!("2024-{month:02}-{day:02}")
+}
+
 conformance!(
     gestures_are_given_by_name_and_label,
     a_reversal_cancels_once,
@@ -388,4 +463,5 @@ conformance!(
     gestures_are_listed_by_every_filter,
     newest_first_follows_time_not_the_order_stored,
     gestures_are_found_by_the_text_of_their_note_or_item,
+    newest_first_holds_over_many_gestures_out_of_order,
 );
