@@ -265,6 +265,27 @@ impl GestureStore for PostgresStore {
         Ok(())
     }
 
+    fn for_each_gesture_between(
+        &mut self,
+        from: Moment,
+        until: Moment,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        self.build_indexes()?;
+        let context = "reading a window of gestures";
+        let sql = format!("{GESTURE_SELECT} WHERE g.at_ms >= $1 AND g.at_ms < $2");
+        let statement = self.statement(context, &sql)?;
+        let mut rows = self
+            .client
+            .query_raw(&statement, [from.millis(), until.millis()])
+            .map_err(pg_error(context))?;
+        while let Some(row) = rows.next().map_err(pg_error(context))? {
+            visit(gesture_row(&row)?)?;
+        }
+        Ok(())
+    }
+
     fn gesture_count(&mut self) -> StoreResult<u64> {
         self.count("counting gestures", "SELECT COUNT(*) FROM gestures")
     }

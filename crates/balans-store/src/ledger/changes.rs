@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::view::{BalanceView, PartyRef};
 use crate::LedgerError;
-use crate::store::{GestureFilter, Store};
+use crate::store::{Store, StoreError};
 
 /// How far back a report looks: the last so many days, or all time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,10 +78,11 @@ pub(crate) struct Flow {
 }
 
 impl Flow {
-    fn add(&mut self, amount: i64, at: Moment) -> Result<(), LedgerError> {
-        self.sum = self.sum.checked_add(amount).ok_or_else(|| {
-            LedgerError::Io("a window's sum exceeds the range of exact sums".into())
-        })?;
+    fn add(&mut self, amount: i64, at: Moment) -> Result<(), StoreError> {
+        self.sum = self
+            .sum
+            .checked_add(amount)
+            .ok_or_else(|| StoreError::Overflow("a window's sum".into()))?;
         self.count += 1;
         self.takes += i64::from(amount < 0);
         self.first = Some(self.first.map_or(at, |f| f.min(at)));
@@ -146,19 +147,11 @@ pub(crate) fn pair_windows<S: Store + ?Sized>(
         Level::Organization => Some(balans_core::MembershipIndex::new(store.memberships()?)),
         Level::Person => None,
     };
-    // Latest first: a store with an index of times reads only the span.
-    let mut filter = GestureFilter {
-        from: Some(span.before_from),
-        until: Some(span.until),
-        limit: 5_000,
-        newest_first: true,
-        ..GestureFilter::default()
-    };
     let mut pairs: FxHashMap<(PartyId, PartyId), PairWindows> = FxHashMap::default();
-    super::gestures::walk_gestures(store, &mut filter, |stored| {
+    store.for_each_gesture_between(span.before_from, span.until, &mut |stored| {
         let g = &stored.gesture;
         if g.dimension != dimension {
-            return Ok(true);
+            return Ok(());
         }
         let (giver, receiver) = match &index {
             None => (g.giver, g.receiver),
@@ -168,12 +161,12 @@ pub(crate) fn pair_windows<S: Store + ?Sized>(
                     (Some(giver), Some(receiver)) => (giver, receiver),
                     // A gesture no single organization can be given for counts
                     // nowhere at this level, as in the stored balances.
-                    _ => return Ok(true),
+                    _ => return Ok(()),
                 }
             }
         };
         if giver == receiver {
-            return Ok(true);
+            return Ok(());
         }
         let forward = giver < receiver;
         let key = if forward {
@@ -192,7 +185,7 @@ pub(crate) fn pair_windows<S: Store + ?Sized>(
         } else {
             entry.before[side].add(amount, g.at)?;
         }
-        Ok(true)
+        Ok(())
     })?;
     Ok(pairs)
 }

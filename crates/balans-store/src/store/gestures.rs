@@ -64,6 +64,14 @@ pub trait GestureStore {
         visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
     ) -> StoreResult<()>;
     fn gesture_count(&mut self) -> StoreResult<u64>;
+    /// Every gesture with `from <= at < until`, in no particular order, in one
+    /// pass: a report's window.
+    fn for_each_gesture_between(
+        &mut self,
+        from: Moment,
+        until: Moment,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()>;
     /// Gestures matching the filter, in the order they were stored.
     fn find_gestures(&mut self, filter: &GestureFilter) -> StoreResult<Vec<StoredGesture>>;
     /// How many gestures of each kind `[from, until)` holds, and their sum.

@@ -456,6 +456,41 @@ fn jiff_free_date(day: u64) -> String {
     format!("2024-{month:02}-{day:02}")
 }
 
+/// A window of time gives exactly the gestures in it, narrow or wide.
+pub fn a_window_of_time_gives_exactly_its_gestures<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let mut gestures = String::from("id,at,giver,receiver,kind,amount\n");
+    // One a day through 2024, stored in a shuffled order.
+    let mut days: Vec<u64> = (0..300).collect();
+    days.sort_by_key(|d| (d * 7_919) % 300);
+    for day in &days {
+        let (month, date) = (day / 28 + 1, day % 28 + 1);
+        gestures.push_str(&format!(
+            "w{day},2024-{month:02}-{date:02}T12:00+00:00,ann,bob,thanks,1\n"
+        ));
+    }
+    import_texts(&mut store, &[("gestures.csv", &gestures)]).unwrap();
+    let zone = balans_core::Zone::named("UTC").unwrap();
+    for (from, until, count) in [
+        ("2024-02-01", "2024-02-11", 10),
+        ("2024-01-01", "2024-09-01", 224),
+    ] {
+        let (from, until) = (zone.parse(from).unwrap(), zone.parse(until).unwrap());
+        let mut seen = Vec::new();
+        store
+            .for_each_gesture_between(from, until, &mut |g| {
+                assert!(g.gesture.at >= from && g.gesture.at < until);
+                seen.push(g.gesture.id.to_string());
+                Ok(())
+            })
+            .unwrap();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), count, "{seen:?}");
+    }
+}
+
 conformance!(
     gestures_are_given_by_name_and_label,
     a_reversal_cancels_once,
@@ -464,4 +499,5 @@ conformance!(
     newest_first_follows_time_not_the_order_stored,
     gestures_are_found_by_the_text_of_their_note_or_item,
     newest_first_holds_over_many_gestures_out_of_order,
+    a_window_of_time_gives_exactly_its_gestures,
 );
