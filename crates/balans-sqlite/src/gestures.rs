@@ -434,4 +434,51 @@ impl SqliteStore {
 
 /// An import's gestures go in batch by batch, as any write's do: one file
 /// takes them as fast as they come.
-impl BulkLoad for SqliteStore {}
+///
+/// An import into an empty table goes without the index of times, which is
+/// built once at its end: inserting a million gestures into it one by one, in
+/// the order of a file, doubled the import's time (1.28 s → 2.50 s, 1 M
+/// gestures); building it from the table takes a fraction of that. The drop and
+/// the build are in the import's write, so a failed import leaves the index as
+/// it was, and [`SqliteStore::restore_times_index`] builds it before any commit.
+impl BulkLoad for SqliteStore {
+    fn expect_many_gestures(&mut self) -> StoreResult<bool> {
+        if !self.times_index_dropped {
+            let empty = self
+                .query(
+                    "preparing an import",
+                    "SELECT NOT EXISTS (SELECT 1 FROM gestures)",
+                    [],
+                    |r| r.get::<_, bool>(0),
+                )?
+                .first()
+                .copied()
+                .unwrap_or(false);
+            if empty {
+                self.run_cached("preparing an import", "DROP INDEX gestures_at")?;
+                self.times_index_dropped = true;
+            }
+        }
+        Ok(false)
+    }
+
+    fn many_gestures_written(&mut self) -> StoreResult<()> {
+        self.restore_times_index()
+    }
+}
+
+impl SqliteStore {
+    /// Builds the index of times again when an import dropped it.
+    pub(crate) fn restore_times_index(&mut self) -> StoreResult<()> {
+        if self.times_index_dropped {
+            // The sort may use a helper thread: the import's summing is done by now.
+            self.connection
+                .execute_batch(
+                    "PRAGMA threads = 2; CREATE INDEX IF NOT EXISTS gestures_at ON gestures (at_ms); PRAGMA threads = 0;",
+                )
+                .map_err(backend("indexing the gestures' times"))?;
+            self.times_index_dropped = false;
+        }
+        Ok(())
+    }
+}

@@ -208,3 +208,68 @@ fn a_file_that_is_not_a_store_is_named() {
     let error = SqliteStore::open(&path, false).err().unwrap();
     assert!(error.to_string().contains("notes.txt"), "{error}");
 }
+
+/// An import into an empty table goes without the index of times and builds it
+/// at its end; a failed import leaves it as it was; either way the store has it.
+#[test]
+fn an_import_into_an_empty_store_leaves_the_index_of_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = SqliteStore::open(&path, true).unwrap();
+    let has_index = |path: &std::path::Path| -> bool {
+        Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'gestures_at'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+            == 1
+    };
+    let import = |store: &mut SqliteStore, gestures: &str| {
+        balans_store::import::import(
+            store,
+            vec![
+                balans_store::import::Source::new(
+                    "parties.csv",
+                    std::io::Cursor::new(
+                        b"key,kind,name\nann,person,Ann\nbob,person,Bob\n".to_vec(),
+                    ),
+                ),
+                balans_store::import::Source::new(
+                    "gestures.csv",
+                    std::io::Cursor::new(gestures.as_bytes().to_vec()),
+                ),
+            ],
+            Default::default(),
+            &|_| {},
+        )
+    };
+    // A bad last row: nothing is written, and the index is there.
+    assert!(
+        import(
+            &mut store,
+            "at,giver,receiver,kind\n2024-01-02,ann,bob,thanks\n2024-01-03,ann,nobody,thanks\n"
+        )
+        .is_err()
+    );
+    assert!(has_index(&path));
+    import(
+        &mut store,
+        "at,giver,receiver,kind\n2024-01-02,ann,bob,thanks\n2024-01-01,bob,ann,help\n",
+    )
+    .unwrap();
+    assert!(has_index(&path));
+    let newest = balans_store::store::GestureStore::find_gestures(
+        &mut store,
+        &balans_store::store::GestureFilter {
+            newest_first: true,
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(newest.len(), 2);
+    assert!(newest[0].gesture.at > newest[1].gesture.at);
+}
