@@ -1875,6 +1875,75 @@ async fn the_dashboard_tells_what_changed_over_a_window() {
     );
 }
 
+/// The ledger's messages a person meets at the gesture form come from the
+/// catalog, in the reader's language, with what was typed in them.
+#[tokio::test]
+async fn the_ledger_s_messages_are_in_the_reader_s_language() {
+    let app = spawn_app().await;
+    let client = logged_in(&app, "staff").await;
+    let page = page_text(&client, format!("{}/record", app.address)).await;
+    let csrf = csrf_in(&page);
+    let send = |receiver: &'static str, kind: &'static str, amount: &'static str| {
+        client
+            .post(format!("{}/gestures", app.address))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("giver", "henk"),
+                ("receiver", receiver),
+                ("kind", kind),
+                ("amount", amount),
+            ])
+            .send()
+    };
+    let english = send("nobody", "pay", "-5")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        field_error(&english, "receiver").as_deref(),
+        Some("No party 'nobody' yet: add it first (New party)."),
+        "{english}"
+    );
+    choose_dutch(&client, &app, &csrf).await;
+    let dutch = send("nobody", "pay", "-5")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let receiver = field_error(&dutch, "receiver").unwrap();
+    assert!(
+        receiver.starts_with("Nog geen partij") && receiver.contains("nobody"),
+        "{receiver}"
+    );
+    // Henk and Gerrit are people: a negative payment between them is refused in Dutch.
+    let dutch = send("gerrit", "pay", "-5")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let amount = field_error(&dutch, "amount").unwrap();
+    assert!(
+        amount.contains("een betaling is nooit negatief"),
+        "{amount}"
+    );
+    let dutch = send("gerrit", "knuffelen", "")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let kind = field_error(&dutch, "kind").unwrap();
+    assert!(
+        kind.starts_with("Geen soort") || kind.starts_with("'knuffelen'"),
+        "{kind}"
+    );
+    assert_eq!(app.gesture_count(), 0);
+}
+
 #[tokio::test]
 async fn every_page_fits_a_phone() {
     let Some(browser) = phone().await else {

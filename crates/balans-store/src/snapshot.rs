@@ -10,7 +10,7 @@ use balans_core::{
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
-use crate::field;
+use crate::field::{self, Code};
 use crate::store::{Catalog, Resolved, Store, StoreResult};
 
 /// The parties, kinds and memberships a write resolves against.
@@ -124,7 +124,7 @@ impl PartyText<'_> {
         );
         let name = self.name.trim();
         if name.is_empty() {
-            errors.push(field::Error::new("name", "empty name"));
+            errors.push(field::Error::new("name", "empty name").said(Code::EmptyName, &[]));
         } else if name.len() > NAME_MAX_BYTES {
             errors.push(field::Error::new(
                 "name",
@@ -266,6 +266,7 @@ impl Snapshot {
                     "unknown party '{key}': add it first (the Parties page, or a parties file)"
                 ),
             )
+            .said(Code::UnknownParty, &[("name", key)])
         })
     }
 
@@ -359,7 +360,10 @@ impl Snapshot {
                 Written::File(_) => self.zone.parse(text.at),
                 Written::Typed => self.zone.parse_typed(text.at, balans_core::Moment::now()),
             }
-            .map_err(|e| field::Error::new("at", e.to_string())),
+            .map_err(|e| {
+                field::Error::new("at", e.to_string())
+                    .said(Code::MomentUnreadable, &[("text", text.at.trim())])
+            }),
         );
         let giver = keep(&mut errors, self.resolve_entry("giver", text.giver));
         let receiver = keep(&mut errors, self.resolve_entry("receiver", text.receiver));
@@ -376,6 +380,7 @@ impl Snapshot {
                                 "kind",
                                 format!("unknown kind '{code}': see the kinds in the catalog (the Catalog page, or 'balans kind list')"),
                             )
+                            .said(Code::UnknownKind, &[("name", code.as_str())])
                         })
                     })
             }),
@@ -390,7 +395,7 @@ impl Snapshot {
                     Written::Typed => Amount::parse_typed(text.amount),
                 }
                 .map(Some)
-                .map_err(|e| field::Error::new("amount", amount_message(&e, written)))
+                .map_err(|e| amount_error(&e, written))
             },
         );
         let note = keep(&mut errors, optional_text("note", text.note));
@@ -410,13 +415,16 @@ impl Snapshot {
             (Some(kind), Some(None)) => match kind.def.default {
                 Some(default) => Some((default, false)),
                 None => {
-                    errors.push(field::Error::new(
-                        "amount",
-                        format!(
-                            "a {} gesture needs an amount: the kind has no default",
-                            kind.def.code
-                        ),
-                    ));
+                    errors.push(
+                        field::Error::new(
+                            "amount",
+                            format!(
+                                "a {} gesture needs an amount: the kind has no default",
+                                kind.def.code
+                            ),
+                        )
+                        .said(Code::NeedsAmount, &[("kind", kind.def.code.as_str())]),
+                    );
                     None
                 }
             },
@@ -428,19 +436,22 @@ impl Snapshot {
             && amount.minor() < 0
             && text.reverses.trim().is_empty()
         {
-            errors.push(field::Error::new(
-                "amount",
-                format!(
-                    "{amount}: a payment is never negative; a refund is a payment the other way (swap giver and receiver), and a mistake is undone by reversing the gesture"
-                ),
-            ));
+            errors.push(
+                field::Error::new(
+                    "amount",
+                    format!(
+                        "{amount}: a payment is never negative; a refund is a payment the other way (swap giver and receiver), and a mistake is undone by reversing the gesture"
+                    ),
+                )
+                .said(Code::NegativePayment, &[("amount", &amount.to_string())]),
+            );
         }
         if let (Some(giver), Some(receiver)) = (giver, receiver) {
             if giver.id == receiver.id {
-                errors.push(field::Error::new(
-                    "receiver",
-                    "a party cannot give to itself",
-                ));
+                errors.push(
+                    field::Error::new("receiver", "a party cannot give to itself")
+                        .said(Code::GivesToItself, &[]),
+                );
             }
         }
         for (column, org, party) in [
@@ -603,6 +614,29 @@ impl Snapshot {
 }
 
 /// An amount's error; a decimal mark of the other convention gets a hint.
+/// An amount that cannot be read, as a field error, in the catalog where it is.
+fn amount_error(error: &balans_core::AmountError, written: Written) -> field::Error {
+    use balans_core::AmountError as E;
+    let message = field::Error::new("amount", amount_message(error, written));
+    match error {
+        E::NotANumber(text) => message.said(Code::AmountUnreadable, &[("text", text)]),
+        E::TooPrecise(text) => message.said(Code::AmountTooPrecise, &[("text", text)]),
+        E::Ambiguous {
+            text,
+            thousands,
+            decimal,
+        } => message.said(
+            Code::AmountAmbiguous,
+            &[
+                ("text", text),
+                ("thousands", thousands),
+                ("decimal", decimal),
+            ],
+        ),
+        _ => message,
+    }
+}
+
 fn amount_message(error: &balans_core::AmountError, written: Written) -> String {
     match error {
         balans_core::AmountError::WrongDecimalMark { .. }

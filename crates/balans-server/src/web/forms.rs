@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use balans_core::{Moment, UserRole};
+use balans_store::field::Code;
 use balans_store::ledger::{self, Given};
 use balans_store::{GestureText, LedgerError};
 use maud::html;
@@ -126,7 +127,27 @@ pub async fn record(
             };
             (next, Outcome::Saved(Box::new(given)))
         }
-        Err(e) => (values, Outcome::Failed(field_errors(lang, e))),
+        Err(e) => {
+            let no_party = match &e {
+                LedgerError::Invalid(errors) => errors
+                    .iter()
+                    .filter(|e| {
+                        e.said.as_ref().is_some_and(|s| {
+                            matches!(s.code, Code::UnknownParty | Code::PartyDidYouMean)
+                        })
+                    })
+                    .map(|e| e.column)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            (
+                values,
+                Outcome::Failed {
+                    errors: field_errors(lang, e),
+                    no_party,
+                },
+            )
+        }
     };
     let form = record_form(&session, &values, Some(&outcome));
     if parts::is_htmx(&headers) {
@@ -161,8 +182,8 @@ pub async fn record_page(
 pub fn field_errors(lang: Lang, error: LedgerError) -> Vec<(String, String)> {
     match error {
         LedgerError::Invalid(errors) => errors
-            .into_iter()
-            .map(|e| (e.column.to_string(), e.message))
+            .iter()
+            .map(|e| (e.column.to_string(), super::i18n::said(lang, e)))
             .collect(),
         LedgerError::NotFound(message) | LedgerError::Conflict(message) => {
             vec![(String::new(), message)]

@@ -121,6 +121,20 @@ texts! {
     WentQuiet => "{them}: nothing given to us in {window}, after {duration} of {rate}.", "{them}: niets aan ons gegeven in {window}, na {duration} met {rate}.";
     TurnedByThem => "{them}: {takes} takes from them in {window} ({kinds}), after giving {before} before.", "{them}: {takes} keer iets genomen door hen in {window} ({kinds}), terwijl ze daarvoor {before} gaven.";
     TurnedByUs => "{them}: {takes} takes from us in {window} ({kinds}), after we gave {before} before.", "{them}: {takes} keer iets genomen door ons in {window} ({kinds}), terwijl wij daarvoor {before} gaven.";
+    SaidUnknownParty => "No party '{name}' yet: add it first (New party).", "Nog geen partij '{name}': voeg die eerst toe (Nieuwe partij).";
+    SaidPartyDidYouMean => "No party '{name}': did you mean {candidates}?", "Geen partij '{name}': bedoel je {candidates}?";
+    SaidPartyAmbiguous => "'{name}' names {count} parties: {candidates}; give the key.", "'{name}' past bij {count} partijen: {candidates}; geef de sleutel.";
+    SaidUnknownKind => "No kind '{name}': see the kinds on the Catalog page.", "Geen soort '{name}': zie de soorten op de pagina Catalogus.";
+    SaidKindDidYouMean => "No kind '{name}': did you mean {candidates}?", "Geen soort '{name}': bedoel je {candidates}?";
+    SaidKindAmbiguous => "'{name}' names {count} kinds: {candidates}; give the code.", "'{name}' past bij {count} soorten: {candidates}; geef de code.";
+    SaidNeedsAmount => "A {kind} gesture needs an amount: the kind has no default.", "Een gebaar van de soort {kind} heeft een bedrag nodig: de soort heeft geen standaardwaarde.";
+    SaidNegativePayment => "{amount}: a payment is never negative. A refund is a payment the other way (swap giver and receiver); a mistake is undone with Reverse.", "{amount}: een betaling is nooit negatief. Een terugbetaling is een betaling de andere kant op (wissel gever en ontvanger); een vergissing maak je ongedaan met Terugboeken.";
+    SaidGivesToItself => "A party cannot give to itself.", "Een partij kan niet aan zichzelf geven.";
+    SaidEmptyName => "The name is empty.", "De naam is leeg.";
+    SaidAmountUnreadable => "'{text}' is not an amount.", "'{text}' is geen bedrag.";
+    SaidAmountAmbiguous => "'{text}' could be read two ways: write {thousands} or {decimal}.", "'{text}' kan op twee manieren gelezen worden: schrijf {thousands} of {decimal}.";
+    SaidAmountTooPrecise => "'{text}' has more than two decimals.", "'{text}' heeft meer dan twee decimalen.";
+    SaidMomentUnreadable => "'{text}' is not a moment: write now, yesterday 14:30, or a date such as 15-3-2024.", "'{text}' is geen tijdstip: schrijf nu, gisteren 14:30, of een datum zoals 15-3-2024.";
     AllKinds => "All kinds", "Alle soorten";
     AlreadyReversed => "This gesture was reversed already, by {id}.", "Dit gebaar is al teruggeboekt, door {id}.";
     AlreadySaved => "This gesture was saved already; nothing was added.", "Dit gebaar was al opgeslagen; er is niets toegevoegd.";
@@ -312,9 +326,82 @@ texts! {
     Yes => "Yes", "Ja";
 }
 
+/// The catalog's text of a ledger message.
+pub fn said_text(code: balans_store::field::Code) -> T {
+    use balans_store::field::Code;
+    match code {
+        Code::UnknownParty => T::SaidUnknownParty,
+        Code::PartyDidYouMean => T::SaidPartyDidYouMean,
+        Code::PartyAmbiguous => T::SaidPartyAmbiguous,
+        Code::UnknownKind => T::SaidUnknownKind,
+        Code::KindDidYouMean => T::SaidKindDidYouMean,
+        Code::KindAmbiguous => T::SaidKindAmbiguous,
+        Code::NeedsAmount => T::SaidNeedsAmount,
+        Code::NegativePayment => T::SaidNegativePayment,
+        Code::GivesToItself => T::SaidGivesToItself,
+        Code::EmptyName => T::SaidEmptyName,
+        Code::AmountUnreadable => T::SaidAmountUnreadable,
+        Code::AmountAmbiguous => T::SaidAmountAmbiguous,
+        Code::AmountTooPrecise => T::SaidAmountTooPrecise,
+        Code::MomentUnreadable => T::SaidMomentUnreadable,
+    }
+}
+
+/// A ledger error about one field in the reader's language: from the catalog
+/// when it is there, else as the ledger says it.
+pub fn said(lang: Lang, error: &balans_store::field::Error) -> String {
+    match &error.said {
+        None => error.message.clone(),
+        Some(said) => {
+            let mut text = said_text(said.code).get(lang).to_string();
+            for (name, value) in &said.args {
+                text = text.replace(&format!("{{{name}}}"), value);
+            }
+            text
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_ledger_message_has_its_text_and_fills_every_placeholder() {
+        use balans_store::field::{Code, Error};
+        // The placeholders each code names, as `field::Code` documents them.
+        let names = |code: Code| -> &'static [&'static str] {
+            match code {
+                Code::UnknownParty | Code::UnknownKind => &["name"],
+                Code::PartyDidYouMean | Code::KindDidYouMean => &["name", "candidates"],
+                Code::PartyAmbiguous | Code::KindAmbiguous => &["name", "count", "candidates"],
+                Code::NeedsAmount => &["kind"],
+                Code::NegativePayment => &["amount"],
+                Code::GivesToItself | Code::EmptyName => &[],
+                Code::AmountUnreadable | Code::AmountTooPrecise | Code::MomentUnreadable => {
+                    &["text"]
+                }
+                Code::AmountAmbiguous => &["text", "thousands", "decimal"],
+            }
+        };
+        for &code in Code::ALL {
+            let args: Vec<(&'static str, &str)> =
+                names(code).iter().map(|n| (*n, "VALUE")).collect();
+            let error = Error::new("x", "english").said(code, &args);
+            for lang in [Lang::En, Lang::Nl] {
+                let text = said(lang, &error);
+                assert!(
+                    !text.contains('{'),
+                    "{code:?} in {lang:?} leaves a placeholder: {text}"
+                );
+                assert_eq!(
+                    text.matches("VALUE").count(),
+                    names(code).len(),
+                    "{code:?} in {lang:?}: {text}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_text_exists_in_both_languages_and_differs_where_it_should() {

@@ -46,7 +46,12 @@ impl RecordValues {
 /// What the form shows under itself after a try.
 pub enum Outcome {
     Saved(Box<Given>),
-    Failed(Vec<(String, String)>),
+    /// Each field's message, and the fields that name no party yet: those offer
+    /// to make it.
+    Failed {
+        errors: Vec<(String, String)>,
+        no_party: Vec<&'static str>,
+    },
 }
 
 /// The form's fields, which show their own errors.
@@ -64,11 +69,6 @@ const SHORTCUT_KINDS: [&str; 9] = [
     "broken_promise",
     "pay",
 ];
-
-/// Whether a field's error says that no party has the name typed.
-fn names_no_party(error: &str) -> bool {
-    error.starts_with("unknown party") || error.starts_with("no party")
-}
 
 /// The new-party form for `name`, returning to this form with what was typed.
 fn new_party_href(values: &RecordValues, name: &str) -> String {
@@ -96,9 +96,9 @@ const UNDO_SECONDS: u32 = 30;
 pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Outcome>) -> Markup {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let errors: Vec<(String, String)> = match outcome {
-        Some(Outcome::Failed(errors)) => errors.clone(),
-        _ => Vec::new(),
+    let (errors, no_party): (Vec<(String, String)>, Vec<&str>) = match outcome {
+        Some(Outcome::Failed { errors, no_party }) => (errors.clone(), no_party.clone()),
+        _ => (Vec::new(), Vec::new()),
     };
     let error_of = |field: &str| {
         errors
@@ -136,8 +136,7 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
                     span.field-error id=(format!("{name}-error")) { (error) }
                     // A party that is not there yet can be made at once, and
                     // the form comes back with what was typed.
-                    @if (name == "giver" || name == "receiver") && !value.trim().is_empty()
-                        && session.can_write() && names_no_party(error) {
+                    @if !value.trim().is_empty() && session.can_write() && no_party.contains(&name) {
                         " " a.new-party href=(new_party_href(values, value)) {
                             (T::NewPartyNamed.get(lang).replace("{name}", value.trim()))
                         }

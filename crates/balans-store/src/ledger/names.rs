@@ -10,6 +10,7 @@ use rustc_hash::FxHashSet;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::field::Code;
 use crate::snapshot::GestureText;
 use crate::store::{Catalog, Store, StoreResult};
 use crate::{LedgerError, field};
@@ -126,23 +127,40 @@ impl Names {
                             Quoted(typed),
                             close.join(", ")
                         ),
+                    )
+                    .said(
+                        Code::PartyDidYouMean,
+                        &[
+                            ("name", &Quoted(typed).to_string()),
+                            ("candidates", &close.join(", ")),
+                        ],
                     ))
                 }
             }
-            several => Err(field::Error::new(
-                column,
-                format!(
-                    "'{}' names {} parties: {}; give the key",
-                    Quoted(typed),
-                    several.len(),
-                    several
-                        .iter()
-                        .take(CANDIDATES_MAX)
-                        .map(described)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
+            several => {
+                let candidates = several
+                    .iter()
+                    .take(CANDIDATES_MAX)
+                    .map(described)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let name = Quoted(typed).to_string();
+                Err(field::Error::new(
+                    column,
+                    format!(
+                        "'{name}' names {} parties: {candidates}; give the key",
+                        several.len()
+                    ),
+                )
+                .said(
+                    Code::PartyAmbiguous,
+                    &[
+                        ("name", &name),
+                        ("count", &several.len().to_string()),
+                        ("candidates", &candidates),
+                    ],
+                ))
+            }
         })
     }
 
@@ -195,18 +213,35 @@ impl Names {
                             Quoted(typed),
                             close.join(", ")
                         ),
+                    )
+                    .said(
+                        Code::KindDidYouMean,
+                        &[
+                            ("name", &Quoted(typed).to_string()),
+                            ("candidates", &close.join(", ")),
+                        ],
                     ))
                 }
             }
-            several => Err(field::Error::new(
-                "kind",
-                format!(
-                    "'{}' names {} kinds: {}; give the code",
-                    Quoted(typed),
-                    several.len(),
-                    several.iter().map(described).collect::<Vec<_>>().join(", ")
-                ),
-            )),
+            several => {
+                let candidates = several.iter().map(described).collect::<Vec<_>>().join(", ");
+                let name = Quoted(typed).to_string();
+                Err(field::Error::new(
+                    "kind",
+                    format!(
+                        "'{name}' names {} kinds: {candidates}; give the code",
+                        several.len()
+                    ),
+                )
+                .said(
+                    Code::KindAmbiguous,
+                    &[
+                        ("name", &name),
+                        ("count", &several.len().to_string()),
+                        ("candidates", &candidates),
+                    ],
+                ))
+            }
         })
     }
 }
@@ -311,10 +346,11 @@ pub fn party_key_named<S: Store + ?Sized>(
         .party(store, column, typed)?
         .map_err(|e| LedgerError::Invalid(vec![e]))?;
     if store.parties_by_keys(&[key.as_str()])?.is_empty() {
-        return Err(LedgerError::Invalid(vec![field::Error::new(
-            column,
-            format!("no party '{}'", Quoted(typed.trim())),
-        )]));
+        let name = Quoted(typed.trim()).to_string();
+        return Err(LedgerError::Invalid(vec![
+            field::Error::new(column, format!("no party '{name}'"))
+                .said(Code::UnknownParty, &[("name", &name)]),
+        ]));
     }
     Ok(key)
 }
