@@ -464,11 +464,67 @@ pub fn the_report_over_a_window_names_what_changed<B: Backend>() {
     assert!(!listed(&all_time).contains(&"us-solo".to_string()));
 }
 
+/// The parties list gives each party the same sums however it is ordered: a page
+/// by name sums its own parties, the other orders sum each level once.
+pub fn the_parties_list_sums_the_same_by_name_and_by_credit<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let gestures = "id,at,giver,receiver,kind,amount\n\
+        r1,2024-03-01,ann,bob,thanks,1\n\
+        r2,2024-03-02,bob,ann,help,2.5\n\
+        r3,2024-03-03,ann,solo,brush_off,-2\n\
+        r4,2024-03-04,cust,us,pay,100\n\
+        r5,2024-03-05,solo,bob,thanks,1\n";
+    import_texts(&mut store, &[("gestures.csv", gestures)]).unwrap();
+    let figures = |list: balans_store::views::PartyList| {
+        let mut rows: Vec<_> = list
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.party.key.to_string(),
+                    r.credit.a_to_b,
+                    r.credit.b_to_a,
+                    r.money.a_to_b,
+                    r.money.b_to_a,
+                    r.credit.count + r.money.count,
+                    r.last,
+                )
+            })
+            .collect();
+        rows.sort_by(|x, y| x.0.cmp(&y.0));
+        rows
+    };
+    let query = |sort, per_page| balans_store::views::PartyListQuery {
+        sort,
+        per_page,
+        ..Default::default()
+    };
+    let by_name = figures(
+        balans_store::views::party_list(
+            &mut store,
+            &query(balans_store::views::PartySort::Name, 50),
+        )
+        .unwrap(),
+    );
+    let by_credit = figures(
+        balans_store::views::party_list(
+            &mut store,
+            &query(balans_store::views::PartySort::Credit, 0),
+        )
+        .unwrap(),
+    );
+    assert_eq!(by_name, by_credit);
+    let ann = by_name.iter().find(|r| r.0 == "ann").unwrap();
+    assert_eq!((ann.1, ann.2, ann.5), (-100, 250, 3));
+}
+
 conformance!(
     balances_at_person_and_organization_level,
     a_person_and_an_organization_show_the_persons_part,
     party_totals_sum_each_partys_balances,
     the_report_over_a_window_names_what_changed,
+    the_parties_list_sums_the_same_by_name_and_by_credit,
     monthly_credit_follows_gestures_memberships_and_time_zone,
     sums_written_in_parts_lose_nothing,
 );
