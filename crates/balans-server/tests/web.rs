@@ -1393,6 +1393,15 @@ async fn the_parties_list_sorts_filters_pages_and_exports() {
     assert!(third.contains("Page 3 of 3"), "{third}");
     assert_eq!(third.matches("href=\"/parties/p").count(), 20);
     assert!(third.contains("rel=\"prev\"") && !third.contains("rel=\"next\""));
+    // A page that is no number, or none there is, is no error.
+    for page in ["-1", "abc", "99999999999999999999"] {
+        let response = client
+            .get(format!("{}/parties?q=person&page={page}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "page={page}");
+    }
 }
 
 /// The search on every page finds parties by name ignoring case and accents, and
@@ -1417,6 +1426,9 @@ async fn the_search_finds_parties_notes_and_items() {
     assert!(
         dashboard.contains("id=\"site-search\"") && dashboard.contains("aria-keyshortcuts=\"/\"")
     );
+    // Control characters typed are shown escaped, never sent back raw.
+    let raw = page_text(&client, format!("{}/search?q=ab%01%1B", app.address)).await;
+    assert!(!raw.contains('\u{1}') && !raw.contains('\u{1b}'), "{raw}");
     let short = page_text(&client, format!("{}/search?q=a", app.address)).await;
     assert!(short.contains("at least two characters"));
 }

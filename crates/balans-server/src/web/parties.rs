@@ -29,7 +29,8 @@ pub struct PartyFilter {
     uneven: Option<String>,
     sort: Option<String>,
     rev: Option<String>,
-    page: Option<usize>,
+    /// As typed in the address: a page that is no number is the first.
+    page: Option<String>,
 }
 
 impl PartyFilter {
@@ -48,6 +49,14 @@ impl PartyFilter {
             .unwrap_or_default()
     }
 
+    /// The page asked for, counted from 0.
+    fn page(&self) -> usize {
+        self.page
+            .as_deref()
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
     fn reversed(&self) -> bool {
         self.rev.as_deref() == Some("1")
     }
@@ -64,7 +73,7 @@ impl PartyFilter {
             uneven: self.uneven.is_some(),
             sort: self.sort(),
             reversed: self.reversed(),
-            page: self.page.unwrap_or(0),
+            page: self.page(),
             per_page,
         }
     }
@@ -165,7 +174,7 @@ pub async fn parties(
 
 fn party_table(lang: Lang, filter: &PartyFilter, list: &PartyList) -> Markup {
     let t = |text: T| text.get(lang);
-    let page = filter.page.unwrap_or(0);
+    let page = filter.page();
     let pages = list.total.div_ceil(PER_PAGE).max(1);
     let (sort, reversed) = (filter.sort(), filter.reversed());
     // A column's heading links to the list sorted by it; a second click turns it round.

@@ -103,6 +103,6 @@ pub async fn search(
             }
         },
     };
-    let title = format!("{}: {q}", t(T::SearchResults));
+    let title = format!("{}: {}", t(T::SearchResults), balans_core::Quoted(&q));
     Ok(respond(&session, &headers, Section::None, &title, content))
 }
