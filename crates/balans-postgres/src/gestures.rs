@@ -250,19 +250,9 @@ impl GestureStore for PostgresStore {
         &mut self,
         visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        use postgres::fallible_iterator::FallibleIterator;
         self.build_indexes()?;
-        let context = "reading gestures";
         let sql = format!("{GESTURE_SELECT} ORDER BY g.seq");
-        let statement = self.statement(context, &sql)?;
-        let mut rows = self
-            .client
-            .query_raw(&statement, std::iter::empty::<i64>())
-            .map_err(pg_error(context))?;
-        while let Some(row) = rows.next().map_err(pg_error(context))? {
-            visit(gesture_row(&row)?)?;
-        }
-        Ok(())
+        self.stream_gestures_of("reading gestures", &sql, &[], visit)
     }
 
     fn for_each_gesture_between(
@@ -271,19 +261,14 @@ impl GestureStore for PostgresStore {
         until: Moment,
         visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        use postgres::fallible_iterator::FallibleIterator;
         self.build_indexes()?;
-        let context = "reading a window of gestures";
         let sql = format!("{GESTURE_SELECT} WHERE g.at_ms >= $1 AND g.at_ms < $2");
-        let statement = self.statement(context, &sql)?;
-        let mut rows = self
-            .client
-            .query_raw(&statement, [from.millis(), until.millis()])
-            .map_err(pg_error(context))?;
-        while let Some(row) = rows.next().map_err(pg_error(context))? {
-            visit(gesture_row(&row)?)?;
-        }
-        Ok(())
+        self.stream_gestures_of(
+            "reading a window of gestures",
+            &sql,
+            &[from.millis(), until.millis()],
+            visit,
+        )
     }
 
     fn gesture_count(&mut self) -> StoreResult<u64> {
@@ -360,5 +345,27 @@ impl GestureStore for PostgresStore {
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect())
+    }
+}
+
+impl PostgresStore {
+    /// Hands every gesture `sql` selects to `visit`, one row at a time.
+    fn stream_gestures_of(
+        &mut self,
+        context: &str,
+        sql: &str,
+        params: &[i64],
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let statement = self.statement(context, sql)?;
+        let mut rows = self
+            .client
+            .query_raw(&statement, params.iter())
+            .map_err(pg_error(context))?;
+        while let Some(row) = rows.next().map_err(pg_error(context))? {
+            visit(gesture_row(&row)?)?;
+        }
+        Ok(())
     }
 }

@@ -115,15 +115,8 @@ impl GestureStore for SqliteStore {
         &mut self,
         visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        let mut statement = self
-            .connection
-            .prepare(&format!("{GESTURE_SELECT} ORDER BY g.seq"))
-            .map_err(backend("reading gestures"))?;
-        let mut rows = statement.query([]).map_err(backend("reading gestures"))?;
-        while let Some(row) = rows.next().map_err(backend("reading gestures"))? {
-            visit(gesture_row(row).map_err(backend("reading gestures"))?)?;
-        }
-        Ok(())
+        let sql = format!("{GESTURE_SELECT} ORDER BY g.seq");
+        self.stream_gestures_of("reading gestures", &sql, [], visit)
     }
 
     fn for_each_gesture_between(
@@ -156,17 +149,7 @@ impl GestureStore for SqliteStore {
             "g.at_ms"
         };
         let sql = format!("{GESTURE_SELECT} WHERE {column} >= ?1 AND {column} < ?2");
-        let mut statement = self
-            .connection
-            .prepare_cached(&sql)
-            .map_err(backend(context))?;
-        let mut rows = statement
-            .query([from.millis(), until.millis()])
-            .map_err(backend(context))?;
-        while let Some(row) = rows.next().map_err(backend(context))? {
-            visit(gesture_row(row).map_err(backend(context))?)?;
-        }
-        Ok(())
+        self.stream_gestures_of(context, &sql, [from.millis(), until.millis()], visit)
     }
 
     fn gesture_count(&mut self) -> StoreResult<u64> {
@@ -331,6 +314,25 @@ const WINDOW_SHARE_BY_INDEX: i64 = 8;
 const SLICE_SHARE_MAX: i64 = 32;
 
 impl SqliteStore {
+    /// Hands every gesture `sql` selects to `visit`, one row at a time.
+    fn stream_gestures_of(
+        &self,
+        context: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(backend(context))?;
+        let mut rows = statement.query(params).map_err(backend(context))?;
+        while let Some(row) = rows.next().map_err(backend(context))? {
+            visit(gesture_row(row).map_err(backend(context))?)?;
+        }
+        Ok(())
+    }
+
     /// How many gestures name any of `parties`, from the person-level balances.
     fn gestures_naming(&self, parties: &[PartyId]) -> StoreResult<i64> {
         let ids: Vec<Value> = parties.iter().map(|p| Value::Integer(p.0)).collect();

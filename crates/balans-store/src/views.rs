@@ -381,6 +381,24 @@ pub struct PartyRow {
 }
 
 impl PartyRow {
+    fn of(
+        party: &balans_core::Party,
+        level: Level,
+        credit: balans_core::Balance,
+        money: balans_core::Balance,
+        zone: &balans_core::Zone,
+    ) -> PartyRow {
+        let last = credit.last.max(money.last);
+        PartyRow {
+            party: party.into(),
+            level,
+            last,
+            last_local: last.map(|m| m.display_in(zone)),
+            credit,
+            money,
+        }
+    }
+
     /// A party with one-sided credit: evenness below 50%.
     pub fn is_uneven(&self) -> bool {
         self.credit.evenness().is_some_and(|e| e.0 < 5_000)
@@ -471,15 +489,7 @@ pub fn party_list<S: Store + ?Sized>(
                     into.first = into.first.into_iter().chain(seen.first).min();
                     into.last = into.last.max(seen.last);
                 }
-                let last = credit.last.max(money.last);
-                rows.push(PartyRow {
-                    party: p.into(),
-                    level,
-                    last,
-                    last_local: last.map(|m| m.display_in(&zone)),
-                    credit,
-                    money,
-                });
+                rows.push(PartyRow::of(p, level, credit, money, &zone));
             }
             return Ok(PartyList { rows, total });
         }
@@ -510,15 +520,7 @@ pub fn party_list<S: Store + ?Sized>(
                 let level = level_of(p);
                 let credit = balance(level, p.id, Dimension::Credit);
                 let money = balance(level, p.id, Dimension::Money);
-                let last = credit.last.max(money.last);
-                PartyRow {
-                    party: p.into(),
-                    level,
-                    last,
-                    last_local: last.map(|m| m.display_in(&zone)),
-                    credit,
-                    money,
-                }
+                PartyRow::of(p, level, credit, money, &zone)
             })
             .filter(|row| !query.uneven || row.is_uneven())
             .collect();

@@ -9,7 +9,7 @@ use balans_store::{LedgerError, ledger};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::forms::{amount_text, field_errors};
+use super::forms::{amount_text, failed};
 use super::i18n::{Lang, T};
 use super::layout::{self, Section};
 use super::parts;
@@ -17,20 +17,6 @@ use super::parts::role_text;
 use super::session::{Refusal, Session};
 use super::views::number;
 use crate::AppState;
-
-fn failed(lang: Lang, e: LedgerError) -> String {
-    field_errors(lang, e)
-        .into_iter()
-        .map(|(field, message)| {
-            if field.is_empty() {
-                message
-            } else {
-                format!("{field}: {message}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
 
 /// `GET /kinds`.
 pub async fn kinds(State(state): State<AppState>, session: Session) -> Result<Response, Refusal> {

@@ -21,12 +21,7 @@ pub struct LoginQuery {
 
 /// Only paths on this server are followed after logging in.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    next.and_then(parts::local_path).unwrap_or("/").to_string()
 }
 
 fn login_page(lang: Lang, next: &str, email: &str, error: Option<&str>) -> maud::Markup {

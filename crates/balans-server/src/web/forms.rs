@@ -178,6 +178,30 @@ pub async fn record_page(
     .into_response())
 }
 
+/// A ledger error in one line: each field's message after the field's name.
+pub fn failed(lang: Lang, e: LedgerError) -> String {
+    field_errors(lang, e)
+        .into_iter()
+        .map(|(field, message)| {
+            if field.is_empty() {
+                message
+            } else {
+                format!("{field}: {message}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A ledger error in one line: the messages alone.
+pub fn messages(lang: Lang, e: LedgerError) -> String {
+    field_errors(lang, e)
+        .into_iter()
+        .map(|(_, message)| message)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// A ledger error as messages per form field; the empty field is the form itself.
 pub fn field_errors(lang: Lang, error: LedgerError) -> Vec<(String, String)> {
     match error {
@@ -307,19 +331,11 @@ pub async fn reverse(
         .db
         .write(move |store| ledger::reverse(store, &id, None, None, None))
         .await;
-    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
-        form.back
-    } else {
-        "/".to_string()
-    };
+    let back = parts::local_path(&form.back).unwrap_or("/").to_string();
     match result {
         Ok(_) => Ok(Redirect::to(&back).into_response()),
         Err(e) => {
-            let message = field_errors(lang, e)
-                .into_iter()
-                .map(|(_, m)| m)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = messages(lang, e);
             let content = html! {
                 (parts::notice("error", &message))
                 p { a href=(back) { (T::Back.get(lang)) } }

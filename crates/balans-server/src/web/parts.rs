@@ -63,6 +63,12 @@ pub fn error_page(status: StatusCode, lang: Lang, message: &str) -> Response {
     (status, body).into_response()
 }
 
+/// A path on this server to go to after a form, or none: never another site
+/// (`//host`, `/\\host`).
+pub fn local_path(path: &str) -> Option<&str> {
+    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+}
+
 /// Whether the request came from htmx, which wants the partial only.
 pub fn is_htmx(headers: &axum::http::HeaderMap) -> bool {
     headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")

@@ -12,7 +12,7 @@ use balans_store::snapshot::{MembershipText, PartyText};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::forms::field_errors;
+use super::forms::{failed, field_errors};
 use super::i18n::{Lang, T};
 use super::layout::{self, Section};
 use super::parts;
@@ -39,11 +39,6 @@ pub struct PartyForm {
     /// Where to go after saving: a page of this site.
     #[serde(default)]
     back: String,
-}
-
-/// A page of this site to return to, or none: never another site.
-fn local(back: &str) -> Option<&str> {
-    (back.starts_with('/') && !back.starts_with("//") && !back.contains('\\')).then_some(back)
 }
 
 /// One labelled input with its error under it.
@@ -184,7 +179,7 @@ pub async fn create_party(
     match result {
         Ok(party) => {
             let key = party.fields.key.to_string();
-            let to = match local(&form.back) {
+            let to = match parts::local_path(&form.back) {
                 Some(back) => back.to_string(),
                 None => format!("/parties/{}", super::encode(&key)),
             };
@@ -422,11 +417,7 @@ pub async fn set_membership(
         ))
         .into_response()),
         Err(e) => {
-            let message = field_errors(lang, e)
-                .into_iter()
-                .map(|(f, m)| if f.is_empty() { m } else { format!("{f}: {m}") })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = failed(lang, e);
             let content = html! {
                 (parts::notice("error", &message))
                 p { a href={ "/parties/" (super::encode(&key)) } { (T::Back.get(lang)) } }

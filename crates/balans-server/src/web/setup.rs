@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::auth::{same_origin, set_lang_cookie, set_session_cookie};
-use super::forms::field_errors;
+use super::forms::{field_errors, messages};
 use super::i18n::{Lang, T};
 use super::parts;
 use super::session::visitor_lang;
@@ -344,13 +344,6 @@ pub async fn set_us(
         .await;
     Ok(match result {
         Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => {
-            let message = field_errors(lang, e)
-                .into_iter()
-                .map(|(_, m)| m)
-                .collect::<Vec<_>>()
-                .join("; ");
-            parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &message)
-        }
+        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &messages(lang, e)),
     })
 }

@@ -314,26 +314,11 @@ pub fn newest_first_follows_time_not_the_order_stored<B: Backend>() {
     import_texts(&mut store, &[("gestures.csv", gestures)]).unwrap();
     let expected = ["t3", "t4", "t1", "t2", "t5"];
     for limit in [1, 2, 3, 10] {
-        let mut seen = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = ledger::list_gestures(
-                &mut store,
-                &ledger::GestureQuery {
-                    newest_first: true,
-                    limit: Some(limit),
-                    cursor: cursor.as_deref(),
-                    ..ledger::GestureQuery::default()
-                },
-            )
-            .unwrap();
-            seen.extend(page.gestures.iter().map(|g| g.id.to_string()));
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-        assert_eq!(seen, expected, "pages of {limit}");
+        assert_eq!(
+            newest_first_pages(&mut store, None, limit),
+            expected,
+            "pages of {limit}"
+        );
     }
     // A party's gestures, the same way.
     let page = ledger::list_gestures(
@@ -413,37 +398,40 @@ pub fn newest_first_holds_over_many_gestures_out_of_order<B: Backend>() {
     }
     import_texts(&mut store, &[("gestures.csv", &gestures)]).unwrap();
     expected.sort_by(|x, y| (y.0, y.1).cmp(&(x.0, x.1)));
-    let list = |store: &mut B::Store, party: &str, limit: usize| -> Vec<String> {
-        let mut seen = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = ledger::list_gestures(
-                store,
-                &ledger::GestureQuery {
-                    party: Some(party),
-                    newest_first: true,
-                    limit: Some(limit),
-                    cursor: cursor.as_deref(),
-                    ..ledger::GestureQuery::default()
-                },
-            )
-            .unwrap();
-            seen.extend(page.gestures.iter().map(|g| g.id.to_string()));
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => return seen,
-            }
-        }
-    };
     let all: Vec<String> = expected.iter().map(|e| e.2.clone()).collect();
-    assert_eq!(list(&mut store, "ann", 100), all);
+    assert_eq!(newest_first_pages(&mut store, Some("ann"), 100), all);
     let rare: Vec<String> = expected
         .iter()
         .filter(|e| e.3)
         .map(|e| e.2.clone())
         .collect();
     assert_eq!(rare.len(), 7);
-    assert_eq!(list(&mut store, "solo", 3), rare);
+    assert_eq!(newest_first_pages(&mut store, Some("solo"), 3), rare);
+}
+
+/// The ids of every gesture (of `party`) newest first, read page after page of
+/// `limit` from each page's cursor.
+fn newest_first_pages<S: Store>(store: &mut S, party: Option<&str>, limit: usize) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = ledger::list_gestures(
+            store,
+            &ledger::GestureQuery {
+                party,
+                newest_first: true,
+                limit: Some(limit),
+                cursor: cursor.as_deref(),
+                ..ledger::GestureQuery::default()
+            },
+        )
+        .unwrap();
+        seen.extend(page.gestures.iter().map(|g| g.id.to_string()));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return seen,
+        }
+    }
 }
 
 /// The date `day` days after 1 January 2024, in January to February 2024.
