@@ -110,7 +110,7 @@ texts! {
     EmptyNoParties => "Start with the people and organizations you deal with:", "Begin met de mensen en organisaties waarmee je te maken hebt:";
     WhatChanged => "What changed", "Wat er veranderde";
     WindowSwitch => "Looking at", "Periode";
-    AllTime => "all time", "alle tijd";
+    AllTime => "all time", "vanaf het begin";
     LastYear => "the last 12 months", "de afgelopen 12 maanden";
     LastDays => "the last {days} days", "de afgelopen {days} dagen";
     Years => "{n} years", "{n} jaar";
