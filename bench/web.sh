@@ -3,19 +3,21 @@
 # over each window, the largest party's page (org00000, our own organization:
 # every gesture counts for it), a person's page, a relationship and a person's
 # part, the parties list sorted and filtered, and the search, each requested one
-# at a time.
+# at a time. The store has the shape of `balans-bench import --shape` (few-pairs
+# by default; many-pairs spreads the gestures over about as many pairs).
 #
-#   bash bench/web.sh [requests per page] [gestures in the store]
+#   bash bench/web.sh [requests per page] [gestures in the store] [shape]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-30}
 gestures=${2:-1000000}
+shape=${3:-few-pairs}
 
 cargo build --release -q -p balans -p balans-bench
 dir=target/bench-web
 rm -rf "$dir"
 mkdir -p "$dir"
-target/release/balans-bench import --gestures "$gestures" --runs 1 --reads 10 --dir "$dir" >/dev/null
+target/release/balans-bench import --gestures "$gestures" --shape "$shape" --runs 1 --reads 10 --dir "$dir" >/dev/null
 db="$dir/bench.db"
 balans=target/release/balans
 "$balans" --db "$db" config set us org00000 >/dev/null

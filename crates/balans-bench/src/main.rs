@@ -31,8 +31,12 @@ enum BenchCommand {
     Import {
         #[arg(long, default_value_t = 1_000_000)]
         gestures: u64,
-        #[arg(long, default_value_t = 10_000)]
-        parties: u64,
+        /// The number of parties (default: 10,000 for few-pairs, 13,000 otherwise).
+        #[arg(long)]
+        parties: Option<u64>,
+        /// The shape of the generated data.
+        #[arg(long, value_enum, default_value = "few-pairs")]
+        shape: Shape,
         /// Where the generated files and stores go.
         #[arg(long, default_value = "target/bench")]
         dir: PathBuf,
@@ -58,6 +62,7 @@ fn main() -> Result<()> {
         BenchCommand::Import {
             gestures,
             parties,
+            shape,
             dir,
             balans,
             reads,
@@ -65,7 +70,8 @@ fn main() -> Result<()> {
             postgres,
         } => import(
             gestures,
-            parties,
+            parties.unwrap_or(shape.default_parties()),
+            shape,
             &dir,
             &balans,
             reads,
@@ -75,20 +81,85 @@ fn main() -> Result<()> {
     }
 }
 
+/// The shape of the generated data: who deals with whom, and how the file is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Shape {
+    /// Each customer contact deals with one of three account managers: about
+    /// 30,000 person pairs at 10,000 parties; times in random order.
+    FewPairs,
+    /// Staff, customer contacts of many organizations and private customers,
+    /// with gestures between random pairs (about as many pairs as gestures);
+    /// staff and contacts leave and move during the period; rows in time order,
+    /// ids `g0` … as another system numbers them.
+    ManyPairs,
+    /// `many-pairs` with the rows in random time order.
+    Unsorted,
+    /// `many-pairs` with ids as another system exports them: random UUIDs and
+    /// long numbers, alternately.
+    ForeignIds,
+    /// `many-pairs` without an id column.
+    NoIds,
+    /// `many-pairs` with every optional column filled: note, item, and the
+    /// organization given for where a contact has two memberships at once.
+    Wide,
+}
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Shape::FewPairs => "few-pairs",
+            Shape::ManyPairs => "many-pairs",
+            Shape::Unsorted => "unsorted",
+            Shape::ForeignIds => "foreign-ids",
+            Shape::NoIds => "no-ids",
+            Shape::Wide => "wide",
+        }
+    }
+
+    /// The number of parties when none is asked for.
+    fn default_parties(self) -> u64 {
+        match self {
+            Shape::FewPairs => 10_000,
+            _ => 13_000,
+        }
+    }
+}
+
 /// The generated population: who works for us, who speaks for which customer.
+///
+/// Keys are the same in every shape: `org00000` is our own organization,
+/// `p000000` onwards its staff, then customer contacts, then (in the shapes of
+/// many pairs) private customers who belong to no organization.
 struct Population {
     organizations: u64,
     employees: u64,
+    /// Persons who speak for a customer organization.
+    contacts: u64,
     persons: u64,
 }
 
 impl Population {
-    fn new(parties: u64) -> Population {
-        let organizations = (parties / 20).max(2);
-        let employees = (parties / 100).max(1);
+    fn new(parties: u64, shape: Shape) -> Population {
+        let parties = parties.max(20);
+        if shape == Shape::FewPairs {
+            let organizations = (parties / 20).max(2);
+            let persons = parties - organizations;
+            return Population {
+                organizations,
+                employees: (parties / 100).max(1),
+                contacts: persons - (parties / 100).max(1),
+                persons,
+            };
+        }
+        // At 13,000 parties: 2,000 organizations, 60 staff, 4,000 contacts and
+        // 6,940 private customers.
+        let organizations = (parties * 2 / 13).max(2);
+        let employees = (parties * 6 / 1300).max(1);
+        let contacts = (parties * 4 / 13).max(1);
         Population {
             organizations,
             employees,
+            contacts,
             persons: parties - organizations,
         }
     }
@@ -97,6 +168,17 @@ impl Population {
     }
     fn person(i: u64) -> String {
         format!("p{i:06}")
+    }
+    /// The customer organization a contact speaks for (before a move).
+    fn customer_of(&self, p: u64) -> u64 {
+        1 + p % (self.organizations - 1)
+    }
+    fn is_contact(&self, p: u64) -> bool {
+        p >= self.employees && p < self.employees + self.contacts
+    }
+    /// In the wide shape, one contact in ten speaks for two organizations at once.
+    fn has_two(&self, p: u64, shape: Shape) -> bool {
+        shape == Shape::Wide && self.is_contact(p) && p % 10 == 3
     }
 }
 
@@ -108,10 +190,26 @@ struct Generated {
     pairs: Vec<(String, String)>,
 }
 
-fn generate(dir: &Path, gestures: u64, parties: u64) -> Result<Generated> {
+/// A moment (milliseconds since 1970, UTC) as a date and time of day.
+fn civil(ms: i64) -> jiff::civil::DateTime {
+    jiff::Timestamp::from_millisecond(ms)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .datetime()
+}
+
+fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Generated> {
+    const DAY_MS: i64 = 86_400_000;
     std::fs::create_dir_all(dir)?;
-    let population = Population::new(parties);
+    let population = Population::new(parties, shape);
     let mut rng = fastrand::Rng::with_seed(7);
+    // Six years that end today, so that every window of the reports has gestures.
+    let today = jiff::Timestamp::now().as_millisecond() / DAY_MS * DAY_MS;
+    let span = 6 * 365 * DAY_MS;
+    let start = today - span;
+    let date = |ms: i64| civil(ms).date().to_string();
+    let (first_day, halfway) = (date(start - 365 * DAY_MS), date(start + span / 2));
+
     let parties_path = dir.join("parties.csv");
     let mut w = BufWriter::new(std::fs::File::create(&parties_path)?);
     writeln!(w, "key,kind,name")?;
@@ -122,43 +220,43 @@ fn generate(dir: &Path, gestures: u64, parties: u64) -> Result<Generated> {
         writeln!(w, "{},person,Person {i}", Population::person(i))?;
     }
     w.flush()?;
-    // Employees work for org00000 (us); every other person speaks for one customer,
-    // and one in twenty moves to another customer halfway, so the roll-up depends on time.
+    // Staff work for org00000 (us); in the shapes of many pairs one in ten leaves
+    // halfway. Contacts speak for a customer, and one in twenty (few pairs) or ten
+    // moves to another customer halfway, so the roll-up depends on time.
     let memberships_path = dir.join("memberships.csv");
     let mut w = BufWriter::new(std::fs::File::create(&memberships_path)?);
     writeln!(w, "person,organization,role,from,until")?;
-    let customer_of = |p: u64| 1 + p % (population.organizations - 1);
-    for p in 0..population.persons {
+    let moves = if shape == Shape::FewPairs { 20 } else { 10 };
+    for p in 0..population.employees + population.contacts {
+        let person = Population::person(p);
         if p < population.employees {
+            let until = if shape != Shape::FewPairs && p % 10 == 7 {
+                halfway.as_str()
+            } else {
+                ""
+            };
             writeln!(
                 w,
-                "{},{},employee,2015-01-01,",
-                Population::person(p),
+                "{person},{},employee,{first_day},{until}",
                 Population::org(0)
             )?;
-        } else if p % 20 == 0 {
-            writeln!(
-                w,
-                "{},{},contact,2015-01-01,2023-01-01",
-                Population::person(p),
-                Population::org(customer_of(p))
-            )?;
-            writeln!(
-                w,
-                "{},{},contact,2023-01-01,",
-                Population::person(p),
-                Population::org(customer_of(p + 1))
-            )?;
+            continue;
+        }
+        let customer = Population::org(population.customer_of(p));
+        if p % moves == 0 {
+            let next = Population::org(population.customer_of(p + 1));
+            writeln!(w, "{person},{customer},contact,{first_day},{halfway}")?;
+            writeln!(w, "{person},{next},contact,{halfway},")?;
         } else {
-            writeln!(
-                w,
-                "{},{},contact,2015-01-01,",
-                Population::person(p),
-                Population::org(customer_of(p))
-            )?;
+            writeln!(w, "{person},{customer},contact,{first_day},")?;
+        }
+        if population.has_two(p, shape) {
+            let second = Population::org(population.customer_of(p + 2));
+            writeln!(w, "{person},{second},contact,{first_day},")?;
         }
     }
     w.flush()?;
+
     let credit = [
         "attention",
         "thanks",
@@ -171,46 +269,81 @@ fn generate(dir: &Path, gestures: u64, parties: u64) -> Result<Generated> {
         "review",
         "pressure",
     ];
+    let items = [
+        "offerte",
+        "levering",
+        "factuur 2024-118",
+        "kozijn",
+        "onderhoud",
+    ];
     let gestures_path = dir.join("gestures.csv");
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&gestures_path)?);
-    writeln!(w, "id,at,giver,receiver,kind,amount")?;
+    let header = match shape {
+        Shape::NoIds => "at,giver,receiver,kind,amount",
+        Shape::Wide => "id,at,giver,receiver,kind,amount,note,item,giver_org,receiver_org",
+        _ => "id,at,giver,receiver,kind,amount",
+    };
+    writeln!(w, "{header}")?;
     let mut pairs = Vec::new();
+    let customers = population.persons - population.employees;
     for n in 0..gestures {
-        // Each contact deals with one of three account managers.
-        let contact = population.employees + rng.u64(0..population.persons - population.employees);
-        let manager = (contact * 7 + rng.u64(0..3)) % population.employees;
-        let (mut giver, mut receiver) = (Population::person(manager), Population::person(contact));
-        if rng.bool() {
-            std::mem::swap(&mut giver, &mut receiver);
-        }
-        let at = format!(
-            "20{:02}-{:02}-{:02}T{:02}:{:02}:00",
-            19 + rng.u32(0..7),
-            1 + rng.u32(0..12),
-            1 + rng.u32(0..28),
-            8 + rng.u32(0..10),
-            rng.u32(0..60)
-        );
-        if rng.u32(0..4) == 0 {
-            let (kind, giver, receiver) = if rng.bool() {
-                (
-                    "deliver",
-                    Population::org(0),
-                    Population::org(customer_of(contact)),
-                )
+        // Who: a contact and one of their three account managers (few pairs), or
+        // staff and any customer, or any two persons (many pairs).
+        let (a, b) = match shape {
+            Shape::FewPairs => {
+                let contact = population.employees + rng.u64(0..customers);
+                let manager = (contact * 7 + rng.u64(0..3)) % population.employees;
+                (manager, contact)
+            }
+            _ if rng.bool() => (
+                rng.u64(0..population.employees),
+                population.employees + rng.u64(0..customers),
+            ),
+            _ => {
+                let a = rng.u64(0..population.persons);
+                let b = (a + 1 + rng.u64(0..population.persons - 1)) % population.persons;
+                (a, b)
+            }
+        };
+        let (giver, receiver) = if rng.bool() { (a, b) } else { (b, a) };
+        let at_ms = match shape {
+            Shape::ManyPairs | Shape::ForeignIds | Shape::NoIds | Shape::Wide => {
+                start + (n as i64 * span) / gestures.max(1) as i64
+            }
+            Shape::FewPairs | Shape::Unsorted => start + rng.i64(0..span),
+        };
+        let at = civil(at_ms / 60_000 * 60_000).strftime("%Y-%m-%dT%H:%M:%S");
+        let id = match shape {
+            Shape::FewPairs => format!("b{n:08},"),
+            Shape::NoIds => String::new(),
+            Shape::ForeignIds if n % 2 == 0 => format!(
+                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x},",
+                rng.u32(..),
+                rng.u16(..),
+                rng.u16(..0x1000),
+                0x8000 | rng.u16(..0x4000),
+                rng.u64(..1 << 48)
+            ),
+            Shape::ForeignIds => format!("{}", 10_000_000_000_000_000 + rng.u64(..1 << 53)) + ",",
+            _ => format!("g{n},"),
+        };
+        let mut orgs = (String::new(), String::new());
+        let (kind, giver, receiver, amount) = if rng.u32(0..4) == 0 {
+            // Money between us and a customer: the contact's organization, or a
+            // private customer in person.
+            let customer = if population.is_contact(b) {
+                Population::org(population.customer_of(b))
+            } else if b < population.employees {
+                Population::org(1 + rng.u64(0..population.organizations - 1))
             } else {
-                (
-                    "pay",
-                    Population::org(customer_of(contact)),
-                    Population::org(0),
-                )
+                Population::person(b)
             };
-            writeln!(
-                w,
-                "b{n:08},{at},{giver},{receiver},{kind},{}.{:02}",
-                rng.u32(10..5000),
-                rng.u32(0..100)
-            )?;
+            let amount = format!("{}.{:02}", rng.u32(10..5000), rng.u32(0..100));
+            if rng.bool() {
+                ("deliver", Population::org(0), customer, amount)
+            } else {
+                ("pay", customer, Population::org(0), amount)
+            }
         } else {
             let kind = credit[rng.usize(0..credit.len())];
             let amount = if rng.u32(0..5) == 0 {
@@ -218,11 +351,32 @@ fn generate(dir: &Path, gestures: u64, parties: u64) -> Result<Generated> {
             } else {
                 String::new()
             };
-            writeln!(w, "b{n:08},{at},{giver},{receiver},{kind},{amount}")?;
+            if population.has_two(giver, shape) {
+                orgs.0 = Population::org(population.customer_of(giver));
+            }
+            if population.has_two(receiver, shape) {
+                orgs.1 = Population::org(population.customer_of(receiver + 2));
+            }
+            if pairs.len() < 100_000 && n % 7 == 0 {
+                pairs.push((Population::person(giver), Population::person(receiver)));
+            }
+            (
+                kind,
+                Population::person(giver),
+                Population::person(receiver),
+                amount,
+            )
+        };
+        write!(w, "{id}{at},{giver},{receiver},{kind},{amount}")?;
+        if shape == Shape::Wide {
+            let item = items[rng.usize(0..items.len())];
+            write!(
+                w,
+                ",\"notitie {n}: {kind}, zoals afgesproken\",{item},{},{}",
+                orgs.0, orgs.1
+            )?;
         }
-        if pairs.len() < 100_000 && n % 7 == 0 {
-            pairs.push((Population::person(manager), Population::person(contact)));
-        }
+        writeln!(w)?;
     }
     w.flush()?;
     Ok(Generated {
@@ -252,9 +406,11 @@ fn timed(command: &mut Command) -> Result<(Duration, i64)> {
     Ok((elapsed, usage.max_rss()))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn import(
     gestures: u64,
     parties: u64,
+    shape: Shape,
     dir: &Path,
     balans: &Path,
     reads: usize,
@@ -268,7 +424,8 @@ fn import(
         );
     }
     eprintln!(
-        "generating {gestures} gestures over {parties} parties in {} …",
+        "generating {gestures} gestures over {parties} parties ({}) in {} …",
+        shape.name(),
         dir.display()
     );
     let Generated {
@@ -276,7 +433,7 @@ fn import(
         memberships: memberships_path,
         gestures: gestures_path,
         pairs,
-    } = generate(dir, gestures, parties)?;
+    } = generate(dir, gestures, parties, shape)?;
     let csv_bytes = std::fs::metadata(&gestures_path)?.len();
 
     // Runs alternate between balans and the floor, so that a slow spell of the
@@ -415,6 +572,7 @@ fn import(
     let result = serde_json::json!({
         "gestures": gestures,
         "parties": parties,
+        "shape": shape.name(),
         "csv_mib": csv_bytes as f64 / (1024.0 * 1024.0),
         "setup_seconds": setup_time.as_secs_f64(),
         "runs": runs,
