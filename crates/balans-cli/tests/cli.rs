@@ -873,6 +873,26 @@ fn check_names_every_pair_that_differs_from_its_gestures() {
     assert!(stdout.contains("2 of"), "{stdout}");
 }
 
+#[test]
+fn check_names_a_partys_sum_that_differs_from_its_gestures() {
+    let dir = loaded();
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    connection
+        .execute_batch(
+            "UPDATE party_totals SET received = received + 100 \
+               WHERE level = 0 AND dimension = 1 AND party = (SELECT id FROM parties WHERE key = 'henk');",
+        )
+        .unwrap();
+    drop(connection);
+    let assert = dir.balans(&["check"]).assert().failure();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("differs: henk and every counterpart, person level, credit"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 of"), "{stdout}");
+}
+
 /// A password is reset and a user removed on the command line; the last admin
 /// stays.
 #[test]

@@ -92,6 +92,47 @@ impl PairKey {
 #[error("a balance would exceed the range of exact sums")]
 pub struct Overflow;
 
+/// One party's balances at one level in one dimension, summed over all its
+/// counterparts: what it gave (as `low_to_high`), what it received (as
+/// `high_to_low`), the gestures counted, the first and the last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartySumKey {
+    pub level: Level,
+    pub party: PartyId,
+    pub dimension: Dimension,
+}
+
+/// Each party's sums over the given balances (or deltas of balances), in key
+/// order: a pair's totals count for both its sides, each from its own side.
+pub fn party_sums<'a>(
+    pairs: impl IntoIterator<Item = (&'a PairKey, &'a Totals)>,
+) -> Result<Vec<(PartySumKey, Totals)>, Overflow> {
+    let mut sums: FxHashMap<PartySumKey, Totals> = FxHashMap::default();
+    for (key, totals) in pairs {
+        let swapped = Totals {
+            low_to_high: totals.high_to_low,
+            high_to_low: totals.low_to_high,
+            ..*totals
+        };
+        for (party, side) in [(key.low, *totals), (key.high, swapped)] {
+            let at = PartySumKey {
+                level: key.level,
+                party,
+                dimension: key.dimension,
+            };
+            match sums.get_mut(&at) {
+                Some(sum) => sum.merge(&side)?,
+                None => {
+                    sums.insert(at, side);
+                }
+            }
+        }
+    }
+    let mut sums: Vec<_> = sums.into_iter().collect();
+    sums.sort_unstable_by_key(|(key, _)| *key);
+    Ok(sums)
+}
+
 /// The running totals of one pair in one dimension, in minor units and milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Totals {
@@ -349,6 +390,44 @@ mod tests {
 
     fn amount(minor: i64) -> Amount {
         Amount::from_minor(minor).unwrap()
+    }
+
+    #[test]
+    fn a_pair_counts_for_both_its_sides_each_from_its_own_side() {
+        let key = |low, high| PairKey {
+            level: Level::Person,
+            low: PartyId(low),
+            high: PartyId(high),
+            dimension: Dimension::Credit,
+        };
+        let t = |given, received, count, first, last| Totals {
+            low_to_high: given,
+            high_to_low: received,
+            count,
+            first: Moment::from_millis(first),
+            last: Moment::from_millis(last),
+        };
+        let pairs = [
+            (key(1, 2), t(300, 100, 3, 10, 50)),
+            (key(2, 3), t(50, 0, 1, 5, 5)),
+        ];
+        let sums = party_sums(pairs.iter().map(|(k, t)| (k, t))).unwrap();
+        let of = |party| {
+            sums.iter()
+                .find(|(k, _)| k.party == PartyId(party))
+                .map(|(_, t)| *t)
+                .unwrap()
+        };
+        assert_eq!(sums.len(), 3);
+        assert_eq!(of(1), t(300, 100, 3, 10, 50));
+        // Party 2 received 300 and gave 100 with party 1, gave 50 to party 3.
+        assert_eq!(of(2), t(150, 300, 4, 5, 50));
+        assert_eq!(of(3), t(0, 50, 1, 5, 5));
+        let huge = [
+            (key(1, 2), t(i64::MAX, 0, 1, 0, 0)),
+            (key(1, 3), t(1, 0, 1, 0, 0)),
+        ];
+        assert_eq!(party_sums(huge.iter().map(|(k, t)| (k, t))), Err(Overflow));
     }
 
     #[test]

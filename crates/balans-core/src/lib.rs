@@ -29,7 +29,8 @@ pub mod time;
 pub use account::{Email, EmailError, TokenInfo, User, UserId, UserRole};
 pub use amount::{AMOUNT_MINOR_MAX, Amount, AmountError, DecimalMark, Sum};
 pub use balance::{
-    Balance, BalanceMap, Evenness, Level, MonthKey, Overflow, PairKey, Totals, contributions,
+    Balance, BalanceMap, Evenness, Level, MonthKey, Overflow, PairKey, PartySumKey, Totals,
+    contributions, party_sums,
 };
 pub use gesture::{ContentHash, Gesture, GestureId, GestureIdError, StoredGesture};
 pub use kind::{Dimension, Kind, KindCode, KindDef, KindId, builtin_catalog};

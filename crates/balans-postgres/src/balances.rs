@@ -1,7 +1,7 @@
 //! Balances and months on PostgreSQL: added through `totals`, read by pair,
 //! party or whole table.
 
-use balans_core::{Dimension, Level, Moment, MonthKey, PairKey, PartyId, Totals};
+use balans_core::{Dimension, Level, Moment, MonthKey, PairKey, PartyId, PartySumKey, Totals};
 use balans_store::store::{BalanceStore, StoreResult};
 use postgres::Row;
 
@@ -28,7 +28,8 @@ pub(crate) fn balance_row(row: &Row) -> StoreResult<(PairKey, Totals)> {
     ))
 }
 
-/// Given, received, count, first and last from column `at` on.
+/// Given, received, count, first and last from column `at` on (months and each
+/// party's sums).
 pub(crate) fn month_totals(row: &Row, at: usize) -> Totals {
     Totals {
         low_to_high: row.get(at),
@@ -83,13 +84,9 @@ impl BalanceStore for PostgresStore {
     }
 
     fn party_totals(&mut self, level: Level) -> StoreResult<Vec<(PartyId, Dimension, Totals)>> {
-        // The sums come back as numeric and are cast back: a sum beyond 64 bits
-        // fails the cast rather than being rounded.
         let found = self.query(
-            "summing each party's balances",
-            "SELECT party, dimension, SUM(given)::int8, SUM(received)::int8, SUM(count)::int8, MIN(first_ms), MAX(last_ms) FROM (\
-                 SELECT low AS party, dimension, low_to_high AS given, high_to_low AS received, count, first_ms, last_ms FROM balances WHERE level = $1 \
-                 UNION ALL SELECT high, dimension, high_to_low, low_to_high, count, first_ms, last_ms FROM balances WHERE level = $1) AS sides GROUP BY party, dimension",
+            "reading each party's sums",
+            "SELECT party, dimension, given, received, count, first_ms, last_ms FROM party_totals WHERE level = $1",
             &[&level.code()],
         )?;
         found
@@ -98,16 +95,27 @@ impl BalanceStore for PostgresStore {
                 Ok((
                     PartyId(row.get(0)),
                     Dimension::from_code(row.get(1)).ok_or_else(|| corrupt("dimension"))?,
-                    Totals {
-                        low_to_high: row.get(2),
-                        high_to_low: row.get(3),
-                        count: row.get(4),
-                        first: Moment::from_millis(row.get(5)),
-                        last: Moment::from_millis(row.get(6)),
-                    },
+                    month_totals(row, 2),
                 ))
             })
             .collect()
+    }
+
+    fn add_to_party_totals(&mut self, deltas: &[(PartySumKey, Totals)]) -> StoreResult<()> {
+        self.add_totals(deltas)
+    }
+
+    fn replace_party_totals(
+        &mut self,
+        level: Level,
+        totals: &[(PartySumKey, Totals)],
+    ) -> StoreResult<()> {
+        self.execute(
+            "rewriting each party's sums",
+            "DELETE FROM party_totals WHERE level = $1",
+            &[&level.code()],
+        )?;
+        self.add_totals(totals)
     }
 
     fn for_each_balance(

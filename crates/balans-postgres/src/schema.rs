@@ -242,6 +242,26 @@ pub const STEPS: &[&str] = &[
     r#"
     CREATE INDEX gestures_at ON gestures (at_ms);
 "#,
+    // 7: each party's balances summed over its counterparts, per level and
+    // dimension, kept with the balances; updated in place as they are.
+    r#"
+    CREATE TABLE party_totals (
+        level     BIGINT NOT NULL,
+        party     BIGINT NOT NULL,
+        dimension BIGINT NOT NULL,
+        given     BIGINT NOT NULL,
+        received  BIGINT NOT NULL,
+        count     BIGINT NOT NULL,
+        first_ms  BIGINT NOT NULL,
+        last_ms   BIGINT NOT NULL,
+        PRIMARY KEY (level, party, dimension)
+    ) WITH (fillfactor = 50);
+    INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms)
+    SELECT level, party, dimension, SUM(given)::int8, SUM(received)::int8, SUM(count)::int8, MIN(first_ms), MAX(last_ms) FROM (
+        SELECT level, low AS party, dimension, low_to_high AS given, high_to_low AS received, count, first_ms, last_ms FROM balances
+        UNION ALL SELECT level, high, dimension, high_to_low, low_to_high, count, first_ms, last_ms FROM balances) AS sides
+    GROUP BY level, party, dimension;
+"#,
 ];
 
 /// The gestures table's two unique indexes and its index of times, dropped for a bulk load into the

@@ -1,5 +1,5 @@
-//! The two tables of sums by key, balances and monthly credit: how deltas are
-//! added to them, written once for both.
+//! The tables of sums by key (balances, each party's sums, monthly credit): how
+//! deltas are added to them, written once for all.
 //!
 //! Deltas are added in the database (`x = x + delta`), all of a chunk in one
 //! `UNNEST` statement, so no delta is lost to a concurrent reader and PostgreSQL
@@ -8,7 +8,7 @@
 //! and leave the indexes alone. The first sums of a bulk load go into a table
 //! that was empty by `COPY` instead (`copy_into_empty`).
 
-use balans_core::{MonthKey, PairKey, Totals};
+use balans_core::{MonthKey, PairKey, PartySumKey, Totals};
 use balans_store::store::StoreResult;
 use postgres::Client;
 use postgres::types::ToSql;
@@ -110,6 +110,41 @@ impl TotalsKey for MonthKey {
         sums: &[(MonthKey, Totals)],
     ) -> Result<(), CopyFailed> {
         copy::copy_months(client, buffer, sums)
+    }
+}
+
+impl TotalsKey for PartySumKey {
+    const UPDATING: &'static str = "updating each party's sums";
+    const STORING: &'static str = "storing each party's sums";
+    const UPSERT: &'static str = "INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms) \
+     SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[]) \
+     ON CONFLICT (level, party, dimension) DO UPDATE SET \
+     given = party_totals.given + EXCLUDED.given, received = party_totals.received + EXCLUDED.received, \
+     count = party_totals.count + EXCLUDED.count, first_ms = LEAST(party_totals.first_ms, EXCLUDED.first_ms), \
+     last_ms = GREATEST(party_totals.last_ms, EXCLUDED.last_ms)";
+    // One row per party, level and dimension: few enough to be added to in place
+    // even by a bulk load, which never copies them.
+    const INDEXES_DROP: &'static str = "";
+    const INDEXES_BUILD: &'static str = "";
+
+    fn key_columns(chunk: &[(PartySumKey, Totals)]) -> Vec<Vec<i64>> {
+        vec![
+            chunk.iter().map(|(k, _)| k.level.code()).collect(),
+            chunk.iter().map(|(k, _)| k.party.0).collect(),
+            chunk.iter().map(|(k, _)| k.dimension.code()).collect(),
+        ]
+    }
+
+    fn empty(_: &mut Bulk) -> Option<&mut bool> {
+        None
+    }
+
+    fn copy(
+        _: &mut Client,
+        _: &mut Vec<u8>,
+        _: &[(PartySumKey, Totals)],
+    ) -> Result<(), CopyFailed> {
+        unreachable!("each party's sums are added in place, never copied (`empty` is None)")
     }
 }
 

@@ -1,8 +1,8 @@
 //! Balances and months on SQLite: added through `totals` (pending until the
 //! write commits), read through the same, scanned when whole tables are asked.
 
-use balans_core::{Dimension, Level, Moment, MonthKey, PairKey, PartyId, Totals};
-use balans_store::store::{BalanceStore, StoreResult};
+use balans_core::{Dimension, Level, Moment, MonthKey, PairKey, PartyId, PartySumKey, Totals};
+use balans_store::store::{BalanceStore, StoreError, StoreResult};
 use rusqlite::Row;
 use rustc_hash::FxHashMap;
 
@@ -28,6 +28,30 @@ fn balance_row(row: &Row<'_>) -> rusqlite::Result<(PairKey, Totals)> {
             last: Moment::from_millis(row.get(8)?),
         },
     ))
+}
+
+fn party_sum_values(key: &PartySumKey, t: &Totals) -> [i64; 8] {
+    [
+        key.level.code(),
+        key.party.0,
+        key.dimension.code(),
+        t.low_to_high,
+        t.high_to_low,
+        t.count,
+        t.first.millis(),
+        t.last.millis(),
+    ]
+}
+
+/// A sum beyond 64 bits becomes a REAL in SQLite, which the STRICT table refuses.
+fn party_sum_error(e: rusqlite::Error, key: &PartySumKey, context: &str) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Overflow(format!(
+            "the sum of party #{} over its counterparts at {} level",
+            key.party.0, key.level
+        )),
+        _ => backend(context)(e),
+    }
 }
 
 impl BalanceStore for SqliteStore {
@@ -110,12 +134,9 @@ impl BalanceStore for SqliteStore {
     }
 
     fn party_totals(&mut self, level: Level) -> StoreResult<Vec<(PartyId, Dimension, Totals)>> {
-        self.write_pending_inside_a_write()?;
         self.query(
-            "summing each party's balances",
-            "SELECT party, dimension, SUM(given), SUM(received), SUM(count), MIN(first_ms), MAX(last_ms) FROM (\
-                 SELECT low AS party, dimension, low_to_high AS given, high_to_low AS received, count, first_ms, last_ms FROM balances WHERE level = ?1 \
-                 UNION ALL SELECT high, dimension, high_to_low, low_to_high, count, first_ms, last_ms FROM balances WHERE level = ?1) GROUP BY party, dimension",
+            "reading each party's sums",
+            "SELECT party, dimension, given, received, count, first_ms, last_ms FROM party_totals WHERE level = ?1",
             [level.code()],
             |row| {
                 Ok((
@@ -131,6 +152,54 @@ impl BalanceStore for SqliteStore {
                 ))
             },
         )
+    }
+
+    /// Added in the table at once, not held pending as the pairs are: a write
+    /// adds one delta per party it touched (an import, one per party and flush).
+    fn add_to_party_totals(&mut self, deltas: &[(PartySumKey, Totals)]) -> StoreResult<()> {
+        let context = "updating each party's sums";
+        let mut upsert = self
+            .connection
+            .prepare_cached(
+                "INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (level, party, dimension) DO UPDATE SET \
+                 given = given + excluded.given, received = received + excluded.received, count = count + excluded.count, \
+                 first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)",
+            )
+            .map_err(backend(context))?;
+        for (key, t) in deltas {
+            upsert
+                .execute(party_sum_values(key, t))
+                .map_err(|e| party_sum_error(e, key, context))?;
+        }
+        Ok(())
+    }
+
+    fn replace_party_totals(
+        &mut self,
+        level: Level,
+        totals: &[(PartySumKey, Totals)],
+    ) -> StoreResult<()> {
+        let context = "rewriting each party's sums";
+        self.execute(
+            context,
+            "DELETE FROM party_totals WHERE level = ?1",
+            [level.code()],
+        )?;
+        let mut insert = self
+            .connection
+            .prepare_cached(
+                "INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(backend(context))?;
+        for (key, t) in totals {
+            debug_assert_eq!(key.level, level);
+            insert
+                .execute(party_sum_values(key, t))
+                .map_err(|e| party_sum_error(e, key, context))?;
+        }
+        Ok(())
     }
 
     fn for_each_balance(

@@ -158,4 +158,25 @@ pub const STEPS: &[&str] = &[
     r#"
     CREATE INDEX gestures_at ON gestures (at_ms);
     "#,
+    // 8: each party's balances summed over its counterparts, per level and
+    // dimension, kept with the balances (see `party_totals` in balances.rs).
+    // STRICT: a sum beyond 64 bits would become a REAL, and is refused instead.
+    r#"
+    CREATE TABLE party_totals (
+        level     INTEGER NOT NULL,
+        party     INTEGER NOT NULL,
+        dimension INTEGER NOT NULL,
+        given     INTEGER NOT NULL,
+        received  INTEGER NOT NULL,
+        count     INTEGER NOT NULL,
+        first_ms  INTEGER NOT NULL,
+        last_ms   INTEGER NOT NULL,
+        PRIMARY KEY (level, party, dimension)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms)
+    SELECT level, party, dimension, SUM(given), SUM(received), SUM(count), MIN(first_ms), MAX(last_ms) FROM (
+        SELECT level, low AS party, dimension, low_to_high AS given, high_to_low AS received, count, first_ms, last_ms FROM balances
+        UNION ALL SELECT level, high, dimension, high_to_low, low_to_high, count, first_ms, last_ms FROM balances)
+    GROUP BY level, party, dimension;
+    "#,
 ];

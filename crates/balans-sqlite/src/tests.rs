@@ -1,6 +1,8 @@
 //! The SQLite store's own tests: opening, upgrading, and what it holds pending.
 
-use balans_core::{Dimension, Level, Moment, PairKey, PartyId, Totals, builtin_catalog};
+use balans_core::{
+    Dimension, Level, Moment, PairKey, PartyId, PartySumKey, Totals, builtin_catalog,
+};
 use balans_store::store::{BalanceStore, CatalogStore, SchemaUpgrade, StoreError, Transactions};
 use rusqlite::Connection;
 
@@ -130,6 +132,40 @@ fn a_balance_change_that_fails_leaves_nothing_pending() {
     assert_eq!(pair, vec![(key, both)]);
     store.commit().unwrap();
     assert_eq!(stored(&mut store), (7, 2));
+}
+
+/// A party's sum beyond 64 bits is refused as an overflow, not stored as a
+/// rounded REAL, and leaves the sum as it was.
+#[test]
+fn a_partys_sum_that_would_overflow_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("p.db"), true).unwrap();
+    let key = PartySumKey {
+        level: Level::Person,
+        party: PartyId(1),
+        dimension: Dimension::Credit,
+    };
+    let totals = |n: i64, at: i64| Totals {
+        low_to_high: n,
+        high_to_low: 1,
+        count: 1,
+        first: Moment::from_millis(at),
+        last: Moment::from_millis(at),
+    };
+    store
+        .add_to_party_totals(&[(key, totals(i64::MAX - 1, 5))])
+        .unwrap();
+    store.add_to_party_totals(&[(key, totals(1, 9))]).unwrap();
+    assert!(matches!(
+        store.add_to_party_totals(&[(key, totals(1, 1))]),
+        Err(StoreError::Overflow(_))
+    ));
+    let stored = store.party_totals(Level::Person).unwrap();
+    let mut expected = totals(i64::MAX, 5);
+    expected.high_to_low = 2;
+    expected.count = 2;
+    expected.last = Moment::from_millis(9);
+    assert_eq!(stored, vec![(PartyId(1), Dimension::Credit, expected)]);
 }
 
 #[test]

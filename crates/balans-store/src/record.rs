@@ -13,8 +13,19 @@ pub(crate) fn flush<S: Store + ?Sized>(store: &mut S, pending: &mut BalanceMap) 
     if pending.is_empty() {
         return Ok(());
     }
-    store.add_to_balances(&pending.drain())?;
+    let pairs = pending.drain();
+    store.add_to_balances(&pairs)?;
+    store.add_to_party_totals(&party_sums_of(&pairs)?)?;
     store.add_to_months(&pending.drain_months())
+}
+
+/// Each party's share of the balances (or deltas) given, or the overflow
+/// that summing them would be.
+pub(crate) fn party_sums_of(
+    pairs: &[(balans_core::PairKey, balans_core::Totals)],
+) -> StoreResult<Vec<(balans_core::PartySumKey, balans_core::Totals)>> {
+    balans_core::party_sums(pairs.iter().map(|(k, t)| (k, t)))
+        .map_err(|_| StoreError::Overflow("a party's sum over its counterparts".into()))
 }
 
 /// What a stored gesture contributes to the balances, in a few words: the

@@ -136,12 +136,14 @@ impl Span {
 }
 
 /// Every pair's flows in one dimension at one level over the span, from the
-/// gestures: one read of the gestures since the window before began.
+/// gestures: one read of the gestures since the window before began. With
+/// `only`, just the pairs with a side among those parties.
 pub(crate) fn pair_windows<S: Store + ?Sized>(
     store: &mut S,
     level: Level,
     dimension: Dimension,
     span: Span,
+    only: Option<&rustc_hash::FxHashSet<PartyId>>,
 ) -> Result<FxHashMap<(PartyId, PartyId), PairWindows>, LedgerError> {
     let index = match level {
         Level::Organization => Some(balans_core::MembershipIndex::new(store.memberships()?)),
@@ -165,7 +167,9 @@ pub(crate) fn pair_windows<S: Store + ?Sized>(
                 }
             }
         };
-        if giver == receiver {
+        if giver == receiver
+            || only.is_some_and(|only| !only.contains(&giver) && !only.contains(&receiver))
+        {
             return Ok(());
         }
         let forward = giver < receiver;

@@ -62,6 +62,11 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
         )?;
         Ok(())
     })?;
+    // Each party's sums, from the computed balances before they are taken apart.
+    let mut party_sums: rustc_hash::FxHashMap<_, _> =
+        crate::record::party_sums_of(&computed.sorted())?
+            .into_iter()
+            .collect();
     let mut differences = Vec::new();
     let mut pairs = 0u64;
     let describe = |t: Option<&Totals>| match t {
@@ -125,6 +130,40 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
             dimension: key.dimension,
             a: snapshot.key(key.low),
             b: snapshot.key(key.high),
+            stored: describe(None),
+            computed: describe(Some(&expected)),
+        });
+    }
+    // The parties' sums kept beside the balances.
+    const EVERY_COUNTERPART: &str = "every counterpart";
+    for level in [Level::Person, Level::Organization] {
+        for (party, dimension, stored) in store.party_totals(level)? {
+            let key = balans_core::PartySumKey {
+                level,
+                party,
+                dimension,
+            };
+            let expected = party_sums.remove(&key);
+            if expected.as_ref() != Some(&stored) {
+                differences.push(Difference {
+                    level,
+                    dimension,
+                    a: snapshot.key(party),
+                    b: EVERY_COUNTERPART.to_string(),
+                    stored: describe(Some(&stored)),
+                    computed: describe(expected.as_ref()),
+                });
+            }
+        }
+    }
+    let mut missing: Vec<_> = party_sums.into_iter().collect();
+    missing.sort_unstable_by_key(|(key, _)| *key);
+    for (key, expected) in missing {
+        differences.push(Difference {
+            level: key.level,
+            dimension: key.dimension,
+            a: snapshot.key(key.party),
+            b: EVERY_COUNTERPART.to_string(),
             stored: describe(None),
             computed: describe(Some(&expected)),
         });

@@ -50,7 +50,9 @@ pub fn rebuild_organization_level<S: Store + ?Sized>(
     if let Some(problem) = problem {
         return Err(LedgerError::Conflict(problem));
     }
-    store.replace_level(Level::Organization, &balances.sorted())?;
+    let sorted = balances.sorted();
+    store.replace_level(Level::Organization, &sorted)?;
+    store.replace_party_totals(Level::Organization, &crate::record::party_sums_of(&sorted)?)?;
     store.replace_months(&balances.drain_months())?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The out-of-balance report: the relationships furthest from even, from our
 //! side.
 
-use balans_core::{Amount, Balance, Dimension, Evenness, Level, Moment, PairKey, Totals};
+use balans_core::{Amount, Balance, Dimension, Evenness, Level, Moment, PairKey, PartyId, Totals};
 use serde::Serialize;
 
 use super::changes::{Change, PairWindows, Span, Window, changes, pair_windows};
@@ -110,6 +110,22 @@ pub fn report<S: Store + ?Sized>(
     };
     let until = options.until.unwrap_or_else(Moment::now);
     let windows = match options.window {
+        // With an organization of our own, only our pairs can be listed: they
+        // are read by party, not by a pass over every pair.
+        Window::All if us.is_some() => {
+            let mut mine: Vec<PartyId> = ours.iter().copied().collect();
+            mine.sort_unstable();
+            for party in mine {
+                for (key, totals) in store.balances_of(options.level, party)? {
+                    let other = if key.low == party { key.high } else { key.low };
+                    // A pair of two of ours is read from both sides and listed by neither.
+                    if key.dimension == options.dimension && !ours.contains(&other) {
+                        keep(key, &totals);
+                    }
+                }
+            }
+            None
+        }
         Window::All => {
             store.for_each_balance(&mut |key, totals| {
                 if key.level == options.level && key.dimension == options.dimension {
@@ -121,7 +137,8 @@ pub fn report<S: Store + ?Sized>(
         }
         Window::Days(days) => {
             let span = Span::ending(until, days);
-            let pairs = pair_windows(store, options.level, options.dimension, span)?;
+            let only = us.is_some().then_some(&ours);
+            let pairs = pair_windows(store, options.level, options.dimension, span, only)?;
             for (&(low, high), windows) in &pairs {
                 if let Some(totals) = PairWindows::totals(&windows.now) {
                     let key = PairKey {

@@ -1,7 +1,7 @@
 //! Balances per pair and level, and each organization's credit per month: the
 //! sums the ledger keeps beside the gestures.
 
-use balans_core::{Dimension, Level, MonthKey, PairKey, PartyId, Totals};
+use balans_core::{Dimension, Level, MonthKey, PairKey, PartyId, PartySumKey, Totals};
 
 use super::error::StoreResult;
 
@@ -26,9 +26,20 @@ pub trait BalanceStore {
     ) -> StoreResult<()>;
     /// Every party's balances at one level summed over its counterparts, per
     /// dimension: what it gave as `low_to_high`, what it received as
-    /// `high_to_low`, the gestures counted, the first and the last. One pass
-    /// over the level's balances, in no particular order.
+    /// `high_to_low`, the gestures counted, the first and the last; in no
+    /// particular order. Kept beside the balances (one row per party, level and
+    /// dimension), so reading them costs the parties, not the pairs.
     fn party_totals(&mut self, level: Level) -> StoreResult<Vec<(PartyId, Dimension, Totals)>>;
+    /// Adds deltas to the parties' sums, as [`BalanceStore::add_to_balances`]
+    /// adds to pairs; the caller adds [`balans_core::party_sums`] of the very
+    /// deltas it adds to the balances, in the same write.
+    fn add_to_party_totals(&mut self, deltas: &[(PartySumKey, Totals)]) -> StoreResult<()>;
+    /// Replaces every party's sums at one level, beside [`BalanceStore::replace_level`].
+    fn replace_party_totals(
+        &mut self,
+        level: Level,
+        totals: &[(PartySumKey, Totals)],
+    ) -> StoreResult<()>;
 
     /// Adds credit per organization and month (given as `low_to_high`, received
     /// as `high_to_low`), as [`BalanceStore::add_to_balances`] adds to pairs.
