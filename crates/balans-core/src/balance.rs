@@ -177,7 +177,8 @@ impl Totals {
 }
 
 /// The balance of a pair as seen from `a`: what `a` gave `b` and what `b` gave `a`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The default is a pair with no gestures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Balance {
     pub a_to_b: i64,
     pub b_to_a: i64,

@@ -101,6 +101,28 @@ impl BalanceStore for PostgresStore {
             .collect()
     }
 
+    fn party_totals_of(
+        &mut self,
+        level: Level,
+        party: PartyId,
+    ) -> StoreResult<Vec<(Dimension, Totals)>> {
+        let found = self.query(
+            "reading a party's sums",
+            "SELECT dimension, given, received, count, first_ms, last_ms FROM party_totals \
+             WHERE level = $1 AND party = $2 ORDER BY dimension",
+            &[&level.code(), &party.0],
+        )?;
+        found
+            .iter()
+            .map(|row| {
+                Ok((
+                    Dimension::from_code(row.get(0)).ok_or_else(|| corrupt("dimension"))?,
+                    month_totals(row, 1),
+                ))
+            })
+            .collect()
+    }
+
     fn add_to_party_totals(&mut self, deltas: &[(PartySumKey, Totals)]) -> StoreResult<()> {
         self.add_totals(deltas)
     }

@@ -1406,6 +1406,80 @@ async fn the_parties_list_sorts_filters_pages_and_exports() {
 
 /// The search on every page finds parties by name ignoring case and accents, and
 /// gestures by their note or item.
+/// A party with more counterparts than a page holds pages through them; an
+/// organization's most active people show their largest imbalances, and the
+/// others their sums, most gestures first.
+#[tokio::test]
+async fn a_large_party_pages_its_counterparts_and_sums_up_its_people() {
+    let app = spawn_app().await;
+    let mut parties = String::from("key,kind,name\n");
+    let mut memberships = String::from("person,organization,role,from,until\n");
+    let mut gestures = String::from("at,giver,receiver,kind\n");
+    for i in 0..7 {
+        parties += &format!("staff{i},person,Staff {i}\n");
+        memberships += &format!("staff{i},bosman,employee,2000-01-01,\n");
+        // Staff i thanks customers 0 to 10 i: customer 0 most often.
+        for j in 0..=(i * 10).min(59) {
+            gestures += &format!("2024-01-01,staff{i},c{j:02},thanks\n");
+        }
+    }
+    for j in 0..60 {
+        parties += &format!("c{j:02},person,Customer {j}\n");
+    }
+    let sources = [
+        ("parties.csv", parties),
+        ("memberships.csv", memberships),
+        ("gestures.csv", gestures),
+    ]
+    .into_iter()
+    .map(|(name, text)| {
+        balans_store::import::Source::new(name, std::io::Cursor::new(text.into_bytes()))
+    })
+    .collect();
+    balans_store::import::import(&mut app.store(), sources, Default::default(), &|_| {}).unwrap();
+    let client = logged_in(&app, "viewer").await;
+    let first = page_text(&client, format!("{}/parties/bosman", app.address)).await;
+    assert!(
+        first.contains("Page 1 of 2") && first.contains("60 in all"),
+        "{first}"
+    );
+    assert!(first.contains("cpage=2"), "a link to the next page");
+    let counterparts = |page: &str| {
+        let start = page.find("id=\"counterparts-heading\"").unwrap();
+        let end = page.find("id=\"people-heading\"").unwrap();
+        page[start..end].to_string()
+    };
+    let shown = counterparts(&first);
+    assert!(shown.contains(">Customer 0<") && !shown.contains(">Customer 59<"));
+    let second = page_text(
+        &client,
+        format!("{}/parties/bosman?level=organization&cpage=2", app.address),
+    )
+    .await;
+    assert!(second.contains("Page 2 of 2") && second.contains("cpage=1"));
+    let shown = counterparts(&second);
+    assert!(shown.contains(">Customer 59<") && !shown.contains(">Customer 0<"));
+    // The five most active people each with a table; then the rest, with their sums.
+    let people = &first[first.find("id=\"people-heading\"").unwrap()..];
+    let others = people.find("The others, with their totals").unwrap();
+    for i in 2..7 {
+        let at = people.find(&format!(">Staff {i}<")).unwrap();
+        assert!(at < others, "Staff {i} has a table of their own");
+    }
+    let rest = &people[others..];
+    let order: Vec<usize> = [">Staff 1<", ">Staff 0<", ">Henk de Vries<"]
+        .iter()
+        .map(|name| {
+            rest.find(name)
+                .unwrap_or_else(|| panic!("{name} is listed"))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "most gestures first");
+    // Staff 1 thanked 11 customers: 11 gestures, ◆ 11 given.
+    let row = &rest[order[0]..order[1]];
+    assert!(row.contains(">11<"), "{row}");
+}
+
 #[tokio::test]
 async fn the_search_finds_parties_notes_and_items() {
     let app = spawn_demo_app().await;

@@ -154,6 +154,31 @@ impl BalanceStore for SqliteStore {
         )
     }
 
+    fn party_totals_of(
+        &mut self,
+        level: Level,
+        party: PartyId,
+    ) -> StoreResult<Vec<(Dimension, Totals)>> {
+        self.query(
+            "reading a party's sums",
+            "SELECT dimension, given, received, count, first_ms, last_ms FROM party_totals \
+             WHERE level = ?1 AND party = ?2 ORDER BY dimension",
+            [level.code(), party.0],
+            |row| {
+                Ok((
+                    Dimension::from_code(row.get(0)?).ok_or_else(|| corrupt("dimension"))?,
+                    Totals {
+                        low_to_high: row.get(1)?,
+                        high_to_low: row.get(2)?,
+                        count: row.get(3)?,
+                        first: Moment::from_millis(row.get(4)?),
+                        last: Moment::from_millis(row.get(5)?),
+                    },
+                ))
+            },
+        )
+    }
+
     /// Added in the table at once, not held pending as the pairs are: a write
     /// adds one delta per party it touched (an import, one per party and flush).
     fn add_to_party_totals(&mut self, deltas: &[(PartySumKey, Totals)]) -> StoreResult<()> {

@@ -268,6 +268,8 @@ texts! {
     PeopleBalances => "Its people and their balances", "De mensen en hun balansen";
     PeopleBalancesExplained => "Person level: each person's largest imbalances.", "Op persoonsniveau: per persoon de relaties die het meest uit balans zijn.";
     AllCounterparts => "All {count} balances of this person", "Alle {count} balansen van deze persoon";
+    OtherPeople => "The others, with their totals", "De anderen, met hun totalen";
+    CounterpartsCount => "{count} in all", "{count} in totaal";
     Person => "Person", "Persoon";
     PersonLevel => "person level", "persoonsniveau";
     Receiver => "Receiver", "Ontvanger";

@@ -389,6 +389,8 @@ pub(super) struct GestureFilterForm {
     from: Option<String>,
     until: Option<String>,
     cursor: Option<String>,
+    /// The page of a party's counterparts, from 1.
+    cpage: Option<String>,
 }
 
 impl GestureFilterForm {
@@ -403,7 +405,17 @@ struct PartyData {
     party: balans_core::Party,
     memberships: Vec<ledger::MembershipView>,
     counterparts: ledger::Counterparts,
-    people: Vec<(ledger::MembershipView, ledger::Counterparts)>,
+    /// The page of counterparts shown, from 0.
+    counterpart_page: usize,
+    /// Its people, most gestures first, with their sums at person level and,
+    /// for the first few, their largest imbalances.
+    people: Vec<(
+        ledger::MembershipView,
+        ledger::PartySums,
+        Option<ledger::Counterparts>,
+    )>,
+    /// The store's time zone, for the people's last contact.
+    zone: balans_core::Zone,
     timeline: read_models::Timeline,
     gestures: Result<ledger::GesturePage, LedgerError>,
     kinds: Vec<balans_core::Kind>,
@@ -431,23 +443,56 @@ pub async fn party(
         from: filter.from.clone().filter(|s| !s.is_empty()),
         until: filter.until.clone().filter(|s| !s.is_empty()),
         cursor: filter.cursor.clone(),
+        cpage: None,
     };
+    let counterpart_page = filter
+        .cpage
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1)
+        - 1;
     let data = read(&state, lang, move |store| {
         let party = ledger::find_party(store, &wanted)?;
         let memberships = ledger::memberships(store, &wanted)?;
-        let counterparts = ledger::counterparts(store, &wanted, level)?;
+        let counterparts = ledger::top_counterparts(
+            store,
+            &wanted,
+            level,
+            counterpart_page.saturating_mul(COUNTERPARTS_PER_PAGE),
+            COUNTERPARTS_PER_PAGE,
+        )?;
         let mut people = Vec::new();
         if party.fields.kind == PartyKind::Organization {
+            let mut ranked = Vec::with_capacity(memberships.len());
             for m in &memberships {
-                people.push((
-                    m.clone(),
-                    ledger::top_counterparts(
+                let sums = ledger::party_sums(store, &m.person, Level::Person)?;
+                ranked.push((m.clone(), sums));
+            }
+            ranked.sort_by(|(m, x), (n, y)| {
+                (y.count(), m.until.is_some(), &m.person).cmp(&(
+                    x.count(),
+                    n.until.is_some(),
+                    &n.person,
+                ))
+            });
+            let mut detailed = std::collections::BTreeSet::new();
+            for (m, sums) in ranked {
+                let top = if detailed.len() < PEOPLE_WITH_COUNTERPARTS
+                    && sums.count() > 0
+                    && detailed.insert(m.person.clone())
+                {
+                    Some(ledger::top_counterparts(
                         store,
                         &m.person,
                         Some(Level::Person),
+                        0,
                         PEOPLE_COUNTERPARTS_SHOWN,
-                    )?,
-                ));
+                    )?)
+                } else {
+                    None
+                };
+                people.push((m, sums, top));
             }
         }
         let timeline = read_models::timeline(store, &wanted)?;
@@ -470,7 +515,9 @@ pub async fn party(
             party,
             memberships,
             counterparts,
+            counterpart_page,
             people,
+            zone: balans_store::store::zone_of(store)?,
             timeline,
             gestures,
             kinds,
@@ -549,18 +596,48 @@ pub async fn party(
                 p.explained { (T::MemberAtOrganizationLevel.get(lang).replace("{name}", &fields.name)) }
             }
             (counterpart_table(lang, &data.counterparts))
+            (counterpart_pager(lang, &here, &data.counterparts, data.counterpart_page))
         }
         @if !data.people.is_empty() {
             section aria-labelledby="people-heading" {
                 h2 #people-heading { (t(T::PeopleBalances)) }
                 p.explained { (t(T::PeopleBalancesExplained)) }
-                @for (membership, counterparts) in &data.people {
-                    h3 { (party_link(&membership.person, &counterparts.party.name)) " · " (t(membership_role(membership.role))) }
-                    (counterpart_table(lang, counterparts))
-                    @if counterparts.total > counterparts.counterparts.len() {
-                        p.hint { a href={ "/parties/" (super::encode(&membership.person)) } {
-                            (T::AllCounterparts.get(lang).replace("{count}", &counterparts.total.to_string()))
-                        } }
+                @for (membership, _, counterparts) in &data.people {
+                    @if let Some(counterparts) = counterparts {
+                        h3 { (party_link(&membership.person, &counterparts.party.name)) " · " (t(membership_role(membership.role))) }
+                        (counterpart_table(lang, counterparts))
+                        @if counterparts.total > counterparts.counterparts.len() {
+                            p.hint { a href={ "/parties/" (super::encode(&membership.person)) } {
+                                (T::AllCounterparts.get(lang).replace("{count}", &counterparts.total.to_string()))
+                            } }
+                        }
+                    }
+                }
+                @if data.people.iter().any(|(_, _, top)| top.is_none()) {
+                    h3 { (t(T::OtherPeople)) }
+                    div.scroll {
+                        table.people {
+                            thead { tr {
+                                th scope="col" { (t(T::Person)) }
+                                th scope="col" { (t(T::Role)) }
+                                th scope="col" class="num" { (t(T::Gestures)) }
+                                th scope="col" class="num" { (t(T::GaveColumn)) }
+                                th scope="col" class="num" { (t(T::ReceivedColumn)) }
+                                th scope="col" { (t(T::LastContact)) }
+                            } }
+                            tbody {
+                                @for (m, sums, _) in data.people.iter().filter(|(_, _, top)| top.is_none()) {
+                                    tr {
+                                        td { (views::party_link_titled(&m.person, &m.person_name)) }
+                                        td { (t(membership_role(m.role))) @if let Some(until) = &m.until { " (" (t(T::Until)) " " (until.get(..10).unwrap_or(until)) ")" } }
+                                        td.num { (views::number(lang, sums.count())) }
+                                        td.num { (views::points(lang, i128::from(sums.credit.a_to_b))) }
+                                        td.num { (views::points(lang, i128::from(sums.credit.b_to_a))) }
+                                        td { (sums.last().map(|at| at.display_in(&data.zone).chars().take(10).collect::<String>()).unwrap_or_else(|| "–".to_string())) }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -629,6 +706,39 @@ fn counterpart_table(lang: Lang, counterparts: &ledger::Counterparts) -> Markup 
 /// The counterparts shown for each person on an organization's page; their own
 /// page shows all.
 const PEOPLE_COUNTERPARTS_SHOWN: usize = 5;
+/// An organization's people shown with their own largest imbalances; the others
+/// are listed with their sums.
+const PEOPLE_WITH_COUNTERPARTS: usize = 5;
+/// A party's counterparts shown on one page of its page.
+const COUNTERPARTS_PER_PAGE: usize = 50;
+
+/// Pages through a party's counterparts, when they do not fit on one.
+fn counterpart_pager(
+    lang: Lang,
+    here: &str,
+    counterparts: &ledger::Counterparts,
+    page: usize,
+) -> Markup {
+    let t = |text: T| text.get(lang);
+    let pages = counterparts.total.div_ceil(COUNTERPARTS_PER_PAGE).max(1);
+    let href = |page: usize| {
+        format!(
+            "{here}?level={}&cpage={}#counterparts-heading",
+            counterparts.level.as_str(),
+            page + 1
+        )
+    };
+    html! {
+        @if pages > 1 {
+            nav.pager aria-label=(t(T::Pages)) {
+                @if page > 0 { a href=(href(page - 1)) rel="prev" { (t(T::PreviousPage)) } " " }
+                span { (T::PageOf.get(lang).replace("{page}", &(page + 1).to_string()).replace("{pages}", &pages.to_string())) }
+                " · " (T::CounterpartsCount.get(lang).replace("{count}", &views::number(lang, counterparts.total)))
+                @if page + 1 < pages { " " a href=(href(page + 1)) rel="next" { (t(T::NextPage)) } }
+            }
+        }
+    }
+}
 
 /// The most gestures a relationship page lists.
 const RELATION_GESTURES_MAX: usize = 500;

@@ -57,15 +57,17 @@ pub fn counterparts<S: Store + ?Sized>(
     a: &str,
     level: Option<Level>,
 ) -> Result<Counterparts, LedgerError> {
-    top_counterparts(store, a, level, usize::MAX)
+    top_counterparts(store, a, level, 0, usize::MAX)
 }
 
-/// The `n` counterparts of `a` with the largest credit imbalance (then money),
-/// in that order; `total` says how many there are in all.
+/// The counterparts of `a` ranked by credit imbalance (then money, then who
+/// came first), the `n` after the first `skip`, in that order; `total` says how
+/// many there are in all.
 pub fn top_counterparts<S: Store + ?Sized>(
     store: &mut S,
     a: &str,
     level: Option<Level>,
+    skip: usize,
     n: usize,
 ) -> Result<Counterparts, LedgerError> {
     let a = find_party(store, a)?;
@@ -80,8 +82,8 @@ pub fn top_counterparts<S: Store + ?Sized>(
     let total = by_counterpart.len();
     let mut by_counterpart: Vec<(PartyId, Vec<(PairKey, Totals)>)> =
         by_counterpart.into_iter().collect();
-    if n < total {
-        // Only the largest are named: the others need no lookup.
+    if skip > 0 || n < total {
+        // Only those shown are named: the others need no lookup.
         let size = |rows: &[(PairKey, Totals)], dimension: Dimension| {
             rows.iter()
                 .filter(|(key, _)| key.dimension == dimension)
@@ -94,6 +96,7 @@ pub fn top_counterparts<S: Store + ?Sized>(
                 *other,
             )
         });
+        by_counterpart.drain(..skip.min(total));
         by_counterpart.truncate(n);
     }
     let mut views = Vec::with_capacity(by_counterpart.len());
@@ -116,6 +119,49 @@ pub fn top_counterparts<S: Store + ?Sized>(
         counterparts: views,
         total,
     })
+}
+
+/// One party's balances at one level summed over all its counterparts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PartySums {
+    /// What it gave as `a_to_b`, what it received as `b_to_a`.
+    pub credit: Balance,
+    pub money: Balance,
+}
+
+impl PartySums {
+    /// The gestures counted, in both dimensions.
+    pub fn count(&self) -> i64 {
+        self.credit.count + self.money.count
+    }
+
+    pub fn last(&self) -> Option<balans_core::Moment> {
+        self.credit.last.max(self.money.last)
+    }
+}
+
+/// The sums of the party `key` at `level`, read from those kept beside the balances.
+pub fn party_sums<S: Store + ?Sized>(
+    store: &mut S,
+    key: &str,
+    level: Level,
+) -> Result<PartySums, LedgerError> {
+    let party = find_party(store, key)?;
+    let mut sums = PartySums::default();
+    for (dimension, t) in store.party_totals_of(level, party.id)? {
+        let balance = Balance {
+            a_to_b: t.low_to_high,
+            b_to_a: t.high_to_low,
+            count: t.count,
+            first: Some(t.first),
+            last: Some(t.last),
+        };
+        match dimension {
+            Dimension::Credit => sums.credit = balance,
+            Dimension::Money => sums.money = balance,
+        }
+    }
+    Ok(sums)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -30,6 +30,12 @@ pub trait BalanceStore {
     /// particular order. Kept beside the balances (one row per party, level and
     /// dimension), so reading them costs the parties, not the pairs.
     fn party_totals(&mut self, level: Level) -> StoreResult<Vec<(PartyId, Dimension, Totals)>>;
+    /// One party's sums at one level, per dimension (none where it has no balance).
+    fn party_totals_of(
+        &mut self,
+        level: Level,
+        party: PartyId,
+    ) -> StoreResult<Vec<(Dimension, Totals)>>;
     /// Adds deltas to the parties' sums, as [`BalanceStore::add_to_balances`]
     /// adds to pairs; the caller adds [`balans_core::party_sums`] of the very
     /// deltas it adds to the balances, in the same write.

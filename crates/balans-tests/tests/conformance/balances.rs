@@ -295,6 +295,16 @@ pub fn party_totals_sum_each_partys_balances<B: Backend>() {
     for level in Level::ALL {
         let mut totals = store.party_totals(level).unwrap();
         totals.sort_by_key(|(party, dimension, _)| (*party, *dimension));
+        // One party's sums, read alone, are the same rows.
+        for party in store.parties().unwrap() {
+            let alone = store.party_totals_of(level, party.id).unwrap();
+            let among: Vec<_> = totals
+                .iter()
+                .filter(|(p, _, _)| *p == party.id)
+                .map(|(_, d, t)| (*d, *t))
+                .collect();
+            assert_eq!(alone, among, "{} at {level}", party.fields.key);
+        }
         let mut expected = Vec::new();
         for party in store.parties().unwrap() {
             for dimension in [
