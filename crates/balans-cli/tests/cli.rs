@@ -1733,7 +1733,10 @@ fn a_killed_postgres_import_leaves_all_or_nothing() {
         )
         .unwrap()
         .get(0);
-    assert_eq!(indexes, 4, "the keys, the ids, the reversals and the times");
+    assert_eq!(
+        indexes, 6,
+        "the keys, the ids, the reversals, the times, the givers and the receivers"
+    );
     balans_on(&dir, url, &["check"]).assert().success();
     // The same file, imported whole, is all there.
     balans_on(&dir, url, &["import", "big.csv"])

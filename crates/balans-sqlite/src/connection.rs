@@ -43,9 +43,9 @@ pub struct SqliteStore {
     /// tables when it commits (see `pending`).
     pub(crate) pending_balances: pending::Layers<PairKey>,
     pub(crate) pending_months: pending::Layers<MonthKey>,
-    /// The open write dropped the index of times for an import into an empty
-    /// table; it is built again before that write commits.
-    pub(crate) times_index_dropped: bool,
+    /// The open write dropped the gestures' secondary indexes for an import
+    /// into an empty table; they are built again before that write commits.
+    pub(crate) gesture_indexes_dropped: bool,
 }
 
 /// Parties and memberships read before. Kept until this connection writes either,

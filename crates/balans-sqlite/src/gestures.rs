@@ -166,9 +166,8 @@ impl GestureStore for SqliteStore {
         if f.newest_first {
             return self.newest_first(f);
         }
-        // Walks the gestures in stored order from the cursor: there is no index by
-        // party (it would make bulk imports far slower), so a rare party's page
-        // reads much of the table.
+        // Walks the gestures in stored order from the cursor; a filter by party
+        // is read through the indexes by giver and receiver.
         let mut query = Filtered::of(f);
         if let Some(after) = f.after_seq {
             query.add("g.seq > ?", Value::Integer(after));
@@ -302,8 +301,10 @@ impl Filtered {
 /// one that few pass stops slicing once the slices have read a
 /// `1 / SLICE_SHARE_MAX` part of the table, and the rest is read in one pass in
 /// stored order and sorted, which costs less than finding each row by the index.
-/// A filter by parties that name too few gestures for the slices to find a page
-/// (the person-level balances count them) goes to that pass at once.
+/// A filter by parties that name at most `BY_PARTY_MAX` gestures (each party's
+/// sums at person level count them) is read through the indexes by giver and
+/// by receiver and sorted instead; so is one that names too few for the slices
+/// to find a page.
 /// 1 M gestures: our organization's page 21 ms before times were kept apart
 /// from the stored order, 190 ms with one sorted pass; a rare party's page reads
 /// the table once either way.
@@ -312,6 +313,9 @@ const SLICE_FIRST: usize = 2_048;
 /// `1 / WINDOW_SHARE_BY_INDEX` part of the table.
 const WINDOW_SHARE_BY_INDEX: i64 = 8;
 const SLICE_SHARE_MAX: i64 = 32;
+/// 1 M gestures over a million pairs: a staff member's 6,000 gestures newest
+/// first take a few milliseconds through the party indexes and sorted.
+const BY_PARTY_MAX: i64 = 20_000;
 
 impl SqliteStore {
     /// Hands every gesture `sql` selects to `visit`, one row at a time.
@@ -333,14 +337,14 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// How many gestures name any of `parties`, from the person-level balances.
+    /// How many gestures name any of `parties` (at most), from each party's sums
+    /// at person level.
     fn gestures_naming(&self, parties: &[PartyId]) -> StoreResult<i64> {
         let ids: Vec<Value> = parties.iter().map(|p| Value::Integer(p.0)).collect();
         Ok(self
             .query(
                 "listing gestures",
-                "SELECT COALESCE(SUM(count), 0) FROM balances \
-                 WHERE level = 0 AND (low IN rarray(?1) OR high IN rarray(?1))",
+                "SELECT COALESCE(SUM(count), 0) FROM party_totals WHERE level = 0 AND party IN rarray(?1)",
                 [std::rc::Rc::new(ids)],
                 |r| r.get::<_, i64>(0),
             )?
@@ -391,7 +395,7 @@ impl SqliteStore {
         };
         if let Some(named) = named {
             let to_read = (f.limit as i64).saturating_mul(total) / named.max(1);
-            if to_read.saturating_mul(SLICE_SHARE_MAX) > total {
+            if named <= BY_PARTY_MAX || to_read.saturating_mul(SLICE_SHARE_MAX) > total {
                 read = total;
             }
         }
@@ -469,15 +473,17 @@ impl SqliteStore {
 /// An import's gestures go in batch by batch, as any write's do: one file
 /// takes them as fast as they come.
 ///
-/// An import into an empty table goes without the index of times, which is
-/// built once at its end: inserting a million gestures into it one by one, in
-/// the order of a file, doubled the import's time (1.28 s → 2.50 s, 1 M
-/// gestures); building it from the table takes a fraction of that. The drop and
-/// the build are in the import's write, so a failed import leaves the index as
-/// it was, and [`SqliteStore::restore_times_index`] builds it before any commit.
+/// An import into an empty table goes without the gestures' secondary indexes
+/// (times, giver, receiver), which are built once at its end: inserting a
+/// million gestures into the index of times one by one, in the order of a file,
+/// doubled the import's time (1.28 s → 2.50 s, 1 M gestures); building it from
+/// the table takes a fraction of that (about 0.4 s for each index). The drop and
+/// the build are in the import's write, so a failed import leaves the indexes as
+/// they were, and [`SqliteStore::restore_gesture_indexes`] builds them before
+/// any commit.
 impl BulkLoad for SqliteStore {
     fn expect_many_gestures(&mut self) -> StoreResult<bool> {
-        if !self.times_index_dropped {
+        if !self.gesture_indexes_dropped {
             let empty = self
                 .query(
                     "preparing an import",
@@ -489,29 +495,42 @@ impl BulkLoad for SqliteStore {
                 .copied()
                 .unwrap_or(false);
             if empty {
-                self.run_cached("preparing an import", "DROP INDEX gestures_at")?;
-                self.times_index_dropped = true;
+                for (name, _) in GESTURE_INDEXES {
+                    self.run_cached("preparing an import", &format!("DROP INDEX {name}"))?;
+                }
+                self.gesture_indexes_dropped = true;
             }
         }
         Ok(false)
     }
 
     fn many_gestures_written(&mut self) -> StoreResult<()> {
-        self.restore_times_index()
+        self.restore_gesture_indexes()
     }
 }
 
+/// The gestures' secondary indexes, as the migrations make them.
+pub(crate) const GESTURE_INDEXES: [(&str, &str); 3] = [
+    ("gestures_at", "(at_ms)"),
+    ("gestures_giver", "(giver, at_ms)"),
+    ("gestures_receiver", "(receiver, at_ms)"),
+];
+
 impl SqliteStore {
-    /// Builds the index of times again when an import dropped it.
-    pub(crate) fn restore_times_index(&mut self) -> StoreResult<()> {
-        if self.times_index_dropped {
+    /// Builds the gestures' secondary indexes again when an import dropped them.
+    pub(crate) fn restore_gesture_indexes(&mut self) -> StoreResult<()> {
+        if self.gesture_indexes_dropped {
             // The sort may use a helper thread: the import's summing is done by now.
+            let build: String = GESTURE_INDEXES
+                .iter()
+                .map(|(name, columns)| {
+                    format!("CREATE INDEX IF NOT EXISTS {name} ON gestures {columns};")
+                })
+                .collect();
             self.connection
-                .execute_batch(
-                    "PRAGMA threads = 2; CREATE INDEX IF NOT EXISTS gestures_at ON gestures (at_ms); PRAGMA threads = 0;",
-                )
-                .map_err(backend("indexing the gestures' times"))?;
-            self.times_index_dropped = false;
+                .execute_batch(&format!("PRAGMA threads = 2; {build} PRAGMA threads = 0;"))
+                .map_err(backend("indexing the gestures"))?;
+            self.gesture_indexes_dropped = false;
         }
         Ok(())
     }

@@ -179,4 +179,12 @@ pub const STEPS: &[&str] = &[
         UNION ALL SELECT level, high, dimension, high_to_low, low_to_high, count, first_ms, last_ms FROM balances)
     GROUP BY level, party, dimension;
     "#,
+    // 9: the gestures by giver and by receiver, in time order within each: a
+    // party's gestures, its timeline and a pair's gestures are read through
+    // them instead of a pass over the table (see `newest_first` in gestures.rs).
+    // An import into an empty store builds them at its end.
+    r#"
+    CREATE INDEX gestures_giver ON gestures (giver, at_ms);
+    CREATE INDEX gestures_receiver ON gestures (receiver, at_ms);
+    "#,
 ];

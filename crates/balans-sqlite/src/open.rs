@@ -72,7 +72,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             depth: 0,
             reading: false,
-            times_index_dropped: false,
+            gesture_indexes_dropped: false,
             cache: PartyCache::default(),
             pending_balances: pending::Layers::default(),
             pending_months: pending::Layers::default(),

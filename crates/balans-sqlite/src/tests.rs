@@ -245,10 +245,11 @@ fn a_file_that_is_not_a_store_is_named() {
     assert!(error.to_string().contains("notes.txt"), "{error}");
 }
 
-/// An import into an empty table goes without the index of times and builds it
-/// at its end; a failed import leaves it as it was; either way the store has it.
+/// An import into an empty table goes without the gestures' secondary indexes
+/// and builds them at its end; a failed import leaves them as they were; either
+/// way the store has them.
 #[test]
-fn an_import_into_an_empty_store_leaves_the_index_of_times() {
+fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
     let mut store = SqliteStore::open(&path, true).unwrap();
@@ -256,12 +257,13 @@ fn an_import_into_an_empty_store_leaves_the_index_of_times() {
         Connection::open(path)
             .unwrap()
             .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'gestures_at'",
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' \
+                 AND name IN ('gestures_at', 'gestures_giver', 'gestures_receiver')",
                 [],
                 |r| r.get::<_, i64>(0),
             )
             .unwrap()
-            == 1
+            == 3
     };
     let import = |store: &mut SqliteStore, gestures: &str| {
         balans_store::import::import(

@@ -42,7 +42,7 @@ impl Transactions for SqliteStore {
             return self.run_cached("committing", &format!("RELEASE w{}", self.depth));
         }
         // On failure the caller rolls back, which forgets what is pending.
-        self.restore_times_index()?;
+        self.restore_gesture_indexes()?;
         self.write_pending()?;
         self.pending_balances.clear();
         self.pending_months.clear();
@@ -55,7 +55,7 @@ impl Transactions for SqliteStore {
         if self.depth <= 1 {
             self.depth = 0;
             // The rollback brings a dropped index back.
-            self.times_index_dropped = false;
+            self.gesture_indexes_dropped = false;
             self.pending_balances.clear();
             self.pending_months.clear();
             if self.connection.is_autocommit() {

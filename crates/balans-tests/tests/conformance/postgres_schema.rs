@@ -67,7 +67,7 @@ fn postgres_bulk_loads_leave_the_gestures_table_as_migrated() {
     };
     let (mut store, _guard, mut client) = fresh();
     let migrated = shape(&mut client);
-    assert_eq!(migrated.len(), 15, "{migrated:?}");
+    assert_eq!(migrated.len(), 17, "{migrated:?}");
     let good = long_gestures_file(20_000, &[]);
     let bad = long_gestures_file(20_000, &[(19_000, "d7,2024-03-02,ann,bob,help,")]);
 
