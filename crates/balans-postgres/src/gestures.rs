@@ -19,7 +19,7 @@
 use std::collections::{HashMap, HashSet};
 
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
-use balans_store::store::{GestureFilter, GestureStore, StoreError, StoreResult};
+use balans_store::store::{Flow, GestureFilter, GestureStore, StoreError, StoreResult};
 use postgres::Row;
 
 use crate::bulk::COPY_ROWS_MIN;
@@ -255,20 +255,39 @@ impl GestureStore for PostgresStore {
         self.stream_gestures_of("reading gestures", &sql, &[], visit)
     }
 
-    fn for_each_gesture_between(
+    fn for_each_flow_between(
         &mut self,
         from: Moment,
         until: Moment,
-        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+        visit: &mut dyn FnMut(Flow) -> StoreResult<()>,
     ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
         self.build_indexes()?;
-        let sql = format!("{GESTURE_SELECT} WHERE g.at_ms >= $1 AND g.at_ms < $2");
-        self.stream_gestures_of(
-            "reading a window of gestures",
-            &sql,
-            &[from.millis(), until.millis()],
-            visit,
-        )
+        let context = "reading a window of gestures";
+        let statement = self.statement(
+            context,
+            "SELECT g.giver::int8, g.receiver::int8, (g.details).giver_org::int8, (g.details).receiver_org::int8, \
+             g.kind::int8, g.amount_minor, g.at_ms, COALESCE(o.at_ms, g.at_ms) \
+             FROM gestures g LEFT JOIN gestures o ON o.id = (g.details).reverses \
+             WHERE g.at_ms >= $1 AND g.at_ms < $2",
+        )?;
+        let mut rows = self
+            .client
+            .query_raw(&statement, [from.millis(), until.millis()].iter())
+            .map_err(pg_error(context))?;
+        while let Some(row) = rows.next().map_err(pg_error(context))? {
+            visit(Flow {
+                giver: PartyId(row.get(0)),
+                receiver: PartyId(row.get(1)),
+                giver_org: row.get::<_, Option<i64>>(2).map(PartyId),
+                receiver_org: row.get::<_, Option<i64>>(3).map(PartyId),
+                kind: KindId(row.get(4)),
+                amount: amount(row.get(5))?,
+                at: Moment::from_millis(row.get(6)),
+                attributed_at: Moment::from_millis(row.get(7)),
+            })?;
+        }
+        Ok(())
     }
 
     fn gesture_count(&mut self) -> StoreResult<u64> {

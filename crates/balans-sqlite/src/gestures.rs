@@ -1,7 +1,7 @@
 //! Gestures on SQLite: stored in order, found by id, listed with a filter.
 
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
-use balans_store::store::{BulkLoad, GestureFilter, GestureStore, StoreError, StoreResult};
+use balans_store::store::{BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult};
 use rusqlite::types::Value;
 use rusqlite::{Row, params};
 
@@ -19,6 +19,21 @@ pub(crate) fn gesture_id(text: String) -> rusqlite::Result<GestureId> {
         .ok()
         .flatten()
         .ok_or_else(|| corrupt("gesture id"))
+}
+
+fn flow_row(row: &Row<'_>) -> rusqlite::Result<Flow> {
+    let party = |i| row.get::<_, i64>(i).map(PartyId);
+    let org = |i| row.get::<_, Option<i64>>(i).map(|id| id.map(PartyId));
+    Ok(Flow {
+        giver: party(0)?,
+        receiver: party(1)?,
+        giver_org: org(2)?,
+        receiver_org: org(3)?,
+        kind: KindId(row.get(4)?),
+        amount: amount(row.get(5)?)?,
+        at: Moment::from_millis(row.get(6)?),
+        attributed_at: Moment::from_millis(row.get(7)?),
+    })
 }
 
 pub(crate) fn gesture_row(row: &Row<'_>) -> rusqlite::Result<StoredGesture> {
@@ -119,37 +134,32 @@ impl GestureStore for SqliteStore {
         self.stream_gestures_of("reading gestures", &sql, [], visit)
     }
 
-    fn for_each_gesture_between(
+    /// Read from the index of times alone, which holds every column asked for:
+    /// how the rows lie in the table does not matter (1 M gestures stored out of
+    /// time order: a 90-day window 170 ms through the table, 10 ms from the index).
+    fn for_each_flow_between(
         &mut self,
         from: Moment,
         until: Moment,
-        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+        visit: &mut dyn FnMut(Flow) -> StoreResult<()>,
     ) -> StoreResult<()> {
         let context = "reading a window of gestures";
-        // A window that holds a small part of the table is read through the
-        // index of times; a larger one in one pass over the table, which costs
-        // less than finding each of its rows by the index. The index counts it.
-        let (within, total): (i64, i64) = self
-            .query(
-                context,
-                "SELECT (SELECT COUNT(*) FROM gestures INDEXED BY gestures_at WHERE at_ms >= ?1 AND at_ms < ?2), \
-                        (SELECT COALESCE(MAX(seq), 0) FROM gestures)",
-                [from.millis(), until.millis()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?
-            .first()
-            .copied()
-            .unwrap_or((0, 0));
-        if within == 0 {
-            return Ok(());
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT g.giver, g.receiver, g.giver_org, g.receiver_org, g.kind, g.amount_minor, g.at_ms, \
+                 CASE WHEN g.reverses IS NULL THEN g.at_ms \
+                      ELSE COALESCE((SELECT o.at_ms FROM gestures o WHERE o.id = g.reverses), g.at_ms) END \
+                 FROM gestures g INDEXED BY gestures_at WHERE g.at_ms >= ?1 AND g.at_ms < ?2",
+            )
+            .map_err(backend(context))?;
+        let mut rows = statement
+            .query([from.millis(), until.millis()])
+            .map_err(backend(context))?;
+        while let Some(row) = rows.next().map_err(backend(context))? {
+            visit(flow_row(row).map_err(backend(context))?)?;
         }
-        let column = if within.saturating_mul(WINDOW_SHARE_BY_INDEX) > total {
-            "+g.at_ms"
-        } else {
-            "g.at_ms"
-        };
-        let sql = format!("{GESTURE_SELECT} WHERE {column} >= ?1 AND {column} < ?2");
-        self.stream_gestures_of(context, &sql, [from.millis(), until.millis()], visit)
+        Ok(())
     }
 
     fn gesture_count(&mut self) -> StoreResult<u64> {
@@ -309,9 +319,6 @@ impl Filtered {
 /// from the stored order, 190 ms with one sorted pass; a rare party's page reads
 /// the table once either way.
 const SLICE_FIRST: usize = 2_048;
-/// A window read through the index of times holds at most a
-/// `1 / WINDOW_SHARE_BY_INDEX` part of the table.
-const WINDOW_SHARE_BY_INDEX: i64 = 8;
 const SLICE_SHARE_MAX: i64 = 32;
 /// 1 M gestures over a million pairs: a staff member's 6,000 gestures newest
 /// first take a few milliseconds through the party indexes and sorted.
@@ -511,7 +518,10 @@ impl BulkLoad for SqliteStore {
 
 /// The gestures' secondary indexes, as the migrations make them.
 pub(crate) const GESTURE_INDEXES: [(&str, &str); 3] = [
-    ("gestures_at", "(at_ms)"),
+    (
+        "gestures_at",
+        "(at_ms, giver, receiver, kind, amount_minor, giver_org, receiver_org, reverses)",
+    ),
     ("gestures_giver", "(giver, at_ms)"),
     ("gestures_receiver", "(receiver, at_ms)"),
 ];

@@ -182,8 +182,12 @@ pub const STEPS: &[&str] = &[
     // 9: the gestures by giver and by receiver, in time order within each: a
     // party's gestures, its timeline and a pair's gestures are read through
     // them instead of a pass over the table (see `newest_first` in gestures.rs).
-    // An import into an empty store builds them at its end.
+    // The index of times holds what a report's window counts, so that a window
+    // is read from it alone (`for_each_flow_between`). An import into an empty
+    // store builds them at its end.
     r#"
+    DROP INDEX gestures_at;
+    CREATE INDEX gestures_at ON gestures (at_ms, giver, receiver, kind, amount_minor, giver_org, receiver_org, reverses);
     CREATE INDEX gestures_giver ON gestures (giver, at_ms);
     CREATE INDEX gestures_receiver ON gestures (receiver, at_ms);
     "#,

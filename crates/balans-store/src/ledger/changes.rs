@@ -149,16 +149,21 @@ pub(crate) fn pair_windows<S: Store + ?Sized>(
         Level::Organization => Some(balans_core::MembershipIndex::new(store.memberships()?)),
         Level::Person => None,
     };
+    let counted: rustc_hash::FxHashSet<KindId> = store
+        .kinds()?
+        .into_iter()
+        .filter(|k| k.def.dimension == dimension)
+        .map(|k| k.id)
+        .collect();
     let mut pairs: FxHashMap<(PartyId, PartyId), PairWindows> = FxHashMap::default();
-    store.for_each_gesture_between(span.before_from, span.until, &mut |stored| {
-        let g = &stored.gesture;
-        if g.dimension != dimension {
+    store.for_each_flow_between(span.before_from, span.until, &mut |g| {
+        if !counted.contains(&g.kind) {
             return Ok(());
         }
         let (giver, receiver) = match &index {
             None => (g.giver, g.receiver),
             Some(index) => {
-                let unit = |party, named| index.unit(party, stored.attributed_at, named).ok();
+                let unit = |party, named| index.unit(party, g.attributed_at, named).ok();
                 match (unit(g.giver, g.giver_org), unit(g.receiver, g.receiver_org)) {
                     (Some(giver), Some(receiver)) => (giver, receiver),
                     // A gesture no single organization can be given for counts

@@ -1,8 +1,22 @@
 //! Gestures: stored once, never changed, read in the order they were stored.
 
-use balans_core::{Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
+use balans_core::{Amount, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
 
 use super::error::StoreResult;
+
+/// A gesture as a report's window counts it: who gave what to whom, for which
+/// organizations, and when it counts (a reversal at its original's time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flow {
+    pub giver: PartyId,
+    pub receiver: PartyId,
+    pub giver_org: Option<PartyId>,
+    pub receiver_org: Option<PartyId>,
+    pub kind: KindId,
+    pub amount: Amount,
+    pub at: Moment,
+    pub attributed_at: Moment,
+}
 
 /// A gesture resolved against the store's parties, kinds and memberships (see
 /// `snapshot`), before it meets the store.
@@ -64,13 +78,14 @@ pub trait GestureStore {
         visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
     ) -> StoreResult<()>;
     fn gesture_count(&mut self) -> StoreResult<u64>;
-    /// Every gesture with `from <= at < until`, in no particular order, in one
-    /// pass: a report's window.
-    fn for_each_gesture_between(
+    /// What a report's window needs of every gesture with `from <= at < until`,
+    /// in no particular order, in one pass; read without the gestures' texts, so
+    /// that a store may answer from an index of times that holds the rest.
+    fn for_each_flow_between(
         &mut self,
         from: Moment,
         until: Moment,
-        visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
+        visit: &mut dyn FnMut(Flow) -> StoreResult<()>,
     ) -> StoreResult<()>;
     /// Gestures matching the filter, in the order they were stored.
     fn find_gestures(&mut self, filter: &GestureFilter) -> StoreResult<Vec<StoredGesture>>;

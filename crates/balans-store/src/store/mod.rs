@@ -33,7 +33,7 @@ pub use bulk::{BulkLoad, GestureBatches, Streamed};
 pub use catalog::{Catalog, CatalogStore, setting, zone_of};
 pub use directory::{Directory, DirectoryStore};
 pub use error::{BoxError, SchemaUpgrade, StoreError, StoreResult};
-pub use gestures::{GestureFilter, GestureStore, Resolved};
+pub use gestures::{Flow, GestureFilter, GestureStore, Resolved};
 pub use keeping::{KeepingStore, SavedResponse};
 pub use transactions::{Transactions, in_read, in_transaction};
 

@@ -467,15 +467,17 @@ pub fn a_window_of_time_gives_exactly_its_gestures<B: Backend>() {
         let (from, until) = (zone.parse(from).unwrap(), zone.parse(until).unwrap());
         let mut seen = Vec::new();
         store
-            .for_each_gesture_between(from, until, &mut |g| {
-                assert!(g.gesture.at >= from && g.gesture.at < until);
-                seen.push(g.gesture.id.to_string());
+            .for_each_flow_between(from, until, &mut |g| {
+                assert!(g.at >= from && g.at < until);
+                assert_eq!(g.attributed_at, g.at, "no reversal here");
+                assert_eq!(g.amount.minor(), 100);
+                seen.push(g.at);
                 Ok(())
             })
             .unwrap();
         seen.sort();
         seen.dedup();
-        assert_eq!(seen.len(), count, "{seen:?}");
+        assert_eq!(seen.len(), count, "one flow for each gesture: {seen:?}");
     }
 }
 
