@@ -1507,6 +1507,68 @@ async fn the_search_finds_parties_notes_and_items() {
     assert!(short.contains("at least two characters"));
 }
 
+/// The dashboard's lists download as CSV in the order the dashboard shows them,
+/// for the window it shows; the gestures a search found as a gestures file.
+#[tokio::test]
+async fn the_dashboard_s_lists_and_the_search_s_finds_export_as_csv() {
+    let app = spawn_demo_app().await;
+    let client = logged_in(&app, "viewer").await;
+    let dashboard = page_text(&client, format!("{}/?window=12m", app.address)).await;
+    assert!(dashboard.contains("href=\"/report.csv?window=12m\""));
+    let csv = page_text(&client, format!("{}/report.csv?window=12m", app.address)).await;
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("list,a,a_name,b,b_name,level,window,credit_a_gave")
+    );
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert!(rows.iter().all(|r| r[6] == "12m"), "{csv}");
+    for (list, id) in [("they_give_more", "risk-they"), ("we_give_more", "risk-we")] {
+        // The pairs the dashboard links to, in its order.
+        let section = &dashboard[dashboard.find(&format!("id=\"{id}\"")).unwrap()..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let shown: Vec<String> = section
+            .match_indices("href=\"/relations/")
+            .map(|(at, _)| {
+                let rest = &section[at + "href=\"/relations/".len()..];
+                let path = &rest[..rest.find('?').unwrap()];
+                path.replace('/', " ")
+            })
+            .collect();
+        let exported: Vec<String> = rows
+            .iter()
+            .filter(|r| r[0] == list)
+            .map(|r| format!("{} {}", r[1], r[3]))
+            .collect();
+        assert!(!shown.is_empty(), "the demo has a {list} list");
+        assert_eq!(shown, exported, "{list}");
+    }
+    assert!(
+        rows.iter().any(|r| r[0].starts_with("changed: ")),
+        "what changed is in it: {csv}"
+    );
+
+    let found = page_text(&client, format!("{}/search?q=SOFA", app.address)).await;
+    assert!(found.contains("href=\"/search/gestures.csv?q=SOFA\""));
+    let parties = page_text(&client, format!("{}/search?q=tineke", app.address)).await;
+    assert!(parties.contains("href=\"/parties.csv?q=tineke\""));
+    let listed = page_text(&client, format!("{}/parties.csv?q=tineke", app.address)).await;
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    let gestures = page_text(
+        &client,
+        format!("{}/search/gestures.csv?q=SOFA", app.address),
+    )
+    .await;
+    assert!(gestures.starts_with("id,at,giver,receiver,kind,amount,note"));
+    assert_eq!(gestures.lines().count(), 2, "{gestures}");
+    assert!(gestures.contains("Droeg de oude sofa drie trappen af"));
+}
+
 /// A relationship's gestures and a party's filtered gestures download as
 /// gestures files that an import reads back.
 #[tokio::test]

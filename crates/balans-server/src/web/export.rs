@@ -1,6 +1,7 @@
-//! Lists of gestures as CSV, as the page shows them filtered: a party's gestures
-//! and a relationship's. The files are gestures files that `balans import` reads
-//! back (comma-separated, decimal point, times with their offset).
+//! Lists as CSV, as their page shows them filtered: a party's gestures, a
+//! relationship's, the gestures a search found (gestures files that `balans
+//! import` reads back: comma-separated, decimal point, times with their
+//! offset), and the dashboard's relationships out of balance and what changed.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -43,18 +44,48 @@ fn gestures_file(gestures: &[GestureView]) -> Result<Vec<u8>, balans_csv::WriteE
 
 fn attachment(name: &str, gestures: &[GestureView], lang: super::i18n::Lang) -> Response {
     match gestures_file(gestures) {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => csv_file(name, body),
         Err(e) => parts::error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, &e.to_string()),
+    }
+}
+
+/// A CSV file to download.
+pub(super) fn csv_file(name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Every gesture a query finds, newest first, read a page at a time.
+fn all_gestures<S: balans_store::Store + ?Sized>(
+    store: &mut S,
+    query: GestureQuery<'_>,
+) -> Result<Vec<GestureView>, balans_store::LedgerError> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = ledger::list_gestures(
+            store,
+            &GestureQuery {
+                cursor: cursor.as_deref(),
+                limit: Some(EXPORT_PAGE),
+                newest_first: true,
+                ..query
+            },
+        )?;
+        all.extend(page.gestures);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
     }
 }
 
@@ -72,30 +103,17 @@ pub async fn party_gestures(
     let lang = session.lang;
     let found = read(&state, lang, move |store| {
         let (kind, from, until) = filter.narrowing();
-        let mut all = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = ledger::list_gestures(
-                store,
-                &GestureQuery {
-                    party: Some(&key),
-                    kind: kind.as_deref(),
-                    from: from.as_deref(),
-                    until: until.as_deref(),
-                    cursor: cursor.as_deref(),
-                    limit: Some(EXPORT_PAGE),
-                    newest_first: true,
-                    attributed: true,
-                    ..GestureQuery::default()
-                },
-            )?;
-            all.extend(page.gestures);
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-        Ok(all)
+        all_gestures(
+            store,
+            GestureQuery {
+                party: Some(&key),
+                kind: kind.as_deref(),
+                from: from.as_deref(),
+                until: until.as_deref(),
+                attributed: true,
+                ..GestureQuery::default()
+            },
+        )
     })
     .await?;
     Ok(match found {
@@ -125,4 +143,154 @@ pub async fn relation_gestures(
         }
         Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &e.to_string()),
     })
+}
+
+/// `GET /search/gestures.csv?q=`: every gesture whose note or item holds the
+/// text, newest first, as the search page lists the latest of them.
+pub async fn search_gestures(
+    State(state): State<AppState>,
+    session: Session,
+    Query(form): Query<super::search::SearchForm>,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let text = form.text();
+    let found = read(&state, lang, move |store| {
+        all_gestures(
+            store,
+            GestureQuery {
+                text: Some(&text),
+                ..GestureQuery::default()
+            },
+        )
+    })
+    .await?;
+    Ok(match found {
+        Ok(gestures) => attachment("gestures.csv", &gestures, lang),
+        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &e.to_string()),
+    })
+}
+
+/// `GET /report.csv?window=`: the dashboard's relationships out of balance in
+/// the window, one row per relationship and list (`they_give_more`,
+/// `we_give_more`, or `uneven` without an organization of our own), then what
+/// changed (`changed`, with its story). Sides as the list names them: `a` gave
+/// more; amounts with a decimal point.
+pub async fn report(
+    State(state): State<AppState>,
+    session: Session,
+    Query(form): Query<super::pages::WindowForm>,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let window = form.window();
+    let found = read(&state, lang, move |store| {
+        ledger::report(
+            store,
+            &ledger::ReportOptions {
+                window,
+                ..ledger::ReportOptions::default()
+            },
+        )
+    })
+    .await?;
+    let report = match found {
+        Ok(report) => report,
+        Err(e) => {
+            return Ok(parts::error_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                &e.to_string(),
+            ));
+        }
+    };
+    match report_file(&report) {
+        Ok(body) => Ok(csv_file("report.csv", body)),
+        Err(e) => Ok(parts::error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            lang,
+            &e.to_string(),
+        )),
+    }
+}
+
+fn report_file(report: &ledger::Report) -> csv::Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "list",
+        "a",
+        "a_name",
+        "b",
+        "b_name",
+        "level",
+        "window",
+        "credit_a_gave",
+        "credit_b_gave",
+        "credit_net",
+        "credit_evenness",
+        "money_a_gave",
+        "money_b_gave",
+        "money_net",
+        "gestures",
+        "last",
+    ])?;
+    let evenness = |e: Option<balans_core::Evenness>| e.map(|e| e.to_string()).unwrap_or_default();
+    let last = |pair: &ledger::BalanceView, other: &ledger::BalanceView| {
+        pair.last
+            .max(other.last)
+            .map(|m| m.to_string())
+            .unwrap_or_default()
+    };
+    let window = report.window.code();
+    let lists = [
+        ("they_give_more", &report.they_give_more),
+        ("we_give_more", &report.we_give_more),
+        ("uneven", &report.pairs),
+    ];
+    for (list, pairs) in lists {
+        for pair in pairs.iter() {
+            out.write_record([
+                list.to_string(),
+                pair.a.key.to_string(),
+                pair.a.name.clone(),
+                pair.b.key.to_string(),
+                pair.b.name.clone(),
+                pair.level.as_str().to_string(),
+                window.clone(),
+                pair.credit.a_to_b.to_string(),
+                pair.credit.b_to_a.to_string(),
+                pair.credit.net.to_string(),
+                evenness(pair.credit.evenness),
+                pair.money.a_to_b.to_string(),
+                pair.money.b_to_a.to_string(),
+                pair.money.net.to_string(),
+                (pair.credit.count + pair.money.count).to_string(),
+                last(&pair.credit, &pair.money),
+            ])?;
+        }
+    }
+    for change in &report.changes {
+        let story = match &change.story {
+            ledger::Story::WentQuiet { .. } => "changed: went_quiet",
+            ledger::Story::Turned { .. } => "changed: turned",
+        };
+        let w = &change.window;
+        out.write_record([
+            story.to_string(),
+            change.them.key.to_string(),
+            change.them.name.clone(),
+            change.us.key.to_string(),
+            change.us.name.clone(),
+            report.level.as_str().to_string(),
+            window.clone(),
+            w.a_to_b.to_string(),
+            w.b_to_a.to_string(),
+            w.net.to_string(),
+            evenness(w.evenness),
+            String::new(),
+            String::new(),
+            String::new(),
+            w.count.to_string(),
+            w.last.map(|m| m.to_string()).unwrap_or_default(),
+        ])?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
 }

@@ -130,6 +130,8 @@ pub fn router() -> Router<AppState> {
         .route("/suggest", get(forms::suggest))
         .route("/parties", get(parties::parties))
         .route("/parties.csv", get(parties::parties_csv))
+        .route("/report.csv", get(export::report))
+        .route("/search/gestures.csv", get(export::search_gestures))
         .route("/search", get(search::search))
         .route(
             "/parties/new",

@@ -64,6 +64,16 @@ pub struct WindowForm {
     window: Option<String>,
 }
 
+impl WindowForm {
+    /// The window asked for; the report's default when none or no window is.
+    pub(super) fn window(&self) -> Window {
+        self.window
+            .as_deref()
+            .and_then(Window::parse)
+            .unwrap_or(ReportOptions::default().window)
+    }
+}
+
 /// A window in words: "the last 90 days", "all time".
 fn window_words(lang: Lang, window: Window) -> String {
     match window {
@@ -196,11 +206,7 @@ pub async fn dashboard(
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let window = form
-        .window
-        .as_deref()
-        .and_then(Window::parse)
-        .unwrap_or(ReportOptions::default().window);
+    let window = form.window();
     let data = read(&state, lang, move |store| {
         let report = ledger::report(
             store,
@@ -276,6 +282,7 @@ pub async fn dashboard(
                 (risk_list(lang, t(T::MostUneven), t(T::NoUsExplained), &data.report.pairs, "pairs"))
             }
         }
+        p.export { a href={ "/report.csv?window=" (window.code()) } download { (t(T::ExportCsv)) } }
         section aria-labelledby="month-title" {
             h2 #month-title { (T::ThisMonth.get(lang).replace("{month}", &views::month_name(lang, &data.month_name))) }
             (month_table(lang, &data.month))

@@ -26,6 +26,13 @@ pub struct SearchForm {
     q: Option<String>,
 }
 
+impl SearchForm {
+    /// The text searched for, trimmed.
+    pub(super) fn text(&self) -> String {
+        self.q.as_deref().unwrap_or_default().trim().to_string()
+    }
+}
+
 /// `GET /search?q=`: the parties whose name or key holds the text (ignoring
 /// case and accents), and the latest gestures whose note or item holds it.
 pub async fn search(
@@ -36,7 +43,7 @@ pub async fn search(
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let q = form.q.unwrap_or_default().trim().to_string();
+    let q = form.text();
     if q.chars().count() < 2 {
         let content = html! { p.empty { (t(T::SearchTooShort)) } };
         return Ok(respond(
@@ -86,10 +93,14 @@ pub async fn search(
                             }
                         }
                     }
-                    @if parties.total > parties.rows.len() {
-                        p { a href={ "/parties?q=" (super::encode(&q)) } {
-                            (T::MorePartiesFound.get(lang).replace("{count}", &parties.total.to_string()))
-                        } }
+                    p {
+                        @if parties.total > parties.rows.len() {
+                            a href={ "/parties?q=" (super::encode(&q)) } {
+                                (T::MorePartiesFound.get(lang).replace("{count}", &parties.total.to_string()))
+                            }
+                            " · "
+                        }
+                        a href={ "/parties.csv?q=" (super::encode(&q)) } download { (t(T::ExportCsv)) }
                     }
                 }
             }
@@ -99,6 +110,7 @@ pub async fn search(
                     p.empty { (t(T::NoGesturesFound)) }
                 } @else {
                     (views::gesture_table(lang, kinds, &gestures.gestures, None))
+                    p { a href={ "/search/gestures.csv?q=" (super::encode(&q)) } download { (t(T::ExportCsv)) } }
                 }
             }
         },
