@@ -416,6 +416,10 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, env = "BALANS_BODY_LIMIT", default_value_t = balans_server::BODY_LIMIT_DEFAULT_BYTES)]
     pub body_limit: usize,
+    /// The most one upload of CSV files in the web app may hold, its files
+    /// together, in bytes (streamed to disk, never held in memory whole).
+    #[arg(long, env = "BALANS_UPLOAD_LIMIT", default_value_t = balans_server::UPLOAD_LIMIT_DEFAULT_BYTES)]
+    pub upload_limit: usize,
     /// Fill an empty store with the demo organization and add a demo login (an
     /// admin), so that the web app shows a living ledger at once.
     #[arg(long)]

@@ -408,7 +408,10 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;
         let db = balans_server::Db::start(writer, opener, args.readers);
-        let config = balans_server::Config { body_limit_bytes: args.body_limit };
+        let config = balans_server::Config {
+            body_limit_bytes: args.body_limit,
+            upload_limit_bytes: args.upload_limit,
+        };
         let app = balans_server::app(balans_server::AppState { db }, &config);
         println!("Balans listens on http://{addr} (API under /api/v1, described at /api/openapi.json)");
         if let Some((email, password)) = &demo_login {

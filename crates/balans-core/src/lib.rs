@@ -24,6 +24,7 @@ pub mod kind;
 pub mod party;
 pub mod quoted;
 pub mod rollup;
+pub mod said;
 pub mod time;
 
 pub use account::{Email, EmailError, TokenInfo, User, UserId, UserRole};

@@ -24,6 +24,7 @@ use std::fmt;
 use std::io::{Cursor, Read};
 
 use balans_core::DecimalMark;
+use balans_core::said::{Code, Said};
 use thiserror::Error;
 
 /// The most rows one file may hold.
@@ -192,6 +193,8 @@ pub struct RowError {
     pub line: u64,
     pub column: Option<&'static str>,
     pub message: String,
+    /// The message as an entry of the web app's catalog, where it has one.
+    pub said: Option<Said>,
 }
 
 impl fmt::Display for RowError {
@@ -215,6 +218,7 @@ impl RowError {
             line: 0,
             column: None,
             message: message.into(),
+            said: None,
         }
     }
 }
@@ -372,25 +376,30 @@ impl<R: Read> Table<R> {
                 line: 1,
                 column: None,
                 message: not_utf8(),
+                said: Some(Said::new(Code::NotUtf8, &[])),
             })?;
             names.push(text.trim().to_ascii_lowercase());
         }
         while names.last().is_some_and(String::is_empty) && names.len() > 1 {
             names.pop();
         }
-        let header_error = |message: String| RowError {
+        let header_error = |message: String, said: Said| RowError {
             file: name.to_string(),
             line: 1,
             column: None,
             message,
+            said: Some(said),
         };
         let kind = FileKind::detect(&names).ok_or_else(|| {
-            header_error(format!(
-                "cannot tell the file type from its header ({}): a parties file has key,kind,name; \
-                 a memberships file person,organization,role,from; a gestures file at,giver,receiver,kind; \
-                 a kinds file code,dimension",
-                balans_core::Quoted(&names.join(","))
-            ))
+            let header = balans_core::Quoted(&names.join(",")).to_string();
+            header_error(
+                format!(
+                    "cannot tell the file type from its header ({header}): a parties file has key,kind,name; \
+                     a memberships file person,organization,role,from; a gestures file at,giver,receiver,kind; \
+                     a kinds file code,dimension"
+                ),
+                Said::new(Code::FileTypeUnknown, &[("header", &header)]),
+            )
         })?;
         let mut index = [None; COLUMN_COUNT];
         let mut unknown = Vec::new();
@@ -398,10 +407,11 @@ impl<R: Read> Table<R> {
             match kind.columns().iter().find(|(_, n, _)| n == header_name) {
                 Some((column, _, _)) => {
                     if index[*column as usize].is_some() {
-                        return Err(header_error(format!(
-                            "column '{}' appears twice",
-                            balans_core::Quoted(header_name)
-                        )));
+                        let quoted = balans_core::Quoted(header_name).to_string();
+                        return Err(header_error(
+                            format!("column '{quoted}' appears twice"),
+                            Said::new(Code::ColumnTwice, &[("column", &quoted)]),
+                        ));
                     }
                     index[*column as usize] = Some(position);
                 }
@@ -415,22 +425,28 @@ impl<R: Read> Table<R> {
         if !unknown.is_empty() {
             const LISTED_MAX: usize = 10;
             let more = unknown.len().saturating_sub(LISTED_MAX);
-            return Err(header_error(format!(
-                "unknown column{} {}{} in a {kind} file; the columns are {}",
-                if unknown.len() == 1 { "" } else { "s" },
-                unknown
-                    .iter()
-                    .take(LISTED_MAX)
-                    .map(|u| format!("'{}'", balans_core::Quoted(u)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if more > 0 {
-                    format!(" and {more} more")
+            let listed = unknown
+                .iter()
+                .take(LISTED_MAX)
+                .map(|u| format!("'{}'", balans_core::Quoted(u)))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + &if more > 0 {
+                    format!(" (+{more})")
                 } else {
                     String::new()
-                },
-                kind.header().join(",")
-            )));
+                };
+            let expected = kind.header().join(",");
+            return Err(header_error(
+                format!(
+                    "unknown column{} {listed} in a {kind} file; the columns are {expected}",
+                    if unknown.len() == 1 { "" } else { "s" },
+                ),
+                Said::new(
+                    Code::ColumnsUnknown,
+                    &[("columns", &listed), ("expected", &expected)],
+                ),
+            ));
         }
         let missing: Vec<&str> = kind
             .columns()
@@ -439,15 +455,18 @@ impl<R: Read> Table<R> {
             .map(|(_, n, _)| *n)
             .collect();
         if !missing.is_empty() {
-            return Err(header_error(format!(
-                "missing required column{} {} in a {kind} file",
-                if missing.len() == 1 { "" } else { "s" },
-                missing
-                    .iter()
-                    .map(|m| format!("'{m}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            let listed = missing
+                .iter()
+                .map(|m| format!("'{m}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(header_error(
+                format!(
+                    "missing required column{} {listed} in a {kind} file",
+                    if missing.len() == 1 { "" } else { "s" },
+                ),
+                Said::new(Code::ColumnsMissing, &[("columns", &listed)]),
+            ));
         }
         Ok(Table {
             name: name.to_string(),
@@ -509,6 +528,7 @@ impl<R: Read> Table<R> {
                         line,
                         column: None,
                         message,
+                        said: None,
                     }));
                 }
             }
@@ -528,6 +548,10 @@ impl<R: Read> Table<R> {
                     line,
                     column: None,
                     message: format!("more than {ROWS_PER_FILE_MAX} rows; split the file"),
+                    said: Some(Said::new(
+                        Code::TooManyRows,
+                        &[("max", &ROWS_PER_FILE_MAX.to_string())],
+                    )),
                 }));
             }
             let extra = self
@@ -546,6 +570,14 @@ impl<R: Read> Table<R> {
                         self.width,
                         char::from(self.delimiter)
                     ),
+                    said: Some(Said::new(
+                        Code::FieldCount,
+                        &[
+                            ("found", &self.record.len().to_string()),
+                            ("expected", &self.width.to_string()),
+                            ("delimiter", &char::from(self.delimiter).to_string()),
+                        ],
+                    )),
                 }));
             }
             match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
@@ -652,7 +684,10 @@ impl<'t> Row<'t> {
         let bytes = self.record.get(position).unwrap_or_default();
         std::str::from_utf8(bytes)
             .map(str::trim)
-            .map_err(|_| self.error(column, not_utf8()))
+            .map_err(|_| RowError {
+                said: Some(Said::new(Code::NotUtf8, &[])),
+                ..self.error(column, not_utf8())
+            })
     }
 
     /// The field's text, or `None` when it is empty or the column absent.
@@ -667,6 +702,7 @@ impl<'t> Row<'t> {
             line: self.line,
             column: Some(column.name()),
             message: message.into(),
+            said: None,
         }
     }
 
@@ -677,6 +713,7 @@ impl<'t> Row<'t> {
             line: self.line,
             column: Some(column),
             message: message.into(),
+            said: None,
         }
     }
 
@@ -687,6 +724,7 @@ impl<'t> Row<'t> {
             line: self.line,
             column: None,
             message: message.into(),
+            said: None,
         }
     }
 }

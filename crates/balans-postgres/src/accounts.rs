@@ -74,6 +74,7 @@ impl AccountStore for PostgresStore {
             "DELETE FROM tokens WHERE user_id = $1",
             "DELETE FROM sessions WHERE user_id = $1",
             "DELETE FROM idempotency WHERE user_id = $1",
+            "DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM uploads WHERE user_id = $1)",
             "DELETE FROM uploads WHERE user_id = $1",
             "DELETE FROM users WHERE id = $1",
         ] {

@@ -53,10 +53,14 @@ impl KeepingStore for PostgresStore {
         &mut self,
         user: UserId,
         name: &str,
-        body: &[u8],
         at: Moment,
         forget_before: Moment,
     ) -> StoreResult<i64> {
+        self.execute(
+            "forgetting old uploads",
+            "DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM uploads WHERE created_ms < $1)",
+            &[&forget_before.millis()],
+        )?;
         self.execute(
             "forgetting old uploads",
             "DELETE FROM uploads WHERE created_ms < $1",
@@ -64,23 +68,47 @@ impl KeepingStore for PostgresStore {
         )?;
         let row = self.query_opt(
             "keeping an upload",
-            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
-            &[&user.0, &name, &body, &at.millis()],
+            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES ($1, $2, '', $3) RETURNING id",
+            &[&user.0, &name, &at.millis()],
         )?;
         Ok(row.ok_or_else(|| corrupt("upload id"))?.get(0))
     }
 
-    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<(String, Vec<u8>)>> {
+    fn add_upload_part(&mut self, id: i64, n: i64, bytes: &[u8]) -> StoreResult<()> {
+        self.execute(
+            "keeping an upload",
+            "INSERT INTO upload_parts (upload_id, n, bytes) VALUES ($1, $2, $3)",
+            &[&id, &n, &bytes],
+        )
+        .map(drop)
+    }
+
+    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<String>> {
         Ok(self
             .query_opt(
                 "reading an upload",
-                "SELECT name, body FROM uploads WHERE id = $1 AND user_id = $2",
+                "SELECT name FROM uploads WHERE id = $1 AND user_id = $2",
                 &[&id, &user.0],
             )?
-            .map(|r| (r.get(0), r.get(1))))
+            .map(|r| r.get(0)))
+    }
+
+    fn upload_part(&mut self, id: i64, n: i64) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .query_opt(
+                "reading an upload",
+                "SELECT bytes FROM upload_parts WHERE upload_id = $1 AND n = $2",
+                &[&id, &n],
+            )?
+            .map(|r| r.get(0)))
     }
 
     fn delete_upload(&mut self, id: i64) -> StoreResult<()> {
+        self.execute(
+            "forgetting an upload",
+            "DELETE FROM upload_parts WHERE upload_id = $1",
+            &[&id],
+        )?;
         self.execute(
             "forgetting an upload",
             "DELETE FROM uploads WHERE id = $1",

@@ -269,6 +269,16 @@ pub const STEPS: &[&str] = &[
     CREATE INDEX gestures_giver ON gestures (giver, at_ms);
     CREATE INDEX gestures_receiver ON gestures (receiver, at_ms);
 "#,
+    // 9: an upload's content in parts, written and read a part at a time (the
+    // uploads' own `body` stays empty).
+    r#"
+    CREATE TABLE upload_parts (
+        upload_id BIGINT NOT NULL,
+        n         BIGINT NOT NULL,
+        bytes     BYTEA NOT NULL,
+        PRIMARY KEY (upload_id, n)
+    );
+"#,
 ];
 
 /// The gestures table's two unique indexes and its indexes of times, givers and

@@ -88,7 +88,9 @@
   document.addEventListener("htmx:xhr:progress", function (event) {
     var bar = document.getElementById("import-progress");
     if (bar && event.detail && event.detail.lengthComputable) {
-      bar.value = Math.round(event.detail.loaded / event.detail.total * 100);
+      // Sent whole: the server checks the files now, for as long as it takes.
+      if (event.detail.loaded >= event.detail.total) bar.removeAttribute("value");
+      else bar.value = Math.round(event.detail.loaded / event.detail.total * 100);
     }
   });
 })();

@@ -24,6 +24,8 @@ use error::ApiError;
 /// The largest request body accepted unless configured otherwise.
 pub const BODY_LIMIT_DEFAULT_BYTES: usize = 4 * 1024 * 1024;
 
+pub use web::UPLOAD_LIMIT_DEFAULT_BYTES;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -148,12 +150,15 @@ impl AppState {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub body_limit_bytes: usize,
+    /// The most one upload of CSV files in the web app may hold (`/import`).
+    pub upload_limit_bytes: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
             body_limit_bytes: BODY_LIMIT_DEFAULT_BYTES,
+            upload_limit_bytes: UPLOAD_LIMIT_DEFAULT_BYTES,
         }
     }
 }
@@ -175,7 +180,7 @@ pub fn app(state: AppState, config: &Config) -> Router {
                 async move { axum::Json(api.as_ref().clone()) }
             }),
         )
-        .merge(web::router())
+        .merge(web::router(config.upload_limit_bytes))
         .fallback(
             |uri: axum::http::Uri, headers: axum::http::HeaderMap| async move {
                 if uri.path().starts_with("/api/") {

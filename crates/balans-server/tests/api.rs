@@ -364,6 +364,7 @@ async fn a_batch_with_one_bad_gesture_writes_nothing() {
 async fn bad_requests_are_refused_with_a_clear_problem() {
     let app = spawn_app_with(balans_server::Config {
         body_limit_bytes: 2_000,
+        ..balans_server::Config::default()
     })
     .await;
     let url = app.url("/api/v1/gestures");

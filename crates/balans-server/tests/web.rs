@@ -59,6 +59,10 @@ async fn spawn_new_store() -> TestApp {
 }
 
 async fn spawn_app_with(demo: bool, users: bool) -> TestApp {
+    spawn_app_configured(demo, users, &balans_server::Config::default()).await
+}
+
+async fn spawn_app_configured(demo: bool, users: bool, config: &balans_server::Config) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("balans.db");
     let mut store = SqliteStore::open(&path, true).unwrap();
@@ -102,10 +106,7 @@ async fn spawn_app_with(demo: bool, users: bool) -> TestApp {
         Ok(Box::new(SqliteStore::open(&reader_path, false)?) as balans_server::DynStore)
     });
     let db = balans_server::Db::start(Box::new(store), opener, 4);
-    let app = balans_server::app(
-        balans_server::AppState { db },
-        &balans_server::Config::default(),
-    );
+    let app = balans_server::app(balans_server::AppState { db }, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(balans_server::serve(listener, app, std::future::pending()));
@@ -1406,6 +1407,138 @@ async fn the_parties_list_sorts_filters_pages_and_exports() {
 
 /// The search on every page finds parties by name ignoring case and accents, and
 /// gestures by their note or item.
+/// Parties, memberships and gestures files in one upload, as the command line
+/// takes them: checked with nothing written, then imported on the user's word,
+/// all of them at once. An upload beyond the limit is refused with the limit
+/// named, and writes nothing.
+#[tokio::test]
+async fn several_files_upload_at_once_and_a_too_large_upload_is_refused() {
+    use reqwest::multipart::{Form, Part};
+    let config = balans_server::Config {
+        upload_limit_bytes: 1024 * 1024,
+        ..balans_server::Config::default()
+    };
+    let app = spawn_app_configured(false, true, &config).await;
+    let client = logged_in(&app, "staff").await;
+    let page = page_text(&client, format!("{}/import", app.address)).await;
+    assert!(page.contains(" multiple "), "several files may be chosen");
+    assert!(page.contains("at most 1 MB together"), "the limit is told");
+    let csrf = csrf_in(&page);
+    let file =
+        |name: &str, text: &str| Part::bytes(text.as_bytes().to_vec()).file_name(name.to_string());
+    let files = Form::new()
+        .text("csrf", csrf.clone())
+        .part("file", file("gebaren.csv", "at,giver,receiver,kind\n2024-01-02,henk,femke,thanks\n2024-01-03,femke,henk,help\n"))
+        .part("file", file("partijen.csv", "key,kind,name\nfemke,person,Femke Bos\nzon,organization,Café de Zon\n"))
+        .part("file", file("lidmaatschappen.csv", "person,organization,role,from,until\nfemke,zon,contact,2020-01-01,\n"));
+    let checked = client
+        .post(format!("{}/import", app.address))
+        .multipart(files)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(checked.status(), 200);
+    let checked = checked.text().await.unwrap();
+    assert_eq!(app.gesture_count(), 0, "checked, nothing written yet");
+    let start = checked.find("action=\"/import/").expect("an import button") + 8;
+    let action = &checked[start..start + checked[start..].find('"').unwrap()];
+    assert_eq!(action.matches('-').count(), 2, "three files kept: {action}");
+    let imported = client
+        .post(format!("{}{action}", app.address))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200);
+    assert_eq!(app.gesture_count(), 2);
+    let mut store = app.store();
+    let femke = balans_store::ledger::pair_balance(&mut store, "henk", "zon", None).unwrap();
+    assert_eq!(
+        femke.credit.count, 2,
+        "Femke's gestures count for Café de Zon"
+    );
+    drop(store);
+    // The same upload cannot be imported twice.
+    let again = client
+        .post(format!("{}{action}", app.address))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 422);
+
+    // 1.3 MB against a limit of 1 MB.
+    let mut big = String::from("at,giver,receiver,kind\n");
+    while big.len() < 1_300_000 {
+        big.push_str("2024-01-04,henk,femke,thanks\n");
+    }
+    let refused = client
+        .post(format!("{}/import", app.address))
+        .multipart(
+            Form::new()
+                .text("csrf", csrf.clone())
+                .part("file", file("groot.csv", &big)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 413);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("larger than 1 MB together"), "{refused}");
+    assert_eq!(app.gesture_count(), 2, "nothing written");
+}
+
+/// An import's errors are said in the reader's language, with the file each is
+/// in: a header the file type does not know, and a row that names no party.
+#[tokio::test]
+async fn an_import_s_errors_are_said_in_the_reader_s_language() {
+    use reqwest::multipart::{Form, Part};
+    let app = spawn_app().await;
+    let client = logged_in(&app, "staff").await;
+    let page = page_text(&client, format!("{}/import", app.address)).await;
+    let csrf = csrf_in(&page);
+    choose_dutch(&client, &app, &csrf).await;
+    let upload = |name: &'static str, text: &'static str| {
+        client
+            .post(format!("{}/import", app.address))
+            .multipart(Form::new().text("csrf", csrf.clone()).part(
+                "file",
+                Part::bytes(text.as_bytes().to_vec()).file_name(name),
+            ))
+            .send()
+    };
+    let header = upload(
+        "gebaren.csv",
+        "at,giver,receiver,kind,bedrag\n2024-01-02,henk,gerrit,thanks,1\n",
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        header.contains("Onbekende kolommen &#39;bedrag&#39;")
+            || header.contains("Onbekende kolommen 'bedrag'"),
+        "{header}"
+    );
+    assert!(
+        header.contains("<td>gebaren.csv</td>"),
+        "the file is named: {header}"
+    );
+    let party = upload(
+        "gebaren.csv",
+        "at,giver,receiver,kind\n2024-01-02,henk,niemand,thanks\n",
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(party.contains("Nog geen partij"), "{party}");
+    assert!(!party.contains("unknown party"), "{party}");
+    assert_eq!(app.gesture_count(), 0);
+}
+
 /// A party with more counterparts than a page holds pages through them; an
 /// organization's most active people show their largest imbalances, and the
 /// others their sums, most gestures first.

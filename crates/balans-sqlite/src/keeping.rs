@@ -52,10 +52,14 @@ impl KeepingStore for SqliteStore {
         &mut self,
         user: UserId,
         name: &str,
-        body: &[u8],
         at: Moment,
         forget_before: Moment,
     ) -> StoreResult<i64> {
+        self.execute(
+            "forgetting old uploads",
+            "DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM uploads WHERE created_ms < ?1)",
+            [forget_before.millis()],
+        )?;
         self.execute(
             "forgetting old uploads",
             "DELETE FROM uploads WHERE created_ms < ?1",
@@ -63,22 +67,45 @@ impl KeepingStore for SqliteStore {
         )?;
         self.execute(
             "keeping an upload",
-            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![user.0, name, body, at.millis()],
+            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES (?1, ?2, x'', ?3)",
+            params![user.0, name, at.millis()],
         )?;
         Ok(self.connection.last_insert_rowid())
     }
 
-    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<(String, Vec<u8>)>> {
+    fn add_upload_part(&mut self, id: i64, n: i64, bytes: &[u8]) -> StoreResult<()> {
+        self.execute(
+            "keeping an upload",
+            "INSERT INTO upload_parts (upload_id, n, bytes) VALUES (?1, ?2, ?3)",
+            params![id, n, bytes],
+        )?;
+        Ok(())
+    }
+
+    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<String>> {
         self.query_one(
             "reading an upload",
-            "SELECT name, body FROM uploads WHERE id = ?1 AND user_id = ?2",
+            "SELECT name FROM uploads WHERE id = ?1 AND user_id = ?2",
             params![id, user.0],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| r.get(0),
+        )
+    }
+
+    fn upload_part(&mut self, id: i64, n: i64) -> StoreResult<Option<Vec<u8>>> {
+        self.query_one(
+            "reading an upload",
+            "SELECT bytes FROM upload_parts WHERE upload_id = ?1 AND n = ?2",
+            params![id, n],
+            |r| r.get(0),
         )
     }
 
     fn delete_upload(&mut self, id: i64) -> StoreResult<()> {
+        self.execute(
+            "forgetting an upload",
+            "DELETE FROM upload_parts WHERE upload_id = ?1",
+            [id],
+        )?;
         self.execute(
             "forgetting an upload",
             "DELETE FROM uploads WHERE id = ?1",

@@ -191,4 +191,14 @@ pub const STEPS: &[&str] = &[
     CREATE INDEX gestures_giver ON gestures (giver, at_ms);
     CREATE INDEX gestures_receiver ON gestures (receiver, at_ms);
     "#,
+    // 10: an upload's content in parts, written and read a part at a time (the
+    // uploads' own `body` stays empty).
+    r#"
+    CREATE TABLE upload_parts (
+        upload_id INTEGER NOT NULL,
+        n         INTEGER NOT NULL,
+        bytes     BLOB NOT NULL,
+        PRIMARY KEY (upload_id, n)
+    ) WITHOUT ROWID;
+    "#,
 ];

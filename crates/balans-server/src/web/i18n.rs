@@ -134,6 +134,13 @@ texts! {
     SaidAmountUnreadable => "'{text}' is not an amount.", "'{text}' is geen bedrag.";
     SaidAmountAmbiguous => "'{text}' could be read two ways: write {thousands} or {decimal}.", "'{text}' kan op twee manieren gelezen worden: schrijf {thousands} of {decimal}.";
     SaidAmountTooPrecise => "'{text}' has more than two decimals.", "'{text}' heeft meer dan twee decimalen.";
+    SaidFileTypeUnknown => "Which kind of file this is cannot be told from its first row ({header}). A parties file starts with key,kind,name; a memberships file with person,organization,role,from; a gestures file with at,giver,receiver,kind. The templates on this page show them.", "Uit de eerste regel ({header}) valt niet op te maken wat voor bestand dit is. Een partijenbestand begint met key,kind,name; een lidmaatschappenbestand met person,organization,role,from; een gebarenbestand met at,giver,receiver,kind. De sjablonen op deze pagina laten ze zien.";
+    SaidColumnTwice => "The column '{column}' appears twice in the first row.", "De kolom '{column}' staat twee keer in de eerste regel.";
+    SaidColumnsUnknown => "Unknown columns {columns}. The columns of this file are {expected}.", "Onbekende kolommen {columns}. De kolommen van dit bestand zijn {expected}.";
+    SaidColumnsMissing => "The file lacks the columns {columns}, which it needs.", "Het bestand mist de kolommen {columns}, die het nodig heeft.";
+    SaidFieldCount => "This row has {found} fields where the first row has {expected}. Is there a '{delimiter}' inside a field without quotes around it?", "Deze regel heeft {found} velden waar de eerste regel er {expected} heeft. Staat er een '{delimiter}' in een veld zonder aanhalingstekens eromheen?";
+    SaidNotUtf8 => "The file is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (comma delimited)' and upload it again.", "Het bestand is geen UTF-8-tekst. Sla het in Excel op als 'CSV UTF-8 (door komma's gescheiden)' en upload het opnieuw.";
+    SaidTooManyRows => "The file has more than {max} rows: split it into smaller files.", "Het bestand heeft meer dan {max} regels: splits het in kleinere bestanden.";
     SaidMomentUnreadable => "'{text}' is not a moment: write now, yesterday 14:30, or a date such as 15-3-2024.", "'{text}' is geen tijdstip: schrijf nu, gisteren 14:30, of een datum zoals 15-3-2024.";
     AllKinds => "All kinds", "Alle soorten";
     AlreadyReversed => "This gesture was reversed already, by {id}.", "Dit gebaar is al teruggeboekt, door {id}.";
@@ -160,6 +167,10 @@ texts! {
     CreditOverTime => "Net credit points over time", "Netto verdienste in de loop van de tijd";
     CsrfRefused => "This form was not sent from a Balans page, or your session changed. Reload the page and try again.", "Dit formulier kwam niet van een Balans-pagina, of je sessie is veranderd. Laad de pagina opnieuw en probeer het nog eens.";
     CsvFile => "CSV file", "CSV-bestand";
+    FileColumn => "File", "Bestand";
+    CsvFiles => "CSV files", "CSV-bestanden";
+    UploadHint => "One file or several at once (parties, memberships and gestures), at most {limit} MB together.", "Eén bestand of meer tegelijk (partijen, lidmaatschappen en gebaren), samen hoogstens {limit} MB.";
+    UploadTooLarge => "The files are larger than {limit} MB together: upload them in smaller parts, one after another.", "De bestanden zijn samen groter dan {limit} MB: upload ze in kleinere delen, een voor een.";
     Dashboard => "Overview", "Overzicht";
     DecimalAuto => "Automatic (semicolons mean a decimal comma)", "Automatisch (puntkomma's betekenen een decimale komma)";
     DecimalComma => "Decimal comma (12,50)", "Decimale komma (12,50)";
@@ -346,14 +357,30 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::AmountAmbiguous => T::SaidAmountAmbiguous,
         Code::AmountTooPrecise => T::SaidAmountTooPrecise,
         Code::MomentUnreadable => T::SaidMomentUnreadable,
+        Code::FileTypeUnknown => T::SaidFileTypeUnknown,
+        Code::ColumnTwice => T::SaidColumnTwice,
+        Code::ColumnsUnknown => T::SaidColumnsUnknown,
+        Code::ColumnsMissing => T::SaidColumnsMissing,
+        Code::FieldCount => T::SaidFieldCount,
+        Code::NotUtf8 => T::SaidNotUtf8,
+        Code::TooManyRows => T::SaidTooManyRows,
     }
 }
 
 /// A ledger error about one field in the reader's language: from the catalog
 /// when it is there, else as the ledger says it.
 pub fn said(lang: Lang, error: &balans_store::field::Error) -> String {
-    match &error.said {
-        None => error.message.clone(),
+    said_or(lang, error.said.as_ref(), &error.message)
+}
+
+/// A file's row error in the reader's language, as [`said`] says a field's.
+pub fn said_row(lang: Lang, error: &balans_store::RowError) -> String {
+    said_or(lang, error.said.as_ref(), &error.message)
+}
+
+fn said_or(lang: Lang, said: Option<&balans_core::said::Said>, english: &str) -> String {
+    match said {
+        None => english.to_string(),
         Some(said) => {
             let mut text = said_text(said.code).get(lang).to_string();
             for (name, value) in &said.args {
@@ -384,6 +411,13 @@ mod tests {
                     &["text"]
                 }
                 Code::AmountAmbiguous => &["text", "thousands", "decimal"],
+                Code::FileTypeUnknown => &["header"],
+                Code::ColumnTwice => &["column"],
+                Code::ColumnsUnknown => &["columns", "expected"],
+                Code::ColumnsMissing => &["columns"],
+                Code::FieldCount => &["found", "expected", "delimiter"],
+                Code::NotUtf8 => &[],
+                Code::TooManyRows => &["max"],
             }
         };
         for &code in Code::ALL {

@@ -1,7 +1,11 @@
-//! Importing a CSV file from the browser: first checked, with the row errors as a
-//! table and nothing written; then, on the user's word, imported all at once.
+//! Importing CSV files from the browser: parties, memberships and gestures files
+//! in one upload, as the command line takes them. The files are streamed to
+//! temporary files as they arrive (at most `UploadLimit` bytes in all, 200 MB
+//! unless configured otherwise), checked with the row errors as a table and
+//! nothing written, and kept in the store in parts; then, on the user's word,
+//! imported all at once. No file is held in memory whole.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Extension, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use balans_core::{Moment, UserRole};
@@ -19,7 +23,42 @@ use crate::AppState;
 /// How long a checked upload waits for its import.
 const UPLOAD_KEEP_MS: i64 = 24 * 60 * 60 * 1000;
 
-fn import_form(session: &Session) -> Markup {
+/// The most an upload may hold unless configured otherwise, its files together.
+pub const UPLOAD_LIMIT_DEFAULT_BYTES: usize = 200 * 1024 * 1024;
+
+/// An upload's content is kept in the store, and read back, in parts this large.
+const UPLOAD_PART_BYTES: usize = 1024 * 1024;
+
+/// The most an upload may hold, its files together (the route's setting).
+#[derive(Clone, Copy, Debug)]
+pub struct UploadLimit(pub usize);
+
+/// A file as it arrived: its name and where its bytes wait.
+struct Received {
+    name: String,
+    file: tempfile::NamedTempFile,
+}
+
+impl Received {
+    fn source(&self) -> std::io::Result<Source> {
+        let file = std::fs::File::open(self.file.path())?;
+        Ok(Source::new(
+            self.name.clone(),
+            std::io::BufReader::with_capacity(UPLOAD_PART_BYTES, file),
+        ))
+    }
+}
+
+/// Why an upload was not received, in the user's words.
+fn upload_failed(lang: Lang, detail: &str) -> String {
+    format!(
+        "{}: {}",
+        T::UploadFailed.get(lang),
+        balans_core::Quoted(detail)
+    )
+}
+
+fn import_form(session: &Session, limit: usize) -> Markup {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
     html! {
@@ -30,8 +69,9 @@ fn import_form(session: &Session) -> Markup {
             hx-indicator="#import-progress" {
             input type="hidden" name="csrf" value=(session.csrf);
             div.field {
-                label for="file" { (t(T::CsvFile)) }
-                input #file type="file" name="file" accept=".csv,text/csv,text/plain" required;
+                label for="file" { (t(T::CsvFiles)) }
+                input #file type="file" name="file" accept=".csv,text/csv,text/plain" multiple required aria-describedby="file-hint";
+                p #file-hint .hint { (T::UploadHint.get(lang).replace("{limit}", &(limit / (1024 * 1024)).to_string())) }
             }
             div.field {
                 label for="decimal" { (t(T::DecimalMark)) }
@@ -48,22 +88,31 @@ fn import_form(session: &Session) -> Markup {
 }
 
 /// `GET /import`.
-pub async fn page(session: Session) -> Result<Response, Refusal> {
+pub async fn page(
+    session: Session,
+    Extension(UploadLimit(limit)): Extension<UploadLimit>,
+) -> Result<Response, Refusal> {
     session.require(UserRole::Staff)?;
     let lang = session.lang;
     let content = html! {
-        (import_form(&session))
+        (import_form(&session, limit))
         div #import-result aria-live="polite" {}
     };
     Ok(layout::page(&session, Section::Import, T::Import.get(lang), content).into_response())
 }
 
-fn respond(session: &Session, headers: &HeaderMap, status: StatusCode, result: Markup) -> Response {
+fn respond(
+    session: &Session,
+    headers: &HeaderMap,
+    limit: usize,
+    status: StatusCode,
+    result: Markup,
+) -> Response {
     if parts::is_htmx(headers) {
         return (status, result).into_response();
     }
     let content = html! {
-        (import_form(session))
+        (import_form(session, limit))
         div #import-result aria-live="polite" { (result) }
     };
     (
@@ -112,6 +161,7 @@ fn rejection_table(lang: Lang, error: LedgerError) -> Markup {
             div.scroll {
                 table.row-errors {
                     thead { tr {
+                        th scope="col" { (t(T::FileColumn)) }
                         th scope="col" .num { (t(T::Line)) }
                         th scope="col" { (t(T::Column)) }
                         th scope="col" { (t(T::Message)) }
@@ -119,9 +169,10 @@ fn rejection_table(lang: Lang, error: LedgerError) -> Markup {
                     tbody {
                         @for e in &rejection.errors {
                             tr {
+                                td { (e.file) }
                                 td.num { (e.line) }
                                 td { (e.column.unwrap_or("")) }
-                                td { (e.message) }
+                                td { (super::i18n::said_row(lang, e)) }
                             }
                         }
                     }
@@ -135,72 +186,35 @@ fn rejection_table(lang: Lang, error: LedgerError) -> Markup {
     }
 }
 
-/// `POST /import`: checks the file and writes nothing; a valid file waits for the
-/// user's word.
+/// `POST /import`: receives the files, checks them and writes nothing to the
+/// ledger; valid files wait, kept in the store, for the user's word.
 pub async fn check(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    Extension(UploadLimit(limit)): Extension<UploadLimit>,
+    multipart: Multipart,
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
-    let mut csrf = String::new();
-    let mut decimal = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                let message = format!("{}: {e}", T::UploadFailed.get(lang));
-                return Ok(respond(
-                    &session,
-                    &headers,
-                    StatusCode::BAD_REQUEST,
-                    parts::notice("error", &message),
-                ));
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = match field.bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                let message = format!("{}: {e}", T::UploadFailed.get(lang));
-                return Ok(respond(
-                    &session,
-                    &headers,
-                    StatusCode::BAD_REQUEST,
-                    parts::notice("error", &message),
-                ));
-            }
-        };
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "decimal" => decimal = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => {
-                file = Some((
-                    file_name.unwrap_or_else(|| "upload.csv".into()),
-                    bytes.to_vec(),
-                ))
-            }
-            _ => {}
-        }
-    }
-    session.check_csrf(&csrf)?;
-    session.require(UserRole::Staff)?;
-    let Some((name, body)) = file.filter(|(_, body)| !body.is_empty()) else {
-        return Ok(respond(
+    let fail = |status: StatusCode, message: &str| {
+        respond(
             &session,
             &headers,
+            limit,
+            status,
+            parts::notice("error", message),
+        )
+    };
+    let (decimal, files) = match receive(&session, multipart, limit).await? {
+        Ok(received) => received,
+        Err((status, message)) => return Ok(fail(status, &message)),
+    };
+    if files.is_empty() {
+        return Ok(fail(
             StatusCode::UNPROCESSABLE_ENTITY,
-            parts::notice("error", T::ChooseFile.get(lang)),
+            T::ChooseFile.get(lang),
         ));
-    };
-    let decimal = match decimal.as_str() {
-        "" => None,
-        other => other.parse().ok(),
-    };
+    }
     let user = session.user.id;
     let result = state
         .db
@@ -211,36 +225,49 @@ pub async fn check(
                 dry_run: true,
                 ..import::Options::default()
             };
-            let sources = vec![Source::new(
-                name.clone(),
-                std::io::Cursor::new(body.clone()),
-            )];
+            let sources = files
+                .iter()
+                .map(Received::source)
+                .collect::<std::io::Result<Vec<_>>>()
+                .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))?;
             let summary = import::import(store, sources, options, &|_| {})?;
             let now = Moment::now();
             let forget = Moment::from_millis(now.millis() - UPLOAD_KEEP_MS);
-            // The decimal mark travels with the file, after a NUL in its name: no
-            // file name holds one.
-            let kept_name = match decimal {
-                Some(balans_core::DecimalMark::Comma) => format!("{name}\0comma"),
-                Some(balans_core::DecimalMark::Point) => format!("{name}\0point"),
-                None => name,
-            };
-            let id = in_transaction(store, |store| {
-                store.insert_upload(user, &kept_name, &body, now, forget)
+            // The decimal mark travels with each file, after a NUL in its name:
+            // no file name holds one.
+            let ids = in_transaction(store, |store| {
+                let mut ids = Vec::with_capacity(files.len());
+                for received in &files {
+                    let kept_name = match decimal {
+                        Some(balans_core::DecimalMark::Comma) => {
+                            format!("{}\0comma", received.name)
+                        }
+                        Some(balans_core::DecimalMark::Point) => {
+                            format!("{}\0point", received.name)
+                        }
+                        None => received.name.clone(),
+                    };
+                    let id = store.insert_upload(user, &kept_name, now, forget)?;
+                    keep_parts(store, id, received.file.path())
+                        .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))?;
+                    ids.push(id.to_string());
+                }
+                Ok::<_, LedgerError>(ids.join("-"))
             })?;
-            Ok((id, summary))
+            Ok((ids, summary))
         })
         .await;
     let t = |text: T| text.get(lang);
     match result {
-        Ok((id, summary)) => Ok(respond(
+        Ok((ids, summary)) => Ok(respond(
             &session,
             &headers,
+            limit,
             StatusCode::OK,
             html! {
                 (parts::notice("ok", t(T::FileValid)))
                 (summary_list(lang, &summary))
-                form method="post" action={ "/import/" (id) } hx-post={ "/import/" (id) } hx-target="#import-result" hx-swap="innerHTML" hx-indicator="#import-running" {
+                form method="post" action={ "/import/" (ids) } hx-post={ "/import/" (ids) } hx-target="#import-result" hx-swap="innerHTML" hx-indicator="#import-running" {
                     input type="hidden" name="csrf" value=(session.csrf);
                     button.primary type="submit" { (t(T::ImportNow)) }
                     progress #import-running .htmx-indicator aria-label=(t(T::Importing)) {}
@@ -250,10 +277,173 @@ pub async fn check(
         Err(e) => Ok(respond(
             &session,
             &headers,
+            limit,
             StatusCode::UNPROCESSABLE_ENTITY,
             rejection_table(lang, e),
         )),
     }
+}
+
+/// Reads the form: its session token first (checked before any file is
+/// kept), the decimal mark, and each file streamed to a temporary file. A
+/// refusal (too large, broken) comes back as a status and a message.
+#[allow(clippy::type_complexity)]
+async fn receive(
+    session: &Session,
+    mut multipart: Multipart,
+    limit: usize,
+) -> Result<Result<(Option<balans_core::DecimalMark>, Vec<Received>), (StatusCode, String)>, Refusal>
+{
+    use tokio::io::AsyncWriteExt;
+    let lang = session.lang;
+    let mut csrf_checked = false;
+    let mut decimal = None;
+    let mut files = Vec::new();
+    let mut total = 0usize;
+    let broken = |e: &dyn std::fmt::Display| {
+        Err((StatusCode::BAD_REQUEST, upload_failed(lang, &e.to_string())))
+    };
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Ok(too_large(lang, limit));
+            }
+            Err(e) => return Ok(broken(&e.body_text())),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            if !csrf_checked {
+                session.check_csrf("")?;
+            }
+            session.require(UserRole::Staff)?;
+            let file_name = field
+                .file_name()
+                .filter(|n| !n.is_empty())
+                .unwrap_or("upload.csv")
+                .to_string();
+            let temporary = match tempfile::NamedTempFile::new() {
+                Ok(file) => file,
+                Err(e) => return Ok(broken(&e)),
+            };
+            let mut out = match temporary.as_file().try_clone() {
+                Ok(file) => tokio::fs::File::from_std(file),
+                Err(e) => return Ok(broken(&e)),
+            };
+            let mut written = 0usize;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        total += chunk.len();
+                        written += chunk.len();
+                        if total > limit {
+                            return Ok(too_large(lang, limit));
+                        }
+                        if let Err(e) = out.write_all(&chunk).await {
+                            return Ok(broken(&e));
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Ok(too_large(lang, limit));
+                    }
+                    Err(e) => return Ok(broken(&e.body_text())),
+                }
+            }
+            if let Err(e) = out.flush().await {
+                return Ok(broken(&e));
+            }
+            // A file input left empty still sends a part, without content.
+            if written > 0 {
+                files.push(Received {
+                    name: file_name,
+                    file: temporary,
+                });
+            }
+            continue;
+        }
+        let text = match field.text().await {
+            Ok(text) => text,
+            Err(e) => return Ok(broken(&e.body_text())),
+        };
+        match name.as_str() {
+            "csrf" => {
+                session.check_csrf(&text)?;
+                csrf_checked = true;
+            }
+            "decimal" => decimal = text.parse().ok(),
+            _ => {}
+        }
+    }
+    if !csrf_checked {
+        session.check_csrf("")?;
+    }
+    session.require(UserRole::Staff)?;
+    Ok(Ok((decimal, files)))
+}
+
+fn too_large(
+    lang: Lang,
+    limit: usize,
+) -> Result<(Option<balans_core::DecimalMark>, Vec<Received>), (StatusCode, String)> {
+    Err((
+        StatusCode::PAYLOAD_TOO_LARGE,
+        T::UploadTooLarge
+            .get(lang)
+            .replace("{limit}", &(limit / (1024 * 1024)).to_string()),
+    ))
+}
+
+/// Copies a received file into the store, a part at a time.
+fn keep_parts<S: balans_store::Store + ?Sized>(
+    store: &mut S,
+    id: i64,
+    path: &std::path::Path,
+) -> Result<(), KeepError> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut part = vec![0u8; UPLOAD_PART_BYTES];
+    let mut n = 0i64;
+    loop {
+        let mut filled = 0;
+        while filled < part.len() {
+            match file.read(&mut part[filled..])? {
+                0 => break,
+                read => filled += read,
+            }
+        }
+        if filled == 0 {
+            return Ok(());
+        }
+        store.add_upload_part(id, n, &part[..filled])?;
+        n += 1;
+    }
+}
+
+/// Writes a kept upload back to a temporary file, a part at a time.
+fn unkeep_parts<S: balans_store::Store + ?Sized>(
+    store: &mut S,
+    id: i64,
+) -> Result<tempfile::NamedTempFile, KeepError> {
+    use std::io::Write;
+    let mut file = tempfile::NamedTempFile::new()?;
+    let mut n = 0i64;
+    while let Some(part) = store.upload_part(id, n)? {
+        file.write_all(&part)?;
+        n += 1;
+    }
+    file.flush()?;
+    Ok(file)
+}
+
+/// A kept upload could not be written or read.
+#[derive(Debug, thiserror::Error)]
+enum KeepError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] balans_store::store::StoreError),
 }
 
 #[derive(Deserialize)]
@@ -262,47 +452,60 @@ pub struct ConfirmForm {
     csrf: String,
 }
 
-/// `POST /import/{id}`: imports a checked upload, all of it or nothing.
+/// `POST /import/{ids}`: imports the files of a checked upload (their ids, joined
+/// by `-`), all of them or nothing.
 pub async fn confirm(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Extension(UploadLimit(limit)): Extension<UploadLimit>,
+    Path(ids): Path<String>,
     axum::Form(form): axum::Form<ConfirmForm>,
 ) -> Result<Response, Refusal> {
     session.check_csrf(&form.csrf)?;
     session.require(UserRole::Staff)?;
     let lang = session.lang;
     let user = session.user.id;
+    let gone = move || LedgerError::NotFound(T::UploadGone.get(lang).to_string());
+    let ids: Option<Vec<i64>> = ids.split('-').map(|id| id.parse().ok()).collect();
     let result = state
         .db
         .write(move |store| {
+            let ids = ids.ok_or_else(gone)?;
             in_transaction(store, |store| {
-                let (name, body) = store
-                    .upload(id, user)?
-                    .ok_or_else(|| LedgerError::NotFound(T::UploadGone.get(lang).to_string()))?;
-                let (name, decimal) = match name.rsplit_once('\0') {
-                    Some((base, "comma")) => {
-                        (base.to_string(), Some(balans_core::DecimalMark::Comma))
-                    }
-                    Some((base, "point")) => {
-                        (base.to_string(), Some(balans_core::DecimalMark::Point))
-                    }
-                    _ => (name, None),
-                };
+                let mut kept = Vec::with_capacity(ids.len());
+                let mut decimal = None;
+                for &id in &ids {
+                    let name = store.upload(id, user)?.ok_or_else(gone)?;
+                    let (name, mark) = match name.rsplit_once('\0') {
+                        Some((base, "comma")) => {
+                            (base.to_string(), Some(balans_core::DecimalMark::Comma))
+                        }
+                        Some((base, "point")) => {
+                            (base.to_string(), Some(balans_core::DecimalMark::Point))
+                        }
+                        _ => (name, None),
+                    };
+                    decimal = decimal.or(mark);
+                    let file = unkeep_parts(store, id)
+                        .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))?;
+                    kept.push(Received { name, file });
+                }
                 let options = import::Options {
                     decimal,
                     encoding: None,
                     dry_run: false,
                     ..import::Options::default()
                 };
-                let summary = import::import(
-                    store,
-                    vec![Source::new(name, std::io::Cursor::new(body))],
-                    options,
-                    &|_| {},
-                )?;
-                store.delete_upload(id)?;
+                let sources = kept
+                    .iter()
+                    .map(Received::source)
+                    .collect::<std::io::Result<Vec<_>>>()
+                    .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))?;
+                let summary = import::import(store, sources, options, &|_| {})?;
+                for &id in &ids {
+                    store.delete_upload(id)?;
+                }
                 Ok::<_, LedgerError>(summary)
             })
         })
@@ -311,6 +514,7 @@ pub async fn confirm(
         Ok(summary) => Ok(respond(
             &session,
             &headers,
+            limit,
             StatusCode::OK,
             html! {
                 (parts::notice("ok", T::Imported.get(lang)))
@@ -321,6 +525,7 @@ pub async fn confirm(
         Err(e) => Ok(respond(
             &session,
             &headers,
+            limit,
             StatusCode::UNPROCESSABLE_ENTITY,
             rejection_table(lang, e),
         )),

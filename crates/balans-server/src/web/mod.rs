@@ -111,9 +111,24 @@ async fn security_headers(
     response
 }
 
-/// Every page of the web app.
-pub fn router() -> Router<AppState> {
+pub use import::UPLOAD_LIMIT_DEFAULT_BYTES;
+
+/// Room in an upload's request beyond its files: the form's other fields and the
+/// multipart framing.
+const UPLOAD_FRAMING_BYTES: usize = 64 * 1024;
+
+/// Every page of the web app; an upload of CSV files holds at most
+/// `upload_limit` bytes.
+pub fn router(upload_limit: usize) -> Router<AppState> {
+    let uploads = Router::new()
+        .route("/import", get(import::page).post(import::check))
+        .route("/import/{ids}", post(import::confirm))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            upload_limit.saturating_add(UPLOAD_FRAMING_BYTES),
+        ))
+        .layer(axum::Extension(import::UploadLimit(upload_limit)));
     Router::new()
+        .merge(uploads)
         .route("/", get(pages::dashboard))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/setup", get(setup::setup_page).post(setup::setup))
@@ -152,8 +167,6 @@ pub fn router() -> Router<AppState> {
             "/relations/{a}/{b}/gestures.csv",
             get(export::relation_gestures),
         )
-        .route("/import", get(import::page).post(import::check))
-        .route("/import/{id}", post(import::confirm))
         .route("/kinds", get(admin::kinds).post(admin::add_kind))
         .route("/kinds/{code}", post(admin::set_kind))
         .route("/admin/users", get(admin::users).post(admin::add_user))

@@ -134,6 +134,7 @@ pub(crate) fn row_error(table: &str, line: u64, error: field::Error) -> RowError
         line,
         column: Some(error.column),
         message: error.message,
+        said: error.said,
     }
 }
 

@@ -86,6 +86,7 @@ pub fn give_batch<S: Store + ?Sized>(
         line: index as u64 + 1,
         column: Some(e.column),
         message: e.message,
+        said: e.said,
     };
     in_transaction(store, |store| {
         // The parties the batch names, each once: cheaper than every party in a

@@ -35,16 +35,22 @@ pub trait KeepingStore {
     ) -> StoreResult<()>;
 
     /// Keeps an uploaded file until its user imports it, and forgets the uploads
-    /// made before `forget_before`.
+    /// (and their parts) made before `forget_before`. Its content is added in
+    /// parts ([`KeepingStore::add_upload_part`]), so that no file need be held
+    /// in memory whole.
     fn insert_upload(
         &mut self,
         user: UserId,
         name: &str,
-        body: &[u8],
         at: Moment,
         forget_before: Moment,
     ) -> StoreResult<i64>;
-    /// An upload's name and content, when it exists and belongs to `user`.
-    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// Adds part `n` (from 0) of an upload's content.
+    fn add_upload_part(&mut self, id: i64, n: i64, bytes: &[u8]) -> StoreResult<()>;
+    /// An upload's name, when it exists and belongs to `user`.
+    fn upload(&mut self, id: i64, user: UserId) -> StoreResult<Option<String>>;
+    /// Part `n` of an upload's content; `None` after the last.
+    fn upload_part(&mut self, id: i64, n: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// Forgets an upload and its parts.
     fn delete_upload(&mut self, id: i64) -> StoreResult<()>;
 }

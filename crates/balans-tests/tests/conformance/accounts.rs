@@ -138,14 +138,9 @@ pub fn users_are_given_new_passwords_and_removed<B: Backend>() {
         )
         .unwrap();
     let upload = store
-        .insert_upload(
-            staff.id,
-            "klanten.csv",
-            b"key\n",
-            at,
-            Moment::from_millis(0),
-        )
+        .insert_upload(staff.id, "klanten.csv", at, Moment::from_millis(0))
         .unwrap();
+    store.add_upload_part(upload, 0, b"key\n").unwrap();
     store.commit().unwrap();
 
     // A new password: the old one and the session it opened no longer work.
@@ -188,6 +183,7 @@ pub fn users_are_given_new_passwords_and_removed<B: Backend>() {
     );
     assert!(store.idempotent_response(staff.id, "k1").unwrap().is_none());
     assert!(store.upload(upload, staff.id).unwrap().is_none());
+    assert!(store.upload_part(upload, 0).unwrap().is_none());
     assert!(store.tokens().unwrap().is_empty());
     assert!(matches!(
         accounts::remove_user(&mut store, "femke@bosman.nl"),

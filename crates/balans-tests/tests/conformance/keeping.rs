@@ -38,12 +38,33 @@ pub fn responses_uploads_and_party_searches<B: Backend>() {
     store
         .save_idempotent_response(bob, "k1", &response(409, "bob's"), at(1_500), at(0))
         .unwrap();
-    let old = store
-        .insert_upload(ann, "oud.csv", b"a,b\n", at(1_000), at(0))
-        .unwrap();
-    let kept = store
-        .insert_upload(ann, "klanten.csv", b"key\nx\n", at(1_500), at(0))
-        .unwrap();
+    // An upload's content goes in parts and comes back whole, part by part.
+    let keep = |store: &mut B::Store, user, name: &str, parts: &[&[u8]], when, forget| {
+        let id = store.insert_upload(user, name, when, forget).unwrap();
+        for (n, part) in parts.iter().enumerate() {
+            store.add_upload_part(id, n as i64, part).unwrap();
+        }
+        id
+    };
+    let read = |store: &mut B::Store, id, user| {
+        let name = store.upload(id, user).unwrap()?;
+        let mut body = Vec::new();
+        let mut n = 0;
+        while let Some(part) = store.upload_part(id, n).unwrap() {
+            body.extend(part);
+            n += 1;
+        }
+        Some((name, body))
+    };
+    let old = keep(&mut store, ann, "oud.csv", &[b"a,b\n"], at(1_000), at(0));
+    let kept = keep(
+        &mut store,
+        ann,
+        "klanten.csv",
+        &[b"key\n", b"x\n"],
+        at(1_500),
+        at(0),
+    );
     store.commit().unwrap();
     // Ann's and Bob's responses for key k1, and Ann's for k2.
     let saved = |store: &mut B::Store| {
@@ -59,23 +80,17 @@ pub fn responses_uploads_and_party_searches<B: Backend>() {
         ]
     );
     assert_eq!(
-        store.upload(kept, ann).unwrap(),
+        read(&mut store, kept, ann),
         Some(("klanten.csv".to_string(), b"key\nx\n".to_vec()))
     );
-    assert_eq!(
-        store.upload(kept, bob).unwrap(),
-        None,
-        "another user's upload"
-    );
+    assert_eq!(read(&mut store, kept, bob), None, "another user's upload");
 
     // Saving later forgets what was saved before the given moment.
     store.begin_write().unwrap();
     store
         .save_idempotent_response(ann, "k2", &response(200, "second"), at(5_000), at(1_200))
         .unwrap();
-    let newest = store
-        .insert_upload(bob, "b.csv", b"", at(5_000), at(1_200))
-        .unwrap();
+    let newest = keep(&mut store, bob, "b.csv", &[], at(5_000), at(1_200));
     store.delete_upload(kept).unwrap();
     store.commit().unwrap();
     assert_eq!(
@@ -86,10 +101,12 @@ pub fn responses_uploads_and_party_searches<B: Backend>() {
             Some(response(200, "second"))
         ]
     );
-    assert_eq!(store.upload(old, ann).unwrap(), None, "forgotten");
-    assert_eq!(store.upload(kept, ann).unwrap(), None, "deleted");
+    assert_eq!(read(&mut store, old, ann), None, "forgotten");
+    assert_eq!(store.upload_part(old, 0).unwrap(), None, "with its parts");
+    assert_eq!(read(&mut store, kept, ann), None, "deleted");
+    assert_eq!(store.upload_part(kept, 1).unwrap(), None, "with its parts");
     assert_eq!(
-        store.upload(newest, bob).unwrap(),
+        read(&mut store, newest, bob),
         Some(("b.csv".to_string(), Vec::new()))
     );
 

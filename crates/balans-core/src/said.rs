@@ -1,0 +1,93 @@
+//! Messages as entries of the web app's message catalog: a code and the values
+//! of its placeholders, beside the English text every error carries, so that a
+//! page says a message in its reader's language.
+
+/// A message as an entry of the catalog and the values of its placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub code: Code,
+    pub args: Vec<(&'static str, String)>,
+}
+
+/// The messages of the catalog. Each names its placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// `{name}`: no party has this key or name.
+    UnknownParty,
+    /// `{name}`, `{candidates}`.
+    PartyDidYouMean,
+    /// `{name}`, `{count}`, `{candidates}`.
+    PartyAmbiguous,
+    /// `{name}`.
+    UnknownKind,
+    /// `{name}`, `{candidates}`.
+    KindDidYouMean,
+    /// `{name}`, `{count}`, `{candidates}`.
+    KindAmbiguous,
+    /// `{kind}`: the kind has no default, and no amount was given.
+    NeedsAmount,
+    /// `{amount}`.
+    NegativePayment,
+    /// No placeholder.
+    GivesToItself,
+    /// No placeholder.
+    EmptyName,
+    /// `{text}`.
+    AmountUnreadable,
+    /// `{text}`, `{thousands}`, `{decimal}`.
+    AmountAmbiguous,
+    /// `{text}`.
+    AmountTooPrecise,
+    /// `{text}`.
+    MomentUnreadable,
+    /// `{header}`: no file type has such a header.
+    FileTypeUnknown,
+    /// `{column}`.
+    ColumnTwice,
+    /// `{columns}` (quoted, listed), `{expected}` (the file type's header).
+    ColumnsUnknown,
+    /// `{columns}` (quoted, listed).
+    ColumnsMissing,
+    /// `{found}`, `{expected}`, `{delimiter}`.
+    FieldCount,
+    /// No placeholder: the file is not UTF-8 text.
+    NotUtf8,
+    /// `{max}`.
+    TooManyRows,
+}
+
+impl Said {
+    pub fn new(code: Code, args: &[(&'static str, &str)]) -> Said {
+        Said {
+            code,
+            args: args.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        }
+    }
+}
+
+impl Code {
+    /// Every code, for the catalog's tests.
+    pub const ALL: &[Code] = &[
+        Code::UnknownParty,
+        Code::PartyDidYouMean,
+        Code::PartyAmbiguous,
+        Code::UnknownKind,
+        Code::KindDidYouMean,
+        Code::KindAmbiguous,
+        Code::NeedsAmount,
+        Code::NegativePayment,
+        Code::GivesToItself,
+        Code::EmptyName,
+        Code::AmountUnreadable,
+        Code::AmountAmbiguous,
+        Code::AmountTooPrecise,
+        Code::MomentUnreadable,
+        Code::FileTypeUnknown,
+        Code::ColumnTwice,
+        Code::ColumnsUnknown,
+        Code::ColumnsMissing,
+        Code::FieldCount,
+        Code::NotUtf8,
+        Code::TooManyRows,
+    ];
+}
