@@ -1539,6 +1539,43 @@ async fn an_import_s_errors_are_said_in_the_reader_s_language() {
     assert_eq!(app.gesture_count(), 0);
 }
 
+/// The demo's dashboard lists its stories, each one click from the page that
+/// tells it, and every such page has gestures to tell; a store of one's own
+/// lists none.
+#[tokio::test]
+async fn the_demo_s_stories_are_one_click_from_the_dashboard() {
+    let app = spawn_demo_app().await;
+    let client = logged_in(&app, "viewer").await;
+    let dashboard = page_text(&client, format!("{}/", app.address)).await;
+    let section = &dashboard[dashboard
+        .find("id=\"stories-title\"")
+        .expect("the stories are listed")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let links: Vec<String> = section
+        .match_indices("href=\"")
+        .map(|(at, _)| {
+            let rest = &section[at + 6..];
+            rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+        })
+        .collect();
+    assert_eq!(links.len(), 9, "{section}");
+    for link in &links {
+        let response = client
+            .get(format!("{}{link}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{link}");
+        let page = response.text().await.unwrap();
+        assert!(!page.contains("Nothing given yet."), "{link} tells nothing");
+        assert!(page.contains("<table"), "{link} lists its gestures");
+    }
+    let own = spawn_app().await;
+    let client = logged_in(&own, "viewer").await;
+    let dashboard = page_text(&client, format!("{}/", own.address)).await;
+    assert!(!dashboard.contains("stories-title"));
+}
+
 /// A party with more counterparts than a page holds pages through them; an
 /// organization's most active people show their largest imbalances, and the
 /// others their sums, most gestures first.

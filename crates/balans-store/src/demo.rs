@@ -5,6 +5,8 @@
 
 use std::fmt::Write;
 
+use balans_core::Level;
+
 use crate::import::{self, Options, Source, Summary};
 use crate::store::{Store, setting};
 use crate::{LedgerError, ledger};
@@ -52,7 +54,43 @@ pub fn load_in<S: Store + ?Sized>(store: &mut S, notes: NotesIn) -> Result<Summa
     if store.setting(setting::US)?.is_none() {
         ledger::set_setting(store, setting::US, US)?;
     }
+    crate::store::in_transaction(store, |store| store.set_setting(setting::DEMO, "1"))?;
     Ok(summary)
+}
+
+/// One of the demo's stories, and the relationship whose page tells it.
+#[derive(Debug, Clone, Copy)]
+pub struct Story {
+    /// The story's name in the web app's catalog.
+    pub code: &'static str,
+    pub a: &'static str,
+    pub b: &'static str,
+    pub level: Level,
+}
+
+/// The demo's stories, in the order DESIGN.md tells them, each with the page
+/// that tells it (the dashboard lists them, one click away).
+pub const STORIES: &[Story] = &[
+    Story::new("succession", "hotel-wadden", US, Level::Organization),
+    Story::new("surgeon", "sanne", "kaakchirurgie", Level::Organization),
+    Story::new("chain", "amina", "atlas", Level::Person),
+    Story::new("delivery", "marco", US, Level::Organization),
+    Story::new("stamps", "linda", US, Level::Organization),
+    Story::new("bank", "dorpsbank", US, Level::Organization),
+    Story::new("bowing", "vdberg", US, Level::Organization),
+    Story::new("painter", "frans", US, Level::Organization),
+    Story::new("unseen", "tineke", US, Level::Organization),
+];
+
+impl Story {
+    const fn new(code: &'static str, a: &'static str, b: &'static str, level: Level) -> Story {
+        Story { code, a, b, level }
+    }
+}
+
+/// Whether the demo organization was loaded into this store.
+pub fn is_loaded<S: Store + ?Sized>(store: &mut S) -> Result<bool, LedgerError> {
+    Ok(store.setting(setting::DEMO)?.as_deref() == Some("1"))
 }
 
 /// A demo file with every quoted note that has a Dutch text replaced by it.

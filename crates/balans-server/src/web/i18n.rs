@@ -230,6 +230,17 @@ texts! {
     KindShortcuts => "Kinds: click, or type the number in the kind field", "Soorten: klik, of typ het nummer in het veld soort";
     KindsAdded => "Kinds added or changed", "Soorten toegevoegd of gewijzigd";
     LatestGestures => "Latest gestures", "Laatste gebaren";
+    DemoStories => "The stories in this demo", "De verhalen in deze demo";
+    DemoStoriesExplained => "Bosman Wonen is an example firm. Each story opens the relationship that tells it.", "Bosman Wonen is een voorbeeldbedrijf. Elk verhaal opent de relatie die het vertelt.";
+    StorySuccession => "The succession: Hotel De Wadden's years of credit sat with Gerrit, who retired", "De opvolging: de jaren verdienste van Hotel De Wadden zaten bij Gerrit, die met pensioen ging";
+    StorySurgeon => "The oral surgeon rated 9.8: it hurt, and yet the patient felt seen", "De kaakchirurg met een 9,8: het deed pijn, en toch voelde de patiënt zich gezien";
+    StoryChain => "The chain: an embroidered cushion from its maker to a grandmother, and thanks flowing back", "De keten: een geborduurd kussen van de maakster tot een oma, en dank die terugstroomt";
+    StoryDelivery => "The delivery: months of attention undone by one careless afternoon", "De levering: maanden aandacht tenietgedaan door één slordige middag";
+    StoryStamps => "Stamps of different worth: the same card, worth nothing to one and much to another", "Stempels van verschillende waarde: dezelfde kaart, niets waard voor de een en veel voor de ander";
+    StoryBank => "The bank that closed its local helpdesk", "De bank die zijn lokale helpdesk sloot";
+    StoryBowing => "Bowing too deep: a customer who presses and pays late", "Te diep buigen: een klant die drukt en laat betaalt";
+    StoryPainter => "The painter: so good the customer felt in his debt after paying", "De schilder: zo goed dat de klant zich na het betalen in zijn schuld voelde";
+    StoryUnseen => "A loyal customer who gives and is not seen", "Een trouwe klant die geeft en niet gezien wordt";
     LatestOnly => "Only the latest gestures are shown.", "Alleen de laatste gebaren staan hier.";
     Line => "Line", "Regel";
     LogIn => "Log in", "Inloggen";
@@ -367,6 +378,21 @@ pub fn said_text(code: balans_store::field::Code) -> T {
     }
 }
 
+/// The text of one of the demo's stories (`demo::STORIES`), by its code.
+pub fn demo_story(code: &str) -> T {
+    match code {
+        "succession" => T::StorySuccession,
+        "surgeon" => T::StorySurgeon,
+        "chain" => T::StoryChain,
+        "delivery" => T::StoryDelivery,
+        "stamps" => T::StoryStamps,
+        "bank" => T::StoryBank,
+        "bowing" => T::StoryBowing,
+        "painter" => T::StoryPainter,
+        _ => T::StoryUnseen,
+    }
+}
+
 /// A ledger error about one field in the reader's language: from the catalog
 /// when it is there, else as the ledger says it.
 pub fn said(lang: Lang, error: &balans_store::field::Error) -> String {
@@ -437,6 +463,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_demo_story_has_a_text_of_its_own() {
+        let texts: std::collections::HashSet<&str> = balans_store::demo::STORIES
+            .iter()
+            .map(|story| demo_story(story.code).get(Lang::En))
+            .collect();
+        assert_eq!(texts.len(), balans_store::demo::STORIES.len());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use balans_store::{LedgerError, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::i18n::{Lang, T};
+use super::i18n::{self, Lang, T};
 use super::layout::{self, Section};
 use super::parts;
 use super::party_forms;
@@ -172,6 +172,8 @@ struct Dashboard {
     latest: Vec<ledger::GestureView>,
     month_name: String,
     kinds: Vec<balans_core::Kind>,
+    /// Whether the store holds the demo organization: its stories are listed.
+    demo: bool,
 }
 
 /// The start of this month and of the next, in the store's time zone.
@@ -232,6 +234,7 @@ pub async fn dashboard(
             latest,
             month_name,
             kinds: ledger::kinds(store)?,
+            demo: balans_store::demo::is_loaded(store)?,
         })
     })
     .await?;
@@ -283,6 +286,17 @@ pub async fn dashboard(
             }
         }
         p.export { a href={ "/report.csv?window=" (window.code()) } download { (t(T::ExportCsv)) } }
+        @if data.demo {
+            section.stories aria-labelledby="stories-title" {
+                h2 #stories-title { (t(T::DemoStories)) }
+                p.explained { (t(T::DemoStoriesExplained)) }
+                ol.stories {
+                    @for story in balans_store::demo::STORIES {
+                        li { a href=(views::relation_href(story.a, story.b, story.level)) { (t(i18n::demo_story(story.code))) } }
+                    }
+                }
+            }
+        }
         section aria-labelledby="month-title" {
             h2 #month-title { (T::ThisMonth.get(lang).replace("{month}", &views::month_name(lang, &data.month_name))) }
             (month_table(lang, &data.month))

@@ -14,6 +14,8 @@ pub mod setting {
     pub const TIME_ZONE: &str = "timezone";
     /// The key of our own organization, which the report takes sides with.
     pub const US: &str = "us";
+    /// Set ("1") in a store the demo organization was loaded into.
+    pub const DEMO: &str = "demo";
 }
 
 /// Kinds and settings, as a backend stores them.
