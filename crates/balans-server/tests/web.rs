@@ -1629,6 +1629,28 @@ async fn a_large_party_pages_its_counterparts_and_sums_up_its_people() {
     assert!(second.contains("Page 2 of 2") && second.contains("cpage=1"));
     let shown = counterparts(&second);
     assert!(shown.contains(">Customer 59<") && !shown.contains(">Customer 0<"));
+    // The CSV holds every counterpart, in the pages' order.
+    assert!(first.contains("href=\"/parties/bosman/counterparts.csv?level=organization\""));
+    let csv = page_text(
+        &client,
+        format!(
+            "{}/parties/bosman/counterparts.csv?level=organization",
+            app.address
+        ),
+    )
+    .await;
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 60, "{csv}");
+    assert!(
+        rows[0].starts_with("bosman,c00,Customer 0,organization,7.00,0.00,7.00,"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[59].starts_with("bosman,c59,Customer 59,"),
+        "{}",
+        rows[59]
+    );
     // The five most active people each with a table; then the rest, with their sums.
     let people = &first[first.find("id=\"people-heading\"").unwrap()..];
     let others = people.find("The others, with their totals").unwrap();

@@ -294,3 +294,83 @@ fn report_file(report: &ledger::Report) -> csv::Result<Vec<u8>> {
     }
     out.into_inner().map_err(|e| e.into_error().into())
 }
+
+/// `GET /parties/{key}/counterparts.csv?level=`: every counterpart of the party
+/// at the level its page shows, largest credit imbalance first, as the page
+/// lists them a page at a time. Sides as the page names them: `given` by the
+/// party, `received` by it.
+pub async fn counterparts(
+    State(state): State<AppState>,
+    session: Session,
+    Path(key): Path<String>,
+    Query(form): Query<LevelForm>,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let level = form.level();
+    let found = read(&state, lang, move |store| {
+        ledger::counterparts(store, &key, level)
+    })
+    .await?;
+    let list = match found {
+        Ok(list) => list,
+        Err(e) => {
+            return Ok(parts::error_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                &e.to_string(),
+            ));
+        }
+    };
+    match counterparts_file(&list) {
+        Ok(body) => Ok(csv_file("counterparts.csv", body)),
+        Err(e) => Ok(parts::error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            lang,
+            &e.to_string(),
+        )),
+    }
+}
+
+fn counterparts_file(list: &ledger::Counterparts) -> csv::Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "party",
+        "counterpart",
+        "counterpart_name",
+        "level",
+        "credit_given",
+        "credit_received",
+        "credit_net",
+        "credit_evenness",
+        "money_given",
+        "money_received",
+        "money_net",
+        "gestures",
+        "last",
+    ])?;
+    for pair in &list.counterparts {
+        out.write_record([
+            pair.a.key.to_string(),
+            pair.b.key.to_string(),
+            pair.b.name.clone(),
+            pair.level.as_str().to_string(),
+            pair.credit.a_to_b.to_string(),
+            pair.credit.b_to_a.to_string(),
+            pair.credit.net.to_string(),
+            pair.credit
+                .evenness
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+            pair.money.a_to_b.to_string(),
+            pair.money.b_to_a.to_string(),
+            pair.money.net.to_string(),
+            (pair.credit.count + pair.money.count).to_string(),
+            pair.credit
+                .last
+                .max(pair.money.last)
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        ])?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}

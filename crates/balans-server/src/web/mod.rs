@@ -162,6 +162,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             post(party_forms::set_membership),
         )
         .route("/parties/{key}/gestures.csv", get(export::party_gestures))
+        .route("/parties/{key}/counterparts.csv", get(export::counterparts))
         .route("/relations/{a}/{b}", get(pages::relation))
         .route(
             "/relations/{a}/{b}/gestures.csv",

@@ -618,6 +618,9 @@ pub async fn party(
             }
             (counterpart_table(lang, &data.counterparts))
             (counterpart_pager(lang, &here, &data.counterparts, data.counterpart_page))
+            @if data.counterparts.total > 0 {
+                p.export { a href={ (here) "/counterparts.csv?level=" (data.counterparts.level.as_str()) } download { (t(T::ExportCsv)) } }
+            }
         }
         @if !data.people.is_empty() {
             section aria-labelledby="people-heading" {
