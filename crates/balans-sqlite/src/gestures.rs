@@ -522,8 +522,8 @@ pub(crate) const GESTURE_INDEXES: [(&str, &str); 3] = [
         "gestures_at",
         "(at_ms, giver, receiver, kind, amount_minor, giver_org, receiver_org, reverses)",
     ),
-    ("gestures_giver", "(giver, at_ms)"),
-    ("gestures_receiver", "(receiver, at_ms)"),
+    ("gestures_giver", "(giver)"),
+    ("gestures_receiver", "(receiver)"),
 ];
 
 impl SqliteStore {
