@@ -224,6 +224,10 @@ struct Filtered {
     conditions: Vec<String>,
     values: Vec<Value>,
     any: Option<std::rc::Rc<Vec<Value>>>,
+    /// Read through the index of times, whatever else the conditions could use:
+    /// a slice of time newest first (without it the planner may take a party's
+    /// index and sort every gesture of a large organization).
+    by_time: bool,
 }
 
 impl Filtered {
@@ -235,6 +239,7 @@ impl Filtered {
                 .any_of
                 .as_ref()
                 .map(|ids| std::rc::Rc::new(ids.iter().map(|p| Value::Integer(p.0)).collect())),
+            by_time: false,
         };
         if let Some(party) = f.party {
             query.add("(g.giver = +? OR g.receiver = +?)", Value::Integer(party.0));
@@ -299,7 +304,12 @@ impl Filtered {
             format!("WHERE {}", conditions.join(" AND "))
         };
         // The limit is written out: as a parameter it too is read by the planner.
-        let sql = format!("{GESTURE_SELECT} {filter} {order} LIMIT {limit}");
+        let index = if self.by_time {
+            "INDEXED BY gestures_at"
+        } else {
+            ""
+        };
+        let sql = format!("{GESTURE_SELECT} {index} {filter} {order} LIMIT {limit}");
         store.query("listing gestures", &sql, params.as_slice(), gesture_row)
     }
 }
@@ -439,6 +449,7 @@ impl SqliteStore {
                 conditions: base.conditions.clone(),
                 values: base.values.clone(),
                 any: base.any.clone(),
+                by_time: !last,
             };
             match (first_slice, cursor, upper) {
                 (true, Some((at, seq)), _) => {
