@@ -54,6 +54,22 @@ pub enum Code {
     NotUtf8,
     /// `{max}`.
     TooManyRows,
+    /// `{name}`: a person was named where an organization belongs.
+    NotAnOrganization,
+    /// `{name}`: an organization was named where a person belongs.
+    NotAPerson,
+    /// `{text}`.
+    RoleUnknown,
+    /// No placeholder: a membership's end before its start.
+    EndsBeforeStart,
+    /// No placeholder: an organization named for an organization.
+    OrgForOrg,
+    /// `{max}`: a text longer than so many bytes.
+    TooLong,
+    /// `{id}`: the id is stored for another gesture.
+    IdInUse,
+    /// `{id}`: a reversal of a gesture not stored.
+    ReversesUnknown,
 }
 
 impl Said {
@@ -89,5 +105,13 @@ impl Code {
         Code::FieldCount,
         Code::NotUtf8,
         Code::TooManyRows,
+        Code::NotAnOrganization,
+        Code::NotAPerson,
+        Code::RoleUnknown,
+        Code::EndsBeforeStart,
+        Code::OrgForOrg,
+        Code::TooLong,
+        Code::IdInUse,
+        Code::ReversesUnknown,
     ];
 }

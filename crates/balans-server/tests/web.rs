@@ -1536,6 +1536,23 @@ async fn an_import_s_errors_are_said_in_the_reader_s_language() {
     .unwrap();
     assert!(party.contains("Nog geen partij"), "{party}");
     assert!(!party.contains("unknown party"), "{party}");
+    let membership = upload(
+        "lidmaatschappen.csv",
+        "person,organization,role,from,until\nbosman,henk,baas,2024-05-01,2024-01-01\n",
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    for dutch in [
+        "is een organisatie, geen persoon",
+        "is een persoon, geen organisatie",
+        "is geen rol",
+        "eindigt voordat het begint",
+    ] {
+        assert!(membership.contains(dutch), "{dutch}: {membership}");
+    }
     assert_eq!(app.gesture_count(), 0);
 }
 

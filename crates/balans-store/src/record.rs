@@ -188,15 +188,18 @@ fn settle(
         {
             return Ok(Recorded::AlreadyPresent);
         }
-        return Ok(Recorded::Refused(field::Error::new(
-            "id",
-            format!(
-                "id '{}' is already used for a different gesture ({}); this one is {}",
-                gesture.id,
-                snapshot.describe(&existing.gesture),
-                snapshot.describe(gesture)
-            ),
-        )));
+        return Ok(Recorded::Refused(
+            field::Error::new(
+                "id",
+                format!(
+                    "id '{}' is already used for a different gesture ({}); this one is {}",
+                    gesture.id,
+                    snapshot.describe(&existing.gesture),
+                    snapshot.describe(gesture)
+                ),
+            )
+            .said(field::Code::IdInUse, &[("id", gesture.id.as_str())]),
+        ));
     }
     pending.tally(Counted::of(gesture, units), &snapshot.zone)?;
     Ok(Recorded::Added)
@@ -239,9 +242,13 @@ fn check_reversal<S: Store + ?Sized>(
 ) -> StoreResult<Result<(balans_core::PartyId, balans_core::PartyId), field::Error>> {
     let refuse = |message: String| Ok(Err(field::Error::new("reverses", message)));
     let Some(original) = store.gesture(original_id)? else {
-        return refuse(format!(
-            "no gesture with id '{original_id}' is stored (a reversal must come after its gesture)"
-        ));
+        return Ok(Err(field::Error::new(
+            "reverses",
+            format!(
+                "no gesture with id '{original_id}' is stored (a reversal must come after its gesture)"
+            ),
+        )
+        .said(field::Code::ReversesUnknown, &[("id", original_id.as_str())])));
     };
     if original.gesture.reverses.is_some() {
         return refuse(format!(

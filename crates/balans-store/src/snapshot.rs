@@ -126,10 +126,10 @@ impl PartyText<'_> {
         if name.is_empty() {
             errors.push(field::Error::new("name", "empty name").said(Code::EmptyName, &[]));
         } else if name.len() > NAME_MAX_BYTES {
-            errors.push(field::Error::new(
-                "name",
-                format!("longer than {NAME_MAX_BYTES} bytes"),
-            ));
+            errors.push(
+                field::Error::new("name", format!("longer than {NAME_MAX_BYTES} bytes"))
+                    .said(Code::TooLong, &[("max", &NAME_MAX_BYTES.to_string())]),
+            );
         }
         let email = keep(&mut errors, optional_text("email", self.email));
         let phone = keep(&mut errors, optional_text("phone", self.phone));
@@ -281,15 +281,15 @@ impl Snapshot {
         {
             Ok((id, kind)) if kind == wanted => Some(id),
             Ok(_) => {
-                let what = if wanted == PartyKind::Person {
-                    "a person"
+                let (what, code) = if wanted == PartyKind::Person {
+                    ("a person", Code::NotAPerson)
                 } else {
-                    "an organization"
+                    ("an organization", Code::NotAnOrganization)
                 };
-                errors.push(field::Error::new(
-                    column,
-                    format!("'{}' is not {what}", key.trim()),
-                ));
+                errors.push(
+                    field::Error::new(column, format!("'{}' is not {what}", key.trim()))
+                        .said(code, &[("name", key.trim())]),
+                );
                 None
             }
             Err(e) => {
@@ -301,30 +301,34 @@ impl Snapshot {
         let organization = party("organization", text.organization, PartyKind::Organization);
         let role = keep(
             &mut errors,
-            text.role
-                .parse::<Role>()
-                .map_err(|e| field::Error::new("role", e)),
+            text.role.parse::<Role>().map_err(|e| {
+                field::Error::new("role", e).said(Code::RoleUnknown, &[("text", text.role.trim())])
+            }),
         );
         let from = keep(
             &mut errors,
-            self.zone
-                .parse(text.from)
-                .map_err(|e| field::Error::new("from", e.to_string())),
+            self.zone.parse(text.from).map_err(|e| {
+                field::Error::new("from", e.to_string())
+                    .said(Code::MomentUnreadable, &[("text", text.from.trim())])
+            }),
         );
         let until = if text.until.trim().is_empty() {
             Some(None)
         } else {
             keep(
                 &mut errors,
-                self.zone
-                    .parse(text.until)
-                    .map(Some)
-                    .map_err(|e| field::Error::new("until", e.to_string())),
+                self.zone.parse(text.until).map(Some).map_err(|e| {
+                    field::Error::new("until", e.to_string())
+                        .said(Code::MomentUnreadable, &[("text", text.until.trim())])
+                }),
             )
         };
         if let (Some(from), Some(Some(until))) = (from, until) {
             if until <= from {
-                errors.push(field::Error::new("until", "ends before it starts"));
+                errors.push(
+                    field::Error::new("until", "ends before it starts")
+                        .said(Code::EndsBeforeStart, &[]),
+                );
             }
         }
         match (person, organization, role, from, until) {
@@ -466,10 +470,13 @@ impl Snapshot {
                 }),
             ) = (org, party)
             {
-                errors.push(field::Error::new(
-                    column,
-                    "only a person gives or receives for an organization",
-                ));
+                errors.push(
+                    field::Error::new(
+                        column,
+                        "only a person gives or receives for an organization",
+                    )
+                    .said(Code::OrgForOrg, &[]),
+                );
             }
         }
         let (
@@ -589,7 +596,8 @@ impl Snapshot {
             (_, PartyKind::Person) => Err(field::Error::new(
                 column,
                 format!("'{}' is a person, not an organization", text.trim()),
-            )),
+            )
+            .said(Code::NotAnOrganization, &[("name", text.trim())])),
         }
     }
 
@@ -658,10 +666,10 @@ fn keep<T>(errors: &mut Vec<field::Error>, result: Result<T, field::Error>) -> O
 fn optional_text(column: &'static str, text: &str) -> Result<Option<String>, field::Error> {
     let text = text.trim();
     if text.len() > TEXT_MAX_BYTES {
-        return Err(field::Error::new(
-            column,
-            format!("longer than {TEXT_MAX_BYTES} bytes"),
-        ));
+        return Err(
+            field::Error::new(column, format!("longer than {TEXT_MAX_BYTES} bytes"))
+                .said(Code::TooLong, &[("max", &TEXT_MAX_BYTES.to_string())]),
+        );
     }
     Ok((!text.is_empty()).then(|| text.to_string()))
 }

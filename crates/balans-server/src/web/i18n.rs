@@ -141,6 +141,14 @@ texts! {
     SaidFieldCount => "This row has {found} fields where the first row has {expected}. Is there a '{delimiter}' inside a field without quotes around it?", "Deze regel heeft {found} velden waar de eerste regel er {expected} heeft. Staat er een '{delimiter}' in een veld zonder aanhalingstekens eromheen?";
     SaidNotUtf8 => "The file is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (comma delimited)' and upload it again.", "Het bestand is geen UTF-8-tekst. Sla het in Excel op als 'CSV UTF-8 (door komma's gescheiden)' en upload het opnieuw.";
     SaidTooManyRows => "The file has more than {max} rows: split it into smaller files.", "Het bestand heeft meer dan {max} regels: splits het in kleinere bestanden.";
+    SaidNotAnOrganization => "'{name}' is a person, not an organization.", "'{name}' is een persoon, geen organisatie.";
+    SaidNotAPerson => "'{name}' is an organization, not a person.", "'{name}' is een organisatie, geen persoon.";
+    SaidRoleUnknown => "'{text}' is not a role: write employee or contact.", "'{text}' is geen rol: schrijf employee (medewerker) of contact (contactpersoon).";
+    SaidEndsBeforeStart => "The membership ends before it starts.", "Het lidmaatschap eindigt voordat het begint.";
+    SaidOrgForOrg => "Only a person gives or receives for an organization: leave this empty when an organization gives.", "Alleen een persoon geeft of ontvangt namens een organisatie: laat dit leeg als een organisatie geeft.";
+    SaidTooLong => "Too long: at most {max} bytes.", "Te lang: hoogstens {max} bytes.";
+    SaidIdInUse => "The id '{id}' is already used for another gesture.", "Het id '{id}' is al gebruikt voor een ander gebaar.";
+    SaidReversesUnknown => "No gesture with id '{id}' is stored: a reversal comes after its gesture.", "Er is geen gebaar met id '{id}': een terugboeking komt na het gebaar dat ze terugdraait.";
     SaidMomentUnreadable => "'{text}' is not a moment: write now, yesterday 14:30, or a date such as 15-3-2024.", "'{text}' is geen tijdstip: schrijf nu, gisteren 14:30, of een datum zoals 15-3-2024.";
     AllKinds => "All kinds", "Alle soorten";
     AlreadyReversed => "This gesture was reversed already, by {id}.", "Dit gebaar is al teruggeboekt, door {id}.";
@@ -375,6 +383,14 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::FieldCount => T::SaidFieldCount,
         Code::NotUtf8 => T::SaidNotUtf8,
         Code::TooManyRows => T::SaidTooManyRows,
+        Code::NotAnOrganization => T::SaidNotAnOrganization,
+        Code::NotAPerson => T::SaidNotAPerson,
+        Code::RoleUnknown => T::SaidRoleUnknown,
+        Code::EndsBeforeStart => T::SaidEndsBeforeStart,
+        Code::OrgForOrg => T::SaidOrgForOrg,
+        Code::TooLong => T::SaidTooLong,
+        Code::IdInUse => T::SaidIdInUse,
+        Code::ReversesUnknown => T::SaidReversesUnknown,
     }
 }
 
@@ -443,7 +459,11 @@ mod tests {
                 Code::ColumnsMissing => &["columns"],
                 Code::FieldCount => &["found", "expected", "delimiter"],
                 Code::NotUtf8 => &[],
-                Code::TooManyRows => &["max"],
+                Code::TooManyRows | Code::TooLong => &["max"],
+                Code::NotAnOrganization | Code::NotAPerson => &["name"],
+                Code::RoleUnknown => &["text"],
+                Code::EndsBeforeStart | Code::OrgForOrg => &[],
+                Code::IdInUse | Code::ReversesUnknown => &["id"],
             }
         };
         for &code in Code::ALL {

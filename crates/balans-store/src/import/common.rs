@@ -179,6 +179,9 @@ pub(crate) fn for_each_row(
 pub(crate) fn on_row(row: &balans_csv::Row<'_>, errors: Vec<field::Error>) -> Vec<RowError> {
     errors
         .into_iter()
-        .map(|e| row.error_in(e.column, e.message))
+        .map(|e| RowError {
+            said: e.said,
+            ..row.error_in(e.column, e.message)
+        })
         .collect()
 }
