@@ -192,23 +192,21 @@ pub async fn report(
         )
     })
     .await?;
-    let report = match found {
-        Ok(report) => report,
-        Err(e) => {
-            return Ok(parts::error_page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                lang,
-                &e.to_string(),
-            ));
-        }
-    };
-    match report_file(&report) {
-        Ok(body) => Ok(csv_file("report.csv", body)),
-        Err(e) => Ok(parts::error_page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            lang,
-            &e.to_string(),
-        )),
+    Ok(written_as_csv(lang, "report.csv", found, report_file))
+}
+
+/// A list read from the store, written as a CSV file to download: a read that
+/// failed answers 422, a write that failed 500, each with its page.
+pub(super) fn written_as_csv<T>(
+    lang: super::i18n::Lang,
+    name: &str,
+    found: Result<T, balans_store::LedgerError>,
+    write: impl FnOnce(&T) -> csv::Result<Vec<u8>>,
+) -> Response {
+    match found.map(|list| write(&list)) {
+        Ok(Ok(body)) => csv_file(name, body),
+        Ok(Err(e)) => parts::error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, &e.to_string()),
+        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &e.to_string()),
     }
 }
 
@@ -311,24 +309,12 @@ pub async fn counterparts(
         ledger::counterparts(store, &key, level)
     })
     .await?;
-    let list = match found {
-        Ok(list) => list,
-        Err(e) => {
-            return Ok(parts::error_page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                lang,
-                &e.to_string(),
-            ));
-        }
-    };
-    match counterparts_file(&list) {
-        Ok(body) => Ok(csv_file("counterparts.csv", body)),
-        Err(e) => Ok(parts::error_page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            lang,
-            &e.to_string(),
-        )),
-    }
+    Ok(written_as_csv(
+        lang,
+        "counterparts.csv",
+        found,
+        counterparts_file,
+    ))
 }
 
 fn counterparts_file(list: &ledger::Counterparts) -> csv::Result<Vec<u8>> {

@@ -2,8 +2,8 @@
 //! sorted, paged, and exported as CSV as it is shown.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use balans_core::PartyKind;
 use balans_store::views::{self as read_models, PartyList, PartyListQuery, PartyRow, PartySort};
 use maud::{Markup, html};
@@ -242,60 +242,38 @@ pub async fn parties_csv(
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let query = filter.query(0);
-    let list = match read(&state, lang, move |store| {
+    let found = read(&state, lang, move |store| {
         read_models::party_list(store, &query)
     })
-    .await?
-    {
-        Ok(list) => list,
-        Err(e) => {
-            return Ok(parts::error_page(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                lang,
-                &e.to_string(),
-            ));
-        }
-    };
+    .await?;
+    Ok(super::export::written_as_csv(
+        lang,
+        "parties.csv",
+        found,
+        parties_file,
+    ))
+}
+
+fn parties_file(list: &PartyList) -> csv::Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let mut write = || -> csv::Result<()> {
-        out.write_record([
-            "key",
-            "name",
-            "kind",
-            "level",
-            "credit_given",
-            "credit_received",
-            "credit_net",
-            "money_given",
-            "money_received",
-            "money_net",
-            "gestures",
-            "last",
-        ])?;
-        for row in &list.rows {
-            out.write_record(csv_row(row))?;
-        }
-        Ok(())
-    };
-    if let Err(e) = write() {
-        return Ok(parts::error_page(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            lang,
-            &e.to_string(),
-        ));
+    out.write_record([
+        "key",
+        "name",
+        "kind",
+        "level",
+        "credit_given",
+        "credit_received",
+        "credit_net",
+        "money_given",
+        "money_received",
+        "money_net",
+        "gestures",
+        "last",
+    ])?;
+    for row in &list.rows {
+        out.write_record(csv_row(row))?;
     }
-    let body = out.into_inner().unwrap_or_default();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"parties.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    out.into_inner().map_err(|e| e.into_error().into())
 }
 
 fn csv_row(row: &PartyRow) -> Vec<String> {
