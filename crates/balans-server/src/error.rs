@@ -142,6 +142,9 @@ impl From<LedgerError> for ApiError {
                 }
             }
             LedgerError::NotFound(detail) => ApiError::new(StatusCode::NOT_FOUND, detail),
+            LedgerError::UnknownParty(key) => {
+                ApiError::new(StatusCode::NOT_FOUND, format!("no party with key '{key}'"))
+            }
             LedgerError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, detail),
             LedgerError::Store(StoreError::Busy) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -1545,6 +1545,17 @@ async fn an_import_s_errors_are_said_in_the_reader_s_language() {
     .text()
     .await
     .unwrap();
+    // A page of a party that is not there says so in Dutch too.
+    for path in ["/parties/niemand", "/relations/henk/niemand"] {
+        let missing = client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404, "{path}");
+        let missing = missing.text().await.unwrap();
+        assert!(missing.contains("Nog geen partij"), "{path}: {missing}");
+    }
     for dutch in [
         "is een organisatie, geen persoon",
         "is een persoon, geen organisatie",

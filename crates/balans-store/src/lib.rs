@@ -76,6 +76,9 @@ pub enum LedgerError {
     Rejected(Rejection),
     #[error("{0}")]
     NotFound(String),
+    /// No party has this key; a page says so in its reader's language.
+    #[error("no party with key '{0}'")]
+    UnknownParty(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

@@ -212,10 +212,18 @@ pub fn field_errors(lang: Lang, error: LedgerError) -> Vec<(String, String)> {
         LedgerError::NotFound(message) | LedgerError::Conflict(message) => {
             vec![(String::new(), message)]
         }
+        LedgerError::UnknownParty(key) => {
+            vec![(String::new(), super::i18n::unknown_party(lang, &key))]
+        }
         LedgerError::Rejected(rejection) => rejection
             .errors
-            .into_iter()
-            .map(|e| (e.column.unwrap_or("").to_string(), e.message))
+            .iter()
+            .map(|e| {
+                (
+                    e.column.unwrap_or("").to_string(),
+                    super::i18n::said_row(lang, e),
+                )
+            })
             .collect(),
         LedgerError::Io(_) | LedgerError::Store(_) => {
             vec![(String::new(), T::StoreFailed.get(lang).to_string())]

@@ -415,6 +415,18 @@ pub fn said(lang: Lang, error: &balans_store::field::Error) -> String {
     said_or(lang, error.said.as_ref(), &error.message)
 }
 
+/// "No party with this key", in the reader's language.
+pub fn unknown_party(lang: Lang, key: &str) -> String {
+    said_or(
+        lang,
+        Some(&balans_core::said::Said::new(
+            balans_core::said::Code::UnknownParty,
+            &[("name", key)],
+        )),
+        "",
+    )
+}
+
 /// A file's row error in the reader's language, as [`said`] says a field's.
 pub fn said_row(lang: Lang, error: &balans_store::RowError) -> String {
     said_or(lang, error.said.as_ref(), &error.message)

@@ -548,6 +548,9 @@ pub async fn party(
     let data = match data {
         Ok(data) => data,
         Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
+        Err(LedgerError::UnknownParty(key)) => {
+            return Ok(not_found(&session, &i18n::unknown_party(lang, &key)));
+        }
         Err(e) => {
             return Ok(parts::error_page(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -823,10 +826,13 @@ pub async fn relation(
     let (relationship, kinds) = match data {
         Ok(data) => data,
         Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
+        Err(LedgerError::UnknownParty(key)) => {
+            return Ok(not_found(&session, &i18n::unknown_party(lang, &key)));
+        }
         Err(LedgerError::Invalid(errors)) => {
             let message = errors
                 .iter()
-                .map(|e| e.message.clone())
+                .map(|e| i18n::said(lang, e))
                 .collect::<Vec<_>>()
                 .join("; ");
             return Ok(not_found(&session, &message));

@@ -24,7 +24,7 @@ fn find_two<S: Store + ?Sized>(
             .iter()
             .find(|p| &p.fields.key == key)
             .cloned()
-            .ok_or_else(|| LedgerError::NotFound(format!("no party with key '{key}'")))
+            .ok_or_else(|| LedgerError::UnknownParty(key.to_string()))
     };
     Ok((take(&key_a)?, take(&key_b)?))
 }

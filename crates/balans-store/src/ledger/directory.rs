@@ -62,7 +62,7 @@ pub fn find_party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, 
     let key = PartyKey::parse(key).map_err(|e| LedgerError::NotFound(format!("party key: {e}")))?;
     store
         .party_by_key(&key)?
-        .ok_or_else(|| LedgerError::NotFound(format!("no party with key '{key}'")))
+        .ok_or_else(|| LedgerError::UnknownParty(key.to_string()))
 }
 
 /// Adds a membership, or changes the role and end of the one with the same person,
