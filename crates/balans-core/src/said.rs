@@ -70,6 +70,14 @@ pub enum Code {
     IdInUse,
     /// `{id}`: a reversal of a gesture not stored.
     ReversesUnknown,
+    /// `{key}`: another party has this key.
+    PartyKeyTaken,
+    /// `{code}`: the catalog has this kind.
+    KindTaken,
+    /// `{email}`: a user has this address.
+    UserTaken,
+    /// `{email}`: the last admin cannot go.
+    LastAdmin,
 }
 
 impl Said {
@@ -113,5 +121,9 @@ impl Code {
         Code::TooLong,
         Code::IdInUse,
         Code::ReversesUnknown,
+        Code::PartyKeyTaken,
+        Code::KindTaken,
+        Code::UserTaken,
+        Code::LastAdmin,
     ];
 }

@@ -146,6 +146,7 @@ impl From<LedgerError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, format!("no party with key '{key}'"))
             }
             LedgerError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, detail),
+            LedgerError::Clash { message, .. } => ApiError::new(StatusCode::CONFLICT, message),
             LedgerError::Store(StoreError::Busy) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the store is busy; try again",

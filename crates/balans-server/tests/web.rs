@@ -1545,6 +1545,26 @@ async fn an_import_s_errors_are_said_in_the_reader_s_language() {
     .text()
     .await
     .unwrap();
+    // A key that is taken, in Dutch.
+    let taken = client
+        .post(format!("{}/parties/new", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Henk"),
+            ("key", "henk"),
+            ("kind", "person"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 422);
+    let taken = taken.text().await.unwrap();
+    assert!(
+        field_error(&taken, "party-key")
+            .unwrap_or_default()
+            .contains("Er is al een partij met de sleutel"),
+        "{taken}"
+    );
     // A page of a party that is not there says so in Dutch too.
     for path in ["/parties/niemand", "/relations/henk/niemand"] {
         let missing = client

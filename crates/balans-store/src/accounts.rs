@@ -82,9 +82,11 @@ pub fn add_user<S: Store + ?Sized>(
     let password_hash = password.map(hash_password).transpose()?;
     in_transaction(store, |store| {
         if store.user_by_email(&email)?.is_some() {
-            return Err(LedgerError::Conflict(format!(
-                "a user {email} exists already"
-            )));
+            return Err(LedgerError::clash(
+                format!("a user {email} exists already"),
+                balans_core::said::Code::UserTaken,
+                &[("email", email.as_str())],
+            ));
         }
         let id = store.insert_user(&email, role, password_hash.as_deref())?;
         // The first user ends the setup: its token stops working.
@@ -154,9 +156,11 @@ pub fn remove_user<S: Store + ?Sized>(store: &mut S, email: &str) -> Result<User
             .filter(|u| u.role == UserRole::Admin)
             .count();
         if user.role == UserRole::Admin && admins == 1 {
-            return Err(LedgerError::Conflict(format!(
-                "{email} is the last admin: make another user admin first"
-            )));
+            return Err(LedgerError::clash(
+                format!("{email} is the last admin: make another user admin first"),
+                balans_core::said::Code::LastAdmin,
+                &[("email", email.as_str())],
+            ));
         }
         store.remove_user(user.id)?;
         Ok(user)

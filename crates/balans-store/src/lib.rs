@@ -79,12 +79,33 @@ pub enum LedgerError {
     /// No party has this key; a page says so in its reader's language.
     #[error("no party with key '{0}'")]
     UnknownParty(String),
+    /// A conflict with what is stored (a key or an address taken, the last
+    /// admin), as its catalog entry too: in English in `message`.
+    #[error("{message}")]
+    Clash {
+        message: String,
+        said: balans_core::said::Said,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
     Io(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl LedgerError {
+    /// A conflict with what is stored, said in English and as the catalog's `code`.
+    pub fn clash(
+        message: impl Into<String>,
+        code: balans_core::said::Code,
+        args: &[(&'static str, &str)],
+    ) -> LedgerError {
+        LedgerError::Clash {
+            message: message.into(),
+            said: balans_core::said::Said::new(code, args),
+        }
+    }
 }
 
 impl From<balans_csv::WriteError> for LedgerError {

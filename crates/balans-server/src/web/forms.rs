@@ -215,6 +215,12 @@ pub fn field_errors(lang: Lang, error: LedgerError) -> Vec<(String, String)> {
         LedgerError::UnknownParty(key) => {
             vec![(String::new(), super::i18n::unknown_party(lang, &key))]
         }
+        LedgerError::Clash { message, said } => {
+            vec![(
+                String::new(),
+                super::i18n::said_or(lang, Some(&said), &message),
+            )]
+        }
         LedgerError::Rejected(rejection) => rejection
             .errors
             .iter()

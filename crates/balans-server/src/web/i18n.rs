@@ -149,6 +149,10 @@ texts! {
     SaidTooLong => "Too long: at most {max} bytes.", "Te lang: hoogstens {max} bytes.";
     SaidIdInUse => "The id '{id}' is already used for another gesture.", "Het id '{id}' is al gebruikt voor een ander gebaar.";
     SaidReversesUnknown => "No gesture with id '{id}' is stored: a reversal comes after its gesture.", "Er is geen gebaar met id '{id}': een terugboeking komt na het gebaar dat ze terugdraait.";
+    SaidPartyKeyTaken => "A party with the key '{key}' exists already: choose another key.", "Er is al een partij met de sleutel '{key}': kies een andere sleutel.";
+    SaidKindTaken => "The kind '{code}' exists already: change it in the catalog.", "De soort '{code}' bestaat al: wijzig die in de catalogus.";
+    SaidUserTaken => "A user {email} exists already.", "Er is al een gebruiker {email}.";
+    SaidLastAdmin => "{email} is the last admin: make another user admin first.", "{email} is de laatste beheerder: maak eerst een andere gebruiker beheerder.";
     SaidMomentUnreadable => "'{text}' is not a moment: write now, yesterday 14:30, or a date such as 15-3-2024.", "'{text}' is geen tijdstip: schrijf nu, gisteren 14:30, of een datum zoals 15-3-2024.";
     AllKinds => "All kinds", "Alle soorten";
     AlreadyReversed => "This gesture was reversed already, by {id}.", "Dit gebaar is al teruggeboekt, door {id}.";
@@ -391,6 +395,10 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::TooLong => T::SaidTooLong,
         Code::IdInUse => T::SaidIdInUse,
         Code::ReversesUnknown => T::SaidReversesUnknown,
+        Code::PartyKeyTaken => T::SaidPartyKeyTaken,
+        Code::KindTaken => T::SaidKindTaken,
+        Code::UserTaken => T::SaidUserTaken,
+        Code::LastAdmin => T::SaidLastAdmin,
     }
 }
 
@@ -432,7 +440,7 @@ pub fn said_row(lang: Lang, error: &balans_store::RowError) -> String {
     said_or(lang, error.said.as_ref(), &error.message)
 }
 
-fn said_or(lang: Lang, said: Option<&balans_core::said::Said>, english: &str) -> String {
+pub fn said_or(lang: Lang, said: Option<&balans_core::said::Said>, english: &str) -> String {
     match said {
         None => english.to_string(),
         Some(said) => {
@@ -476,6 +484,9 @@ mod tests {
                 Code::RoleUnknown => &["text"],
                 Code::EndsBeforeStart | Code::OrgForOrg => &[],
                 Code::IdInUse | Code::ReversesUnknown => &["id"],
+                Code::PartyKeyTaken => &["key"],
+                Code::KindTaken => &["code"],
+                Code::UserTaken | Code::LastAdmin => &["email"],
             }
         };
         for &code in Code::ALL {

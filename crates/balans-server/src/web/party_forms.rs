@@ -187,7 +187,12 @@ pub async fn create_party(
         }
         Err(e) => {
             let errors = match e {
-                LedgerError::Conflict(message) => vec![("key".into(), message)],
+                LedgerError::Clash { message, said } => {
+                    vec![(
+                        "key".into(),
+                        super::i18n::said_or(session.lang, Some(&said), &message),
+                    )]
+                }
                 e => field_errors(session.lang, e),
             };
             let title = T::NewParty.get(session.lang);

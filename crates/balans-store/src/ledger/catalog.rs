@@ -19,10 +19,14 @@ pub fn add_kind<S: Store + ?Sized>(store: &mut S, def: KindDef) -> Result<(), Le
     refuse_a_negative_payment(&def)?;
     in_transaction(store, |store| {
         if store.kinds()?.iter().any(|k| k.def.code == def.code) {
-            return Err(LedgerError::Conflict(format!(
-                "kind '{}' exists already: change it in the catalog (the Catalog page, or 'balans kind set')",
-                def.code
-            )));
+            return Err(LedgerError::clash(
+                format!(
+                    "kind '{}' exists already: change it in the catalog (the Catalog page, or 'balans kind set')",
+                    def.code
+                ),
+                balans_core::said::Code::KindTaken,
+                &[("code", def.code.as_str())],
+            ));
         }
         store.insert_kind(&def, false)?;
         Ok(())

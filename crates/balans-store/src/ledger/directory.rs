@@ -17,10 +17,11 @@ pub fn add_party<S: Store + ?Sized>(
     let fields = text.resolve()?;
     in_transaction(store, |store| {
         if store.party_by_key(&fields.key)?.is_some() {
-            return Err(LedgerError::Conflict(format!(
-                "a party with key '{}' exists already",
-                fields.key
-            )));
+            return Err(LedgerError::clash(
+                format!("a party with key '{}' exists already", fields.key),
+                balans_core::said::Code::PartyKeyTaken,
+                &[("key", fields.key.as_str())],
+            ));
         }
         let id = store.insert_party(&fields)?;
         Ok(Party {

@@ -40,7 +40,7 @@ pub fn users_tokens_and_setup<B: Backend>() {
     let staff = accounts::add_user(&mut store, "femke@bosman.nl", UserRole::Staff, None).unwrap();
     assert!(matches!(
         accounts::add_user(&mut store, "FEMKE@bosman.nl", UserRole::Viewer, None),
-        Err(LedgerError::Conflict(_))
+        Err(LedgerError::Clash { .. })
     ));
     assert!(
         !accounts::verify_password(&staff, ""),
