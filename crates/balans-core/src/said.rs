@@ -78,6 +78,9 @@ pub enum Code {
     UserTaken,
     /// `{email}`: the last admin cannot go.
     LastAdmin,
+    /// `{gesture}` (described): a membership change would leave it counting
+    /// for no single organization.
+    NoLongerAttributable,
 }
 
 impl Said {
@@ -125,5 +128,6 @@ impl Code {
         Code::KindTaken,
         Code::UserTaken,
         Code::LastAdmin,
+        Code::NoLongerAttributable,
     ];
 }

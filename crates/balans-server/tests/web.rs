@@ -1565,6 +1565,31 @@ async fn an_import_s_errors_are_said_in_the_reader_s_language() {
             .contains("Er is al een partij met de sleutel"),
         "{taken}"
     );
+    // A membership that would leave a stored gesture without one organization.
+    let sources = vec![balans_store::import::Source::new(
+        "gestures.csv",
+        std::io::Cursor::new(b"at,giver,receiver,kind\n2024-01-02,henk,gerrit,thanks\n".to_vec()),
+    )];
+    balans_store::import::import(&mut app.store(), sources, Default::default(), &|_| {}).unwrap();
+    let second = client
+        .post(format!("{}/parties/henk/memberships", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("other", "hotel"),
+            ("role", "contact"),
+            ("from", "2000-01-01"),
+            ("until", ""),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        second.contains("telt dan niet meer voor één organisatie"),
+        "{second}"
+    );
     // A page of a party that is not there says so in Dutch too.
     for path in ["/parties/niemand", "/relations/henk/niemand"] {
         let missing = client
@@ -1584,7 +1609,11 @@ async fn an_import_s_errors_are_said_in_the_reader_s_language() {
     ] {
         assert!(membership.contains(dutch), "{dutch}: {membership}");
     }
-    assert_eq!(app.gesture_count(), 0);
+    assert_eq!(
+        app.gesture_count(),
+        1,
+        "no upload wrote anything: only the gesture the membership case imported"
+    );
 }
 
 /// The demo's dashboard lists its stories, each one click from the page that

@@ -153,6 +153,7 @@ texts! {
     SaidKindTaken => "The kind '{code}' exists already: change it in the catalog.", "De soort '{code}' bestaat al: wijzig die in de catalogus.";
     SaidUserTaken => "A user {email} exists already.", "Er is al een gebruiker {email}.";
     SaidLastAdmin => "{email} is the last admin: make another user admin first.", "{email} is de laatste beheerder: maak eerst een andere gebruiker beheerder.";
+    SaidNoLongerAttributable => "Not changed: the gesture {gesture} would then count for no single organization. Name the organization in that gesture, or choose other dates.", "Niet gewijzigd: het gebaar {gesture} telt dan niet meer voor één organisatie. Noem de organisatie in dat gebaar, of kies andere data.";
     SaidMomentUnreadable => "'{text}' is not a moment: write now, yesterday 14:30, or a date such as 15-3-2024.", "'{text}' is geen tijdstip: schrijf nu, gisteren 14:30, of een datum zoals 15-3-2024.";
     AllKinds => "All kinds", "Alle soorten";
     AlreadyReversed => "This gesture was reversed already, by {id}.", "Dit gebaar is al teruggeboekt, door {id}.";
@@ -399,6 +400,7 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::KindTaken => T::SaidKindTaken,
         Code::UserTaken => T::SaidUserTaken,
         Code::LastAdmin => T::SaidLastAdmin,
+        Code::NoLongerAttributable => T::SaidNoLongerAttributable,
     }
 }
 
@@ -487,6 +489,7 @@ mod tests {
                 Code::PartyKeyTaken => &["key"],
                 Code::KindTaken => &["code"],
                 Code::UserTaken | Code::LastAdmin => &["email"],
+                Code::NoLongerAttributable => &["gesture"],
             }
         };
         for &code in Code::ALL {

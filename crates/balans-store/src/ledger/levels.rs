@@ -36,11 +36,14 @@ pub fn rebuild_organization_level<S: Store + ?Sized>(
                 }
             }
             Err(e) if problem.is_none() => {
-                problem = Some(format!(
-                    "gesture '{}' ({}) would no longer count for one organization: {}",
-                    g.id,
+                problem = Some((
+                    format!(
+                        "gesture '{}' ({}) would no longer count for one organization: {}",
+                        g.id,
+                        snapshot.describe(g),
+                        e
+                    ),
                     snapshot.describe(g),
-                    e
                 ))
             }
             Err(_) => {}
@@ -48,7 +51,12 @@ pub fn rebuild_organization_level<S: Store + ?Sized>(
         Ok(())
     })?;
     if let Some(problem) = problem {
-        return Err(LedgerError::Conflict(problem));
+        let (message, gesture) = problem;
+        return Err(LedgerError::clash(
+            message,
+            balans_core::said::Code::NoLongerAttributable,
+            &[("gesture", &gesture)],
+        ));
     }
     let sorted = balances.sorted();
     store.replace_level(Level::Organization, &sorted)?;
