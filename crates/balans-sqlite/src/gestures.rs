@@ -220,6 +220,7 @@ impl GestureStore for SqliteStore {
 /// in it, and the unindexed ones compare with `+?`: SQLite prepares a statement
 /// again on every run when a parameter's value could decide its plan
 /// (`?1 IS NULL`, `x = ?1 OR y = ?1`).
+#[derive(Clone)]
 struct Filtered {
     conditions: Vec<String>,
     values: Vec<Value>,
@@ -446,10 +447,8 @@ impl SqliteStore {
             // order and sorted.
             let column = if last { "+g.at_ms" } else { "g.at_ms" };
             let mut query = Filtered {
-                conditions: base.conditions.clone(),
-                values: base.values.clone(),
-                any: base.any.clone(),
                 by_time: !last,
+                ..base.clone()
             };
             match (first_slice, cursor, upper) {
                 (true, Some((at, seq)), _) => {

@@ -42,13 +42,6 @@ fn gestures_file(gestures: &[GestureView]) -> Result<Vec<u8>, balans_csv::WriteE
     w.finish().map_err(balans_csv::WriteError::from)
 }
 
-fn attachment(name: &str, gestures: &[GestureView], lang: super::i18n::Lang) -> Response {
-    match gestures_file(gestures) {
-        Ok(body) => csv_file(name, body),
-        Err(e) => parts::error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, &e.to_string()),
-    }
-}
-
 /// A CSV file to download.
 pub(super) fn csv_file(name: &str, body: Vec<u8>) -> Response {
     (
@@ -116,10 +109,9 @@ pub async fn party_gestures(
         )
     })
     .await?;
-    Ok(match found {
-        Ok(gestures) => attachment("gestures.csv", &gestures, lang),
-        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &e.to_string()),
-    })
+    Ok(written_as_csv(lang, "gestures.csv", found, |g: &Vec<_>| {
+        gestures_file(g)
+    }))
 }
 
 /// `GET /relations/{a}/{b}/gestures.csv`: the gestures that count for the
@@ -136,13 +128,14 @@ pub async fn relation_gestures(
         read_models::relationship(store, &a, &b, level, i64::MAX as usize)
     })
     .await?;
-    Ok(match found {
-        Ok(mut relationship) => {
-            relationship.gestures.reverse();
-            attachment("gestures.csv", &relationship.gestures, lang)
-        }
-        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &e.to_string()),
-    })
+    // Newest first, as the party's file is.
+    let newest_first = found.map(|relationship| relationship.gestures.into_iter().rev().collect());
+    Ok(written_as_csv(
+        lang,
+        "gestures.csv",
+        newest_first,
+        |g: &Vec<_>| gestures_file(g),
+    ))
 }
 
 /// `GET /search/gestures.csv?q=`: every gesture whose note or item holds the
@@ -164,10 +157,9 @@ pub async fn search_gestures(
         )
     })
     .await?;
-    Ok(match found {
-        Ok(gestures) => attachment("gestures.csv", &gestures, lang),
-        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &e.to_string()),
-    })
+    Ok(written_as_csv(lang, "gestures.csv", found, |g: &Vec<_>| {
+        gestures_file(g)
+    }))
 }
 
 /// `GET /report.csv?window=`: the dashboard's relationships out of balance in

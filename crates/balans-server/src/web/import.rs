@@ -8,7 +8,7 @@
 use axum::extract::{Extension, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use balans_core::{Moment, UserRole};
+use balans_core::{DecimalMark, Moment, UserRole};
 use balans_store::import::{self, Source, Summary};
 use balans_store::{LedgerError, in_transaction};
 use maud::{Markup, html};
@@ -48,6 +48,39 @@ impl Received {
         ))
     }
 }
+
+/// The files' sources, for an import.
+fn sources(files: &[Received], lang: Lang) -> Result<Vec<Source>, LedgerError> {
+    files
+        .iter()
+        .map(Received::source)
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))
+}
+
+/// A kept file's name: the decimal mark travels with it, after a NUL (no file
+/// name holds one).
+fn kept_name(name: &str, decimal: Option<DecimalMark>) -> String {
+    match decimal {
+        Some(DecimalMark::Comma) => format!("{name}\0comma"),
+        Some(DecimalMark::Point) => format!("{name}\0point"),
+        None => name.to_string(),
+    }
+}
+
+/// The file name and decimal mark [`kept_name`] kept.
+fn read_kept_name(kept: String) -> (String, Option<DecimalMark>) {
+    match kept.rsplit_once('\0') {
+        Some((name, "comma")) => (name.to_string(), Some(DecimalMark::Comma)),
+        Some((name, "point")) => (name.to_string(), Some(DecimalMark::Point)),
+        _ => (kept, None),
+    }
+}
+
+/// The form as received: its decimal mark and its files.
+type Upload = (Option<DecimalMark>, Vec<Received>);
+/// An upload refused: its status and the message, in the user's words.
+type Refused = (StatusCode, String);
 
 /// Why an upload was not received, in the user's words.
 fn upload_failed(lang: Lang, detail: &str) -> String {
@@ -225,29 +258,18 @@ pub async fn check(
                 dry_run: true,
                 ..import::Options::default()
             };
-            let sources = files
-                .iter()
-                .map(Received::source)
-                .collect::<std::io::Result<Vec<_>>>()
-                .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))?;
-            let summary = import::import(store, sources, options, &|_| {})?;
+            let summary = import::import(store, sources(&files, lang)?, options, &|_| {})?;
             let now = Moment::now();
             let forget = Moment::from_millis(now.millis() - UPLOAD_KEEP_MS);
-            // The decimal mark travels with each file, after a NUL in its name:
-            // no file name holds one.
             let ids = in_transaction(store, |store| {
                 let mut ids = Vec::with_capacity(files.len());
                 for received in &files {
-                    let kept_name = match decimal {
-                        Some(balans_core::DecimalMark::Comma) => {
-                            format!("{}\0comma", received.name)
-                        }
-                        Some(balans_core::DecimalMark::Point) => {
-                            format!("{}\0point", received.name)
-                        }
-                        None => received.name.clone(),
-                    };
-                    let id = store.insert_upload(user, &kept_name, now, forget)?;
+                    let id = store.insert_upload(
+                        user,
+                        &kept_name(&received.name, decimal),
+                        now,
+                        forget,
+                    )?;
                     keep_parts(store, id, received.file.path())
                         .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))?;
                     ids.push(id.to_string());
@@ -287,13 +309,11 @@ pub async fn check(
 /// Reads the form: its session token first (checked before any file is
 /// kept), the decimal mark, and each file streamed to a temporary file. A
 /// refusal (too large, broken) comes back as a status and a message.
-#[allow(clippy::type_complexity)]
 async fn receive(
     session: &Session,
     mut multipart: Multipart,
     limit: usize,
-) -> Result<Result<(Option<balans_core::DecimalMark>, Vec<Received>), (StatusCode, String)>, Refusal>
-{
+) -> Result<Result<Upload, Refused>, Refusal> {
     use tokio::io::AsyncWriteExt;
     let lang = session.lang;
     let mut csrf_checked = false;
@@ -383,10 +403,7 @@ async fn receive(
     Ok(Ok((decimal, files)))
 }
 
-fn too_large(
-    lang: Lang,
-    limit: usize,
-) -> Result<(Option<balans_core::DecimalMark>, Vec<Received>), (StatusCode, String)> {
+fn too_large(lang: Lang, limit: usize) -> Result<Upload, Refused> {
     Err((
         StatusCode::PAYLOAD_TOO_LARGE,
         T::UploadTooLarge
@@ -477,15 +494,7 @@ pub async fn confirm(
                 let mut decimal = None;
                 for &id in &ids {
                     let name = store.upload(id, user)?.ok_or_else(gone)?;
-                    let (name, mark) = match name.rsplit_once('\0') {
-                        Some((base, "comma")) => {
-                            (base.to_string(), Some(balans_core::DecimalMark::Comma))
-                        }
-                        Some((base, "point")) => {
-                            (base.to_string(), Some(balans_core::DecimalMark::Point))
-                        }
-                        _ => (name, None),
-                    };
+                    let (name, mark) = read_kept_name(name);
                     decimal = decimal.or(mark);
                     let file = unkeep_parts(store, id)
                         .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))?;
@@ -497,12 +506,7 @@ pub async fn confirm(
                     dry_run: false,
                     ..import::Options::default()
                 };
-                let sources = kept
-                    .iter()
-                    .map(Received::source)
-                    .collect::<std::io::Result<Vec<_>>>()
-                    .map_err(|e| LedgerError::Io(upload_failed(lang, &e.to_string())))?;
-                let summary = import::import(store, sources, options, &|_| {})?;
+                let summary = import::import(store, sources(&kept, lang)?, options, &|_| {})?;
                 for &id in &ids {
                     store.delete_upload(id)?;
                 }
