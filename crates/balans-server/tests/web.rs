@@ -1836,6 +1836,20 @@ async fn the_dashboard_s_lists_and_the_search_s_finds_export_as_csv() {
     assert!(gestures.starts_with("id,at,giver,receiver,kind,amount,note"));
     assert_eq!(gestures.lines().count(), 2, "{gestures}");
     assert!(gestures.contains("Droeg de oude sofa drie trappen af"));
+    // A text too short to search for exports nothing, rather than everything.
+    let short = client
+        .get(format!("{}/search/gestures.csv?q=a", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), 422);
+    assert!(
+        short
+            .text()
+            .await
+            .unwrap()
+            .contains("at least two characters")
+    );
 }
 
 /// A relationship's gestures and a party's filtered gestures download as

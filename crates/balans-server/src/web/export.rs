@@ -147,6 +147,14 @@ pub async fn search_gestures(
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let text = form.text();
+    // Too short a text would find every gesture.
+    if !super::search::SearchForm::searchable(&text) {
+        return Ok(parts::error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang,
+            super::i18n::T::SearchTooShort.get(lang),
+        ));
+    }
     let found = read(&state, lang, move |store| {
         all_gestures(
             store,

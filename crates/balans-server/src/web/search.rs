@@ -31,6 +31,11 @@ impl SearchForm {
     pub(super) fn text(&self) -> String {
         self.q.as_deref().unwrap_or_default().trim().to_string()
     }
+
+    /// Whether the text is long enough to search for: two characters.
+    pub(super) fn searchable(text: &str) -> bool {
+        text.chars().count() >= 2
+    }
 }
 
 /// `GET /search?q=`: the parties whose name or key holds the text (ignoring
@@ -44,7 +49,7 @@ pub async fn search(
     let lang = session.lang;
     let t = |text: T| text.get(lang);
     let q = form.text();
-    if q.chars().count() < 2 {
+    if !SearchForm::searchable(&q) {
         let content = html! { p.empty { (t(T::SearchTooShort)) } };
         return Ok(respond(
             &session,
