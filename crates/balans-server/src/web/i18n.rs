@@ -183,7 +183,7 @@ texts! {
     FileColumn => "File", "Bestand";
     CsvFiles => "CSV files", "CSV-bestanden";
     UploadHint => "One file or several at once (parties, memberships and gestures), at most {limit} MB together.", "Eén bestand of meer tegelijk (partijen, lidmaatschappen en gebaren), samen hoogstens {limit} MB.";
-    UploadTooLarge => "The files are larger than {limit} MB together: upload them in smaller parts, one after another.", "De bestanden zijn samen groter dan {limit} MB: upload ze in kleinere delen, een voor een.";
+    UploadTooLarge => "The files are larger than {limit} MB together: upload them in smaller parts, one after another.", "De bestanden zijn samen groter dan {limit} MB: upload ze in kleinere delen, één voor één.";
     Dashboard => "Overview", "Overzicht";
     DecimalAuto => "Automatic (semicolons mean a decimal comma)", "Automatisch (puntkomma's betekenen een decimale komma)";
     DecimalComma => "Decimal comma (12,50)", "Decimale komma (12,50)";
