@@ -24,6 +24,20 @@ pub enum GestureIdError {
     Invalid(String),
 }
 
+impl GestureIdError {
+    /// The error as an entry of the message catalog.
+    pub fn said(&self) -> crate::said::Said {
+        use crate::said::{Code, Said};
+        match self {
+            GestureIdError::TooLong(_) => Said::new(
+                Code::IdTooLong,
+                &[("max", &GESTURE_ID_MAX_BYTES.to_string())],
+            ),
+            GestureIdError::Invalid(text) => Said::new(Code::IdUnusable, &[("text", text)]),
+        }
+    }
+}
+
 /// A gesture's id, chosen by whoever recorded it; it is the idempotency key.
 /// Ids of up to 24 bytes are kept inline: an import makes one per row.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

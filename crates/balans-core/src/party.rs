@@ -25,6 +25,21 @@ pub enum KeyError {
     ControlCharacter(String),
 }
 
+impl KeyError {
+    /// The error as an entry of the message catalog.
+    pub fn said(&self) -> crate::said::Said {
+        use crate::said::{Code, Said};
+        match self {
+            KeyError::Empty => Said::new(Code::KeyEmpty, &[]),
+            KeyError::TooLong(_) => Said::new(
+                Code::KeyTooLong,
+                &[("max", &PARTY_KEY_MAX_BYTES.to_string())],
+            ),
+            KeyError::ControlCharacter(text) => Said::new(Code::KeyControl, &[("text", text)]),
+        }
+    }
+}
+
 /// A party's key as the user chose it: a customer number, an e-mail address, a slug.
 /// Trimmed; never empty; no control characters.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -81,6 +81,48 @@ pub enum Code {
     /// `{gesture}` (described): a membership change would leave it counting
     /// for no single organization.
     NoLongerAttributable,
+    /// No placeholder: a party key is empty.
+    KeyEmpty,
+    /// `{max}`: a party key longer than so many bytes.
+    KeyTooLong,
+    /// `{text}`: a party key with a control character or a line break.
+    KeyControl,
+    /// `{max}`: a gesture id longer than so many bytes.
+    IdTooLong,
+    /// `{text}`: a gesture id with a space or a control character.
+    IdUnusable,
+    /// `{key}`, `{stored}`, `{given}`: a party stored as the other kind.
+    PartyKindStored,
+    /// `{id}`: a reversal of a reversal.
+    ReversalOfReversal,
+    /// `{id}`, `{by}`: the gesture is reversed already.
+    AlreadyReversed,
+    /// `{gesture}` (described): a reversal with other parties or kind.
+    ReversalDiffers,
+    /// No placeholder: a reversal naming other organizations.
+    ReversalOrganizations,
+    /// `{amount}`: the only amount a reversal can have.
+    ReversalAmount,
+    /// `{id}`: no gesture has this id.
+    UnknownGesture,
+    /// `{email}`: no user has this address.
+    UnknownUser,
+    /// `{id}`: no active token has this number.
+    UnknownToken,
+    /// `{name}`: no organization has this key or name.
+    UnknownOrganization,
+    /// `{name}`, `{count}`, `{candidates}`.
+    OrganizationAmbiguous,
+    /// `{text}`: not an e-mail address.
+    EmailUnusable,
+    /// `{min}`: a password shorter than so many characters.
+    PasswordTooShort,
+    /// No placeholder: a token needs a name.
+    TokenNameUnusable,
+    /// `{name}`: no time zone has this name.
+    ZoneUnknown,
+    /// No placeholder: a balance of a party with itself.
+    SameParty,
 }
 
 impl Said {
@@ -129,5 +171,26 @@ impl Code {
         Code::UserTaken,
         Code::LastAdmin,
         Code::NoLongerAttributable,
+        Code::KeyEmpty,
+        Code::KeyTooLong,
+        Code::KeyControl,
+        Code::IdTooLong,
+        Code::IdUnusable,
+        Code::PartyKindStored,
+        Code::ReversalOfReversal,
+        Code::AlreadyReversed,
+        Code::ReversalDiffers,
+        Code::ReversalOrganizations,
+        Code::ReversalAmount,
+        Code::UnknownGesture,
+        Code::UnknownUser,
+        Code::UnknownToken,
+        Code::UnknownOrganization,
+        Code::OrganizationAmbiguous,
+        Code::EmailUnusable,
+        Code::PasswordTooShort,
+        Code::TokenNameUnusable,
+        Code::ZoneUnknown,
+        Code::SameParty,
     ];
 }

@@ -141,7 +141,7 @@ impl From<LedgerError> for ApiError {
                     total_errors: Some(rejection.total),
                 }
             }
-            LedgerError::NotFound(detail) => ApiError::new(StatusCode::NOT_FOUND, detail),
+            LedgerError::NotFound { message, .. } => ApiError::new(StatusCode::NOT_FOUND, message),
             LedgerError::UnknownParty(key) => {
                 ApiError::new(StatusCode::NOT_FOUND, format!("no party with key '{key}'"))
             }

@@ -812,6 +812,85 @@ async fn a_gesture_reversed_already_is_not_offered_again_and_tables_use_the_cata
     assert_eq!(app.gesture_count(), 2);
 }
 
+/// What the ledger refuses or cannot find is said in the reader's language on
+/// the pages, not in the ledger's English.
+#[tokio::test]
+async fn the_ledger_s_refusals_are_said_in_dutch_on_dutch_pages() {
+    let app = spawn_app().await;
+    let mut store = app.store();
+    let text = balans_store::GestureText {
+        id: "t1",
+        at: "2026-01-05",
+        giver: "henk",
+        receiver: "gerrit",
+        kind: "thanks",
+        ..Default::default()
+    };
+    balans_store::ledger::give(&mut store, &text).unwrap();
+    drop(store);
+    let admin = logged_in(&app, "admin").await;
+    let page = page_text(&admin, format!("{}/admin/users", app.address)).await;
+    let csrf = csrf_in(&page);
+    choose_dutch(&admin, &app, &csrf).await;
+    let short = admin
+        .post(format!("{}/admin/users/password", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "staff@bosman.nl"),
+            ("password", "kort"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), 422);
+    let short = short.text().await.unwrap();
+    assert!(
+        short.contains("Het wachtwoord moet minstens 10 tekens hebben"),
+        "{short}"
+    );
+    let nobody = admin
+        .post(format!("{}/admin/users/remove", app.address))
+        .form(&[("csrf", csrf.as_str()), ("email", "niemand@bosman.nl")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        nobody.contains("Er is geen gebruiker met het adres niemand@bosman.nl"),
+        "{nobody}"
+    );
+    let unknown = page_text(&admin, format!("{}/parties?org=nergens", app.address)).await;
+    assert!(
+        unknown.contains("Er is geen organisatie met de sleutel of naam 'nergens'"),
+        "{unknown}"
+    );
+    let reverse = |id: &'static str| {
+        admin
+            .post(format!("{}/gestures/{id}/reverse", app.address))
+            .form(&[("csrf", csrf.as_str()), ("back", "/")])
+            .send()
+    };
+    let first = reverse("t1").await.unwrap();
+    assert!(first.status().is_success() || first.status().is_redirection());
+    for (id, expected) in [
+        ("t1", "al teruggeboekt"),
+        (
+            "zoek-ik-niet",
+            "Er is geen gebaar met het id 'zoek-ik-niet'",
+        ),
+    ] {
+        let again = reverse(id).await.unwrap().text().await.unwrap();
+        assert!(again.contains(expected), "{id}: {again}");
+        assert!(
+            !again.contains("already") && !again.contains("no gesture"),
+            "{again}"
+        );
+    }
+    assert_eq!(app.gesture_count(), 2, "the one reversal, and nothing more");
+}
+
 // ---- the browser ----
 
 struct Browser {
@@ -1357,7 +1436,7 @@ async fn the_parties_list_sorts_filters_pages_and_exports() {
             .text()
             .await
             .unwrap()
-            .contains("no organization with key or name")
+            .contains("No organization has the key or name 'nowhere'")
     );
     let uneven = page_text(&client, format!("{}/parties.csv?uneven=1", app.address)).await;
     let uneven_keys: Vec<&str> = uneven
@@ -1706,6 +1785,14 @@ async fn a_large_party_pages_its_counterparts_and_sums_up_its_people() {
     assert!(second.contains("Page 2 of 2") && second.contains("cpage=1"));
     let shown = counterparts(&second);
     assert!(shown.contains(">Customer 59<") && !shown.contains(">Customer 0<"));
+    // A page past the last shows the last one.
+    let past = page_text(
+        &client,
+        format!("{}/parties/bosman?level=organization&cpage=9", app.address),
+    )
+    .await;
+    assert!(past.contains("Page 2 of 2"), "{past}");
+    assert!(counterparts(&past).contains(">Customer 59<"));
     // The CSV holds every counterpart, in the pages' order.
     assert!(first.contains("href=\"/parties/bosman/counterparts.csv?level=organization\""));
     let csv = page_text(
@@ -1898,6 +1985,86 @@ async fn gesture_lists_export_as_files_an_import_reads_back() {
     );
     drop(store);
     assert_eq!(target.gesture_count(), before);
+}
+
+/// A gesture list longer than one page is written while it is read: every
+/// gesture once, newest first, a file an import reads back; an unknown party
+/// answers with its page before any row.
+#[tokio::test]
+async fn a_long_gesture_list_exports_page_by_page() {
+    let app = spawn_app().await;
+    let rows = 2_345;
+    let mut file = String::from("id,at,giver,receiver,kind,note\n");
+    for i in 0..rows {
+        // Out of time order, several at one moment.
+        let day = 1 + (i * 7919) % 28;
+        let hour = (i * 31) % 24;
+        file.push_str(&format!(
+            "x{i},2026-02-{day:02}T{hour:02}:00:00Z,henk,gerrit,thanks,koffie {i}\n"
+        ));
+    }
+    let mut store = app.store();
+    balans_store::import::import(
+        &mut store,
+        vec![balans_store::import::Source::new(
+            "gestures.csv",
+            std::io::Cursor::new(file.into_bytes()),
+        )],
+        Default::default(),
+        &|_| {},
+    )
+    .unwrap();
+    drop(store);
+    let client = logged_in(&app, "viewer").await;
+    for path in [
+        "/parties/henk/gestures.csv",
+        "/search/gestures.csv?q=koffie",
+    ] {
+        let csv = page_text(&client, format!("{}{path}", app.address)).await;
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].starts_with("id,at,"), "{path}: one header first");
+        let ids: std::collections::HashSet<&str> = lines[1..]
+            .iter()
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!((lines.len() - 1, ids.len()), (rows, rows), "{path}");
+        assert!(
+            !lines[1..].iter().any(|l| l.starts_with("id,")),
+            "{path}: no header between pages"
+        );
+        let times: Vec<&str> = lines[1..]
+            .iter()
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect();
+        assert!(
+            times.windows(2).all(|w| w[0] >= w[1]),
+            "{path}: newest first"
+        );
+        // Read back into the store it came from: every id is there already.
+        let mut store = app.store();
+        let summary = balans_store::import::import(
+            &mut store,
+            vec![balans_store::import::Source::new(
+                "gestures.csv",
+                std::io::Cursor::new(csv.clone().into_bytes()),
+            )],
+            Default::default(),
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            (summary.rows, summary.gestures_added),
+            (rows as u64, 0),
+            "{path}"
+        );
+    }
+    let unknown = client
+        .get(format!("{}/parties/niemand/gestures.csv", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(unknown.status().is_client_error(), "{}", unknown.status());
+    assert!(unknown.text().await.unwrap().contains("niemand"));
 }
 
 /// Parties and memberships are made and changed in the browser: a new party

@@ -22,6 +22,23 @@ fn invalid(column: &'static str, message: impl Into<String>) -> LedgerError {
     LedgerError::Invalid(vec![field::Error::new(column, message)])
 }
 
+fn unknown_user(email: &str) -> LedgerError {
+    LedgerError::not_found(
+        format!("no user {email}"),
+        field::Code::UnknownUser,
+        &[("email", email)],
+    )
+}
+
+/// An address that is none, for the field `column`.
+fn unusable_email(column: &'static str, error: balans_core::EmailError) -> LedgerError {
+    let text = error.0.clone();
+    LedgerError::Invalid(vec![
+        field::Error::new(column, error.to_string())
+            .said(field::Code::EmailUnusable, &[("text", &text)]),
+    ])
+}
+
 /// A fresh secret: the prefix and 32 random bytes in hex.
 fn new_secret() -> String {
     let mut bytes = [0u8; 32];
@@ -43,13 +60,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A password shorter than [`PASSWORD_MIN_CHARS`], refused.
+pub fn password_too_short() -> LedgerError {
+    LedgerError::Invalid(vec![
+        field::Error::new(
+            "password",
+            format!("at least {PASSWORD_MIN_CHARS} characters"),
+        )
+        .said(
+            field::Code::PasswordTooShort,
+            &[("min", &PASSWORD_MIN_CHARS.to_string())],
+        ),
+    ])
+}
+
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, LedgerError> {
     if password.chars().count() < PASSWORD_MIN_CHARS {
-        return Err(invalid(
-            "password",
-            format!("at least {PASSWORD_MIN_CHARS} characters"),
-        ));
+        return Err(password_too_short());
     }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -78,7 +106,7 @@ pub fn add_user<S: Store + ?Sized>(
     role: UserRole,
     password: Option<&str>,
 ) -> Result<User, LedgerError> {
-    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    let email = Email::parse(email).map_err(|e| unusable_email("email", e))?;
     let password_hash = password.map(hash_password).transpose()?;
     in_transaction(store, |store| {
         if store.user_by_email(&email)?.is_some() {
@@ -107,11 +135,11 @@ pub fn set_role<S: Store + ?Sized>(
     email: &str,
     role: UserRole,
 ) -> Result<User, LedgerError> {
-    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    let email = Email::parse(email).map_err(|e| unusable_email("email", e))?;
     in_transaction(store, |store| {
         let mut user = store
             .user_by_email(&email)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no user {email}")))?;
+            .ok_or_else(|| unknown_user(email.as_str()))?;
         user.role = role;
         store.update_user(&user)?;
         Ok(user)
@@ -126,7 +154,7 @@ pub fn set_password<S: Store + ?Sized>(
     email: &str,
     password: Option<&str>,
 ) -> Result<User, LedgerError> {
-    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    let email = Email::parse(email).map_err(|e| unusable_email("email", e))?;
     let hash = match password.filter(|p| !p.is_empty()) {
         Some(password) => Some(hash_password(password)?),
         None => None,
@@ -134,7 +162,7 @@ pub fn set_password<S: Store + ?Sized>(
     in_transaction(store, |store| {
         let mut user = store
             .user_by_email(&email)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no user {email}")))?;
+            .ok_or_else(|| unknown_user(email.as_str()))?;
         user.password_hash = hash;
         store.update_user(&user)?;
         store.end_sessions_of(user.id)?;
@@ -145,11 +173,11 @@ pub fn set_password<S: Store + ?Sized>(
 /// Removes a user, with their tokens, sessions and what the server kept for
 /// them; the last admin stays, so that someone can still manage the users.
 pub fn remove_user<S: Store + ?Sized>(store: &mut S, email: &str) -> Result<User, LedgerError> {
-    let email = Email::parse(email).map_err(|e| invalid("email", e.to_string()))?;
+    let email = Email::parse(email).map_err(|e| unusable_email("email", e))?;
     in_transaction(store, |store| {
         let user = store
             .user_by_email(&email)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no user {email}")))?;
+            .ok_or_else(|| unknown_user(email.as_str()))?;
         let admins = store
             .users()?
             .iter()
@@ -174,20 +202,23 @@ pub fn create_token<S: Store + ?Sized>(
     email: &str,
     name: &str,
 ) -> Result<(TokenInfo, String), LedgerError> {
-    let email = Email::parse(email).map_err(|e| invalid("user", e.to_string()))?;
+    let email = Email::parse(email).map_err(|e| unusable_email("user", e))?;
     let name = name.trim();
     if name.is_empty() || name.len() > 200 {
-        return Err(invalid(
-            "name",
-            "a token needs a name of 1 to 200 bytes, such as the tool that uses it",
-        ));
+        return Err(LedgerError::Invalid(vec![
+            field::Error::new(
+                "name",
+                "a token needs a name of 1 to 200 bytes, such as the tool that uses it",
+            )
+            .said(field::Code::TokenNameUnusable, &[]),
+        ]));
     }
     let secret = new_secret();
     let created = Moment::now();
     let id = in_transaction(store, |store| {
         let user = store
             .user_by_email(&email)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no user {email}")))?;
+            .ok_or_else(|| unknown_user(email.as_str()))?;
         Ok::<_, LedgerError>(store.insert_token(user.id, name, &token_hash(&secret), created)?)
     })?;
     Ok((
@@ -218,7 +249,11 @@ pub fn revoke_token<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<(), Led
     if revoked {
         Ok(())
     } else {
-        Err(LedgerError::NotFound(format!("no active token #{id}")))
+        Err(LedgerError::not_found(
+            format!("no active token #{id}"),
+            field::Code::UnknownToken,
+            &[("id", &id.to_string())],
+        ))
     }
 }
 
@@ -274,7 +309,7 @@ pub fn set_language<S: Store + ?Sized>(
     in_transaction(store, |store| {
         let mut stored = store
             .user_by_email(&user.email)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no user {}", user.email)))?;
+            .ok_or_else(|| unknown_user(user.email.as_str()))?;
         stored.language = Some(language.to_string());
         Ok::<_, LedgerError>(store.update_user(&stored)?)
     })?;

@@ -29,6 +29,12 @@ impl Error {
         self.said = Some(Said::new(code, args));
         self
     }
+
+    /// The same error, as this catalog entry.
+    pub fn as_said(mut self, said: Said) -> Error {
+        self.said = Some(said);
+        self
+    }
 }
 
 impl fmt::Display for Error {

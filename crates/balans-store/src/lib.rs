@@ -74,8 +74,13 @@ pub enum LedgerError {
     /// An import that found errors and wrote nothing.
     #[error("{0}")]
     Rejected(Rejection),
-    #[error("{0}")]
-    NotFound(String),
+    /// Something named is not stored: in English in `message`, and as its
+    /// catalog entry where a page shows it.
+    #[error("{message}")]
+    NotFound {
+        message: String,
+        said: Option<balans_core::said::Said>,
+    },
     /// No party has this key; a page says so in its reader's language.
     #[error("no party with key '{0}'")]
     UnknownParty(String),
@@ -95,6 +100,26 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
+    /// Something named is not stored, said in English and as the catalog's `code`.
+    pub fn not_found(
+        message: impl Into<String>,
+        code: balans_core::said::Code,
+        args: &[(&'static str, &str)],
+    ) -> LedgerError {
+        LedgerError::NotFound {
+            message: message.into(),
+            said: Some(balans_core::said::Said::new(code, args)),
+        }
+    }
+
+    /// Something named is not stored, in a text that is already the reader's.
+    pub fn not_found_said(message: impl Into<String>) -> LedgerError {
+        LedgerError::NotFound {
+            message: message.into(),
+            said: None,
+        }
+    }
+
     /// A conflict with what is stored, said in English and as the catalog's `code`.
     pub fn clash(
         message: impl Into<String>,

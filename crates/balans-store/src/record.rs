@@ -240,7 +240,9 @@ fn check_reversal<S: Store + ?Sized>(
     resolved: &mut Resolved,
     original_id: &GestureId,
 ) -> StoreResult<Result<(balans_core::PartyId, balans_core::PartyId), field::Error>> {
-    let refuse = |message: String| Ok(Err(field::Error::new("reverses", message)));
+    use field::{Code, Said};
+    let refuse =
+        |message: String, said: Said| Ok(Err(field::Error::new("reverses", message).as_said(said)));
     let Some(original) = store.gesture(original_id)? else {
         return Ok(Err(field::Error::new(
             "reverses",
@@ -250,15 +252,21 @@ fn check_reversal<S: Store + ?Sized>(
         )
         .said(field::Code::ReversesUnknown, &[("id", original_id.as_str())])));
     };
+    let id = original_id.as_str();
     if original.gesture.reverses.is_some() {
-        return refuse(format!(
-            "'{original_id}' is itself a reversal; record the gesture anew instead"
-        ));
+        return refuse(
+            format!("'{original_id}' is itself a reversal; record the gesture anew instead"),
+            Said::new(Code::ReversalOfReversal, &[("id", id)]),
+        );
     }
     if let Some(earlier) = store.reversal_of(original_id)? {
-        return refuse(format!(
-            "'{original_id}' is already reversed by '{earlier}'"
-        ));
+        return refuse(
+            format!("'{original_id}' is already reversed by '{earlier}'"),
+            Said::new(
+                Code::AlreadyReversed,
+                &[("id", id), ("by", earlier.as_str())],
+            ),
+        );
     }
     let o = &original.gesture;
     if !resolved.amount_given {
@@ -267,23 +275,27 @@ fn check_reversal<S: Store + ?Sized>(
     }
     let gesture = &resolved.gesture;
     if o.giver != gesture.giver || o.receiver != gesture.receiver || o.kind != gesture.kind {
-        return refuse(format!(
-            "a reversal has the giver, receiver and kind of the gesture it reverses ({})",
-            snapshot.describe(o)
-        ));
+        let described = snapshot.describe(o);
+        return refuse(
+            format!(
+                "a reversal has the giver, receiver and kind of the gesture it reverses ({described})"
+            ),
+            Said::new(Code::ReversalDiffers, &[("gesture", &described)]),
+        );
     }
     if o.giver_org != gesture.giver_org || o.receiver_org != gesture.receiver_org {
         return refuse(
             "a reversal names the same giver_org and receiver_org as the gesture it reverses"
                 .to_string(),
+            Said::new(Code::ReversalOrganizations, &[]),
         );
     }
     if gesture.amount != o.amount.negated() {
-        return refuse(format!(
-            "a reversal of {} has amount {}",
-            o.amount,
-            o.amount.negated()
-        ));
+        let expected = o.amount.negated().to_string();
+        return refuse(
+            format!("a reversal of {} has amount {expected}", o.amount),
+            Said::new(Code::ReversalAmount, &[("amount", &expected)]),
+        );
     }
     match snapshot.units(gesture, original.attributed_at) {
         Ok(units) => Ok(Ok(units)),

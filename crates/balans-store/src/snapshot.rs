@@ -114,7 +114,8 @@ impl PartyText<'_> {
         let mut errors = Vec::new();
         let key = keep(
             &mut errors,
-            PartyKey::parse(self.key).map_err(|e| field::Error::new("key", e.to_string())),
+            PartyKey::parse(self.key)
+                .map_err(|e| field::Error::new("key", e.to_string()).as_said(e.said())),
         );
         let kind = keep(
             &mut errors,
@@ -258,7 +259,8 @@ impl Snapshot {
         if let Some(entry) = self.parties.get(text.trim()) {
             return Ok(entry);
         }
-        let key = PartyKey::check(text).map_err(|e| field::Error::new(column, e.to_string()))?;
+        let key = PartyKey::check(text)
+            .map_err(|e| field::Error::new(column, e.to_string()).as_said(e.said()))?;
         self.parties.get(key).ok_or_else(|| {
             field::Error::new(
                 column,
@@ -356,7 +358,8 @@ impl Snapshot {
         let mut errors = Vec::new();
         let id = keep(
             &mut errors,
-            GestureId::parse(text.id).map_err(|e| field::Error::new("id", e.to_string())),
+            GestureId::parse(text.id)
+                .map_err(|e| field::Error::new("id", e.to_string()).as_said(e.said())),
         );
         let at = keep(
             &mut errors,
@@ -412,7 +415,7 @@ impl Snapshot {
         let reverses = keep(
             &mut errors,
             GestureId::parse(text.reverses)
-                .map_err(|e| field::Error::new("reverses", e.to_string())),
+                .map_err(|e| field::Error::new("reverses", e.to_string()).as_said(e.said())),
         );
 
         let amount = match (kind, amount) {

@@ -571,20 +571,34 @@ fn organization_named(
         .collect();
     match named.as_slice() {
         [one] => Ok(one.id),
-        [] => Err(LedgerError::NotFound(format!(
-            "no organization with key or name '{}'",
-            balans_core::Quoted(text)
-        ))),
-        several => Err(LedgerError::NotFound(format!(
-            "'{}' names {} organizations; give a key: {}",
-            balans_core::Quoted(text),
-            several.len(),
-            several
+        [] => {
+            let name = balans_core::Quoted(text).to_string();
+            Err(LedgerError::not_found(
+                format!("no organization with key or name '{name}'"),
+                crate::field::Code::UnknownOrganization,
+                &[("name", &name)],
+            ))
+        }
+        several => {
+            let name = balans_core::Quoted(text).to_string();
+            let keys = several
                 .iter()
                 .map(|p| p.fields.key.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+                .join(", ");
+            Err(LedgerError::not_found(
+                format!(
+                    "'{name}' names {} organizations; give a key: {keys}",
+                    several.len()
+                ),
+                crate::field::Code::OrganizationAmbiguous,
+                &[
+                    ("name", &name),
+                    ("count", &several.len().to_string()),
+                    ("candidates", &keys),
+                ],
+            ))
+        }
     }
 }
 

@@ -114,9 +114,7 @@ pub async fn create_kind(
                 .into_iter()
                 .find(|k| k.def.code == code)
                 .ok_or_else(|| {
-                    balans_store::LedgerError::NotFound(
-                        "the new kind cannot be read back".to_string(),
-                    )
+                    balans_store::LedgerError::not_found_said("the new kind cannot be read back")
                 })?;
             Ok((axum::http::StatusCode::CREATED, KindOut::from(kind)))
         })

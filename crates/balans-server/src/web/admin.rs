@@ -171,7 +171,7 @@ pub async fn add_kind(
             kinds_page(
                 &state,
                 &session,
-                Some(("error", failed(lang, e))),
+                Some(("error", failed(lang, &e))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -215,7 +215,7 @@ pub async fn set_kind(
             kinds_page(
                 &state,
                 &session,
-                Some(("error", failed(lang, e))),
+                Some(("error", failed(lang, &e))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -370,7 +370,7 @@ async fn user_changed(
             users_page(
                 state,
                 session,
-                Some(("error", failed(lang, e))),
+                Some(("error", failed(lang, &e))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -410,10 +410,7 @@ pub async fn set_password(
     session.require(UserRole::Admin)?;
     let (email, password) = (form.email.clone(), form.password.clone());
     let result = if password.is_empty() {
-        Err(LedgerError::Invalid(vec![balans_store::field::Error::new(
-            "password",
-            "at least 10 characters",
-        )]))
+        Err(balans_store::accounts::password_too_short())
     } else {
         state
             .db
@@ -566,7 +563,7 @@ pub async fn create_token(
             tokens_page(
                 &state,
                 &session,
-                Some(TokenNews::Message("error", failed(lang, e))),
+                Some(TokenNews::Message("error", failed(lang, &e))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -596,7 +593,7 @@ pub async fn revoke_token(
         .await;
     let news = match result {
         Ok(()) => TokenNews::Message("ok", T::TokenRevoked.get(lang).to_string()),
-        Err(e) => TokenNews::Message("error", failed(lang, e)),
+        Err(e) => TokenNews::Message("error", failed(lang, &e)),
     };
     tokens_page(&state, &session, Some(news), StatusCode::OK).await
 }

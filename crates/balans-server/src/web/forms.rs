@@ -143,7 +143,7 @@ pub async fn record(
             (
                 values,
                 Outcome::Failed {
-                    errors: field_errors(lang, e),
+                    errors: field_errors(lang, &e),
                     no_party,
                 },
             )
@@ -179,7 +179,7 @@ pub async fn record_page(
 }
 
 /// A ledger error in one line: each field's message after the field's name.
-pub fn failed(lang: Lang, e: LedgerError) -> String {
+pub fn failed(lang: Lang, e: &LedgerError) -> String {
     field_errors(lang, e)
         .into_iter()
         .map(|(field, message)| {
@@ -194,7 +194,7 @@ pub fn failed(lang: Lang, e: LedgerError) -> String {
 }
 
 /// A ledger error in one line: the messages alone.
-pub fn messages(lang: Lang, e: LedgerError) -> String {
+pub fn messages(lang: Lang, e: &LedgerError) -> String {
     field_errors(lang, e)
         .into_iter()
         .map(|(_, message)| message)
@@ -203,22 +203,26 @@ pub fn messages(lang: Lang, e: LedgerError) -> String {
 }
 
 /// A ledger error as messages per form field; the empty field is the form itself.
-pub fn field_errors(lang: Lang, error: LedgerError) -> Vec<(String, String)> {
+pub fn field_errors(lang: Lang, error: &LedgerError) -> Vec<(String, String)> {
     match error {
         LedgerError::Invalid(errors) => errors
             .iter()
             .map(|e| (e.column.to_string(), super::i18n::said(lang, e)))
             .collect(),
-        LedgerError::NotFound(message) | LedgerError::Conflict(message) => {
-            vec![(String::new(), message)]
+        LedgerError::Conflict(message) => vec![(String::new(), message.clone())],
+        LedgerError::NotFound { message, said } => {
+            vec![(
+                String::new(),
+                super::i18n::said_or(lang, said.as_ref(), message),
+            )]
         }
         LedgerError::UnknownParty(key) => {
-            vec![(String::new(), super::i18n::unknown_party(lang, &key))]
+            vec![(String::new(), super::i18n::unknown_party(lang, key))]
         }
         LedgerError::Clash { message, said } => {
             vec![(
                 String::new(),
-                super::i18n::said_or(lang, Some(&said), &message),
+                super::i18n::said_or(lang, Some(said), message),
             )]
         }
         LedgerError::Rejected(rejection) => rejection
@@ -349,7 +353,7 @@ pub async fn reverse(
     match result {
         Ok(_) => Ok(Redirect::to(&back).into_response()),
         Err(e) => {
-            let message = messages(lang, e);
+            let message = messages(lang, &e);
             let content = html! {
                 (parts::notice("error", &message))
                 p { a href=(back) { (T::Back.get(lang)) } }

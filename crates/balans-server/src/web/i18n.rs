@@ -154,6 +154,27 @@ texts! {
     SaidUserTaken => "A user {email} exists already.", "Er is al een gebruiker {email}.";
     SaidLastAdmin => "{email} is the last admin: make another user admin first.", "{email} is de laatste beheerder: maak eerst een andere gebruiker beheerder.";
     SaidNoLongerAttributable => "Not changed: the gesture {gesture} would then count for no single organization. Name the organization in that gesture, or choose other dates.", "Niet gewijzigd: het gebaar {gesture} telt dan niet meer voor één organisatie. Noem de organisatie in dat gebaar, of kies andere data.";
+    SaidKeyEmpty => "The key is empty: give each party a key, such as a customer number or an e-mail address.", "De sleutel is leeg: geef elke partij een sleutel, zoals een klantnummer of een e-mailadres.";
+    SaidKeyTooLong => "The key is too long: at most {max} bytes.", "De sleutel is te lang: hoogstens {max} bytes.";
+    SaidKeyControl => "The key '{text}' holds a line break or a control character.", "De sleutel '{text}' bevat een regeleinde of een stuurteken.";
+    SaidIdTooLong => "The id is too long: at most {max} bytes.", "Het id is te lang: hoogstens {max} bytes.";
+    SaidIdUnusable => "The id '{text}' holds a space or a control character.", "Het id '{text}' bevat een spatie of een stuurteken.";
+    SaidPartyKindStored => "'{key}' is stored as {stored}, not as {given}.", "'{key}' is opgeslagen als {stored}, niet als {given}.";
+    SaidReversalOfReversal => "'{id}' is itself a reversal: record the gesture anew instead.", "'{id}' is zelf een terugboeking: leg het gebaar liever opnieuw vast.";
+    SaidAlreadyReversed => "'{id}' is already reversed, by '{by}'.", "'{id}' is al teruggeboekt, door '{by}'.";
+    SaidReversalDiffers => "A reversal has the giver, receiver and kind of the gesture it reverses ({gesture}).", "Een terugboeking heeft dezelfde gever, ontvanger en soort als het gebaar dat ze terugdraait ({gesture}).";
+    SaidReversalOrganizations => "A reversal names the same organizations as the gesture it reverses.", "Een terugboeking noemt dezelfde organisaties als het gebaar dat ze terugdraait.";
+    SaidReversalAmount => "This reversal's amount can only be {amount}.", "Het bedrag van deze terugboeking kan alleen {amount} zijn.";
+    SaidUnknownGesture => "No gesture has the id '{id}'.", "Er is geen gebaar met het id '{id}'.";
+    SaidUnknownUser => "No user has the address {email}.", "Er is geen gebruiker met het adres {email}.";
+    SaidUnknownToken => "No active API token #{id}.", "Er is geen actief API-token #{id}.";
+    SaidUnknownOrganization => "No organization has the key or name '{name}'.", "Er is geen organisatie met de sleutel of naam '{name}'.";
+    SaidOrganizationAmbiguous => "'{name}' names {count} organizations: {candidates}; give the key.", "'{name}' past bij {count} organisaties: {candidates}; geef de sleutel.";
+    SaidEmailUnusable => "'{text}' is not an e-mail address.", "'{text}' is geen e-mailadres.";
+    SaidPasswordTooShort => "The password needs at least {min} characters.", "Het wachtwoord moet minstens {min} tekens hebben.";
+    SaidTokenNameUnusable => "Give the token a name of 1 to 200 bytes, such as the tool that uses it.", "Geef het token een naam van 1 tot 200 bytes, zoals het programma dat het gebruikt.";
+    SaidZoneUnknown => "'{name}' is not a time zone: choose one such as Europe/Amsterdam.", "'{name}' is geen tijdzone: kies er een zoals Europe/Amsterdam.";
+    SaidSameParty => "A balance needs two different parties.", "Een balans gaat over twee verschillende partijen.";
     SaidMomentUnreadable => "'{text}' is not a moment: write now, yesterday 14:30, or a date such as 15-3-2024.", "'{text}' is geen tijdstip: schrijf nu, gisteren 14:30, of een datum zoals 15-3-2024.";
     AllKinds => "All kinds", "Alle soorten";
     AlreadyReversed => "This gesture was reversed already, by {id}.", "Dit gebaar is al teruggeboekt, door {id}.";
@@ -401,6 +422,27 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::UserTaken => T::SaidUserTaken,
         Code::LastAdmin => T::SaidLastAdmin,
         Code::NoLongerAttributable => T::SaidNoLongerAttributable,
+        Code::KeyEmpty => T::SaidKeyEmpty,
+        Code::KeyTooLong => T::SaidKeyTooLong,
+        Code::KeyControl => T::SaidKeyControl,
+        Code::IdTooLong => T::SaidIdTooLong,
+        Code::IdUnusable => T::SaidIdUnusable,
+        Code::PartyKindStored => T::SaidPartyKindStored,
+        Code::ReversalOfReversal => T::SaidReversalOfReversal,
+        Code::AlreadyReversed => T::SaidAlreadyReversed,
+        Code::ReversalDiffers => T::SaidReversalDiffers,
+        Code::ReversalOrganizations => T::SaidReversalOrganizations,
+        Code::ReversalAmount => T::SaidReversalAmount,
+        Code::UnknownGesture => T::SaidUnknownGesture,
+        Code::UnknownUser => T::SaidUnknownUser,
+        Code::UnknownToken => T::SaidUnknownToken,
+        Code::UnknownOrganization => T::SaidUnknownOrganization,
+        Code::OrganizationAmbiguous => T::SaidOrganizationAmbiguous,
+        Code::EmailUnusable => T::SaidEmailUnusable,
+        Code::PasswordTooShort => T::SaidPasswordTooShort,
+        Code::TokenNameUnusable => T::SaidTokenNameUnusable,
+        Code::ZoneUnknown => T::SaidZoneUnknown,
+        Code::SameParty => T::SaidSameParty,
     }
 }
 
@@ -490,6 +532,27 @@ mod tests {
                 Code::KindTaken => &["code"],
                 Code::UserTaken | Code::LastAdmin => &["email"],
                 Code::NoLongerAttributable => &["gesture"],
+                Code::KeyEmpty => &[],
+                Code::KeyTooLong => &["max"],
+                Code::KeyControl => &["text"],
+                Code::IdTooLong => &["max"],
+                Code::IdUnusable => &["text"],
+                Code::PartyKindStored => &["key", "stored", "given"],
+                Code::ReversalOfReversal => &["id"],
+                Code::AlreadyReversed => &["id", "by"],
+                Code::ReversalDiffers => &["gesture"],
+                Code::ReversalOrganizations => &[],
+                Code::ReversalAmount => &["amount"],
+                Code::UnknownGesture => &["id"],
+                Code::UnknownUser => &["email"],
+                Code::UnknownToken => &["id"],
+                Code::UnknownOrganization => &["name"],
+                Code::OrganizationAmbiguous => &["name", "count", "candidates"],
+                Code::EmailUnusable => &["text"],
+                Code::PasswordTooShort => &["min"],
+                Code::TokenNameUnusable => &[],
+                Code::ZoneUnknown => &["name"],
+                Code::SameParty => &[],
             }
         };
         for &code in Code::ALL {

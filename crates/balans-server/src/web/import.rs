@@ -483,7 +483,7 @@ pub async fn confirm(
     session.require(UserRole::Staff)?;
     let lang = session.lang;
     let user = session.user.id;
-    let gone = move || LedgerError::NotFound(T::UploadGone.get(lang).to_string());
+    let gone = move || LedgerError::not_found_said(T::UploadGone.get(lang));
     let ids: Option<Vec<i64>> = ids.split('-').map(|id| id.parse().ok()).collect();
     let result = state
         .db

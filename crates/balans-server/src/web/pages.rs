@@ -476,13 +476,23 @@ pub async fn party(
     let data = read(&state, lang, move |store| {
         let party = ledger::find_party(store, &wanted)?;
         let memberships = ledger::memberships(store, &wanted)?;
-        let counterparts = ledger::top_counterparts(
-            store,
-            &wanted,
-            level,
-            counterpart_page.saturating_mul(COUNTERPARTS_PER_PAGE),
-            COUNTERPARTS_PER_PAGE,
-        )?;
+        let page_of = |store: &mut _, page: usize| {
+            ledger::top_counterparts(
+                store,
+                &wanted,
+                level,
+                page.saturating_mul(COUNTERPARTS_PER_PAGE),
+                COUNTERPARTS_PER_PAGE,
+            )
+        };
+        let mut counterpart_page = counterpart_page;
+        let mut counterparts = page_of(store, counterpart_page)?;
+        // A page past the last (a link kept while counterparts went) shows the last.
+        let last = counterparts.total.div_ceil(COUNTERPARTS_PER_PAGE).max(1) - 1;
+        if counterpart_page > last {
+            counterpart_page = last;
+            counterparts = page_of(store, last)?;
+        }
         let mut people = Vec::new();
         if party.fields.kind == PartyKind::Organization {
             let mut ranked = Vec::with_capacity(memberships.len());
@@ -547,7 +557,12 @@ pub async fn party(
     .await?;
     let data = match data {
         Ok(data) => data,
-        Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
+        Err(LedgerError::NotFound { message, said }) => {
+            return Ok(not_found(
+                &session,
+                &i18n::said_or(lang, said.as_ref(), &message),
+            ));
+        }
         Err(LedgerError::UnknownParty(key)) => {
             return Ok(not_found(&session, &i18n::unknown_party(lang, &key)));
         }
@@ -694,7 +709,7 @@ pub async fn party(
             }
             div #party-gestures {
                 @match &data.gestures {
-                    Err(e) => { (parts::notice("error", &e.to_string())) }
+                    Err(e) => { (parts::notice("error", &super::forms::messages(lang, e))) }
                     Ok(page) if page.gestures.is_empty() => { p.empty { (t(T::NoGesturesFound)) } }
                     Ok(page) => {
                         p.summary { a href={ (here) "/gestures.csv?"
@@ -825,7 +840,12 @@ pub async fn relation(
     .await?;
     let (relationship, kinds) = match data {
         Ok(data) => data,
-        Err(LedgerError::NotFound(message)) => return Ok(not_found(&session, &message)),
+        Err(LedgerError::NotFound { message, said }) => {
+            return Ok(not_found(
+                &session,
+                &i18n::said_or(lang, said.as_ref(), &message),
+            ));
+        }
         Err(LedgerError::UnknownParty(key)) => {
             return Ok(not_found(&session, &i18n::unknown_party(lang, &key)));
         }

@@ -155,7 +155,7 @@ pub async fn parties(
         }
         div #party-list {
             @match &list {
-                Err(e) => { (parts::notice("error", &e.to_string())) }
+                Err(e) => { (parts::notice("error", &super::forms::messages(lang, e))) }
                 Ok(list) if list.rows.is_empty() => {
                     p.empty { @if filter.q.is_none() && filter.org.is_none() && filter.kind.is_none() { (t(T::NoPartiesYet)) } @else { (t(T::NoPartiesMatch)) } }
                 }

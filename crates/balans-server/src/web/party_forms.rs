@@ -12,7 +12,7 @@ use balans_store::snapshot::{MembershipText, PartyText};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::forms::{failed, field_errors};
+use super::forms::{failed, field_errors, messages};
 use super::i18n::{Lang, T};
 use super::layout::{self, Section};
 use super::parts;
@@ -193,7 +193,7 @@ pub async fn create_party(
                         super::i18n::said_or(session.lang, Some(&said), &message),
                     )]
                 }
-                e => field_errors(session.lang, e),
+                e => field_errors(session.lang, &e),
             };
             let title = T::NewParty.get(session.lang);
             Ok(form_page(
@@ -224,7 +224,7 @@ pub async fn edit_party(
             return Ok(parts::error_page(
                 StatusCode::NOT_FOUND,
                 lang,
-                &e.to_string(),
+                &messages(lang, &e),
             ));
         }
     };
@@ -278,7 +278,7 @@ pub async fn update_party(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/parties/{}", super::encode(&key))).into_response()),
         Err(e) => {
-            let errors = field_errors(session.lang, e);
+            let errors = field_errors(session.lang, &e);
             let form = PartyForm { key, ..form };
             let title = T::EditParty.get(session.lang).replace("{name}", &form.name);
             Ok(form_page(
@@ -422,7 +422,7 @@ pub async fn set_membership(
         ))
         .into_response()),
         Err(e) => {
-            let message = failed(lang, e);
+            let message = failed(lang, &e);
             let content = html! {
                 (parts::notice("error", &message))
                 p { a href={ "/parties/" (super::encode(&key)) } { (T::Back.get(lang)) } }

@@ -82,7 +82,7 @@ pub async fn search(
     })
     .await?;
     let content = match &found {
-        Err(e) => parts::notice("error", &e.to_string()),
+        Err(e) => parts::notice("error", &super::forms::messages(lang, e)),
         Ok((parties, gestures, kinds)) => html! {
             section aria-labelledby="found-parties" {
                 h2 #found-parties { (t(T::PartiesFound)) " (" (parties.total) ")" }

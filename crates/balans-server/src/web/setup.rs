@@ -234,7 +234,7 @@ pub async fn setup(
         }
         Err(LedgerError::Conflict(_)) => finished(lang),
         Err(e) => {
-            let errors = field_errors(lang, e);
+            let errors = field_errors(lang, &e);
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 parts::bare_page(
@@ -344,6 +344,6 @@ pub async fn set_us(
         .await;
     Ok(match result {
         Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &messages(lang, e)),
+        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &messages(lang, &e)),
     })
 }

@@ -85,6 +85,14 @@ pub(crate) fn write_parties<S: Store + ?Sized>(
                             existing.fields.kind.as_str(),
                             fields.kind.as_str()
                         ),
+                    )
+                    .said(
+                        field::Code::PartyKindStored,
+                        &[
+                            ("key", fields.key.as_str()),
+                            ("stored", existing.fields.kind.as_str()),
+                            ("given", fields.kind.as_str()),
+                        ],
                     ),
                 ));
             }

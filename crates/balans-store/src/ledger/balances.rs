@@ -15,7 +15,10 @@ fn find_two<S: Store + ?Sized>(
     b: &str,
 ) -> Result<(Party, Party), LedgerError> {
     let parse = |key: &str| {
-        PartyKey::parse(key).map_err(|e| LedgerError::NotFound(format!("party key: {e}")))
+        PartyKey::parse(key).map_err(|e| LedgerError::NotFound {
+            message: format!("party key: {e}"),
+            said: Some(e.said()),
+        })
     };
     let (key_a, key_b) = (parse(a)?, parse(b)?);
     let found = store.parties_by_keys(&[key_a.as_str(), key_b.as_str()])?;
@@ -38,10 +41,10 @@ pub fn pair_balance<S: Store + ?Sized>(
 ) -> Result<PairView, LedgerError> {
     let (a, b) = find_two(store, a, b)?;
     if a.id == b.id {
-        return Err(LedgerError::Invalid(vec![field::Error::new(
-            "b",
-            "a balance needs two different parties",
-        )]));
+        return Err(LedgerError::Invalid(vec![
+            field::Error::new("b", "a balance needs two different parties")
+                .said(field::Code::SameParty, &[]),
+        ]));
     }
     let level = level.unwrap_or_else(|| default_level(&a, Some(&b)));
     if level == Level::Organization && person_and_organization(&a, &b).is_some() {

@@ -47,7 +47,11 @@ pub fn set_kind<S: Store + ?Sized>(
             .into_iter()
             .find(|k| &k.def.code == code)
             .ok_or_else(|| {
-                LedgerError::NotFound(format!("no kind '{code}': see the kinds in the catalog (the Catalog page, or 'balans kind list')"))
+                LedgerError::not_found(
+                    format!("no kind '{code}': see the kinds in the catalog (the Catalog page, or 'balans kind list')"),
+                    field::Code::UnknownKind,
+                    &[("name", code.as_str())],
+                )
             })?;
         if let Some(default) = default {
             kind.def.default = default;
@@ -88,20 +92,23 @@ pub fn set_setting<S: Store + ?Sized>(
     match name {
         setting::TIME_ZONE => {
             balans_core::Zone::named(value).map_err(|e| {
-                LedgerError::Invalid(vec![field::Error::new("timezone", e.to_string())])
+                LedgerError::Invalid(vec![
+                    field::Error::new("timezone", e.to_string())
+                        .said(field::Code::ZoneUnknown, &[("name", value.trim())]),
+                ])
             })?;
         }
         setting::US => {
             let us = find_party(store, value)?;
             if us.fields.kind != PartyKind::Organization {
-                return Err(LedgerError::Invalid(vec![field::Error::new(
-                    "us",
-                    format!("'{value}' is a person, not an organization"),
-                )]));
+                return Err(LedgerError::Invalid(vec![
+                    field::Error::new("us", format!("'{value}' is a person, not an organization"))
+                        .said(field::Code::NotAnOrganization, &[("name", value)]),
+                ]));
             }
         }
         other => {
-            return Err(LedgerError::NotFound(format!(
+            return Err(LedgerError::not_found_said(format!(
                 "no setting '{other}': the settings are {} and {}",
                 setting::TIME_ZONE,
                 setting::US

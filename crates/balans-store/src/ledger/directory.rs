@@ -60,7 +60,10 @@ pub fn update_party<S: Store + ?Sized>(
 
 /// The party with this key.
 pub fn find_party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, LedgerError> {
-    let key = PartyKey::parse(key).map_err(|e| LedgerError::NotFound(format!("party key: {e}")))?;
+    let key = PartyKey::parse(key).map_err(|e| LedgerError::NotFound {
+        message: format!("party key: {e}"),
+        said: Some(e.said()),
+    })?;
     store
         .party_by_key(&key)?
         .ok_or_else(|| LedgerError::UnknownParty(key.to_string()))

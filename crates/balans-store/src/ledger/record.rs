@@ -169,11 +169,19 @@ pub fn reverse<S: Store + ?Sized>(
     reversal_id: Option<&str>,
 ) -> Result<Given, LedgerError> {
     let original_id = GestureId::parse(id)
-        .map_err(|e| LedgerError::Invalid(vec![field::Error::new("id", e.to_string())]))?
+        .map_err(|e| {
+            LedgerError::Invalid(vec![
+                field::Error::new("id", e.to_string()).as_said(e.said()),
+            ])
+        })?
         .ok_or_else(|| LedgerError::Invalid(vec![field::Error::new("id", "empty id")]))?;
-    let original = store
-        .gesture(&original_id)?
-        .ok_or_else(|| LedgerError::NotFound(format!("no gesture with id '{original_id}'")))?;
+    let original = store.gesture(&original_id)?.ok_or_else(|| {
+        LedgerError::not_found(
+            format!("no gesture with id '{original_id}'"),
+            field::Code::UnknownGesture,
+            &[("id", original_id.as_str())],
+        )
+    })?;
     let g = &original.gesture;
     let key = |store: &mut S, id: PartyId| -> Result<String, LedgerError> {
         Ok(store

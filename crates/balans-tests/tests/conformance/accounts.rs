@@ -74,7 +74,7 @@ pub fn users_tokens_and_setup<B: Backend>() {
     );
     assert!(matches!(
         accounts::revoke_token(&mut store, info.id),
-        Err(LedgerError::NotFound(_))
+        Err(LedgerError::NotFound { .. })
     ));
     let promoted = accounts::set_role(&mut store, "femke@bosman.nl", UserRole::Admin).unwrap();
     assert_eq!(promoted.role, UserRole::Admin);
@@ -96,7 +96,7 @@ pub fn users_tokens_and_setup<B: Backend>() {
     assert_eq!(role(&mut reader), None);
     assert!(matches!(
         accounts::create_token(&mut store, "nobody@bosman.nl", "x"),
-        Err(LedgerError::NotFound(_))
+        Err(LedgerError::NotFound { .. })
     ));
 }
 
@@ -187,7 +187,7 @@ pub fn users_are_given_new_passwords_and_removed<B: Backend>() {
     assert!(store.tokens().unwrap().is_empty());
     assert!(matches!(
         accounts::remove_user(&mut store, "femke@bosman.nl"),
-        Err(LedgerError::NotFound(_))
+        Err(LedgerError::NotFound { .. })
     ));
 }
 

@@ -43,7 +43,7 @@ pub fn a_reversal_cancels_once<B: Backend>() {
     let error = ledger::reverse(&mut store, "r1", None, None, None).unwrap_err();
     assert!(error.to_string().contains("itself a reversal"), "{error}");
     let error = ledger::reverse(&mut store, "nope", None, None, None).unwrap_err();
-    assert!(matches!(error, LedgerError::NotFound(_)), "{error}");
+    assert!(matches!(error, LedgerError::NotFound { .. }), "{error}");
     assert_consistent(&mut store);
 }
 
