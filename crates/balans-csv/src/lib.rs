@@ -744,6 +744,14 @@ impl<W: std::io::Write> Writer<W> {
         Ok(Writer { inner })
     }
 
+    /// A writer of more rows of a file whose header is written already: a file
+    /// written in pieces.
+    pub fn continued(sink: W) -> Writer<W> {
+        Writer {
+            inner: csv::WriterBuilder::new().from_writer(sink),
+        }
+    }
+
     pub fn row<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) -> Result<(), WriteError> {
         self.inner.write_record(fields)
     }

@@ -68,7 +68,7 @@ impl KeepingStore for PostgresStore {
         )?;
         let row = self.query_opt(
             "keeping an upload",
-            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES ($1, $2, '', $3) RETURNING id",
+            "INSERT INTO uploads (user_id, name, created_ms) VALUES ($1, $2, $3) RETURNING id",
             &[&user.0, &name, &at.millis()],
         )?;
         Ok(row.ok_or_else(|| corrupt("upload id"))?.get(0))

@@ -279,6 +279,10 @@ pub const STEPS: &[&str] = &[
         PRIMARY KEY (upload_id, n)
     );
 "#,
+    // 10: the uploads' `body`, empty since their parts are kept apart, goes.
+    r#"
+    ALTER TABLE uploads DROP COLUMN body;
+"#,
 ];
 
 /// The gestures table's two unique indexes and its indexes of times, givers and

@@ -67,7 +67,7 @@ impl KeepingStore for SqliteStore {
         )?;
         self.execute(
             "keeping an upload",
-            "INSERT INTO uploads (user_id, name, body, created_ms) VALUES (?1, ?2, x'', ?3)",
+            "INSERT INTO uploads (user_id, name, created_ms) VALUES (?1, ?2, ?3)",
             params![user.0, name, at.millis()],
         )?;
         Ok(self.connection.last_insert_rowid())

@@ -202,4 +202,8 @@ pub const STEPS: &[&str] = &[
         PRIMARY KEY (upload_id, n)
     ) WITHOUT ROWID;
     "#,
+    // 11: the uploads' `body`, empty since their parts are kept apart, goes.
+    r#"
+    ALTER TABLE uploads DROP COLUMN body;
+    "#,
 ];

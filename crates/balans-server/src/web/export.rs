@@ -15,9 +15,16 @@ use super::parts;
 use super::session::{Refusal, Session};
 use crate::AppState;
 
-/// Gestures written as a gestures file.
-fn gestures_file(gestures: &[GestureView]) -> Result<Vec<u8>, balans_csv::WriteError> {
-    let mut w = Writer::new(Vec::new(), FileKind::Gestures)?;
+/// Gestures written as rows of a gestures file, after its header when `header`.
+fn gestures_file(
+    gestures: &[GestureView],
+    header: bool,
+) -> Result<Vec<u8>, balans_csv::WriteError> {
+    let mut w = if header {
+        Writer::new(Vec::new(), FileKind::Gestures)?
+    } else {
+        Writer::continued(Vec::new())
+    };
     for g in gestures {
         let amount = g.amount.to_string();
         let reverses = g
@@ -57,29 +64,77 @@ pub(super) fn csv_file(name: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// Every gesture a query finds, newest first, read a page at a time.
-fn all_gestures<S: balans_store::Store + ?Sized>(
-    store: &mut S,
-    query: GestureQuery<'_>,
-) -> Result<Vec<GestureView>, balans_store::LedgerError> {
-    let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = ledger::list_gestures(
-            store,
-            &GestureQuery {
-                cursor: cursor.as_deref(),
-                limit: Some(EXPORT_PAGE),
-                newest_first: true,
-                ..query
-            },
-        )?;
-        all.extend(page.gestures);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(all),
+/// One page of a query's gestures, newest first, after the cursor.
+type PageOf = dyn Fn(
+        &mut (dyn balans_store::Store + Send + 'static),
+        Option<&str>,
+    ) -> Result<ledger::GesturePage, balans_store::LedgerError>
+    + Send
+    + Sync
+    + 'static;
+
+/// Every gesture a query finds, newest first, as a gestures file written while
+/// it is read, a page of [`EXPORT_PAGE`] at a time: the server holds one page,
+/// whatever the file's size. The first page is read before the answer starts,
+/// so a query that fails (an unknown party, a date that is none) answers with
+/// its page; a store failing later cuts the file short, and the download fails.
+async fn streamed_gestures(
+    state: &AppState,
+    lang: super::i18n::Lang,
+    page: std::sync::Arc<PageOf>,
+) -> Result<Response, Refusal> {
+    let first = {
+        let page = std::sync::Arc::clone(&page);
+        read(state, lang, move |store| page(store, None)).await?
+    };
+    let first = match first {
+        Ok(first) => first,
+        Err(e) => {
+            return Ok(parts::error_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                &super::forms::messages(lang, &e),
+            ));
         }
-    }
+    };
+    let written = |gestures: &[GestureView], header: bool| {
+        gestures_file(gestures, header).map_err(|e| std::io::Error::other(e.to_string()))
+    };
+    let head = written(&first.gestures, true);
+    let db = std::sync::Arc::clone(&state.db);
+    let rest = futures_util::stream::try_unfold(first.next_cursor, move |cursor| {
+        let (db, page) = (std::sync::Arc::clone(&db), std::sync::Arc::clone(&page));
+        async move {
+            let Some(cursor) = cursor else {
+                return Ok(None);
+            };
+            let next = db
+                .read(move |store| page(store, Some(&cursor)))
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            Ok(Some((written(&next.gestures, false)?, next.next_cursor)))
+        }
+    });
+    let body = futures_util::StreamExt::chain(futures_util::stream::once(async { head }), rest);
+    Ok(csv_stream(
+        "gestures.csv",
+        axum::body::Body::from_stream(body),
+    ))
+}
+
+/// A CSV file to download, written while it is sent.
+fn csv_stream(name: &str, body: axum::body::Body) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Gestures read a page of this many at a time.
@@ -94,24 +149,25 @@ pub async fn party_gestures(
     Query(filter): Query<GestureFilterForm>,
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
-    let found = read(&state, lang, move |store| {
-        let (kind, from, until) = filter.narrowing();
-        all_gestures(
+    let (kind, from, until) = filter.narrowing();
+    let page = move |store: &mut (dyn balans_store::Store + Send + 'static),
+                     cursor: Option<&str>| {
+        ledger::list_gestures(
             store,
-            GestureQuery {
+            &GestureQuery {
                 party: Some(&key),
                 kind: kind.as_deref(),
                 from: from.as_deref(),
                 until: until.as_deref(),
                 attributed: true,
+                cursor,
+                limit: Some(EXPORT_PAGE),
+                newest_first: true,
                 ..GestureQuery::default()
             },
         )
-    })
-    .await?;
-    Ok(written_as_csv(lang, "gestures.csv", found, |g: &Vec<_>| {
-        gestures_file(g)
-    }))
+    };
+    streamed_gestures(&state, lang, std::sync::Arc::new(page)).await
 }
 
 /// `GET /relations/{a}/{b}/gestures.csv`: the gestures that count for the
@@ -134,7 +190,7 @@ pub async fn relation_gestures(
         lang,
         "gestures.csv",
         newest_first,
-        |g: &Vec<_>| gestures_file(g),
+        |g: &Vec<_>| gestures_file(g, true),
     ))
 }
 
@@ -155,19 +211,20 @@ pub async fn search_gestures(
             super::i18n::T::SearchTooShort.get(lang),
         ));
     }
-    let found = read(&state, lang, move |store| {
-        all_gestures(
+    let page = move |store: &mut (dyn balans_store::Store + Send + 'static),
+                     cursor: Option<&str>| {
+        ledger::list_gestures(
             store,
-            GestureQuery {
+            &GestureQuery {
                 text: Some(&text),
+                cursor,
+                limit: Some(EXPORT_PAGE),
+                newest_first: true,
                 ..GestureQuery::default()
             },
         )
-    })
-    .await?;
-    Ok(written_as_csv(lang, "gestures.csv", found, |g: &Vec<_>| {
-        gestures_file(g)
-    }))
+    };
+    streamed_gestures(&state, lang, std::sync::Arc::new(page)).await
 }
 
 /// `GET /report.csv?window=`: the dashboard's relationships out of balance in
@@ -206,7 +263,11 @@ pub(super) fn written_as_csv<T>(
     match found.map(|list| write(&list)) {
         Ok(Ok(body)) => csv_file(name, body),
         Ok(Err(e)) => parts::error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, &e.to_string()),
-        Err(e) => parts::error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &e.to_string()),
+        Err(e) => parts::error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang,
+            &super::forms::messages(lang, &e),
+        ),
     }
 }
 
