@@ -201,6 +201,10 @@ pub fn report(report: &Report) -> String {
         for change in &report.changes {
             let _ = writeln!(out, "  {}", change_line(change, &window));
         }
+        let more = report.changes_total - report.changes.len();
+        if more > 0 {
+            let _ = writeln!(out, "  … and {more} more (--limit shows more)");
+        }
     }
     // Each row: (the party shown, what it gave, what it got).
     let mut list = |title: &str,

@@ -75,8 +75,11 @@ pub struct ReportDoc {
     /// The window's start and end, RFC 3339; null for all time.
     pub from: Option<String>,
     pub until: Option<String>,
-    /// Our relationships that changed in the window, largest change first.
+    /// Our relationships that changed in the window: the `limit` largest,
+    /// largest change first.
     pub changes: Vec<ChangeDoc>,
+    /// How many of our relationships changed, those not listed included.
+    pub changes_total: usize,
 }
 
 /// A relationship of ours that changed in the report's window.

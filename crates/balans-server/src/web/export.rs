@@ -227,6 +227,10 @@ pub async fn search_gestures(
     streamed_gestures(&state, lang, std::sync::Arc::new(page)).await
 }
 
+/// The most relationships the report's file lists in each list, and the most
+/// changes: the dashboard shows ten of each.
+const REPORT_FILE_LIMIT: usize = 10_000;
+
 /// `GET /report.csv?window=`: the dashboard's relationships out of balance in
 /// the window, one row per relationship and list (`they_give_more`,
 /// `we_give_more`, or `uneven` without an organization of our own), then what
@@ -244,6 +248,7 @@ pub async fn report(
             store,
             &ledger::ReportOptions {
                 window,
+                limit: REPORT_FILE_LIMIT,
                 ..ledger::ReportOptions::default()
             },
         )

@@ -109,6 +109,7 @@ texts! {
     Templates => "Templates to fill in (for Excel)", "Sjablonen om in te vullen (voor Excel)";
     EmptyNoParties => "Start with the people and organizations you deal with:", "Begin met de mensen en organisaties waarmee je te maken hebt:";
     WhatChanged => "What changed", "Wat er veranderde";
+    MoreChanges => "… and {count} more, in the CSV export.", "… en nog {count}, in de CSV-export.";
     WindowSwitch => "Looking at", "Periode";
     AllTime => "all time", "vanaf het begin";
     LastYear => "the last 12 months", "de afgelopen 12 maanden";

@@ -275,6 +275,10 @@ pub async fn dashboard(
                         }
                     }
                 }
+                @let more = data.report.changes_total - data.report.changes.len();
+                @if more > 0 {
+                    p.more { a href={ "/report.csv?window=" (window.code()) } download { (T::MoreChanges.get(lang).replace("{count}", &views::number(lang, more))) } }
+                }
             }
         }
         section.columns aria-label=(t(T::OutOfBalance)) {

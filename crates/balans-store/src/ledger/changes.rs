@@ -91,16 +91,15 @@ impl Flow {
     }
 }
 
-/// A pair (low, high) in the window and the one before: low→high and high→low.
+/// A pair (low, high) in one window: low→high and high→low.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct PairWindows {
-    pub(crate) now: [Flow; 2],
-    pub(crate) before: [Flow; 2],
+pub(crate) struct PairWindow {
+    pub(crate) flows: [Flow; 2],
     /// The kinds of the takes in the window, in the order first seen.
     pub(crate) take_kinds: Vec<KindId>,
 }
 
-impl PairWindows {
+impl PairWindow {
     /// The window's flows as stored totals: what the report and the pages show.
     pub(crate) fn totals(flows: &[Flow; 2]) -> Option<Totals> {
         let count = flows[0].count + flows[1].count;
@@ -135,68 +134,133 @@ impl Span {
     }
 }
 
-/// Every pair's flows in one dimension at one level over the span, from the
-/// gestures: one read of the gestures since the window before began. With
-/// `only`, just the pairs with a side among those parties.
-pub(crate) fn pair_windows<S: Store + ?Sized>(
+/// Every pair's flows in one dimension at one level in `[from, until)`, from
+/// the gestures: one read of the gestures in that time. With `only`, just the
+/// pairs with a side among those parties.
+///
+/// The read and the summing run side by side: this thread reads the store and
+/// hands the gestures over in batches of [`BATCH`] to a second thread, which
+/// attributes and sums them. A year's window reads hundreds of thousands of
+/// gestures, and the summing takes a third of the time.
+pub(crate) fn pair_window<S: Store + ?Sized>(
     store: &mut S,
     level: Level,
     dimension: Dimension,
-    span: Span,
+    (from, until): (Moment, Moment),
     only: Option<&rustc_hash::FxHashSet<PartyId>>,
-) -> Result<FxHashMap<(PartyId, PartyId), PairWindows>, LedgerError> {
+) -> Result<FxHashMap<(PartyId, PartyId), PairWindow>, LedgerError> {
     let index = match level {
         Level::Organization => Some(balans_core::MembershipIndex::new(store.memberships()?)),
         Level::Person => None,
     };
-    let counted: rustc_hash::FxHashSet<KindId> = store
+    let counted = counted_kinds(store, dimension)?;
+    let index = index.as_ref();
+    std::thread::scope(|scope| {
+        let (full, to_sum) = std::sync::mpsc::sync_channel::<Vec<FlowRow>>(BATCHES_WAITING);
+        let (emptied, to_fill) = std::sync::mpsc::channel::<Vec<FlowRow>>();
+        let summing = scope.spawn(move || {
+            let mut pairs: FxHashMap<(PartyId, PartyId), PairWindow> = FxHashMap::default();
+            for mut batch in to_sum {
+                for g in batch.drain(..) {
+                    if let Some((key, forward)) = pair_of(index, only, &g) {
+                        tally(pairs.entry(key).or_default(), forward, &g)?;
+                    }
+                }
+                // The reader may have finished: then the batch is not needed.
+                let _ = emptied.send(batch);
+            }
+            Ok::<_, StoreError>(pairs)
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let read = store.for_each_flow_between(from, until, &mut |g| {
+            if !counted.contains(&g.kind) {
+                return Ok(());
+            }
+            batch.push(g);
+            if batch.len() == BATCH {
+                let next = to_fill
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                if full.send(std::mem::replace(&mut batch, next)).is_err() {
+                    // The summing stopped at an error, which its result gives.
+                    return Err(StoreError::Overflow("a window's sum".into()));
+                }
+            }
+            Ok(())
+        });
+        if !batch.is_empty() {
+            let _ = full.send(batch);
+        }
+        drop(full);
+        let pairs = summing
+            .join()
+            .map_err(|_| StoreError::Corrupt("the summing of a window stopped".into()))??;
+        read?;
+        Ok(pairs)
+    })
+}
+
+/// The kinds of one dimension.
+fn counted_kinds<S: Store + ?Sized>(
+    store: &mut S,
+    dimension: Dimension,
+) -> Result<rustc_hash::FxHashSet<KindId>, LedgerError> {
+    Ok(store
         .kinds()?
         .into_iter()
         .filter(|k| k.def.dimension == dimension)
         .map(|k| k.id)
-        .collect();
-    let mut pairs: FxHashMap<(PartyId, PartyId), PairWindows> = FxHashMap::default();
-    store.for_each_flow_between(span.before_from, span.until, &mut |g| {
-        if !counted.contains(&g.kind) {
-            return Ok(());
+        .collect())
+}
+
+/// Gestures handed from the reading thread to the summing one at a time.
+const BATCH: usize = 4_096;
+/// Batches read and not yet summed, at most: the reader waits beyond them.
+const BATCHES_WAITING: usize = 4;
+
+type FlowRow = crate::store::Flow;
+
+/// The pair (low, high) a gesture counts for at the level `index` gives (none:
+/// person level), if it counts for one with a side in `only`; and whether it
+/// goes low→high.
+fn pair_of(
+    index: Option<&balans_core::MembershipIndex>,
+    only: Option<&rustc_hash::FxHashSet<PartyId>>,
+    g: &FlowRow,
+) -> Option<((PartyId, PartyId), bool)> {
+    let (giver, receiver) = match index {
+        None => (g.giver, g.receiver),
+        Some(index) => {
+            let unit = |party, named| index.unit(party, g.attributed_at, named).ok();
+            // A gesture no single organization can be given for counts
+            // nowhere at this level, as in the stored balances.
+            (
+                unit(g.giver, g.giver_org)?,
+                unit(g.receiver, g.receiver_org)?,
+            )
         }
-        let (giver, receiver) = match &index {
-            None => (g.giver, g.receiver),
-            Some(index) => {
-                let unit = |party, named| index.unit(party, g.attributed_at, named).ok();
-                match (unit(g.giver, g.giver_org), unit(g.receiver, g.receiver_org)) {
-                    (Some(giver), Some(receiver)) => (giver, receiver),
-                    // A gesture no single organization can be given for counts
-                    // nowhere at this level, as in the stored balances.
-                    _ => return Ok(()),
-                }
-            }
-        };
-        if giver == receiver
-            || only.is_some_and(|only| !only.contains(&giver) && !only.contains(&receiver))
-        {
-            return Ok(());
-        }
-        let forward = giver < receiver;
-        let key = if forward {
-            (giver, receiver)
-        } else {
-            (receiver, giver)
-        };
-        let entry = pairs.entry(key).or_default();
-        let side = usize::from(!forward);
-        let amount = g.amount.minor();
-        if g.at >= span.from {
-            entry.now[side].add(amount, g.at)?;
-            if amount < 0 && !entry.take_kinds.contains(&g.kind) {
-                entry.take_kinds.push(g.kind);
-            }
-        } else {
-            entry.before[side].add(amount, g.at)?;
-        }
-        Ok(())
-    })?;
-    Ok(pairs)
+    };
+    if giver == receiver
+        || only.is_some_and(|only| !only.contains(&giver) && !only.contains(&receiver))
+    {
+        return None;
+    }
+    Some(if giver < receiver {
+        ((giver, receiver), true)
+    } else {
+        ((receiver, giver), false)
+    })
+}
+
+/// Adds one gesture to its pair's window.
+fn tally(entry: &mut PairWindow, forward: bool, g: &FlowRow) -> Result<(), StoreError> {
+    let side = usize::from(!forward);
+    let amount = g.amount.minor();
+    entry.flows[side].add(amount, g.at)?;
+    if amount < 0 && !entry.take_kinds.contains(&g.kind) {
+        entry.take_kinds.push(g.kind);
+    }
+    Ok(())
 }
 
 /// What changed, in a few numbers.
@@ -238,16 +302,22 @@ pub struct Change {
 }
 
 /// The changes among the pairs of `ours` (our organization, and at person level
-/// its people) with others.
+/// its people) with others: the `limit` largest, and how many there are.
+///
+/// What changed is told from the window and the stored totals alone; the
+/// window before is read only for the changes returned, from the gestures of
+/// their other sides (see [`before_windows`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn changes<S: Store + ?Sized>(
     store: &mut S,
     level: Level,
     dimension: Dimension,
     span: Span,
-    pairs: &FxHashMap<(PartyId, PartyId), PairWindows>,
+    pairs: &FxHashMap<(PartyId, PartyId), PairWindow>,
     us: &balans_core::Party,
     ours: &rustc_hash::FxHashSet<PartyId>,
-) -> Result<Vec<Change>, LedgerError> {
+    limit: usize,
+) -> Result<(Vec<Change>, usize), LedgerError> {
     let kinds = store.kinds()?;
     let code = |id: KindId| {
         kinds
@@ -256,7 +326,14 @@ pub(crate) fn changes<S: Store + ?Sized>(
             .map(|k| k.def.code.to_string())
             .unwrap_or_default()
     };
-    let mut found: Vec<(i128, Change)> = Vec::new();
+    // The weight, their party, our side, the story and the window's balance.
+    let mut found: Vec<(
+        i128,
+        balans_core::Party,
+        PartyId,
+        Story,
+        balans_core::Balance,
+    )> = Vec::new();
     // Pairs with nothing in the window cannot be seen in `pairs`' window, but
     // may have gone quiet: every stored pair of ours is looked at.
     let mut candidates: Vec<(PartyId, PartyId, balans_core::PairKey, Totals)> = Vec::new();
@@ -272,7 +349,7 @@ pub(crate) fn changes<S: Store + ?Sized>(
         }
     }
     candidates.sort_unstable_by_key(|c| (c.0, c.1));
-    let empty = PairWindows::default();
+    let empty = PairWindow::default();
     for (mine, them, stored_key, stored) in candidates {
         let key = if mine < them {
             (mine, them)
@@ -282,23 +359,12 @@ pub(crate) fn changes<S: Store + ?Sized>(
         let windows = pairs.get(&key).unwrap_or(&empty);
         // Index of the direction them→mine, and mine→them.
         let (from_them, from_us) = if them < mine { (0, 1) } else { (1, 0) };
-        let seen = |flows: &[Flow; 2]| {
-            let (a_to_b, b_to_a) = (flows[from_them], flows[from_us]);
-            balans_core::Balance {
-                a_to_b: a_to_b.sum,
-                b_to_a: b_to_a.sum,
-                count: a_to_b.count + b_to_a.count,
-                first: [a_to_b.first, b_to_a.first].into_iter().flatten().min(),
-                last: [a_to_b.last, b_to_a.last].into_iter().flatten().max(),
-            }
-        };
-        let window = seen(&windows.now);
-        let before = seen(&windows.before);
+        let window = seen(&windows.flows, them < mine);
         let all = balans_core::Balance::seen_from(them, &stored_key, &stored);
         let mut story = None;
         // Went quiet.
         let count_before = all.count - window.count;
-        if windows.now[from_them].count == 0 && count_before >= QUIET_AFTER_GESTURES {
+        if windows.flows[from_them].count == 0 && count_before >= QUIET_AFTER_GESTURES {
             if let Some(first) = all.first {
                 let months = (span.from.millis() - first.millis()) / (30 * DAY_MS);
                 if months >= 3 && count_before * 2 >= months {
@@ -315,7 +381,7 @@ pub(crate) fn changes<S: Store + ?Sized>(
         // Turned: either side.
         if story.is_none() {
             for (side, by_them) in [(from_them, true), (from_us, false)] {
-                let now = windows.now[side];
+                let now = windows.flows[side];
                 if now.takes == 0 || now.sum > 0 {
                     continue;
                 }
@@ -346,25 +412,147 @@ pub(crate) fn changes<S: Store + ?Sized>(
             let them_party = store
                 .party_by_id(them)?
                 .ok_or_else(|| crate::store::StoreError::Corrupt("missing party".into()))?;
-            let us_party = if mine == us.id {
-                us.clone()
-            } else {
-                store
-                    .party_by_id(mine)?
-                    .ok_or_else(|| crate::store::StoreError::Corrupt("missing party".into()))?
-            };
-            found.push((
-                weight,
-                Change {
-                    them: (&them_party).into(),
-                    us: (&us_party).into(),
-                    story,
-                    window: window.into(),
-                    before: before.into(),
-                },
-            ));
+            found.push((weight, them_party, mine, story, window));
         }
     }
-    found.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.them.key.cmp(&y.1.them.key)));
-    Ok(found.into_iter().map(|(_, change)| change).collect())
+    let total = found.len();
+    found.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.fields.key.cmp(&y.1.fields.key)));
+    found.truncate(limit);
+    let wanted: Vec<(PartyId, PartyId)> = found.iter().map(|f| (f.1.id, f.2)).collect();
+    let before = before_windows(store, level, dimension, span, &wanted)?;
+    let mut shown = Vec::with_capacity(found.len());
+    for (_, them, mine, story, window) in found {
+        let key = if mine < them.id {
+            (mine, them.id)
+        } else {
+            (them.id, mine)
+        };
+        let before = before.get(&key).map_or_else(
+            || seen(&[Flow::default(); 2], them.id < mine),
+            |w| seen(&w.flows, them.id < mine),
+        );
+        let us_party = if mine == us.id {
+            us.clone()
+        } else {
+            store
+                .party_by_id(mine)?
+                .ok_or_else(|| crate::store::StoreError::Corrupt("missing party".into()))?
+        };
+        shown.push(Change {
+            them: (&them).into(),
+            us: (&us_party).into(),
+            story,
+            window: window.into(),
+            before: before.into(),
+        });
+    }
+    Ok((shown, total))
+}
+
+/// A pair's flows as a balance seen from them: `them_low` when they are the
+/// pair's low side.
+fn seen(flows: &[Flow; 2], them_low: bool) -> balans_core::Balance {
+    let (a_to_b, b_to_a) = if them_low {
+        (flows[0], flows[1])
+    } else {
+        (flows[1], flows[0])
+    };
+    balans_core::Balance {
+        a_to_b: a_to_b.sum,
+        b_to_a: b_to_a.sum,
+        count: a_to_b.count + b_to_a.count,
+        first: [a_to_b.first, b_to_a.first].into_iter().flatten().min(),
+        last: [a_to_b.last, b_to_a.last].into_iter().flatten().max(),
+    }
+}
+
+/// Parties whose gestures are read one by one for the window before, at most:
+/// beyond them the window is read whole (one pass over its time, as
+/// [`pair_window`] reads the window).
+const BEFORE_BY_PARTY_MAX: usize = 200;
+/// Gestures read a page at a time.
+const BEFORE_PAGE: usize = 10_000;
+
+/// The window before `span`'s for the pairs `wanted` (their side, our side):
+/// from the gestures of their side (and at organization level of its people),
+/// which are few beside the gestures of ours.
+fn before_windows<S: Store + ?Sized>(
+    store: &mut S,
+    level: Level,
+    dimension: Dimension,
+    span: Span,
+    wanted: &[(PartyId, PartyId)],
+) -> Result<FxHashMap<(PartyId, PartyId), PairWindow>, LedgerError> {
+    let mut windows = FxHashMap::default();
+    if wanted.is_empty() {
+        return Ok(windows);
+    }
+    let keys: rustc_hash::FxHashSet<(PartyId, PartyId)> = wanted
+        .iter()
+        .map(|&(a, b)| if a < b { (a, b) } else { (b, a) })
+        .collect();
+    let memberships = match level {
+        Level::Organization => store.memberships()?,
+        Level::Person => Vec::new(),
+    };
+    let mut parties: Vec<PartyId> = wanted.iter().map(|w| w.0).collect();
+    let theirs: rustc_hash::FxHashSet<PartyId> = parties.iter().copied().collect();
+    parties.extend(
+        memberships
+            .iter()
+            .filter(|m| theirs.contains(&m.organization))
+            .map(|m| m.person),
+    );
+    parties.sort_unstable();
+    parties.dedup();
+    let index =
+        (level == Level::Organization).then(|| balans_core::MembershipIndex::new(memberships));
+    let range = (span.before_from, span.from);
+    if parties.len() > BEFORE_BY_PARTY_MAX {
+        let mut all = pair_window(store, level, dimension, range, Some(&theirs))?;
+        all.retain(|key, _| keys.contains(key));
+        return Ok(all);
+    }
+    let counted = counted_kinds(store, dimension)?;
+    let mut after_seq = None;
+    loop {
+        let page = store.find_gestures(&crate::store::GestureFilter {
+            any_of: Some(parties.clone()),
+            from: Some(range.0),
+            until: Some(range.1),
+            after_seq,
+            limit: BEFORE_PAGE,
+            ..crate::store::GestureFilter::default()
+        })?;
+        for stored in &page {
+            let g = &stored.gesture;
+            if !counted.contains(&g.kind) {
+                continue;
+            }
+            // A reversal counts at its original's time.
+            let attributed_at = match &g.reverses {
+                None => g.at,
+                Some(id) => store.gesture(id)?.map_or(g.at, |o| o.gesture.at),
+            };
+            let row = FlowRow {
+                giver: g.giver,
+                receiver: g.receiver,
+                giver_org: g.giver_org,
+                receiver_org: g.receiver_org,
+                kind: g.kind,
+                amount: g.amount,
+                at: g.at,
+                attributed_at,
+            };
+            if let Some((key, forward)) = pair_of(index.as_ref(), None, &row) {
+                if keys.contains(&key) {
+                    tally(windows.entry(key).or_default(), forward, &row)?;
+                }
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == BEFORE_PAGE => after_seq = Some(last.seq),
+            _ => return Ok(windows),
+        }
+    }
 }

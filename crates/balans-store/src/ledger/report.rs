@@ -4,7 +4,7 @@
 use balans_core::{Amount, Balance, Dimension, Evenness, Level, Moment, PairKey, PartyId, Totals};
 use serde::Serialize;
 
-use super::changes::{Change, PairWindows, Span, Window, changes, pair_windows};
+use super::changes::{Change, PairWindow, Span, Window, changes, pair_window};
 use super::directory::find_party;
 use super::view::{PairView, PartyRef, view};
 use crate::LedgerError;
@@ -19,7 +19,7 @@ pub struct ReportOptions {
     pub min_volume: Amount,
     /// Pairs at least this even are left out.
     pub evenness_below: Evenness,
-    /// The most pairs per list.
+    /// The most pairs per list, and the most changes.
     pub limit: usize,
     /// The key of our own organization; the store's setting when absent.
     pub us: Option<String>,
@@ -69,8 +69,11 @@ pub struct Report {
     #[serde(serialize_with = "super::view::moment_opt")]
     pub until: Option<Moment>,
     /// Our relationships that changed in the window, in plain numbers (see
-    /// [`super::changes`]); largest change first. Empty for all time.
+    /// [`super::changes`]): the `limit` largest, largest first. Empty for all
+    /// time.
     pub changes: Vec<Change>,
+    /// How many of our relationships changed, those not listed included.
+    pub changes_total: usize,
 }
 
 pub fn report<S: Store + ?Sized>(
@@ -138,9 +141,15 @@ pub fn report<S: Store + ?Sized>(
         Window::Days(days) => {
             let span = Span::ending(until, days);
             let only = us.is_some().then_some(&ours);
-            let pairs = pair_windows(store, options.level, options.dimension, span, only)?;
-            for (&(low, high), windows) in &pairs {
-                if let Some(totals) = PairWindows::totals(&windows.now) {
+            let pairs = pair_window(
+                store,
+                options.level,
+                options.dimension,
+                (span.from, span.until),
+                only,
+            )?;
+            for (&(low, high), window) in &pairs {
+                if let Some(totals) = PairWindow::totals(&window.flows) {
                     let key = PairKey {
                         level: options.level,
                         low,
@@ -185,13 +194,13 @@ pub fn report<S: Store + ?Sized>(
             None => store.pair(options.level, a.id, b.id)?,
             Some((_, pairs)) => pairs
                 .get(&(key.low, key.high))
-                .and_then(|w| PairWindows::totals(&w.now))
+                .and_then(|w| PairWindow::totals(&w.flows))
                 .map(|totals| vec![(key, totals)])
                 .unwrap_or_default(),
         };
         list.push(view(options.level, &a, &b, &rows));
     }
-    let changes = match (&windows, &us) {
+    let (changes, changes_total) = match (&windows, &us) {
         (Some((span, pairs)), Some(us)) => changes(
             store,
             options.level,
@@ -200,8 +209,9 @@ pub fn report<S: Store + ?Sized>(
             pairs,
             us,
             &ours,
+            options.limit,
         )?,
-        _ => Vec::new(),
+        _ => (Vec::new(), 0),
     };
     Ok(Report {
         level: options.level,
@@ -216,5 +226,6 @@ pub fn report<S: Store + ?Sized>(
         from: windows.as_ref().map(|(span, _)| span.from),
         until: windows.as_ref().map(|(span, _)| span.until),
         changes,
+        changes_total,
     })
 }

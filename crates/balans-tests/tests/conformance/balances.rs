@@ -450,6 +450,21 @@ pub fn the_report_over_a_window_names_what_changed<B: Backend>() {
         "1.00",
         "10 June, the one help in the 90 days before"
     );
+    assert_eq!(windowed.changes_total, 2);
+    // With a limit, the largest change alone, the same; and how many there are.
+    let first = ledger::report(
+        &mut store,
+        &ledger::ReportOptions {
+            window: ledger::Window::Days(90),
+            until: Some(until),
+            min_volume: balans_core::Amount::from_minor(100).unwrap(),
+            limit: 1,
+            ..ledger::ReportOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((first.changes.len(), first.changes_total), (1, 2));
+    assert_eq!(format!("{:?}", first.changes[0]), format!("{solo:?}"));
     // The lists too look at the window: over all time Solo gave us more than it
     // got; in the last 90 days we gave more.
     let listed = |r: &ledger::Report| -> Vec<String> {
