@@ -3,7 +3,7 @@
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
 use balans_store::store::{BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult};
 use rusqlite::types::Value;
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::connection::{SqliteStore, amount, backend, corrupt};
 
@@ -21,19 +21,24 @@ pub(crate) fn gesture_id(text: String) -> rusqlite::Result<GestureId> {
         .ok_or_else(|| corrupt("gesture id"))
 }
 
-fn flow_row(row: &Row<'_>) -> rusqlite::Result<Flow> {
+/// A window's gesture, and the id of the gesture it reverses if it is a reversal.
+fn flow_row(row: &Row<'_>) -> rusqlite::Result<(Flow, Option<String>)> {
     let party = |i| row.get::<_, i64>(i).map(PartyId);
     let org = |i| row.get::<_, Option<i64>>(i).map(|id| id.map(PartyId));
-    Ok(Flow {
-        giver: party(0)?,
-        receiver: party(1)?,
-        giver_org: org(2)?,
-        receiver_org: org(3)?,
-        kind: KindId(row.get(4)?),
-        amount: amount(row.get(5)?)?,
-        at: Moment::from_millis(row.get(6)?),
-        attributed_at: Moment::from_millis(row.get(7)?),
-    })
+    let at = Moment::from_millis(row.get(6)?);
+    Ok((
+        Flow {
+            giver: party(0)?,
+            receiver: party(1)?,
+            giver_org: org(2)?,
+            receiver_org: org(3)?,
+            kind: KindId(row.get(4)?),
+            amount: amount(row.get(5)?)?,
+            at,
+            attributed_at: at,
+        },
+        row.get(7)?,
+    ))
 }
 
 pub(crate) fn gesture_row(row: &Row<'_>) -> rusqlite::Result<StoredGesture> {
@@ -144,20 +149,34 @@ impl GestureStore for SqliteStore {
         visit: &mut dyn FnMut(Flow) -> StoreResult<()>,
     ) -> StoreResult<()> {
         let context = "reading a window of gestures";
+        // A reversal counts at its original's time, read apart: reversals are
+        // few, and an expression for it in the scan costs every row.
         let mut statement = self
             .connection
             .prepare_cached(
-                "SELECT g.giver, g.receiver, g.giver_org, g.receiver_org, g.kind, g.amount_minor, g.at_ms, \
-                 CASE WHEN g.reverses IS NULL THEN g.at_ms \
-                      ELSE COALESCE((SELECT o.at_ms FROM gestures o WHERE o.id = g.reverses), g.at_ms) END \
-                 FROM gestures g INDEXED BY gestures_at WHERE g.at_ms >= ?1 AND g.at_ms < ?2",
+                "SELECT giver, receiver, giver_org, receiver_org, kind, amount_minor, at_ms, reverses \
+                 FROM gestures INDEXED BY gestures_at WHERE at_ms >= ?1 AND at_ms < ?2",
             )
+            .map_err(backend(context))?;
+        let mut original = self
+            .connection
+            .prepare_cached("SELECT at_ms FROM gestures WHERE id = ?1")
             .map_err(backend(context))?;
         let mut rows = statement
             .query([from.millis(), until.millis()])
             .map_err(backend(context))?;
         while let Some(row) = rows.next().map_err(backend(context))? {
-            visit(flow_row(row).map_err(backend(context))?)?;
+            let (mut flow, reverses) = flow_row(row).map_err(backend(context))?;
+            if let Some(id) = reverses {
+                let at: Option<i64> = original
+                    .query_row([&id], |r| r.get(0))
+                    .optional()
+                    .map_err(backend(context))?;
+                if let Some(at) = at {
+                    flow.attributed_at = Moment::from_millis(at);
+                }
+            }
+            visit(flow)?;
         }
         Ok(())
     }
@@ -229,6 +248,8 @@ struct Filtered {
     /// a slice of time newest first (without it the planner may take a party's
     /// index and sort every gesture of a large organization).
     by_time: bool,
+    /// Read through this index (`by_time` aside).
+    index: Option<&'static str>,
 }
 
 impl Filtered {
@@ -241,6 +262,7 @@ impl Filtered {
                 .as_ref()
                 .map(|ids| std::rc::Rc::new(ids.iter().map(|p| Value::Integer(p.0)).collect())),
             by_time: false,
+            index: None,
         };
         if let Some(party) = f.party {
             query.add("(g.giver = +? OR g.receiver = +?)", Value::Integer(party.0));
@@ -305,10 +327,10 @@ impl Filtered {
             format!("WHERE {}", conditions.join(" AND "))
         };
         // The limit is written out: as a parameter it too is read by the planner.
-        let index = if self.by_time {
-            "INDEXED BY gestures_at"
-        } else {
-            ""
+        let index = match (self.by_time, self.index) {
+            (true, _) => "INDEXED BY gestures_at".to_string(),
+            (false, Some(index)) => format!("INDEXED BY {index}"),
+            (false, None) => String::new(),
         };
         let sql = format!("{GESTURE_SELECT} {index} {filter} {order} LIMIT {limit}");
         store.query("listing gestures", &sql, params.as_slice(), gesture_row)
@@ -373,6 +395,9 @@ impl SqliteStore {
 
     fn newest_first(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
         let base = Filtered::of(f);
+        if f.text.is_some() && self.few_with_text()? {
+            return self.newest_with_text(f, base);
+        }
         // Where the page starts: before the cursor's gesture in (time, seq).
         let cursor: Option<(i64, i64)> = match f.after_seq {
             None => None,
@@ -484,6 +509,70 @@ impl SqliteStore {
             first_slice = false;
             slice = slice.saturating_mul(2);
         }
+    }
+}
+
+/// A search of the gestures' text reads the gestures with a note or an item
+/// newest first through their own index (`gestures_text`) when there are
+/// fewer than this many: each costs a read of its row. With more, a scan of the
+/// table in stored order costs less than that many reads in order of time
+/// (1 M gestures, all with a note: 0.5 s scanned, 1.2 s through the index); a
+/// store of a million gestures with none answers at once instead of in 0.1 s.
+const TEXT_INDEX_MAX: i64 = 50_000;
+
+impl SqliteStore {
+    /// Whether fewer than [`TEXT_INDEX_MAX`] gestures have a note or an item:
+    /// counted in their index alone, as far as that.
+    fn few_with_text(&mut self) -> StoreResult<bool> {
+        let counted: i64 = self
+            .query(
+                "searching gestures",
+                &format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM gestures INDEXED BY gestures_text \
+                     WHERE note IS NOT NULL OR item IS NOT NULL LIMIT {TEXT_INDEX_MAX})"
+                ),
+                [],
+                |r| r.get(0),
+            )?
+            .first()
+            .copied()
+            .unwrap_or(0);
+        Ok(counted < TEXT_INDEX_MAX)
+    }
+
+    /// [`SqliteStore::newest_first`] for a text, through the index of the
+    /// gestures that have one.
+    fn newest_with_text(
+        &mut self,
+        f: &GestureFilter,
+        mut query: Filtered,
+    ) -> StoreResult<Vec<StoredGesture>> {
+        query
+            .conditions
+            .push("(g.note IS NOT NULL OR g.item IS NOT NULL)".into());
+        query.by_time = false;
+        query.index = Some("gestures_text");
+        if let Some(seq) = f.after_seq {
+            let at: Option<i64> = self
+                .query(
+                    "listing gestures",
+                    "SELECT at_ms FROM gestures WHERE seq = ?1",
+                    [seq],
+                    |r| r.get(0),
+                )?
+                .first()
+                .copied();
+            if let Some(at) = at {
+                let n = query.values.len() + 1;
+                query.values.push(Value::Integer(at));
+                query.values.push(Value::Integer(seq));
+                query.conditions.push(format!(
+                    "(g.at_ms < ?{n} OR (g.at_ms = ?{n} AND g.seq < ?{}))",
+                    n + 1
+                ));
+            }
+        }
+        query.run(self, "ORDER BY g.at_ms DESC, g.seq DESC", f.limit)
     }
 }
 

@@ -206,4 +206,9 @@ pub const STEPS: &[&str] = &[
     r#"
     ALTER TABLE uploads DROP COLUMN body;
     "#,
+    // 12: the times of the gestures with a note or an item, for a search of
+    // their text newest first (see `SqliteStore::newest_first`).
+    r#"
+    CREATE INDEX gestures_text ON gestures (at_ms) WHERE note IS NOT NULL OR item IS NOT NULL;
+    "#,
 ];

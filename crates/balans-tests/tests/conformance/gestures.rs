@@ -359,6 +359,11 @@ pub fn gestures_are_found_by_the_text_of_their_note_or_item<B: Backend>() {
         .collect()
     };
     assert_eq!(found(&mut store, "sofa"), ["s2", "s1"]);
+    assert_eq!(
+        newest_first_found(&mut store, None, Some("SoFa"), 1),
+        ["s2", "s1"],
+        "a page at a time"
+    );
     assert_eq!(found(&mut store, "TABLE"), ["s3"]);
     assert!(found(&mut store, "chair").is_empty());
     // Text with the characters SQL gives a meaning to is just text.
@@ -379,7 +384,7 @@ pub fn newest_first_holds_over_many_gestures_out_of_order<B: Backend>() {
             .wrapping_add(1442695040888963407);
         rng >> 33
     };
-    let mut gestures = String::from("id,at,giver,receiver,kind,amount\n");
+    let mut gestures = String::from("id,at,giver,receiver,kind,amount,note\n");
     let mut expected: Vec<(u64, usize, String, bool)> = Vec::new();
     // Enough that a store reading by slices of time takes several before it
     // reads the rest in one pass.
@@ -392,7 +397,8 @@ pub fn newest_first_holds_over_many_gestures_out_of_order<B: Backend>() {
         let (hour, min) = ((minute % 1_440) / 60, minute % 60);
         let date = jiff_free_date(day);
         gestures.push_str(&format!(
-            "n{i},{date}T{hour:02}:{min:02}+00:00,ann,{receiver},thanks,1\n"
+            "n{i},{date}T{hour:02}:{min:02}+00:00,ann,{receiver},thanks,1,{}\n",
+            if rare { "found the Needle" } else { "coffee" }
         ));
         expected.push((minute, i, format!("n{i}"), rare));
     }
@@ -407,11 +413,29 @@ pub fn newest_first_holds_over_many_gestures_out_of_order<B: Backend>() {
         .collect();
     assert_eq!(rare.len(), 7);
     assert_eq!(newest_first_pages(&mut store, Some("solo"), 3), rare);
+    // A text on few of many gestures with a note, and on most of them.
+    assert_eq!(
+        newest_first_found(&mut store, None, Some("needle"), 3),
+        rare
+    );
+    let coffee = newest_first_found(&mut store, None, Some("COFFEE"), 1_000);
+    assert_eq!(coffee.len(), all.len() - rare.len());
+    assert!(coffee.iter().all(|id| !rare.contains(id)));
 }
 
 /// The ids of every gesture (of `party`) newest first, read page after page of
 /// `limit` from each page's cursor.
 fn newest_first_pages<S: Store>(store: &mut S, party: Option<&str>, limit: usize) -> Vec<String> {
+    newest_first_found(store, party, None, limit)
+}
+
+/// As [`newest_first_pages`], of the gestures whose note or item holds `text`.
+fn newest_first_found<S: Store>(
+    store: &mut S,
+    party: Option<&str>,
+    text: Option<&str>,
+    limit: usize,
+) -> Vec<String> {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -419,6 +443,7 @@ fn newest_first_pages<S: Store>(store: &mut S, party: Option<&str>, limit: usize
             store,
             &ledger::GestureQuery {
                 party,
+                text,
                 newest_first: true,
                 limit: Some(limit),
                 cursor: cursor.as_deref(),
