@@ -5,6 +5,12 @@
 //!
 //!     cargo build --release -p balans -p balans-bench
 //!     target/release/balans-bench import --gestures 1000000
+//!     target/release/balans-bench import --shape all --runs 3
+//!
+//! `--shape all` measures every shape in turn and ends with one table: for each,
+//! balans's time, the floor's on the same file and their ratio, gestures per
+//! second, balans's peak memory, a second import of the same file (every gesture
+//! present), and whether `balans check` passed after it.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -55,6 +61,13 @@ enum BenchCommand {
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
     },
+    /// Runs a command and prints its peak resident memory in KiB as its last
+    /// line: each measured process alone, whatever ran before it.
+    #[command(hide = true)]
+    PeakOf {
+        #[arg(trailing_var_arg = true, required = true)]
+        command: Vec<String>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -68,16 +81,95 @@ fn main() -> Result<()> {
             reads,
             runs,
             postgres,
-        } => import(
-            gestures,
-            parties.unwrap_or(shape.default_parties()),
-            shape,
-            &dir,
-            &balans,
-            reads,
-            runs.max(1),
-            postgres.as_deref(),
-        ),
+        } => {
+            let shapes: &[Shape] = if shape == Shape::All {
+                Shape::EVERY
+            } else {
+                std::slice::from_ref(&shape)
+            };
+            let mut measured = Vec::new();
+            for &shape in shapes {
+                let dir = if shapes.len() > 1 {
+                    dir.join(shape.name())
+                } else {
+                    dir.clone()
+                };
+                measured.push(import(
+                    gestures,
+                    parties.unwrap_or(shape.default_parties()),
+                    shape,
+                    &dir,
+                    &balans,
+                    reads,
+                    runs.max(1),
+                    postgres.as_deref(),
+                )?);
+            }
+            if shapes.len() > 1 {
+                print_table(&measured, postgres.is_some());
+            }
+            let failed: Vec<&str> = measured
+                .iter()
+                .filter(|m| !m.checked)
+                .map(|m| m.shape.name())
+                .collect();
+            if !failed.is_empty() {
+                bail!("balans check failed after importing {}", failed.join(", "));
+            }
+            Ok(())
+        }
+        BenchCommand::PeakOf { command } => peak_of(&command),
+    }
+}
+
+/// Runs `command` and prints its peak resident memory (KiB) as the last line.
+fn peak_of(command: &[String]) -> Result<()> {
+    let status = Command::new(&command[0])
+        .args(&command[1..])
+        .status()
+        .with_context(|| format!("cannot run {}", command[0]))?;
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN)?;
+    println!("{}", usage.max_rss());
+    if !status.success() {
+        bail!("{} failed: {status}", command.join(" "));
+    }
+    Ok(())
+}
+
+/// What one shape measured.
+struct Measured {
+    shape: Shape,
+    gestures: u64,
+    seconds: f64,
+    floor_seconds: f64,
+    peak_mib: f64,
+    again_seconds: f64,
+    checked: bool,
+}
+
+/// The matrix: one row per shape.
+fn print_table(measured: &[Measured], postgres: bool) {
+    let (floor, target) = if postgres {
+        ("psql \\copy", "at most 2.5x (2x on few-pairs)")
+    } else {
+        ("sqlite3 .import", "at most 1.5x")
+    };
+    println!(
+        "\n| shape | balans (s) | {floor} (s) | ratio ({target}) | gestures/s | peak RSS (MiB) | again, all present (s) | check |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for m in measured {
+        println!(
+            "| {} | {:.2} | {:.2} | {:.2}x | {:.0} | {:.0} | {:.2} | {} |",
+            m.shape.name(),
+            m.seconds,
+            m.floor_seconds,
+            m.seconds / m.floor_seconds,
+            m.gestures as f64 / m.seconds,
+            m.peak_mib,
+            m.again_seconds,
+            if m.checked { "passed" } else { "FAILED" }
+        );
     }
 }
 
@@ -102,9 +194,20 @@ enum Shape {
     /// `many-pairs` with every optional column filled: note, item, and the
     /// organization given for where a contact has two memberships at once.
     Wide,
+    /// Every shape above in turn, in one table.
+    All,
 }
 
 impl Shape {
+    const EVERY: &[Shape] = &[
+        Shape::FewPairs,
+        Shape::ManyPairs,
+        Shape::Unsorted,
+        Shape::ForeignIds,
+        Shape::NoIds,
+        Shape::Wide,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             Shape::FewPairs => "few-pairs",
@@ -113,6 +216,7 @@ impl Shape {
             Shape::ForeignIds => "foreign-ids",
             Shape::NoIds => "no-ids",
             Shape::Wide => "wide",
+            Shape::All => "all",
         }
     }
 
@@ -310,7 +414,7 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
             Shape::ManyPairs | Shape::ForeignIds | Shape::NoIds | Shape::Wide => {
                 start + (n as i64 * span) / gestures.max(1) as i64
             }
-            Shape::FewPairs | Shape::Unsorted => start + rng.i64(0..span),
+            Shape::FewPairs | Shape::Unsorted | Shape::All => start + rng.i64(0..span),
         };
         let at = civil(at_ms / 60_000 * 60_000).strftime("%Y-%m-%dT%H:%M:%S");
         let id = match shape {
@@ -387,11 +491,19 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
     })
 }
 
-/// Runs a command to completion; returns its wall time and the peak resident memory
-/// of the largest child waited for so far, in KiB.
+/// Runs a command to completion; returns its wall time and its peak resident
+/// memory in KiB, measured alone (through `peak-of`).
 fn timed(command: &mut Command) -> Result<(Duration, i64)> {
+    let mut alone = Command::new(std::env::current_exe()?);
+    alone
+        .arg("peak-of")
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        alone.current_dir(dir);
+    }
     let started = Instant::now();
-    let output = command
+    let output = alone
         .output()
         .with_context(|| format!("cannot run {command:?}"))?;
     let elapsed = started.elapsed();
@@ -402,8 +514,13 @@ fn timed(command: &mut Command) -> Result<(Duration, i64)> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let usage = getrusage(UsageWho::RUSAGE_CHILDREN)?;
-    Ok((elapsed, usage.max_rss()))
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let peak = stdout
+        .lines()
+        .last()
+        .and_then(|line| line.trim().parse().ok())
+        .context("peak-of printed no peak")?;
+    Ok((elapsed, peak))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -416,7 +533,7 @@ fn import(
     reads: usize,
     runs: usize,
     postgres: Option<&str>,
-) -> Result<()> {
+) -> Result<Measured> {
     if !balans.exists() {
         bail!(
             "{} is missing: run cargo build --release -p balans first",
@@ -533,6 +650,23 @@ fn import(
     };
     let import_time = median(&mut import_times);
     let floor_time = median(&mut floor_times);
+    // The same file again, every gesture present: no slower than the first time.
+    eprintln!("importing the same file again …");
+    let mut again = Command::new(balans);
+    again
+        .arg("--db")
+        .arg(&target)
+        .arg("import")
+        .arg(&gestures_path);
+    let again_time = timed(&mut again)?.0;
+    eprintln!("balans check …");
+    let checked = Command::new(balans)
+        .arg("--db")
+        .arg(&target)
+        .arg("check")
+        .status()
+        .context("cannot run balans check")?
+        .success();
     // On PostgreSQL, a second and stricter floor: the very rows balans stored,
     // copied by psql into an empty table of the same shape, whose indexes are then
     // built, as a restore does. No importer that ends with those indexes can be
@@ -586,6 +720,8 @@ fn import(
         "floor_seconds_all": floor_times.iter().map(Duration::as_secs_f64).collect::<Vec<_>>(),
         "ratio_to_floor": ratio,
         "table_floor_seconds": table_floor_time.map(|t| t.as_secs_f64()),
+        "again_seconds": again_time.as_secs_f64(),
+        "check_passed": checked,
         "balance_read_us": {
             "mean": mean.as_secs_f64() * 1e6,
             "p50": quantile(0.5).as_secs_f64() * 1e6,
@@ -612,11 +748,25 @@ fn import(
             import_time.as_secs_f64() / table.as_secs_f64()
         );
     }
+    println!(
+        "the same file again, all present: {:.2} s ({:.2}x the first import); balans check {}",
+        again_time.as_secs_f64(),
+        again_time.as_secs_f64() / import_time.as_secs_f64(),
+        if checked { "passed" } else { "FAILED" }
+    );
     std::fs::write(
         dir.join("import.json"),
         serde_json::to_string_pretty(&result)?,
     )?;
-    Ok(())
+    Ok(Measured {
+        shape,
+        gestures,
+        seconds: import_time.as_secs_f64(),
+        floor_seconds: floor_time.as_secs_f64(),
+        peak_mib: peak_kib as f64 / 1024.0,
+        again_seconds: again_time.as_secs_f64(),
+        checked,
+    })
 }
 
 /// Times `psql \\copy` of the gestures stored at `url` (exported once, in COPY's
