@@ -211,4 +211,40 @@ pub const STEPS: &[&str] = &[
     r#"
     CREATE INDEX gestures_text ON gestures (at_ms) WHERE note IS NOT NULL OR item IS NOT NULL;
     "#,
+    // 13: balances and monthly credit STRICT, as each party's sums are: a sum
+    // beyond 64 bits becomes a REAL in SQLite, which a STRICT table refuses, so
+    // that an import can add its sums to the rows in SQL and still fail on
+    // an overflow (see `SqliteStore::add_directly`).
+    r#"
+    CREATE TABLE balances_strict (
+        level       INTEGER NOT NULL,
+        low         INTEGER NOT NULL,
+        high        INTEGER NOT NULL,
+        dimension   INTEGER NOT NULL,
+        low_to_high INTEGER NOT NULL,
+        high_to_low INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        first_ms    INTEGER NOT NULL,
+        last_ms     INTEGER NOT NULL,
+        PRIMARY KEY (level, low, high, dimension),
+        CHECK (low < high)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO balances_strict SELECT * FROM balances;
+    DROP TABLE balances;
+    ALTER TABLE balances_strict RENAME TO balances;
+    CREATE INDEX balances_high ON balances (level, high);
+    CREATE TABLE months_strict (
+        organization INTEGER NOT NULL,
+        month        INTEGER NOT NULL,
+        given        INTEGER NOT NULL,
+        received     INTEGER NOT NULL,
+        count        INTEGER NOT NULL,
+        first_ms     INTEGER NOT NULL,
+        last_ms      INTEGER NOT NULL,
+        PRIMARY KEY (organization, month)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO months_strict SELECT * FROM months;
+    DROP TABLE months;
+    ALTER TABLE months_strict RENAME TO months;
+    "#,
 ];

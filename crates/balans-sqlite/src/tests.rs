@@ -134,6 +134,81 @@ fn a_balance_change_that_fails_leaves_nothing_pending() {
     assert_eq!(stored(&mut store), (7, 2));
 }
 
+/// Many sums added in the outermost write go to the table at once, added to
+/// what it and the write's pending totals hold; one beyond 64 bits is refused
+/// as an overflow, and the write undone leaves the table as it was.
+#[test]
+fn many_sums_in_one_write_are_added_in_the_table_and_still_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("d.db"), true).unwrap();
+    let key = |high: i64| PairKey {
+        level: Level::Person,
+        low: PartyId(1),
+        high: PartyId(high),
+        dimension: Dimension::Credit,
+    };
+    let totals = |n: i64, at: i64| Totals {
+        low_to_high: n,
+        high_to_low: 0,
+        count: 1,
+        first: Moment::from_millis(at),
+        last: Moment::from_millis(at),
+    };
+    let many = crate::totals::DIRECT_MIN as i64 + 10;
+    // Out of key order, as a map hands them over.
+    let batch: Vec<_> = (2..2 + many)
+        .rev()
+        .map(|h| (key(h), totals(h, h)))
+        .collect();
+    store.add_to_balances(&[(key(2), totals(100, 1))]).unwrap();
+    store.begin_write().unwrap();
+    // Pending in this write, then added to by the large batch.
+    store
+        .add_to_balances(&[(key(3), totals(1_000, 50))])
+        .unwrap();
+    store.add_to_balances(&batch).unwrap();
+    store.add_to_balances(&batch).unwrap();
+    store.commit().unwrap();
+    let all = |store: &mut SqliteStore| {
+        let mut rows = Vec::new();
+        store
+            .for_each_balance(&mut |k, t| {
+                rows.push((k, t));
+                Ok(())
+            })
+            .unwrap();
+        rows
+    };
+    let rows = all(&mut store);
+    assert_eq!(rows.len() as i64, many);
+    let row = |h: i64| rows.iter().find(|(k, _)| *k == key(h)).unwrap().1;
+    assert_eq!(
+        (
+            row(2).low_to_high,
+            row(2).count,
+            row(2).first.millis(),
+            row(2).last.millis()
+        ),
+        (104, 3, 1, 2)
+    );
+    assert_eq!(
+        (row(3).low_to_high, row(3).count, row(3).last.millis()),
+        (1_006, 3, 50)
+    );
+    let last = 1 + many;
+    assert_eq!((row(last).low_to_high, row(last).count), (2 * last, 2));
+    // One sum beyond 64 bits: refused, and the write undone.
+    let mut over = batch.clone();
+    over[0].1.low_to_high = i64::MAX;
+    store.begin_write().unwrap();
+    assert!(matches!(
+        store.add_to_balances(&over),
+        Err(StoreError::Overflow(_))
+    ));
+    store.rollback().unwrap();
+    assert_eq!(all(&mut store), rows);
+}
+
 /// A party's sum beyond 64 bits is refused as an overflow, not stored as a
 /// rounded REAL, and leaves the sum as it was.
 #[test]

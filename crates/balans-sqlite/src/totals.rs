@@ -18,6 +18,9 @@ pub(crate) trait TotalsKey: Copy + Eq + std::hash::Hash + Ord {
     const READ: &'static str;
     /// A row written whether or not it exists: an update in place when it does.
     const UPSERT: &'static str;
+    /// A delta added to a row, or the row written when there is none. A sum
+    /// beyond 64 bits becomes a REAL, which the STRICT table refuses.
+    const ADD: &'static str;
     const DELETE: &'static str;
     /// The key's columns, in the order the statements name them, and how many.
     fn columns(&self) -> ([i64; 4], usize);
@@ -36,6 +39,11 @@ impl TotalsKey for PairKey {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
          ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = excluded.low_to_high, \
          high_to_low = excluded.high_to_low, count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
+    const ADD: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = low_to_high + excluded.low_to_high, \
+         high_to_low = high_to_low + excluded.high_to_low, count = count + excluded.count, \
+         first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)";
     const DELETE: &'static str =
         "DELETE FROM balances WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4";
 
@@ -76,6 +84,11 @@ impl TotalsKey for MonthKey {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
          ON CONFLICT (organization, month) DO UPDATE SET given = excluded.given, received = excluded.received, \
          count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
+    const ADD: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT (organization, month) DO UPDATE SET given = given + excluded.given, \
+         received = received + excluded.received, count = count + excluded.count, \
+         first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)";
     const DELETE: &'static str = "DELETE FROM months WHERE organization = ?1 AND month = ?2";
 
     fn columns(&self) -> ([i64; 4], usize) {
@@ -112,6 +125,11 @@ pub(crate) fn write_row<K: TotalsKey>(
     key: &K,
     t: &Totals,
 ) -> rusqlite::Result<usize> {
+    statement.execute(params_from_iter(row_values(key, t)))
+}
+
+/// A row's columns in the order the statements name them.
+fn row_values<K: TotalsKey>(key: &K, t: &Totals) -> impl Iterator<Item = i64> {
     let (columns, n) = key.columns();
     let values = [
         t.low_to_high,
@@ -120,8 +138,13 @@ pub(crate) fn write_row<K: TotalsKey>(
         t.first.millis(),
         t.last.millis(),
     ];
-    statement.execute(params_from_iter(columns[..n].iter().chain(&values)))
+    columns.into_iter().take(n).chain(values)
 }
+
+/// Deltas at once, at the least, that the outermost write adds straight to the
+/// table (see [`SqliteStore::add_directly`]): fewer are held pending, as a
+/// single gesture's are.
+pub(crate) const DIRECT_MIN: usize = 4_096;
 
 /// Keeps `totals` in a cache of stored totals, which starts over when full.
 fn remember<K: TotalsKey>(cache: &mut FxHashMap<K, Totals>, key: K, totals: Totals) {
@@ -135,6 +158,9 @@ impl SqliteStore {
     /// Adds deltas: inside a write to what is pending in the innermost one,
     /// outside a write to the table at once, leaving nothing pending either way.
     pub(crate) fn add_to<K: TotalsKey>(&mut self, deltas: &[(K, Totals)]) -> StoreResult<()> {
+        if self.depth == 1 && deltas.len() >= DIRECT_MIN {
+            return self.add_directly(deltas);
+        }
         if self.depth > 0 {
             return self.pend(deltas);
         }
@@ -142,6 +168,38 @@ impl SqliteStore {
         let written = self.pend(deltas).and_then(|()| self.write_pending());
         K::pending(self).clear();
         written
+    }
+
+    /// Adds many deltas in the outermost write straight to the table, each with
+    /// one statement, in key order: an import's sums over many pairs, which
+    /// held pending would each cost a read of the row first, and which no other
+    /// write in this transaction shares. What was pending before is written
+    /// first, so that no pending total hides a row changed here.
+    fn add_directly<K: TotalsKey>(&mut self, deltas: &[(K, Totals)]) -> StoreResult<()> {
+        if !K::pending(self).is_empty() {
+            self.write_pending_of::<K>()?;
+            K::pending(self).forget_written_innermost();
+        }
+        // The rows change under the cache of stored totals.
+        K::cache(&mut self.cache).clear();
+        let mut sorted: Vec<&(K, Totals)> = deltas.iter().collect();
+        if !sorted.is_sorted_by_key(|(k, _)| *k) {
+            sorted.sort_unstable_by_key(|(k, _)| *k);
+        }
+        let mut add = self
+            .connection
+            .prepare_cached(K::ADD)
+            .map_err(backend(K::UPDATING))?;
+        for (key, delta) in sorted {
+            add.execute(params_from_iter(row_values(key, delta)))
+                .map_err(|e| match e.sqlite_error_code() {
+                    Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                        StoreError::Overflow(key.overflow())
+                    }
+                    _ => backend(K::UPDATING)(e),
+                })?;
+        }
+        Ok(())
     }
 
     fn pend<K: TotalsKey>(&mut self, deltas: &[(K, Totals)]) -> StoreResult<()> {
