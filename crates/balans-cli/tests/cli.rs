@@ -1059,29 +1059,64 @@ fn a_newer_store_is_refused_untouched() {
     assert_eq!(std::fs::read(dir.db()).unwrap(), before);
 }
 
-/// A process killed while it imports leaves the store with all of the file or none.
-/// The kill comes the moment the import starts writing to the WAL: while the
-/// transaction spills or commits, the most fragile time.
+/// People for a file of many pairs: `PEOPLE` persons `q0` … of no organization.
+const PEOPLE: usize = 800;
+
+fn people_file() -> String {
+    let mut text = String::from("key,kind,name\n");
+    for q in 0..PEOPLE {
+        text.push_str(&format!("q{q},person,Person {q}\n"));
+    }
+    text
+}
+
+/// `rows` thanks with ids `{prefix}{i}`: between two people back and forth
+/// (`many` false), or between random pairs of [`PEOPLE`], nearly a pair per
+/// gesture, out of time order.
+fn gestures_to_kill(prefix: &str, rows: i64, many: bool) -> String {
+    let mut text = String::from("id,at,giver,receiver,kind\n");
+    let mut rng = 3_u64;
+    let mut next = |n: u64| {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (rng >> 33) % n
+    };
+    for i in 0..rows {
+        let (giver, receiver) = match (many, i % 2 == 0) {
+            (false, true) => ("henk".to_string(), "gerrit".to_string()),
+            (false, false) => ("gerrit".to_string(), "henk".to_string()),
+            (true, _) => {
+                let giver = next(PEOPLE as u64);
+                let receiver = (giver + 1 + next(PEOPLE as u64 - 1)) % PEOPLE as u64;
+                (format!("q{giver}"), format!("q{receiver}"))
+            }
+        };
+        let minute = if many { next(60) } else { (i % 60) as u64 };
+        text.push_str(&format!(
+            "{prefix}{i:07},2024-06-01T10:{minute:02}:00,{giver},{receiver},thanks\n"
+        ));
+    }
+    text
+}
+
+/// A process killed while it imports leaves the store with all of the file or none,
+/// for a file of few pairs and one of many. The kill comes the moment the import
+/// starts writing to the WAL: while the transaction spills or commits, the most
+/// fragile time.
 #[test]
 fn a_killed_import_leaves_all_or_nothing() {
     let dir = loaded();
+    dir.write("people.csv", &people_file());
+    dir.balans(&["import", "people.csv"]).assert().success();
     let rows: i64 = 300_000;
     let binary = assert_cmd::cargo::cargo_bin("balans");
     let wal = dir.path("balans.db-wal");
-    let mut killed_mid_write = 0;
-    for attempt in 0..6 {
-        let mut text = String::from("id,at,giver,receiver,kind\n");
-        for i in 0..rows {
-            let (giver, receiver) = if i % 2 == 0 {
-                ("henk", "gerrit")
-            } else {
-                ("gerrit", "henk")
-            };
-            text.push_str(&format!(
-                "k{attempt}-{i:07},2024-06-01T10:{:02}:00,{giver},{receiver},thanks\n",
-                i % 60
-            ));
-        }
+    // Imports killed while writing, of few pairs and of many.
+    let mut killed_mid_write = [0, 0];
+    for attempt in 0..8 {
+        let many = attempt % 2 == 1;
+        let text = gestures_to_kill(&format!("k{attempt}-"), rows, many);
         let name = format!("big{attempt}.csv");
         dir.write(&name, &text);
         let wal_before = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
@@ -1120,13 +1155,16 @@ fn a_killed_import_leaves_all_or_nothing() {
         );
         dir.balans(&["check"]).assert().success();
         if killed && stored == 0 {
-            killed_mid_write += 1;
-            if killed_mid_write == 2 {
+            killed_mid_write[usize::from(many)] += 1;
+            if killed_mid_write.iter().all(|&n| n > 0) {
                 break;
             }
         }
     }
-    assert!(killed_mid_write > 0, "no import was killed while writing");
+    assert!(
+        killed_mid_write.iter().all(|&n| n > 0),
+        "imports killed while writing, of few pairs and of many: {killed_mid_write:?}"
+    );
 }
 
 /// `balans serve` stopped by SIGTERM while clients write: every write it
@@ -1658,20 +1696,27 @@ fn a_killed_postgres_import_leaves_all_or_nothing() {
     balans_on(&dir, url, &["import", "parties.csv", "memberships.csv"])
         .assert()
         .success();
+    dir.write("people.csv", &people_file());
+    balans_on(&dir, url, &["import", "people.csv"])
+        .assert()
+        .success();
     let rows: i64 = 300_000;
-    let mut text = String::from("id,at,giver,receiver,kind\n");
-    for i in 0..rows {
-        let (giver, receiver) = if i % 2 == 0 {
-            ("henk", "gerrit")
-        } else {
-            ("gerrit", "henk")
-        };
-        text.push_str(&format!(
-            "k-{i:07},2024-06-01T10:{:02}:00,{giver},{receiver},thanks\n",
-            i % 60
-        ));
+    // A file of few pairs into the empty table (loaded in bulk), then one of many.
+    for (prefix, many) in [("k-", false), ("m-", true)] {
+        killed_postgres_import(
+            &dir,
+            url,
+            &gestures_to_kill(prefix, rows, many),
+            prefix,
+            rows,
+        );
     }
-    dir.write("big.csv", &text);
+}
+
+/// Imports `text` into `url`, kills the import the moment it writes gestures,
+/// and checks that the database holds all of them (ids `{prefix}…`) or none.
+fn killed_postgres_import(dir: &Dir, url: &str, text: &str, prefix: &str, rows: i64) {
+    dir.write("big.csv", text);
     let mut watcher = postgres(url);
     let database_name = url.rsplit('/').next().unwrap().to_string();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
@@ -1718,7 +1763,10 @@ fn a_killed_postgres_import_leaves_all_or_nothing() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let stored: i64 = watcher
-        .query_one("SELECT COUNT(*) FROM gestures", &[])
+        .query_one(
+            "SELECT COUNT(*) FROM gestures WHERE id LIKE $1",
+            &[&format!("{prefix}%")],
+        )
         .unwrap()
         .get(0);
     assert!(
@@ -1737,13 +1785,16 @@ fn a_killed_postgres_import_leaves_all_or_nothing() {
         indexes, 6,
         "the keys, the ids, the reversals, the times, the givers and the receivers"
     );
-    balans_on(&dir, url, &["check"]).assert().success();
+    balans_on(dir, url, &["check"]).assert().success();
     // The same file, imported whole, is all there.
-    balans_on(&dir, url, &["import", "big.csv"])
+    balans_on(dir, url, &["import", "big.csv"])
         .assert()
         .success();
     let stored: i64 = watcher
-        .query_one("SELECT COUNT(*) FROM gestures", &[])
+        .query_one(
+            "SELECT COUNT(*) FROM gestures WHERE id LIKE $1",
+            &[&format!("{prefix}%")],
+        )
         .unwrap()
         .get(0);
     assert_eq!(stored, rows);

@@ -191,6 +191,122 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
     assert_eq!(import_within(zero, &first, &later).2, whole);
 }
 
+/// A large import over many pairs: 600 people of 40 organizations (some
+/// leaving and moving during the period) and 120 private customers, gestures
+/// between random pairs out of time order, so that nearly every gesture is a
+/// pair of its own at both levels. With the sums handed to the store in parts
+/// (small limits) or whole, every balance at both levels equals the sum of its
+/// gestures and the two stores hold the same; a bad row in the last batch of a
+/// second such file leaves the store exactly as it was.
+pub fn a_large_import_over_many_pairs_sums_every_pair<B: Backend>() {
+    let mut parties = String::from("key,kind,name\n");
+    let mut memberships = String::from("person,organization,role,from,until\n");
+    for o in 0..40 {
+        parties.push_str(&format!("o{o},organization,Org {o}\n"));
+    }
+    for p in 0..720 {
+        parties.push_str(&format!("p{p},person,Person {p}\n"));
+        if p < 600 {
+            let org = p % 40;
+            if p % 10 == 0 {
+                // Leaves in the middle of 2023, and joins another organization.
+                memberships.push_str(&format!("p{p},o{org},contact,2020-01-01,2023-07-01\n"));
+                memberships.push_str(&format!("p{p},o{},contact,2023-07-01,\n", (org + 1) % 40));
+            } else {
+                memberships.push_str(&format!("p{p},o{org},contact,2020-01-01,\n"));
+            }
+        }
+    }
+    let mut rng = 17_u64;
+    let mut next = |n: u64| {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (rng >> 33) % n
+    };
+    let mut file = |prefix: &str, rows: usize| {
+        let mut text = String::from("id,at,giver,receiver,kind,amount\n");
+        for i in 0..rows {
+            let giver = next(760);
+            let receiver = (giver + 1 + next(759)) % 760;
+            let name = |n: u64| {
+                if n < 40 {
+                    format!("o{n}")
+                } else {
+                    format!("p{}", n - 40)
+                }
+            };
+            let (kind, amount) = match next(4) {
+                0 => ("pay", format!("{}.{:02}", next(900) + 1, next(100))),
+                1 => ("brush_off", String::new()),
+                2 => ("help", format!("{}", next(5) + 1)),
+                _ => ("thanks", String::new()),
+            };
+            text.push_str(&format!(
+                "{prefix}{i},2023-{:02}-{:02}T{:02}:{:02}:00,{},{},{kind},{amount}\n",
+                next(12) + 1,
+                next(28) + 1,
+                next(24),
+                next(60),
+                name(giver),
+                name(receiver)
+            ));
+        }
+        text
+    };
+    let gestures = file("m", 12_000);
+    let small = Limits {
+        batch_rows: 1_000,
+        deferred_batches: 2,
+        pending_pairs: 5_000,
+    };
+    let imported = |limits: Limits| {
+        let (mut store, guard) = B::fresh();
+        setup(&mut store);
+        import_texts(
+            &mut store,
+            &[("parties.csv", &parties), ("memberships.csv", &memberships)],
+        )
+        .unwrap();
+        let summary =
+            import_texts_within(&mut store, &[("gestures.csv", &gestures)], limits).unwrap();
+        assert_eq!(summary.gestures_added, 12_000);
+        assert_consistent(&mut store);
+        (store, guard)
+    };
+    let (mut whole, _whole_guard) = imported(Limits::default());
+    let (mut parts, _parts_guard) = imported(small);
+    assert_eq!(contents(&mut parts), contents(&mut whole));
+    let pairs = store_pairs(&mut parts);
+    assert!(
+        pairs > 15_000,
+        "about a pair per gesture at each level: {pairs}"
+    );
+    // A second file whose last row names no party: nothing of it is stored.
+    let before = contents(&mut parts);
+    let mut bad = file("n", 12_000);
+    bad.push_str("n-last,2023-05-01,p1,nobody,thanks,\n");
+    let refused = import_texts_within(&mut parts, &[("more.csv", &bad)], small);
+    assert!(
+        matches!(refused, Err(balans_store::LedgerError::Rejected(_))),
+        "{refused:?}"
+    );
+    assert_eq!(contents(&mut parts), before);
+    assert_consistent(&mut parts);
+}
+
+/// The balances a store holds, at both levels.
+fn store_pairs<S: Store>(store: &mut S) -> usize {
+    let mut n = 0;
+    store
+        .for_each_balance(&mut |_, _| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+    n
+}
+
 /// Between a person and an organization, organization level is the person's part:
 /// their gestures with the organization or its people at the time, none inside it.
 pub fn a_person_and_an_organization_show_the_persons_part<B: Backend>() {
@@ -552,4 +668,5 @@ conformance!(
     the_parties_list_sums_the_same_by_name_and_by_credit,
     monthly_credit_follows_gestures_memberships_and_time_zone,
     sums_written_in_parts_lose_nothing,
+    a_large_import_over_many_pairs_sums_every_pair,
 );
