@@ -46,6 +46,7 @@ impl BalanceStore for PostgresStore {
     }
 
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
+        self.fold_staged()?;
         self.execute(
             "rewriting balances",
             "DELETE FROM balances WHERE level = $1",
@@ -60,6 +61,7 @@ impl BalanceStore for PostgresStore {
         a: PartyId,
         b: PartyId,
     ) -> StoreResult<Vec<(PairKey, Totals)>> {
+        self.fold_staged()?;
         let (low, high) = if a < b { (a, b) } else { (b, a) };
         let found = self.query(
             "reading a balance",
@@ -72,6 +74,7 @@ impl BalanceStore for PostgresStore {
     }
 
     fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>> {
+        self.fold_staged()?;
         let found = self.query(
             "reading balances",
             &format!(
@@ -145,6 +148,7 @@ impl BalanceStore for PostgresStore {
         visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
     ) -> StoreResult<()> {
         use postgres::fallible_iterator::FallibleIterator;
+        self.fold_staged()?;
         let context = "reading balances";
         let sql =
             format!("SELECT {BALANCE_COLUMNS} FROM balances ORDER BY level, low, high, dimension");
@@ -165,11 +169,13 @@ impl BalanceStore for PostgresStore {
     }
 
     fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()> {
+        self.fold_staged()?;
         self.execute("rewriting monthly credit", "DELETE FROM months", &[])?;
         self.add_to_months(months)
     }
 
     fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>> {
+        self.fold_staged()?;
         let found = self.query(
             "reading monthly credit",
             "SELECT month, given, received, count, first_ms, last_ms FROM months WHERE organization = $1 ORDER BY month",
@@ -185,6 +191,7 @@ impl BalanceStore for PostgresStore {
     }
 
     fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>> {
+        self.fold_staged()?;
         let found = self.query(
             "reading monthly credit",
             "SELECT organization, month, given, received, count, first_ms, last_ms FROM months ORDER BY organization, month",

@@ -10,10 +10,12 @@
 //! (`schema::GESTURE_INDEXES_BUILD`) before anything needs them: a lookup by id, a
 //! reversal, an id it has copied before ([`BulkIds`]), and at the latest before
 //! the commit (`BulkLoad::many_gestures_written`, when the import has written its
-//! last batch). Its first sums go into the balance tables by `COPY` when they were
-//! empty too, with the tables' indexes dropped and built at once after
-//! (`copy_into_empty`), as inserting tens of thousands of rows into two indexes
-//! cost four times the copy.
+//! last batch). When the balance tables were empty too, its sums are copied into
+//! temporary tables part after part and summed into them by one statement
+//! before anything reads them, with the tables' indexes dropped and built at
+//! once after (`PostgresStore::fold_staged`, `copy_into_empty`): inserting tens
+//! of thousands of rows into two indexes cost four times the copy, and adding
+//! part after part to a million pairs ten times.
 
 use std::hash::{Hash, Hasher};
 
@@ -46,13 +48,18 @@ pub(crate) enum Bulk {
     /// which the unique index would have refused, is seen and the indexes built
     /// before it is written. `balances_empty` and `months_empty`
     /// say that the table held no row when the load began and none has been
-    /// added since: the first sums go in by COPY rather than one upsert each.
+    /// added since. The sums of such a table are then copied into a temporary
+    /// table of their own, however many parts they come in, and summed into
+    /// it by one statement (`balances_staged`, `months_staged`): see
+    /// `PostgresStore::fold_staged`.
     Loading {
         dropped: u32,
         built: Option<u32>,
         ids: BulkIds,
         balances_empty: bool,
         months_empty: bool,
+        balances_staged: bool,
+        months_staged: bool,
     },
 }
 

@@ -55,6 +55,8 @@ impl PostgresStore {
                 ids: BulkIds::default(),
                 balances_empty: empty.get(1),
                 months_empty: empty.get(2),
+                balances_staged: false,
+                months_staged: false,
             };
         }
         let Bulk::Loading {

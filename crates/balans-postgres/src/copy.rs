@@ -122,16 +122,20 @@ impl<'c> GestureStream<'c> {
     }
 }
 
-/// Copies sums into the balances table, which holds none of their pairs.
+/// Copies sums into `table`, shaped as the balances table (which holds none of
+/// their pairs, if it is that one).
 pub(crate) fn copy_balances(
     client: &mut Client,
     buffer: &mut Vec<u8>,
+    table: &str,
     sums: &[(PairKey, Totals)],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
         buffer,
-        "COPY balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) FROM STDIN BINARY",
+        &format!(
+            "COPY {table} (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) FROM STDIN BINARY"
+        ),
         sums,
         |rows, (key, totals)| {
             rows.fields(9);
@@ -145,16 +149,19 @@ pub(crate) fn copy_balances(
     )
 }
 
-/// Copies monthly sums into the months table, which holds none of their months.
+/// Copies monthly sums into `table`, shaped as the months table.
 pub(crate) fn copy_months(
     client: &mut Client,
     buffer: &mut Vec<u8>,
+    table: &str,
     sums: &[(MonthKey, Totals)],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
         buffer,
-        "COPY months (organization, month, given, received, count, first_ms, last_ms) FROM STDIN BINARY",
+        &format!(
+            "COPY {table} (organization, month, given, received, count, first_ms, last_ms) FROM STDIN BINARY"
+        ),
         sums,
         |rows, ((organization, month), totals)| {
             rows.fields(7);

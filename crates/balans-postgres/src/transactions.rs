@@ -39,7 +39,7 @@ impl Transactions for PostgresStore {
     fn commit(&mut self) -> StoreResult<()> {
         debug_assert!(self.depth > 0, "commit without a write");
         if self.depth == 1 {
-            if let Err(e) = self.build_indexes() {
+            if let Err(e) = self.fold_staged().and_then(|()| self.build_indexes()) {
                 // The transaction cannot commit: end it, undoing the load.
                 self.rollback()?;
                 return Err(e);
