@@ -159,6 +159,24 @@ fn field_error(page: &str, field: &str) -> Option<String> {
 }
 
 /// The body of a page a client fetches.
+/// Imports one CSV file's text into a store, as `balans import` does.
+fn import_text<S: balans_store::Store>(
+    store: &mut S,
+    name: &str,
+    text: String,
+) -> balans_store::import::Summary {
+    balans_store::import::import(
+        store,
+        vec![balans_store::import::Source::new(
+            name,
+            std::io::Cursor::new(text.into_bytes()),
+        )],
+        Default::default(),
+        &|_| {},
+    )
+    .unwrap()
+}
+
 async fn page_text(client: &reqwest::Client, url: String) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()
 }
@@ -1457,16 +1475,7 @@ async fn the_parties_list_sorts_filters_pages_and_exports() {
         parties.push_str(&format!("p{i:03},person,Person {i:03}\n"));
     }
     let mut store = app.store();
-    balans_store::import::import(
-        &mut store,
-        vec![balans_store::import::Source::new(
-            "parties.csv",
-            std::io::Cursor::new(parties.into_bytes()),
-        )],
-        Default::default(),
-        &|_| {},
-    )
-    .unwrap();
+    import_text(&mut store, "parties.csv", parties);
     drop(store);
     let client = logged_in(&app, "viewer").await;
     let third = page_text(&client, format!("{}/parties?q=person&page=2", app.address)).await;
@@ -1968,16 +1977,7 @@ async fn gesture_lists_export_as_files_an_import_reads_back() {
     let target = spawn_demo_app().await;
     let before = target.gesture_count();
     let mut store = target.store();
-    let summary = balans_store::import::import(
-        &mut store,
-        vec![balans_store::import::Source::new(
-            "gestures.csv",
-            std::io::Cursor::new(relation.into_bytes()),
-        )],
-        Default::default(),
-        &|_| {},
-    )
-    .unwrap();
+    let summary = import_text(&mut store, "gestures.csv", relation);
     assert_eq!(
         (summary.rows, summary.gestures_added),
         (4, 0),
@@ -2004,16 +2004,7 @@ async fn a_long_gesture_list_exports_page_by_page() {
         ));
     }
     let mut store = app.store();
-    balans_store::import::import(
-        &mut store,
-        vec![balans_store::import::Source::new(
-            "gestures.csv",
-            std::io::Cursor::new(file.into_bytes()),
-        )],
-        Default::default(),
-        &|_| {},
-    )
-    .unwrap();
+    import_text(&mut store, "gestures.csv", file);
     drop(store);
     let client = logged_in(&app, "viewer").await;
     for path in [
@@ -2042,16 +2033,7 @@ async fn a_long_gesture_list_exports_page_by_page() {
         );
         // Read back into the store it came from: every id is there already.
         let mut store = app.store();
-        let summary = balans_store::import::import(
-            &mut store,
-            vec![balans_store::import::Source::new(
-                "gestures.csv",
-                std::io::Cursor::new(csv.clone().into_bytes()),
-            )],
-            Default::default(),
-            &|_| {},
-        )
-        .unwrap();
+        let summary = import_text(&mut store, "gestures.csv", csv.clone());
         assert_eq!(
             (summary.rows, summary.gestures_added),
             (rows as u64, 0),
