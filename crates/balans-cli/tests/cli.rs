@@ -1075,13 +1075,8 @@ fn people_file() -> String {
 /// gesture, out of time order.
 fn gestures_to_kill(prefix: &str, rows: i64, many: bool) -> String {
     let mut text = String::from("id,at,giver,receiver,kind\n");
-    let mut rng = 3_u64;
-    let mut next = |n: u64| {
-        rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (rng >> 33) % n
-    };
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut next = |n: u64| rng.u64(..n);
     for i in 0..rows {
         let (giver, receiver) = match (many, i % 2 == 0) {
             (false, true) => ("henk".to_string(), "gerrit".to_string()),

@@ -91,8 +91,10 @@ pub enum Code {
     IdTooLong,
     /// `{text}`: a gesture id with a space or a control character.
     IdUnusable,
-    /// `{key}`, `{stored}`, `{given}`: a party stored as the other kind.
-    PartyKindStored,
+    /// `{key}`: a party stored as a person, given as an organization.
+    StoredAsPerson,
+    /// `{key}`: a party stored as an organization, given as a person.
+    StoredAsOrganization,
     /// `{id}`: a reversal of a reversal.
     ReversalOfReversal,
     /// `{id}`, `{by}`: the gesture is reversed already.
@@ -176,7 +178,8 @@ impl Code {
         Code::KeyControl,
         Code::IdTooLong,
         Code::IdUnusable,
-        Code::PartyKindStored,
+        Code::StoredAsPerson,
+        Code::StoredAsOrganization,
         Code::ReversalOfReversal,
         Code::AlreadyReversed,
         Code::ReversalDiffers,

@@ -158,7 +158,19 @@ fn field_error(page: &str, field: &str) -> Option<String> {
     Some(text[..text.find('<')?].to_string())
 }
 
-/// The body of a page a client fetches.
+/// Henk thanks Gerrit on 5 January 2026, as gesture `t1`.
+fn give_thanks_t1<S: balans_store::Store>(store: &mut S) {
+    let text = balans_store::GestureText {
+        id: "t1",
+        at: "2026-01-05",
+        giver: "henk",
+        receiver: "gerrit",
+        kind: "thanks",
+        ..Default::default()
+    };
+    balans_store::ledger::give(store, &text).unwrap();
+}
+
 /// Imports one CSV file's text into a store, as `balans import` does.
 fn import_text<S: balans_store::Store>(
     store: &mut S,
@@ -177,6 +189,7 @@ fn import_text<S: balans_store::Store>(
     .unwrap()
 }
 
+/// The body of a page a client fetches.
 async fn page_text(client: &reqwest::Client, url: String) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()
 }
@@ -788,15 +801,7 @@ async fn a_gesture_reversed_already_is_not_offered_again_and_tables_use_the_cata
         Some("a warm thank-you".to_string()),
     )
     .unwrap();
-    let text = balans_store::GestureText {
-        id: "t1",
-        at: "2026-01-05",
-        giver: "henk",
-        receiver: "gerrit",
-        kind: "thanks",
-        ..Default::default()
-    };
-    balans_store::ledger::give(&mut store, &text).unwrap();
+    give_thanks_t1(&mut store);
     drop(store);
     let staff = logged_in(&app, "staff").await;
     let party = page_text(&staff, format!("{}/parties/henk", app.address)).await;
@@ -836,15 +841,7 @@ async fn a_gesture_reversed_already_is_not_offered_again_and_tables_use_the_cata
 async fn the_ledger_s_refusals_are_said_in_dutch_on_dutch_pages() {
     let app = spawn_app().await;
     let mut store = app.store();
-    let text = balans_store::GestureText {
-        id: "t1",
-        at: "2026-01-05",
-        giver: "henk",
-        receiver: "gerrit",
-        kind: "thanks",
-        ..Default::default()
-    };
-    balans_store::ledger::give(&mut store, &text).unwrap();
+    give_thanks_t1(&mut store);
     drop(store);
     let admin = logged_in(&app, "admin").await;
     let page = page_text(&admin, format!("{}/admin/users", app.address)).await;
@@ -1624,6 +1621,16 @@ async fn an_import_s_errors_are_said_in_the_reader_s_language() {
     .unwrap();
     assert!(party.contains("Nog geen partij"), "{party}");
     assert!(!party.contains("unknown party"), "{party}");
+    let kind = upload("partijen.csv", "key,kind,name\nhenk,organization,Henk\n")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        kind.contains("staat als persoon opgeslagen, niet als organisatie"),
+        "{kind}"
+    );
     let membership = upload(
         "lidmaatschappen.csv",
         "person,organization,role,from,until\nbosman,henk,baas,2024-05-01,2024-01-01\n",

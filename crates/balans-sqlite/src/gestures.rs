@@ -244,11 +244,10 @@ struct Filtered {
     conditions: Vec<String>,
     values: Vec<Value>,
     any: Option<std::rc::Rc<Vec<Value>>>,
-    /// Read through the index of times, whatever else the conditions could use:
-    /// a slice of time newest first (without it the planner may take a party's
-    /// index and sort every gesture of a large organization).
-    by_time: bool,
-    /// Read through this index (`by_time` aside).
+    /// Read through this index, whatever else the conditions could use: the
+    /// index of times for a slice of time newest first (without it the planner
+    /// may take a party's index and sort every gesture of a large
+    /// organization), the one of gestures with text for a search.
     index: Option<&'static str>,
 }
 
@@ -261,7 +260,6 @@ impl Filtered {
                 .any_of
                 .as_ref()
                 .map(|ids| std::rc::Rc::new(ids.iter().map(|p| Value::Integer(p.0)).collect())),
-            by_time: false,
             index: None,
         };
         if let Some(party) = f.party {
@@ -327,11 +325,10 @@ impl Filtered {
             format!("WHERE {}", conditions.join(" AND "))
         };
         // The limit is written out: as a parameter it too is read by the planner.
-        let index = match (self.by_time, self.index) {
-            (true, _) => "INDEXED BY gestures_at".to_string(),
-            (false, Some(index)) => format!("INDEXED BY {index}"),
-            (false, None) => String::new(),
-        };
+        let index = self
+            .index
+            .map(|index| format!("INDEXED BY {index}"))
+            .unwrap_or_default();
         let sql = format!("{GESTURE_SELECT} {index} {filter} {order} LIMIT {limit}");
         store.query("listing gestures", &sql, params.as_slice(), gesture_row)
     }
@@ -472,7 +469,7 @@ impl SqliteStore {
             // order and sorted.
             let column = if last { "+g.at_ms" } else { "g.at_ms" };
             let mut query = Filtered {
-                by_time: !last,
+                index: (!last).then_some("gestures_at"),
                 ..base.clone()
             };
             match (first_slice, cursor, upper) {
@@ -550,7 +547,6 @@ impl SqliteStore {
         query
             .conditions
             .push("(g.note IS NOT NULL OR g.item IS NOT NULL)".into());
-        query.by_time = false;
         query.index = Some("gestures_text");
         if let Some(seq) = f.after_seq {
             let at: Option<i64> = self

@@ -49,8 +49,8 @@ fn gestures_file(
     w.finish().map_err(balans_csv::WriteError::from)
 }
 
-/// A CSV file to download.
-pub(super) fn csv_file(name: &str, body: Vec<u8>) -> Response {
+/// A CSV file to download, whole or written while it is sent.
+pub(super) fn csv_file(name: &str, body: impl IntoResponse) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -116,25 +116,10 @@ async fn streamed_gestures(
         }
     });
     let body = futures_util::StreamExt::chain(futures_util::stream::once(async { head }), rest);
-    Ok(csv_stream(
+    Ok(csv_file(
         "gestures.csv",
         axum::body::Body::from_stream(body),
     ))
-}
-
-/// A CSV file to download, written while it is sent.
-fn csv_stream(name: &str, body: axum::body::Body) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// Gestures read a page of this many at a time.

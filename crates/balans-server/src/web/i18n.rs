@@ -109,7 +109,7 @@ texts! {
     Templates => "Templates to fill in (for Excel)", "Sjablonen om in te vullen (voor Excel)";
     EmptyNoParties => "Start with the people and organizations you deal with:", "Begin met de mensen en organisaties waarmee je te maken hebt:";
     WhatChanged => "What changed", "Wat er veranderde";
-    MoreChanges => "… and {count} more, in the CSV export.", "… en nog {count}, in de CSV-export.";
+    MoreChanges => "… and {count} more: see the CSV export.", "… en nog {count}: zie de CSV-export.";
     WindowSwitch => "Looking at", "Periode";
     AllTime => "all time", "vanaf het begin";
     LastYear => "the last 12 months", "de afgelopen 12 maanden";
@@ -160,7 +160,8 @@ texts! {
     SaidKeyControl => "The key '{text}' holds a line break or a control character.", "De sleutel '{text}' bevat een regeleinde of een stuurteken.";
     SaidIdTooLong => "The id is too long: at most {max} bytes.", "Het id is te lang: hoogstens {max} bytes.";
     SaidIdUnusable => "The id '{text}' holds a space or a control character.", "Het id '{text}' bevat een spatie of een stuurteken.";
-    SaidPartyKindStored => "'{key}' is stored as {stored}, not as {given}.", "'{key}' is opgeslagen als {stored}, niet als {given}.";
+    SaidStoredAsPerson => "'{key}' is stored as a person, not as an organization.", "'{key}' staat als persoon opgeslagen, niet als organisatie.";
+    SaidStoredAsOrganization => "'{key}' is stored as an organization, not as a person.", "'{key}' staat als organisatie opgeslagen, niet als persoon.";
     SaidReversalOfReversal => "'{id}' is itself a reversal: record the gesture anew instead.", "'{id}' is zelf een terugboeking: leg het gebaar liever opnieuw vast.";
     SaidAlreadyReversed => "'{id}' is already reversed, by '{by}'.", "'{id}' is al teruggeboekt, door '{by}'.";
     SaidReversalDiffers => "A reversal has the giver, receiver and kind of the gesture it reverses ({gesture}).", "Een terugboeking heeft dezelfde gever, ontvanger en soort als het gebaar dat ze terugdraait ({gesture}).";
@@ -428,7 +429,8 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::KeyControl => T::SaidKeyControl,
         Code::IdTooLong => T::SaidIdTooLong,
         Code::IdUnusable => T::SaidIdUnusable,
-        Code::PartyKindStored => T::SaidPartyKindStored,
+        Code::StoredAsPerson => T::SaidStoredAsPerson,
+        Code::StoredAsOrganization => T::SaidStoredAsOrganization,
         Code::ReversalOfReversal => T::SaidReversalOfReversal,
         Code::AlreadyReversed => T::SaidAlreadyReversed,
         Code::ReversalDiffers => T::SaidReversalDiffers,
@@ -538,7 +540,7 @@ mod tests {
                 Code::KeyControl => &["text"],
                 Code::IdTooLong => &["max"],
                 Code::IdUnusable => &["text"],
-                Code::PartyKindStored => &["key", "stored", "given"],
+                Code::StoredAsPerson | Code::StoredAsOrganization => &["key"],
                 Code::ReversalOfReversal => &["id"],
                 Code::AlreadyReversed => &["id", "by"],
                 Code::ReversalDiffers => &["gesture"],

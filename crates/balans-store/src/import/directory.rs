@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use balans_core::{Membership, PartyFields};
+use balans_core::{Membership, PartyFields, PartyKind};
 use balans_csv::{Column, RowError, Table};
 use rustc_hash::FxHashMap;
 
@@ -87,12 +87,11 @@ pub(crate) fn write_parties<S: Store + ?Sized>(
                         ),
                     )
                     .said(
-                        field::Code::PartyKindStored,
-                        &[
-                            ("key", fields.key.as_str()),
-                            ("stored", existing.fields.kind.as_str()),
-                            ("given", fields.kind.as_str()),
-                        ],
+                        match existing.fields.kind {
+                            PartyKind::Person => field::Code::StoredAsPerson,
+                            PartyKind::Organization => field::Code::StoredAsOrganization,
+                        },
+                        &[("key", fields.key.as_str())],
                     ),
                 ));
             }

@@ -326,14 +326,8 @@ pub(crate) fn changes<S: Store + ?Sized>(
             .map(|k| k.def.code.to_string())
             .unwrap_or_default()
     };
-    // The weight, their party, our side, the story and the window's balance.
-    let mut found: Vec<(
-        i128,
-        balans_core::Party,
-        PartyId,
-        Story,
-        balans_core::Balance,
-    )> = Vec::new();
+    // The weight, their side, our side, the story and the window's balance.
+    let mut found: Vec<(i128, PartyId, PartyId, Story, balans_core::Balance)> = Vec::new();
     // Pairs with nothing in the window cannot be seen in `pairs`' window, but
     // may have gone quiet: every stored pair of ours is looked at.
     let mut candidates: Vec<(PartyId, PartyId, balans_core::PairKey, Totals)> = Vec::new();
@@ -409,14 +403,35 @@ pub(crate) fn changes<S: Store + ?Sized>(
             }
         }
         if let Some((weight, story)) = story {
-            let them_party = store
-                .party_by_id(them)?
-                .ok_or_else(|| crate::store::StoreError::Corrupt("missing party".into()))?;
-            found.push((weight, them_party, mine, story, window));
+            found.push((weight, them, mine, story, window));
         }
     }
     let total = found.len();
-    found.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.fields.key.cmp(&y.1.fields.key)));
+    // The `limit` heaviest, ties by their key: only the parties that can be
+    // among them are read.
+    if limit == 0 {
+        found.clear();
+    } else if found.len() > limit {
+        found.select_nth_unstable_by(limit - 1, |x, y| y.0.cmp(&x.0));
+        let lightest = found[limit - 1].0;
+        found.retain(|f| f.0 >= lightest);
+    }
+    let mut found = found
+        .into_iter()
+        .map(|(weight, them, mine, story, window)| {
+            let them = store
+                .party_by_id(them)?
+                .ok_or_else(|| crate::store::StoreError::Corrupt("missing party".into()))?;
+            Ok((weight, them, mine, story, window))
+        })
+        .collect::<Result<Vec<_>, LedgerError>>()?;
+    // Heaviest first, then by their key, then by our side (at person level one
+    // counterpart may have changed with several of our people).
+    found.sort_by(|x, y| {
+        (y.0.cmp(&x.0))
+            .then(x.1.fields.key.cmp(&y.1.fields.key))
+            .then(x.2.cmp(&y.2))
+    });
     found.truncate(limit);
     let wanted: Vec<(PartyId, PartyId)> = found.iter().map(|f| (f.1.id, f.2)).collect();
     let before = before_windows(store, level, dimension, span, &wanted)?;

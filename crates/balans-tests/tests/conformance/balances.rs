@@ -217,13 +217,8 @@ pub fn a_large_import_over_many_pairs_sums_every_pair<B: Backend>() {
             }
         }
     }
-    let mut rng = 17_u64;
-    let mut next = |n: u64| {
-        rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (rng >> 33) % n
-    };
+    let mut rng = fastrand::Rng::with_seed(17);
+    let mut next = |n: u64| rng.u64(..n);
     let mut file = |prefix: &str, rows: usize| {
         let mut text = String::from("id,at,giver,receiver,kind,amount\n");
         for i in 0..rows {

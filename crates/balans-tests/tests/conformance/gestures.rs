@@ -377,20 +377,14 @@ pub fn gestures_are_found_by_the_text_of_their_note_or_item<B: Backend>() {
 pub fn newest_first_holds_over_many_gestures_out_of_order<B: Backend>() {
     let (mut store, _guard) = B::fresh();
     setup(&mut store);
-    let mut rng = 7_u64;
-    let mut next = || {
-        rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        rng >> 33
-    };
+    let mut rng = fastrand::Rng::with_seed(7);
     let mut gestures = String::from("id,at,giver,receiver,kind,amount,note\n");
     let mut expected: Vec<(u64, usize, String, bool)> = Vec::new();
     // Enough that a store reading by slices of time takes several before it
     // reads the rest in one pass.
     for i in 0..70_000 {
         // Minutes into 2024, many of them shared: ties are broken by the order stored.
-        let minute = next() % 50_000;
+        let minute = rng.u64(..50_000);
         let rare = i % 10_000 == 0;
         let receiver = if rare { "solo" } else { "bob" };
         let day = minute / 1_440;
