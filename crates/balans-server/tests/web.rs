@@ -1879,6 +1879,45 @@ async fn the_search_finds_parties_notes_and_items() {
     assert!(short.contains("at least two characters"));
 }
 
+/// The dashboard names the ten largest changes and says how many more there
+/// are; the report's file holds every one.
+#[tokio::test]
+async fn the_dashboard_shows_ten_changes_and_counts_the_rest() {
+    let app = spawn_app().await;
+    let day = 24 * 60 * 60 * 1000;
+    let now = balans_core::Moment::now().millis();
+    let mut parties = String::from("key,kind,name\n");
+    let mut gestures = String::from("id,at,giver,receiver,kind\n");
+    // Twelve customers who thanked us every month for eight months, and then
+    // nothing in the last 100 days: each went quiet.
+    for c in 0..12 {
+        parties.push_str(&format!("c{c},person,Klant {c}\n"));
+        for k in 0..8 {
+            let at = balans_core::Moment::from_millis(now - (100 + 30 * k) * day);
+            gestures.push_str(&format!("q{c}-{k},{at},c{c},bosman,thanks\n"));
+        }
+    }
+    let mut store = app.store();
+    import_text(&mut store, "parties.csv", parties);
+    import_text(&mut store, "gestures.csv", gestures);
+    drop(store);
+    let client = logged_in(&app, "viewer").await;
+    let dashboard = page_text(&client, format!("{}/", app.address)).await;
+    let changes = &dashboard[dashboard.find("<ul class=\"changes\">").unwrap()..];
+    let changes = &changes[..changes.find("</ul>").unwrap()];
+    assert_eq!(changes.matches("<li>").count(), 10, "{changes}");
+    assert!(
+        dashboard.contains("… and 2 more: see the CSV export."),
+        "{dashboard}"
+    );
+    let csv = page_text(&client, format!("{}/report.csv?window=90d", app.address)).await;
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("changed: ")).count(),
+        12,
+        "{csv}"
+    );
+}
+
 /// The dashboard's lists download as CSV in the order the dashboard shows them,
 /// for the window it shows; the gestures a search found as a gestures file.
 #[tokio::test]
