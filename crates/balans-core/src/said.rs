@@ -81,6 +81,9 @@ pub enum Code {
     /// `{gesture}` (described): a membership change would leave it counting
     /// for no single organization.
     NoLongerAttributable,
+    /// `{error}`: the temporary file that counts a file's rows without an id
+    /// failed.
+    TemporaryFile,
     /// No placeholder: a party key is empty.
     KeyEmpty,
     /// `{max}`: a party key longer than so many bytes.
@@ -173,6 +176,7 @@ impl Code {
         Code::UserTaken,
         Code::LastAdmin,
         Code::NoLongerAttributable,
+        Code::TemporaryFile,
         Code::KeyEmpty,
         Code::KeyTooLong,
         Code::KeyControl,

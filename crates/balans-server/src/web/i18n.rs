@@ -155,6 +155,7 @@ texts! {
     SaidUserTaken => "A user {email} exists already.", "Er is al een gebruiker {email}.";
     SaidLastAdmin => "{email} is the last admin: make another user admin first.", "{email} is de laatste beheerder: maak eerst een andere gebruiker beheerder.";
     SaidNoLongerAttributable => "Not changed: the gesture {gesture} would then count for no single organization. Name the organization in that gesture, or choose other dates.", "Niet gewijzigd: het gebaar {gesture} telt dan niet meer voor één organisatie. Noem de organisatie in dat gebaar, of kies andere data.";
+    SaidTemporaryFile => "Nothing was imported: the temporary file in which Balans counts the rows without an id could not be written ({error}). Make room on the disk of the temporary directory and import again.", "Er is niets geïmporteerd: het tijdelijke bestand waarin Balans de regels zonder id telt, kon niet worden geschreven ({error}). Maak ruimte op de schijf van de tijdelijke map en importeer opnieuw.";
     SaidKeyEmpty => "The key is empty: give each party a key, such as a customer number or an e-mail address.", "De sleutel is leeg: geef elke partij een sleutel, zoals een klantnummer of een e-mailadres.";
     SaidKeyTooLong => "The key is too long: at most {max} bytes.", "De sleutel is te lang: hoogstens {max} bytes.";
     SaidKeyControl => "The key '{text}' holds a line break or a control character.", "De sleutel '{text}' bevat een regeleinde of een stuurteken.";
@@ -424,6 +425,7 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::UserTaken => T::SaidUserTaken,
         Code::LastAdmin => T::SaidLastAdmin,
         Code::NoLongerAttributable => T::SaidNoLongerAttributable,
+        Code::TemporaryFile => T::SaidTemporaryFile,
         Code::KeyEmpty => T::SaidKeyEmpty,
         Code::KeyTooLong => T::SaidKeyTooLong,
         Code::KeyControl => T::SaidKeyControl,
@@ -535,6 +537,7 @@ mod tests {
                 Code::KindTaken => &["code"],
                 Code::UserTaken | Code::LastAdmin => &["email"],
                 Code::NoLongerAttributable => &["gesture"],
+                Code::TemporaryFile => &["error"],
                 Code::KeyEmpty => &[],
                 Code::KeyTooLong => &["max"],
                 Code::KeyControl => &["text"],

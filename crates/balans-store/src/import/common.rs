@@ -52,6 +52,10 @@ pub struct Limits {
     pub deferred_batches: usize,
     /// Pairs summed in memory before their sums are written to the store.
     pub pending_pairs: usize,
+    /// Distinct contents of rows without an id whose counts a file keeps in
+    /// memory before they go to a temporary file (see `import::occurrences`).
+    /// Zero counts as one.
+    pub contents_in_memory: usize,
 }
 
 impl Default for Limits {
@@ -60,6 +64,7 @@ impl Default for Limits {
             batch_rows: 16_384,
             deferred_batches: 64,
             pending_pairs: 200_000,
+            contents_in_memory: super::occurrences::RECENT,
         }
     }
 }

@@ -4,11 +4,12 @@
 use std::io::Read;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
 
+use balans_core::said::{Code, Said};
 use balans_core::{BalanceMap, ContentHash, GestureId};
-use balans_csv::{Column, Table};
-use rustc_hash::FxHashMap;
+use balans_csv::{Column, RowError, Table};
 
 use super::common::{Errors, Limits, Progress, Summary, row_error};
+use super::occurrences::Occurrences;
 use crate::record::{Counted, Recorded, count_gesture, flush, record_all};
 use crate::snapshot::{GestureText, Snapshot, Written};
 use crate::store::{GestureBatches, Resolved, Store, StoreResult, Streamed};
@@ -61,9 +62,8 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
     let (full_sender, full) = channel::<BalanceMap>();
     let zone = &snapshot.zone;
     std::thread::scope(|scope| {
-        let parser = scope.spawn(move || {
-            parse_gestures(table, snapshot, sender, limits.batch_rows, index, progress)
-        });
+        let parser =
+            scope.spawn(move || parse_gestures(table, snapshot, sender, limits, index, progress));
         let counter = scope.spawn(move || {
             // Waits for the start, or for the writer to be gone.
             if let Some(start) = start {
@@ -180,15 +180,15 @@ pub(crate) fn parse_gestures(
     mut table: Table<Box<dyn Read + Send>>,
     snapshot: &Snapshot,
     sender: SyncSender<Batch>,
-    batch_rows: usize,
+    limits: Limits,
     index: usize,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> (u64, Errors) {
     let decimal = table.decimal();
     let name = table.name().to_string();
     let mut errors = Errors::default();
-    let mut occurrences: FxHashMap<u64, u32> = FxHashMap::default();
-    let batch_rows = batch_rows.max(1);
+    let mut occurrences = Occurrences::with_limit(limits.contents_in_memory);
+    let batch_rows = limits.batch_rows.max(1);
     let mut batch = Batch::with_capacity(batch_rows);
     let mut rows = 0u64;
     while let Some(row) = table.next_row() {
@@ -242,10 +242,23 @@ pub(crate) fn parse_gestures(
                 text.receiver_org,
                 text.reverses,
             ]);
-            let seen = occurrences.entry(content.short()).or_insert(0);
-            *seen += 1;
-            (content, *seen - 1)
+            occurrences
+                .next(content.short())
+                .map(|occurrence| (content, occurrence))
         });
+        let derive = match derive.transpose() {
+            Ok(derive) => derive,
+            Err(e) => {
+                errors.push(RowError {
+                    said: Some(Said::new(Code::TemporaryFile, &[("error", &e.to_string())])),
+                    ..RowError::file(
+                        &name,
+                        format!("cannot count the rows without an id in a temporary file: {e}"),
+                    )
+                });
+                break;
+            }
+        };
         match snapshot.resolve_gesture(&text, Written::File(decimal)) {
             Ok(mut resolved) => {
                 if let Some((content, occurrence)) = derive {

@@ -21,6 +21,7 @@ mod catalog;
 mod common;
 mod directory;
 mod gestures;
+mod occurrences;
 mod run;
 
 pub use common::{Limits, Options, Progress, Source, Summary};

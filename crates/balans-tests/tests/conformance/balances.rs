@@ -156,6 +156,7 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
         batch_rows: 256,
         deferred_batches: 2,
         pending_pairs: 1,
+        contents_in_memory: 1,
     };
     // A first and a later import with the given limits: what the store holds
     // after each.
@@ -184,6 +185,7 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
         batch_rows: 0,
         deferred_batches: 0,
         pending_pairs: 0,
+        contents_in_memory: 0,
     };
     let first = varied_gestures_file("v", 150);
     let later = varied_gestures_file("w", 50);
@@ -254,6 +256,7 @@ pub fn a_large_import_over_many_pairs_sums_every_pair<B: Backend>() {
         batch_rows: 1_000,
         deferred_batches: 2,
         pending_pairs: 5_000,
+        contents_in_memory: 100,
     };
     let imported = |limits: Limits| {
         let (mut store, guard) = B::fresh();

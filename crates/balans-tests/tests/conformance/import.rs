@@ -206,6 +206,65 @@ pub fn an_id_twice_in_one_large_file_counts_once<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// Rows without an id take one from their content and how many equal rows came
+/// before them in the file. Those counts go to a temporary file past a limit;
+/// with a limit of a few contents, a file whose rows repeat in and out of order
+/// gets the ids it gets with everything counted in memory, the same file again
+/// adds nothing, and one more equal row adds exactly one gesture.
+pub fn rows_without_ids_get_the_same_ids_however_few_counts_fit_in_memory<B: Backend>() {
+    let mut rng = fastrand::Rng::with_seed(23);
+    let kinds = ["thanks", "help", "brush_off"];
+    let pairs = [
+        ("ann", "bob"),
+        ("bob", "ann"),
+        ("solo", "ann"),
+        ("bob", "solo"),
+    ];
+    let mut text = String::from("at,giver,receiver,kind\n");
+    let mut rows = Vec::new();
+    for _ in 0..3_000 {
+        // 600 contents: most rows repeat one seen before, far back or just now.
+        let content = rng.usize(..600);
+        let (giver, receiver) = pairs[content % pairs.len()];
+        rows.push(format!(
+            "2024-{:02}-{:02}T10:00:00,{giver},{receiver},{}\n",
+            content % 12 + 1,
+            content % 28 + 1,
+            kinds[content % kinds.len()]
+        ));
+    }
+    rows.iter().for_each(|row| text.push_str(row));
+    let small = import::Limits {
+        contents_in_memory: 3,
+        ..import::Limits::default()
+    };
+    let imported = |limits: import::Limits| {
+        let (mut store, guard) = B::fresh();
+        setup(&mut store);
+        let summary = import_texts_within(&mut store, &[("no-ids.csv", &text)], limits).unwrap();
+        assert_eq!(summary.gestures_added, 3_000);
+        (store, guard)
+    };
+    let (mut in_memory, _memory_guard) = imported(import::Limits::default());
+    let (mut spilled, _spilled_guard) = imported(small);
+    assert_eq!(contents(&mut spilled), contents(&mut in_memory));
+
+    let again = import_texts_within(&mut spilled, &[("no-ids.csv", &text)], small).unwrap();
+    assert_eq!(
+        (again.gestures_added, again.gestures_already_present),
+        (0, 3_000)
+    );
+    let mut longer = text.clone();
+    longer.push_str(&rows[1_234]);
+    let more = import_texts_within(&mut spilled, &[("longer.csv", &longer)], small).unwrap();
+    assert_eq!(
+        (more.gestures_added, more.gestures_already_present),
+        (1, 3_000)
+    );
+    assert_eq!(spilled.gesture_count().unwrap(), 3_001);
+    assert_consistent(&mut spilled);
+}
+
 /// A large file that repeats half of one imported before, row for row between
 /// new ones: the stored gestures are answered as present, the new ones (one of
 /// them twice) are added in the file's order, and the same file with one stored
@@ -343,5 +402,6 @@ conformance!(
     a_dry_run_validates_and_writes_nothing,
     an_id_twice_in_one_large_file_counts_once,
     a_file_that_repeats_part_of_another_adds_the_rest,
+    rows_without_ids_get_the_same_ids_however_few_counts_fit_in_memory,
     a_large_first_import_keeps_every_rule,
 );
