@@ -349,9 +349,14 @@ impl BalanceMap {
         self.months.remove(key)
     }
 
-    /// Pairs held (months are few and not counted).
+    /// Pairs held.
     pub fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// Months held.
+    pub fn months_len(&self) -> usize {
+        self.months.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -6,7 +6,7 @@ use balans_store::store::{BulkLoad, GestureBatches, StoreResult, Streamed};
 use postgres::Client;
 use postgres::error::SqlState;
 
-use crate::bulk::{Bulk, BulkIds, COPY_ROWS_MIN, bulk_new};
+use crate::bulk::{Bulk, BulkIds, COPY_ROWS_MIN, Staged, bulk_new};
 use crate::connection::{PostgresStore, corrupt, pg_error};
 use crate::{copy, schema};
 
@@ -55,8 +55,8 @@ impl PostgresStore {
                 ids: BulkIds::default(),
                 balances_empty: empty.get(1),
                 months_empty: empty.get(2),
-                balances_staged: false,
-                months_staged: false,
+                balances_staged: Staged::No,
+                months_staged: Staged::No,
             };
         }
         let Bulk::Loading {

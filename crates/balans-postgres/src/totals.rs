@@ -19,7 +19,7 @@ use balans_store::store::StoreResult;
 use postgres::Client;
 use postgres::types::ToSql;
 
-use crate::bulk::Bulk;
+use crate::bulk::{Bulk, Staged};
 use crate::connection::{PostgresStore, ROWS_PER_STATEMENT};
 use crate::copy::{self, CopyFailed};
 use crate::schema;
@@ -40,13 +40,17 @@ pub(crate) trait TotalsKey: Sized {
     const STAGE: &'static str;
     const STAGED: &'static str;
     const FOLD: &'static str;
+    /// The same when no key is staged twice (see `Staged`).
+    const FOLD_IN_ORDER: &'static str;
     /// The key's columns of a chunk, in the order `UPSERT` names them.
     fn key_columns(chunk: &[(Self, Totals)]) -> Vec<Vec<i64>>;
+    /// A key's columns, in the order of the table's primary key.
+    fn key_words(&self) -> [i64; 4];
     /// Whether the table was empty when the bulk load began and has had nothing
     /// added since.
     fn empty(bulk: &mut Bulk) -> Option<&mut bool>;
-    /// Whether sums wait in the temporary table.
-    fn staged(bulk: &mut Bulk) -> Option<&mut bool>;
+    /// Whether sums wait in the temporary table, and in what order.
+    fn staged(bulk: &mut Bulk) -> Option<&mut Staged>;
     /// Copies sums into `table`.
     fn copy(
         client: &mut Client,
@@ -73,6 +77,8 @@ impl TotalsKey for PairKey {
     const FOLD: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
      SELECT level, low, high, dimension, SUM(low_to_high), SUM(high_to_low), SUM(count), MIN(first_ms), MAX(last_ms) \
      FROM staged_balances GROUP BY level, low, high, dimension; DROP TABLE staged_balances";
+    const FOLD_IN_ORDER: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
+     SELECT * FROM staged_balances; DROP TABLE staged_balances";
 
     fn key_columns(chunk: &[(PairKey, Totals)]) -> Vec<Vec<i64>> {
         vec![
@@ -90,7 +96,16 @@ impl TotalsKey for PairKey {
         }
     }
 
-    fn staged(bulk: &mut Bulk) -> Option<&mut bool> {
+    fn key_words(&self) -> [i64; 4] {
+        [
+            self.level.code(),
+            self.low.0,
+            self.high.0,
+            self.dimension.code(),
+        ]
+    }
+
+    fn staged(bulk: &mut Bulk) -> Option<&mut Staged> {
         match bulk {
             Bulk::Loading {
                 balances_staged, ..
@@ -126,6 +141,8 @@ impl TotalsKey for MonthKey {
     const FOLD: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
      SELECT organization, month, SUM(given), SUM(received), SUM(count), MIN(first_ms), MAX(last_ms) \
      FROM staged_months GROUP BY organization, month; DROP TABLE staged_months";
+    const FOLD_IN_ORDER: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
+     SELECT * FROM staged_months; DROP TABLE staged_months";
 
     fn key_columns(chunk: &[(MonthKey, Totals)]) -> Vec<Vec<i64>> {
         vec![
@@ -141,7 +158,11 @@ impl TotalsKey for MonthKey {
         }
     }
 
-    fn staged(bulk: &mut Bulk) -> Option<&mut bool> {
+    fn key_words(&self) -> [i64; 4] {
+        [self.0.0, i64::from(self.1), 0, 0]
+    }
+
+    fn staged(bulk: &mut Bulk) -> Option<&mut Staged> {
         match bulk {
             Bulk::Loading { months_staged, .. } => Some(months_staged),
             _ => None,
@@ -174,6 +195,7 @@ impl TotalsKey for PartySumKey {
     const STAGE: &'static str = "";
     const STAGED: &'static str = "";
     const FOLD: &'static str = "";
+    const FOLD_IN_ORDER: &'static str = "";
 
     fn key_columns(chunk: &[(PartySumKey, Totals)]) -> Vec<Vec<i64>> {
         vec![
@@ -187,7 +209,11 @@ impl TotalsKey for PartySumKey {
         None
     }
 
-    fn staged(_: &mut Bulk) -> Option<&mut bool> {
+    fn key_words(&self) -> [i64; 4] {
+        [self.level.code(), self.party.0, self.dimension.code(), 0]
+    }
+
+    fn staged(_: &mut Bulk) -> Option<&mut Staged> {
         None
     }
 
@@ -209,12 +235,11 @@ impl PostgresStore {
         if deltas.is_empty() {
             return Ok(());
         }
-        if K::empty(&mut self.bulk).is_some_and(std::mem::take)
-            && let Some(staged) = K::staged(&mut self.bulk)
+        let empty = K::empty(&mut self.bulk).is_some_and(std::mem::take);
+        if let Some(staged) = K::staged(&mut self.bulk)
+            && (empty || *staged != Staged::No)
         {
-            *staged = true;
-        }
-        if K::staged(&mut self.bulk).is_some_and(|staged| *staged) {
+            staged.note(deltas.iter().map(|(key, _)| key.key_words()));
             self.send_savepoints(K::STORING)?;
             self.carried = None;
             // Made if missing: a savepoint undone may have taken it away.
@@ -255,9 +280,11 @@ impl PostgresStore {
     }
 
     fn fold<K: TotalsKey>(&mut self) -> StoreResult<()> {
-        if !K::staged(&mut self.bulk).is_some_and(std::mem::take) {
-            return Ok(());
-        }
+        let fold = match K::staged(&mut self.bulk).map(std::mem::take) {
+            None | Some(Staged::No) => return Ok(()),
+            Some(Staged::InOrder(_)) => K::FOLD_IN_ORDER,
+            Some(Staged::Mixed) => K::FOLD,
+        };
         self.copy_into_empty(
             K::UPDATING,
             K::INDEXES_DROP,
@@ -268,7 +295,7 @@ impl PostgresStore {
                     .batch_execute(&format!(
                         "SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB'; {}; {}",
                         K::STAGE,
-                        K::FOLD
+                        fold
                     ))
                     .map_err(CopyFailed::Server)
             },

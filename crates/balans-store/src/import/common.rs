@@ -50,7 +50,8 @@ pub struct Limits {
     /// How many stored batches may wait for a counter that starts late
     /// (`ToCount`): by default a million gestures, some 56 MiB.
     pub deferred_batches: usize,
-    /// Pairs summed in memory before their sums are written to the store.
+    /// Pairs (or months) summed in memory before their sums go to a sorted run
+    /// in a temporary file (see `import::sums`).
     pub pending_pairs: usize,
     /// Distinct contents of rows without an id whose counts a file keeps in
     /// memory before they go to a temporary file (see `import::occurrences`).

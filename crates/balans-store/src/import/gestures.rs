@@ -5,14 +5,18 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
 
 use balans_core::said::{Code, Said};
-use balans_core::{BalanceMap, ContentHash, GestureId};
+use std::collections::hash_map::Entry;
+
+use balans_core::{ContentHash, GestureId, PartySumKey, Totals};
 use balans_csv::{Column, RowError, Table};
+use rustc_hash::FxHashMap;
 
 use super::common::{Errors, Limits, Progress, Summary, row_error};
 use super::occurrences::Occurrences;
-use crate::record::{Counted, Recorded, count_gesture, flush, record_all};
+use super::sums::Sums;
+use crate::record::{Counted, Recorded, count_gesture, flush, party_sums_of, record_all};
 use crate::snapshot::{GestureText, Snapshot, Written};
-use crate::store::{GestureBatches, Resolved, Store, StoreResult, Streamed};
+use crate::store::{GestureBatches, Resolved, Store, StoreError, StoreResult, Streamed};
 
 /// Batches in flight between parser and writer.
 pub(crate) const BATCHES_IN_FLIGHT: usize = 2;
@@ -59,7 +63,6 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
     let deferred = (bulk && finish).then_some(limits.deferred_batches);
     let (mut to_count, counting, start) = ToCount::new(deferred);
     let (sender, receiver) = sync_channel::<Batch>(BATCHES_IN_FLIGHT);
-    let (full_sender, full) = channel::<BalanceMap>();
     let zone = &snapshot.zone;
     std::thread::scope(|scope| {
         let parser =
@@ -69,7 +72,7 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
             if let Some(start) = start {
                 let _ = start.recv();
             }
-            count_batches(counting, full_sender, limits.pending_pairs, zone)
+            count_batches(counting, limits.pending_pairs, zone)
         });
         let written = write_gestures(
             store,
@@ -77,7 +80,6 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
             &name,
             receiver,
             &mut to_count,
-            &full,
             summary,
             errors,
         );
@@ -97,10 +99,48 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
         let counted = counter.join().expect("the gesture counter does not panic");
         written?;
         finished?;
-        let mut sums = counted?;
-        flush_full(store, &full)?;
-        flush(store, &mut sums)
+        write_sums(store, counted?)
     })
+}
+
+/// Sums written to the store in one part at a time.
+const SUMS_WRITTEN_AT_ONCE: usize = 65_536;
+
+/// Writes what the gestures contribute: each pair and month once, in key order.
+/// Each party's share is summed over all pairs first, and written once.
+pub(crate) fn write_sums<S: Store + ?Sized>(store: &mut S, mut sums: Sums) -> StoreResult<()> {
+    if !sums.spilled() {
+        return flush(store, &mut sums.memory);
+    }
+    let (mut pairs, mut months) = sums.merged()?;
+    let mut parties: FxHashMap<PartySumKey, Totals> = FxHashMap::default();
+    loop {
+        let chunk = pairs.next_chunk(SUMS_WRITTEN_AT_ONCE)?;
+        if chunk.is_empty() {
+            break;
+        }
+        store.add_to_balances(&chunk)?;
+        for (key, totals) in party_sums_of(&chunk)? {
+            match parties.entry(key) {
+                Entry::Vacant(vacant) => {
+                    vacant.insert(totals);
+                }
+                Entry::Occupied(mut sum) => sum.get_mut().merge(&totals).map_err(|_| {
+                    StoreError::Overflow("a party's sum over its counterparts".into())
+                })?,
+            }
+        }
+    }
+    let mut parties: Vec<_> = parties.into_iter().collect();
+    parties.sort_unstable_by_key(|(key, _)| *key);
+    store.add_to_party_totals(&parties)?;
+    loop {
+        let chunk = months.next_chunk(SUMS_WRITTEN_AT_ONCE)?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        store.add_to_months(&chunk)?;
+    }
 }
 
 /// Where the writer hands what it stored to the counter. When the store has work
@@ -147,30 +187,20 @@ impl ToCount {
     }
 }
 
-/// Writes the sums the counter has handed back so far.
-pub(crate) fn flush_full<S: Store + ?Sized>(
-    store: &mut S,
-    full: &Receiver<BalanceMap>,
-) -> StoreResult<()> {
-    full.try_iter()
-        .try_for_each(|mut sums| flush(store, &mut sums))
-}
-
-/// Sums what the stored gestures contribute, off the writer's thread; a sum grown
-/// to `pending_pairs` pairs goes back to the writer to be added to the store.
+/// Sums what the stored gestures contribute, off the writer's thread; sums grown
+/// to `pending_pairs` pairs or months go to a run of their own (see `sums`).
 pub(crate) fn count_batches(
     batches: Receiver<Vec<Counted>>,
-    full: Sender<BalanceMap>,
     pending_pairs: usize,
     zone: &balans_core::Zone,
-) -> StoreResult<BalanceMap> {
-    let mut sums = BalanceMap::new();
+) -> StoreResult<Sums> {
+    let mut sums = Sums::default();
     for batch in batches {
         for counted in &batch {
-            count_gesture(&mut sums, counted, zone)?;
+            count_gesture(&mut sums.memory, counted, zone)?;
         }
-        if sums.len() >= pending_pairs && full.send(std::mem::take(&mut sums)).is_err() {
-            break;
+        if sums.memory.len().max(sums.memory.months_len()) >= pending_pairs {
+            sums.spill()?;
         }
     }
     Ok(sums)
@@ -305,17 +335,14 @@ pub(crate) fn write_gestures<S: Store + ?Sized>(
     name: &str,
     receiver: Receiver<Batch>,
     to_count: &mut ToCount,
-    full: &Receiver<BalanceMap>,
     summary: &mut Summary,
     errors: &mut Errors,
 ) -> StoreResult<()> {
     let mut incoming = Incoming {
         receiver,
-        full,
         to_count,
         summary,
         current: None,
-        sums: Vec::new(),
         finished: false,
         stopped: false,
     };
@@ -327,13 +354,6 @@ pub(crate) fn write_gestures<S: Store + ?Sized>(
                 .expect("a declined batch was handed over");
             incoming.write(store, snapshot, name, batch, errors)?;
         }
-        if incoming.stopped {
-            break;
-        }
-        for mut sums in std::mem::take(&mut incoming.sums) {
-            flush(store, &mut sums)?;
-        }
-        flush_full(store, full)?;
     }
     Ok(())
 }
@@ -341,14 +361,10 @@ pub(crate) fn write_gestures<S: Store + ?Sized>(
 /// The parsed batches, as the writer hands them to the store.
 pub(crate) struct Incoming<'a> {
     receiver: Receiver<Batch>,
-    full: &'a Receiver<BalanceMap>,
     to_count: &'a mut ToCount,
     summary: &'a mut Summary,
     /// The batch last handed over, until it is stored or declined.
     current: Option<Batch>,
-    /// Sums the counter handed back during a stream, which end it: the store
-    /// writes them before the next.
-    sums: Vec<BalanceMap>,
     /// The parser has sent its last batch.
     finished: bool,
     /// The counter has stopped.
@@ -388,10 +404,6 @@ impl GestureBatches for Incoming<'_> {
         if self.finished || self.stopped {
             return None;
         }
-        if let Ok(sums) = self.full.try_recv() {
-            self.sums.push(sums);
-            return None;
-        }
         self.current = self.receiver.recv().ok();
         self.finished = self.current.is_none();
         self.current.as_ref().map(|batch| batch.rows.as_slice())
@@ -416,9 +428,7 @@ impl GestureBatches for Incoming<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
-    use balans_core::{Amount, Dimension, Level, Moment, MonthKey, PairKey, PartyId, Totals, Zone};
+    use balans_core::{Amount, BalanceMap, Dimension, Level, Moment, PairKey, PartyId, Zone};
 
     use super::*;
 
@@ -440,12 +450,10 @@ mod tests {
             })
             .collect();
         let (mut to_count, counting, start) = ToCount::new(Some(limits.deferred_batches));
-        let (full_sender, _full) = channel::<BalanceMap>();
         let counter = std::thread::spawn(move || {
             let _ = start.unwrap().recv();
             count_batches(
                 counting,
-                full_sender,
                 limits.pending_pairs,
                 &Zone::named("Europe/Amsterdam").unwrap(),
             )
@@ -469,16 +477,17 @@ mod tests {
             .expect("the writer got all its batches to the counter");
         assert_eq!(outcome, (true, true));
         let sums = counter.join().unwrap().unwrap();
+        assert!(!sums.spilled());
+        let sums = sums.memory;
         let key = PairKey::directed(Level::Person, PartyId(1), PartyId(2), Dimension::Credit).0;
         assert_eq!(sums.get(&key).map(|t| t.count), Some(n));
         assert_eq!(sums.get(&key).map(|t| t.low_to_high), Some(n * (n + 1) / 2));
     }
 
-    /// A long import's sums come back to the writer in parts no smaller than the
-    /// bound, and the parts together are exactly what counting everything at once
-    /// gives.
+    /// A long import's sums go to runs whenever the pairs reach their bound, and
+    /// merged they are exactly what counting everything at once gives.
     #[test]
-    fn the_counter_hands_back_full_sums_and_loses_nothing() {
+    fn the_counter_spills_full_sums_and_loses_nothing() {
         let zone = Zone::named("Europe/Amsterdam").unwrap();
         let limits = Limits::default();
         let gestures: Vec<Counted> = (0..limits.pending_pairs as i64 * 5 / 4)
@@ -501,42 +510,20 @@ mod tests {
         }
 
         let (to_count, counting) = sync_channel::<Vec<Counted>>(BATCHES_IN_FLIGHT);
-        let (full_sender, full) = channel::<BalanceMap>();
-        let last = std::thread::scope(|scope| {
-            let counter =
-                scope.spawn(|| count_batches(counting, full_sender, limits.pending_pairs, &zone));
+        let sums = std::thread::scope(|scope| {
+            let counter = scope.spawn(|| count_batches(counting, limits.pending_pairs, &zone));
             for batch in gestures.chunks(limits.batch_rows) {
                 to_count.send(batch.to_vec()).unwrap();
             }
             drop(to_count);
             counter.join().unwrap().unwrap()
         });
-        let parts: Vec<BalanceMap> = full.try_iter().chain([last]).collect();
-        assert!(parts.len() >= 2, "the sums went back to the writer");
-        for part in &parts[..parts.len() - 1] {
-            assert!(part.len() >= limits.pending_pairs);
-        }
-
-        let mut pairs: BTreeMap<PairKey, Totals> = BTreeMap::new();
-        let mut months: BTreeMap<MonthKey, Totals> = BTreeMap::new();
-        for mut part in parts {
-            for (key, totals) in part.drain() {
-                pairs
-                    .entry(key)
-                    .and_modify(|t| t.merge(&totals).unwrap())
-                    .or_insert(totals);
-            }
-            for (key, totals) in part.drain_months() {
-                months
-                    .entry(key)
-                    .and_modify(|t| t.merge(&totals).unwrap())
-                    .or_insert(totals);
-            }
-        }
-        assert_eq!(pairs.into_iter().collect::<Vec<_>>(), expected.drain());
-        assert_eq!(
-            months.into_iter().collect::<Vec<_>>(),
-            expected.drain_months()
-        );
+        assert!(sums.spilled(), "the sums went to runs");
+        assert!(sums.memory.len() < limits.pending_pairs);
+        let (pairs, months) = sums.merged().unwrap();
+        let pairs: Vec<_> = pairs.collect::<StoreResult<_>>().unwrap();
+        let months: Vec<_> = months.collect::<StoreResult<_>>().unwrap();
+        assert_eq!(pairs, expected.drain());
+        assert_eq!(months, expected.drain_months());
     }
 }

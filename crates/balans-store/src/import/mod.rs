@@ -10,12 +10,14 @@
 //! gesture is written. When the store has work left once the gestures are in
 //! (`BulkLoad::expect_many_gestures` says so), the summing waits for it, with up to
 //! a million gestures queued, so that it runs while PostgreSQL builds a bulk load's
-//! indexes rather than beside the copy. The sums go to the store whenever the pairs
-//! summed reach their limit, which ends a stream. [`Limits`] holds the batch size,
-//! the queue and that limit.
+//! indexes rather than beside the copy. Whenever the pairs or months summed reach
+//! their limit, the sums go to a sorted run in a temporary file (`sums.rs`); at
+//! the end the runs are merged and each pair and month is added to the store
+//! once, in key order. [`Limits`] holds the batch size, the queue and that limit.
 //!
 //! `run.rs` holds the import as a whole; each kind of file has a file of its own
-//! (`catalog.rs`, `directory.rs`, `gestures.rs`), and `common.rs` what they share.
+//! (`catalog.rs`, `directory.rs`, `gestures.rs`), and `common.rs` what they share;
+//! `occurrences.rs` and `sums.rs` keep what grows with the file on disk.
 
 mod catalog;
 mod common;
@@ -23,6 +25,7 @@ mod directory;
 mod gestures;
 mod occurrences;
 mod run;
+mod sums;
 
 pub use common::{Limits, Options, Progress, Source, Summary};
 pub use run::import;

@@ -145,12 +145,13 @@ pub fn monthly_credit_follows_gestures_memberships_and_time_zone<B: Backend>() {
     );
 }
 
-/// A long import hands its sums to the store in parts, whenever the pairs summed
-/// in memory reach their limit, and a first import may be loading its gestures
-/// in bulk meanwhile. Small limits take a few thousand gestures down that path
-/// (a batch of a few hundred rows, sums handed back after every batch): the
-/// store ends exactly as after the same files imported in one go, for a first
-/// import and for a later one.
+/// A long import puts its sums into sorted runs in temporary files, whenever the
+/// pairs summed in memory reach their limit, merges them and hands the store
+/// each sum once, in parts; a first import may be loading its gestures in bulk
+/// meanwhile. Small limits take a few thousand gestures down that path (a batch
+/// of a few hundred rows, a run after every batch): the store ends exactly as
+/// after the same files imported in one go, for a first import and for a later
+/// one.
 pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
     let small = Limits {
         batch_rows: 256,
@@ -180,7 +181,7 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
     assert_eq!(in_parts, whole);
     assert_stored_in_order(&mut parts, &[&first, &later]);
 
-    // Limits of zero: batches of one row, sums handed back after each.
+    // Limits of zero: batches of one row, a run after each.
     let zero = Limits {
         batch_rows: 0,
         deferred_batches: 0,
