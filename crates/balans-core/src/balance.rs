@@ -159,6 +159,29 @@ impl Totals {
         }
     }
 
+    /// The five numbers in the order the tables of sums store them: low to
+    /// high, high to low, count, first and last (in milliseconds).
+    pub fn values(&self) -> [i64; 5] {
+        [
+            self.low_to_high,
+            self.high_to_low,
+            self.count,
+            self.first.millis(),
+            self.last.millis(),
+        ]
+    }
+
+    /// The totals of [`Totals::values`].
+    pub fn from_values([low_to_high, high_to_low, count, first, last]: [i64; 5]) -> Totals {
+        Totals {
+            low_to_high,
+            high_to_low,
+            count,
+            first: Moment::from_millis(first),
+            last: Moment::from_millis(last),
+        }
+    }
+
     /// Adds `other` into `self`, failing rather than wrapping or rounding.
     pub fn merge(&mut self, other: &Totals) -> Result<(), Overflow> {
         self.low_to_high = self

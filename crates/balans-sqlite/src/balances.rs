@@ -31,15 +31,16 @@ fn balance_row(row: &Row<'_>) -> rusqlite::Result<(PairKey, Totals)> {
 }
 
 fn party_sum_values(key: &PartySumKey, t: &Totals) -> [i64; 8] {
+    let [low_to_high, high_to_low, count, first, last] = t.values();
     [
         key.level.code(),
         key.party.0,
         key.dimension.code(),
-        t.low_to_high,
-        t.high_to_low,
-        t.count,
-        t.first.millis(),
-        t.last.millis(),
+        low_to_high,
+        high_to_low,
+        count,
+        first,
+        last,
     ]
 }
 

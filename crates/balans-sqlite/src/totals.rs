@@ -131,14 +131,7 @@ pub(crate) fn write_row<K: TotalsKey>(
 /// A row's columns in the order the statements name them.
 fn row_values<K: TotalsKey>(key: &K, t: &Totals) -> impl Iterator<Item = i64> {
     let (columns, n) = key.columns();
-    let values = [
-        t.low_to_high,
-        t.high_to_low,
-        t.count,
-        t.first.millis(),
-        t.last.millis(),
-    ];
-    columns.into_iter().take(n).chain(values)
+    columns.into_iter().take(n).chain(t.values())
 }
 
 /// Deltas at once, at the least, that the outermost write adds straight to the

@@ -18,7 +18,7 @@
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
-use balans_core::{BalanceMap, Dimension, Level, Moment, MonthKey, PairKey, PartyId, Totals};
+use balans_core::{BalanceMap, Dimension, Level, MonthKey, PairKey, PartyId, Totals};
 
 use crate::store::{StoreError, StoreResult};
 
@@ -178,14 +178,7 @@ impl Run {
         for entry in entries {
             let (key, totals) = entry?;
             let words = key.words();
-            let values = [
-                totals.low_to_high,
-                totals.high_to_low,
-                totals.count,
-                totals.first.millis(),
-                totals.last.millis(),
-            ];
-            for word in words[..K::WORDS].iter().chain(&values) {
+            for word in words[..K::WORDS].iter().chain(&totals.values()) {
                 out.write_all(&word.to_le_bytes()).map_err(spill_error)?;
             }
             len += 1;
@@ -219,17 +212,8 @@ impl<K: RunKey> Reading<K> {
         }
         let key = K::from_words(&words[..K::WORDS])
             .ok_or_else(|| StoreError::Corrupt("a key in an import's temporary file".into()))?;
-        let values = &words[K::WORDS..width];
-        self.next = Some((
-            key,
-            Totals {
-                low_to_high: values[0],
-                high_to_low: values[1],
-                count: values[2],
-                first: Moment::from_millis(values[3]),
-                last: Moment::from_millis(values[4]),
-            },
-        ));
+        let values = words[K::WORDS..width].try_into().expect("five values");
+        self.next = Some((key, Totals::from_values(values)));
         Ok(())
     }
 }
@@ -306,6 +290,8 @@ impl<K: RunKey> Iterator for Merged<K> {
 
 #[cfg(test)]
 mod tests {
+    use balans_core::Moment;
+
     use super::*;
 
     fn key(level: i64, low: i64, high: i64, dimension: i64) -> PairKey {
