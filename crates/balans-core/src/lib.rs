@@ -19,6 +19,7 @@
 pub mod account;
 pub mod amount;
 pub mod balance;
+pub mod credits;
 pub mod gesture;
 pub mod kind;
 pub mod party;
@@ -32,6 +33,9 @@ pub use amount::{AMOUNT_MINOR_MAX, Amount, AmountError, DecimalMark, Sum};
 pub use balance::{
     Balance, BalanceMap, Evenness, Level, MonthKey, Overflow, PairKey, PartySumKey, Totals,
     contributions, party_sums,
+};
+pub use credits::{
+    Accepted, Both, Credits, Flows, PairCredits, PersonPair, PersonShare, Side, State,
 };
 pub use gesture::{ContentHash, Gesture, GestureId, GestureIdError, StoredGesture};
 pub use kind::{Dimension, Kind, KindCode, KindDef, KindId, builtin_catalog};
