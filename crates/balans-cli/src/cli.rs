@@ -51,6 +51,15 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
     )]
     Balance(BalanceArgs),
 
+    /// An organization's credits: historical, live and dormant, the key persons,
+    /// and the person pairs behind each relationship (see docs/credits.md).
+    #[command(
+        after_help = "A person pair's credits are live while both are still members of their organizations,\n\
+dormant once one has left; historical = live + dormant.\n\n\
+Examples:\n  balans credits bosman\n  balans credits bosman hotel-wadden\n  balans credits bosman hotel-wadden --as-of 2025-02-01 --json"
+    )]
+    Credits(CreditsArgs),
+
     /// The relationships most out of balance, in both directions.
     #[command(
         after_help = "Examples:\n  balans report\n  balans report --window 12m\n  balans report --window all --dimension money --min-volume 100 --json\n  balans report --us bosman --level person"
@@ -210,6 +219,20 @@ pub struct BalanceArgs {
     /// up through memberships). Default: organization between organizations.
     #[arg(long, value_enum)]
     pub level: Option<LevelArg>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CreditsArgs {
+    /// The organization (or a party standing for itself) seen from.
+    pub organization: String,
+    /// One counterpart; without it, every relationship of the organization.
+    pub counterpart: Option<String>,
+    /// The moment to look at: YYYY-MM-DD[THH:MM], D-M-YYYY, today/vandaag,
+    /// yesterday/gisteren (default: now). Gestures after it are left out.
+    #[arg(long, value_name = "MOMENT")]
+    pub as_of: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

@@ -169,6 +169,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Credits(args) => {
+            let mut store = open(&cli.db, false)?;
+            let zone = zone_of(store.as_mut())?;
+            let as_of = args
+                .as_of
+                .as_deref()
+                .map(|text| zone.parse_typed(text, balans_core::Moment::now()))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--as-of: {e}"))?;
+            let views = ledger::credits(
+                store.as_mut(),
+                &args.organization,
+                args.counterpart.as_deref(),
+                as_of,
+            )?;
+            if args.json {
+                match (&args.counterpart, views.first()) {
+                    (Some(_), Some(view)) => println!("{}", serde_json::to_string_pretty(view)?),
+                    _ => println!("{}", serde_json::to_string_pretty(&views)?),
+                }
+            } else {
+                print!("{}", output::credits(&views, &zone));
+            }
+        }
         Command::Report(args) => {
             let mut store = open(&cli.db, false)?;
             let min_volume = Amount::parse_typed(&args.min_volume)

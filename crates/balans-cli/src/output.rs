@@ -388,3 +388,83 @@ pub fn kinds_json(kinds: &[Kind]) -> Vec<KindJson<'_>> {
         })
         .collect()
 }
+
+/// An organization's credits, relationship by relationship: the four figures
+/// per dimension, the key persons and the person pairs.
+pub fn credits(views: &[ledger::CreditsView], zone: &Zone) -> String {
+    let mut out = String::new();
+    if views.is_empty() {
+        let _ = writeln!(out, "No relationships with gestures yet.");
+        return out;
+    }
+    for view in views {
+        let _ = writeln!(
+            out,
+            "{} and {}, as of {}",
+            name(&view.a),
+            name(&view.b),
+            view.as_of.display_in(zone)
+        );
+        let _ = writeln!(
+            out,
+            "\n{:<12} {:<7} {:>14} {:>14} {:>14}",
+            "",
+            "",
+            format!("{} side gave", view.a.key),
+            format!("{} side gave", view.b.key),
+            "net"
+        );
+        for (label, both) in [
+            ("historical", &view.historical),
+            ("live", &view.live),
+            ("dormant", &view.dormant),
+            ("handed over", &view.handed_over),
+        ] {
+            for (dimension, flows) in [("credit", &both.credit), ("money", &both.money)] {
+                let _ = writeln!(
+                    out,
+                    "{:<12} {:<7} {:>14} {:>14} {:>14}",
+                    label,
+                    dimension,
+                    flows.a_to_b.to_string(),
+                    flows.b_to_a.to_string(),
+                    signed(flows.net)
+                );
+            }
+        }
+        if view.key_persons.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nNo key person: no one carries most of the live credit."
+            );
+        } else {
+            let _ = writeln!(out, "\nKey persons (share of the live credit):");
+            for person in &view.key_persons {
+                let side = if person.side == "a" { &view.a } else { &view.b };
+                let _ = writeln!(
+                    out,
+                    "  {} for {}: {}",
+                    name(&person.party),
+                    side.key,
+                    person.share
+                );
+            }
+        }
+        let _ = writeln!(out, "\nPerson pairs:");
+        for pair in &view.pairs {
+            let _ = writeln!(
+                out,
+                "  {} and {}: {}, credit {} / {}, money {} / {}",
+                pair.a.key,
+                pair.b.key,
+                pair.state,
+                pair.credit.a_to_b,
+                pair.credit.b_to_a,
+                pair.money.a_to_b,
+                pair.money.b_to_a
+            );
+        }
+        out.push('\n');
+    }
+    out
+}

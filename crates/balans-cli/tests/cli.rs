@@ -770,7 +770,7 @@ fn the_kind_catalog_can_be_changed_for_new_gestures() {
 fn every_command_explains_itself_with_an_example() {
     let dir = Dir::new();
     for command in [
-        "import", "balance", "report", "give", "reverse", "check", "export", "demo",
+        "import", "balance", "report", "give", "reverse", "check", "export", "demo", "credits",
     ] {
         dir.balans(&[command, "--help"])
             .assert()
@@ -1838,4 +1838,78 @@ fn serve_demo_prints_a_login_that_opens_the_dashboard() {
     );
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// Story 1 in credits: before Gerrit retires, Henk and Gerrit carry the Hotel
+/// De Wadden relationship; after, what they built is dormant. The JSON has the
+/// documented shape; a moment that cannot be read is named.
+#[test]
+fn credits_show_what_went_dormant_when_gerrit_retired() {
+    let dir = Dir::new();
+    dir.balans(&["demo"]).assert().success();
+    let before: serde_json::Value = serde_json::from_str(&dir.stdout(&[
+        "credits",
+        "bosman",
+        "hotel-wadden",
+        "--as-of",
+        "2025-05-01",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(before["a"], "bosman");
+    assert_eq!(before["b"], "hotel-wadden");
+    assert_eq!(before["dormant"]["credit"]["a_to_b"], "0.00");
+    assert_eq!(before["live"], before["historical"]);
+    let keys: Vec<(&str, &str)> = before["key_persons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["party"].as_str().unwrap(), k["side"].as_str().unwrap()))
+        .collect();
+    assert_eq!(keys, [("henk", "a"), ("gerrit", "b")]);
+    for figure in ["historical", "live", "dormant", "handed_over"] {
+        for dimension in ["money", "credit"] {
+            for field in ["a_to_b", "b_to_a", "net"] {
+                assert!(
+                    before[figure][dimension][field].is_string(),
+                    "{figure}.{dimension}.{field}: {}",
+                    before[figure][dimension][field]
+                );
+            }
+        }
+    }
+
+    let now: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["credits", "bosman", "hotel-wadden", "--json"]))
+            .unwrap();
+    let henk_gerrit = now["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["a"] == "henk" && p["b"] == "gerrit")
+        .expect("the pair Henk built with Gerrit");
+    assert_eq!(henk_gerrit["state"], "dormant");
+    assert_eq!(
+        now["dormant"]["credit"]["a_to_b"],
+        henk_gerrit["credit"]["a_to_b"]
+    );
+    // Historical = live + dormant, in minor units.
+    let minor =
+        |v: &serde_json::Value| -> i64 { v.as_str().unwrap().replace('.', "").parse().unwrap() };
+    for dimension in ["money", "credit"] {
+        for field in ["a_to_b", "b_to_a"] {
+            assert_eq!(
+                minor(&now["historical"][dimension][field]),
+                minor(&now["live"][dimension][field]) + minor(&now["dormant"][dimension][field]),
+                "{dimension}.{field}"
+            );
+        }
+    }
+
+    let text = dir.stdout(&["credits", "bosman", "hotel-wadden"]);
+    assert!(text.contains("henk and gerrit: dormant"), "{text}");
+    dir.balans(&["credits", "bosman", "--as-of", "someday"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--as-of"));
 }

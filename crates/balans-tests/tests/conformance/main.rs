@@ -39,6 +39,7 @@ macro_rules! conformance {
 mod accounts;
 mod balances;
 mod catalog;
+mod credits;
 mod directory;
 mod export;
 mod gestures;
@@ -54,6 +55,7 @@ const CAPABILITIES: &[&[&str]] = &[
     accounts::INSTANTIATED,
     balances::INSTANTIATED,
     catalog::INSTANTIATED,
+    credits::INSTANTIATED,
     directory::INSTANTIATED,
     export::INSTANTIATED,
     gestures::INSTANTIATED,

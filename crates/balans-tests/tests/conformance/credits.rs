@@ -1,0 +1,176 @@
+//! Credits that belong to people (`docs/credits.md`): live while both people of a
+//! pair are members of their organizations, dormant once one has left, read now
+//! or as of a past moment.
+
+use balans_core::Zone;
+use balans_store::LedgerError;
+use balans_store::ledger::{self, CreditsView};
+use balans_tests::Backend;
+
+use crate::support::*;
+
+const PARTIES: &str = "key,kind,name\nus,organization,Bosman\nhenk,person,Henk\nkees,person,Kees\n\
+hotel,organization,Hotel\ngerrit,person,Gerrit\nsander,person,Sander\nsolo,person,Solo\n";
+
+/// Gerrit leaves the hotel on 1 March 2025 and Sander joins it that day.
+const MEMBERSHIPS: &str = "person,organization,role,from,until\nhenk,us,employee,2020-01-01,\n\
+kees,us,employee,2020-01-01,\ngerrit,hotel,contact,2020-01-01,2025-03-01\nsander,hotel,contact,2025-03-01,\n";
+
+const GESTURES: &str = "id,at,giver,receiver,kind,amount\n\
+c1,2024-01-10,henk,gerrit,help,4\n\
+c2,2024-02-10,gerrit,henk,thanks,1\n\
+c3,2024-03-01,kees,gerrit,help,2\n\
+c4,2024-04-01,hotel,us,pay,100.00\n\
+c5,2025-04-01,henk,sander,help,1\n\
+c6,2025-05-01,henk,solo,help,3\n";
+
+fn store<B: Backend>() -> (B::Store, Box<dyn std::any::Any>) {
+    let (mut store, guard) = B::fresh();
+    import_texts(
+        &mut store,
+        &[
+            ("parties.csv", PARTIES),
+            ("memberships.csv", MEMBERSHIPS),
+            ("gestures.csv", GESTURES),
+        ],
+    )
+    .unwrap();
+    (store, guard)
+}
+
+fn at(text: &str) -> balans_core::Moment {
+    Zone::named("Europe/Amsterdam")
+        .unwrap()
+        .parse(text)
+        .unwrap()
+}
+
+fn hotel<S: balans_store::Store>(store: &mut S, as_of: Option<&str>) -> CreditsView {
+    let mut views = ledger::credits(store, "us", Some("hotel"), as_of.map(at)).unwrap();
+    assert_eq!(views.len(), 1);
+    views.remove(0)
+}
+
+/// (a side gave, b side gave) of a figure's credit, as text.
+fn credit(figure: &ledger::BothView) -> (String, String) {
+    (
+        figure.credit.a_to_b.to_string(),
+        figure.credit.b_to_a.to_string(),
+    )
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+fn key_persons(view: &CreditsView) -> Vec<(String, &'static str, String)> {
+    view.key_persons
+        .iter()
+        .map(|k| (k.party.key.to_string(), k.side, k.share.clone()))
+        .collect()
+}
+
+/// Before Gerrit leaves, everything Henk and Kees built with him is live, and
+/// Henk carries most of it on our side; after, it is dormant, and the pair of
+/// organizations themselves (a payment) stays live. Historical = live + dormant
+/// at every moment, and historical is the organization-level balance.
+pub fn credits_are_live_until_a_person_leaves_and_dormant_after<B: Backend>() {
+    let (mut store, _guard) = store::<B>();
+
+    let before = hotel(&mut store, Some("2025-02-01"));
+    assert_eq!(credit(&before.historical), pair("6.00", "1.00"));
+    assert_eq!(credit(&before.live), pair("6.00", "1.00"));
+    assert_eq!(credit(&before.dormant), pair("0.00", "0.00"));
+    assert_eq!(before.historical.money.b_to_a.to_string(), "100.00");
+    assert_eq!(
+        key_persons(&before),
+        [
+            ("gerrit".to_string(), "b", "1.0000".to_string()),
+            ("henk".to_string(), "a", "0.7142".to_string()),
+        ]
+    );
+
+    // The day he left: gone at midnight, so dormant from then on.
+    let after = hotel(&mut store, Some("2025-03-01"));
+    assert_eq!(credit(&after.historical), pair("6.00", "1.00"));
+    assert_eq!(credit(&after.live), pair("0.00", "0.00"));
+    assert_eq!(credit(&after.dormant), pair("6.00", "1.00"));
+    assert_eq!(after.live.money.b_to_a.to_string(), "100.00");
+    assert_eq!(after.dormant.money.b_to_a.to_string(), "0.00");
+    assert!(after.key_persons.is_empty(), "{:?}", after.key_persons);
+    let states: Vec<(String, String, &str)> = after
+        .pairs
+        .iter()
+        .map(|p| (p.a.key.to_string(), p.b.key.to_string(), p.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("us".to_string(), "hotel".to_string(), "live"),
+            ("henk".to_string(), "gerrit".to_string(), "dormant"),
+            ("kees".to_string(), "gerrit".to_string(), "dormant"),
+        ]
+    );
+
+    // Now: Henk has begun with Sander; the credits with Gerrit stay dormant.
+    let now = hotel(&mut store, None);
+    assert_eq!(credit(&now.historical), pair("7.00", "1.00"));
+    assert_eq!(credit(&now.live), pair("1.00", "0.00"));
+    assert_eq!(credit(&now.dormant), pair("6.00", "1.00"));
+    assert_eq!(credit(&now.handed_over), pair("0.00", "0.00"));
+    assert_eq!(
+        key_persons(&now),
+        [
+            ("henk".to_string(), "a", "1.0000".to_string()),
+            ("sander".to_string(), "b", "1.0000".to_string()),
+        ]
+    );
+    let balance = ledger::pair_balance(&mut store, "us", "hotel", None).unwrap();
+    assert_eq!(
+        (
+            balance.credit.a_to_b.to_string(),
+            balance.credit.b_to_a.to_string()
+        ),
+        credit(&now.historical)
+    );
+    assert_eq!(
+        balance.money.b_to_a.to_string(),
+        now.historical.money.b_to_a.to_string()
+    );
+    // Before any gesture, the relationship is there with nothing in it.
+    let empty = hotel(&mut store, Some("2023-01-01"));
+    assert_eq!(credit(&empty.historical), pair("0.00", "0.00"));
+    assert!(empty.pairs.is_empty());
+}
+
+/// Without a counterpart, every relationship of the organization, the largest
+/// credit volume first; a private customer stands for themselves. Unknown
+/// parties and a relationship with itself are refused.
+pub fn an_organization_s_credits_list_every_relationship<B: Backend>() {
+    let (mut store, _guard) = store::<B>();
+    let all = ledger::credits(&mut store, "us", None, None).unwrap();
+    let counterparts: Vec<String> = all.iter().map(|v| v.b.key.to_string()).collect();
+    assert_eq!(counterparts, ["hotel", "solo"]);
+    assert_eq!(credit(&all[1].live), pair("3.00", "0.00"));
+    assert_eq!(all[1].pairs.len(), 1);
+    assert_eq!(all[1].pairs[0].state, "live");
+
+    // Seen from the hotel, the same figures the other way round.
+    let theirs = ledger::credits(&mut store, "hotel", Some("us"), None).unwrap();
+    assert_eq!(credit(&theirs[0].historical), pair("1.00", "7.00"));
+    assert_eq!(credit(&theirs[0].dormant), pair("1.00", "6.00"));
+
+    assert!(matches!(
+        ledger::credits(&mut store, "nobody", None, None),
+        Err(LedgerError::UnknownParty(key)) if key == "nobody"
+    ));
+    assert!(matches!(
+        ledger::credits(&mut store, "us", Some("us"), None),
+        Err(LedgerError::Invalid(_))
+    ));
+}
+
+conformance!(
+    credits_are_live_until_a_person_leaves_and_dormant_after,
+    an_organization_s_credits_list_every_relationship,
+);
