@@ -60,6 +60,14 @@ Examples:\n  balans credits bosman\n  balans credits bosman hotel-wadden\n  bala
     )]
     Credits(CreditsArgs),
 
+    /// Handovers of dormant credits to a successor: offer, accept, decline,
+    /// withdraw, list.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  balans handover offer henk gerrit --to sander --share 50\n  balans handover accept 1 --note 'by phone'\n  balans handover list --json"
+    )]
+    Handover(HandoverCommand),
+
     /// The relationships most out of balance, in both directions.
     #[command(
         after_help = "Examples:\n  balans report\n  balans report --window 12m\n  balans report --window all --dimension money --min-volume 100 --json\n  balans report --us bosman --level person"
@@ -311,6 +319,54 @@ pub struct ReverseArgs {
     pub reversal_id: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HandoverCommand {
+    /// Offer a share of the credits of a dormant pair to a successor, who takes
+    /// the place of the one of A and B who left; prints the handover's id.
+    #[command(after_help = "Example:\n  balans handover offer henk gerrit --to sander --share 50")]
+    Offer {
+        /// One person of the dormant pair.
+        a: String,
+        /// The other.
+        b: String,
+        /// The successor: a member of the organization the one who left belonged to.
+        #[arg(long = "to", value_name = "SUCCESSOR")]
+        successor: String,
+        /// The percentage handed over, 0 to 100.
+        #[arg(long, default_value_t = 100)]
+        share: u8,
+    },
+    /// Record the successor's acceptance: from then on the share counts as live.
+    #[command(
+        after_help = "Example:\n  balans handover accept 1 --at 2025-04-02 --note 'by phone'"
+    )]
+    Accept {
+        id: i64,
+        /// When the successor accepted (default: now).
+        #[arg(long, value_name = "MOMENT")]
+        at: Option<String>,
+        /// How the acceptance was given.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Record that the successor declined.
+    #[command(after_help = "Example:\n  balans handover decline 2 --note 'starts fresh'")]
+    Decline {
+        id: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Withdraw an offer not yet accepted.
+    #[command(after_help = "Example:\n  balans handover withdraw 3")]
+    Withdraw { id: i64 },
+    /// Every handover, with its state.
+    #[command(after_help = "Examples:\n  balans handover list\n  balans handover list --json")]
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

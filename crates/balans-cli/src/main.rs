@@ -19,7 +19,7 @@ use balans_store::ledger::{self, ReportOptions};
 use balans_store::store::zone_of;
 use balans_store::{GestureText, LedgerError, SchemaUpgrade, setting};
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand, KindCommand, TokenCommand, UserCommand};
+use cli::{Cli, Command, ConfigCommand, HandoverCommand, KindCommand, TokenCommand, UserCommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 // The server's writer allocates and frees many small values per gesture; mimalloc
@@ -265,6 +265,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
         }
+        Command::Handover(command) => handover(&cli.db, command)?,
         Command::Kind(command) => kind(&cli.db, command)?,
         Command::Check => {
             let mut store = open(&cli.db, false)?;
@@ -335,6 +336,74 @@ fn run(cli: Cli) -> Result<ExitCode> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn handover(db: &str, command: HandoverCommand) -> Result<()> {
+    use balans_core::{HandoverState, Moment};
+    let mut store = open(db, false)?;
+    let zone = zone_of(store.as_mut())?;
+    let show = |view: &ledger::HandoverView| output::handover(view, &zone);
+    match command {
+        HandoverCommand::Offer {
+            a,
+            b,
+            successor,
+            share,
+        } => {
+            let view = ledger::offer_handover(
+                store.as_mut(),
+                &a,
+                &b,
+                &successor,
+                Some(share),
+                Moment::now(),
+            )?;
+            println!("{}", view.id);
+        }
+        HandoverCommand::Accept { id, at, note } => {
+            let at = at
+                .as_deref()
+                .map(|text| zone.parse_typed(text, Moment::now()))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--at: {e}"))?
+                .unwrap_or_else(Moment::now);
+            let view = ledger::accept_handover(store.as_mut(), id, at, note.as_deref())?;
+            print!("{}", show(&view));
+        }
+        HandoverCommand::Decline { id, note } => {
+            let view = ledger::end_handover(
+                store.as_mut(),
+                id,
+                HandoverState::Declined,
+                Moment::now(),
+                note.as_deref(),
+            )?;
+            print!("{}", show(&view));
+        }
+        HandoverCommand::Withdraw { id } => {
+            let view = ledger::end_handover(
+                store.as_mut(),
+                id,
+                HandoverState::Withdrawn,
+                Moment::now(),
+                None,
+            )?;
+            print!("{}", show(&view));
+        }
+        HandoverCommand::List { json } => {
+            let list = ledger::handovers(store.as_mut())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("No handovers yet.");
+            } else {
+                for view in &list {
+                    print!("{}", show(view));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn kind(db: &str, command: KindCommand) -> Result<()> {

@@ -468,3 +468,37 @@ pub fn credits(views: &[ledger::CreditsView], zone: &Zone) -> String {
     }
     out
 }
+
+/// One handover in a line: who took over from whom, and where it stands.
+pub fn handover(view: &ledger::HandoverView, zone: &Zone) -> String {
+    let mut line = format!(
+        "#{} {}: {}% of what {} ({}) built with {} ({}) to {}, offered {}",
+        view.id,
+        view.state,
+        view.share,
+        view.left.key,
+        view.left_unit.key,
+        view.other.key,
+        view.other_unit.key,
+        view.successor.key,
+        date(Some(view.offered_at), zone)
+    );
+    if let Some(decided) = view.decided_at {
+        let _ = write!(line, ", {} {}", view.state, date(Some(decided), zone));
+    }
+    if view.state == "accepted" {
+        let _ = write!(
+            line,
+            "; moved credit {} / {}, money {} / {}",
+            view.moved.credit.a_to_b,
+            view.moved.credit.b_to_a,
+            view.moved.money.a_to_b,
+            view.moved.money.b_to_a
+        );
+    }
+    if let Some(note) = &view.note {
+        let _ = write!(line, " ({note})");
+    }
+    line.push('\n');
+    line
+}

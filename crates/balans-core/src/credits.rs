@@ -67,6 +67,18 @@ impl Both {
         })
     }
 
+    /// The same flows seen from the other side.
+    pub fn flipped(&self) -> Both {
+        let flip = |f: Flows| Flows {
+            a_to_b: f.b_to_a,
+            b_to_a: f.a_to_b,
+        };
+        Both {
+            money: flip(self.money),
+            credit: flip(self.credit),
+        }
+    }
+
     /// What a handover of `percent` of these flows moves.
     pub fn share(&self, percent: u8) -> Both {
         Both {
@@ -255,6 +267,86 @@ fn shares(pairs: &[PairCredits]) -> Result<Vec<PersonShare>, Overflow> {
             .then((x.side, x.party).cmp(&(y.side, y.party)))
     });
     Ok(shares)
+}
+
+/// Where a handover stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HandoverState {
+    Offered,
+    Accepted,
+    Declined,
+    Withdrawn,
+}
+
+impl HandoverState {
+    pub const ALL: [HandoverState; 4] = [
+        HandoverState::Offered,
+        HandoverState::Accepted,
+        HandoverState::Declined,
+        HandoverState::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandoverState::Offered => "offered",
+            HandoverState::Accepted => "accepted",
+            HandoverState::Declined => "declined",
+            HandoverState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<HandoverState> {
+        HandoverState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A handover of a share of one dormant person pair's contribution to an
+/// organization pair: `left` (of `left_unit`) left, `other` (of `other_unit`)
+/// stays, and `successor` takes the place of `left`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Handover {
+    pub id: i64,
+    pub left: PartyId,
+    pub left_unit: PartyId,
+    pub other: PartyId,
+    pub other_unit: PartyId,
+    pub successor: PartyId,
+    /// A whole percentage, 0 to 100.
+    pub share: u8,
+    pub state: HandoverState,
+    pub offered_at: crate::Moment,
+    /// When it was accepted, declined or withdrawn.
+    pub decided_at: Option<crate::Moment>,
+    /// How an acceptance was given, or why a handover was declined.
+    pub note: Option<String>,
+    /// What an accepted handover moved, seen from `left` (`a_to_b`: what `left`
+    /// gave `other`); nothing until it is accepted.
+    pub moved: Both,
+}
+
+impl Handover {
+    /// The handover as the credits of the organization pair (`a`, `b`) count it,
+    /// when it is about that pair and was accepted at or before `at`.
+    pub fn accepted_for(&self, a: PartyId, b: PartyId, at: crate::Moment) -> Option<Accepted> {
+        if self.state != HandoverState::Accepted || self.decided_at.is_none_or(|d| d > at) {
+            return None;
+        }
+        if (self.left_unit, self.other_unit) == (a, b) {
+            Some(Accepted {
+                from: (self.left, self.other),
+                to: (self.successor, self.other),
+                moved: self.moved,
+            })
+        } else if (self.other_unit, self.left_unit) == (a, b) {
+            Some(Accepted {
+                from: (self.other, self.left),
+                to: (self.other, self.successor),
+                moved: self.moved.flipped(),
+            })
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod bulk_load;
 mod catalog;
 mod connection;
 mod copy;
+mod credits;
 mod directory;
 mod gestures;
 mod keeping;

@@ -13,6 +13,7 @@ mod accounts;
 mod balances;
 mod catalog;
 mod connection;
+mod credits;
 mod directory;
 mod gestures;
 mod keeping;

@@ -247,4 +247,25 @@ pub const STEPS: &[&str] = &[
     DROP TABLE months;
     ALTER TABLE months_strict RENAME TO months;
     "#,
+    // 14: handovers of dormant credits (see docs/credits.md).
+    r#"
+    CREATE TABLE handovers (
+        id           INTEGER PRIMARY KEY,
+        left_person  INTEGER NOT NULL REFERENCES parties (id),
+        left_unit    INTEGER NOT NULL REFERENCES parties (id),
+        other_person INTEGER NOT NULL REFERENCES parties (id),
+        other_unit   INTEGER NOT NULL REFERENCES parties (id),
+        successor    INTEGER NOT NULL REFERENCES parties (id),
+        share        INTEGER NOT NULL CHECK (share BETWEEN 0 AND 100),
+        state        TEXT NOT NULL CHECK (state IN ('offered', 'accepted', 'declined', 'withdrawn')),
+        offered_ms   INTEGER NOT NULL,
+        decided_ms   INTEGER,
+        note         TEXT,
+        money_out    INTEGER NOT NULL DEFAULT 0,
+        money_in     INTEGER NOT NULL DEFAULT 0,
+        credit_out   INTEGER NOT NULL DEFAULT 0,
+        credit_in    INTEGER NOT NULL DEFAULT 0,
+        CHECK (state = 'offered' OR decided_ms IS NOT NULL)
+    ) STRICT;
+    "#,
 ];

@@ -32,8 +32,8 @@ pub use store::{
 /// concrete type or an associated one: `use balans_store::prelude::*;`.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, BalanceStore, BulkLoad, CatalogStore, DirectoryStore, GestureStore,
-        KeepingStore, Store, Transactions,
+        AccountStore, BalanceStore, BulkLoad, CatalogStore, CreditStore, DirectoryStore,
+        GestureStore, KeepingStore, Store, Transactions,
     };
 }
 

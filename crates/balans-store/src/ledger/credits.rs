@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 
 use balans_core::{
-    Both, Credits, Dimension, Flows, Membership, Moment, Party, PartyId, PersonShare, Side, State,
+    Both, Credits, Dimension, Flows, Handover, HandoverState, Membership, Moment, Party, PartyId,
+    PartyKind, PersonShare, Side, State,
 };
 use serde::Serialize;
 
@@ -17,7 +18,7 @@ use super::view::{NetSum, PartyRef, key_of};
 use crate::LedgerError;
 use crate::field;
 use crate::snapshot::Snapshot;
-use crate::store::{GestureFilter, Store, StoreError};
+use crate::store::{GestureFilter, NewHandover, Store, StoreError, in_transaction};
 
 /// The setting that holds the key-person threshold, a whole percentage.
 pub const KEY_PERSON_SETTING: &str = "key_person_percent";
@@ -201,11 +202,30 @@ pub fn credits<S: Store + ?Sized>(
                 .iter()
                 .any(|m: &Membership| m.organization == unit && m.holds_at(as_of))
     };
+    let handovers = store.handovers()?;
+    // Every relationship a handover counts for is listed, if only by that.
+    for h in handovers
+        .iter()
+        .filter(|h| h.state == HandoverState::Accepted)
+    {
+        let other = match (h.left_unit == a.id, h.other_unit == a.id) {
+            (true, false) => h.other_unit,
+            (false, true) => h.left_unit,
+            _ => continue,
+        };
+        if b.as_ref().is_none_or(|b| b.id == other) {
+            found.entry(other).or_default();
+        }
+    }
     let mut parties: BTreeMap<PartyId, PartyRef> = BTreeMap::new();
     let mut views = Vec::with_capacity(found.len());
     for (other, pairs) in found {
         let contributions: Vec<_> = pairs.into_iter().collect();
-        let computed = Credits::of(&contributions, &[], |(p, q)| {
+        let accepted: Vec<_> = handovers
+            .iter()
+            .filter_map(|h| h.accepted_for(a.id, other, as_of))
+            .collect();
+        let computed = Credits::of(&contributions, &accepted, |(p, q)| {
             member_at(p, a.id) && member_at(q, other)
         })
         .map_err(|_| overflow())?;
@@ -290,4 +310,341 @@ fn view<S: Store + ?Sized>(
         key_persons,
         pairs,
     })
+}
+
+/// A handover, as the ledger shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HandoverView {
+    pub id: i64,
+    /// The person who left, and the organization they left.
+    #[serde(serialize_with = "key_of")]
+    pub left: PartyRef,
+    #[serde(serialize_with = "key_of")]
+    pub left_unit: PartyRef,
+    /// The other person of the dormant pair, and their organization.
+    #[serde(serialize_with = "key_of")]
+    pub other: PartyRef,
+    #[serde(serialize_with = "key_of")]
+    pub other_unit: PartyRef,
+    #[serde(serialize_with = "key_of")]
+    pub successor: PartyRef,
+    pub share: u8,
+    pub state: &'static str,
+    #[serde(serialize_with = "moment")]
+    pub offered_at: Moment,
+    #[serde(serialize_with = "super::view::moment_opt")]
+    pub decided_at: Option<Moment>,
+    pub note: Option<String>,
+    /// What an accepted handover moved, seen from `left` (`a_to_b`: what the
+    /// one who left gave the other).
+    pub moved: BothView,
+}
+
+fn handover_view<S: Store + ?Sized>(
+    store: &mut S,
+    h: Handover,
+) -> Result<HandoverView, LedgerError> {
+    let mut party = |id: PartyId| -> Result<PartyRef, LedgerError> {
+        let found = store
+            .party_by_id(id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is named but missing", id.0)))?;
+        Ok(PartyRef::from(&found))
+    };
+    Ok(HandoverView {
+        id: h.id,
+        left: party(h.left)?,
+        left_unit: party(h.left_unit)?,
+        other: party(h.other)?,
+        other_unit: party(h.other_unit)?,
+        successor: party(h.successor)?,
+        share: h.share,
+        state: h.state.as_str(),
+        offered_at: h.offered_at,
+        decided_at: h.decided_at,
+        note: h.note,
+        moved: h.moved.into(),
+    })
+}
+
+/// Whether `person` is `unit` or a member of it at `at`.
+fn member_of(snapshot: &Snapshot, person: PartyId, unit: PartyId, at: Moment) -> bool {
+    person == unit
+        || snapshot
+            .memberships()
+            .of_person(person)
+            .iter()
+            .any(|m| m.organization == unit && m.holds_at(at))
+}
+
+/// What the gestures between `a` and `b` up to `until` contribute to each
+/// organization pair they count for, seen from `a`: keyed by (a's unit, b's unit).
+fn pair_contributions<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    a: PartyId,
+    b: PartyId,
+    until: Moment,
+) -> Result<BTreeMap<(PartyId, PartyId), Both>, LedgerError> {
+    let mut filter = GestureFilter {
+        party: Some(a),
+        counterpart: Some(b),
+        until: Some(Moment::from_millis(until.millis().saturating_add(1))),
+        limit: 10_000,
+        ..GestureFilter::default()
+    };
+    let mut found: BTreeMap<(PartyId, PartyId), Both> = BTreeMap::new();
+    super::gestures::walk_gestures(store, &mut filter, |stored| {
+        let g = &stored.gesture;
+        let Ok((giver_unit, receiver_unit)) = snapshot.units(g, stored.attributed_at) else {
+            return Ok(true);
+        };
+        if giver_unit == receiver_unit {
+            return Ok(true);
+        }
+        let forward = g.giver == a;
+        let units = if forward {
+            (giver_unit, receiver_unit)
+        } else {
+            (receiver_unit, giver_unit)
+        };
+        let amount = g.amount.minor();
+        let flows = if forward {
+            Flows {
+                a_to_b: amount,
+                b_to_a: 0,
+            }
+        } else {
+            Flows {
+                a_to_b: 0,
+                b_to_a: amount,
+            }
+        };
+        let mut both = Both::default();
+        match g.dimension {
+            Dimension::Money => both.money = flows,
+            Dimension::Credit => both.credit = flows,
+        }
+        found.entry(units).or_default().add(&both).map_err(|_| {
+            LedgerError::Store(StoreError::Overflow("a person pair's credits".into()))
+        })?;
+        Ok(true)
+    })?;
+    Ok(found)
+}
+
+fn refuse(field: &'static str, message: String) -> LedgerError {
+    LedgerError::Invalid(vec![field::Error::new(field, message)])
+}
+
+/// Offers a handover of `share` percent (100 unless given) of the dormant pair
+/// (`a`, `b`) to `successor`, who takes the place of the one of them who left:
+/// a member, at `now`, of the organization that one left.
+pub fn offer_handover<S: Store + ?Sized>(
+    store: &mut S,
+    a: &str,
+    b: &str,
+    successor: &str,
+    share: Option<u8>,
+    now: Moment,
+) -> Result<HandoverView, LedgerError> {
+    in_transaction(store, |store| {
+        let a = super::find_party(store, a)?;
+        let b = super::find_party(store, b)?;
+        let successor = super::find_party(store, successor)?;
+        let share = share.unwrap_or(100);
+        if share > 100 {
+            return Err(refuse(
+                "share",
+                format!("a share is a percentage from 0 to 100, not {share}"),
+            ));
+        }
+        if successor.fields.kind != PartyKind::Person {
+            return Err(refuse(
+                "to",
+                format!(
+                    "the successor must be a person: {} is an organization",
+                    successor.fields.key
+                ),
+            ));
+        }
+        let snapshot = Snapshot::load(store)?;
+        let pairs = pair_contributions(store, &snapshot, a.id, b.id, now)?;
+        if pairs.is_empty() {
+            return Err(refuse(
+                "b",
+                format!(
+                    "no gesture between {} and {} counts for two organizations: there is nothing to hand over",
+                    a.fields.key, b.fields.key
+                ),
+            ));
+        }
+        let mut offers = Vec::new();
+        let mut dormant = false;
+        for &(a_unit, b_unit) in pairs.keys() {
+            for (left, left_unit, other, other_unit) in
+                [(&a, a_unit, &b, b_unit), (&b, b_unit, &a, a_unit)]
+            {
+                if member_of(&snapshot, left.id, left_unit, now) {
+                    continue;
+                }
+                dormant = true;
+                if successor.id != left.id
+                    && successor.id != other.id
+                    && member_of(&snapshot, successor.id, left_unit, now)
+                {
+                    offers.push(NewHandover {
+                        left: left.id,
+                        left_unit,
+                        other: other.id,
+                        other_unit,
+                        successor: successor.id,
+                        share,
+                        offered_at: now,
+                    });
+                }
+            }
+        }
+        let offer = match (offers.len(), dormant) {
+            (1, _) => offers.remove(0),
+            (0, false) => {
+                return Err(refuse(
+                    "b",
+                    format!(
+                        "{} and {} are both still members: their credits are live, and only dormant credits can be handed over",
+                        a.fields.key, b.fields.key
+                    ),
+                ));
+            }
+            (0, true) => {
+                return Err(refuse(
+                    "to",
+                    format!(
+                        "{} is not a member of the organization that {} or {} left: a successor takes the place of the one who left, on that side",
+                        successor.fields.key, a.fields.key, b.fields.key
+                    ),
+                ));
+            }
+            _ => {
+                return Err(refuse(
+                    "to",
+                    format!(
+                        "{} could succeed in more than one relationship of {} and {}: end the memberships that no longer hold first",
+                        successor.fields.key, a.fields.key, b.fields.key
+                    ),
+                ));
+            }
+        };
+        let id = store.insert_handover(&offer)?;
+        let stored = store.handover(id)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("handover #{id} is missing after its insert"))
+        })?;
+        handover_view(store, stored)
+    })
+}
+
+fn offered<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<Handover, LedgerError> {
+    let h = store.handover(id)?.ok_or_else(|| LedgerError::NotFound {
+        message: format!("no handover #{id}"),
+        said: None,
+    })?;
+    if h.state != HandoverState::Offered {
+        return Err(refuse(
+            "id",
+            format!("handover #{id} was {} already", h.state.as_str()),
+        ));
+    }
+    Ok(h)
+}
+
+/// Accepts an offered handover at `at` (recorded with `note`, how it was
+/// given): it moves its share of what the dormant pair built up to then.
+pub fn accept_handover<S: Store + ?Sized>(
+    store: &mut S,
+    id: i64,
+    at: Moment,
+    note: Option<&str>,
+) -> Result<HandoverView, LedgerError> {
+    in_transaction(store, |store| {
+        let h = offered(store, id)?;
+        let snapshot = Snapshot::load(store)?;
+        if member_of(&snapshot, h.left, h.left_unit, at) {
+            return Err(refuse(
+                "id",
+                format!(
+                    "handover #{id}: {} is a member again, so the credits are live and cannot be handed over",
+                    snapshot.key(h.left)
+                ),
+            ));
+        }
+        let taken: u32 = store
+            .handovers()?
+            .iter()
+            .filter(|o| {
+                o.state == HandoverState::Accepted
+                    && (o.left, o.left_unit, o.other, o.other_unit)
+                        == (h.left, h.left_unit, h.other, h.other_unit)
+            })
+            .map(|o| u32::from(o.share))
+            .sum();
+        if taken + u32::from(h.share) > 100 {
+            return Err(refuse(
+                "share",
+                format!(
+                    "handover #{id}: {taken}% of these credits was handed over already, so {}% more would exceed 100%",
+                    h.share
+                ),
+            ));
+        }
+        let pairs = pair_contributions(store, &snapshot, h.left, h.other, at)?;
+        let source = pairs
+            .get(&(h.left_unit, h.other_unit))
+            .copied()
+            .unwrap_or_default();
+        let moved = source.share(h.share);
+        if !store.decide_handover(id, HandoverState::Accepted, at, note, &moved)? {
+            return Err(refuse(
+                "id",
+                format!("handover #{id} was decided meanwhile"),
+            ));
+        }
+        let stored = store
+            .handover(id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("handover #{id} is missing")))?;
+        handover_view(store, stored)
+    })
+}
+
+/// Declines (by or for the successor) or withdraws an offered handover.
+pub fn end_handover<S: Store + ?Sized>(
+    store: &mut S,
+    id: i64,
+    state: HandoverState,
+    at: Moment,
+    note: Option<&str>,
+) -> Result<HandoverView, LedgerError> {
+    if !matches!(state, HandoverState::Declined | HandoverState::Withdrawn) {
+        return Err(refuse(
+            "state",
+            "a handover ends declined or withdrawn".into(),
+        ));
+    }
+    in_transaction(store, |store| {
+        offered(store, id)?;
+        if !store.decide_handover(id, state, at, note, &Both::default())? {
+            return Err(refuse(
+                "id",
+                format!("handover #{id} was decided meanwhile"),
+            ));
+        }
+        let stored = store
+            .handover(id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("handover #{id} is missing")))?;
+        handover_view(store, stored)
+    })
+}
+
+/// Every handover, by id.
+pub fn handovers<S: Store + ?Sized>(store: &mut S) -> Result<Vec<HandoverView>, LedgerError> {
+    let all = store.handovers()?;
+    all.into_iter().map(|h| handover_view(store, h)).collect()
 }

@@ -14,6 +14,7 @@
 //! | `gestures.rs` | [`GestureStore`] | storing, finding and counting gestures |
 //! | `bulk.rs` | [`BulkLoad`] | the hooks of an import's bulk load (optional) |
 //! | `balances.rs` | [`BalanceStore`] | balances per pair and level, credit per month |
+//! | `credits.rs` | [`CreditStore`] | handovers of dormant credits |
 //! | `accounts.rs` | [`AccountStore`] | users, API tokens, web sessions |
 //! | `keeping.rs` | [`KeepingStore`] | idempotent responses and uploads |
 
@@ -21,6 +22,7 @@ pub mod accounts;
 pub mod balances;
 pub mod bulk;
 pub mod catalog;
+pub mod credits;
 pub mod directory;
 pub mod error;
 pub mod gestures;
@@ -31,6 +33,7 @@ pub use accounts::AccountStore;
 pub use balances::BalanceStore;
 pub use bulk::{BulkLoad, GestureBatches, Streamed};
 pub use catalog::{Catalog, CatalogStore, setting, zone_of};
+pub use credits::{CreditStore, NewHandover};
 pub use directory::{Directory, DirectoryStore};
 pub use error::{BoxError, SchemaUpgrade, StoreError, StoreResult};
 pub use gestures::{Flow, GestureFilter, GestureStore, Resolved};
@@ -47,6 +50,7 @@ pub trait Store:
     + GestureStore
     + BulkLoad
     + BalanceStore
+    + CreditStore
     + AccountStore
     + KeepingStore
 {
@@ -59,6 +63,7 @@ impl<T> Store for T where
         + GestureStore
         + BulkLoad
         + BalanceStore
+        + CreditStore
         + AccountStore
         + KeepingStore
         + ?Sized

@@ -24,8 +24,10 @@ c4,2024-04-01,hotel,us,pay,100.00\n\
 c5,2025-04-01,henk,sander,help,1\n\
 c6,2025-05-01,henk,solo,help,3\n";
 
-fn store<B: Backend>() -> (B::Store, Box<dyn std::any::Any>) {
-    let (mut store, guard) = B::fresh();
+/// A fresh store with the parties, memberships and gestures above (a helper,
+/// not a test: its type parameter is not named `B`).
+fn store<T: Backend>() -> (T::Store, Box<dyn std::any::Any>) {
+    let (mut store, guard) = T::fresh();
     import_texts(
         &mut store,
         &[
@@ -170,7 +172,125 @@ pub fn an_organization_s_credits_list_every_relationship<B: Backend>() {
     ));
 }
 
+/// A handover moves its share of a dormant pair's credit to live once it is
+/// accepted, and only while the successor stays; the historical balance never
+/// changes. Refused offers and acceptances write nothing.
+pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>() {
+    let (mut store, _guard) = store::<B>();
+    let now = balans_core::Moment::now();
+    let refusals = [
+        ("henk", "kees", "sander", Some(100), "b"),
+        ("henk", "gerrit", "hotel", Some(100), "to"),
+        ("henk", "gerrit", "kees", Some(100), "to"),
+        ("henk", "gerrit", "sander", Some(101), "share"),
+        ("henk", "nobody", "sander", Some(100), ""),
+    ];
+    for (a, b, successor, share, field) in refusals {
+        match ledger::offer_handover(&mut store, a, b, successor, share, now) {
+            Err(LedgerError::Invalid(errors)) => {
+                assert_eq!(errors[0].column, field, "{a} {b} {successor}")
+            }
+            Err(LedgerError::UnknownParty(_)) => assert_eq!(field, ""),
+            other => panic!("{a} {b} {successor} {share:?}: {other:?}"),
+        }
+    }
+    assert!(ledger::handovers(&mut store).unwrap().is_empty());
+
+    let half =
+        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(50), now).unwrap();
+    assert_eq!(
+        (
+            half.left.key.as_str(),
+            half.other.key.as_str(),
+            half.left_unit.key.as_str(),
+            half.state
+        ),
+        ("gerrit", "henk", "hotel", "offered")
+    );
+    let accepted =
+        ledger::accept_handover(&mut store, half.id, at("2025-06-01"), Some("by phone")).unwrap();
+    assert_eq!(accepted.state, "accepted");
+    // Seen from Gerrit: he gave 1.00, Henk gave him 4.00; half of each.
+    assert_eq!(
+        (
+            accepted.moved.credit.a_to_b.to_string(),
+            accepted.moved.credit.b_to_a.to_string()
+        ),
+        ("0.50".to_string(), "2.00".to_string())
+    );
+    assert!(matches!(
+        ledger::accept_handover(&mut store, half.id, at("2025-06-02"), None),
+        Err(LedgerError::Invalid(_))
+    ));
+
+    let before = hotel(&mut store, Some("2025-05-01"));
+    assert_eq!(credit(&before.handed_over), pair("0.00", "0.00"));
+    assert_eq!(credit(&before.live), pair("1.00", "0.00"));
+    let after = hotel(&mut store, Some("2025-07-01"));
+    assert_eq!(credit(&after.historical), pair("7.00", "1.00"));
+    assert_eq!(credit(&after.handed_over), pair("2.00", "0.50"));
+    assert_eq!(credit(&after.live), pair("3.00", "0.50"));
+    assert_eq!(credit(&after.dormant), pair("4.00", "0.50"));
+
+    // More than the other half is refused; the other half, declined, and a
+    // withdrawn offer move nothing.
+    let more =
+        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(60), now).unwrap();
+    assert!(matches!(
+        ledger::accept_handover(&mut store, more.id, at("2025-06-03"), None),
+        Err(LedgerError::Invalid(e)) if e[0].column == "share"
+    ));
+    let declined = ledger::end_handover(
+        &mut store,
+        more.id,
+        balans_core::HandoverState::Declined,
+        now,
+        Some("starts fresh"),
+    )
+    .unwrap();
+    assert_eq!(declined.state, "declined");
+    let other = ledger::offer_handover(&mut store, "kees", "gerrit", "sander", None, now).unwrap();
+    ledger::end_handover(
+        &mut store,
+        other.id,
+        balans_core::HandoverState::Withdrawn,
+        now,
+        None,
+    )
+    .unwrap();
+    assert!(ledger::accept_handover(&mut store, other.id, now, None).is_err());
+    let states: Vec<&str> = ledger::handovers(&mut store)
+        .unwrap()
+        .iter()
+        .map(|h| h.state)
+        .collect();
+    assert_eq!(states, ["accepted", "declined", "withdrawn"]);
+    assert_eq!(
+        credit(&hotel(&mut store, Some("2025-07-01")).live),
+        pair("3.00", "0.50")
+    );
+
+    // Sander leaves at the start of 2026: from then on the handover counts no more.
+    import_texts(
+        &mut store,
+        &[(
+            "memberships.csv",
+            "person,organization,role,from,until\nsander,hotel,contact,2025-03-01,2026-01-01\n",
+        )],
+    )
+    .unwrap();
+    let gone = hotel(&mut store, Some("2026-02-01"));
+    assert_eq!(credit(&gone.live), pair("0.00", "0.00"));
+    assert_eq!(credit(&gone.handed_over), pair("0.00", "0.00"));
+    assert_eq!(credit(&gone.dormant), credit(&gone.historical));
+    assert_eq!(
+        credit(&hotel(&mut store, Some("2025-07-01")).live),
+        pair("3.00", "0.50")
+    );
+}
+
 conformance!(
     credits_are_live_until_a_person_leaves_and_dormant_after,
     an_organization_s_credits_list_every_relationship,
+    a_handover_counts_once_accepted_and_while_the_successor_stays,
 );

@@ -1,0 +1,106 @@
+//! Handovers of dormant credits on PostgreSQL.
+
+use balans_core::{Both, Flows, Handover, HandoverState, Moment, PartyId};
+use balans_store::store::{CreditStore, NewHandover, StoreResult};
+use postgres::Row;
+
+use crate::connection::{PostgresStore, corrupt};
+
+const HANDOVER_SELECT: &str = "SELECT id, left_person, left_unit, other_person, other_unit, successor, share, state, \
+     offered_ms, decided_ms, note, money_out, money_in, credit_out, credit_in FROM handovers";
+
+fn handover_row(r: &Row) -> StoreResult<Handover> {
+    let share: i16 = r.get(6);
+    Ok(Handover {
+        id: r.get(0),
+        left: PartyId(r.get(1)),
+        left_unit: PartyId(r.get(2)),
+        other: PartyId(r.get(3)),
+        other_unit: PartyId(r.get(4)),
+        successor: PartyId(r.get(5)),
+        share: u8::try_from(share).map_err(|_| corrupt("handover share"))?,
+        state: HandoverState::parse(r.get(7)).ok_or_else(|| corrupt("handover state"))?,
+        offered_at: Moment::from_millis(r.get(8)),
+        decided_at: r.get::<_, Option<i64>>(9).map(Moment::from_millis),
+        note: r.get(10),
+        moved: Both {
+            money: Flows {
+                a_to_b: r.get(11),
+                b_to_a: r.get(12),
+            },
+            credit: Flows {
+                a_to_b: r.get(13),
+                b_to_a: r.get(14),
+            },
+        },
+    })
+}
+
+impl CreditStore for PostgresStore {
+    fn insert_handover(&mut self, h: &NewHandover) -> StoreResult<i64> {
+        let row = self
+            .query_opt(
+                "offering a handover",
+                "INSERT INTO handovers (left_person, left_unit, other_person, other_unit, successor, share, state, offered_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'offered', $7) RETURNING id",
+                &[
+                    &h.left.0,
+                    &h.left_unit.0,
+                    &h.other.0,
+                    &h.other_unit.0,
+                    &h.successor.0,
+                    &i16::from(h.share),
+                    &h.offered_at.millis(),
+                ],
+            )?
+            .ok_or_else(|| corrupt("an answer to INSERT … RETURNING"))?;
+        Ok(row.get(0))
+    }
+
+    fn handover(&mut self, id: i64) -> StoreResult<Option<Handover>> {
+        self.query_opt(
+            "reading a handover",
+            &format!("{HANDOVER_SELECT} WHERE id = $1"),
+            &[&id],
+        )?
+        .map(|r| handover_row(&r))
+        .transpose()
+    }
+
+    fn handovers(&mut self) -> StoreResult<Vec<Handover>> {
+        self.query(
+            "reading handovers",
+            &format!("{HANDOVER_SELECT} ORDER BY id"),
+            &[],
+        )?
+        .iter()
+        .map(handover_row)
+        .collect()
+    }
+
+    fn decide_handover(
+        &mut self,
+        id: i64,
+        state: HandoverState,
+        at: Moment,
+        note: Option<&str>,
+        moved: &Both,
+    ) -> StoreResult<bool> {
+        let changed = self.execute(
+            "deciding on a handover",
+            "UPDATE handovers SET state = $2, decided_ms = $3, note = $4, money_out = $5, money_in = $6, \
+             credit_out = $7, credit_in = $8 WHERE id = $1 AND state = 'offered'",
+            &[
+                &id,
+                &state.as_str(),
+                &at.millis(),
+                &note,
+                &moved.money.a_to_b,
+                &moved.money.b_to_a,
+                &moved.credit.a_to_b,
+                &moved.credit.b_to_a,
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+}
