@@ -39,6 +39,7 @@ parties:     key,kind,name[,email,phone,note]\n  \
 memberships: person,organization,role,from[,until]\n  \
 gestures:    [id,]at,giver,receiver,kind[,amount,note,item,giver_org,receiver_org,reverses]\n  \
 kinds:       code,dimension[,default,label_nl,label_en]\n\
+handovers:   left,left_organization,other,other_organization,successor,share,state,offered[,decided,note,\n             credit_given,credit_received,money_given,money_received] (as export writes them)\n\
 A semicolon-separated file uses a decimal comma, a comma-separated file a decimal point.\n\
 UTF-8 (with or without BOM) and Windows-1252 (Excel's plain CSV) are read.\n\
 All files of one command are imported together, or none of them is.\n\n\

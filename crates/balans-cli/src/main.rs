@@ -279,11 +279,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = open(&cli.db, false)?;
             let summary = ledger::export(store.as_mut(), &args.dir)?;
             println!(
-                "exported {} kinds, {} parties, {} memberships and {} gestures to {}",
+                "exported {} kinds, {} parties, {} memberships, {} gestures and {} handovers to {}",
                 summary.kinds,
                 summary.parties,
                 summary.memberships,
                 summary.gestures,
+                summary.handovers,
                 args.dir.display()
             );
         }

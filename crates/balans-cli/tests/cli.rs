@@ -612,7 +612,7 @@ fn export_then_import_into_an_empty_store_gives_identical_balances() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "25 kinds, 5 parties, 2 memberships and 9 gestures",
+            "25 kinds, 5 parties, 2 memberships, 9 gestures and 0 handovers",
         ));
     let copy = dir.path("copy.db");
     let mut import = Command::cargo_bin("balans").unwrap();
@@ -1515,7 +1515,7 @@ fn postgres_takes_the_demo_with_its_url_from_balans_db() {
         .query_one("SELECT COUNT(*) FROM gestures", &[])
         .unwrap()
         .get(0);
-    assert_eq!(gestures, 650, "the demo's gestures, loaded once");
+    assert_eq!(gestures, 660, "the demo's gestures, loaded once");
 }
 
 #[test]
@@ -1808,7 +1808,7 @@ fn serve_demo_prints_a_login_that_opens_the_dashboard() {
         "with password",
     );
     assert!(
-        printed.contains("loaded the demo organization: 650 gestures"),
+        printed.contains("loaded the demo organization: 660 gestures"),
         "{printed}"
     );
     let login_line = printed.lines().find(|l| l.contains("log in as")).unwrap();
@@ -1906,6 +1906,34 @@ fn credits_show_what_went_dormant_when_gerrit_retired() {
         }
     }
 
+    // Elsewhere in the demo, Ruud left: Joris accepted what he built with Ans,
+    // Femke declined to take over Wim.
+    let handovers: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["handover", "list", "--json"])).unwrap();
+    let decided: Vec<(&str, &str, &str)> = handovers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["other"].as_str().unwrap(),
+                h["successor"].as_str().unwrap(),
+                h["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        decided,
+        [("ans", "joris", "accepted"), ("wim", "femke", "declined")]
+    );
+    let ans: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["credits", "bosman", "ans", "--json"])).unwrap();
+    // Ruud was on our side: what he gave Ans is what our side gave.
+    assert_eq!(
+        ans["handed_over"]["credit"],
+        handovers[0]["moved"]["credit"]
+    );
+    assert_ne!(ans["handed_over"]["credit"]["a_to_b"], "0.00");
     let text = dir.stdout(&["credits", "bosman", "hotel-wadden"]);
     assert!(text.contains("henk and gerrit: dormant"), "{text}");
     dir.balans(&["credits", "bosman", "--as-of", "someday"])

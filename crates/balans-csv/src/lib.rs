@@ -30,13 +30,14 @@ use thiserror::Error;
 /// The most rows one file may hold.
 pub const ROWS_PER_FILE_MAX: u64 = 100_000_000;
 
-/// The three kinds of file Balans reads and writes.
+/// The kinds of file Balans reads and writes, in the order an import takes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
     Kinds,
     Parties,
     Memberships,
     Gestures,
+    Handovers,
 }
 
 impl FileKind {
@@ -46,6 +47,7 @@ impl FileKind {
             FileKind::Parties => "parties",
             FileKind::Memberships => "memberships",
             FileKind::Gestures => "gestures",
+            FileKind::Handovers => "handovers",
         }
     }
 
@@ -88,6 +90,22 @@ impl FileKind {
                 (ReceiverOrg, "receiver_org", false),
                 (Reverses, "reverses", false),
             ],
+            FileKind::Handovers => &[
+                (Left, "left", true),
+                (LeftUnit, "left_organization", true),
+                (Other, "other", true),
+                (OtherUnit, "other_organization", true),
+                (Successor, "successor", true),
+                (Share, "share", true),
+                (State, "state", true),
+                (Offered, "offered", true),
+                (Decided, "decided", false),
+                (Note, "note", false),
+                (CreditOut, "credit_given", false),
+                (CreditIn, "credit_received", false),
+                (MoneyOut, "money_given", false),
+                (MoneyIn, "money_received", false),
+            ],
         }
     }
 
@@ -98,7 +116,9 @@ impl FileKind {
 
     fn detect(names: &[String]) -> Option<FileKind> {
         let has = |n: &str| names.iter().any(|name| name == n);
-        if has("dimension") || has("code") {
+        if has("successor") {
+            Some(FileKind::Handovers)
+        } else if has("dimension") || has("code") {
             Some(FileKind::Kinds)
         } else if has("giver") || has("receiver") {
             Some(FileKind::Gestures)
@@ -147,9 +167,22 @@ pub enum Column {
     Default,
     LabelNl,
     LabelEn,
+    Left,
+    LeftUnit,
+    Other,
+    OtherUnit,
+    Successor,
+    Share,
+    State,
+    Offered,
+    Decided,
+    CreditOut,
+    CreditIn,
+    MoneyOut,
+    MoneyIn,
 }
 
-const COLUMN_COUNT: usize = Column::LabelEn as usize + 1;
+const COLUMN_COUNT: usize = Column::MoneyIn as usize + 1;
 
 impl Column {
     /// The header name of this column.
@@ -181,6 +214,19 @@ impl Column {
             Default => "default",
             LabelNl => "label_nl",
             LabelEn => "label_en",
+            Left => "left",
+            LeftUnit => "left_organization",
+            Other => "other",
+            OtherUnit => "other_organization",
+            Successor => "successor",
+            Share => "share",
+            State => "state",
+            Offered => "offered",
+            Decided => "decided",
+            CreditOut => "credit_given",
+            CreditIn => "credit_received",
+            MoneyOut => "money_given",
+            MoneyIn => "money_received",
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use balans_core::Level;
+use balans_core::{HandoverState, Level};
 
 use crate::import::{self, Options, Source, Summary};
 use crate::store::{Store, setting};
@@ -32,6 +32,10 @@ pub fn load<S: Store + ?Sized>(store: &mut S) -> Result<Summary, LedgerError> {
 /// [`load`], with the notes in the language asked for.
 pub fn load_in<S: Store + ?Sized>(store: &mut S, notes: NotesIn) -> Result<Summary, LedgerError> {
     let mut demo = build();
+    let decided: Vec<(String, String)> = HANDOVERS
+        .iter()
+        .map(|h| (demo.shifted(OFFERED), demo.shifted(h.4)))
+        .collect();
     if notes == NotesIn::Dutch {
         demo.parties = in_dutch(&demo.parties);
         demo.gestures = in_dutch(&demo.gestures);
@@ -51,11 +55,68 @@ pub fn load_in<S: Store + ?Sized>(store: &mut S, notes: NotesIn) -> Result<Summa
         ),
     ];
     let summary = import::import(store, sources, Options::default(), &|_| {})?;
+    hand_over(store, &decided)?;
     if store.setting(setting::US)?.is_none() {
         ledger::set_setting(store, setting::US, US)?;
     }
     crate::store::in_transaction(store, |store| store.set_setting(setting::DEMO, "1"))?;
     Ok(summary)
+}
+
+/// The day the demo's handovers are offered, a week after Ruud left.
+const OFFERED: &str = "2025-07-08";
+
+/// The demo's handovers: (the one who left, the other, the successor, the
+/// decision, its day, its note). Offered once, when the demo is first loaded.
+const HANDOVERS: &[(&str, &str, &str, HandoverState, &str, &str)] = &[
+    (
+        "ruud",
+        "ans",
+        "joris",
+        HandoverState::Accepted,
+        "2025-07-14",
+        "Accepted at the handover meeting",
+    ),
+    (
+        "ruud",
+        "wim",
+        "femke",
+        HandoverState::Declined,
+        "2025-07-16",
+        "Femke starts afresh with Wim",
+    ),
+];
+
+/// Offers the demo's handovers and decides them on their days (`days`: offered
+/// and decided, moved as the demo's dates are), unless the store holds
+/// handovers already.
+fn hand_over<S: Store + ?Sized>(
+    store: &mut S,
+    days: &[(String, String)],
+) -> Result<(), LedgerError> {
+    if !store.handovers()?.is_empty() {
+        return Ok(());
+    }
+    let zone = crate::store::zone_of(store)?;
+    let day = |text: &str| {
+        zone.parse(text)
+            .map_err(|e| LedgerError::Io(format!("a demo date: {e}")))
+    };
+    for ((left, other, successor, decision, _, note), (offered, decided)) in
+        HANDOVERS.iter().zip(days)
+    {
+        let offered = ledger::offer_handover(store, left, other, successor, None, day(offered)?)?;
+        let at = day(decided)?;
+        match decision {
+            HandoverState::Accepted => {
+                ledger::accept_handover(store, offered.id, at, Some(note))?;
+            }
+            state => {
+                ledger::end_handover(store, offered.id, *state, at, Some(note))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One of the demo's stories, and the relationship whose page tells it.
@@ -960,6 +1021,33 @@ fn build_for(today: jiff::civil::Date) -> Demo {
         "Sent his brother",
         "",
     );
+
+    // 9. Credits handed over: Ruud, who kept the offices' customers, leaves us in
+    // mid 2025. Joris accepts what Ruud built with Ans (see `HANDOVERS`); Femke
+    // declines to take over Wim, and starts afresh with him.
+    demo.party(
+        "ruud",
+        "person",
+        "Ruud Smit",
+        "Account manager for the offices until mid 2025",
+    );
+    demo.member("ruud", US, "employee", "2014-01-01", "2025-07-01");
+    demo.party("ans", "person", "Ans Vermeer", "Customer");
+    demo.party("wim", "person", "Wim Kok", "Customer");
+    for (at, giver, receiver, kind) in [
+        ("2024-03-05", "ruud", "ans", "help"),
+        ("2024-03-12", "ans", "ruud", "thanks"),
+        ("2024-09-18", "ruud", "ans", "attention"),
+        ("2025-02-03", "ruud", "ans", "extra_effort"),
+        ("2025-02-10", "ans", "ruud", "gift"),
+        ("2024-06-11", "ruud", "wim", "help"),
+        ("2024-06-20", "wim", "ruud", "thanks"),
+        ("2025-03-14", "ruud", "wim", "attention"),
+    ] {
+        demo.give(at, giver, receiver, kind, "", "", "");
+    }
+    demo.give("2025-09-02", "joris", "ans", "attention", "", "", "");
+    demo.give("2025-09-09", "ans", "joris", "thanks", "", "", "");
 
     // A loyal customer who gives and is not seen.
     demo.party(

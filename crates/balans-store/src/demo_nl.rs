@@ -68,6 +68,10 @@ const NOTES: &[(&str, &str)] = &[
         "Koffie in het hotel, vroeg naar de familie",
     ),
     ("Customer", "Klant"),
+    (
+        "Account manager for the offices until mid 2025",
+        "Accountmanager voor de kantoren tot medio 2025",
+    ),
     ("Customer for 15 years", "Al 15 jaar klant"),
     ("Customer since 2009", "Klant sinds 2009"),
     (

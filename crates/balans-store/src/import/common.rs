@@ -94,6 +94,9 @@ pub struct Summary {
     pub gestures_added: u64,
     /// Gestures whose id was stored already with the same content.
     pub gestures_already_present: u64,
+    pub handovers_added: u64,
+    /// Handovers stored already with the same content.
+    pub handovers_already_present: u64,
     pub dry_run: bool,
     pub seconds: f64,
 }

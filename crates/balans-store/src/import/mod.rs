@@ -23,6 +23,7 @@ mod catalog;
 mod common;
 mod directory;
 mod gestures;
+mod handovers;
 mod occurrences;
 mod run;
 mod sums;

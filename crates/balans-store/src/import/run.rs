@@ -10,6 +10,7 @@ use super::catalog::import_kinds;
 use super::common::{Errors, Options, Progress, Source, Summary};
 use super::directory::{import_memberships, import_parties};
 use super::gestures::{GestureFile, import_gestures};
+use super::handovers::import_handovers;
 use crate::LedgerError;
 use crate::snapshot::Snapshot;
 use crate::store::{Store, StoreResult};
@@ -132,6 +133,9 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
                 };
                 import_gestures(store, &snapshot, file, limits, summary, errors, progress)?;
             }
+            FileKind::Handovers => import_handovers(
+                store, &snapshot, &mut table, index, summary, errors, progress,
+            )?,
         }
     }
     if memberships_changed {

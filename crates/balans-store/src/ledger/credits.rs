@@ -556,6 +556,20 @@ fn offered<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<Handover, Ledger
     Ok(h)
 }
 
+/// A handover is decided after it was offered.
+fn not_before_offer(h: &Handover, at: Moment) -> Result<(), LedgerError> {
+    if at < h.offered_at {
+        return Err(refuse(
+            "at",
+            format!(
+                "handover #{} was offered at {}: it cannot be decided before that",
+                h.id, h.offered_at
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Accepts an offered handover at `at` (recorded with `note`, how it was
 /// given): it moves its share of what the dormant pair built up to then.
 pub fn accept_handover<S: Store + ?Sized>(
@@ -566,6 +580,7 @@ pub fn accept_handover<S: Store + ?Sized>(
 ) -> Result<HandoverView, LedgerError> {
     in_transaction(store, |store| {
         let h = offered(store, id)?;
+        not_before_offer(&h, at)?;
         let snapshot = Snapshot::load(store)?;
         if member_of(&snapshot, h.left, h.left_unit, at) {
             return Err(refuse(
@@ -629,7 +644,8 @@ pub fn end_handover<S: Store + ?Sized>(
         ));
     }
     in_transaction(store, |store| {
-        offered(store, id)?;
+        let h = offered(store, id)?;
+        not_before_offer(&h, at)?;
         if !store.decide_handover(id, state, at, note, &Both::default())? {
             return Err(refuse(
                 "id",

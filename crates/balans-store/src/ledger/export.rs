@@ -17,10 +17,12 @@ pub struct ExportSummary {
     pub parties: u64,
     pub memberships: u64,
     pub gestures: u64,
+    pub handovers: u64,
     pub files: Vec<PathBuf>,
 }
 
-/// Writes `kinds.csv`, `parties.csv`, `memberships.csv` and `gestures.csv` into
+/// Writes `kinds.csv`, `parties.csv`, `memberships.csv`, `gestures.csv` and
+/// `handovers.csv` into
 /// `dir`. Each file is written beside its final name and renamed into place, so an
 /// interrupted export never leaves a half-written file under a final name.
 pub fn export<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
@@ -121,6 +123,39 @@ fn export_now<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSumm
                 Ok(())
             })?;
             Ok::<_, LedgerError>(gestures)
+        },
+    )?;
+    let handovers = store.handovers()?;
+    summary.handovers = write_file(
+        dir,
+        "handovers.csv",
+        FileKind::Handovers,
+        &mut summary.files,
+        |w| {
+            for h in &handovers {
+                let sum = |minor: i64| balans_core::Sum(minor).to_string();
+                let decided = h
+                    .decided_at
+                    .map(|d| d.display_in(&zone))
+                    .unwrap_or_default();
+                w.row([
+                    snapshot.key(h.left).as_str(),
+                    &snapshot.key(h.left_unit),
+                    &snapshot.key(h.other),
+                    &snapshot.key(h.other_unit),
+                    &snapshot.key(h.successor),
+                    &h.share.to_string(),
+                    h.state.as_str(),
+                    &h.offered_at.display_in(&zone),
+                    &decided,
+                    h.note.as_deref().unwrap_or(""),
+                    &sum(h.moved.credit.a_to_b),
+                    &sum(h.moved.credit.b_to_a),
+                    &sum(h.moved.money.a_to_b),
+                    &sum(h.moved.money.b_to_a),
+                ])?;
+            }
+            Ok::<_, LedgerError>(handovers.len() as u64)
         },
     )?;
     Ok(summary)

@@ -178,6 +178,7 @@ pub fn an_organization_s_credits_list_every_relationship<B: Backend>() {
 pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>() {
     let (mut store, _guard) = store::<B>();
     let now = balans_core::Moment::now();
+    let offered = at("2025-05-15");
     let refusals = [
         ("henk", "kees", "sander", Some(100), "b"),
         ("henk", "gerrit", "hotel", Some(100), "to"),
@@ -197,7 +198,7 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
     assert!(ledger::handovers(&mut store).unwrap().is_empty());
 
     let half =
-        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(50), now).unwrap();
+        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(50), offered).unwrap();
     assert_eq!(
         (
             half.left.key.as_str(),
@@ -220,8 +221,23 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
     );
     assert!(matches!(
         ledger::accept_handover(&mut store, half.id, at("2025-06-02"), None),
-        Err(LedgerError::Invalid(_))
+        Err(LedgerError::Invalid(e)) if e[0].column == "id"
     ));
+    // Nothing is decided before it was offered.
+    let early =
+        ledger::offer_handover(&mut store, "kees", "gerrit", "sander", None, offered).unwrap();
+    assert!(matches!(
+        ledger::accept_handover(&mut store, early.id, at("2025-05-14"), None),
+        Err(LedgerError::Invalid(e)) if e[0].column == "at"
+    ));
+    ledger::end_handover(
+        &mut store,
+        early.id,
+        balans_core::HandoverState::Withdrawn,
+        now,
+        None,
+    )
+    .unwrap();
 
     let before = hotel(&mut store, Some("2025-05-01"));
     assert_eq!(credit(&before.handed_over), pair("0.00", "0.00"));
@@ -235,7 +251,7 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
     // More than the other half is refused; the other half, declined, and a
     // withdrawn offer move nothing.
     let more =
-        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(60), now).unwrap();
+        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(60), offered).unwrap();
     assert!(matches!(
         ledger::accept_handover(&mut store, more.id, at("2025-06-03"), None),
         Err(LedgerError::Invalid(e)) if e[0].column == "share"
@@ -264,7 +280,7 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
         .iter()
         .map(|h| h.state)
         .collect();
-    assert_eq!(states, ["accepted", "declined", "withdrawn"]);
+    assert_eq!(states, ["accepted", "withdrawn", "declined", "withdrawn"]);
     assert_eq!(
         credit(&hotel(&mut store, Some("2025-07-01")).live),
         pair("3.00", "0.50")
@@ -289,7 +305,94 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
     );
 }
 
+/// Export writes the handovers with their states and what they moved; an
+/// import into an empty store gives the same historical, live and dormant
+/// figures at every moment, and the same file again adds nothing.
+pub fn handovers_survive_export_and_import<B: Backend>() {
+    let (mut store, _guard) = store::<B>();
+    let now = balans_core::Moment::now();
+    let offered = at("2025-05-15");
+    let half =
+        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(50), offered).unwrap();
+    ledger::accept_handover(&mut store, half.id, at("2025-06-01"), Some("by phone")).unwrap();
+    let other =
+        ledger::offer_handover(&mut store, "kees", "gerrit", "sander", Some(30), now).unwrap();
+    ledger::end_handover(
+        &mut store,
+        other.id,
+        balans_core::HandoverState::Declined,
+        now,
+        None,
+    )
+    .unwrap();
+    ledger::offer_handover(&mut store, "kees", "gerrit", "sander", None, now).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let exported = ledger::export(&mut store, dir.path()).unwrap();
+    assert_eq!(exported.handovers, 3);
+    let (mut copy, _copy_guard) = B::fresh();
+    let files: Vec<(String, String)> = ["kinds", "parties", "memberships", "gestures", "handovers"]
+        .iter()
+        .map(|name| {
+            let file = format!("{name}.csv");
+            let text = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+            (file, text)
+        })
+        .collect();
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .collect();
+    let summary = import_texts(&mut copy, &named).unwrap();
+    assert_eq!(
+        (summary.handovers_added, summary.handovers_already_present),
+        (3, 0)
+    );
+
+    let shown = |store: &mut B::Store| {
+        let handovers: Vec<_> = ledger::handovers(store)
+            .unwrap()
+            .into_iter()
+            .map(|h| {
+                (
+                    h.left.key.to_string(),
+                    h.successor.key.to_string(),
+                    h.share,
+                    h.state,
+                    h.decided_at,
+                    h.note,
+                    h.moved,
+                )
+            })
+            .collect();
+        let figures: Vec<_> = [Some("2025-05-01"), Some("2025-07-01"), None]
+            .into_iter()
+            .map(|as_of| {
+                let v = hotel(store, as_of);
+                (v.historical, v.live, v.dormant, v.handed_over)
+            })
+            .collect();
+        format!("{handovers:?}\n{figures:?}")
+    };
+    assert_eq!(shown(&mut copy), shown(&mut store));
+    let again = import_texts(&mut copy, &named).unwrap();
+    assert_eq!(
+        (again.handovers_added, again.handovers_already_present),
+        (0, 3)
+    );
+
+    // A stored handover with another state in the file is refused, and nothing is written.
+    let changed = files[4].1.replace(",declined,", ",withdrawn,");
+    assert_ne!(changed, files[4].1);
+    assert!(matches!(
+        import_texts(&mut copy, &[("handovers.csv", &changed)]),
+        Err(LedgerError::Rejected(_))
+    ));
+    assert_eq!(shown(&mut copy), shown(&mut store));
+}
+
 conformance!(
+    handovers_survive_export_and_import,
     credits_are_live_until_a_person_leaves_and_dormant_after,
     an_organization_s_credits_list_every_relationship,
     a_handover_counts_once_accepted_and_while_the_successor_stays,

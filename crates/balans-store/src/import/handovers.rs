@@ -1,0 +1,210 @@
+//! Handovers files (`handovers.csv`, as export writes them): each handover with
+//! its state and, once accepted, what it moved, restored as it was. A row with
+//! the content of a handover stored already (and not matched by another row) is
+//! present; one with the same people, organizations and offer time but other
+//! content is an error.
+
+use std::io::Read;
+
+use balans_core::{Amount, Both, Flows, Handover, HandoverState, PartyId, PartyKind};
+use balans_csv::{Column, RowError, Table};
+
+use super::common::{Errors, Progress, Summary, for_each_row};
+use crate::snapshot::Snapshot;
+use crate::store::{NewHandover, Store, StoreResult};
+
+pub(crate) fn import_handovers<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    table: &mut Table<Box<dyn Read + Send>>,
+    index: usize,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<()> {
+    let decimal = table.decimal();
+    let mut stored = store.handovers()?;
+    let mut matched = vec![false; stored.len()];
+    summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
+        let mut problems: Vec<RowError> = Vec::new();
+        let mut text =
+            |column: Column| row.text(column).map_err(|e| problems.push(e)).unwrap_or("");
+        let texts = [
+            text(Column::Left),
+            text(Column::LeftUnit),
+            text(Column::Other),
+            text(Column::OtherUnit),
+            text(Column::Successor),
+        ];
+        let (share, state, offered, decided, note) = (
+            text(Column::Share),
+            text(Column::State),
+            text(Column::Offered),
+            text(Column::Decided),
+            text(Column::Note),
+        );
+        let amounts = [
+            text(Column::CreditOut),
+            text(Column::CreditIn),
+            text(Column::MoneyOut),
+            text(Column::MoneyIn),
+        ];
+        let names = [
+            "left",
+            "left_organization",
+            "other",
+            "other_organization",
+            "successor",
+        ];
+        let mut parties = [PartyId(0); 5];
+        for (i, key) in texts.iter().enumerate() {
+            match snapshot.party(key) {
+                Some((id, kind)) => {
+                    parties[i] = id;
+                    if names[i] == "successor" && kind != PartyKind::Person {
+                        problems.push(
+                            row.error_in(
+                                names[i],
+                                format!("the successor '{key}' is not a person"),
+                            ),
+                        );
+                    }
+                }
+                None => problems.push(row.error_in(names[i], format!("no party with key '{key}'"))),
+            }
+        }
+        let share = share.parse::<u8>().ok().filter(|s| *s <= 100);
+        if share.is_none() {
+            problems.push(row.error_in("share", "a share is a whole percentage from 0 to 100"));
+        }
+        let state = HandoverState::parse(state);
+        if state.is_none() {
+            problems.push(row.error_in(
+                "state",
+                "the state is offered, accepted, declined or withdrawn",
+            ));
+        }
+        let offered = snapshot
+            .zone
+            .parse(offered)
+            .map_err(|e| problems.push(row.error_in("offered", e.to_string())))
+            .ok();
+        let decided = (!decided.is_empty())
+            .then(|| snapshot.zone.parse(decided))
+            .transpose()
+            .map_err(|e| problems.push(row.error_in("decided", e.to_string())))
+            .ok()
+            .flatten();
+        if state.is_some_and(|s| s != HandoverState::Offered) && decided.is_none() {
+            problems.push(row.error_in(
+                "decided",
+                "a handover that was decided needs the moment it was",
+            ));
+        }
+        let columns = [
+            "credit_given",
+            "credit_received",
+            "money_given",
+            "money_received",
+        ];
+        let mut minor = [0i64; 4];
+        for (i, text) in amounts.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            match Amount::parse(text, decimal) {
+                Ok(amount) => minor[i] = amount.minor(),
+                Err(e) => problems.push(row.error_in(columns[i], e.to_string())),
+            }
+        }
+        let (Some(share), Some(state), Some(offered), true) =
+            (share, state, offered, problems.is_empty())
+        else {
+            problems.into_iter().for_each(|e| errors.push(e));
+            return Ok(());
+        };
+        let handover = Handover {
+            id: 0,
+            left: parties[0],
+            left_unit: parties[1],
+            other: parties[2],
+            other_unit: parties[3],
+            successor: parties[4],
+            share,
+            state,
+            offered_at: offered,
+            decided_at: if state == HandoverState::Offered {
+                None
+            } else {
+                decided
+            },
+            note: (!note.is_empty()).then(|| note.to_string()),
+            moved: Both {
+                credit: Flows {
+                    a_to_b: minor[0],
+                    b_to_a: minor[1],
+                },
+                money: Flows {
+                    a_to_b: minor[2],
+                    b_to_a: minor[3],
+                },
+            },
+        };
+        // Equal handovers may be offered at the same moment: each row is matched
+        // with a stored handover of its own.
+        let identity = |h: &Handover| {
+            (
+                h.left,
+                h.left_unit,
+                h.other,
+                h.other_unit,
+                h.successor,
+                h.offered_at,
+            )
+        };
+        let candidates: Vec<usize> = (0..stored.len())
+            .filter(|&i| !matched[i] && identity(&stored[i]) == identity(&handover))
+            .collect();
+        if let Some(&equal) = candidates.iter().find(|&&i| {
+            (Handover {
+                id: 0,
+                ..stored[i].clone()
+            }) == handover
+        }) {
+            matched[equal] = true;
+            summary.handovers_already_present += 1;
+            return Ok(());
+        }
+        if !candidates.is_empty() {
+            errors.push(row.row_error(format!(
+                "a handover to '{}' offered at {} is stored with another share, state or amounts",
+                texts[4],
+                row.text(Column::Offered).unwrap_or_default()
+            )));
+            return Ok(());
+        }
+        let id = store.insert_handover(&NewHandover {
+            left: handover.left,
+            left_unit: handover.left_unit,
+            other: handover.other,
+            other_unit: handover.other_unit,
+            successor: handover.successor,
+            share: handover.share,
+            offered_at: handover.offered_at,
+        })?;
+        if let (false, Some(decided)) = (state == HandoverState::Offered, handover.decided_at) {
+            store.decide_handover(
+                id,
+                state,
+                decided,
+                handover.note.as_deref(),
+                &handover.moved,
+            )?;
+        }
+        summary.handovers_added += 1;
+        stored.push(Handover { id, ..handover });
+        matched.push(true);
+        Ok(())
+    })?;
+    Ok(())
+}
