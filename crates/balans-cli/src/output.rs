@@ -336,6 +336,9 @@ pub fn check(report: &CheckReport) -> String {
     for problem in &report.unattributable {
         let _ = writeln!(out, "counts for no single organization: {problem}");
     }
+    for problem in &report.handovers {
+        let _ = writeln!(out, "handover: {problem}");
+    }
     let _ = writeln!(
         out,
         "{} of {} balances differ from the sum of their {} gestures",

@@ -1,5 +1,6 @@
 //! The consistency check: every balance and month recomputed from the gestures
-//! and compared with what is stored.
+//! and compared with what is stored, and the handovers checked against the
+//! gestures and memberships they rest on.
 
 use balans_core::{BalanceMap, Dimension, Level, Totals};
 use serde::Serialize;
@@ -26,12 +27,14 @@ pub struct CheckReport {
     pub differences: Vec<Difference>,
     /// Gestures the memberships no longer attribute to one organization each.
     pub unattributable: Vec<String>,
+    /// What is wrong with the stored handovers (see `docs/credits.md`).
+    pub handovers: Vec<String>,
 }
 
 impl CheckReport {
     /// Whether every balance equals the sum of its gestures, and every gesture counts somewhere.
     pub fn is_consistent(&self) -> bool {
-        self.differences.is_empty() && self.unattributable.is_empty()
+        self.differences.is_empty() && self.unattributable.is_empty() && self.handovers.is_empty()
     }
 }
 
@@ -168,10 +171,12 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
             computed: describe(Some(&expected)),
         });
     }
+    let handovers = super::credits::handover_problems(store, &snapshot)?;
     Ok(CheckReport {
         gestures,
         pairs,
         differences,
         unattributable,
+        handovers,
     })
 }

@@ -367,7 +367,7 @@ fn handover_view<S: Store + ?Sized>(
 }
 
 /// Whether `person` is `unit` or a member of it at `at`.
-fn member_of(snapshot: &Snapshot, person: PartyId, unit: PartyId, at: Moment) -> bool {
+pub(crate) fn member_of(snapshot: &Snapshot, person: PartyId, unit: PartyId, at: Moment) -> bool {
     person == unit
         || snapshot
             .memberships()
@@ -378,7 +378,7 @@ fn member_of(snapshot: &Snapshot, person: PartyId, unit: PartyId, at: Moment) ->
 
 /// What the gestures between `a` and `b` up to `until` contribute to each
 /// organization pair they count for, seen from `a`: keyed by (a's unit, b's unit).
-fn pair_contributions<S: Store + ?Sized>(
+pub(crate) fn pair_contributions<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     a: PartyId,
@@ -663,4 +663,98 @@ pub fn end_handover<S: Store + ?Sized>(
 pub fn handovers<S: Store + ?Sized>(store: &mut S) -> Result<Vec<HandoverView>, LedgerError> {
     let all = store.handovers()?;
     all.into_iter().map(|h| handover_view(store, h)).collect()
+}
+
+/// What is wrong with the stored handovers, in words: a successor who is no
+/// person, a decision without its moment or before the offer, an accepted
+/// handover whose source was live when it was accepted or whose amounts are
+/// not its share of what the pair had built by then, and shares of one source
+/// above 100%.
+pub(crate) fn handover_problems<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+) -> Result<Vec<String>, LedgerError> {
+    let handovers = store.handovers()?;
+    let mut problems = Vec::new();
+    let mut shares: BTreeMap<(PartyId, PartyId, PartyId, PartyId), u32> = BTreeMap::new();
+    for h in &handovers {
+        let name = format!(
+            "handover #{} ({} to {} of what {} built with {})",
+            h.id,
+            h.share,
+            snapshot.key(h.successor),
+            snapshot.key(h.left),
+            snapshot.key(h.other)
+        );
+        let successor = store.party_by_id(h.successor)?;
+        if successor.is_none_or(|p| p.fields.kind != PartyKind::Person) {
+            problems.push(format!("{name}: the successor is not a person"));
+        }
+        match (h.state, h.decided_at) {
+            (HandoverState::Offered, None) => {
+                if h.moved != Both::default() {
+                    problems.push(format!("{name}: offered, yet it moved credits"));
+                }
+                continue;
+            }
+            (HandoverState::Offered, Some(_)) => {
+                problems.push(format!("{name}: offered, yet it has a decision's moment"));
+                continue;
+            }
+            (_, None) => {
+                problems.push(format!(
+                    "{name}: {} without the moment it was",
+                    h.state.as_str()
+                ));
+                continue;
+            }
+            (_, Some(at)) if at < h.offered_at => {
+                problems.push(format!("{name}: decided before it was offered"));
+            }
+            _ => {}
+        }
+        let (HandoverState::Accepted, Some(at)) = (h.state, h.decided_at) else {
+            continue;
+        };
+        if member_of(snapshot, h.left, h.left_unit, at) {
+            problems.push(format!(
+                "{name}: accepted at {at}, while {} was a member of {}",
+                snapshot.key(h.left),
+                snapshot.key(h.left_unit)
+            ));
+        }
+        let pairs = pair_contributions(store, snapshot, h.left, h.other, at)?;
+        let expected = pairs
+            .get(&(h.left_unit, h.other_unit))
+            .copied()
+            .unwrap_or_default()
+            .share(h.share);
+        if expected != h.moved {
+            problems.push(format!(
+                "{name}: moved credit {} / {} and money {} / {}, while {}% of what the pair built by {at} is credit {} / {} and money {} / {}",
+                balans_core::Sum(h.moved.credit.a_to_b),
+                balans_core::Sum(h.moved.credit.b_to_a),
+                balans_core::Sum(h.moved.money.a_to_b),
+                balans_core::Sum(h.moved.money.b_to_a),
+                h.share,
+                balans_core::Sum(expected.credit.a_to_b),
+                balans_core::Sum(expected.credit.b_to_a),
+                balans_core::Sum(expected.money.a_to_b),
+                balans_core::Sum(expected.money.b_to_a),
+            ));
+        }
+        *shares
+            .entry((h.left, h.left_unit, h.other, h.other_unit))
+            .or_default() += u32::from(h.share);
+    }
+    for ((left, _, other, _), total) in shares {
+        if total > 100 {
+            problems.push(format!(
+                "the accepted handovers of what {} built with {} add up to {total}%",
+                snapshot.key(left),
+                snapshot.key(other)
+            ));
+        }
+    }
+    Ok(problems)
 }

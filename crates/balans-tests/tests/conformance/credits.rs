@@ -242,6 +242,7 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
     let before = hotel(&mut store, Some("2025-05-01"));
     assert_eq!(credit(&before.handed_over), pair("0.00", "0.00"));
     assert_eq!(credit(&before.live), pair("1.00", "0.00"));
+    assert_consistent(&mut store);
     let after = hotel(&mut store, Some("2025-07-01"));
     assert_eq!(credit(&after.historical), pair("7.00", "1.00"));
     assert_eq!(credit(&after.handed_over), pair("2.00", "0.50"));
@@ -391,7 +392,62 @@ pub fn handovers_survive_export_and_import<B: Backend>() {
     assert_eq!(shown(&mut copy), shown(&mut store));
 }
 
+/// The check names a handover whose amounts are not its share of what the pair
+/// built by its acceptance, and a pair handed over beyond 100%.
+pub fn the_check_names_handovers_that_do_not_add_up<B: Backend>() {
+    use balans_store::prelude::*;
+    let (mut store, _guard) = store::<B>();
+    let offered = at("2025-05-15");
+    let first =
+        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(60), offered).unwrap();
+    let second =
+        ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(60), offered).unwrap();
+    ledger::accept_handover(&mut store, first.id, at("2025-06-01"), None).unwrap();
+    assert_consistent(&mut store);
+    // Written past the rules: 60% more, with amounts of its own.
+    let wrong = balans_core::Both {
+        credit: balans_core::Flows {
+            a_to_b: 100,
+            b_to_a: 0,
+        },
+        ..balans_core::Both::default()
+    };
+    store.begin_write().unwrap();
+    assert!(
+        store
+            .decide_handover(
+                second.id,
+                balans_core::HandoverState::Accepted,
+                at("2025-06-02"),
+                None,
+                &wrong
+            )
+            .unwrap()
+    );
+    store.commit().unwrap();
+    let report = ledger::check(&mut store).unwrap();
+    assert!(!report.is_consistent());
+    assert_eq!(report.handovers.len(), 2, "{:?}", report.handovers);
+    assert!(
+        report.handovers[0].contains(&format!("handover #{}", second.id)),
+        "{:?}",
+        report.handovers
+    );
+    assert!(
+        report.handovers[0].contains("moved credit 1.00 / 0.00"),
+        "{:?}",
+        report.handovers
+    );
+    assert!(
+        report.handovers[1].contains("add up to 120%"),
+        "{:?}",
+        report.handovers
+    );
+    assert!(report.differences.is_empty());
+}
+
 conformance!(
+    the_check_names_handovers_that_do_not_add_up,
     handovers_survive_export_and_import,
     credits_are_live_until_a_person_leaves_and_dormant_after,
     an_organization_s_credits_list_every_relationship,
