@@ -463,6 +463,17 @@ pub enum UserCommand {
     /// Remove a user with their tokens and sessions; the last admin stays.
     #[command(after_help = "Example:\n  balans user remove femke@bosman.nl")]
     Remove { email: String },
+    /// Link a user to the person they are: a handover to that person is then
+    /// theirs alone to accept or decline.
+    #[command(after_help = "Example:\n  balans user link joris@bosman.nl joris")]
+    Link {
+        email: String,
+        /// The person party's key.
+        party: String,
+    },
+    /// Undo a user's link to a person.
+    #[command(after_help = "Example:\n  balans user unlink joris@bosman.nl")]
+    Unlink { email: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -368,7 +368,13 @@ fn handover(db: &str, command: HandoverCommand) -> Result<()> {
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--at: {e}"))?
                 .unwrap_or_else(Moment::now);
-            let view = ledger::accept_handover(store.as_mut(), id, at, note.as_deref())?;
+            let view = ledger::accept_handover(
+                store.as_mut(),
+                id,
+                at,
+                note.as_deref(),
+                ledger::Decider::CommandLine,
+            )?;
             print!("{}", show(&view));
         }
         HandoverCommand::Decline { id, note } => {
@@ -378,6 +384,7 @@ fn handover(db: &str, command: HandoverCommand) -> Result<()> {
                 HandoverState::Declined,
                 Moment::now(),
                 note.as_deref(),
+                ledger::Decider::CommandLine,
             )?;
             print!("{}", show(&view));
         }
@@ -388,6 +395,7 @@ fn handover(db: &str, command: HandoverCommand) -> Result<()> {
                 HandoverState::Withdrawn,
                 Moment::now(),
                 None,
+                ledger::Decider::CommandLine,
             )?;
             print!("{}", show(&view));
         }
@@ -608,6 +616,20 @@ fn user(db: &str, command: UserCommand) -> Result<()> {
             let mut store = open(db, false)?;
             let user = accounts::remove_user(store.as_mut(), &email)?;
             println!("removed {} with their tokens and sessions", user.email);
+        }
+        UserCommand::Link { email, party } => {
+            let mut store = open(db, false)?;
+            let (user, party) = accounts::link_user(store.as_mut(), &email, Some(&party))?;
+            println!(
+                "linked {} to {}: handovers to them are theirs to accept",
+                user.email,
+                party.unwrap_or_default()
+            );
+        }
+        UserCommand::Unlink { email } => {
+            let mut store = open(db, false)?;
+            let (user, _) = accounts::link_user(store.as_mut(), &email, None)?;
+            println!("unlinked {}", user.email);
         }
     }
     Ok(())

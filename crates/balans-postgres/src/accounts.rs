@@ -76,6 +76,7 @@ impl AccountStore for PostgresStore {
             "DELETE FROM idempotency WHERE user_id = $1",
             "DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM uploads WHERE user_id = $1)",
             "DELETE FROM uploads WHERE user_id = $1",
+            "DELETE FROM user_parties WHERE user_id = $1",
             "DELETE FROM users WHERE id = $1",
         ] {
             self.execute("removing a user", sql, &[&user.0])?;

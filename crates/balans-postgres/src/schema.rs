@@ -304,6 +304,13 @@ pub const STEPS: &[&str] = &[
         CHECK (state = 'offered' OR decided_ms IS NOT NULL)
     );
 "#,
+    // 12: users linked to the person party they are (see docs/credits.md).
+    r#"
+    CREATE TABLE user_parties (
+        user_id BIGINT PRIMARY KEY REFERENCES users (id),
+        party   BIGINT NOT NULL UNIQUE REFERENCES parties (id)
+    );
+"#,
 ];
 
 /// The gestures table's two unique indexes and its indexes of times, givers and

@@ -1,6 +1,6 @@
 //! Handovers of dormant credits on SQLite.
 
-use balans_core::{Both, Flows, Handover, HandoverState, Moment, PartyId};
+use balans_core::{Both, Flows, Handover, HandoverState, Moment, PartyId, UserId};
 use balans_store::store::{CreditStore, NewHandover, StoreResult};
 use rusqlite::{Row, params};
 
@@ -89,5 +89,39 @@ impl CreditStore for SqliteStore {
             ],
         )?;
         Ok(changed == 1)
+    }
+
+    fn link_user(&mut self, user: UserId, party: Option<PartyId>) -> StoreResult<()> {
+        self.execute(
+            "unlinking a user",
+            "DELETE FROM user_parties WHERE user_id = ?1",
+            [user.0],
+        )?;
+        if let Some(party) = party {
+            self.execute(
+                "linking a user",
+                "INSERT INTO user_parties (user_id, party) VALUES (?1, ?2)",
+                [user.0, party.0],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn linked_user(&mut self, party: PartyId) -> StoreResult<Option<UserId>> {
+        self.query_one(
+            "reading a user's link",
+            "SELECT user_id FROM user_parties WHERE party = ?1",
+            [party.0],
+            |r| Ok(UserId(r.get(0)?)),
+        )
+    }
+
+    fn linked_party(&mut self, user: UserId) -> StoreResult<Option<PartyId>> {
+        self.query_one(
+            "reading a user's link",
+            "SELECT party FROM user_parties WHERE user_id = ?1",
+            [user.0],
+            |r| Ok(PartyId(r.get(0)?)),
+        )
     }
 }

@@ -268,4 +268,12 @@ pub const STEPS: &[&str] = &[
         CHECK (state = 'offered' OR decided_ms IS NOT NULL)
     ) STRICT;
     "#,
+    // 15: users linked to the person party they are, so that a handover to
+    // them is theirs to accept (see docs/credits.md).
+    r#"
+    CREATE TABLE user_parties (
+        user_id INTEGER PRIMARY KEY REFERENCES users (id),
+        party   INTEGER NOT NULL UNIQUE REFERENCES parties (id)
+    ) STRICT;
+    "#,
 ];

@@ -195,6 +195,51 @@ pub fn remove_user<S: Store + ?Sized>(store: &mut S, email: &str) -> Result<User
     })
 }
 
+/// Links a user to the person party they are (`docs/credits.md`: a handover
+/// to that person is then theirs alone to accept), or unlinks them (`None`).
+/// Returns the user and the party's key.
+pub fn link_user<S: Store + ?Sized>(
+    store: &mut S,
+    email: &str,
+    party: Option<&str>,
+) -> Result<(User, Option<String>), LedgerError> {
+    let email = Email::parse(email).map_err(|e| unusable_email("email", e))?;
+    in_transaction(store, |store| {
+        let user = store
+            .user_by_email(&email)?
+            .ok_or_else(|| unknown_user(email.as_str()))?;
+        let Some(key) = party else {
+            store.link_user(user.id, None)?;
+            return Ok((user, None));
+        };
+        let party = crate::ledger::find_party(store, key)?;
+        if party.fields.kind != balans_core::PartyKind::Person {
+            return Err(invalid(
+                "party",
+                format!(
+                    "{} is an organization: a user is linked to the person they are",
+                    party.fields.key
+                ),
+            ));
+        }
+        if let Some(other) = store.linked_user(party.id)?
+            && other != user.id
+        {
+            let others = store.users()?;
+            let name = others
+                .iter()
+                .find(|u| u.id == other)
+                .map_or_else(|| format!("user #{}", other.0), |u| u.email.to_string());
+            return Err(invalid(
+                "party",
+                format!("{} is linked to {name} already", party.fields.key),
+            ));
+        }
+        store.link_user(user.id, Some(party.id))?;
+        Ok((user, Some(party.fields.key.to_string())))
+    })
+}
+
 /// Creates an API token for a user. Returns its description and its secret, which
 /// is not kept and cannot be shown again.
 pub fn create_token<S: Store + ?Sized>(

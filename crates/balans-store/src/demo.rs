@@ -109,10 +109,23 @@ fn hand_over<S: Store + ?Sized>(
         let at = day(decided)?;
         match decision {
             HandoverState::Accepted => {
-                ledger::accept_handover(store, offered.id, at, Some(note))?;
+                ledger::accept_handover(
+                    store,
+                    offered.id,
+                    at,
+                    Some(note),
+                    ledger::Decider::CommandLine,
+                )?;
             }
             state => {
-                ledger::end_handover(store, offered.id, *state, at, Some(note))?;
+                ledger::end_handover(
+                    store,
+                    offered.id,
+                    *state,
+                    at,
+                    Some(note),
+                    ledger::Decider::CommandLine,
+                )?;
             }
         }
     }

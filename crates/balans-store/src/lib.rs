@@ -93,6 +93,10 @@ pub enum LedgerError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// The one asking may not do this (a handover that is another user's to
+    /// accept, for example).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     Io(String),
     #[error(transparent)]

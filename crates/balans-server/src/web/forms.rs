@@ -209,7 +209,9 @@ pub fn field_errors(lang: Lang, error: &LedgerError) -> Vec<(String, String)> {
             .iter()
             .map(|e| (e.column.to_string(), super::i18n::said(lang, e)))
             .collect(),
-        LedgerError::Conflict(message) => vec![(String::new(), message.clone())],
+        LedgerError::Conflict(message) | LedgerError::Forbidden(message) => {
+            vec![(String::new(), message.clone())]
+        }
         LedgerError::NotFound { message, said } => {
             vec![(
                 String::new(),

@@ -542,6 +542,48 @@ pub fn offer_handover<S: Store + ?Sized>(
     })
 }
 
+/// Who decides on a handover.
+#[derive(Debug, Clone, Copy)]
+pub enum Decider<'a> {
+    /// A user, logged in to the web app or holding an API token.
+    User(&'a balans_core::User),
+    /// Whoever runs the command line, on the store's own machine: they record
+    /// what was decided.
+    CommandLine,
+}
+
+/// A successor linked to a user accepts or declines alone; for one who is not
+/// a user, a staff user (or the command line) records their decision.
+fn may_decide<S: Store + ?Sized>(
+    store: &mut S,
+    h: &Handover,
+    by: Decider<'_>,
+) -> Result<(), LedgerError> {
+    let linked = store.linked_user(h.successor)?;
+    match (linked, by) {
+        (Some(linked), Decider::User(user)) if user.id == linked => Ok(()),
+        (Some(_), _) => Err(LedgerError::Forbidden(format!(
+            "{} is a user of Balans: only they accept or decline handover #{}, logged in as themselves",
+            store_key(store, h.successor)?,
+            h.id
+        ))),
+        (None, Decider::User(user)) if user.role < balans_core::UserRole::Staff => {
+            Err(LedgerError::Forbidden(format!(
+                "recording {}'s decision on handover #{} takes the staff role",
+                store_key(store, h.successor)?,
+                h.id
+            )))
+        }
+        (None, _) => Ok(()),
+    }
+}
+
+fn store_key<S: Store + ?Sized>(store: &mut S, id: PartyId) -> Result<String, LedgerError> {
+    Ok(store
+        .party_by_id(id)?
+        .map_or_else(|| format!("party #{}", id.0), |p| p.fields.key.to_string()))
+}
+
 fn offered<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<Handover, LedgerError> {
     let h = store.handover(id)?.ok_or_else(|| LedgerError::NotFound {
         message: format!("no handover #{id}"),
@@ -571,15 +613,18 @@ fn not_before_offer(h: &Handover, at: Moment) -> Result<(), LedgerError> {
 }
 
 /// Accepts an offered handover at `at` (recorded with `note`, how it was
-/// given): it moves its share of what the dormant pair built up to then.
+/// given): it moves its share of what the dormant pair built up to then. A
+/// successor linked to a user accepts alone (see [`Decider`]).
 pub fn accept_handover<S: Store + ?Sized>(
     store: &mut S,
     id: i64,
     at: Moment,
     note: Option<&str>,
+    by: Decider<'_>,
 ) -> Result<HandoverView, LedgerError> {
     in_transaction(store, |store| {
         let h = offered(store, id)?;
+        may_decide(store, &h, by)?;
         not_before_offer(&h, at)?;
         let snapshot = Snapshot::load(store)?;
         if member_of(&snapshot, h.left, h.left_unit, at) {
@@ -629,13 +674,15 @@ pub fn accept_handover<S: Store + ?Sized>(
     })
 }
 
-/// Declines (by or for the successor) or withdraws an offered handover.
+/// Declines (by or for the successor, as for an acceptance) or withdraws (a
+/// staff user, or the command line) an offered handover.
 pub fn end_handover<S: Store + ?Sized>(
     store: &mut S,
     id: i64,
     state: HandoverState,
     at: Moment,
     note: Option<&str>,
+    by: Decider<'_>,
 ) -> Result<HandoverView, LedgerError> {
     if !matches!(state, HandoverState::Declined | HandoverState::Withdrawn) {
         return Err(refuse(
@@ -645,6 +692,15 @@ pub fn end_handover<S: Store + ?Sized>(
     }
     in_transaction(store, |store| {
         let h = offered(store, id)?;
+        match (state, by) {
+            (HandoverState::Declined, _) => may_decide(store, &h, by)?,
+            (_, Decider::User(user)) if user.role < balans_core::UserRole::Staff => {
+                return Err(LedgerError::Forbidden(format!(
+                    "withdrawing handover #{id} takes the staff role"
+                )));
+            }
+            _ => {}
+        }
         not_before_offer(&h, at)?;
         if !store.decide_handover(id, state, at, note, &Both::default())? {
             return Err(refuse(

@@ -1,7 +1,8 @@
 //! Handovers of dormant credits (`docs/credits.md`): offered, then accepted,
-//! declined or withdrawn, each once.
+//! declined or withdrawn, each once; and the users linked to the person party
+//! they are, whose handovers are theirs to accept.
 
-use balans_core::{Both, Handover, HandoverState, Moment, PartyId};
+use balans_core::{Both, Handover, HandoverState, Moment, PartyId, UserId};
 
 use super::error::StoreResult;
 
@@ -35,4 +36,12 @@ pub trait CreditStore {
         note: Option<&str>,
         moved: &Both,
     ) -> StoreResult<bool>;
+
+    /// Links a user to the person party they are, or unlinks them (`None`).
+    /// A party is linked to one user at most; the caller checks.
+    fn link_user(&mut self, user: UserId, party: Option<PartyId>) -> StoreResult<()>;
+    /// The user linked to a party.
+    fn linked_user(&mut self, party: PartyId) -> StoreResult<Option<UserId>>;
+    /// The party a user is linked to.
+    fn linked_party(&mut self, user: UserId) -> StoreResult<Option<PartyId>>;
 }

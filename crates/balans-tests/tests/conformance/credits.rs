@@ -7,6 +7,8 @@ use balans_store::LedgerError;
 use balans_store::ledger::{self, CreditsView};
 use balans_tests::Backend;
 
+const CLI: ledger::Decider<'static> = ledger::Decider::CommandLine;
+
 use crate::support::*;
 
 const PARTIES: &str = "key,kind,name\nus,organization,Bosman\nhenk,person,Henk\nkees,person,Kees\n\
@@ -209,7 +211,8 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
         ("gerrit", "henk", "hotel", "offered")
     );
     let accepted =
-        ledger::accept_handover(&mut store, half.id, at("2025-06-01"), Some("by phone")).unwrap();
+        ledger::accept_handover(&mut store, half.id, at("2025-06-01"), Some("by phone"), CLI)
+            .unwrap();
     assert_eq!(accepted.state, "accepted");
     // Seen from Gerrit: he gave 1.00, Henk gave him 4.00; half of each.
     assert_eq!(
@@ -220,14 +223,14 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
         ("0.50".to_string(), "2.00".to_string())
     );
     assert!(matches!(
-        ledger::accept_handover(&mut store, half.id, at("2025-06-02"), None),
+        ledger::accept_handover(&mut store, half.id, at("2025-06-02"), None, CLI),
         Err(LedgerError::Invalid(e)) if e[0].column == "id"
     ));
     // Nothing is decided before it was offered.
     let early =
         ledger::offer_handover(&mut store, "kees", "gerrit", "sander", None, offered).unwrap();
     assert!(matches!(
-        ledger::accept_handover(&mut store, early.id, at("2025-05-14"), None),
+        ledger::accept_handover(&mut store, early.id, at("2025-05-14"), None, CLI),
         Err(LedgerError::Invalid(e)) if e[0].column == "at"
     ));
     ledger::end_handover(
@@ -236,6 +239,7 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
         balans_core::HandoverState::Withdrawn,
         now,
         None,
+        CLI,
     )
     .unwrap();
 
@@ -254,7 +258,7 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
     let more =
         ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(60), offered).unwrap();
     assert!(matches!(
-        ledger::accept_handover(&mut store, more.id, at("2025-06-03"), None),
+        ledger::accept_handover(&mut store, more.id, at("2025-06-03"), None, CLI),
         Err(LedgerError::Invalid(e)) if e[0].column == "share"
     ));
     let declined = ledger::end_handover(
@@ -263,6 +267,7 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
         balans_core::HandoverState::Declined,
         now,
         Some("starts fresh"),
+        CLI,
     )
     .unwrap();
     assert_eq!(declined.state, "declined");
@@ -273,9 +278,10 @@ pub fn a_handover_counts_once_accepted_and_while_the_successor_stays<B: Backend>
         balans_core::HandoverState::Withdrawn,
         now,
         None,
+        CLI,
     )
     .unwrap();
-    assert!(ledger::accept_handover(&mut store, other.id, now, None).is_err());
+    assert!(ledger::accept_handover(&mut store, other.id, now, None, CLI).is_err());
     let states: Vec<&str> = ledger::handovers(&mut store)
         .unwrap()
         .iter()
@@ -315,7 +321,7 @@ pub fn handovers_survive_export_and_import<B: Backend>() {
     let offered = at("2025-05-15");
     let half =
         ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(50), offered).unwrap();
-    ledger::accept_handover(&mut store, half.id, at("2025-06-01"), Some("by phone")).unwrap();
+    ledger::accept_handover(&mut store, half.id, at("2025-06-01"), Some("by phone"), CLI).unwrap();
     let other =
         ledger::offer_handover(&mut store, "kees", "gerrit", "sander", Some(30), now).unwrap();
     ledger::end_handover(
@@ -324,6 +330,7 @@ pub fn handovers_survive_export_and_import<B: Backend>() {
         balans_core::HandoverState::Declined,
         now,
         None,
+        CLI,
     )
     .unwrap();
     ledger::offer_handover(&mut store, "kees", "gerrit", "sander", None, now).unwrap();
@@ -402,7 +409,7 @@ pub fn the_check_names_handovers_that_do_not_add_up<B: Backend>() {
         ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(60), offered).unwrap();
     let second =
         ledger::offer_handover(&mut store, "henk", "gerrit", "sander", Some(60), offered).unwrap();
-    ledger::accept_handover(&mut store, first.id, at("2025-06-01"), None).unwrap();
+    ledger::accept_handover(&mut store, first.id, at("2025-06-01"), None, CLI).unwrap();
     assert_consistent(&mut store);
     // Written past the rules: 60% more, with amounts of its own.
     let wrong = balans_core::Both {
@@ -446,7 +453,97 @@ pub fn the_check_names_handovers_that_do_not_add_up<B: Backend>() {
     assert!(report.differences.is_empty());
 }
 
+/// A successor linked to a user accepts or declines alone: not the command
+/// line, not another user, not an admin. For a successor who is not a user, a
+/// staff user records the decision; a viewer may not.
+pub fn only_the_successor_s_own_user_accepts<B: Backend>() {
+    use balans_core::UserRole;
+    use balans_store::accounts;
+    use balans_store::prelude::*;
+    let (mut store, _guard) = store::<B>();
+    let sander = accounts::add_user(&mut store, "sander@hotel.nl", UserRole::Viewer, None).unwrap();
+    let admin = accounts::add_user(&mut store, "root@bosman.nl", UserRole::Admin, None).unwrap();
+    let viewer = accounts::add_user(&mut store, "kijk@bosman.nl", UserRole::Viewer, None).unwrap();
+    let staff = accounts::add_user(&mut store, "staf@bosman.nl", UserRole::Staff, None).unwrap();
+    assert!(matches!(
+        accounts::link_user(&mut store, "sander@hotel.nl", Some("hotel")),
+        Err(LedgerError::Invalid(_))
+    ));
+    accounts::link_user(&mut store, "sander@hotel.nl", Some("sander")).unwrap();
+    assert!(matches!(
+        accounts::link_user(&mut store, "staf@bosman.nl", Some("sander")),
+        Err(LedgerError::Invalid(_))
+    ));
+
+    let offered = at("2025-05-15");
+    let h = ledger::offer_handover(&mut store, "henk", "gerrit", "sander", None, offered).unwrap();
+    let when = at("2025-06-01");
+    for by in [
+        CLI,
+        ledger::Decider::User(&admin),
+        ledger::Decider::User(&staff),
+    ] {
+        assert!(
+            matches!(
+                ledger::accept_handover(&mut store, h.id, when, None, by),
+                Err(LedgerError::Forbidden(_))
+            ),
+            "{by:?}"
+        );
+        assert!(matches!(
+            ledger::end_handover(
+                &mut store,
+                h.id,
+                balans_core::HandoverState::Declined,
+                when,
+                None,
+                by
+            ),
+            Err(LedgerError::Forbidden(_))
+        ));
+    }
+    assert_eq!(ledger::handovers(&mut store).unwrap()[0].state, "offered");
+    let accepted =
+        ledger::accept_handover(&mut store, h.id, when, None, ledger::Decider::User(&sander))
+            .unwrap();
+    assert_eq!(accepted.state, "accepted");
+
+    // Kees's credits with Gerrit, to Sander unlinked: staff record, a viewer may not.
+    accounts::link_user(&mut store, "sander@hotel.nl", None).unwrap();
+    let k = ledger::offer_handover(&mut store, "kees", "gerrit", "sander", None, offered).unwrap();
+    assert!(matches!(
+        ledger::accept_handover(&mut store, k.id, when, None, ledger::Decider::User(&viewer)),
+        Err(LedgerError::Forbidden(_))
+    ));
+    assert!(matches!(
+        ledger::end_handover(
+            &mut store,
+            k.id,
+            balans_core::HandoverState::Withdrawn,
+            when,
+            None,
+            ledger::Decider::User(&viewer)
+        ),
+        Err(LedgerError::Forbidden(_))
+    ));
+    ledger::accept_handover(
+        &mut store,
+        k.id,
+        when,
+        Some("by phone"),
+        ledger::Decider::User(&staff),
+    )
+    .unwrap();
+    // Removing a user removes their link.
+    accounts::link_user(&mut store, "staf@bosman.nl", Some("kees")).unwrap();
+    let kees = ledger::find_party(&mut store, "kees").unwrap().id;
+    assert_eq!(store.linked_user(kees).unwrap(), Some(staff.id));
+    accounts::remove_user(&mut store, "staf@bosman.nl").unwrap();
+    assert_eq!(store.linked_user(kees).unwrap(), None);
+}
+
 conformance!(
+    only_the_successor_s_own_user_accepts,
     the_check_names_handovers_that_do_not_add_up,
     handovers_survive_export_and_import,
     credits_are_live_until_a_person_leaves_and_dormant_after,
