@@ -3,8 +3,11 @@
 //! the moment asked.
 //!
 //! The person pairs are found from the gestures of the organization and its
-//! people (ever), each attributed as the organization level attributes it; the
-//! gestures after the moment asked are left out.
+//! people (ever), or for one relationship those of the side with fewer people,
+//! each attributed as the organization level attributes it; the gestures after
+//! the moment asked are left out. This reads every gesture of an organization's
+//! people: at a million gestures, 0.1 s for a customer of a few people and 20 s
+//! for an organization of sixty; stored sums per person pair are to replace it.
 
 use std::collections::BTreeMap;
 
@@ -133,14 +136,15 @@ pub fn credits<S: Store + ?Sized>(
         None => KEY_PERSON_PERCENT,
     };
     let snapshot = Snapshot::load(store)?;
-    let mut people: Vec<PartyId> = store
-        .members_of(a.id)?
-        .iter()
-        .map(|m| m.person)
-        .chain([a.id])
-        .collect();
-    people.sort_unstable();
-    people.dedup();
+    // The gestures are read from the side with fewer people (ever): one
+    // relationship of our own organization is read from the customer's side.
+    let mut people = people_of(store, a.id)?;
+    if let Some(b) = &b {
+        let theirs = people_of(store, b.id)?;
+        if theirs.len() < people.len() {
+            people = theirs;
+        }
+    }
     let mut filter = GestureFilter {
         any_of: Some(people),
         until: Some(Moment::from_millis(as_of.millis().saturating_add(1))),
@@ -247,6 +251,19 @@ pub fn credits<S: Store + ?Sized>(
         volume(y).cmp(&volume(x)).then(x.b.key.cmp(&y.b.key))
     });
     Ok(views)
+}
+
+/// An organization and everyone who was ever one of its members, in order.
+fn people_of<S: Store + ?Sized>(store: &mut S, unit: PartyId) -> Result<Vec<PartyId>, LedgerError> {
+    let mut people: Vec<PartyId> = store
+        .members_of(unit)?
+        .iter()
+        .map(|m| m.person)
+        .chain([unit])
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    Ok(people)
 }
 
 fn view<S: Store + ?Sized>(

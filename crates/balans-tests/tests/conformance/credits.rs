@@ -158,6 +158,14 @@ pub fn an_organization_s_credits_list_every_relationship<B: Backend>() {
     assert_eq!(credit(&all[1].live), pair("3.00", "0.00"));
     assert_eq!(all[1].pairs.len(), 1);
     assert_eq!(all[1].pairs[0].state, "live");
+    // One relationship is read from its side with fewer people: the same figures.
+    let solo = ledger::credits(&mut store, "us", Some("solo"), None).unwrap();
+    assert_eq!(
+        (solo[0].historical, solo[0].live, solo[0].pairs.len()),
+        (all[1].historical, all[1].live, 1)
+    );
+    let seen_from_solo = ledger::credits(&mut store, "solo", Some("us"), None).unwrap();
+    assert_eq!(credit(&seen_from_solo[0].historical), pair("0.00", "3.00"));
 
     // Seen from the hotel, the same figures the other way round.
     let theirs = ledger::credits(&mut store, "hotel", Some("us"), None).unwrap();
