@@ -146,6 +146,12 @@ fn authenticated<I, T>(
 }
 
 role_extractor!(
+    AnyUser,
+    UserRole::Viewer,
+    "A caller with any valid token, as the user they are: for what the ledger decides per user (a handover is its successor's to accept)."
+);
+
+role_extractor!(
     Staff,
     UserRole::Staff,
     "A caller who may write parties, memberships, gestures and imports."

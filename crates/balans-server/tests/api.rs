@@ -246,6 +246,13 @@ async fn the_central_routes_are_documented() {
         ("post", "/api/v1/users"),
         ("get", "/healthz"),
         ("get", "/readyz"),
+        ("get", "/api/v1/credits/{a}"),
+        ("get", "/api/v1/credits/{a}/{b}"),
+        ("get", "/api/v1/handovers"),
+        ("post", "/api/v1/handovers"),
+        ("post", "/api/v1/handovers/{id}/accept"),
+        ("post", "/api/v1/handovers/{id}/decline"),
+        ("post", "/api/v1/handovers/{id}/withdraw"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -1269,5 +1276,102 @@ async fn an_amount_in_the_api_is_never_read_as_another_amount() {
         (422, Some("/window")),
         "{body}"
     );
+    app.check();
+}
+
+/// Credits and handovers through the API: Gerrit leaves the hotel and Sander,
+/// a user linked to himself, takes over; staff offer, only Sander accepts, and
+/// the relationship's live credit then holds what was handed over.
+#[tokio::test]
+async fn a_handover_is_offered_by_staff_and_accepted_by_its_successor_alone() {
+    let app = spawn_app().await;
+    {
+        let mut store = SqliteStore::open(&app.db_path, false).unwrap();
+        let files = [
+            ("parties.csv", "key,kind,name\nsander,person,Sander\n"),
+            (
+                "memberships.csv",
+                "person,organization,role,from,until\ngerrit,hotel,contact,2000-01-01,2025-03-01\nsander,hotel,contact,2025-03-01,\n",
+            ),
+            (
+                "gestures.csv",
+                "id,at,giver,receiver,kind,amount\nc1,2024-01-10,henk,gerrit,help,4\nc2,2024-02-10,gerrit,henk,thanks,1\n",
+            ),
+        ];
+        let sources = files
+            .iter()
+            .map(|(name, text)| {
+                balans_store::import::Source::new(
+                    *name,
+                    std::io::Cursor::new(text.as_bytes().to_vec()),
+                )
+            })
+            .collect();
+        balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
+        accounts::add_user(&mut store, "sander@hotel.nl", UserRole::Viewer, None).unwrap();
+        accounts::link_user(&mut store, "sander@hotel.nl", Some("sander")).unwrap();
+    }
+    let sander = {
+        let mut store = SqliteStore::open(&app.db_path, false).unwrap();
+        accounts::create_token(&mut store, "sander@hotel.nl", "test")
+            .unwrap()
+            .1
+    };
+
+    let (status, before) = app.get("viewer", "/api/v1/credits/bosman/hotel").await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["dormant"]["credit"]["a_to_b"], "4.00");
+    assert_eq!(before["live"]["credit"]["a_to_b"], "0.00");
+    let (status, list) = app
+        .get("viewer", "/api/v1/credits/bosman?as_of=2024-12-31")
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list[0]["live"]["credit"]["a_to_b"], "4.00");
+    let (status, problem) = app
+        .get("viewer", "/api/v1/credits/bosman?as_of=someday")
+        .await;
+    assert_eq!(status, 422, "{problem}");
+
+    let offer = json!({"a": "henk", "b": "gerrit", "to": "sander", "share": 50});
+    let (status, problem) = app.post("viewer", "/api/v1/handovers", offer.clone()).await;
+    assert_eq!(status, 403, "{problem}");
+    let (status, problem) = app
+        .post(
+            "staff",
+            "/api/v1/handovers",
+            json!({"a": "henk", "b": "gerrit", "to": "hotel"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    let (status, offered) = app.post("staff", "/api/v1/handovers", offer).await;
+    assert_eq!(status, 201, "{offered}");
+    assert_eq!(offered["state"], "offered");
+    let accept = format!("/api/v1/handovers/{}/accept", offered["id"]);
+    for who in ["staff", "admin"] {
+        let (status, problem) = app.post(who, &accept, json!({})).await;
+        assert_eq!(status, 403, "{who}: {problem}");
+    }
+    let response = app
+        .client
+        .post(app.url(&accept))
+        .bearer_auth(&sander)
+        .json(&json!({"note": "glad to"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, accepted) = read(response).await;
+    assert_eq!(status, 200, "{accepted}");
+    assert_eq!(accepted["state"], "accepted");
+    assert_eq!(accepted["moved"]["credit"]["b_to_a"], "2.00");
+
+    let (_, after) = app.get("viewer", "/api/v1/credits/bosman/hotel").await;
+    assert_eq!(after["handed_over"]["credit"]["a_to_b"], "2.00");
+    assert_eq!(after["live"]["credit"]["a_to_b"], "2.00");
+    assert_eq!(after["dormant"]["credit"]["a_to_b"], "2.00");
+    assert_eq!(after["historical"], before["historical"]);
+    let (_, handovers) = app.get("viewer", "/api/v1/handovers").await;
+    assert_eq!(handovers.as_array().unwrap().len(), 1);
+    let (status, problem) = app.post("staff", &accept, json!({})).await;
+    assert!(status == 403 || status == 422, "{status} {problem}");
     app.check();
 }

@@ -184,3 +184,78 @@ pub struct ImportSummaryDoc {
     pub dry_run: bool,
     pub seconds: f64,
 }
+
+/// Given and received in one dimension, seen from `a`, as exact decimal strings.
+#[derive(ToSchema)]
+pub struct FlowsDoc {
+    pub a_to_b: String,
+    pub b_to_a: String,
+    /// `a_to_b − b_to_a`.
+    pub net: String,
+}
+
+#[derive(ToSchema)]
+pub struct BothDoc {
+    pub money: FlowsDoc,
+    pub credit: FlowsDoc,
+}
+
+/// A person whose share of the live credit volume is above the key-person
+/// threshold.
+#[derive(ToSchema)]
+pub struct KeyPersonDoc {
+    pub party: String,
+    /// `a` or `b`: the side they are on.
+    pub side: String,
+    /// A decimal fraction with four places: `"0.8387"`.
+    pub share: String,
+}
+
+/// One person pair behind a relationship.
+#[derive(ToSchema)]
+pub struct PersonPairDoc {
+    pub a: String,
+    pub b: String,
+    /// `live` or `dormant`.
+    pub state: String,
+    pub money: FlowsDoc,
+    pub credit: FlowsDoc,
+    /// Handovers that count into this pair.
+    pub handed_in: BothDoc,
+}
+
+/// A relationship's credits (docs/credits.md): historical = live + dormant.
+#[derive(ToSchema)]
+pub struct CreditsDoc {
+    pub a: String,
+    pub b: String,
+    /// RFC 3339.
+    pub as_of: String,
+    pub historical: BothDoc,
+    pub live: BothDoc,
+    pub dormant: BothDoc,
+    pub handed_over: BothDoc,
+    pub key_persons: Vec<KeyPersonDoc>,
+    pub pairs: Vec<PersonPairDoc>,
+}
+
+/// A handover of a dormant pair's credits to a successor.
+#[derive(ToSchema)]
+pub struct HandoverDoc {
+    pub id: i64,
+    /// The person who left, and the organization they left.
+    pub left: String,
+    pub left_unit: String,
+    /// The other person of the dormant pair, and their organization.
+    pub other: String,
+    pub other_unit: String,
+    pub successor: String,
+    pub share: u8,
+    /// `offered`, `accepted`, `declined` or `withdrawn`.
+    pub state: String,
+    pub offered_at: String,
+    pub decided_at: Option<String>,
+    pub note: Option<String>,
+    /// What an accepted handover moved, seen from `left`.
+    pub moved: BothDoc,
+}

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod balances;
+mod credits;
 mod docs;
 mod gestures;
 mod health;
@@ -26,6 +27,7 @@ use crate::AppState;
         (name = "parties", description = "Organizations and persons"),
         (name = "gestures", description = "Acts of giving and taking"),
         (name = "balances", description = "Balances of pairs and the out-of-balance report"),
+        (name = "credits", description = "Credits that belong to people: live and dormant credit, key persons, handovers"),
         (name = "kinds", description = "The catalog of gesture kinds"),
         (name = "imports", description = "CSV files, as Excel writes them"),
         (name = "accounts", description = "Users, API tokens and the first setup"),
@@ -135,5 +137,11 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(balances::pair_balance))
         .routes(routes!(balances::counterparts))
         .routes(routes!(balances::report))
+        .routes(routes!(credits::organization_credits))
+        .routes(routes!(credits::relationship_credits))
+        .routes(routes!(credits::list_handovers, credits::offer_handover))
+        .routes(routes!(credits::accept_handover))
+        .routes(routes!(credits::decline_handover))
+        .routes(routes!(credits::withdraw_handover))
         .routes(routes!(imports::import_file))
 }
