@@ -2720,3 +2720,44 @@ async fn every_page_passes_axe_and_is_photographed() {
             .exists()
     );
 }
+
+/// A relationship's page shows its credits: historical, live and dormant, and
+/// the person pairs behind it, in English and in Dutch (story 1: what Henk
+/// built with Gerrit went dormant when Gerrit retired).
+#[tokio::test]
+async fn a_relationship_shows_its_live_and_dormant_credits() {
+    let app = spawn_demo_app().await;
+    let staff = logged_in(&app, "staff").await;
+    let url = format!("{}/relations/bosman/hotel-wadden", app.address);
+    let english = page_text(&staff, url.clone()).await;
+    for text in [
+        "Credits that belong to people",
+        "Historical",
+        "Dormant",
+        "Handed over",
+        "The person pairs behind it",
+        "Gerrit Visser",
+    ] {
+        assert!(english.contains(text), "{text}: {english}");
+    }
+    choose_dutch(&staff, &app, &csrf_in(&english)).await;
+    let dutch = page_text(&staff, url).await;
+    for text in [
+        "Verdienste van mensen",
+        "Historisch",
+        "Slapend",
+        "Levend",
+        "Overgedragen",
+    ] {
+        assert!(dutch.contains(text), "{text}: {dutch}");
+    }
+    // A person's part of an organization's relationships has no such section.
+    let part = page_text(
+        &staff,
+        format!("{}/relations/henk/hotel-wadden", app.address),
+    )
+    .await;
+    assert!(
+        !part.contains("Credits that belong to people") && !part.contains("Verdienste van mensen")
+    );
+}

@@ -252,6 +252,16 @@ texts! {
     PaidToColumn => "Received", "Ontvangen";
     PartExplained => "{person}'s part of {organization}'s relationships: every gesture between {person} and {organization} or its people at the time.", "Het deel van {person} in de relaties van {organization}: elk gebaar tussen {person} en {organization} of de mensen die er toen bij hoorden.";
     PeopleBehind => "Who it was with", "Met wie";
+    CreditsHeading => "Credits that belong to people", "Verdienste van mensen";
+    CreditsExplained => "Credits are built by people. What two people built is live while both still belong to their organizations, and dormant once one of them has left, until a successor takes it over. Historical = live + dormant.", "Verdienste wordt door mensen opgebouwd. Wat twee mensen opbouwden is levend zolang ze allebei nog bij hun organisatie horen, en slapend zodra een van hen weg is, tot een opvolger het overneemt. Historisch = levend + slapend.";
+    CreditsHistorical => "Historical", "Historisch";
+    CreditsLive => "Live", "Levend";
+    CreditsDormant => "Dormant", "Slapend";
+    CreditsHandedOver => "Handed over", "Overgedragen";
+    CreditsSideGave => "{name} side gave", "Kant {name} gaf";
+    KeyPersonCarries => "{name} carries {share} of the live credit of this relationship.", "{name} draagt {share} van de levende verdienste van deze relatie.";
+    NoKeyPerson => "No one carries most of the live credit.", "Niemand draagt het grootste deel van de levende verdienste.";
+    PersonPairs => "The person pairs behind it", "De mensen erachter";
     MemberAtOrganizationLevel => "At organization level, what {name} gives and receives counts for the organizations {name} belonged to at the time (see each relationship for {name}'s part); only what {name} did outside those organizations shows here.", "Op organisatieniveau telt wat {name} geeft en krijgt voor de organisaties waar {name} toen bij hoorde (zie bij elke relatie het deel van {name}); hier staat alleen wat {name} buiten die organisaties deed.";
     LevelSwitch => "Show at", "Toon op";
     Import => "Import", "Importeren";

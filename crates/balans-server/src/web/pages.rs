@@ -839,10 +839,18 @@ pub async fn relation(
     let level = form.level();
     let data = read(&state, lang, move |store| {
         let relationship = read_models::relationship(store, &a, &b, level, RELATION_GESTURES_MAX)?;
-        Ok((relationship, ledger::kinds(store)?))
+        // Credits belong to people: shown between two parties at organization
+        // level, not for a person's part of an organization's relationships.
+        let pair = &relationship.pair;
+        let credits = if pair.level == Level::Organization && !pair.part {
+            ledger::credits(store, &a, Some(&b), None)?.pop()
+        } else {
+            None
+        };
+        Ok((relationship, ledger::kinds(store)?, credits))
     })
     .await?;
-    let (relationship, kinds) = match data {
+    let (relationship, kinds, credits) = match data {
         Ok(data) => data,
         Err(LedgerError::NotFound { message, said }) => {
             return Ok(not_found(
@@ -885,6 +893,9 @@ pub async fn relation(
             }
         }
         (views::pair_summary(lang, pair, relationship.split.as_ref()))
+        @if let Some(credits) = &credits {
+            (credits_section(lang, credits))
+        }
         @if !relationship.behind.is_empty() {
             section aria-labelledby="pair-behind" {
                 h2 #pair-behind { (t(T::PeopleBehind)) " · " (t(T::PersonLevel)) }
@@ -909,4 +920,90 @@ pub async fn relation(
         &title,
         content,
     ))
+}
+
+/// A relationship's credits (docs/credits.md): the four figures, the key
+/// persons, and the person pairs behind it, live or dormant.
+fn credits_section(lang: Lang, credits: &ledger::CreditsView) -> Markup {
+    let t = |text: T| text.get(lang);
+    let sum = |s: balans_core::Sum| i128::from(s.0);
+    let side = |name: &str| t(T::CreditsSideGave).replace("{name}", name);
+    html! {
+        section aria-labelledby="pair-credits" {
+            h2 #pair-credits { (t(T::CreditsHeading)) }
+            p.explained { (t(T::CreditsExplained)) }
+            div.scroll {
+                table.credits {
+                    thead {
+                        tr {
+                            th scope="col" { (t(T::Credit)) }
+                            th scope="col" .num { (side(&credits.a.name)) }
+                            th scope="col" .num { (side(&credits.b.name)) }
+                            th scope="col" .num { (t(T::Net)) }
+                        }
+                    }
+                    tbody {
+                        @for (label, figure) in [
+                            (T::CreditsHistorical, &credits.historical),
+                            (T::CreditsLive, &credits.live),
+                            (T::CreditsDormant, &credits.dormant),
+                            (T::CreditsHandedOver, &credits.handed_over),
+                        ] {
+                            tr {
+                                th scope="row" { (t(label)) }
+                                td.num { (views::points(lang, sum(figure.credit.a_to_b))) }
+                                td.num { (views::points(lang, sum(figure.credit.b_to_a))) }
+                                td.num { (views::points(lang, figure.credit.net.0)) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if credits.key_persons.is_empty() {
+                p { (t(T::NoKeyPerson)) }
+            } @else {
+                ul.key-persons {
+                    @for person in &credits.key_persons {
+                        @let share = format!("{}%", views::number(lang, percent(&person.share)));
+                        li { (t(T::KeyPersonCarries).replace("{name}", &person.party.name).replace("{share}", &share)) }
+                    }
+                }
+            }
+            @if !credits.pairs.is_empty() {
+                h3 { (t(T::PersonPairs)) }
+                div.scroll {
+                    table.person-pairs {
+                        thead {
+                            tr {
+                                th scope="col" { (credits.a.name) }
+                                th scope="col" { (credits.b.name) }
+                                th scope="col" { (t(T::Credit)) }
+                                th scope="col" .num { (t(T::GaveColumn)) }
+                                th scope="col" .num { (t(T::ReceivedColumn)) }
+                            }
+                        }
+                        tbody {
+                            @for pair in &credits.pairs {
+                                tr {
+                                    td { (views::party_link(pair.a.key.as_str(), &pair.a.name)) }
+                                    td { (views::party_link(pair.b.key.as_str(), &pair.b.name)) }
+                                    td { (t(if pair.state == "live" { T::CreditsLive } else { T::CreditsDormant })) }
+                                    td.num { (views::points(lang, sum(pair.credit.a_to_b) + sum(pair.handed_in.credit.a_to_b))) }
+                                    td.num { (views::points(lang, sum(pair.credit.b_to_a) + sum(pair.handed_in.credit.b_to_a))) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A share's fraction ("0.8387") as a whole percentage, rounded down ("83").
+fn percent(fraction: &str) -> u32 {
+    let (whole, decimals) = fraction.split_once('.').unwrap_or((fraction, "0"));
+    let whole: u32 = whole.parse().unwrap_or(0);
+    let first_two: u32 = decimals.get(..2).and_then(|d| d.parse().ok()).unwrap_or(0);
+    whole * 100 + first_two
 }
