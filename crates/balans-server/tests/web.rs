@@ -2761,3 +2761,82 @@ async fn a_relationship_shows_its_live_and_dormant_credits() {
         !part.contains("Credits that belong to people") && !part.contains("Verdienste van mensen")
     );
 }
+
+/// A handover offered to a successor who is a user shows on the relationship's
+/// page with Accept and Decline for that user alone: staff see that it waits
+/// for them, and a forged decision by staff is refused.
+#[tokio::test]
+async fn the_successor_accepts_a_handover_on_the_relationship_s_page() {
+    let app = spawn_demo_app().await;
+    let id = {
+        let mut store = SqliteStore::open(&app.path, false).unwrap();
+        balans_store::accounts::link_user(&mut store, "viewer@bosman.nl", Some("kees")).unwrap();
+        balans_store::ledger::offer_handover(
+            &mut store,
+            "ruud",
+            "wim",
+            "kees",
+            None,
+            balans_core::Moment::now(),
+        )
+        .unwrap()
+        .id
+    };
+    let url = format!("{}/relations/bosman/wim", app.address);
+    let staff = logged_in(&app, "staff").await;
+    let seen_by_staff = page_text(&staff, url.clone()).await;
+    assert!(
+        seen_by_staff.contains("Handovers offered"),
+        "{seen_by_staff}"
+    );
+    assert!(
+        seen_by_staff.contains("Waiting for Kees Mulder to decide."),
+        "{seen_by_staff}"
+    );
+    assert!(
+        !seen_by_staff.contains("value=\"accept\""),
+        "{seen_by_staff}"
+    );
+    let forged = staff
+        .post(format!("{}/handovers/{id}", app.address))
+        .form(&[
+            ("csrf", csrf_in(&seen_by_staff).as_str()),
+            ("decision", "accept"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    let kees = logged_in(&app, "viewer").await;
+    let english = page_text(&kees, url.clone()).await;
+    assert!(english.contains("value=\"accept\""), "{english}");
+    choose_dutch(&kees, &app, &csrf_in(&english)).await;
+    let dutch = page_text(&kees, url.clone()).await;
+    assert!(
+        dutch.contains("Aangeboden overdrachten") && dutch.contains("Aanvaarden"),
+        "{dutch}"
+    );
+    let accepted = kees
+        .post(format!("{}/handovers/{id}", app.address))
+        .form(&[
+            ("csrf", csrf_in(&dutch).as_str()),
+            ("decision", "accept"),
+            ("back", "/relations/bosman/wim"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 303);
+    let after = page_text(&kees, url).await;
+    assert!(!after.contains("Aangeboden overdrachten"), "{after}");
+    let mut store = SqliteStore::open(&app.path, false).unwrap();
+    let handovers = balans_store::ledger::handovers(&mut store).unwrap();
+    let decided = handovers.iter().find(|h| h.id == id).unwrap();
+    assert_eq!(decided.state, "accepted");
+    assert!(
+        balans_store::ledger::check(&mut store)
+            .unwrap()
+            .is_consistent()
+    );
+}

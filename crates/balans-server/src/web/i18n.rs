@@ -262,6 +262,11 @@ texts! {
     KeyPersonCarries => "{name} carries {share} of the live credit of this relationship.", "{name} draagt {share} van de levende verdienste van deze relatie.";
     NoKeyPerson => "No one carries most of the live credit.", "Niemand draagt het grootste deel van de levende verdienste.";
     PersonPairs => "The person pairs behind it", "De mensen erachter";
+    HandoversOffered => "Handovers offered", "Aangeboden overdrachten";
+    HandoverOffer => "{successor} is offered {share}% of what {left} built with {other}.", "{successor} krijgt {share}% aangeboden van wat {left} met {other} opbouwde.";
+    HandoverWaiting => "Waiting for {successor} to decide.", "Wacht op het besluit van {successor}.";
+    AcceptHandover => "Accept", "Aanvaarden";
+    DeclineHandover => "Decline", "Afwijzen";
     MemberAtOrganizationLevel => "At organization level, what {name} gives and receives counts for the organizations {name} belonged to at the time (see each relationship for {name}'s part); only what {name} did outside those organizations shows here.", "Op organisatieniveau telt wat {name} geeft en krijgt voor de organisaties waar {name} toen bij hoorde (zie bij elke relatie het deel van {name}); hier staat alleen wat {name} buiten die organisaties deed.";
     LevelSwitch => "Show at", "Toon op";
     Import => "Import", "Importeren";

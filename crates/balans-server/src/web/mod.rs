@@ -164,6 +164,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/parties/{key}/gestures.csv", get(export::party_gestures))
         .route("/parties/{key}/counterparts.csv", get(export::counterparts))
         .route("/relations/{a}/{b}", get(pages::relation))
+        .route("/handovers/{id}", post(pages::decide_handover))
         .route(
             "/relations/{a}/{b}/gestures.csv",
             get(export::relation_gestures),

@@ -837,20 +837,28 @@ pub async fn relation(
     let t = |text: T| text.get(lang);
     let here = format!("/relations/{}/{}", super::encode(&a), super::encode(&b));
     let level = form.level();
+    let user = session.user.clone();
     let data = read(&state, lang, move |store| {
         let relationship = read_models::relationship(store, &a, &b, level, RELATION_GESTURES_MAX)?;
         // Credits belong to people: shown between two parties at organization
         // level, not for a person's part of an organization's relationships.
-        let pair = &relationship.pair;
-        let credits = if pair.level == Level::Organization && !pair.part {
-            ledger::credits(store, &a, Some(&b), None)?.pop()
+        // Shown at organization level where person pairs are behind it: not
+        // for the part of a member of another organization.
+        let credits = if relationship.pair.level == Level::Organization {
+            ledger::credits(store, &a, Some(&b), None)?
+                .pop()
+                .filter(|c| !c.pairs.is_empty())
         } else {
             None
         };
-        Ok((relationship, ledger::kinds(store)?, credits))
+        let offered = match &credits {
+            Some(c) => open_handovers(store, c, &user)?,
+            None => Vec::new(),
+        };
+        Ok((relationship, ledger::kinds(store)?, credits, offered))
     })
     .await?;
-    let (relationship, kinds, credits) = match data {
+    let (relationship, kinds, credits, offered) = match data {
         Ok(data) => data,
         Err(LedgerError::NotFound { message, said }) => {
             return Ok(not_found(
@@ -895,6 +903,9 @@ pub async fn relation(
         (views::pair_summary(lang, pair, relationship.split.as_ref()))
         @if let Some(credits) = &credits {
             (credits_section(lang, credits))
+        }
+        @if !offered.is_empty() {
+            (handovers_section(lang, &session.csrf, &here, &offered))
         }
         @if !relationship.behind.is_empty() {
             section aria-labelledby="pair-behind" {
@@ -1006,4 +1017,126 @@ fn percent(fraction: &str) -> u32 {
     let whole: u32 = whole.parse().unwrap_or(0);
     let first_two: u32 = decimals.get(..2).and_then(|d| d.parse().ok()).unwrap_or(0);
     whole * 100 + first_two
+}
+
+/// The offered handovers of a relationship, each with whether `user` may
+/// decide on it (see `ledger::Decider`).
+fn open_handovers<S: Store + ?Sized>(
+    store: &mut S,
+    credits: &ledger::CreditsView,
+    user: &balans_core::User,
+) -> Result<Vec<(ledger::HandoverView, bool)>, LedgerError> {
+    let pair = [credits.a.id, credits.b.id];
+    let mut open = Vec::new();
+    for handover in ledger::handovers(store)? {
+        let units = [handover.left_unit.id, handover.other_unit.id];
+        if handover.state != "offered" || !(units == pair || units == [pair[1], pair[0]]) {
+            continue;
+        }
+        let may = match store.linked_user(handover.successor.id)? {
+            Some(linked) => linked == user.id,
+            None => user.role.allows(balans_core::UserRole::Staff),
+        };
+        open.push((handover, may));
+    }
+    Ok(open)
+}
+
+/// Offered handovers, with the buttons to accept or decline for whoever may.
+fn handovers_section(
+    lang: Lang,
+    csrf: &str,
+    back: &str,
+    offered: &[(ledger::HandoverView, bool)],
+) -> Markup {
+    let t = |text: T| text.get(lang);
+    html! {
+        section aria-labelledby="pair-handovers" {
+            h2 #pair-handovers { (t(T::HandoversOffered)) }
+            ul.handovers {
+                @for (handover, may) in offered {
+                    li {
+                        (t(T::HandoverOffer)
+                            .replace("{successor}", &handover.successor.name)
+                            .replace("{share}", &handover.share.to_string())
+                            .replace("{left}", &handover.left.name)
+                            .replace("{other}", &handover.other.name))
+                        " "
+                        @if *may {
+                            form.inline method="post" action={ "/handovers/" (handover.id) } {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="back" value=(back);
+                                button type="submit" name="decision" value="accept" { (t(T::AcceptHandover)) }
+                                " "
+                                button type="submit" name="decision" value="decline" { (t(T::DeclineHandover)) }
+                            }
+                        } @else {
+                            (t(T::HandoverWaiting).replace("{successor}", &handover.successor.name))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DecisionForm {
+    csrf: String,
+    decision: String,
+    back: Option<String>,
+}
+
+/// `POST /handovers/{id}`: the successor's user (or, for a successor who is not
+/// a user, a staff user) accepts or declines; then back to the page.
+pub async fn decide_handover(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<DecisionForm>,
+) -> Result<Response, Refusal> {
+    session.check_csrf(&form.csrf)?;
+    let lang = session.lang;
+    let user = session.user.clone();
+    let decision = form.decision.clone();
+    let outcome = state
+        .db
+        .write(move |store| {
+            let by = ledger::Decider::User(&user);
+            let now = Moment::now();
+            match decision.as_str() {
+                "accept" => ledger::accept_handover(store, id, now, None, by),
+                _ => ledger::end_handover(
+                    store,
+                    id,
+                    balans_core::HandoverState::Declined,
+                    now,
+                    None,
+                    by,
+                ),
+            }
+        })
+        .await;
+    match outcome {
+        Ok(_) => {
+            let back = form
+                .back
+                .as_deref()
+                .and_then(parts::local_path)
+                .unwrap_or("/");
+            Ok(axum::response::Redirect::to(back).into_response())
+        }
+        Err(e) => {
+            let status = match e {
+                LedgerError::Forbidden(_) => axum::http::StatusCode::FORBIDDEN,
+                LedgerError::NotFound { .. } => axum::http::StatusCode::NOT_FOUND,
+                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            Ok(parts::error_page(
+                status,
+                lang,
+                &super::forms::failed(lang, &e),
+            ))
+        }
+    }
 }
