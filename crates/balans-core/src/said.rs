@@ -84,6 +84,26 @@ pub enum Code {
     /// `{error}`: the temporary file that counts a file's rows without an id
     /// failed.
     TemporaryFile,
+    /// `{share}`: a handover's share outside 0–100.
+    HandoverShare,
+    /// `{name}`: a successor who is an organization.
+    HandoverNotAPerson,
+    /// `{a}`, `{b}`: no gesture between them counts for two organizations.
+    HandoverNothing,
+    /// `{a}`, `{b}`: both still members, so their credits are live.
+    HandoverLive,
+    /// `{successor}`, `{a}`, `{b}`: the successor is on neither side that left.
+    HandoverWrongSide,
+    /// `{successor}`, `{a}`, `{b}`: the successor could succeed in several relationships.
+    HandoverAmbiguous,
+    /// `{id}`: the handover was decided already.
+    HandoverDecided,
+    /// `{id}`: a decision before the offer.
+    HandoverBeforeOffer,
+    /// `{id}`, `{name}`: the one who left is a member again.
+    HandoverLiveAgain,
+    /// `{id}`, `{taken}`, `{share}`: more than 100% of one pair.
+    HandoverBeyond,
     /// No placeholder: a party key is empty.
     KeyEmpty,
     /// `{max}`: a party key longer than so many bytes.
@@ -177,6 +197,16 @@ impl Code {
         Code::LastAdmin,
         Code::NoLongerAttributable,
         Code::TemporaryFile,
+        Code::HandoverShare,
+        Code::HandoverNotAPerson,
+        Code::HandoverNothing,
+        Code::HandoverLive,
+        Code::HandoverWrongSide,
+        Code::HandoverAmbiguous,
+        Code::HandoverDecided,
+        Code::HandoverBeforeOffer,
+        Code::HandoverLiveAgain,
+        Code::HandoverBeyond,
         Code::KeyEmpty,
         Code::KeyTooLong,
         Code::KeyControl,

@@ -2830,6 +2830,19 @@ async fn the_successor_accepts_a_handover_on_the_relationship_s_page() {
     assert_eq!(accepted.status(), 303);
     let after = page_text(&kees, url).await;
     assert!(!after.contains("Aangeboden overdrachten"), "{after}");
+    // Deciding again is refused, in the reader's language.
+    let again = kees
+        .post(format!("{}/handovers/{id}", app.address))
+        .form(&[("csrf", csrf_in(&after).as_str()), ("decision", "decline")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 422);
+    let refusal = again.text().await.unwrap();
+    assert!(
+        refusal.contains(&format!("Over overdracht #{id} is al besloten.")),
+        "{refusal}"
+    );
     let mut store = SqliteStore::open(&app.path, false).unwrap();
     let handovers = balans_store::ledger::handovers(&mut store).unwrap();
     let decided = handovers.iter().find(|h| h.id == id).unwrap();

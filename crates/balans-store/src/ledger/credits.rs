@@ -453,6 +453,16 @@ fn refuse(field: &'static str, message: String) -> LedgerError {
     LedgerError::Invalid(vec![field::Error::new(field, message)])
 }
 
+/// [`refuse`], with the message as an entry of the catalog.
+fn refuse_said(
+    field: &'static str,
+    message: String,
+    code: field::Code,
+    args: &[(&'static str, &str)],
+) -> LedgerError {
+    LedgerError::Invalid(vec![field::Error::new(field, message).said(code, args)])
+}
+
 /// Offers a handover of `share` percent (100 unless given) of the dormant pair
 /// (`a`, `b`) to `successor`, who takes the place of the one of them who left:
 /// a member, at `now`, of the organization that one left.
@@ -470,29 +480,35 @@ pub fn offer_handover<S: Store + ?Sized>(
         let successor = super::find_party(store, successor)?;
         let share = share.unwrap_or(100);
         if share > 100 {
-            return Err(refuse(
+            return Err(refuse_said(
                 "share",
                 format!("a share is a percentage from 0 to 100, not {share}"),
+                field::Code::HandoverShare,
+                &[("share", &share.to_string())],
             ));
         }
         if successor.fields.kind != PartyKind::Person {
-            return Err(refuse(
+            return Err(refuse_said(
                 "to",
                 format!(
                     "the successor must be a person: {} is an organization",
                     successor.fields.key
                 ),
+                field::Code::HandoverNotAPerson,
+                &[("name", &successor.fields.name)],
             ));
         }
         let snapshot = Snapshot::load(store)?;
         let pairs = pair_contributions(store, &snapshot, a.id, b.id, now)?;
         if pairs.is_empty() {
-            return Err(refuse(
+            return Err(refuse_said(
                 "b",
                 format!(
                     "no gesture between {} and {} counts for two organizations: there is nothing to hand over",
                     a.fields.key, b.fields.key
                 ),
+                field::Code::HandoverNothing,
+                &[("a", &a.fields.name), ("b", &b.fields.name)],
             ));
         }
         let mut offers = Vec::new();
@@ -524,30 +540,44 @@ pub fn offer_handover<S: Store + ?Sized>(
         let offer = match (offers.len(), dormant) {
             (1, _) => offers.remove(0),
             (0, false) => {
-                return Err(refuse(
+                return Err(refuse_said(
                     "b",
                     format!(
                         "{} and {} are both still members: their credits are live, and only dormant credits can be handed over",
                         a.fields.key, b.fields.key
                     ),
+                    field::Code::HandoverLive,
+                    &[("a", &a.fields.name), ("b", &b.fields.name)],
                 ));
             }
             (0, true) => {
-                return Err(refuse(
+                return Err(refuse_said(
                     "to",
                     format!(
                         "{} is not a member of the organization that {} or {} left: a successor takes the place of the one who left, on that side",
                         successor.fields.key, a.fields.key, b.fields.key
                     ),
+                    field::Code::HandoverWrongSide,
+                    &[
+                        ("successor", &successor.fields.name),
+                        ("a", &a.fields.name),
+                        ("b", &b.fields.name),
+                    ],
                 ));
             }
             _ => {
-                return Err(refuse(
+                return Err(refuse_said(
                     "to",
                     format!(
                         "{} could succeed in more than one relationship of {} and {}: end the memberships that no longer hold first",
                         successor.fields.key, a.fields.key, b.fields.key
                     ),
+                    field::Code::HandoverAmbiguous,
+                    &[
+                        ("successor", &successor.fields.name),
+                        ("a", &a.fields.name),
+                        ("b", &b.fields.name),
+                    ],
                 ));
             }
         };
@@ -607,9 +637,11 @@ fn offered<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<Handover, Ledger
         said: None,
     })?;
     if h.state != HandoverState::Offered {
-        return Err(refuse(
+        return Err(refuse_said(
             "id",
             format!("handover #{id} was {} already", h.state.as_str()),
+            field::Code::HandoverDecided,
+            &[("id", &id.to_string())],
         ));
     }
     Ok(h)
@@ -618,12 +650,14 @@ fn offered<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<Handover, Ledger
 /// A handover is decided after it was offered.
 fn not_before_offer(h: &Handover, at: Moment) -> Result<(), LedgerError> {
     if at < h.offered_at {
-        return Err(refuse(
+        return Err(refuse_said(
             "at",
             format!(
                 "handover #{} was offered at {}: it cannot be decided before that",
                 h.id, h.offered_at
             ),
+            field::Code::HandoverBeforeOffer,
+            &[("id", &h.id.to_string())],
         ));
     }
     Ok(())
@@ -645,12 +679,14 @@ pub fn accept_handover<S: Store + ?Sized>(
         not_before_offer(&h, at)?;
         let snapshot = Snapshot::load(store)?;
         if member_of(&snapshot, h.left, h.left_unit, at) {
-            return Err(refuse(
+            return Err(refuse_said(
                 "id",
                 format!(
                     "handover #{id}: {} is a member again, so the credits are live and cannot be handed over",
                     snapshot.key(h.left)
                 ),
+                field::Code::HandoverLiveAgain,
+                &[("id", &id.to_string()), ("name", &snapshot.key(h.left))],
             ));
         }
         let taken: u32 = store
@@ -664,12 +700,18 @@ pub fn accept_handover<S: Store + ?Sized>(
             .map(|o| u32::from(o.share))
             .sum();
         if taken + u32::from(h.share) > 100 {
-            return Err(refuse(
+            return Err(refuse_said(
                 "share",
                 format!(
                     "handover #{id}: {taken}% of these credits was handed over already, so {}% more would exceed 100%",
                     h.share
                 ),
+                field::Code::HandoverBeyond,
+                &[
+                    ("id", &id.to_string()),
+                    ("taken", &taken.to_string()),
+                    ("share", &h.share.to_string()),
+                ],
             ));
         }
         let pairs = pair_contributions(store, &snapshot, h.left, h.other, at)?;
@@ -679,9 +721,11 @@ pub fn accept_handover<S: Store + ?Sized>(
             .unwrap_or_default();
         let moved = source.share(h.share);
         if !store.decide_handover(id, HandoverState::Accepted, at, note, &moved)? {
-            return Err(refuse(
+            return Err(refuse_said(
                 "id",
                 format!("handover #{id} was decided meanwhile"),
+                field::Code::HandoverDecided,
+                &[("id", &id.to_string())],
             ));
         }
         let stored = store
@@ -720,9 +764,11 @@ pub fn end_handover<S: Store + ?Sized>(
         }
         not_before_offer(&h, at)?;
         if !store.decide_handover(id, state, at, note, &Both::default())? {
-            return Err(refuse(
+            return Err(refuse_said(
                 "id",
                 format!("handover #{id} was decided meanwhile"),
+                field::Code::HandoverDecided,
+                &[("id", &id.to_string())],
             ));
         }
         let stored = store
