@@ -104,6 +104,12 @@ pub enum Code {
     HandoverLiveAgain,
     /// `{id}`, `{taken}`, `{share}`: more than 100% of one pair.
     HandoverBeyond,
+    /// `{name}`, `{id}`: the successor is a user, and only they decide.
+    HandoverNotYours,
+    /// `{name}`, `{id}`: recording a successor's decision takes the staff role.
+    HandoverTakesStaff,
+    /// `{id}`: withdrawing a handover takes the staff role.
+    HandoverWithdrawTakesStaff,
     /// No placeholder: a party key is empty.
     KeyEmpty,
     /// `{max}`: a party key longer than so many bytes.
@@ -207,6 +213,9 @@ impl Code {
         Code::HandoverBeforeOffer,
         Code::HandoverLiveAgain,
         Code::HandoverBeyond,
+        Code::HandoverNotYours,
+        Code::HandoverTakesStaff,
+        Code::HandoverWithdrawTakesStaff,
         Code::KeyEmpty,
         Code::KeyTooLong,
         Code::KeyControl,

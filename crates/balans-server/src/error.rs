@@ -146,7 +146,7 @@ impl From<LedgerError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, format!("no party with key '{key}'"))
             }
             LedgerError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, detail),
-            LedgerError::Forbidden(detail) => ApiError::new(StatusCode::FORBIDDEN, detail),
+            LedgerError::Forbidden { message, .. } => ApiError::new(StatusCode::FORBIDDEN, message),
             LedgerError::Clash { message, .. } => ApiError::new(StatusCode::CONFLICT, message),
             LedgerError::Store(StoreError::Busy) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

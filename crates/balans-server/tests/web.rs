@@ -2807,6 +2807,11 @@ async fn the_successor_accepts_a_handover_on_the_relationship_s_page() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
+    let refusal = forged.text().await.unwrap();
+    assert!(
+        refusal.contains("only Kees Mulder accepts or declines"),
+        "{refusal}"
+    );
 
     let kees = logged_in(&app, "viewer").await;
     let english = page_text(&kees, url.clone()).await;

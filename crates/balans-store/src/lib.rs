@@ -95,8 +95,11 @@ pub enum LedgerError {
     Conflict(String),
     /// The one asking may not do this (a handover that is another user's to
     /// accept, for example).
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        said: Option<balans_core::said::Said>,
+    },
     #[error("{0}")]
     Io(String),
     #[error(transparent)]

@@ -209,8 +209,12 @@ pub fn field_errors(lang: Lang, error: &LedgerError) -> Vec<(String, String)> {
             .iter()
             .map(|e| (e.column.to_string(), super::i18n::said(lang, e)))
             .collect(),
-        LedgerError::Conflict(message) | LedgerError::Forbidden(message) => {
-            vec![(String::new(), message.clone())]
+        LedgerError::Conflict(message) => vec![(String::new(), message.clone())],
+        LedgerError::Forbidden { message, said } => {
+            vec![(
+                String::new(),
+                super::i18n::said_or(lang, said.as_ref(), message),
+            )]
         }
         LedgerError::NotFound { message, said } => {
             vec![(

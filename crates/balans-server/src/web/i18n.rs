@@ -166,6 +166,9 @@ texts! {
     SaidHandoverBeforeOffer => "Handover #{id} cannot be decided before it was offered.", "Over overdracht #{id} kan niet worden besloten voordat ze werd aangeboden.";
     SaidHandoverLiveAgain => "Handover #{id}: {name} belongs to the organization again, so the credits are live and cannot be handed over.", "Overdracht #{id}: {name} hoort weer bij de organisatie, dus de verdienste is levend en kan niet worden overgedragen.";
     SaidHandoverBeyond => "Handover #{id}: {taken}% of these credits was handed over already, so {share}% more would be more than all of it.", "Overdracht #{id}: {taken}% van deze verdienste is al overgedragen, dus nog {share}% zou meer zijn dan het geheel.";
+    SaidHandoverNotYours => "{name} is a user of Balans: only {name} accepts or declines handover #{id}, logged in as themselves.", "{name} is een gebruiker van Balans: alleen {name} aanvaardt of weigert overdracht #{id}, ingelogd als zichzelf.";
+    SaidHandoverTakesStaff => "Recording the decision of {name} on handover #{id} takes the staff role.", "Het besluit van {name} over overdracht #{id} vastleggen vraagt de rol medewerker.";
+    SaidHandoverWithdrawTakesStaff => "Withdrawing handover #{id} takes the staff role.", "Overdracht #{id} intrekken vraagt de rol medewerker.";
     SaidKeyEmpty => "The key is empty: give each party a key, such as a customer number or an e-mail address.", "De sleutel is leeg: geef elke partij een sleutel, zoals een klantnummer of een e-mailadres.";
     SaidKeyTooLong => "The key is too long: at most {max} bytes.", "De sleutel is te lang: hoogstens {max} bytes.";
     SaidKeyControl => "The key '{text}' holds a line break or a control character.", "De sleutel '{text}' bevat een regeleinde of een stuurteken.";
@@ -461,6 +464,9 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::HandoverBeforeOffer => T::SaidHandoverBeforeOffer,
         Code::HandoverLiveAgain => T::SaidHandoverLiveAgain,
         Code::HandoverBeyond => T::SaidHandoverBeyond,
+        Code::HandoverNotYours => T::SaidHandoverNotYours,
+        Code::HandoverTakesStaff => T::SaidHandoverTakesStaff,
+        Code::HandoverWithdrawTakesStaff => T::SaidHandoverWithdrawTakesStaff,
         Code::KeyEmpty => T::SaidKeyEmpty,
         Code::KeyTooLong => T::SaidKeyTooLong,
         Code::KeyControl => T::SaidKeyControl,
@@ -583,6 +589,9 @@ mod tests {
                 Code::HandoverBeforeOffer => &["id"],
                 Code::HandoverLiveAgain => &["id", "name"],
                 Code::HandoverBeyond => &["id", "taken", "share"],
+                Code::HandoverNotYours => &["name", "id"],
+                Code::HandoverTakesStaff => &["name", "id"],
+                Code::HandoverWithdrawTakesStaff => &["id"],
                 Code::KeyEmpty => &[],
                 Code::KeyTooLong => &["max"],
                 Code::KeyControl => &["text"],

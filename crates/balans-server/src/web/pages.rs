@@ -1128,7 +1128,7 @@ pub async fn decide_handover(
         }
         Err(e) => {
             let status = match e {
-                LedgerError::Forbidden(_) => axum::http::StatusCode::FORBIDDEN,
+                LedgerError::Forbidden { .. } => axum::http::StatusCode::FORBIDDEN,
                 LedgerError::NotFound { .. } => axum::http::StatusCode::NOT_FOUND,
                 _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             };

@@ -609,26 +609,44 @@ fn may_decide<S: Store + ?Sized>(
     let linked = store.linked_user(h.successor)?;
     match (linked, by) {
         (Some(linked), Decider::User(user)) if user.id == linked => Ok(()),
-        (Some(_), _) => Err(LedgerError::Forbidden(format!(
-            "{} is a user of Balans: only they accept or decline handover #{}, logged in as themselves",
-            store_key(store, h.successor)?,
-            h.id
-        ))),
+        (Some(_), _) => {
+            let name = store_name(store, h.successor)?;
+            Err(forbidden(
+                format!(
+                    "{name} is a user of Balans: only they accept or decline handover #{}, logged in as themselves",
+                    h.id
+                ),
+                field::Code::HandoverNotYours,
+                &[("name", &name), ("id", &h.id.to_string())],
+            ))
+        }
         (None, Decider::User(user)) if user.role < balans_core::UserRole::Staff => {
-            Err(LedgerError::Forbidden(format!(
-                "recording {}'s decision on handover #{} takes the staff role",
-                store_key(store, h.successor)?,
-                h.id
-            )))
+            let name = store_name(store, h.successor)?;
+            Err(forbidden(
+                format!(
+                    "recording {name}'s decision on handover #{} takes the staff role",
+                    h.id
+                ),
+                field::Code::HandoverTakesStaff,
+                &[("name", &name), ("id", &h.id.to_string())],
+            ))
         }
         (None, _) => Ok(()),
     }
 }
 
-fn store_key<S: Store + ?Sized>(store: &mut S, id: PartyId) -> Result<String, LedgerError> {
+/// A party's name, for a message.
+fn store_name<S: Store + ?Sized>(store: &mut S, id: PartyId) -> Result<String, LedgerError> {
     Ok(store
         .party_by_id(id)?
-        .map_or_else(|| format!("party #{}", id.0), |p| p.fields.key.to_string()))
+        .map_or_else(|| format!("party #{}", id.0), |p| p.fields.name))
+}
+
+fn forbidden(message: String, code: field::Code, args: &[(&'static str, &str)]) -> LedgerError {
+    LedgerError::Forbidden {
+        message,
+        said: Some(balans_core::said::Said::new(code, args)),
+    }
 }
 
 fn offered<S: Store + ?Sized>(store: &mut S, id: i64) -> Result<Handover, LedgerError> {
@@ -756,9 +774,11 @@ pub fn end_handover<S: Store + ?Sized>(
         match (state, by) {
             (HandoverState::Declined, _) => may_decide(store, &h, by)?,
             (_, Decider::User(user)) if user.role < balans_core::UserRole::Staff => {
-                return Err(LedgerError::Forbidden(format!(
-                    "withdrawing handover #{id} takes the staff role"
-                )));
+                return Err(forbidden(
+                    format!("withdrawing handover #{id} takes the staff role"),
+                    field::Code::HandoverWithdrawTakesStaff,
+                    &[("id", &id.to_string())],
+                ));
             }
             _ => {}
         }

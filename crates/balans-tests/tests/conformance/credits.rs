@@ -494,7 +494,7 @@ pub fn only_the_successor_s_own_user_accepts<B: Backend>() {
         assert!(
             matches!(
                 ledger::accept_handover(&mut store, h.id, when, None, by),
-                Err(LedgerError::Forbidden(_))
+                Err(LedgerError::Forbidden { .. })
             ),
             "{by:?}"
         );
@@ -507,7 +507,7 @@ pub fn only_the_successor_s_own_user_accepts<B: Backend>() {
                 None,
                 by
             ),
-            Err(LedgerError::Forbidden(_))
+            Err(LedgerError::Forbidden { .. })
         ));
     }
     assert_eq!(ledger::handovers(&mut store).unwrap()[0].state, "offered");
@@ -521,7 +521,7 @@ pub fn only_the_successor_s_own_user_accepts<B: Backend>() {
     let k = ledger::offer_handover(&mut store, "kees", "gerrit", "sander", None, offered).unwrap();
     assert!(matches!(
         ledger::accept_handover(&mut store, k.id, when, None, ledger::Decider::User(&viewer)),
-        Err(LedgerError::Forbidden(_))
+        Err(LedgerError::Forbidden { .. })
     ));
     assert!(matches!(
         ledger::end_handover(
@@ -532,7 +532,7 @@ pub fn only_the_successor_s_own_user_accepts<B: Backend>() {
             None,
             ledger::Decider::User(&viewer)
         ),
-        Err(LedgerError::Forbidden(_))
+        Err(LedgerError::Forbidden { .. })
     ));
     ledger::accept_handover(
         &mut store,
