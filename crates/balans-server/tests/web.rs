@@ -2809,7 +2809,7 @@ async fn the_successor_accepts_a_handover_on_the_relationship_s_page() {
     assert_eq!(forged.status(), 403);
     let refusal = forged.text().await.unwrap();
     assert!(
-        refusal.contains("only Kees Mulder accepts or declines"),
+        refusal.contains("Kees Mulder is a user of Balans: only they accept or decline"),
         "{refusal}"
     );
 

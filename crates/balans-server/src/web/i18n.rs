@@ -166,7 +166,7 @@ texts! {
     SaidHandoverBeforeOffer => "Handover #{id} cannot be decided before it was offered.", "Over overdracht #{id} kan niet worden besloten voordat ze werd aangeboden.";
     SaidHandoverLiveAgain => "Handover #{id}: {name} belongs to the organization again, so the credits are live and cannot be handed over.", "Overdracht #{id}: {name} hoort weer bij de organisatie, dus de verdienste is levend en kan niet worden overgedragen.";
     SaidHandoverBeyond => "Handover #{id}: {taken}% of these credits was handed over already, so {share}% more would be more than all of it.", "Overdracht #{id}: {taken}% van deze verdienste is al overgedragen, dus nog {share}% zou meer zijn dan het geheel.";
-    SaidHandoverNotYours => "{name} is a user of Balans: only {name} accepts or declines handover #{id}, logged in as themselves.", "{name} is een gebruiker van Balans: alleen {name} aanvaardt of weigert overdracht #{id}, ingelogd als zichzelf.";
+    SaidHandoverNotYours => "{name} is a user of Balans: only they accept or decline handover #{id}, logged in as themselves.", "{name} is een gebruiker van Balans: alleen die aanvaardt of weigert overdracht #{id}, ingelogd als zichzelf.";
     SaidHandoverTakesStaff => "Recording the decision of {name} on handover #{id} takes the staff role.", "Het besluit van {name} over overdracht #{id} vastleggen vraagt de rol medewerker.";
     SaidHandoverWithdrawTakesStaff => "Withdrawing handover #{id} takes the staff role.", "Overdracht #{id} intrekken vraagt de rol medewerker.";
     SaidKeyEmpty => "The key is empty: give each party a key, such as a customer number or an e-mail address.", "De sleutel is leeg: geef elke partij een sleutel, zoals een klantnummer of een e-mailadres.";
