@@ -550,29 +550,25 @@ pub fn offer_handover<S: Store + ?Sized>(
                     &[("a", &a.fields.name), ("b", &b.fields.name)],
                 ));
             }
-            (0, true) => {
+            (found, _) => {
+                let (message, code) = if found == 0 {
+                    (
+                        "is not a member of the organization that {a} or {b} left: a successor takes the place of the one who left, on that side",
+                        field::Code::HandoverWrongSide,
+                    )
+                } else {
+                    (
+                        "could succeed in more than one relationship of {a} and {b}: end the memberships that no longer hold first",
+                        field::Code::HandoverAmbiguous,
+                    )
+                };
+                let message = message
+                    .replace("{a}", a.fields.key.as_str())
+                    .replace("{b}", b.fields.key.as_str());
                 return Err(refuse_said(
                     "to",
-                    format!(
-                        "{} is not a member of the organization that {} or {} left: a successor takes the place of the one who left, on that side",
-                        successor.fields.key, a.fields.key, b.fields.key
-                    ),
-                    field::Code::HandoverWrongSide,
-                    &[
-                        ("successor", &successor.fields.name),
-                        ("a", &a.fields.name),
-                        ("b", &b.fields.name),
-                    ],
-                ));
-            }
-            _ => {
-                return Err(refuse_said(
-                    "to",
-                    format!(
-                        "{} could succeed in more than one relationship of {} and {}: end the memberships that no longer hold first",
-                        successor.fields.key, a.fields.key, b.fields.key
-                    ),
-                    field::Code::HandoverAmbiguous,
+                    format!("{} {message}", successor.fields.key),
+                    code,
                     &[
                         ("successor", &successor.fields.name),
                         ("a", &a.fields.name),

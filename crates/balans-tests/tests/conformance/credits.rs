@@ -405,6 +405,41 @@ pub fn handovers_survive_export_and_import<B: Backend>() {
         Err(LedgerError::Rejected(_))
     ));
     assert_eq!(shown(&mut copy), shown(&mut store));
+
+    // Bad rows are named each, and a file with any of them writes nothing: an
+    // unknown party, an organization as successor, a share above 100, an
+    // unknown state, a decision without its moment, an amount that is no amount.
+    let header = files[4].1.lines().next().unwrap();
+    let bad = format!(
+        "{header}\n\
+         nobody,us,gerrit,hotel,sander,50,offered,2025-05-15,,,,,,\n\
+         henk,us,gerrit,hotel,hotel,50,offered,2025-05-15,,,,,,\n\
+         henk,us,gerrit,hotel,sander,150,offered,2025-05-15,,,,,,\n\
+         henk,us,gerrit,hotel,sander,50,maybe,2025-05-15,,,,,,\n\
+         henk,us,gerrit,hotel,sander,50,accepted,2025-05-15,,,,,,\n\
+         henk,us,gerrit,hotel,sander,50,accepted,2025-05-15,2025-06-01,,lots,,,\n\
+         henk,us,gerrit,hotel,sander,20,offered,2025-05-16,,,,,,\n"
+    );
+    match import_texts(&mut copy, &[("handovers.csv", &bad)]) {
+        Err(LedgerError::Rejected(rejection)) => {
+            let columns: Vec<Option<&str>> = rejection.errors.iter().map(|e| e.column).collect();
+            assert_eq!(
+                columns,
+                [
+                    Some("left"),
+                    Some("successor"),
+                    Some("share"),
+                    Some("state"),
+                    Some("decided"),
+                    Some("credit_given"),
+                ],
+                "{:?}",
+                rejection.errors
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(shown(&mut copy), shown(&mut store));
 }
 
 /// The check names a handover whose amounts are not its share of what the pair
