@@ -61,6 +61,15 @@ impl MembershipIndex {
             .map_or(&[], |list| list.as_slice())
     }
 
+    /// Everyone who was ever a member of `organization`, in no particular order;
+    /// a pass over every person.
+    pub fn people_of(&self, organization: PartyId) -> impl Iterator<Item = PartyId> + '_ {
+        self.by_person
+            .iter()
+            .filter(move |(_, list)| list.iter().any(|m| m.organization == organization))
+            .map(|(person, _)| *person)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_person.is_empty()
     }

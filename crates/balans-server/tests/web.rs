@@ -2858,3 +2858,78 @@ async fn the_successor_accepts_a_handover_on_the_relationship_s_page() {
             .is_consistent()
     );
 }
+
+/// An organization's page lists the relationships at its top with their live,
+/// dormant and handed-over credit and their key persons, and the handovers on
+/// offer for any of its relationships, in English and in Dutch.
+#[tokio::test]
+async fn an_organization_s_page_shows_its_relationships_credits() {
+    let app = spawn_demo_app().await;
+    let (wadden, dormant) = {
+        let mut store = SqliteStore::open(&app.path, false).unwrap();
+        balans_store::ledger::offer_handover(
+            &mut store,
+            "ruud",
+            "wim",
+            "kees",
+            Some(40),
+            balans_core::Moment::now(),
+        )
+        .unwrap();
+        let views = balans_store::ledger::credits(&mut store, "bosman", Some("hotel-wadden"), None)
+            .unwrap();
+        (views[0].b.name.clone(), views[0].dormant.credit.net.0)
+    };
+    assert!(dormant != 0, "story 1 leaves credit dormant");
+    let staff = logged_in(&app, "staff").await;
+    let url = format!("{}/parties/bosman", app.address);
+    let english = page_text(&staff, url.clone()).await;
+    let section = english
+        .split("id=\"organization-credits\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no credits section: {english}"));
+    assert!(section.contains("Credits with people, per relationship"));
+    assert!(section.contains("Key persons"), "{section}");
+    let row = section
+        .split("<tr>")
+        .find(|row| row.contains(&wadden))
+        .unwrap_or_else(|| panic!("{wadden} not listed: {section}"));
+    assert!(row.contains(&english_points(dormant)), "{row}");
+    assert!(
+        english.contains("Kees Mulder is offered 40% of what Ruud"),
+        "{english}"
+    );
+    choose_dutch(&staff, &app, &csrf_in(&english)).await;
+    let dutch = page_text(&staff, url).await;
+    for text in [
+        "Verdienste van mensen, per relatie",
+        "Sleutelpersonen",
+        "Slapend",
+        "Aangeboden overdrachten",
+    ] {
+        assert!(dutch.contains(text), "{text}: {dutch}");
+    }
+    // A person's page has no such section.
+    let person = page_text(&staff, format!("{}/parties/henk", app.address)).await;
+    assert!(!person.contains("organization-credits"));
+}
+
+/// Credit points as an English page writes them: "−1,234.50", "42".
+fn english_points(minor: i128) -> String {
+    let whole = (minor.unsigned_abs() / 100).to_string();
+    let mut out = String::new();
+    if minor < 0 {
+        out.push('−');
+    }
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    let cents = minor.unsigned_abs() % 100;
+    if cents != 0 {
+        out.push_str(&format!(".{cents:02}"));
+    }
+    out
+}

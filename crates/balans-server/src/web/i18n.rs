@@ -276,6 +276,10 @@ texts! {
     NoKeyPerson => "No one carries most of the live credit.", "Niemand draagt het grootste deel van de levende verdienste.";
     PersonPairs => "The person pairs behind it", "De mensen erachter";
     HandoversOffered => "Handovers offered", "Aangeboden overdrachten";
+    OrganizationCredits => "Credits with people, per relationship", "Verdienste van mensen, per relatie";
+    OrganizationCreditsExplained => "For the relationships at the top of this page: what the people still here built (live), what left with someone (dormant), what a successor took over, and who carries most of it.", "Voor de relaties bovenaan deze pagina: wat de mensen die er nog zijn opbouwden (levend), wat met iemand vertrok (slapend), wat een opvolger overnam, en wie het meeste draagt.";
+    KeyPersons => "Key persons", "Sleutelpersonen";
+    KeyPersonShare => "{name} ({share})", "{name} ({share})";
     HandoverOffer => "{successor} is offered {share}% of what {left} built with {other}.", "{successor} krijgt {share}% aangeboden van wat {left} met {other} opbouwde.";
     HandoverWaiting => "Waiting for {successor} to decide.", "Wacht op het besluit van {successor}.";
     AcceptHandover => "Accept", "Aanvaarden";

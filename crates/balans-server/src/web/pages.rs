@@ -441,6 +441,9 @@ struct PartyData {
     )>,
     /// The store's time zone, for the people's last contact.
     zone: balans_core::Zone,
+    /// An organization's relationships on the page, with their credits.
+    credits: Vec<ledger::CreditsView>,
+    offered: Vec<(ledger::HandoverView, bool)>,
     timeline: read_models::Timeline,
     gestures: Result<ledger::GesturePage, LedgerError>,
     kinds: Vec<balans_core::Kind>,
@@ -458,6 +461,7 @@ pub async fn party(
     let lang = session.lang;
     let t = |text: T| text.get(lang);
     let wanted = key.clone();
+    let user = session.user.clone();
     let level = LevelForm {
         level: filter.level.clone(),
     }
@@ -530,6 +534,23 @@ pub async fn party(
                 people.push((m, sums, top));
             }
         }
+        // An organization's relationships at the top of the page, with the
+        // credits of the people behind them, and its handovers on offer.
+        let (credits, offered) = if party.fields.kind == PartyKind::Organization
+            && counterparts.level == Level::Organization
+        {
+            let keys: Vec<&str> = counterparts
+                .counterparts
+                .iter()
+                .take(RELATIONSHIPS_WITH_CREDITS)
+                .map(|pair| pair.b.key.as_str())
+                .collect();
+            let credits = ledger::credits_with(store, &wanted, &keys)?;
+            let offered = open_handovers(store, &user, |units| units.contains(&party.id))?;
+            (credits, offered)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let timeline = read_models::timeline(store, &wanted)?;
         let gestures = ledger::list_gestures(
             store,
@@ -548,6 +569,8 @@ pub async fn party(
         let kinds = ledger::kinds(store)?;
         Ok(PartyData {
             party,
+            credits,
+            offered,
             memberships,
             counterparts,
             counterpart_page,
@@ -643,6 +666,12 @@ pub async fn party(
             @if data.counterparts.total > 0 {
                 p.export { a href={ (here) "/counterparts.csv?level=" (data.counterparts.level.as_str()) } download { (t(T::ExportCsv)) } }
             }
+        }
+        @if !data.credits.is_empty() {
+            (organization_credits(lang, &data.credits))
+        }
+        @if !data.offered.is_empty() {
+            (handovers_section(lang, &session.csrf, &here, &data.offered))
         }
         @if !data.people.is_empty() {
             section aria-labelledby="people-heading" {
@@ -757,6 +786,9 @@ const PEOPLE_COUNTERPARTS_SHOWN: usize = 5;
 const PEOPLE_WITH_COUNTERPARTS: usize = 5;
 /// A party's counterparts shown on one page of its page.
 const COUNTERPARTS_PER_PAGE: usize = 50;
+/// The relationships at the top of an organization's page shown with their
+/// credits: each costs a read of the smaller side's gestures.
+const RELATIONSHIPS_WITH_CREDITS: usize = 10;
 
 /// Pages through a party's counterparts, when they do not fit on one.
 fn counterpart_pager(
@@ -852,7 +884,12 @@ pub async fn relation(
             None
         };
         let offered = match &credits {
-            Some(c) => open_handovers(store, c, &user)?,
+            Some(c) => {
+                let pair = [c.a.id, c.b.id];
+                open_handovers(store, &user, |units| {
+                    units == pair || units == [pair[1], pair[0]]
+                })?
+            }
             None => Vec::new(),
         };
         Ok((relationship, ledger::kinds(store)?, credits, offered))
@@ -1011,6 +1048,50 @@ fn credits_section(lang: Lang, credits: &ledger::CreditsView) -> Markup {
     }
 }
 
+/// An organization's relationships with their live, dormant and handed-over
+/// credit (net, from the organization's side) and their key persons.
+fn organization_credits(lang: Lang, credits: &[ledger::CreditsView]) -> Markup {
+    let t = |text: T| text.get(lang);
+    html! {
+        section aria-labelledby="organization-credits" {
+            h2 #organization-credits { (t(T::OrganizationCredits)) }
+            p.explained { (t(T::OrganizationCreditsExplained)) }
+            div.scroll {
+                table.organization-credits {
+                    thead {
+                        tr {
+                            th scope="col" { (t(T::Counterpart)) }
+                            th scope="col" .num { (t(T::CreditsHistorical)) }
+                            th scope="col" .num { (t(T::CreditsLive)) }
+                            th scope="col" .num { (t(T::CreditsDormant)) }
+                            th scope="col" .num { (t(T::CreditsHandedOver)) }
+                            th scope="col" { (t(T::KeyPersons)) }
+                        }
+                    }
+                    tbody {
+                        @for c in credits {
+                            tr {
+                                td { a href=(views::relation_href(c.a.key.as_str(), c.b.key.as_str(), Level::Organization)) { (c.b.name) } }
+                                td.num { (views::points(lang, c.historical.credit.net.0)) }
+                                td.num { (views::points(lang, c.live.credit.net.0)) }
+                                td.num { (views::points(lang, c.dormant.credit.net.0)) }
+                                td.num { (views::points(lang, c.handed_over.credit.net.0)) }
+                                td {
+                                    @if c.key_persons.is_empty() { "–" }
+                                    @for (i, person) in c.key_persons.iter().enumerate() {
+                                        @if i > 0 { ", " }
+                                        (t(T::KeyPersonShare).replace("{name}", &person.party.name).replace("{share}", &format!("{}%", views::number(lang, percent(&person.share)))))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A share's fraction ("0.8387") as a whole percentage, rounded down ("83").
 fn percent(fraction: &str) -> u32 {
     let (whole, decimals) = fraction.split_once('.').unwrap_or((fraction, "0"));
@@ -1023,14 +1104,13 @@ fn percent(fraction: &str) -> u32 {
 /// decide on it (see `ledger::Decider`).
 fn open_handovers<S: Store + ?Sized>(
     store: &mut S,
-    credits: &ledger::CreditsView,
     user: &balans_core::User,
+    between: impl Fn([balans_core::PartyId; 2]) -> bool,
 ) -> Result<Vec<(ledger::HandoverView, bool)>, LedgerError> {
-    let pair = [credits.a.id, credits.b.id];
     let mut open = Vec::new();
     for handover in ledger::handovers(store)? {
         let units = [handover.left_unit.id, handover.other_unit.id];
-        if handover.state != "offered" || !(units == pair || units == [pair[1], pair[0]]) {
+        if handover.state != "offered" || !between(units) {
             continue;
         }
         let may = match store.linked_user(handover.successor.id)? {

@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use balans_core::{
-    Both, Credits, Dimension, Flows, Handover, HandoverState, Membership, Moment, Party, PartyId,
-    PartyKind, PersonShare, Side, State,
+    Both, Credits, Dimension, Flows, Handover, HandoverState, Moment, Party, PartyId, PartyKind,
+    PersonShare, Side, State,
 };
 use serde::Serialize;
 
@@ -119,13 +119,56 @@ pub fn credits<S: Store + ?Sized>(
         .map(|key| super::find_party(store, key))
         .transpose()?;
     if b.as_ref().is_some_and(|b| b.id == a.id) {
-        return Err(LedgerError::Invalid(vec![
-            field::Error::new("counterpart", "a relationship needs two different parties")
-                .said(field::Code::SameParty, &[]),
-        ]));
+        return Err(same_party());
     }
-    let as_of = as_of.unwrap_or_else(Moment::now);
-    let percent = match store.setting(KEY_PERSON_SETTING)? {
+    let mut reader = Reader::new(store, as_of.unwrap_or_else(Moment::now))?;
+    let mut views = reader.read(store, &a, b.as_ref().map(|b| b.id))?;
+    sort_by_volume(&mut views);
+    Ok(views)
+}
+
+/// The credits of `organization`'s relationship with each of `counterparts`, now,
+/// in the order given; one read of the store's memberships and handovers for
+/// all, each relationship's gestures read from its side with fewer people. A
+/// page that lists some of an organization's relationships reads them so.
+pub fn credits_with<S: Store + ?Sized>(
+    store: &mut S,
+    organization: &str,
+    counterparts: &[&str],
+) -> Result<Vec<CreditsView>, LedgerError> {
+    let a = super::find_party(store, organization)?;
+    let mut reader = Reader::new(store, Moment::now())?;
+    let mut views = Vec::with_capacity(counterparts.len());
+    for key in counterparts {
+        let b = super::find_party(store, key)?;
+        if b.id == a.id {
+            return Err(same_party());
+        }
+        views.extend(reader.read(store, &a, Some(b.id))?);
+    }
+    Ok(views)
+}
+
+fn same_party() -> LedgerError {
+    LedgerError::Invalid(vec![
+        field::Error::new("counterpart", "a relationship needs two different parties")
+            .said(field::Code::SameParty, &[]),
+    ])
+}
+
+fn sort_by_volume(views: &mut [CreditsView]) {
+    views.sort_by(|x, y| {
+        let volume = |v: &CreditsView| {
+            i128::from(v.historical.credit.a_to_b.0).abs()
+                + i128::from(v.historical.credit.b_to_a.0).abs()
+        };
+        volume(y).cmp(&volume(x)).then(x.b.key.cmp(&y.b.key))
+    });
+}
+
+/// The key-person threshold the store's setting names, or the default.
+pub fn key_person_percent<S: Store + ?Sized>(store: &mut S) -> Result<u8, LedgerError> {
+    Ok(match store.setting(KEY_PERSON_SETTING)? {
         Some(text) => text
             .parse::<u8>()
             .ok()
@@ -134,136 +177,153 @@ pub fn credits<S: Store + ?Sized>(
                 StoreError::Corrupt(format!("the setting {KEY_PERSON_SETTING} is '{text}'"))
             })?,
         None => KEY_PERSON_PERCENT,
-    };
-    let snapshot = Snapshot::load(store)?;
-    // The gestures are read from the side with fewer people (ever): one
-    // relationship of our own organization is read from the customer's side.
-    let mut people = people_of(store, a.id)?;
-    if let Some(b) = &b {
-        let theirs = people_of(store, b.id)?;
-        if theirs.len() < people.len() {
-            people = theirs;
-        }
-    }
-    let mut filter = GestureFilter {
-        any_of: Some(people),
-        until: Some(Moment::from_millis(as_of.millis().saturating_add(1))),
-        limit: 10_000,
-        ..GestureFilter::default()
-    };
-    // Per counterpart unit, per person pair (a's side first): what went each way.
-    let mut found: BTreeMap<PartyId, BTreeMap<(PartyId, PartyId), Both>> = BTreeMap::new();
-    let overflow = || LedgerError::Store(StoreError::Overflow("a person pair's credits".into()));
-    super::gestures::walk_gestures(store, &mut filter, |stored| {
-        let g = &stored.gesture;
-        let Ok((giver_unit, receiver_unit)) = snapshot.units(g, stored.attributed_at) else {
-            return Ok(true);
-        };
-        let (pair, other, forward) = if giver_unit == a.id && receiver_unit != a.id {
-            ((g.giver, g.receiver), receiver_unit, true)
-        } else if receiver_unit == a.id && giver_unit != a.id {
-            ((g.receiver, g.giver), giver_unit, false)
-        } else {
-            return Ok(true);
-        };
-        if b.as_ref().is_some_and(|b| b.id != other) {
-            return Ok(true);
-        }
-        let amount = g.amount.minor();
-        let flows = if forward {
-            Flows {
-                a_to_b: amount,
-                b_to_a: 0,
-            }
-        } else {
-            Flows {
-                a_to_b: 0,
-                b_to_a: amount,
-            }
-        };
-        let both = match g.dimension {
-            Dimension::Money => Both {
-                money: flows,
-                credit: Flows::default(),
-            },
-            Dimension::Credit => Both {
-                money: Flows::default(),
-                credit: flows,
-            },
-        };
-        let sum = found.entry(other).or_default().entry(pair).or_default();
-        sum.add(&both).map_err(|_| overflow())?;
-        Ok(true)
-    })?;
-    if let Some(b) = &b {
-        found.entry(b.id).or_default();
-    }
-    let member_at = |person: PartyId, unit: PartyId| {
-        person == unit
-            || snapshot
-                .memberships()
-                .of_person(person)
-                .iter()
-                .any(|m: &Membership| m.organization == unit && m.holds_at(as_of))
-    };
-    let handovers = store.handovers()?;
-    // Every relationship a handover counts for is listed, if only by that.
-    for h in handovers
-        .iter()
-        .filter(|h| h.state == HandoverState::Accepted)
-    {
-        let other = match (h.left_unit == a.id, h.other_unit == a.id) {
-            (true, false) => h.other_unit,
-            (false, true) => h.left_unit,
-            _ => continue,
-        };
-        if b.as_ref().is_none_or(|b| b.id == other) {
-            found.entry(other).or_default();
-        }
-    }
-    let mut parties: BTreeMap<PartyId, PartyRef> = BTreeMap::new();
-    let mut views = Vec::with_capacity(found.len());
-    for (other, pairs) in found {
-        let contributions: Vec<_> = pairs.into_iter().collect();
-        let accepted: Vec<_> = handovers
-            .iter()
-            .filter_map(|h| h.accepted_for(a.id, other, as_of))
-            .collect();
-        let computed = Credits::of(&contributions, &accepted, |(p, q)| {
-            member_at(p, a.id) && member_at(q, other)
-        })
-        .map_err(|_| overflow())?;
-        views.push(view(
-            store,
-            &mut parties,
-            &a,
-            other,
+    })
+}
+
+/// What every relationship's read needs once: memberships, handovers, the
+/// threshold, the moment, and the parties named so far.
+struct Reader {
+    snapshot: Snapshot,
+    handovers: Vec<Handover>,
+    percent: u8,
+    as_of: Moment,
+    parties: BTreeMap<PartyId, PartyRef>,
+}
+
+impl Reader {
+    fn new<S: Store + ?Sized>(store: &mut S, as_of: Moment) -> Result<Reader, LedgerError> {
+        Ok(Reader {
+            percent: key_person_percent(store)?,
+            snapshot: Snapshot::load(store)?,
+            handovers: store.handovers()?,
             as_of,
-            computed,
-            percent,
-        )?);
+            parties: BTreeMap::new(),
+        })
     }
-    views.sort_by(|x, y| {
-        let volume = |v: &CreditsView| {
-            i128::from(v.historical.credit.a_to_b.0).abs()
-                + i128::from(v.historical.credit.b_to_a.0).abs()
+
+    /// `a`'s relationships (or its one with `b`), unsorted.
+    fn read<S: Store + ?Sized>(
+        &mut self,
+        store: &mut S,
+        a: &Party,
+        b: Option<PartyId>,
+    ) -> Result<Vec<CreditsView>, LedgerError> {
+        let as_of = self.as_of;
+        let snapshot = &self.snapshot;
+        // The gestures are read from the side with fewer people (ever): one
+        // relationship of our own organization is read from the customer's side.
+        let mut people = people_of(snapshot, a.id);
+        if let Some(b) = b {
+            let theirs = people_of(snapshot, b);
+            if theirs.len() < people.len() {
+                people = theirs;
+            }
+        }
+        let mut filter = GestureFilter {
+            any_of: Some(people),
+            until: Some(Moment::from_millis(as_of.millis().saturating_add(1))),
+            limit: 10_000,
+            ..GestureFilter::default()
         };
-        volume(y).cmp(&volume(x)).then(x.b.key.cmp(&y.b.key))
-    });
-    Ok(views)
+        // Per counterpart unit, per person pair (a's side first): what went each way.
+        let mut found: BTreeMap<PartyId, BTreeMap<(PartyId, PartyId), Both>> = BTreeMap::new();
+        let overflow =
+            || LedgerError::Store(StoreError::Overflow("a person pair's credits".into()));
+        super::gestures::walk_gestures(store, &mut filter, |stored| {
+            let g = &stored.gesture;
+            let Ok((giver_unit, receiver_unit)) = snapshot.units(g, stored.attributed_at) else {
+                return Ok(true);
+            };
+            let (pair, other, forward) = if giver_unit == a.id && receiver_unit != a.id {
+                ((g.giver, g.receiver), receiver_unit, true)
+            } else if receiver_unit == a.id && giver_unit != a.id {
+                ((g.receiver, g.giver), giver_unit, false)
+            } else {
+                return Ok(true);
+            };
+            if b.is_some_and(|b| b != other) {
+                return Ok(true);
+            }
+            let amount = g.amount.minor();
+            let flows = if forward {
+                Flows {
+                    a_to_b: amount,
+                    b_to_a: 0,
+                }
+            } else {
+                Flows {
+                    a_to_b: 0,
+                    b_to_a: amount,
+                }
+            };
+            let both = match g.dimension {
+                Dimension::Money => Both {
+                    money: flows,
+                    credit: Flows::default(),
+                },
+                Dimension::Credit => Both {
+                    money: Flows::default(),
+                    credit: flows,
+                },
+            };
+            let sum = found.entry(other).or_default().entry(pair).or_default();
+            sum.add(&both).map_err(|_| overflow())?;
+            Ok(true)
+        })?;
+        if let Some(b) = b {
+            found.entry(b).or_default();
+        }
+        // Every relationship a handover counts for is listed, if only by that.
+        for h in self
+            .handovers
+            .iter()
+            .filter(|h| h.state == HandoverState::Accepted)
+        {
+            let other = match (h.left_unit == a.id, h.other_unit == a.id) {
+                (true, false) => h.other_unit,
+                (false, true) => h.left_unit,
+                _ => continue,
+            };
+            if b.is_none_or(|b| b == other) {
+                found.entry(other).or_default();
+            }
+        }
+        let mut views = Vec::with_capacity(found.len());
+        for (other, pairs) in found {
+            let contributions: Vec<_> = pairs.into_iter().collect();
+            let accepted: Vec<_> = self
+                .handovers
+                .iter()
+                .filter_map(|h| h.accepted_for(a.id, other, as_of))
+                .collect();
+            let computed = Credits::of(&contributions, &accepted, |(p, q)| {
+                member_of(snapshot, p, a.id, as_of) && member_of(snapshot, q, other, as_of)
+            })
+            .map_err(|_| overflow())?;
+            views.push(view(
+                store,
+                &mut self.parties,
+                a,
+                other,
+                as_of,
+                computed,
+                self.percent,
+            )?);
+        }
+        Ok(views)
+    }
 }
 
 /// An organization and everyone who was ever one of its members, in order.
-fn people_of<S: Store + ?Sized>(store: &mut S, unit: PartyId) -> Result<Vec<PartyId>, LedgerError> {
-    let mut people: Vec<PartyId> = store
-        .members_of(unit)?
-        .iter()
-        .map(|m| m.person)
+fn people_of(snapshot: &Snapshot, unit: PartyId) -> Vec<PartyId> {
+    let mut people: Vec<PartyId> = snapshot
+        .memberships()
+        .people_of(unit)
         .chain([unit])
         .collect();
     people.sort_unstable();
     people.dedup();
-    Ok(people)
+    people
 }
 
 fn view<S: Store + ?Sized>(

@@ -312,27 +312,6 @@ impl Keyed {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{close, folded};
-
-    #[test]
-    fn close_names_are_offered() {
-        assert!(close("bedankt", "bedankje"));
-        assert!(close("boer", "de boer, eva"));
-        assert!(close("hendrik jansen", "hendrik"));
-        assert!(!close("hans", "henk"));
-        assert!(!close("xyz", "henk bosman"));
-    }
-
-    #[test]
-    fn names_are_compared_without_case_or_accents() {
-        assert_eq!(folded("  Café de Zon "), "cafe de zon");
-        assert_eq!(folded("TINEKE Hoekstra"), "tineke hoekstra");
-        assert_eq!(folded("Ĳsselmeer Zeeën"), folded("ĳsselmeer zeeen"));
-    }
-}
-
 /// The key of the party `typed` names (its key, or its name ignoring case and
 /// accents where one party has it), as the gesture form reads a party; the
 /// candidates when it is ambiguous or close to some; `NotFound` otherwise.
@@ -385,4 +364,25 @@ pub fn free_key<S: Store + ?Sized>(store: &mut S, name: &str) -> Result<String, 
         n += 1;
     }
     Ok(candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{close, folded};
+
+    #[test]
+    fn close_names_are_offered() {
+        assert!(close("bedankt", "bedankje"));
+        assert!(close("boer", "de boer, eva"));
+        assert!(close("hendrik jansen", "hendrik"));
+        assert!(!close("hans", "henk"));
+        assert!(!close("xyz", "henk bosman"));
+    }
+
+    #[test]
+    fn names_are_compared_without_case_or_accents() {
+        assert_eq!(folded("  Café de Zon "), "cafe de zon");
+        assert_eq!(folded("TINEKE Hoekstra"), "tineke hoekstra");
+        assert_eq!(folded("Ĳsselmeer Zeeën"), folded("ĳsselmeer zeeen"));
+    }
 }

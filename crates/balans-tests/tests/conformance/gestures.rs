@@ -397,7 +397,7 @@ pub fn newest_first_holds_over_many_gestures_out_of_order<B: Backend>() {
         expected.push((minute, i, format!("n{i}"), rare));
     }
     import_texts(&mut store, &[("gestures.csv", &gestures)]).unwrap();
-    expected.sort_by(|x, y| (y.0, y.1).cmp(&(x.0, x.1)));
+    expected.sort_by_key(|x| std::cmp::Reverse((x.0, x.1)));
     let all: Vec<String> = expected.iter().map(|e| e.2.clone()).collect();
     assert_eq!(newest_first_pages(&mut store, Some("ann"), 100), all);
     let rare: Vec<String> = expected
