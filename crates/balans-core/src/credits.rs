@@ -521,3 +521,21 @@ mod tests {
         }
     }
 }
+
+/// Credits gone dormant: `left` left `left_unit` at `left_at`, and the credit
+/// volume (|given| + |received|) of the pairs it had with `other_unit`'s people
+/// that were live until then went dormant. `other` is the one of those people
+/// with the most of it, `others` how many more there were.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DormantAlert {
+    pub id: i64,
+    pub left: PartyId,
+    pub left_unit: PartyId,
+    pub other_unit: PartyId,
+    pub left_at: crate::Moment,
+    /// Credit volume in hundredths of a point.
+    pub volume: i64,
+    pub other: PartyId,
+    pub others: u32,
+    pub dismissed_at: Option<crate::Moment>,
+}

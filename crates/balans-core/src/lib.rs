@@ -35,8 +35,8 @@ pub use balance::{
     contributions, party_sums,
 };
 pub use credits::{
-    Accepted, Both, Credits, Flows, Handover, HandoverState, PairCredits, PersonPair, PersonShare,
-    Side, State,
+    Accepted, Both, Credits, DormantAlert, Flows, Handover, HandoverState, PairCredits, PersonPair,
+    PersonShare, Side, State,
 };
 pub use gesture::{ContentHash, Gesture, GestureId, GestureIdError, StoredGesture};
 pub use kind::{Dimension, Kind, KindCode, KindDef, KindId, builtin_catalog};

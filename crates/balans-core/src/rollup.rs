@@ -61,6 +61,11 @@ impl MembershipIndex {
             .map_or(&[], |list| list.as_slice())
     }
 
+    /// Every membership, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Membership> + '_ {
+        self.by_person.values().flatten()
+    }
+
     /// Everyone who was ever a member of `organization`, in no particular order;
     /// a pass over every person.
     pub fn people_of(&self, organization: PartyId) -> impl Iterator<Item = PartyId> + '_ {

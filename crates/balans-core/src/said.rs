@@ -110,6 +110,16 @@ pub enum Code {
     HandoverTakesStaff,
     /// `{id}`: withdrawing a handover takes the staff role.
     HandoverWithdrawTakesStaff,
+    /// `{name}`: a user linked to an organization, not a person.
+    LinkNotAPerson,
+    /// `{name}`, `{email}`: the person is linked to another user already.
+    LinkTaken,
+    /// `{value}`: a key-person threshold that is no whole percentage from 0 to 100.
+    SettingPercent,
+    /// `{value}`: an alert threshold that is no amount of zero or more.
+    SettingAmount,
+    /// `{id}`: the alert was dismissed already, or is unknown.
+    AlertUnknown,
     /// No placeholder: a party key is empty.
     KeyEmpty,
     /// `{max}`: a party key longer than so many bytes.
@@ -216,6 +226,11 @@ impl Code {
         Code::HandoverNotYours,
         Code::HandoverTakesStaff,
         Code::HandoverWithdrawTakesStaff,
+        Code::LinkNotAPerson,
+        Code::LinkTaken,
+        Code::SettingPercent,
+        Code::SettingAmount,
+        Code::AlertUnknown,
         Code::KeyEmpty,
         Code::KeyTooLong,
         Code::KeyControl,

@@ -1,6 +1,6 @@
 //! Handovers of dormant credits on SQLite.
 
-use balans_core::{Both, Flows, Handover, HandoverState, Moment, PartyId, UserId};
+use balans_core::{Both, DormantAlert, Flows, Handover, HandoverState, Moment, PartyId, UserId};
 use balans_store::store::{CreditStore, NewHandover, StoreResult};
 use rusqlite::{Row, params};
 
@@ -123,5 +123,56 @@ impl CreditStore for SqliteStore {
             [user.0],
             |r| Ok(PartyId(r.get(0)?)),
         )
+    }
+
+    fn user_links(&mut self) -> StoreResult<Vec<(UserId, PartyId)>> {
+        self.query(
+            "reading users' links",
+            "SELECT user_id, party FROM user_parties ORDER BY user_id",
+            [],
+            |r| Ok((UserId(r.get(0)?), PartyId(r.get(1)?))),
+        )
+    }
+
+    fn insert_alert(&mut self, a: &DormantAlert) -> StoreResult<bool> {
+        let added = self.execute(
+            "storing an alert",
+            "INSERT INTO dormant_alerts (left_person, left_unit, other_unit, left_ms, volume, other_person, others) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (left_person, left_unit, other_unit, left_ms) DO NOTHING",
+            params![a.left.0, a.left_unit.0, a.other_unit.0, a.left_at.millis(), a.volume, a.other.0, a.others],
+        )?;
+        Ok(added == 1)
+    }
+
+    fn alerts(&mut self) -> StoreResult<Vec<DormantAlert>> {
+        self.query(
+            "reading alerts",
+            "SELECT id, left_person, left_unit, other_unit, left_ms, volume, other_person, others, dismissed_ms \
+             FROM dormant_alerts ORDER BY id",
+            [],
+            |r| {
+                Ok(DormantAlert {
+                    id: r.get(0)?,
+                    left: PartyId(r.get(1)?),
+                    left_unit: PartyId(r.get(2)?),
+                    other_unit: PartyId(r.get(3)?),
+                    left_at: Moment::from_millis(r.get(4)?),
+                    volume: r.get(5)?,
+                    other: PartyId(r.get(6)?),
+                    others: r.get(7)?,
+                    dismissed_at: r.get::<_, Option<i64>>(8)?.map(Moment::from_millis),
+                })
+            },
+        )
+    }
+
+    fn dismiss_alert(&mut self, id: i64, at: Moment) -> StoreResult<bool> {
+        let changed = self.execute(
+            "dismissing an alert",
+            "UPDATE dormant_alerts SET dismissed_ms = ?2 WHERE id = ?1 AND dismissed_ms IS NULL",
+            params![id, at.millis()],
+        )?;
+        Ok(changed == 1)
     }
 }

@@ -276,4 +276,20 @@ pub const STEPS: &[&str] = &[
         party   INTEGER NOT NULL UNIQUE REFERENCES parties (id)
     ) STRICT;
     "#,
+    // 16: alerts of credits gone dormant when a membership ended (see
+    // docs/credits.md), one per departure and counterpart.
+    r#"
+    CREATE TABLE dormant_alerts (
+        id           INTEGER PRIMARY KEY,
+        left_person  INTEGER NOT NULL REFERENCES parties (id),
+        left_unit    INTEGER NOT NULL REFERENCES parties (id),
+        other_unit   INTEGER NOT NULL REFERENCES parties (id),
+        left_ms      INTEGER NOT NULL,
+        volume       INTEGER NOT NULL CHECK (volume >= 0),
+        other_person INTEGER NOT NULL REFERENCES parties (id),
+        others       INTEGER NOT NULL CHECK (others >= 0),
+        dismissed_ms INTEGER,
+        UNIQUE (left_person, left_unit, other_unit, left_ms)
+    ) STRICT;
+    "#,
 ];

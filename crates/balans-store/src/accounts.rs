@@ -214,13 +214,16 @@ pub fn link_user<S: Store + ?Sized>(
         };
         let party = crate::ledger::find_party(store, key)?;
         if party.fields.kind != balans_core::PartyKind::Person {
-            return Err(invalid(
-                "party",
-                format!(
-                    "{} is an organization: a user is linked to the person they are",
-                    party.fields.key
-                ),
-            ));
+            return Err(LedgerError::Invalid(vec![
+                field::Error::new(
+                    "party",
+                    format!(
+                        "{} is an organization: a user is linked to the person they are",
+                        party.fields.key
+                    ),
+                )
+                .said(field::Code::LinkNotAPerson, &[("name", &party.fields.name)]),
+            ]));
         }
         if let Some(other) = store.linked_user(party.id)?
             && other != user.id
@@ -230,10 +233,16 @@ pub fn link_user<S: Store + ?Sized>(
                 .iter()
                 .find(|u| u.id == other)
                 .map_or_else(|| format!("user #{}", other.0), |u| u.email.to_string());
-            return Err(invalid(
-                "party",
-                format!("{} is linked to {name} already", party.fields.key),
-            ));
+            return Err(LedgerError::Invalid(vec![
+                field::Error::new(
+                    "party",
+                    format!("{} is linked to {name} already", party.fields.key),
+                )
+                .said(
+                    field::Code::LinkTaken,
+                    &[("name", &party.fields.name), ("email", &name)],
+                ),
+            ]));
         }
         store.link_user(user.id, Some(party.id))?;
         Ok((user, Some(party.fields.key.to_string())))

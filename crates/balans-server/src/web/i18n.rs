@@ -169,6 +169,11 @@ texts! {
     SaidHandoverNotYours => "{name} is a user of Balans: only they accept or decline handover #{id}, logged in as themselves.", "{name} is een gebruiker van Balans: alleen die aanvaardt of weigert overdracht #{id}, ingelogd als zichzelf.";
     SaidHandoverTakesStaff => "Recording the decision of {name} on handover #{id} takes the staff role.", "Het besluit van {name} over overdracht #{id} vastleggen vraagt de rol medewerker.";
     SaidHandoverWithdrawTakesStaff => "Withdrawing handover #{id} takes the staff role.", "Overdracht #{id} intrekken vraagt de rol medewerker.";
+    SaidLinkNotAPerson => "{name} is an organization: a user is linked to the person they are.", "{name} is een organisatie: een gebruiker wordt gekoppeld aan de persoon die hij is.";
+    SaidLinkTaken => "{name} is linked to {email} already.", "{name} is al gekoppeld aan {email}.";
+    SaidSettingPercent => "The key-person threshold is a whole percentage from 0 to 100, not '{value}'.", "De drempel voor een sleutelpersoon is een heel percentage van 0 tot 100, niet '{value}'.";
+    SaidSettingAmount => "The alert threshold is an amount of zero or more, such as 10 or 12.50, not '{value}'.", "De drempel voor een melding is een bedrag van nul of meer, zoals 10 of 12,50, niet '{value}'.";
+    SaidAlertUnknown => "There is no open alert #{id}.", "Er is geen open melding #{id}.";
     SaidKeyEmpty => "The key is empty: give each party a key, such as a customer number or an e-mail address.", "De sleutel is leeg: geef elke partij een sleutel, zoals een klantnummer of een e-mailadres.";
     SaidKeyTooLong => "The key is too long: at most {max} bytes.", "De sleutel is te lang: hoogstens {max} bytes.";
     SaidKeyControl => "The key '{text}' holds a line break or a control character.", "De sleutel '{text}' bevat een regeleinde of een stuurteken.";
@@ -471,6 +476,11 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::HandoverNotYours => T::SaidHandoverNotYours,
         Code::HandoverTakesStaff => T::SaidHandoverTakesStaff,
         Code::HandoverWithdrawTakesStaff => T::SaidHandoverWithdrawTakesStaff,
+        Code::LinkNotAPerson => T::SaidLinkNotAPerson,
+        Code::LinkTaken => T::SaidLinkTaken,
+        Code::SettingPercent => T::SaidSettingPercent,
+        Code::SettingAmount => T::SaidSettingAmount,
+        Code::AlertUnknown => T::SaidAlertUnknown,
         Code::KeyEmpty => T::SaidKeyEmpty,
         Code::KeyTooLong => T::SaidKeyTooLong,
         Code::KeyControl => T::SaidKeyControl,
@@ -596,6 +606,10 @@ mod tests {
                 Code::HandoverNotYours => &["name", "id"],
                 Code::HandoverTakesStaff => &["name", "id"],
                 Code::HandoverWithdrawTakesStaff => &["id"],
+                Code::LinkNotAPerson => &["name"],
+                Code::LinkTaken => &["name", "email"],
+                Code::SettingPercent | Code::SettingAmount => &["value"],
+                Code::AlertUnknown => &["id"],
                 Code::KeyEmpty => &[],
                 Code::KeyTooLong => &["max"],
                 Code::KeyControl => &["text"],

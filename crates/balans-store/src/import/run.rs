@@ -81,6 +81,12 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
         import_kinds(store, &mut table, index, summary, errors, progress)?;
     }
     let mut snapshot = Snapshot::load(store)?;
+    let ended = |m: &balans_core::Membership| {
+        m.until
+            .map(|until| (m.person, m.organization, m.from, until))
+    };
+    let ended_before: rustc_hash::FxHashSet<_> =
+        snapshot.memberships().iter().filter_map(ended).collect();
     let gestures_before = store.gesture_count()?;
     let mut memberships_changed = false;
     let mut membership_files = Vec::new();
@@ -140,6 +146,25 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
     }
     if memberships_changed {
         follow_memberships(store, &snapshot, gestures_before, &membership_files, errors)?;
+    }
+    // The departures the files brought, with the credits they put to sleep.
+    if errors.total == 0 && !dry_run {
+        let departures: Vec<_> = snapshot
+            .memberships()
+            .iter()
+            .filter(|m| ended(m).is_some_and(|e| !ended_before.contains(&e)))
+            .cloned()
+            .collect();
+        if !departures.is_empty() {
+            match crate::ledger::name_departures(store, &snapshot, &departures) {
+                Ok(_) => {}
+                Err(LedgerError::Store(e)) => return Err(e),
+                Err(other) => errors.push(RowError::file(
+                    &membership_files.join(", "),
+                    other.to_string(),
+                )),
+            }
+        }
     }
     Ok(())
 }

@@ -83,6 +83,14 @@ fn refuse_a_negative_payment(def: &KindDef) -> Result<(), LedgerError> {
     }
 }
 
+/// The settings a user may change.
+pub const SETTINGS: [&str; 4] = [
+    setting::TIME_ZONE,
+    setting::US,
+    setting::KEY_PERSON,
+    setting::DORMANT_ALERT,
+];
+
 /// Sets a store setting after checking its value.
 pub fn set_setting<S: Store + ?Sized>(
     store: &mut S,
@@ -107,14 +115,36 @@ pub fn set_setting<S: Store + ?Sized>(
                 ]));
             }
         }
+        setting::KEY_PERSON => {
+            if !value.trim().parse::<u8>().is_ok_and(|p| p <= 100) {
+                return Err(LedgerError::Invalid(vec![
+                    field::Error::new(
+                        "value",
+                        format!("the key-person threshold is a whole percentage from 0 to 100, not '{value}'"),
+                    )
+                    .said(field::Code::SettingPercent, &[("value", value)]),
+                ]));
+            }
+        }
+        setting::DORMANT_ALERT => {
+            if !balans_core::Amount::parse_typed(value.trim()).is_ok_and(|a| a.minor() >= 0) {
+                return Err(LedgerError::Invalid(vec![
+                    field::Error::new(
+                        "value",
+                        format!("the alert threshold is an amount of zero or more, such as 10 or 12.50, not '{value}'"),
+                    )
+                    .said(field::Code::SettingAmount, &[("value", value)]),
+                ]));
+            }
+        }
         other => {
             return Err(LedgerError::not_found_said(format!(
-                "no setting '{other}': the settings are {} and {}",
-                setting::TIME_ZONE,
-                setting::US
+                "no setting '{other}': the settings are {}",
+                SETTINGS.join(", ")
             )));
         }
     }
+    let value = value.trim();
     in_transaction(store, |store| {
         store.set_setting(name, value)?;
         if name == setting::TIME_ZONE {

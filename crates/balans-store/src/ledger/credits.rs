@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use balans_core::{
-    Both, Credits, Dimension, Flows, Handover, HandoverState, Moment, Party, PartyId, PartyKind,
-    PersonShare, Side, State,
+    Both, Credits, Dimension, DormantAlert, Flows, Handover, HandoverState, Membership, Moment,
+    Party, PartyId, PartyKind, PersonShare, Side, State,
 };
 use serde::Serialize;
 
@@ -21,10 +21,8 @@ use super::view::{NetSum, PartyRef, key_of};
 use crate::LedgerError;
 use crate::field;
 use crate::snapshot::Snapshot;
-use crate::store::{GestureFilter, NewHandover, Store, StoreError, in_transaction};
+use crate::store::{GestureFilter, NewHandover, Store, StoreError, in_transaction, setting};
 
-/// The setting that holds the key-person threshold, a whole percentage.
-pub const KEY_PERSON_SETTING: &str = "key_person_percent";
 /// The key-person threshold unless the setting says otherwise.
 pub const KEY_PERSON_PERCENT: u8 = 50;
 
@@ -168,13 +166,13 @@ fn sort_by_volume(views: &mut [CreditsView]) {
 
 /// The key-person threshold the store's setting names, or the default.
 pub fn key_person_percent<S: Store + ?Sized>(store: &mut S) -> Result<u8, LedgerError> {
-    Ok(match store.setting(KEY_PERSON_SETTING)? {
+    Ok(match store.setting(setting::KEY_PERSON)? {
         Some(text) => text
             .parse::<u8>()
             .ok()
             .filter(|p| *p <= 100)
             .ok_or_else(|| {
-                StoreError::Corrupt(format!("the setting {KEY_PERSON_SETTING} is '{text}'"))
+                StoreError::Corrupt(format!("the setting {} is '{text}'", setting::KEY_PERSON))
             })?,
         None => KEY_PERSON_PERCENT,
     })
@@ -952,4 +950,229 @@ pub(crate) fn handover_problems<S: Store + ?Sized>(
         }
     }
     Ok(problems)
+}
+
+/// The credit volume a departure must put to sleep with one counterpart before
+/// it is named in an alert, in hundredths: the setting, or 0.
+pub fn dormant_alert_threshold<S: Store + ?Sized>(store: &mut S) -> Result<i64, LedgerError> {
+    match store.setting(setting::DORMANT_ALERT)? {
+        Some(text) => balans_core::Amount::parse_typed(&text)
+            .map(balans_core::Amount::minor)
+            .ok()
+            .filter(|minor| *minor >= 0)
+            .ok_or_else(|| {
+                LedgerError::Store(StoreError::Corrupt(format!(
+                    "the setting {} is '{text}'",
+                    setting::DORMANT_ALERT
+                )))
+            }),
+        None => Ok(0),
+    }
+}
+
+/// Names in alerts the credits each of `departures` (memberships with an end)
+/// put to sleep (`docs/credits.md`, "Credits gone dormant"): for each
+/// organization the person's pairs counted for, the credit volume of the pairs
+/// that were live until the end, when above the threshold. An alert stored
+/// already for the same departure and counterpart is kept as it is. Returns
+/// how many were added.
+pub fn name_departures<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    departures: &[Membership],
+) -> Result<usize, LedgerError> {
+    let threshold = dormant_alert_threshold(store)?;
+    let mut added = 0;
+    for departure in departures {
+        let Some(until) = departure.until else {
+            continue;
+        };
+        let (person, unit) = (departure.person, departure.organization);
+        let before = Moment::from_millis(until.millis().saturating_sub(1));
+        let mut filter = GestureFilter {
+            party: Some(person),
+            until: Some(until),
+            limit: 10_000,
+            ..GestureFilter::default()
+        };
+        // Per counterpart unit, per other person: the credit each way.
+        let mut found: BTreeMap<PartyId, BTreeMap<PartyId, Flows>> = BTreeMap::new();
+        super::gestures::walk_gestures(store, &mut filter, |stored| {
+            let g = &stored.gesture;
+            if g.dimension != Dimension::Credit {
+                return Ok(true);
+            }
+            let Ok((giver_unit, receiver_unit)) = snapshot.units(g, stored.attributed_at) else {
+                return Ok(true);
+            };
+            let (other, other_unit, forward) = if g.giver == person && giver_unit == unit {
+                (g.receiver, receiver_unit, true)
+            } else if g.receiver == person && receiver_unit == unit {
+                (g.giver, giver_unit, false)
+            } else {
+                return Ok(true);
+            };
+            if other_unit == unit {
+                return Ok(true);
+            }
+            let flows = found
+                .entry(other_unit)
+                .or_default()
+                .entry(other)
+                .or_default();
+            let amount = g.amount.minor();
+            let sum = if forward {
+                &mut flows.a_to_b
+            } else {
+                &mut flows.b_to_a
+            };
+            *sum = sum.checked_add(amount).ok_or_else(|| {
+                LedgerError::Store(StoreError::Overflow("a person pair's credits".into()))
+            })?;
+            Ok(true)
+        })?;
+        for (other_unit, others) in found {
+            let mut volume: i64 = 0;
+            let mut largest: Option<(i64, PartyId)> = None;
+            let mut count: u32 = 0;
+            for (other, flows) in others {
+                // A pair that was dormant already, or never live, went to sleep earlier.
+                if !member_of(snapshot, other, other_unit, before) {
+                    continue;
+                }
+                let pair = flows
+                    .a_to_b
+                    .checked_abs()
+                    .zip(flows.b_to_a.checked_abs())
+                    .and_then(|(x, y)| x.checked_add(y))
+                    .and_then(|v| volume.checked_add(v).map(|total| (v, total)));
+                let Some((pair, total)) = pair else {
+                    return Err(LedgerError::Store(StoreError::Overflow(
+                        "the credits gone dormant".into(),
+                    )));
+                };
+                volume = total;
+                count += 1;
+                if largest.is_none_or(|(v, _)| pair > v) {
+                    largest = Some((pair, other));
+                }
+            }
+            let Some((_, other)) = largest else {
+                continue;
+            };
+            if volume <= threshold || volume == 0 {
+                continue;
+            }
+            let stored = store.insert_alert(&DormantAlert {
+                id: 0,
+                left: person,
+                left_unit: unit,
+                other_unit,
+                left_at: until,
+                volume,
+                other,
+                others: count - 1,
+                dismissed_at: None,
+            })?;
+            added += usize::from(stored);
+        }
+    }
+    Ok(added)
+}
+
+/// An alert of credits gone dormant, as the ledger shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertView {
+    pub id: i64,
+    /// The person who left, and the organization they left.
+    #[serde(serialize_with = "key_of")]
+    pub left: PartyRef,
+    #[serde(serialize_with = "key_of")]
+    pub left_unit: PartyRef,
+    /// The organization on the other side of the relationship.
+    #[serde(serialize_with = "key_of")]
+    pub other_unit: PartyRef,
+    /// Who on the other side built the most of it with the one who left.
+    #[serde(serialize_with = "key_of")]
+    pub other: PartyRef,
+    /// How many more people on the other side did.
+    pub others: u32,
+    #[serde(serialize_with = "moment")]
+    pub left_at: Moment,
+    /// The credit volume gone dormant, in points: an exact decimal string.
+    pub volume: balans_core::Sum,
+}
+
+/// The alerts open at `now`: the departure has happened, nobody dismissed the
+/// alert, no handover of the pairs it names was accepted, and the one who left
+/// is not a member again. Latest departure first.
+pub fn open_alerts<S: Store + ?Sized>(
+    store: &mut S,
+    now: Moment,
+) -> Result<Vec<AlertView>, LedgerError> {
+    let alerts = store.alerts()?;
+    if alerts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let snapshot = Snapshot::load(store)?;
+    let handovers = store.handovers()?;
+    let mut parties: BTreeMap<PartyId, PartyRef> = BTreeMap::new();
+    let mut views = Vec::new();
+    for alert in alerts {
+        let taken_over = handovers.iter().any(|h| {
+            h.state == HandoverState::Accepted
+                && h.left == alert.left
+                && h.left_unit == alert.left_unit
+                && h.other_unit == alert.other_unit
+        });
+        if alert.dismissed_at.is_some()
+            || alert.left_at > now
+            || taken_over
+            || member_of(&snapshot, alert.left, alert.left_unit, now)
+        {
+            continue;
+        }
+        let mut party = |id: PartyId| -> Result<PartyRef, LedgerError> {
+            if let Some(known) = parties.get(&id) {
+                return Ok(known.clone());
+            }
+            let found = store.party_by_id(id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("party #{} is named but missing", id.0))
+            })?;
+            let known = PartyRef::from(&found);
+            parties.insert(id, known.clone());
+            Ok(known)
+        };
+        views.push(AlertView {
+            id: alert.id,
+            left: party(alert.left)?,
+            left_unit: party(alert.left_unit)?,
+            other_unit: party(alert.other_unit)?,
+            other: party(alert.other)?,
+            others: alert.others,
+            left_at: alert.left_at,
+            volume: balans_core::Sum(alert.volume),
+        });
+    }
+    views.sort_by(|x, y| y.left_at.cmp(&x.left_at).then(x.id.cmp(&y.id)));
+    Ok(views)
+}
+
+/// Dismisses an open alert: it is no longer shown.
+pub fn dismiss_alert<S: Store + ?Sized>(
+    store: &mut S,
+    id: i64,
+    now: Moment,
+) -> Result<(), LedgerError> {
+    in_transaction(store, |store| {
+        if store.dismiss_alert(id, now)? {
+            Ok(())
+        } else {
+            Err(LedgerError::not_found(
+                format!("no open alert #{id}"),
+                field::Code::AlertUnknown,
+                &[("id", &id.to_string())],
+            ))
+        }
+    })
 }

@@ -88,6 +88,16 @@ pub fn set_membership<S: Store + ?Sized>(
             snapshot.insert_membership(membership.clone());
             if store.gesture_count()? > 0 {
                 rebuild_organization_level(store, &snapshot)?;
+                // An end set or moved: the credits that went to sleep with it.
+                if membership.until.is_some()
+                    && existing.as_ref().map(|m| m.until) != Some(membership.until)
+                {
+                    super::credits::name_departures(
+                        store,
+                        &snapshot,
+                        std::slice::from_ref(&membership),
+                    )?;
+                }
             }
         }
         let view = MembershipView::of(

@@ -2,7 +2,7 @@
 //! declined or withdrawn, each once; and the users linked to the person party
 //! they are, whose handovers are theirs to accept.
 
-use balans_core::{Both, Handover, HandoverState, Moment, PartyId, UserId};
+use balans_core::{Both, DormantAlert, Handover, HandoverState, Moment, PartyId, UserId};
 
 use super::error::StoreResult;
 
@@ -44,4 +44,15 @@ pub trait CreditStore {
     fn linked_user(&mut self, party: PartyId) -> StoreResult<Option<UserId>>;
     /// The party a user is linked to.
     fn linked_party(&mut self, user: UserId) -> StoreResult<Option<PartyId>>;
+    /// Every user's link, by user.
+    fn user_links(&mut self) -> StoreResult<Vec<(UserId, PartyId)>>;
+
+    /// Stores an alert of credits gone dormant (its `id` and `dismissed_at`
+    /// unused); false, storing nothing, when one for the same departure and
+    /// counterpart is stored already.
+    fn insert_alert(&mut self, alert: &DormantAlert) -> StoreResult<bool>;
+    /// Every alert, dismissed or not, by id.
+    fn alerts(&mut self) -> StoreResult<Vec<DormantAlert>>;
+    /// Dismisses an alert not dismissed yet; false when there was none.
+    fn dismiss_alert(&mut self, id: i64, at: Moment) -> StoreResult<bool>;
 }

@@ -585,7 +585,120 @@ pub fn only_the_successor_s_own_user_accepts<B: Backend>() {
     assert_eq!(store.linked_user(kees).unwrap(), None);
 }
 
+/// When a membership ends, each relationship whose live credit went dormant by
+/// more than the threshold is named in an alert, until a handover of it is
+/// accepted or it is dismissed; a threshold that is no amount is refused.
+pub fn a_departure_names_the_credits_that_went_dormant<B: Backend>() {
+    use balans_store::prelude::*;
+    use balans_store::store::setting;
+    let (mut store, _guard) = store::<B>();
+    let now = balans_core::Moment::now();
+    // The import brought Gerrit's departure: 5.00 with Henk, 2.00 with Kees.
+    let alerts = ledger::open_alerts(&mut store, now).unwrap();
+    let named: Vec<_> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a.left.key.to_string(),
+                a.left_unit.key.to_string(),
+                a.other_unit.key.to_string(),
+                a.other.key.to_string(),
+                a.others,
+                a.volume.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [(
+            "gerrit".to_string(),
+            "hotel".to_string(),
+            "us".to_string(),
+            "henk".to_string(),
+            1,
+            "7.00".to_string()
+        )]
+    );
+    assert_eq!(alerts[0].left_at, at("2025-03-01"));
+    // Importing the same files again names nothing twice.
+    import_texts(&mut store, &[("memberships.csv", MEMBERSHIPS)]).unwrap();
+    assert_eq!(store.alerts().unwrap().len(), 1);
+
+    // Thresholds that are no amount of zero or more are refused, and kept out.
+    for bad in ["-1", "abc", "1.250"] {
+        match ledger::set_setting(&mut store, setting::DORMANT_ALERT, bad) {
+            Err(LedgerError::Invalid(e)) => assert_eq!(e[0].column, "value", "{bad}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    for bad in ["101", "-5", "half"] {
+        assert!(matches!(
+            ledger::set_setting(&mut store, setting::KEY_PERSON, bad),
+            Err(LedgerError::Invalid(_))
+        ));
+    }
+    assert_eq!(store.setting(setting::DORMANT_ALERT).unwrap(), None);
+    ledger::set_setting(&mut store, setting::DORMANT_ALERT, "2").unwrap();
+
+    // Henk leaves on 1 June: 1.00 with Sander (not above 2) and 3.00 with Solo.
+    ledger::set_membership(
+        &mut store,
+        &balans_store::snapshot::MembershipText {
+            person: "henk",
+            organization: "us",
+            role: "employee",
+            from: "2020-01-01",
+            until: "2025-06-01",
+        },
+    )
+    .unwrap();
+    let alerts = ledger::open_alerts(&mut store, now).unwrap();
+    let named: Vec<_> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a.left.key.to_string(),
+                a.other_unit.key.to_string(),
+                a.volume.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("henk".to_string(), "solo".to_string(), "3.00".to_string()),
+            ("gerrit".to_string(), "us".to_string(), "7.00".to_string()),
+        ]
+    );
+    // Not before the departure.
+    assert_eq!(
+        ledger::open_alerts(&mut store, at("2025-05-01"))
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A handover of Gerrit's credits, accepted, ends his alert.
+    let handover =
+        ledger::offer_handover(&mut store, "kees", "gerrit", "sander", None, now).unwrap();
+    assert_eq!(ledger::open_alerts(&mut store, now).unwrap().len(), 2);
+    ledger::accept_handover(&mut store, handover.id, now, Some("by phone"), CLI).unwrap();
+    let alerts = ledger::open_alerts(&mut store, now).unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].left.key.as_str(), "henk");
+
+    // Dismissed, it is not shown; a second dismissal is refused.
+    ledger::dismiss_alert(&mut store, alerts[0].id, now).unwrap();
+    assert!(ledger::open_alerts(&mut store, now).unwrap().is_empty());
+    assert!(matches!(
+        ledger::dismiss_alert(&mut store, alerts[0].id, now),
+        Err(LedgerError::NotFound { .. })
+    ));
+    assert_consistent(&mut store);
+}
+
 conformance!(
+    a_departure_names_the_credits_that_went_dormant,
     only_the_successor_s_own_user_accepts,
     the_check_names_handovers_that_do_not_add_up,
     handovers_survive_export_and_import,
