@@ -253,6 +253,11 @@ async fn the_central_routes_are_documented() {
         ("post", "/api/v1/handovers/{id}/accept"),
         ("post", "/api/v1/handovers/{id}/decline"),
         ("post", "/api/v1/handovers/{id}/withdraw"),
+        ("get", "/api/v1/alerts"),
+        ("post", "/api/v1/alerts/{id}/dismiss"),
+        ("put", "/api/v1/users/{email}/party"),
+        ("get", "/api/v1/settings"),
+        ("put", "/api/v1/settings/{name}"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -1373,5 +1378,145 @@ async fn a_handover_is_offered_by_staff_and_accepted_by_its_successor_alone() {
     assert_eq!(handovers.as_array().unwrap().len(), 1);
     let (status, problem) = app.post("staff", &accept, json!({})).await;
     assert!(status == 403 || status == 422, "{status} {problem}");
+    app.check();
+}
+
+/// Credits gone dormant through the API: Gerrit's departure is named in an
+/// alert, which staff dismiss; admins link a user to the person they are and
+/// set the thresholds, whose bad values are refused naming the field.
+#[tokio::test]
+async fn alerts_settings_and_user_links_go_through_the_api() {
+    let app = spawn_app().await;
+    {
+        let mut store = SqliteStore::open(&app.db_path, false).unwrap();
+        let files = [
+            (
+                "memberships.csv",
+                "person,organization,role,from,until\ngerrit,hotel,contact,2000-01-01,2025-03-01\n",
+            ),
+            (
+                "gestures.csv",
+                "id,at,giver,receiver,kind,amount\nc1,2024-01-10,henk,gerrit,help,4\nc2,2024-02-10,gerrit,henk,thanks,1\n",
+            ),
+        ];
+        let sources = files
+            .iter()
+            .map(|(name, text)| {
+                balans_store::import::Source::new(
+                    *name,
+                    std::io::Cursor::new(text.as_bytes().to_vec()),
+                )
+            })
+            .collect();
+        balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
+    }
+    let (status, alerts) = app.get("viewer", "/api/v1/alerts").await;
+    assert_eq!(status, 200, "{alerts}");
+    let alert = &alerts[0];
+    assert_eq!(
+        (
+            &alert["left"],
+            &alert["left_unit"],
+            &alert["other_unit"],
+            &alert["other"],
+            &alert["volume"]
+        ),
+        (
+            &json!("gerrit"),
+            &json!("hotel"),
+            &json!("bosman"),
+            &json!("henk"),
+            &json!("5.00")
+        ),
+        "{alerts}"
+    );
+    let dismiss = format!("/api/v1/alerts/{}/dismiss", alert["id"]);
+    let (status, _) = app.post("viewer", &dismiss, json!({})).await;
+    assert_eq!(status, 403);
+    let (status, body) = app.post("staff", &dismiss, json!({})).await;
+    assert_eq!(status, 204, "{body}");
+    let (_, alerts) = app.get("viewer", "/api/v1/alerts").await;
+    assert_eq!(alerts, json!([]));
+    let (status, problem) = app.post("staff", &dismiss, json!({})).await;
+    assert_eq!(status, 404, "{problem}");
+
+    let put = |who: &'static str, path: String, body: serde_json::Value| {
+        let request = app.client.put(app.url(&path)).json(&body);
+        let request = app.as_(who, request);
+        async move { read(request.send().await.unwrap()).await }
+    };
+    let (status, problem) = put(
+        "admin",
+        "/api/v1/settings/dormant_alert_points".into(),
+        json!({"value": "-3"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/value", "{problem}");
+    let (status, problem) = put(
+        "staff",
+        "/api/v1/settings/key_person_percent".into(),
+        json!({"value": "60"}),
+    )
+    .await;
+    assert_eq!(status, 403, "{problem}");
+    let (status, set) = put(
+        "admin",
+        "/api/v1/settings/key_person_percent".into(),
+        json!({"value": "60"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set, json!({"name": "key_person_percent", "value": "60"}));
+    let (_, settings) = app.get("viewer", "/api/v1/settings").await;
+    assert!(
+        settings
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "key_person_percent", "value": "60"})),
+        "{settings}"
+    );
+    let (status, problem) = put(
+        "admin",
+        "/api/v1/settings/colour".into(),
+        json!({"value": "blue"}),
+    )
+    .await;
+    assert_eq!(status, 404, "{problem}");
+
+    let (status, linked) = put(
+        "admin",
+        "/api/v1/users/viewer@bosman.nl/party".into(),
+        json!({"party": "henk"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!(linked["party"], "henk");
+    let (status, problem) = put(
+        "admin",
+        "/api/v1/users/staff@bosman.nl/party".into(),
+        json!({"party": "henk"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/party", "{problem}");
+    let (status, problem) = put(
+        "admin",
+        "/api/v1/users/staff@bosman.nl/party".into(),
+        json!({"party": "hotel"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    let (status, unlinked) = put(
+        "admin",
+        "/api/v1/users/viewer@bosman.nl/party".into(),
+        json!({"party": null}),
+    )
+    .await;
+    assert_eq!(
+        (status, &unlinked["party"]),
+        (200, &json!(null)),
+        "{unlinked}"
+    );
     app.check();
 }

@@ -175,3 +175,49 @@ pub async fn revoke_token(
         })
         .await
 }
+
+/// The person party a user is, or none.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserLink {
+    /// A person's key; null to unlink.
+    pub party: Option<String>,
+}
+
+/// The answer to a link: the user and the party's key.
+#[derive(Serialize)]
+pub struct Linked {
+    pub email: String,
+    pub party: Option<String>,
+}
+
+/// Links a user to the person party they are (a handover to that person is
+/// then theirs alone to accept), or unlinks them.
+#[utoipa::path(put, path = "/api/v1/users/{email}/party", tag = "accounts", request_body = UserLink,
+    params(("email" = String, Path, description = "The user's email")),
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, body = crate::routes::docs::UserLinkDoc),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An organization, or a person linked to another user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn link_user(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    key: IdempotencyKey,
+    ApiPath(email): ApiPath<String>,
+    ApiJson(body, fingerprint): ApiJson<UserLink>,
+) -> ApiResult<Response> {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
+            let (user, party) = accounts::link_user(store, &email, body.party.as_deref())?;
+            Ok((
+                StatusCode::OK,
+                Linked {
+                    email: user.email.to_string(),
+                    party,
+                },
+            ))
+        })
+        .await
+}

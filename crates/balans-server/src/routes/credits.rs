@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use balans_core::{HandoverState, Moment};
 use balans_store::LedgerError;
-use balans_store::ledger::{self, CreditsView, Decider, HandoverView};
+use balans_store::ledger::{self, AlertView, CreditsView, Decider, HandoverView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -274,4 +274,51 @@ pub async fn withdraw_handover(
         HandoverState::Withdrawn,
     )
     .await
+}
+
+/// The open alerts of credits gone dormant (`docs/credits.md`): a departure
+/// whose live credit with a counterpart went to sleep above the threshold, not
+/// dismissed and not taken over; the latest departure first.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "credits",
+    security(("bearer" = ["viewer"])),
+    responses((status = 200, body = Vec<crate::routes::docs::AlertDoc>)))]
+pub async fn list_alerts(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> ApiResult<Json<Vec<AlertView>>> {
+    Ok(Json(
+        state
+            .read_as(viewer, Reads::AtOneMoment, |store| {
+                ledger::open_alerts(store, Moment::now())
+            })
+            .await?,
+    ))
+}
+
+/// No fields: a dismissal says nothing more.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Dismissal {}
+
+/// Dismisses an open alert; it is not shown again.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/dismiss", tag = "credits", request_body = Dismissal,
+    params(("id" = i64, Path, description = "The alert's id")),
+    security(("bearer" = ["staff"])),
+    responses(
+        (status = 204, description = "Dismissed"),
+        (status = 404, description = "No open alert with this id", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn dismiss_alert(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    key: IdempotencyKey,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(_body, fingerprint): ApiJson<Dismissal>,
+) -> ApiResult<Response> {
+    state
+        .write_json(&caller, key, fingerprint, move |store| {
+            ledger::dismiss_alert(store, id, Moment::now())?;
+            Ok((StatusCode::NO_CONTENT, ()))
+        })
+        .await
 }

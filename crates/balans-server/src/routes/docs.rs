@@ -259,3 +259,38 @@ pub struct HandoverDoc {
     /// What an accepted handover moved, seen from `left`.
     pub moved: BothDoc,
 }
+
+/// Credits gone dormant when someone left.
+#[derive(ToSchema)]
+pub struct AlertDoc {
+    pub id: i64,
+    /// The person who left, and the organization they left.
+    pub left: String,
+    pub left_unit: String,
+    /// The organization on the other side.
+    pub other_unit: String,
+    /// Who on the other side built the most of it with the one who left.
+    pub other: String,
+    /// How many more people on the other side did.
+    pub others: u32,
+    /// RFC 3339: when the membership ended.
+    pub left_at: String,
+    /// The credit volume gone dormant, in points: `"42.00"`.
+    pub volume: String,
+}
+
+/// A setting and its value.
+#[derive(ToSchema)]
+pub struct SettingDoc {
+    pub name: String,
+    /// Null when not set (the default holds).
+    pub value: Option<String>,
+}
+
+/// A user and the person party they are linked to.
+#[derive(ToSchema)]
+pub struct UserLinkDoc {
+    pub email: String,
+    /// The party's key; null when not linked.
+    pub party: Option<String>,
+}

@@ -11,6 +11,7 @@ mod health;
 mod imports;
 mod kinds;
 mod parties;
+mod settings;
 
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -31,6 +32,7 @@ use crate::AppState;
         (name = "kinds", description = "The catalog of gesture kinds"),
         (name = "imports", description = "CSV files, as Excel writes them"),
         (name = "accounts", description = "Users, API tokens and the first setup"),
+        (name = "settings", description = "The time zone, our own organization, and the thresholds of credits"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -143,5 +145,10 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(credits::accept_handover))
         .routes(routes!(credits::decline_handover))
         .routes(routes!(credits::withdraw_handover))
+        .routes(routes!(credits::list_alerts))
+        .routes(routes!(credits::dismiss_alert))
+        .routes(routes!(accounts::link_user))
+        .routes(routes!(settings::list_settings))
+        .routes(routes!(settings::set_setting))
         .routes(routes!(imports::import_file))
 }
