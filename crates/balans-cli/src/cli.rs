@@ -69,6 +69,13 @@ Examples:\n  balans credits bosman\n  balans credits bosman hotel-wadden\n  bala
     )]
     Handover(HandoverCommand),
 
+    /// Credits gone dormant when someone left: list the open alerts, dismiss one.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  balans alert list\n  balans alert list --json\n  balans alert dismiss 3\n  balans config set dormant_alert_points 10"
+    )]
+    Alert(AlertCommand),
+
     /// The relationships most out of balance, in both directions.
     #[command(
         after_help = "Examples:\n  balans report\n  balans report --window 12m\n  balans report --window all --dimension money --min-volume 100 --json\n  balans report --us bosman --level person"
@@ -128,7 +135,8 @@ Examples:\n  balans credits bosman\n  balans credits bosman hotel-wadden\n  bala
     )]
     Token(TokenCommand),
 
-    /// Read or change the store's settings: timezone, us (our own organization's key).
+    /// Read or change the store's settings: timezone, us (our own organization's
+    /// key), key_person_percent, dormant_alert_points.
     #[command(
         subcommand,
         after_help = "Examples:\n  balans config set us bosman\n  balans config set timezone Europe/Amsterdam\n  balans config get"
@@ -371,6 +379,19 @@ pub enum HandoverCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum AlertCommand {
+    /// The open alerts, the latest departure first.
+    #[command(after_help = "Examples:\n  balans alert list\n  balans alert list --json")]
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dismiss an alert: it is not shown again.
+    #[command(after_help = "Example:\n  balans alert dismiss 3")]
+    Dismiss { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum KindCommand {
     /// List the catalog.
     #[command(after_help = "Examples:\n  balans kind list\n  balans kind list --json")]
@@ -559,9 +580,11 @@ pub enum ConfigCommand {
     /// Print one setting, or all.
     #[command(after_help = "Examples:\n  balans config get\n  balans config get timezone")]
     Get { name: Option<String> },
-    /// Change a setting: timezone (an IANA name) or us (an organization's key).
+    /// Change a setting: timezone (an IANA name), us (an organization's key),
+    /// key_person_percent (0 to 100; 50 unless set) or dormant_alert_points
+    /// (points of credit gone dormant before an alert names it; 0 unless set).
     #[command(
-        after_help = "Examples:\n  balans config set us bosman\n  balans config set timezone Europe/Brussels"
+        after_help = "Examples:\n  balans config set us bosman\n  balans config set timezone Europe/Brussels\n  balans config set key_person_percent 60\n  balans config set dormant_alert_points 10"
     )]
     Set { name: String, value: String },
 }

@@ -19,7 +19,10 @@ use balans_store::ledger::{self, ReportOptions};
 use balans_store::store::zone_of;
 use balans_store::{GestureText, LedgerError, SchemaUpgrade, setting};
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand, HandoverCommand, KindCommand, TokenCommand, UserCommand};
+use cli::{
+    AlertCommand, Cli, Command, ConfigCommand, HandoverCommand, KindCommand, TokenCommand,
+    UserCommand,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 // The server's writer allocates and frees many small values per gesture; mimalloc
@@ -266,6 +269,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Handover(command) => handover(&cli.db, command)?,
+        Command::Alert(command) => {
+            let mut store = open(&cli.db, false)?;
+            match command {
+                AlertCommand::List { json } => {
+                    let zone = zone_of(store.as_mut())?;
+                    let alerts = ledger::open_alerts(store.as_mut(), balans_core::Moment::now())?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&alerts)?);
+                    } else if alerts.is_empty() {
+                        println!("No credits gone dormant without a successor.");
+                    } else {
+                        for alert in &alerts {
+                            print!("{}", output::alert(alert, &zone));
+                        }
+                    }
+                }
+                AlertCommand::Dismiss { id } => {
+                    ledger::dismiss_alert(store.as_mut(), id, balans_core::Moment::now())?;
+                    println!("Alert #{id} dismissed.");
+                }
+            }
+        }
         Command::Kind(command) => kind(&cli.db, command)?,
         Command::Check => {
             let mut store = open(&cli.db, false)?;
@@ -315,7 +340,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let mut store = open(&cli.db, false)?;
                 let names = match &name {
                     Some(name) => vec![name.as_str()],
-                    None => vec![setting::TIME_ZONE, setting::US],
+                    None => ledger::SETTINGS.to_vec(),
                 };
                 for name in names {
                     let value = balans_store::CatalogStore::setting(store.as_mut(), name)?;
@@ -324,6 +349,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         (setting::TIME_ZONE, None) => {
                             format!("{} (default)", balans_core::DEFAULT_TIME_ZONE)
                         }
+                        (setting::KEY_PERSON, None) => {
+                            format!("{} (default)", ledger::KEY_PERSON_PERCENT)
+                        }
+                        (setting::DORMANT_ALERT, None) => "0 (default)".to_string(),
                         (_, None) => "(not set)".to_string(),
                     };
                     println!("{name} = {value}");

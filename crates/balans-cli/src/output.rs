@@ -511,3 +511,29 @@ pub fn handover(view: &ledger::HandoverView, zone: &Zone) -> String {
     line.push('\n');
     line
 }
+
+/// An alert of credits gone dormant, in plain words.
+pub fn alert(view: &ledger::AlertView, zone: &Zone) -> String {
+    let others = match view.others {
+        0 => String::new(),
+        1 => " and 1 other".to_string(),
+        n => format!(" and {n} others"),
+    };
+    // A private customer stands for themselves: no "of".
+    let of = if view.other.id == view.other_unit.id {
+        String::new()
+    } else {
+        format!(" of {}", view.other_unit.name)
+    };
+    format!(
+        "#{} {} left {} on {}; {} credits that {}{}{} built with them went dormant; nobody has taken them over\n",
+        view.id,
+        view.left.name,
+        view.left_unit.name,
+        date(Some(view.left_at), zone),
+        view.volume,
+        view.other.name,
+        others,
+        of,
+    )
+}

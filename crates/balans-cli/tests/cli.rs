@@ -1941,3 +1941,57 @@ fn credits_show_what_went_dormant_when_gerrit_retired() {
         .failure()
         .stderr(predicate::str::contains("--as-of"));
 }
+
+/// The demo's departures are named in alerts: Gerrit's credits with Henk and
+/// Ruud's with Wim (declined by Femke), not Ruud's with Ans (taken over by
+/// Joris). One is dismissed; the thresholds are settings, checked when set.
+#[test]
+fn alerts_name_the_credits_gone_dormant_until_dismissed() {
+    let dir = Dir::new();
+    dir.balans(&["demo"]).assert().success();
+    let alerts: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["alert", "list", "--json"])).unwrap();
+    let named: Vec<(&str, &str)> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["left"].as_str().unwrap(), a["other"].as_str().unwrap()))
+        .collect();
+    assert!(named.contains(&("gerrit", "henk")), "{alerts}");
+    assert!(named.contains(&("ruud", "wim")), "{alerts}");
+    assert!(!named.contains(&("ruud", "ans")), "{alerts}");
+    let text = dir.stdout(&["alert", "list"]);
+    assert!(
+        text.contains("Gerrit Visser left Hotel De Wadden on")
+            && text
+                .contains("credits that Henk Bosman of Bosman Wonen built with them went dormant"),
+        "{text}"
+    );
+    let gerrit = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["left"] == "gerrit")
+        .unwrap();
+    let id = gerrit["id"].to_string();
+    dir.balans(&["alert", "dismiss", &id]).assert().success();
+    assert!(!dir.stdout(&["alert", "list"]).contains("Gerrit Visser"));
+    dir.balans(&["alert", "dismiss", &id])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!("no open alert #{id}")));
+
+    dir.balans(&["config", "set", "dormant_alert_points", "ten"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not 'ten'"));
+    dir.balans(&["config", "set", "key_person_percent", "60"])
+        .assert()
+        .success();
+    let settings = dir.stdout(&["config", "get"]);
+    assert!(
+        settings.contains("key_person_percent = 60")
+            && settings.contains("dormant_alert_points = 0 (default)"),
+        "{settings}"
+    );
+}
