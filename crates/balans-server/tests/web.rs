@@ -2933,3 +2933,165 @@ fn english_points(minor: i128) -> String {
     }
     out
 }
+
+/// The dashboard names the credits gone dormant with nobody to take them over
+/// (story 1: Gerrit's with Henk), in English and Dutch; staff dismiss one, a
+/// viewer only reads them. The relationships one person carries are listed.
+#[tokio::test]
+async fn the_dashboard_names_credits_gone_dormant_until_dismissed() {
+    let app = spawn_demo_app().await;
+    let viewer = logged_in(&app, "viewer").await;
+    let seen = page_text(&viewer, format!("{}/", app.address)).await;
+    assert!(seen.contains("Credits gone dormant"), "{seen}");
+    assert!(
+        seen.contains("Gerrit Visser left Hotel De Wadden on"),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains("/dismiss"),
+        "a viewer cannot dismiss: {seen}"
+    );
+    assert!(seen.contains("Carried by one person"), "{seen}");
+
+    let staff = logged_in(&app, "staff").await;
+    let english = page_text(&staff, format!("{}/", app.address)).await;
+    let start = english.find("Gerrit Visser left Hotel De Wadden").unwrap();
+    let action = english[start..]
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        action.starts_with("/alerts/") && action.ends_with("/dismiss"),
+        "{action}"
+    );
+    choose_dutch(&staff, &app, &csrf_in(&english)).await;
+    let dutch = page_text(&staff, format!("{}/", app.address)).await;
+    assert!(
+        dutch.contains("Verdienste die is gaan slapen")
+            && dutch.contains("Gerrit Visser vertrok op")
+            && dutch.contains("Wegklikken"),
+        "{dutch}"
+    );
+    // A viewer's forged dismissal is refused; staff's goes through.
+    let forged = viewer
+        .post(format!("{}{action}", app.address))
+        .form(&[("csrf", csrf_in(&seen).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let dismissed = staff
+        .post(format!("{}{action}", app.address))
+        .form(&[("csrf", csrf_in(&dutch).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dismissed.status(), 303);
+    let after = page_text(&staff, format!("{}/", app.address)).await;
+    assert!(!after.contains("Gerrit Visser vertrok op"), "{after}");
+    let again = staff
+        .post(format!("{}{action}", app.address))
+        .form(&[("csrf", csrf_in(&after).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("Er is geen open melding")
+    );
+}
+
+/// An admin links a user to the person they are and sets the thresholds of
+/// credits on the users page; a wrong value is refused in the reader's
+/// language and changes nothing.
+#[tokio::test]
+async fn an_admin_links_users_and_sets_the_credit_thresholds() {
+    let app = spawn_demo_app().await;
+    let admin = logged_in(&app, "admin").await;
+    let page = page_text(&admin, format!("{}/admin/users", app.address)).await;
+    assert!(page.contains("Is the person") && page.contains("Key person above"));
+    let csrf = csrf_in(&page);
+    let linked = admin
+        .post(format!("{}/admin/users/link", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "viewer@bosman.nl"),
+            ("party", "kees"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(linked.status(), 200);
+    let linked = linked.text().await.unwrap();
+    assert!(linked.contains("value=\"kees\""), "{linked}");
+    let refused = admin
+        .post(format!("{}/admin/users/link", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "staff@bosman.nl"),
+            ("party", "hotel-wadden"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("a user is linked to the person they are")
+    );
+
+    choose_dutch(&admin, &app, &csrf).await;
+    let wrong = admin
+        .post(format!("{}/admin/settings", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("key_person_percent", "60"),
+            ("dormant_alert_points", "veel"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 422);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("De drempel voor een melding is een bedrag van nul of meer")
+    );
+    let saved = admin
+        .post(format!("{}/admin/settings", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("key_person_percent", "60"),
+            ("dormant_alert_points", "2,50"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = saved.status();
+    let saved = saved.text().await.unwrap();
+    assert_eq!(status, 200, "{saved}");
+    assert!(saved.contains("Instellingen opgeslagen."));
+    let mut store = SqliteStore::open(&app.path, false).unwrap();
+    use balans_store::CatalogStore;
+    assert_eq!(
+        store.setting("key_person_percent").unwrap().as_deref(),
+        Some("60")
+    );
+    let kees = balans_store::ledger::find_party(&mut store, "kees").unwrap();
+    assert!(
+        balans_store::store::CreditStore::linked_user(&mut store, kees.id)
+            .unwrap()
+            .is_some()
+    );
+}

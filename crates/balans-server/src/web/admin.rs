@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use balans_core::{Amount, DecimalMark, Dimension, KindCode, KindDef, UserRole};
+use balans_store::store::setting;
 use balans_store::{LedgerError, ledger};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -247,7 +248,22 @@ async fn users_page(
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let users = session.read(state, |store| Ok(store.users()?)).await?;
+    let (users, links, settings) = session
+        .read(state, |store| {
+            let users = store.users()?;
+            let mut links = std::collections::BTreeMap::new();
+            for (user, party) in store.user_links()? {
+                if let Some(party) = store.party_by_id(party)? {
+                    links.insert(user, party.fields.key.to_string());
+                }
+            }
+            let settings = (
+                store.setting(setting::KEY_PERSON)?,
+                store.setting(setting::DORMANT_ALERT)?,
+            );
+            Ok((users, links, settings))
+        })
+        .await?;
     let content = html! {
         @if let Some((kind, text)) = &message { (parts::notice(kind, text)) }
         table.users {
@@ -255,6 +271,7 @@ async fn users_page(
                 th scope="col" { (t(T::Email)) }
                 th scope="col" { (t(T::Role)) }
                 th scope="col" { (t(T::CanLogIn)) }
+                th scope="col" { (t(T::LinkedPerson)) }
                 th scope="col" { (t(T::NewPassword)) }
                 th scope="col" { (t(T::RemoveUser)) }
             } }
@@ -272,6 +289,16 @@ async fn users_page(
                             }
                         }
                         td { (if user.password_hash.is_some() { t(T::Yes) } else { t(T::No) }) }
+                        td {
+                            form.inline method="post" action="/admin/users/link" {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                input type="hidden" name="email" value=(user.email.as_str());
+                                @let field = format!("party-of-{}", user.id.0);
+                                label.visually-hidden for=(field) { (t(T::LinkedPerson)) " " (user.email.as_str()) }
+                                input id=(field) type="text" name="party" size="12" value=(links.get(&user.id).map(String::as_str).unwrap_or(""));
+                                button type="submit" { (t(T::Save)) span.visually-hidden { " " (t(T::LinkedPerson)) " " (user.email.as_str()) } }
+                            }
+                        }
                         td {
                             form.inline method="post" action="/admin/users/password" {
                                 input type="hidden" name="csrf" value=(session.csrf);
@@ -303,6 +330,22 @@ async fn users_page(
                 input #user-password type="password" name="password" autocomplete="new-password" minlength="10";
             }
             button.primary type="submit" { (t(T::AddUser)) }
+        }
+        h2 #credit-settings { (t(T::CreditSettings)) }
+        form.stacked method="post" action="/admin/settings" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            div.field {
+                label for="key-person" { (t(T::KeyPersonSetting)) }
+                input #key-person type="number" name="key_person_percent" min="0" max="100" step="1"
+                    value=(settings.0.as_deref().unwrap_or(""))
+                    placeholder=(ledger::KEY_PERSON_PERCENT.to_string());
+            }
+            div.field {
+                label for="dormant-alert" { (t(T::DormantAlertSetting)) }
+                input #dormant-alert type="text" inputmode="decimal" name="dormant_alert_points"
+                    value=(settings.1.as_deref().unwrap_or("")) placeholder="0";
+            }
+            button.primary type="submit" { (t(T::Save)) }
         }
     };
     Ok((
@@ -596,4 +639,99 @@ pub async fn revoke_token(
         Err(e) => TokenNews::Message("error", failed(lang, &e)),
     };
     tokens_page(&state, &session, Some(news), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    party: String,
+}
+
+/// `POST /admin/users/link`: links a user to the person party they are (an
+/// empty party unlinks them).
+pub async fn link_user(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, Refusal> {
+    session.check_csrf(&form.csrf)?;
+    session.require(UserRole::Admin)?;
+    let (email, party) = (form.email.clone(), form.party.trim().to_string());
+    let result = state
+        .db
+        .write(move |store| {
+            let party = Some(party.as_str()).filter(|p| !p.is_empty());
+            balans_store::accounts::link_user(store, &email, party).map(|(user, _)| user)
+        })
+        .await;
+    user_changed(&state, &session, result, T::UserLinked).await
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key_person_percent: String,
+    #[serde(default)]
+    dormant_alert_points: String,
+}
+
+/// `POST /admin/settings`: the thresholds of credits, each checked; an empty
+/// field leaves its setting as it was. Nothing is changed when one is wrong.
+pub async fn set_settings(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, Refusal> {
+    session.check_csrf(&form.csrf)?;
+    session.require(UserRole::Admin)?;
+    let lang = session.lang;
+    let values = [
+        (
+            setting::KEY_PERSON,
+            form.key_person_percent.trim().to_string(),
+        ),
+        (
+            setting::DORMANT_ALERT,
+            form.dormant_alert_points.trim().to_string(),
+        ),
+    ];
+    let result = state
+        .db
+        .write(move |store| {
+            balans_store::store::in_transaction(store, |store| {
+                for (name, value) in &values {
+                    if !value.is_empty() {
+                        ledger::set_setting(store, name, value)?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            users_page(
+                &state,
+                &session,
+                Some(("ok", T::SettingsSaved.get(lang).to_string())),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => {
+            users_page(
+                &state,
+                &session,
+                Some(("error", failed(lang, &e))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
 }

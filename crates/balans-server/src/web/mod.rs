@@ -165,6 +165,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/parties/{key}/counterparts.csv", get(export::counterparts))
         .route("/relations/{a}/{b}", get(pages::relation))
         .route("/handovers/{id}", post(pages::decide_handover))
+        .route("/alerts/{id}/dismiss", post(pages::dismiss_alert))
         .route(
             "/relations/{a}/{b}/gestures.csv",
             get(export::relation_gestures),
@@ -175,6 +176,8 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/admin/users/role", post(admin::set_role))
         .route("/admin/users/password", post(admin::set_password))
         .route("/admin/users/remove", post(admin::remove_user))
+        .route("/admin/users/link", post(admin::link_user))
+        .route("/admin/settings", post(admin::set_settings))
         .route(
             "/admin/tokens",
             get(admin::tokens).post(admin::create_token),

@@ -174,6 +174,11 @@ struct Dashboard {
     kinds: Vec<balans_core::Kind>,
     /// Whether the store holds the demo organization: its stories are listed.
     demo: bool,
+    /// Credits gone dormant with nobody to take them over.
+    alerts: Vec<ledger::AlertView>,
+    zone: balans_core::Zone,
+    /// The relationships listed above whose live credit one person carries.
+    key_people: Vec<ledger::CreditsView>,
 }
 
 /// The start of this month and of the next, in the store's time zone.
@@ -228,6 +233,28 @@ pub async fn dashboard(
             },
         )?
         .gestures;
+        let alerts = ledger::open_alerts(store, Moment::now())?;
+        // Of our relationships at the top of our page, those one person carries.
+        let key_people = match &report.us {
+            Some(us) => {
+                let top = ledger::top_counterparts(
+                    store,
+                    us.key.as_str(),
+                    Some(Level::Organization),
+                    0,
+                    RELATIONSHIPS_WITH_CREDITS,
+                )?;
+                let them: Vec<&str> = top
+                    .counterparts
+                    .iter()
+                    .map(|pair| pair.b.key.as_str())
+                    .collect();
+                let mut carried = ledger::credits_with(store, us.key.as_str(), &them)?;
+                carried.retain(|view| !view.key_persons.is_empty());
+                carried
+            }
+            None => Vec::new(),
+        };
         Ok(Dashboard {
             report,
             month,
@@ -235,6 +262,9 @@ pub async fn dashboard(
             month_name,
             kinds: ledger::kinds(store)?,
             demo: balans_store::demo::is_loaded(store)?,
+            alerts,
+            zone: balans_store::store::zone_of(store)?,
+            key_people,
         })
     })
     .await?;
@@ -290,6 +320,16 @@ pub async fn dashboard(
             }
         }
         p.export { a href={ "/report.csv?window=" (window.code()) } download { (t(T::ExportCsv)) } }
+        @if !data.alerts.is_empty() || !data.key_people.is_empty() {
+            section.columns aria-label=(t(T::CreditsHeading)) {
+                @if !data.alerts.is_empty() {
+                    (alerts_list(lang, &data.zone, &session, &data.alerts))
+                }
+                @if !data.key_people.is_empty() {
+                    (key_people_list(lang, &data.key_people))
+                }
+            }
+        }
         @if data.demo {
             section.stories aria-labelledby="stories-title" {
                 h2 #stories-title { (t(T::DemoStories)) }
@@ -321,6 +361,89 @@ pub async fn dashboard(
         t(T::Dashboard),
         content,
     ))
+}
+
+/// The credits gone dormant, each in a sentence with a link to the
+/// relationship, and a button to dismiss it for staff.
+fn alerts_list(
+    lang: Lang,
+    zone: &balans_core::Zone,
+    session: &Session,
+    alerts: &[ledger::AlertView],
+) -> Markup {
+    let t = |text: T| text.get(lang);
+    html! {
+        section.risk aria-labelledby="alerts-title" {
+            h2 #alerts-title { (t(T::AlertsHeading)) }
+            p.explained { (t(T::AlertsExplained)) }
+            ul.alerts {
+                @for alert in alerts {
+                    li {
+                        a href=(views::relation_href(alert.left_unit.key.as_str(), alert.other_unit.key.as_str(), Level::Organization)) {
+                            (alert_sentence(lang, zone, alert))
+                        }
+                        @if session.can_write() {
+                            " "
+                            form.inline method="post" action={ "/alerts/" (alert.id) "/dismiss" } {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                button type="submit" { (t(T::Dismiss)) span.visually-hidden { " " (alert.left.name) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "Gerrit Visser left Hotel De Wadden on 1 March 2025; 42 points that Henk
+/// Bosman built with him went dormant; nobody has taken them over."
+fn alert_sentence(lang: Lang, zone: &balans_core::Zone, alert: &ledger::AlertView) -> String {
+    let builders = match alert.others {
+        0 => alert.other.name.clone(),
+        n => T::AlertAndOthers
+            .get(lang)
+            .replace("{name}", &alert.other.name)
+            .replace("{count}", &views::number(lang, n as usize)),
+    };
+    T::AlertSentence
+        .get(lang)
+        .replace("{left}", &alert.left.name)
+        .replace("{organization}", &alert.left_unit.name)
+        .replace(
+            "{date}",
+            &views::long_date(lang, &alert.left_at.display_in(zone)),
+        )
+        .replace(
+            "{points}",
+            &views::points_text(lang, i128::from(alert.volume.0)),
+        )
+        .replace("{builders}", &builders)
+}
+
+/// Relationships whose live credit one person carries, with who and how much.
+fn key_people_list(lang: Lang, carried: &[ledger::CreditsView]) -> Markup {
+    let t = |text: T| text.get(lang);
+    html! {
+        section.risk aria-labelledby="key-people-title" {
+            h2 #key-people-title { (t(T::KeyPeopleHeading)) }
+            p.explained { (t(T::KeyPeopleExplained)) }
+            ul.key-people {
+                @for view in carried {
+                    @for person in &view.key_persons {
+                        li {
+                            a href=(views::relation_href(view.a.key.as_str(), view.b.key.as_str(), Level::Organization)) {
+                                (T::KeyPersonOf.get(lang)
+                                    .replace("{name}", &person.party.name)
+                                    .replace("{share}", &format!("{}%", views::number(lang, percent(&person.share))))
+                                    .replace("{relationship}", &view.b.name))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn risk_list(lang: Lang, title: &str, explained: &str, pairs: &[PairView], id: &str) -> Markup {
@@ -1209,6 +1332,42 @@ pub async fn decide_handover(
         Err(e) => {
             let status = match e {
                 LedgerError::Forbidden { .. } => axum::http::StatusCode::FORBIDDEN,
+                LedgerError::NotFound { .. } => axum::http::StatusCode::NOT_FOUND,
+                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            Ok(parts::error_page(
+                status,
+                lang,
+                &super::forms::failed(lang, &e),
+            ))
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /alerts/{id}/dismiss`: staff dismiss an alert of credits gone
+/// dormant; then back to the dashboard.
+pub async fn dismiss_alert(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, Refusal> {
+    session.check_csrf(&form.csrf)?;
+    session.require(balans_core::UserRole::Staff)?;
+    let lang = session.lang;
+    let outcome = state
+        .db
+        .write(move |store| ledger::dismiss_alert(store, id, Moment::now()))
+        .await;
+    match outcome {
+        Ok(()) => Ok(axum::response::Redirect::to("/#alerts-title").into_response()),
+        Err(e) => {
+            let status = match e {
                 LedgerError::NotFound { .. } => axum::http::StatusCode::NOT_FOUND,
                 _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             };

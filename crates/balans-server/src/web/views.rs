@@ -136,6 +136,20 @@ pub fn evenness(lang: Lang, evenness: Option<Evenness>) -> String {
     }
 }
 
+/// A date written `YYYY-MM-DD` (and whatever follows) in words: "1 maart
+/// 2025", "1 March 2025"; as given when it is no date.
+pub fn long_date(lang: Lang, date: &str) -> String {
+    match (
+        date.get(..7),
+        date.get(8..10).and_then(|d| d.parse::<u8>().ok()),
+    ) {
+        (Some(month), Some(day)) if date.as_bytes().get(7) == Some(&b'-') => {
+            format!("{day} {}", month_name(lang, month))
+        }
+        _ => date.to_string(),
+    }
+}
+
 /// A month written `YYYY-MM` in words: "december 2026", "December 2026".
 pub fn month_name(lang: Lang, month: &str) -> String {
     const NL: [&str; 12] = [
@@ -472,5 +486,11 @@ mod tests {
         assert_eq!(month_name(Lang::Nl, "2026-12"), "december 2026");
         assert_eq!(month_name(Lang::En, "2026-03"), "March 2026");
         assert_eq!(month_name(Lang::En, "garbage"), "garbage");
+        assert_eq!(long_date(Lang::Nl, "2025-03-01"), "1 maart 2025");
+        assert_eq!(
+            long_date(Lang::En, "2025-03-01T10:00:00+01:00"),
+            "1 March 2025"
+        );
+        assert_eq!(long_date(Lang::En, "soon"), "soon");
     }
 }
