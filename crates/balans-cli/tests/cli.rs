@@ -1973,6 +1973,29 @@ fn alerts_name_the_credits_gone_dormant_until_dismissed() {
         .iter()
         .find(|a| a["left"] == "gerrit")
         .unwrap();
+    // Story 1: the moment Gerrit left, every credit with the hotel is dormant
+    // and Sander, his son, has nothing with us yet.
+    let left_at = gerrit["left_at"].as_str().unwrap();
+    let then: serde_json::Value = serde_json::from_str(&dir.stdout(&[
+        "credits",
+        "bosman",
+        "hotel-wadden",
+        "--as-of",
+        left_at,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(then["live"]["credit"]["a_to_b"], "0.00", "{then}");
+    assert_eq!(then["live"]["credit"]["b_to_a"], "0.00", "{then}");
+    assert_eq!(then["dormant"]["credit"], then["historical"]["credit"]);
+    assert!(
+        !then["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["b"] == "sander"),
+        "{then}"
+    );
     let id = gerrit["id"].to_string();
     dir.balans(&["alert", "dismiss", &id]).assert().success();
     assert!(!dir.stdout(&["alert", "list"]).contains("Gerrit Visser"));
