@@ -139,6 +139,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 decimal: args.decimal.map(DecimalMark::from),
                 encoding: args.encoding.map(Into::into),
                 dry_run: args.dry_run,
+                // The command line holds the store's file: it may link users.
+                user_links: true,
                 ..import::Options::default()
             };
             let result = import::import(store.as_mut(), sources, options, &on_progress);

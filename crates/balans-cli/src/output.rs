@@ -32,6 +32,12 @@ pub fn import_summary(s: &Summary) -> String {
         "{} gestures added, {} already present",
         s.gestures_added, s.gestures_already_present
     ));
+    if s.links_added + s.links_already_present > 0 {
+        parts.push(format!(
+            "{} user links added, {} already present",
+            s.links_added, s.links_already_present
+        ));
+    }
     if s.handovers_added + s.handovers_already_present > 0 {
         parts.push(format!(
             "{} handovers added, {} already present",

@@ -38,6 +38,7 @@ pub enum FileKind {
     Memberships,
     Gestures,
     Handovers,
+    UserLinks,
 }
 
 impl FileKind {
@@ -48,6 +49,7 @@ impl FileKind {
             FileKind::Memberships => "memberships",
             FileKind::Gestures => "gestures",
             FileKind::Handovers => "handovers",
+            FileKind::UserLinks => "user links",
         }
     }
 
@@ -106,6 +108,7 @@ impl FileKind {
                 (MoneyOut, "money_given", false),
                 (MoneyIn, "money_received", false),
             ],
+            FileKind::UserLinks => &[(User, "user", true), (Party, "party", true)],
         }
     }
 
@@ -118,6 +121,8 @@ impl FileKind {
         let has = |n: &str| names.iter().any(|name| name == n);
         if has("successor") {
             Some(FileKind::Handovers)
+        } else if has("user") {
+            Some(FileKind::UserLinks)
         } else if has("dimension") || has("code") {
             Some(FileKind::Kinds)
         } else if has("giver") || has("receiver") {
@@ -180,9 +185,11 @@ pub enum Column {
     CreditIn,
     MoneyOut,
     MoneyIn,
+    User,
+    Party,
 }
 
-const COLUMN_COUNT: usize = Column::MoneyIn as usize + 1;
+const COLUMN_COUNT: usize = Column::Party as usize + 1;
 
 impl Column {
     /// The header name of this column.
@@ -227,6 +234,8 @@ impl Column {
             CreditIn => "credit_received",
             MoneyOut => "money_given",
             MoneyIn => "money_received",
+            User => "user",
+            Party => "party",
         }
     }
 }

@@ -1520,3 +1520,33 @@ async fn alerts_settings_and_user_links_go_through_the_api() {
     );
     app.check();
 }
+
+/// A file of user links decides who accepts a handover: staff's upload of one
+/// is refused and links nobody, an admin's links the user.
+#[tokio::test]
+async fn only_an_admin_imports_user_links() {
+    let app = spawn_app().await;
+    let upload = |who: &'static str| {
+        app.as_(who, app.client.post(app.url("/api/v1/imports")))
+            .header("content-type", "text/csv")
+            .body("user,party\nviewer@bosman.nl,henk\n")
+            .send()
+    };
+    let (status, problem) = read(upload("staff").await.unwrap()).await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        problem.to_string().contains("only an admin imports them"),
+        "{problem}"
+    );
+    {
+        let mut store = SqliteStore::open(&app.db_path, false).unwrap();
+        assert!(
+            balans_store::store::CreditStore::user_links(&mut store)
+                .unwrap()
+                .is_empty()
+        );
+    }
+    let (status, summary) = read(upload("admin").await.unwrap()).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["links_added"], 1, "{summary}");
+}

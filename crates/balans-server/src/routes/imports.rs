@@ -62,6 +62,7 @@ pub async fn import_file(
         decimal,
         encoding,
         dry_run: options.dry_run.unwrap_or(false),
+        user_links: caller.role.allows(balans_core::UserRole::Admin),
         ..import::Options::default()
     };
     state

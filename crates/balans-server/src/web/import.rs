@@ -249,6 +249,7 @@ pub async fn check(
         ));
     }
     let user = session.user.id;
+    let admin = session.is_admin();
     let result = state
         .db
         .write(move |store| {
@@ -256,6 +257,7 @@ pub async fn check(
                 decimal,
                 encoding: None,
                 dry_run: true,
+                user_links: admin,
                 ..import::Options::default()
             };
             let summary = import::import(store, sources(&files, lang)?, options, &|_| {})?;
@@ -483,6 +485,7 @@ pub async fn confirm(
     session.require(UserRole::Staff)?;
     let lang = session.lang;
     let user = session.user.id;
+    let admin = session.is_admin();
     let gone = move || LedgerError::not_found_said(T::UploadGone.get(lang));
     let ids: Option<Vec<i64>> = ids.split('-').map(|id| id.parse().ok()).collect();
     let result = state
@@ -504,6 +507,7 @@ pub async fn confirm(
                     decimal,
                     encoding: None,
                     dry_run: false,
+                    user_links: admin,
                     ..import::Options::default()
                 };
                 let summary = import::import(store, sources(&kept, lang)?, options, &|_| {})?;

@@ -34,6 +34,9 @@ pub struct Options {
     pub dry_run: bool,
     /// How the gestures are divided up on their way to the store.
     pub limits: Limits,
+    /// Whether a file of user links may be imported: a link decides who accepts
+    /// a handover, so only the command line and admins import them.
+    pub user_links: bool,
 }
 
 /// How an import divides its gestures up. The defaults suit every import, short
@@ -97,6 +100,9 @@ pub struct Summary {
     pub handovers_added: u64,
     /// Handovers stored already with the same content.
     pub handovers_already_present: u64,
+    pub links_added: u64,
+    /// Users linked to the same person already.
+    pub links_already_present: u64,
     pub dry_run: bool,
     pub seconds: f64,
 }

@@ -208,3 +208,70 @@ pub(crate) fn import_handovers<S: Store + ?Sized>(
     })?;
     Ok(())
 }
+
+/// A file of user links (`user_links.csv`, as export writes them): each user,
+/// by email, linked to the person party they are. The user must exist (users
+/// are not imported); the party must be a person linked to no other user.
+pub(crate) fn import_user_links<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    table: &mut Table<Box<dyn Read + Send>>,
+    index: usize,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<()> {
+    let users = store.users()?;
+    let mut links: std::collections::BTreeMap<balans_core::UserId, PartyId> =
+        store.user_links()?.into_iter().collect();
+    summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
+        let (email, key) = match (row.text(Column::User), row.text(Column::Party)) {
+            (Ok(email), Ok(key)) => (email.trim(), key.trim()),
+            (email, key) => {
+                errors.extend(email.err().into_iter().chain(key.err()).collect());
+                return Ok(());
+            }
+        };
+        let user = users
+            .iter()
+            .find(|u| u.email.as_str().eq_ignore_ascii_case(email));
+        let Some(user) = user else {
+            errors.push(row.error_in(
+                "user",
+                format!("no user '{email}': add the user first, then import their link"),
+            ));
+            return Ok(());
+        };
+        let party = match snapshot.party(key) {
+            Some((id, PartyKind::Person)) => id,
+            Some(_) => {
+                errors.push(row.error_in(
+                    "party",
+                    format!("'{key}' is an organization: a user is linked to the person they are"),
+                ));
+                return Ok(());
+            }
+            None => {
+                errors.push(row.error_in("party", format!("no party with key '{key}'")));
+                return Ok(());
+            }
+        };
+        if links.get(&user.id) == Some(&party) {
+            summary.links_already_present += 1;
+            return Ok(());
+        }
+        if let Some((other, _)) = links.iter().find(|(u, p)| **p == party && **u != user.id) {
+            let other = users
+                .iter()
+                .find(|u| u.id == *other)
+                .map_or_else(|| format!("user #{}", other.0), |u| u.email.to_string());
+            errors.push(row.error_in("party", format!("'{key}' is linked to {other} already")));
+            return Ok(());
+        }
+        store.link_user(user.id, Some(party))?;
+        links.insert(user.id, party);
+        summary.links_added += 1;
+        Ok(())
+    })?;
+    Ok(())
+}

@@ -10,7 +10,7 @@ use super::catalog::import_kinds;
 use super::common::{Errors, Options, Progress, Source, Summary};
 use super::directory::{import_memberships, import_parties};
 use super::gestures::{GestureFile, import_gestures};
-use super::handovers::import_handovers;
+use super::handovers::{import_handovers, import_user_links};
 use crate::LedgerError;
 use crate::snapshot::Snapshot;
 use crate::store::{Store, StoreResult};
@@ -68,7 +68,10 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
     store: &mut S,
     tables: Vec<(usize, Table<Box<dyn Read + Send>>)>,
     Options {
-        dry_run, limits, ..
+        dry_run,
+        limits,
+        user_links,
+        ..
     }: Options,
     summary: &mut Summary,
     errors: &mut Errors,
@@ -140,6 +143,13 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
                 import_gestures(store, &snapshot, file, limits, summary, errors, progress)?;
             }
             FileKind::Handovers => import_handovers(
+                store, &snapshot, &mut table, index, summary, errors, progress,
+            )?,
+            FileKind::UserLinks if !user_links => errors.push(RowError::file(
+                table.name(),
+                "user links decide who accepts a handover: only an admin imports them",
+            )),
+            FileKind::UserLinks => import_user_links(
                 store, &snapshot, &mut table, index, summary, errors, progress,
             )?,
         }

@@ -18,12 +18,13 @@ pub struct ExportSummary {
     pub memberships: u64,
     pub gestures: u64,
     pub handovers: u64,
+    pub user_links: u64,
     pub files: Vec<PathBuf>,
 }
 
 /// Writes `kinds.csv`, `parties.csv`, `memberships.csv`, `gestures.csv` and
-/// `handovers.csv` into
-/// `dir`. Each file is written beside its final name and renamed into place, so an
+/// `handovers.csv` into `dir`, and `user_links.csv` when a user is linked to
+/// the person they are (users themselves, with their secrets, stay behind). Each file is written beside its final name and renamed into place, so an
 /// interrupted export never leaves a half-written file under a final name.
 pub fn export<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
     crate::store::in_read(store, |store| export_now(store, dir))
@@ -158,6 +159,29 @@ fn export_now<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSumm
             Ok::<_, LedgerError>(handovers.len() as u64)
         },
     )?;
+    let links = store.user_links()?;
+    if !links.is_empty() {
+        let users = store.users()?;
+        summary.user_links = write_file(
+            dir,
+            "user_links.csv",
+            FileKind::UserLinks,
+            &mut summary.files,
+            |w| {
+                for (user, party) in &links {
+                    let email = users
+                        .iter()
+                        .find(|u| u.id == *user)
+                        .map(|u| u.email.to_string())
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(format!("user #{} is linked but missing", user.0))
+                        })?;
+                    w.row([email.as_str(), &snapshot.key(*party)])?;
+                }
+                Ok::<_, LedgerError>(links.len() as u64)
+            },
+        )?;
+    }
     Ok(summary)
 }
 

@@ -697,7 +697,115 @@ pub fn a_departure_names_the_credits_that_went_dormant<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// Export writes each user's link to the person they are; an import restores
+/// it where the user exists, names a row whose user or person is not there,
+/// and takes the file only when it may link users (the command line, admins).
+pub fn user_links_survive_export_and_import<B: Backend>() {
+    use balans_store::accounts;
+    use balans_store::import::{self, Options, Source};
+    use balans_store::prelude::*;
+    let (mut store, _guard) = store::<B>();
+    let role = balans_core::UserRole::Staff;
+    accounts::add_user(&mut store, "henk@bosman.nl", role, None).unwrap();
+    accounts::add_user(&mut store, "kees@bosman.nl", role, None).unwrap();
+    accounts::link_user(&mut store, "henk@bosman.nl", Some("henk")).unwrap();
+    accounts::link_user(&mut store, "kees@bosman.nl", Some("kees")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let exported = ledger::export(&mut store, dir.path()).unwrap();
+    assert_eq!(exported.user_links, 2);
+    let links = std::fs::read_to_string(dir.path().join("user_links.csv")).unwrap();
+    assert_eq!(
+        links,
+        "user,party\nhenk@bosman.nl,henk\nkees@bosman.nl,kees\n"
+    );
+
+    let import_links = |store: &mut B::Store, text: &str, allowed: bool| {
+        let mut files: Vec<(String, String)> = ["parties", "memberships"]
+            .iter()
+            .map(|name| {
+                let file = format!("{name}.csv");
+                let text = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+                (file, text)
+            })
+            .collect();
+        files.push(("user_links.csv".into(), text.to_string()));
+        let sources = files
+            .into_iter()
+            .map(|(name, text)| Source::new(name, std::io::Cursor::new(text.into_bytes())))
+            .collect();
+        let options = Options {
+            user_links: allowed,
+            ..Options::default()
+        };
+        import::import(store, sources, options, &|_| {})
+    };
+    let (mut copy, _copy_guard) = B::fresh();
+    accounts::add_user(&mut copy, "henk@bosman.nl", role, None).unwrap();
+    accounts::add_user(&mut copy, "kees@bosman.nl", role, None).unwrap();
+    // Only where it may link users.
+    match import_links(&mut copy, &links, false) {
+        Err(LedgerError::Rejected(r)) => assert!(
+            r.errors[0].message.contains("only an admin imports them"),
+            "{:?}",
+            r.errors
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(copy.user_links().unwrap().is_empty());
+    assert!(copy.parties().unwrap().is_empty(), "nothing is written");
+
+    let summary = import_links(&mut copy, &links, true).unwrap();
+    assert_eq!((summary.links_added, summary.links_already_present), (2, 0));
+    let restored = |store: &mut B::Store| {
+        let users = store.users().unwrap();
+        let mut links: Vec<(String, String)> = store
+            .user_links()
+            .unwrap()
+            .into_iter()
+            .map(|(user, party)| {
+                let email = users
+                    .iter()
+                    .find(|u| u.id == user)
+                    .unwrap()
+                    .email
+                    .to_string();
+                let key = store
+                    .party_by_id(party)
+                    .unwrap()
+                    .unwrap()
+                    .fields
+                    .key
+                    .to_string();
+                (email, key)
+            })
+            .collect();
+        links.sort();
+        links
+    };
+    assert_eq!(restored(&mut copy), restored(&mut store));
+    let again = import_links(&mut copy, &links, true).unwrap();
+    assert_eq!((again.links_added, again.links_already_present), (0, 2));
+
+    // An unknown user, an unknown party, an organization, a person linked to
+    // another user: each row named, none of the file written.
+    let bad = "user,party\nnobody@bosman.nl,henk\nhenk@bosman.nl,nobody\nhenk@bosman.nl,hotel\nhenk@bosman.nl,kees\n";
+    match import_links(&mut copy, bad, true) {
+        Err(LedgerError::Rejected(r)) => {
+            let columns: Vec<Option<&str>> = r.errors.iter().map(|e| e.column).collect();
+            assert_eq!(
+                columns,
+                [Some("user"), Some("party"), Some("party"), Some("party")],
+                "{:?}",
+                r.errors
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(restored(&mut copy), restored(&mut store));
+}
+
 conformance!(
+    user_links_survive_export_and_import,
     a_departure_names_the_credits_that_went_dormant,
     only_the_successor_s_own_user_accepts,
     the_check_names_handovers_that_do_not_add_up,
