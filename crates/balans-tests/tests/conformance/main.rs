@@ -80,6 +80,13 @@ macro_rules! model_on {
                             crate::model::run::<B>(ops);
                         }
                     }
+
+                    #[test]
+                    fn credits_follow_the_model(ops in crate::model::credits::operations()) {
+                        if B::available() {
+                            crate::model::credits::run::<B>(ops);
+                        }
+                    }
                 }
             }
         )*

@@ -12,6 +12,8 @@ use balans_store::prelude::*;
 use balans_tests::Backend;
 use proptest::prelude::*;
 
+pub mod credits;
+
 const ORGS: usize = 3;
 const PERSONS: usize = 5;
 
