@@ -93,6 +93,9 @@ fn date(day: u8) -> String {
 /// Money and credit, each way: [money a→b, money b→a, credit a→b, credit b→a].
 type Four = [i64; 4];
 
+/// Per organization pair (units, in order) and person pair (on those sides).
+type Contributions = BTreeMap<((usize, usize), (usize, usize)), Four>;
+
 struct Given {
     giver: usize,
     receiver: usize,
@@ -139,7 +142,7 @@ impl Model {
 
     /// Per organization pair (units, in order) and person pair (on those
     /// sides), what the gestures up to `day` contribute.
-    fn contributions(&self, day: u8) -> BTreeMap<((usize, usize), (usize, usize)), Four> {
+    fn contributions(&self, day: u8) -> Contributions {
         let mut all: BTreeMap<_, Four> = BTreeMap::new();
         for g in self.gestures.iter().filter(|g| g.day <= day) {
             let (gu, ru) = (self.unit(g.giver, g.day), self.unit(g.receiver, g.day));
@@ -190,9 +193,9 @@ impl Model {
                 }
             }
         }
-        for figures in out.values_mut() {
-            for i in 0..4 {
-                figures[2][i] = figures[0][i] - figures[1][i];
+        for [historical, live, dormant] in out.values_mut() {
+            for ((d, h), l) in dormant.iter_mut().zip(historical.iter()).zip(live.iter()) {
+                *d = h - l;
             }
         }
         out
@@ -261,12 +264,10 @@ pub fn run<T: Backend>(ops: Vec<Op>) {
     }
     import_one(&mut store, "parties.csv", parties);
     let mut memberships = String::from("person,organization,role,from\n");
-    for person in 2..SOLO {
-        let org = organization_of(person).unwrap();
-        memberships.push_str(&format!(
-            "{},{},employee,2025-01-01\n",
-            KEYS[person], KEYS[org]
-        ));
+    for (person, key) in KEYS.iter().enumerate() {
+        if let Some(org) = organization_of(person) {
+            memberships.push_str(&format!("{key},{},employee,2025-01-01\n", KEYS[org]));
+        }
     }
     import_one(&mut store, "memberships.csv", memberships);
     let zone = Zone::named(balans_core::DEFAULT_TIME_ZONE).unwrap();
@@ -430,8 +431,9 @@ pub fn run<T: Backend>(ops: Vec<Op>) {
                     .map(|v| {
                         let b = KEYS.iter().position(|k| *k == v.b.key.as_str()).unwrap();
                         let figures = [four(&v.historical), four(&v.live), four(&v.dormant)];
-                        for i in 0..4 {
-                            assert_eq!(figures[0][i], figures[1][i] + figures[2][i], "step {step}");
+                        let [historical, live, dormant] = figures;
+                        for ((h, l), d) in historical.iter().zip(live).zip(dormant) {
+                            assert_eq!(*h, l + d, "step {step}: historical = live + dormant");
                         }
                         (b, figures)
                     })
