@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use balans_core::{
-    Both, Credits, Dimension, DormantAlert, Flows, Handover, HandoverState, Membership, Moment,
-    Party, PartyId, PartyKind, PersonShare, Side, State,
+    Both, Credits, Dimension, DormantAlert, Flows, Handover, HandoverState, Level, Membership,
+    Moment, Party, PartyId, PartyKind, PersonShare, Side, State,
 };
 use serde::Serialize;
 
@@ -217,44 +217,65 @@ impl Reader {
                 people = theirs;
             }
         }
-        let mut filter = GestureFilter {
-            any_of: Some(people),
-            until: Some(Moment::from_millis(as_of.millis().saturating_add(1))),
-            limit: 10_000,
-            ..GestureFilter::default()
-        };
         // Per counterpart unit, per person pair (a's side first): what went each way.
         let mut found: BTreeMap<PartyId, BTreeMap<(PartyId, PartyId), Both>> = BTreeMap::new();
         let overflow =
             || LedgerError::Store(StoreError::Overflow("a person pair's credits".into()));
-        super::gestures::walk_gestures(store, &mut filter, |stored| {
-            let g = &stored.gesture;
-            let Ok((giver_unit, receiver_unit)) = snapshot.units(g, stored.attributed_at) else {
-                return Ok(true);
-            };
-            let (pair, other, forward) = if giver_unit == a.id && receiver_unit != a.id {
-                ((g.giver, g.receiver), receiver_unit, true)
-            } else if receiver_unit == a.id && giver_unit != a.id {
-                ((g.receiver, g.giver), giver_unit, false)
+        let mut add = |x: PartyId, x_unit: PartyId, y: PartyId, y_unit: PartyId, both: Both| {
+            let (pair, other, both) = if x_unit == a.id && y_unit != a.id {
+                ((x, y), y_unit, both)
+            } else if y_unit == a.id && x_unit != a.id {
+                ((y, x), x_unit, both.flipped())
             } else {
-                return Ok(true);
+                return Ok(());
             };
             if b.is_some_and(|b| b != other) {
-                return Ok(true);
+                return Ok(());
             }
-            let amount = g.amount.minor();
-            let flows = if forward {
-                Flows {
-                    a_to_b: amount,
-                    b_to_a: 0,
+            let sum = found.entry(other).or_default().entry(pair).or_default();
+            sum.add(&both).map_err(|_| overflow())
+        };
+        // Each person pair's stored balance is its contribution where both of
+        // its people counted for one unit each over all its gestures (up to the
+        // moment asked): most pairs. The others are read from their gestures.
+        let ours: rustc_hash::FxHashSet<PartyId> = people.iter().copied().collect();
+        let mut seen: rustc_hash::FxHashSet<(PartyId, PartyId, Dimension)> = Default::default();
+        let mut from_gestures: std::collections::BTreeSet<(PartyId, PartyId)> = Default::default();
+        let mut stored = Vec::new();
+        for &person in &people {
+            for (key, totals) in store.balances_of(Level::Person, person)? {
+                let (x, y) = (key.low, key.high);
+                if totals.first > as_of
+                    || (ours.contains(&x)
+                        && ours.contains(&y)
+                        && !seen.insert((x, y, key.dimension)))
+                {
+                    continue;
                 }
-            } else {
-                Flows {
-                    a_to_b: 0,
-                    b_to_a: amount,
+                let units = (
+                    unit_throughout(snapshot, x, totals.first, totals.last),
+                    unit_throughout(snapshot, y, totals.first, totals.last),
+                );
+                match (units, totals.last <= as_of) {
+                    ((Some(x_unit), Some(y_unit)), true) => {
+                        stored.push((key, totals, x_unit, y_unit));
+                    }
+                    // The gestures are read for the pair, in both dimensions.
+                    _ => {
+                        from_gestures.insert((x, y));
+                    }
                 }
+            }
+        }
+        for (key, totals, x_unit, y_unit) in stored {
+            if from_gestures.contains(&(key.low, key.high)) {
+                continue;
+            }
+            let flows = Flows {
+                a_to_b: totals.low_to_high,
+                b_to_a: totals.high_to_low,
             };
-            let both = match g.dimension {
+            let both = match key.dimension {
                 Dimension::Money => Both {
                     money: flows,
                     credit: Flows::default(),
@@ -264,10 +285,13 @@ impl Reader {
                     credit: flows,
                 },
             };
-            let sum = found.entry(other).or_default().entry(pair).or_default();
-            sum.add(&both).map_err(|_| overflow())?;
-            Ok(true)
-        })?;
+            add(key.low, x_unit, key.high, y_unit, both)?;
+        }
+        for (x, y) in from_gestures {
+            for ((x_unit, y_unit), both) in pair_contributions(store, snapshot, x, y, as_of)? {
+                add(x, x_unit, y, y_unit, both)?;
+            }
+        }
         if let Some(b) = b {
             found.entry(b).or_default();
         }
@@ -439,6 +463,29 @@ fn handover_view<S: Store + ?Sized>(
         note: h.note,
         moved: h.moved.into(),
     })
+}
+
+/// The one unit `party` counted for at every moment from `first` to `last`:
+/// itself when it was a member of nothing then, its organization when one
+/// membership covered it all; none when that changed, or it had several.
+fn unit_throughout(
+    snapshot: &Snapshot,
+    party: PartyId,
+    first: Moment,
+    last: Moment,
+) -> Option<PartyId> {
+    let mut overlapping = snapshot
+        .memberships()
+        .of_person(party)
+        .iter()
+        .filter(|m| m.from <= last && m.until.is_none_or(|until| until > first));
+    match (overlapping.next(), overlapping.next()) {
+        (None, _) => Some(party),
+        (Some(m), None) if m.from <= first && m.until.is_none_or(|until| last < until) => {
+            Some(m.organization)
+        }
+        _ => None,
+    }
 }
 
 /// Whether `person` is `unit` or a member of it at `at`.
