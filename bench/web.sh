@@ -3,6 +3,8 @@
 # over each window, the largest party's page (org00000, our own organization:
 # every gesture counts for it), a person's page, a relationship and a person's
 # part, the parties list sorted and filtered, and the search, each requested one
+# (the organization and relationship pages with their credits, the dashboard
+# with the credits gone dormant and the relationships one person carries)
 # at a time. The store has the shape of `balans-bench import --shape` (few-pairs
 # by default; many-pairs spreads the gestures over about as many pairs).
 #
@@ -52,7 +54,7 @@ print(f"{sys.argv[1]:<34} n={len(ms)} p50={p(0.5):.1f} ms p99={p(0.99):.1f} ms m
 measure "dashboard (90 days)" "/"
 measure "dashboard (12 months)" "/?window=12m"
 measure "dashboard (all time)" "/?window=all"
-measure "largest party page" "/parties/org00000"
+measure "largest party page, with credits" "/parties/org00000"
 measure "an account manager's page" "/parties/p000001"
 measure "a relationship page" "/relations/org00000/org00001"
 measure "a person's part" "/relations/p000001/org00001"
@@ -61,3 +63,23 @@ measure "parties by credit" "/parties?sort=credit"
 measure "parties, one-sided, by money" "/parties?uneven=1&sort=money"
 measure "search" "/search?q=p00001"
 measure "search, rare text" "/search?q=zzzz"
+
+# Credits that belong to people, from the command line: one relationship, and
+# every relationship of our own organization (the largest: every person pair
+# behind its relationships), each run a few times; the median of the wall time.
+credits() { # name args...
+    local name=$1
+    shift
+    local times=()
+    for _ in 1 2 3 4 5; do
+        local start end
+        start=$(date +%s%N)
+        "$balans" --db "$db" credits "$@" --json >/dev/null
+        end=$(date +%s%N)
+        times+=("$(((end - start) / 1000000))")
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n 3p | xargs printf "%-34s median of 5: %s ms\n" "$name"
+}
+credits "balans credits, one relationship" org00000 org00001
+credits "balans credits, a customer" org00062
+credits "balans credits, largest organization" org00000

@@ -5,7 +5,7 @@
 mod cli;
 mod output;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -189,14 +189,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 args.counterpart.as_deref(),
                 as_of,
             )?;
+            // Written as it is made: an organization's every person pair can
+            // run to many megabytes.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             if args.json {
                 match (&args.counterpart, views.first()) {
-                    (Some(_), Some(view)) => println!("{}", serde_json::to_string_pretty(view)?),
-                    _ => println!("{}", serde_json::to_string_pretty(&views)?),
+                    (Some(_), Some(view)) => serde_json::to_writer_pretty(&mut out, view)?,
+                    _ => serde_json::to_writer_pretty(&mut out, &views)?,
                 }
+                writeln!(out)?;
             } else {
-                print!("{}", output::credits(&views, &zone));
+                out.write_all(output::credits(&views, &zone).as_bytes())?;
             }
+            out.flush()?;
         }
         Command::Report(args) => {
             let mut store = open(&cli.db, false)?;

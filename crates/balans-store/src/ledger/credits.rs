@@ -507,9 +507,23 @@ pub(crate) fn pair_contributions<S: Store + ?Sized>(
     b: PartyId,
     until: Moment,
 ) -> Result<BTreeMap<(PartyId, PartyId), Both>, LedgerError> {
+    // Looked up by the one of the two with fewer gestures: a customer's few,
+    // not the thousands of the account manager they deal with.
+    let mut gestures_of = |party: PartyId| -> Result<i64, LedgerError> {
+        Ok(store
+            .party_totals_of(Level::Person, party)?
+            .iter()
+            .map(|(_, totals)| totals.count)
+            .sum())
+    };
+    let (party, counterpart) = if gestures_of(b)? < gestures_of(a)? {
+        (b, a)
+    } else {
+        (a, b)
+    };
     let mut filter = GestureFilter {
-        party: Some(a),
-        counterpart: Some(b),
+        party: Some(party),
+        counterpart: Some(counterpart),
         until: Some(Moment::from_millis(until.millis().saturating_add(1))),
         limit: 10_000,
         ..GestureFilter::default()

@@ -33,7 +33,8 @@ pub struct Resolved {
 /// Which gestures a listing wants; every field narrows it.
 #[derive(Clone, Debug, Default)]
 pub struct GestureFilter {
-    /// Gestures this party gave or received.
+    /// Gestures this party gave or received. With a `counterpart`, a store may
+    /// look the gestures up by this party: the one with fewer gestures.
     pub party: Option<PartyId>,
     /// Gestures any of these parties gave or received.
     pub any_of: Option<Vec<PartyId>>,
