@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Server time of the web pages over the import benchmark's store: the dashboard
-# over each window, the largest party's page (org00000, our own organization:
-# every gesture counts for it), a person's page, a relationship and a person's
-# part, the parties list sorted and filtered, and the search, each requested one
-# (the organization and relationship pages with their credits, the dashboard
-# with the credits gone dormant and the relationships one person carries)
-# at a time. The store has the shape of `balans-bench import --shape` (few-pairs
-# by default; many-pairs spreads the gestures over about as many pairs).
+# over each window (with the credits gone dormant and the relationships one
+# person carries), the largest party's page (org00000, our own organization:
+# every gesture counts for it; with the credits of its top relationships), a
+# person's page, a relationship (with its credits) and a person's part, the
+# parties list sorted and filtered, and the search, each requested one at a
+# time; then `balans credits` from the command line. The store has the shape of
+# `balans-bench import --shape` (few-pairs by default; many-pairs spreads the
+# gestures over about as many pairs).
 #
 #   bash bench/web.sh [requests per page] [gestures in the store] [shape]
 set -euo pipefail
