@@ -582,7 +582,7 @@ pub enum ConfigCommand {
     Get { name: Option<String> },
     /// Change a setting: timezone (an IANA name), us (an organization's key),
     /// key_person_percent (0 to 100; 50 unless set) or dormant_alert_points
-    /// (points of credit gone dormant before an alert names it; 0 unless set).
+    /// (points of credit gone dormant before an alert names it; 10 unless set).
     #[command(
         after_help = "Examples:\n  balans config set us bosman\n  balans config set timezone Europe/Brussels\n  balans config set key_person_percent 60\n  balans config set dormant_alert_points 10"
     )]

@@ -359,7 +359,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         (setting::KEY_PERSON, None) => {
                             format!("{} (default)", ledger::KEY_PERSON_PERCENT)
                         }
-                        (setting::DORMANT_ALERT, None) => "0 (default)".to_string(),
+                        (setting::DORMANT_ALERT, None) => "10 (default)".to_string(),
                         (_, None) => "(not set)".to_string(),
                     };
                     println!("{name} = {value}");

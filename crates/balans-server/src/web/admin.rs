@@ -343,7 +343,7 @@ async fn users_page(
             div.field {
                 label for="dormant-alert" { (t(T::DormantAlertSetting)) }
                 input #dormant-alert type="text" inputmode="decimal" name="dormant_alert_points"
-                    value=(settings.1.as_deref().unwrap_or("")) placeholder="0";
+                    value=(settings.1.as_deref().unwrap_or("")) placeholder="10";
             }
             button.primary type="submit" { (t(T::Save)) }
         }

@@ -288,13 +288,14 @@ texts! {
     UserLinked => "{email} is linked to the person they are.", "{email} is gekoppeld aan de persoon die hij of zij is.";
     CreditSettings => "Credits that belong to people", "Verdienste van mensen";
     KeyPersonSetting => "Key person above this share of a relationship's live credit (%; 50 unless set)", "Sleutelpersoon boven dit deel van de levende verdienste van een relatie (%; 50 tenzij ingesteld)";
-    DormantAlertSetting => "Name credits gone dormant above this many points (0 unless set)", "Meld slapende verdienste boven zoveel punten (0 tenzij ingesteld)";
+    DormantAlertSetting => "Name credits gone dormant above this many points (10 unless set)", "Meld slapende verdienste boven zoveel punten (10 tenzij ingesteld)";
     SettingsSaved => "Settings saved.", "Instellingen opgeslagen.";
     AlertsHeading => "Credits gone dormant", "Verdienste die is gaan slapen";
     AlertsExplained => "Someone left, and the credit they built with a relationship went to sleep with them. A successor can take it over.", "Iemand vertrok, en de verdienste die hij met een relatie opbouwde is met hem gaan slapen. Een opvolger kan die overnemen.";
     AlertSentence => "{left} left {organization} on {date}; {points} that {builders} built with them went dormant; nobody has taken them over.", "{left} vertrok op {date} bij {organization}; {points} die {builders} met hem of haar opbouwde zijn gaan slapen; niemand heeft ze overgenomen.";
     AlertAndOthers => "{name} and {count} more", "{name} en nog {count}";
     Dismiss => "Dismiss", "Wegklikken";
+    MoreAlerts => "{count} more, listed by", "Nog {count}, te zien met";
     KeyPeopleHeading => "Carried by one person", "Gedragen door één persoon";
     KeyPeopleExplained => "Our relationships most out of balance whose live credit runs mostly through one person: if they leave, it goes to sleep.", "Onze relaties die het meest uit balans zijn en waarvan de levende verdienste vooral via één persoon loopt: als die vertrekt, gaat ze slapen.";
     KeyPersonOf => "{name} carries {share} of the live credit with {relationship}.", "{name} draagt {share} van de levende verdienste met {relationship}.";

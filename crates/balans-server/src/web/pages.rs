@@ -377,7 +377,7 @@ fn alerts_list(
             h2 #alerts-title { (t(T::AlertsHeading)) }
             p.explained { (t(T::AlertsExplained)) }
             ul.alerts {
-                @for alert in alerts {
+                @for alert in alerts.iter().take(ALERTS_SHOWN) {
                     li {
                         a href=(views::relation_href(alert.left_unit.key.as_str(), alert.other_unit.key.as_str(), Level::Organization)) {
                             (alert_sentence(lang, zone, alert))
@@ -392,9 +392,16 @@ fn alerts_list(
                     }
                 }
             }
+            @if alerts.len() > ALERTS_SHOWN {
+                p.more { (T::MoreAlerts.get(lang).replace("{count}", &views::number(lang, alerts.len() - ALERTS_SHOWN))) " " code { "balans alert list" } }
+            }
         }
     }
 }
+
+/// The alerts the dashboard shows, the latest departures first; the command
+/// line and the API list all.
+const ALERTS_SHOWN: usize = 10;
 
 /// "Gerrit Visser left Hotel De Wadden on 1 March 2025; 42 points that Henk
 /// Bosman built with him went dormant; nobody has taken them over."

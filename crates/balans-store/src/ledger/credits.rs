@@ -1013,8 +1013,13 @@ pub(crate) fn handover_problems<S: Store + ?Sized>(
     Ok(problems)
 }
 
+/// The alert threshold unless the setting says otherwise: 10 points, so that an
+/// account manager who leaves many customers with a point or two each is named
+/// where it matters.
+pub const DORMANT_ALERT_MINOR: i64 = 1_000;
+
 /// The credit volume a departure must put to sleep with one counterpart before
-/// it is named in an alert, in hundredths: the setting, or 0.
+/// it is named in an alert, in hundredths: the setting, or 10 points.
 pub fn dormant_alert_threshold<S: Store + ?Sized>(store: &mut S) -> Result<i64, LedgerError> {
     match store.setting(setting::DORMANT_ALERT)? {
         Some(text) => balans_core::Amount::parse_typed(&text)
@@ -1027,7 +1032,7 @@ pub fn dormant_alert_threshold<S: Store + ?Sized>(store: &mut S) -> Result<i64, 
                     setting::DORMANT_ALERT
                 )))
             }),
-        None => Ok(0),
+        None => Ok(DORMANT_ALERT_MINOR),
     }
 }
 

@@ -18,7 +18,7 @@ pub mod setting {
     /// key person: a whole percentage, 50 unless set (`docs/credits.md`).
     pub const KEY_PERSON: &str = "key_person_percent";
     /// The credit volume that must go dormant with a departure before it is
-    /// named in an alert: points, 0 unless set (`docs/credits.md`).
+    /// named in an alert: points, 10 unless set (`docs/credits.md`).
     pub const DORMANT_ALERT: &str = "dormant_alert_points";
     /// Set ("1") in a store the demo organization was loaded into.
     pub const DEMO: &str = "demo";
