@@ -127,7 +127,7 @@ pub(crate) fn parse_party(row: &balans_csv::Row<'_>) -> Result<PartyFields, Vec<
     party.resolve().map_err(|list| on_row(row, list))
 }
 
-/// Returns whether any membership was added or changed.
+/// Returns each membership added or changed, with the one it replaced.
 pub(crate) fn import_memberships<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &mut Snapshot,
@@ -136,8 +136,8 @@ pub(crate) fn import_memberships<S: Store + ?Sized>(
     summary: &mut Summary,
     errors: &mut Errors,
     progress: &(dyn Fn(Progress) + Sync),
-) -> StoreResult<bool> {
-    let mut changed = false;
+) -> StoreResult<Vec<(Option<Membership>, Membership)>> {
+    let mut changed = Vec::new();
     let mut seen: FxHashMap<(i64, i64, i64), u64> = FxHashMap::default();
     let mut chunk: Vec<Membership> = Vec::with_capacity(CHUNK_ROWS);
     summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
@@ -157,8 +157,8 @@ pub(crate) fn import_memberships<S: Store + ?Sized>(
             return Ok(());
         }
         let existing = snapshot.memberships().same_period(&membership).cloned();
-        match existing {
-            Some(existing) if existing == membership => return Ok(()),
+        match &existing {
+            Some(existing) if *existing == membership => return Ok(()),
             Some(_) => summary.memberships_updated += 1,
             None => summary.memberships_added += 1,
         }
@@ -167,8 +167,8 @@ pub(crate) fn import_memberships<S: Store + ?Sized>(
             store.upsert_memberships(&chunk)?;
             chunk.clear();
         }
-        snapshot.insert_membership(membership);
-        changed = true;
+        snapshot.insert_membership(membership.clone());
+        changed.push((existing, membership));
         Ok(())
     })?;
     store.upsert_memberships(&chunk)?;

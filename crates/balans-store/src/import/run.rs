@@ -91,7 +91,7 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
     let ended_before: rustc_hash::FxHashSet<_> =
         snapshot.memberships().iter().filter_map(ended).collect();
     let gestures_before = store.gesture_count()?;
-    let mut memberships_changed = false;
+    let mut membership_changes = Vec::new();
     let mut membership_files = Vec::new();
     // After the last file of gestures, a store loading them in bulk finishes the
     // load (unless nothing will be kept).
@@ -112,7 +112,7 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
             )?,
             FileKind::Memberships => {
                 membership_files.push(table.name().to_string());
-                memberships_changed |= import_memberships(
+                membership_changes.extend(import_memberships(
                     store,
                     &mut snapshot,
                     &mut table,
@@ -120,19 +120,19 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
                     summary,
                     errors,
                     progress,
-                )?;
+                )?);
             }
             FileKind::Gestures => {
                 // Stored gestures follow the new memberships before new ones arrive.
-                if memberships_changed {
+                if !membership_changes.is_empty() {
                     follow_memberships(
                         store,
                         &snapshot,
                         gestures_before,
+                        &std::mem::take(&mut membership_changes),
                         &membership_files,
                         errors,
                     )?;
-                    memberships_changed = false;
                 }
                 let finish = !dry_run && last_gestures == Some(position);
                 let file = GestureFile {
@@ -154,8 +154,15 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
             )?,
         }
     }
-    if memberships_changed {
-        follow_memberships(store, &snapshot, gestures_before, &membership_files, errors)?;
+    if !membership_changes.is_empty() {
+        follow_memberships(
+            store,
+            &snapshot,
+            gestures_before,
+            &membership_changes,
+            &membership_files,
+            errors,
+        )?;
     }
     // The departures the files brought, with the credits they put to sleep.
     if errors.total == 0 && !dry_run {
@@ -179,17 +186,27 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
     Ok(())
 }
 
-/// Re-attributes the stored gestures after memberships changed; a gesture the change
-/// would leave attributable to no single organization becomes an error of the
-/// memberships files.
+/// Re-attributes the stored gestures after memberships changed, unless none
+/// was attributed where a change moved a membership's period; a gesture the
+/// change would leave attributable to no single organization becomes an error
+/// of the memberships files.
 pub(crate) fn follow_memberships<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     gestures_before: u64,
+    changes: &[(Option<balans_core::Membership>, balans_core::Membership)],
     files: &[String],
     errors: &mut Errors,
 ) -> StoreResult<()> {
     if errors.total > 0 || gestures_before == 0 {
+        return Ok(());
+    }
+    let moved = match crate::ledger::reattributes(store, changes) {
+        Ok(moved) => moved,
+        Err(LedgerError::Store(e)) => return Err(e),
+        Err(other) => return Err(crate::store::StoreError::Corrupt(other.to_string())),
+    };
+    if !moved {
         return Ok(());
     }
     match crate::ledger::rebuild_organization_level(store, snapshot) {

@@ -235,63 +235,7 @@ impl Reader {
             let sum = found.entry(other).or_default().entry(pair).or_default();
             sum.add(&both).map_err(|_| overflow())
         };
-        // Each person pair's stored balance is its contribution where both of
-        // its people counted for one unit each over all its gestures (up to the
-        // moment asked): most pairs. The others are read from their gestures.
-        let ours: rustc_hash::FxHashSet<PartyId> = people.iter().copied().collect();
-        let mut seen: rustc_hash::FxHashSet<(PartyId, PartyId, Dimension)> = Default::default();
-        let mut from_gestures: std::collections::BTreeSet<(PartyId, PartyId)> = Default::default();
-        let mut stored = Vec::new();
-        for &person in &people {
-            for (key, totals) in store.balances_of(Level::Person, person)? {
-                let (x, y) = (key.low, key.high);
-                if totals.first > as_of
-                    || (ours.contains(&x)
-                        && ours.contains(&y)
-                        && !seen.insert((x, y, key.dimension)))
-                {
-                    continue;
-                }
-                let units = (
-                    unit_throughout(snapshot, x, totals.first, totals.last),
-                    unit_throughout(snapshot, y, totals.first, totals.last),
-                );
-                match (units, totals.last <= as_of) {
-                    ((Some(x_unit), Some(y_unit)), true) => {
-                        stored.push((key, totals, x_unit, y_unit));
-                    }
-                    // The gestures are read for the pair, in both dimensions.
-                    _ => {
-                        from_gestures.insert((x, y));
-                    }
-                }
-            }
-        }
-        for (key, totals, x_unit, y_unit) in stored {
-            if from_gestures.contains(&(key.low, key.high)) {
-                continue;
-            }
-            let flows = Flows {
-                a_to_b: totals.low_to_high,
-                b_to_a: totals.high_to_low,
-            };
-            let both = match key.dimension {
-                Dimension::Money => Both {
-                    money: flows,
-                    credit: Flows::default(),
-                },
-                Dimension::Credit => Both {
-                    money: Flows::default(),
-                    credit: flows,
-                },
-            };
-            add(key.low, x_unit, key.high, y_unit, both)?;
-        }
-        for (x, y) in from_gestures {
-            for ((x_unit, y_unit), both) in pair_contributions(store, snapshot, x, y, as_of)? {
-                add(x, x_unit, y, y_unit, both)?;
-            }
-        }
+        each_contribution(store, snapshot, &people, as_of, &mut add)?;
         if let Some(b) = b {
             found.entry(b).or_default();
         }
@@ -463,6 +407,74 @@ fn handover_view<S: Store + ?Sized>(
         note: h.note,
         moved: h.moved.into(),
     })
+}
+
+/// Hands `add` what each person pair with one of `people` in it contributed up
+/// to `as_of` (inclusive), per the units its two people counted for:
+/// `add(x, x_unit, y, y_unit, flows from x)`, a pair at most once per unit pair.
+/// A pair's stored balance is its contribution where both of its people
+/// counted for one unit each over all its gestures up to the moment asked: most
+/// pairs. The others are read from their gestures.
+fn each_contribution<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    people: &[PartyId],
+    as_of: Moment,
+    add: &mut dyn FnMut(PartyId, PartyId, PartyId, PartyId, Both) -> Result<(), LedgerError>,
+) -> Result<(), LedgerError> {
+    let ours: rustc_hash::FxHashSet<PartyId> = people.iter().copied().collect();
+    let mut seen: rustc_hash::FxHashSet<(PartyId, PartyId, Dimension)> = Default::default();
+    let mut from_gestures: std::collections::BTreeSet<(PartyId, PartyId)> = Default::default();
+    let mut stored = Vec::new();
+    for &person in people {
+        for (key, totals) in store.balances_of(Level::Person, person)? {
+            let (x, y) = (key.low, key.high);
+            if totals.first > as_of
+                || (ours.contains(&x) && ours.contains(&y) && !seen.insert((x, y, key.dimension)))
+            {
+                continue;
+            }
+            let units = (
+                unit_throughout(snapshot, x, totals.first, totals.last),
+                unit_throughout(snapshot, y, totals.first, totals.last),
+            );
+            match (units, totals.last <= as_of) {
+                ((Some(x_unit), Some(y_unit)), true) => {
+                    stored.push((key, totals, x_unit, y_unit));
+                }
+                // The gestures are read for the pair, in both dimensions.
+                _ => {
+                    from_gestures.insert((x, y));
+                }
+            }
+        }
+    }
+    for (key, totals, x_unit, y_unit) in stored {
+        if from_gestures.contains(&(key.low, key.high)) {
+            continue;
+        }
+        let flows = Flows {
+            a_to_b: totals.low_to_high,
+            b_to_a: totals.high_to_low,
+        };
+        let both = match key.dimension {
+            Dimension::Money => Both {
+                money: flows,
+                credit: Flows::default(),
+            },
+            Dimension::Credit => Both {
+                money: Flows::default(),
+                credit: flows,
+            },
+        };
+        add(key.low, x_unit, key.high, y_unit, both)?;
+    }
+    for (x, y) in from_gestures {
+        for ((x_unit, y_unit), both) in pair_contributions(store, snapshot, x, y, as_of)? {
+            add(x, x_unit, y, y_unit, both)?;
+        }
+    }
+    Ok(())
 }
 
 /// The one unit `party` counted for at every moment from `first` to `last`:
@@ -1055,48 +1067,32 @@ pub fn name_departures<S: Store + ?Sized>(
         };
         let (person, unit) = (departure.person, departure.organization);
         let before = Moment::from_millis(until.millis().saturating_sub(1));
-        let mut filter = GestureFilter {
-            party: Some(person),
-            until: Some(until),
-            limit: 10_000,
-            ..GestureFilter::default()
-        };
-        // Per counterpart unit, per other person: the credit each way.
+        // Per counterpart unit, per other person: the credit each way, up to
+        // the end.
         let mut found: BTreeMap<PartyId, BTreeMap<PartyId, Flows>> = BTreeMap::new();
-        super::gestures::walk_gestures(store, &mut filter, |stored| {
-            let g = &stored.gesture;
-            if g.dimension != Dimension::Credit {
-                return Ok(true);
-            }
-            let Ok((giver_unit, receiver_unit)) = snapshot.units(g, stored.attributed_at) else {
-                return Ok(true);
-            };
-            let (other, other_unit, forward) = if g.giver == person && giver_unit == unit {
-                (g.receiver, receiver_unit, true)
-            } else if g.receiver == person && receiver_unit == unit {
-                (g.giver, giver_unit, false)
+        let mut add = |x: PartyId, x_unit: PartyId, y: PartyId, y_unit: PartyId, both: Both| {
+            let (other, other_unit, credit) = if x == person && x_unit == unit {
+                (y, y_unit, both.credit)
+            } else if y == person && y_unit == unit {
+                (x, x_unit, both.flipped().credit)
             } else {
-                return Ok(true);
+                return Ok(());
             };
             if other_unit == unit {
-                return Ok(true);
+                return Ok(());
             }
-            let flows = found
+            let sum = found
                 .entry(other_unit)
                 .or_default()
                 .entry(other)
                 .or_default();
-            let amount = g.amount.minor();
-            let sum = if forward {
-                &mut flows.a_to_b
-            } else {
-                &mut flows.b_to_a
-            };
-            *sum = sum.checked_add(amount).ok_or_else(|| {
-                LedgerError::Store(StoreError::Overflow("a person pair's credits".into()))
-            })?;
-            Ok(true)
-        })?;
+            let overflow =
+                || LedgerError::Store(StoreError::Overflow("a person pair's credits".into()));
+            sum.a_to_b = sum.a_to_b.checked_add(credit.a_to_b).ok_or_else(overflow)?;
+            sum.b_to_a = sum.b_to_a.checked_add(credit.b_to_a).ok_or_else(overflow)?;
+            Ok(())
+        };
+        each_contribution(store, snapshot, &[person], before, &mut add)?;
         for (other_unit, others) in found {
             let mut volume: i64 = 0;
             let mut largest: Option<(i64, PartyId)> = None;

@@ -86,8 +86,12 @@ pub fn set_membership<S: Store + ?Sized>(
         if existing.as_ref() != Some(&membership) {
             store.upsert_membership(&membership)?;
             snapshot.insert_membership(membership.clone());
+            let change = [(existing.clone(), membership.clone())];
             if store.gesture_count()? > 0 {
-                rebuild_organization_level(store, &snapshot)?;
+                // Only where a stored gesture moves is the level rebuilt.
+                if super::levels::reattributes(store, &change)? {
+                    rebuild_organization_level(store, &snapshot)?;
+                }
                 // An end set or moved: the credits that went to sleep with it.
                 if membership.until.is_some()
                     && existing.as_ref().map(|m| m.until) != Some(membership.until)

@@ -2,11 +2,11 @@
 //! membership changes, when the time zone changes, and once for a store that
 //! held gestures before months were kept.
 
-use balans_core::{BalanceMap, Dimension, Level, PairKey, Totals};
+use balans_core::{BalanceMap, Dimension, Level, Membership, Moment, PairKey, Totals};
 
 use crate::LedgerError;
 use crate::snapshot::Snapshot;
-use crate::store::{Store, StoreError, in_transaction};
+use crate::store::{GestureFilter, Store, StoreError, in_transaction};
 
 /// Recomputes every organization-level balance from the gestures and the current
 /// memberships; fails, naming the gesture, when a gesture can no longer be
@@ -81,4 +81,69 @@ pub fn ensure_months<S: Store + ?Sized>(store: &mut S) -> Result<(), LedgerError
         store.set_setting(MONTHS_BUILT, "1")?;
         Ok(())
     })
+}
+
+/// More changed memberships than this are followed by rebuilding the level
+/// without looking: looking costs a read of each person's later gestures.
+const CHANGES_LOOKED_AT_MAX: usize = 64;
+
+/// Whether the membership changes `changes` (each new membership with the one
+/// it replaced) move the attribution of any stored gesture: whether a gesture
+/// of its person is attributed where the old and the new period differ. A
+/// membership ended today, after its person's last gesture, moves none, and
+/// the organization level need not be rebuilt.
+pub fn reattributes<S: Store + ?Sized>(
+    store: &mut S,
+    changes: &[(Option<Membership>, Membership)],
+) -> Result<bool, LedgerError> {
+    if changes.len() > CHANGES_LOOKED_AT_MAX {
+        return Ok(true);
+    }
+    for (old, new) in changes {
+        let spans = changed_spans(old.as_ref(), new);
+        let Some(start) = spans.iter().map(|(from, _)| *from).min() else {
+            continue;
+        };
+        // A reversal is attributed at its original's time, never later than
+        // its own: the gestures from the first span's start on hold them all.
+        let mut filter = GestureFilter {
+            party: Some(new.person),
+            from: Some(start),
+            limit: 10_000,
+            ..GestureFilter::default()
+        };
+        let mut moved = false;
+        super::gestures::walk_gestures(store, &mut filter, |stored| {
+            let at = stored.attributed_at;
+            moved = spans
+                .iter()
+                .any(|(from, until)| *from <= at && until.is_none_or(|u| at < u));
+            Ok(!moved)
+        })?;
+        if moved {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Where a membership's period changed: the spans in the old period or the new
+/// one but not both (`None`: without end).
+fn changed_spans(old: Option<&Membership>, new: &Membership) -> Vec<(Moment, Option<Moment>)> {
+    let Some(old) = old else {
+        return vec![(new.from, new.until)];
+    };
+    let mut spans = Vec::new();
+    if old.from != new.from {
+        spans.push((old.from.min(new.from), Some(old.from.max(new.from))));
+    }
+    if old.until != new.until {
+        let (earlier, later) = match (old.until, new.until) {
+            (Some(a), Some(b)) => (a.min(b), Some(a.max(b))),
+            (Some(a), None) | (None, Some(a)) => (a, None),
+            (None, None) => unreachable!("the ends differ"),
+        };
+        spans.push((earlier, later));
+    }
+    spans
 }
