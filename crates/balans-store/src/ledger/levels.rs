@@ -104,6 +104,20 @@ pub fn reattributes<S: Store + ?Sized>(
         let Some(start) = spans.iter().map(|(from, _)| *from).min() else {
             continue;
         };
+        // The person's gestures all fall between their first and their last
+        // (a reversal's attribution too): none there, none moves.
+        let sums = store.party_totals_of(Level::Person, new.person)?;
+        let first = sums.iter().map(|(_, t)| t.first).min();
+        let last = sums.iter().map(|(_, t)| t.last).max();
+        let (Some(first), Some(last)) = (first, last) else {
+            continue;
+        };
+        if !spans
+            .iter()
+            .any(|(from, until)| *from <= last && until.is_none_or(|u| first < u))
+        {
+            continue;
+        }
         // A reversal is attributed at its original's time, never later than
         // its own: the gestures from the first span's start on hold them all.
         let mut filter = GestureFilter {
