@@ -2589,6 +2589,7 @@ async fn every_page_fits_a_phone() {
         "/parties/gerrit",
         "/relations/henk/gerrit",
         "/relations/bosman/hotel",
+        "/relations/bosman/wim",
         "/relations/sander/bosman",
         "/relations/tineke/bosman?level=person",
         "/record",
@@ -2666,6 +2667,28 @@ async fn every_page_passes_axe_and_is_photographed() {
         &|_| {},
     )
     .unwrap();
+    // Gerrit leaves the hotel and Sander takes over: the relationship's
+    // credits go dormant, staff may offer them, and the dashboard names them.
+    balans_store::ledger::set_setting(&mut store, "dormant_alert_points", "0").unwrap();
+    balans_store::import::import(
+        &mut store,
+        vec![
+            balans_store::import::Source::new(
+                "parties.csv",
+                std::io::Cursor::new(b"key,kind,name\nsander,person,Sander Jansen\n".to_vec()),
+            ),
+            balans_store::import::Source::new(
+                "memberships.csv",
+                std::io::Cursor::new(
+                    b"person,organization,role,from,until\ngerrit,hotel,contact,2000-01-01,2026-03-01\nsander,hotel,contact,2026-03-01,\n"
+                        .to_vec(),
+                ),
+            ),
+        ],
+        Default::default(),
+        &|_| {},
+    )
+    .unwrap();
     drop(store);
     log_in(c, &app, "admin").await;
     let pages = [
@@ -2675,6 +2698,7 @@ async fn every_page_passes_axe_and_is_photographed() {
         ("party", "/parties/henk"),
         ("organization", "/parties/bosman"),
         ("relationship", "/relations/henk/gerrit"),
+        ("relationship-credits", "/relations/bosman/hotel"),
         ("part", "/relations/henk/hotel"),
         ("part-person-level", "/relations/hotel/henk?level=person"),
         ("entry-form", "/record"),
@@ -2695,7 +2719,15 @@ async fn every_page_passes_axe_and_is_photographed() {
         for problem in accessibility_problems(c, &axe).await {
             problems.push(format!("{path}: {problem}"));
         }
-        if ["dashboard", "party", "entry-form"].contains(&name) {
+        if [
+            "dashboard",
+            "party",
+            "organization",
+            "relationship-credits",
+            "entry-form",
+        ]
+        .contains(&name)
+        {
             screenshot(c, name).await;
         }
     }
@@ -3093,5 +3125,66 @@ async fn an_admin_links_users_and_sets_the_credit_thresholds() {
         balans_store::store::CreditStore::linked_user(&mut store, kees.id)
             .unwrap()
             .is_some()
+    );
+}
+
+/// Staff offer a dormant pair's credits to a successor on the relationship's
+/// page: the form lists the members of the side that left; the offer then
+/// waits for the successor. A share that is no percentage is refused in the
+/// reader's language, and a viewer sees no form and may not post one.
+#[tokio::test]
+async fn staff_offer_a_handover_on_the_relationship_s_page() {
+    let app = spawn_demo_app().await;
+    let url = format!("{}/relations/bosman/wim", app.address);
+    let viewer = logged_in(&app, "viewer").await;
+    let seen = page_text(&viewer, url.clone()).await;
+    assert!(!seen.contains("Offer a handover"), "{seen}");
+    let staff = logged_in(&app, "staff").await;
+    let page = page_text(&staff, url.clone()).await;
+    assert!(page.contains("Offer a handover"), "{page}");
+    assert!(
+        page.contains("What Ruud Smit built with Wim Kok:"),
+        "{page}"
+    );
+    assert!(page.contains("<option value=\"kees\">"), "{page}");
+    assert!(!page.contains("<option value=\"ruud\">"), "{page}");
+
+    let post = |client: &reqwest::Client, csrf: &str, share: &str| {
+        client
+            .post(format!("{}/handovers", app.address))
+            .form(&[
+                ("csrf", csrf),
+                ("a", "ruud"),
+                ("b", "wim"),
+                ("to", "kees"),
+                ("share", share),
+                ("back", "/relations/bosman/wim"),
+            ])
+            .send()
+    };
+    assert_eq!(
+        post(&viewer, &csrf_in(&seen), "40").await.unwrap().status(),
+        403
+    );
+    choose_dutch(&staff, &app, &csrf_in(&page)).await;
+    let refused = post(&staff, &csrf_in(&page), "veel").await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("veel"), "{refused}");
+    let offered = post(&staff, &csrf_in(&page), "40").await.unwrap();
+    assert_eq!(offered.status(), 303);
+    let after = page_text(&staff, url).await;
+    assert!(
+        after.contains("Kees Mulder krijgt 40% aangeboden van wat Ruud Smit met Wim Kok opbouwde."),
+        "{after}"
+    );
+    let mut store = SqliteStore::open(&app.path, false).unwrap();
+    let handovers = balans_store::ledger::handovers(&mut store).unwrap();
+    assert_eq!(
+        handovers
+            .iter()
+            .filter(|h| h.state == "offered" && h.successor.key.as_str() == "kees")
+            .count(),
+        1
     );
 }

@@ -295,6 +295,12 @@ texts! {
     AlertSentence => "{left} left {organization} on {date}; {points} that {builders} built with them went dormant; nobody has taken them over.", "{left} vertrok op {date} bij {organization}; {points} die {builders} met hem of haar opbouwde zijn gaan slapen; niemand heeft ze overgenomen.";
     AlertAndOthers => "{name} and {count} more", "{name} en nog {count}";
     Dismiss => "Dismiss", "Wegklikken";
+    OfferHandover => "Offer a handover", "Een overdracht aanbieden";
+    OfferHandoverExplained => "What someone built before they left can be taken over by a successor on their side. It counts once the successor accepts.", "Wat iemand opbouwde voordat hij of zij vertrok, kan een opvolger aan die kant overnemen. Het telt zodra de opvolger aanvaardt.";
+    OfferWhat => "What {left} built with {other}:", "Wat {left} met {other} opbouwde:";
+    OfferTo => "to", "aan";
+    OfferShare => "share (%)", "deel (%)";
+    Offer => "Offer", "Aanbieden";
     MoreAlerts => "{count} more, listed by", "Nog {count}, te zien met";
     KeyPeopleHeading => "Carried by one person", "Gedragen door één persoon";
     KeyPeopleExplained => "Our relationships most out of balance whose live credit runs mostly through one person: if they leave, it goes to sleep.", "Onze relaties die het meest uit balans zijn en waarvan de levende verdienste vooral via één persoon loopt: als die vertrekt, gaat ze slapen.";

@@ -1022,10 +1022,22 @@ pub async fn relation(
             }
             None => Vec::new(),
         };
-        Ok((relationship, ledger::kinds(store)?, credits, offered))
+        let candidates = match &credits {
+            Some(c) if user.role.allows(balans_core::UserRole::Staff) => {
+                ledger::handover_candidates(store, c, Moment::now())?
+            }
+            _ => Vec::new(),
+        };
+        Ok((
+            relationship,
+            ledger::kinds(store)?,
+            credits,
+            offered,
+            candidates,
+        ))
     })
     .await?;
-    let (relationship, kinds, credits, offered) = match data {
+    let (relationship, kinds, credits, offered, candidates) = match data {
         Ok(data) => data,
         Err(LedgerError::NotFound { message, said }) => {
             return Ok(not_found(
@@ -1073,6 +1085,9 @@ pub async fn relation(
         }
         @if !offered.is_empty() {
             (handovers_section(lang, &session.csrf, &here, &offered))
+        }
+        @if !candidates.is_empty() {
+            (offer_section(lang, &session.csrf, &here, &candidates))
         }
         @if !relationship.behind.is_empty() {
             section aria-labelledby="pair-behind" {
@@ -1286,6 +1301,118 @@ fn handovers_section(
                     }
                 }
             }
+        }
+    }
+}
+
+/// For staff: a form per dormant pair whose side has members now, to offer
+/// its credits to one of them.
+fn offer_section(
+    lang: Lang,
+    csrf: &str,
+    back: &str,
+    candidates: &[ledger::HandoverCandidate],
+) -> Markup {
+    let t = |text: T| text.get(lang);
+    html! {
+        section aria-labelledby="offer-handover" {
+            h2 #offer-handover { (t(T::OfferHandover)) }
+            p.explained { (t(T::OfferHandoverExplained)) }
+            @for (i, candidate) in candidates.iter().enumerate() {
+                form.inline.offer method="post" action="/handovers" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="back" value=(back);
+                    input type="hidden" name="a" value=(candidate.left.key.as_str());
+                    input type="hidden" name="b" value=(candidate.other.key.as_str());
+                    p {
+                        (t(T::OfferWhat).replace("{left}", &candidate.left.name).replace("{other}", &candidate.other.name))
+                        " "
+                        label for={ "offer-to-" (i) } { (t(T::OfferTo)) }
+                        " "
+                        select id={ "offer-to-" (i) } name="to" {
+                            @for successor in &candidate.successors {
+                                option value=(successor.key.as_str()) { (successor.name) }
+                            }
+                        }
+                        " "
+                        label for={ "offer-share-" (i) } { (t(T::OfferShare)) }
+                        " "
+                        input id={ "offer-share-" (i) } type="number" name="share" min="0" max="100" step="1" value="100" size="4";
+                        " "
+                        button type="submit" { (t(T::Offer)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct OfferForm {
+    csrf: String,
+    a: String,
+    b: String,
+    to: String,
+    share: Option<String>,
+    back: Option<String>,
+}
+
+/// `POST /handovers`: a staff user offers a dormant pair's credits to a
+/// successor; then back to the page.
+pub async fn offer_handover(
+    State(state): State<AppState>,
+    session: Session,
+    axum::Form(form): axum::Form<OfferForm>,
+) -> Result<Response, Refusal> {
+    session.check_csrf(&form.csrf)?;
+    session.require(balans_core::UserRole::Staff)?;
+    let lang = session.lang;
+    let typed = form
+        .share
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let (a, b, to) = (form.a.clone(), form.b.clone(), form.to.clone());
+    let outcome = match typed.as_deref().map(|s| (s, s.parse::<u8>())) {
+        Some((text, Err(_))) => Err(LedgerError::Invalid(vec![
+            balans_store::field::Error::new(
+                "share",
+                format!("a share is a percentage from 0 to 100, not {text}"),
+            )
+            .said(balans_store::field::Code::HandoverShare, &[("share", text)]),
+        ])),
+        parsed => {
+            let share = parsed.and_then(|(_, share)| share.ok());
+            state
+                .db
+                .write(move |store| {
+                    ledger::offer_handover(store, &a, &b, &to, share, Moment::now())
+                })
+                .await
+        }
+    };
+    match outcome {
+        Ok(_) => {
+            let back = form
+                .back
+                .as_deref()
+                .and_then(parts::local_path)
+                .unwrap_or("/");
+            Ok(axum::response::Redirect::to(&format!("{back}#pair-handovers")).into_response())
+        }
+        Err(e) => {
+            let status = match e {
+                LedgerError::NotFound { .. } | LedgerError::UnknownParty(_) => {
+                    axum::http::StatusCode::NOT_FOUND
+                }
+                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            Ok(parts::error_page(
+                status,
+                lang,
+                &super::forms::failed(lang, &e),
+            ))
         }
     }
 }

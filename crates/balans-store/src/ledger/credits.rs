@@ -1238,3 +1238,50 @@ pub fn dismiss_alert<S: Store + ?Sized>(
         }
     })
 }
+
+/// A dormant person pair of a relationship that a handover could take over:
+/// `left` left their side, and each of `successors` is a member of it now.
+#[derive(Debug, Clone)]
+pub struct HandoverCandidate {
+    pub left: PartyRef,
+    pub other: PartyRef,
+    pub successors: Vec<PartyRef>,
+}
+
+/// The dormant pairs of `view` whose side that left has members now, with
+/// those members: what a staff user may offer as a handover.
+pub fn handover_candidates<S: Store + ?Sized>(
+    store: &mut S,
+    view: &CreditsView,
+    now: Moment,
+) -> Result<Vec<HandoverCandidate>, LedgerError> {
+    let snapshot = Snapshot::load(store)?;
+    let mut found = Vec::new();
+    for pair in view.pairs.iter().filter(|p| p.state == "dormant") {
+        for (left, unit, other) in [(&pair.a, view.a.id, &pair.b), (&pair.b, view.b.id, &pair.a)] {
+            if member_of(&snapshot, left.id, unit, now) {
+                continue;
+            }
+            let mut successors = Vec::new();
+            for person in people_of(&snapshot, unit) {
+                if person != unit
+                    && person != left.id
+                    && person != other.id
+                    && member_of(&snapshot, person, unit, now)
+                    && let Some(party) = store.party_by_id(person)?
+                {
+                    successors.push(PartyRef::from(&party));
+                }
+            }
+            if !successors.is_empty() {
+                successors.sort_by(|x, y| x.name.cmp(&y.name));
+                found.push(HandoverCandidate {
+                    left: left.clone(),
+                    other: other.clone(),
+                    successors,
+                });
+            }
+        }
+    }
+    Ok(found)
+}
