@@ -1303,16 +1303,7 @@ async fn a_handover_is_offered_by_staff_and_accepted_by_its_successor_alone() {
                 "id,at,giver,receiver,kind,amount\nc1,2024-01-10,henk,gerrit,help,4\nc2,2024-02-10,gerrit,henk,thanks,1\n",
             ),
         ];
-        let sources = files
-            .iter()
-            .map(|(name, text)| {
-                balans_store::import::Source::new(
-                    *name,
-                    std::io::Cursor::new(text.as_bytes().to_vec()),
-                )
-            })
-            .collect();
-        balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
+        import_files(&mut store, &files);
         accounts::add_user(&mut store, "sander@hotel.nl", UserRole::Viewer, None).unwrap();
         accounts::link_user(&mut store, "sander@hotel.nl", Some("sander")).unwrap();
     }
@@ -1401,16 +1392,7 @@ async fn alerts_settings_and_user_links_go_through_the_api() {
                 "id,at,giver,receiver,kind,amount\nc1,2024-01-10,henk,gerrit,help,4\nc2,2024-02-10,gerrit,henk,thanks,1\n",
             ),
         ];
-        let sources = files
-            .iter()
-            .map(|(name, text)| {
-                balans_store::import::Source::new(
-                    *name,
-                    std::io::Cursor::new(text.as_bytes().to_vec()),
-                )
-            })
-            .collect();
-        balans_store::import::import(&mut store, sources, Default::default(), &|_| {}).unwrap();
+        import_files(&mut store, &files);
     }
     let (status, alerts) = app.get("viewer", "/api/v1/alerts").await;
     assert_eq!(status, 200, "{alerts}");
@@ -1551,4 +1533,15 @@ async fn only_an_admin_imports_user_links() {
     let (status, summary) = read(upload("admin").await.unwrap()).await;
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["links_added"], 1, "{summary}");
+}
+
+/// Imports files given as (name, text) into a store, as the command line would.
+fn import_files(store: &mut SqliteStore, files: &[(&str, &str)]) {
+    let sources = files
+        .iter()
+        .map(|(name, text)| {
+            balans_store::import::Source::new(*name, std::io::Cursor::new(text.as_bytes().to_vec()))
+        })
+        .collect();
+    balans_store::import::import(store, sources, Default::default(), &|_| {}).unwrap();
 }

@@ -1401,20 +1401,21 @@ pub async fn offer_handover(
                 .unwrap_or("/");
             Ok(axum::response::Redirect::to(&format!("{back}#pair-handovers")).into_response())
         }
-        Err(e) => {
-            let status = match e {
-                LedgerError::NotFound { .. } | LedgerError::UnknownParty(_) => {
-                    axum::http::StatusCode::NOT_FOUND
-                }
-                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            Ok(parts::error_page(
-                status,
-                lang,
-                &super::forms::failed(lang, &e),
-            ))
-        }
+        Err(e) => Ok(refused(lang, &e)),
     }
+}
+
+/// A write of a credits form refused: its reason on a page, with the status
+/// that says why (not allowed, not there, or not accepted).
+fn refused(lang: Lang, e: &LedgerError) -> Response {
+    let status = match e {
+        LedgerError::Forbidden { .. } => axum::http::StatusCode::FORBIDDEN,
+        LedgerError::NotFound { .. } | LedgerError::UnknownParty(_) => {
+            axum::http::StatusCode::NOT_FOUND
+        }
+        _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    parts::error_page(status, lang, &super::forms::failed(lang, e))
 }
 
 #[derive(serde::Deserialize)]
@@ -1463,18 +1464,7 @@ pub async fn decide_handover(
                 .unwrap_or("/");
             Ok(axum::response::Redirect::to(back).into_response())
         }
-        Err(e) => {
-            let status = match e {
-                LedgerError::Forbidden { .. } => axum::http::StatusCode::FORBIDDEN,
-                LedgerError::NotFound { .. } => axum::http::StatusCode::NOT_FOUND,
-                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            Ok(parts::error_page(
-                status,
-                lang,
-                &super::forms::failed(lang, &e),
-            ))
-        }
+        Err(e) => Ok(refused(lang, &e)),
     }
 }
 
@@ -1500,16 +1490,6 @@ pub async fn dismiss_alert(
         .await;
     match outcome {
         Ok(()) => Ok(axum::response::Redirect::to("/#alerts-title").into_response()),
-        Err(e) => {
-            let status = match e {
-                LedgerError::NotFound { .. } => axum::http::StatusCode::NOT_FOUND,
-                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            Ok(parts::error_page(
-                status,
-                lang,
-                &super::forms::failed(lang, &e),
-            ))
-        }
+        Err(e) => Ok(refused(lang, &e)),
     }
 }
