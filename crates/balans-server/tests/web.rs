@@ -3158,7 +3158,8 @@ async fn staff_offer_a_handover_on_the_relationship_s_page() {
                 ("b", "wim"),
                 ("to", "kees"),
                 ("share", share),
-                ("back", "/relations/bosman/wim"),
+                ("page_a", "bosman"),
+                ("page_b", "wim"),
             ])
             .send()
     };
@@ -3170,7 +3171,14 @@ async fn staff_offer_a_handover_on_the_relationship_s_page() {
     let refused = post(&staff, &csrf_in(&page), "veel").await.unwrap();
     assert_eq!(refused.status(), 422);
     let refused = refused.text().await.unwrap();
-    assert!(refused.contains("veel"), "{refused}");
+    // The relationship's page again, the form keeping what was typed.
+    assert!(
+        refused.contains("Een overdracht aanbieden")
+            && refused.contains("value=\"veel\"")
+            && refused.contains("<option value=\"kees\" selected>")
+            && refused.contains("niet veel"),
+        "{refused}"
+    );
     let offered = post(&staff, &csrf_in(&page), "40").await.unwrap();
     assert_eq!(offered.status(), 303);
     let after = page_text(&staff, url).await;

@@ -995,12 +995,35 @@ pub async fn relation(
     Path((a, b)): Path<(String, String)>,
     Query(form): Query<LevelForm>,
 ) -> Result<Response, Refusal> {
+    relation_page(&state, &session, &headers, a, b, form.level(), None).await
+}
+
+/// An offer of a handover refused: what was typed, and why.
+struct OfferRefused {
+    a: String,
+    b: String,
+    to: String,
+    share: String,
+    message: String,
+}
+
+/// A relationship's page; with an offer refused, that offer's form keeps what
+/// was typed and says why.
+async fn relation_page(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    a: String,
+    b: String,
+    level: Option<Level>,
+    refused: Option<OfferRefused>,
+) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
     let here = format!("/relations/{}/{}", super::encode(&a), super::encode(&b));
-    let level = form.level();
     let user = session.user.clone();
-    let data = read(&state, lang, move |store| {
+    let page = (a.clone(), b.clone());
+    let data = read(state, lang, move |store| {
         let relationship = read_models::relationship(store, &a, &b, level, RELATION_GESTURES_MAX)?;
         // Credits belong to people: shown between two parties at organization
         // level, not for a person's part of an organization's relationships.
@@ -1041,12 +1064,12 @@ pub async fn relation(
         Ok(data) => data,
         Err(LedgerError::NotFound { message, said }) => {
             return Ok(not_found(
-                &session,
+                session,
                 &i18n::said_or(lang, said.as_ref(), &message),
             ));
         }
         Err(LedgerError::UnknownParty(key)) => {
-            return Ok(not_found(&session, &i18n::unknown_party(lang, &key)));
+            return Ok(not_found(session, &i18n::unknown_party(lang, &key)));
         }
         Err(LedgerError::Invalid(errors)) => {
             let message = errors
@@ -1054,7 +1077,7 @@ pub async fn relation(
                 .map(|e| i18n::said(lang, e))
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Ok(not_found(&session, &message));
+            return Ok(not_found(session, &message));
         }
         Err(e) => {
             return Ok(parts::error_page(
@@ -1087,7 +1110,7 @@ pub async fn relation(
             (handovers_section(lang, &session.csrf, &here, &offered))
         }
         @if !candidates.is_empty() {
-            (offer_section(lang, &session.csrf, &here, &candidates))
+            (offer_section(lang, &session.csrf, (&page.0, &page.1), &candidates, refused.as_ref()))
         }
         @if !relationship.behind.is_empty() {
             section aria-labelledby="pair-behind" {
@@ -1106,13 +1129,11 @@ pub async fn relation(
             }
         }
     };
-    Ok(respond(
-        &session,
-        &headers,
-        Section::Parties,
-        &title,
-        content,
-    ))
+    let mut response = respond(session, headers, Section::Parties, &title, content);
+    if refused.is_some() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }
 
 /// A relationship's credits (docs/credits.md): the four figures, the key
@@ -1310,8 +1331,9 @@ fn handovers_section(
 fn offer_section(
     lang: Lang,
     csrf: &str,
-    back: &str,
+    page: (&str, &str),
     candidates: &[ledger::HandoverCandidate],
+    refused: Option<&OfferRefused>,
 ) -> Markup {
     let t = |text: T| text.get(lang);
     html! {
@@ -1319,11 +1341,16 @@ fn offer_section(
             h2 #offer-handover { (t(T::OfferHandover)) }
             p.explained { (t(T::OfferHandoverExplained)) }
             @for (i, candidate) in candidates.iter().enumerate() {
+                @let typed = refused.filter(|r| r.a == candidate.left.key.as_str() && r.b == candidate.other.key.as_str());
                 form.inline.offer method="post" action="/handovers" {
                     input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="back" value=(back);
+                    input type="hidden" name="page_a" value=(page.0);
+                    input type="hidden" name="page_b" value=(page.1);
                     input type="hidden" name="a" value=(candidate.left.key.as_str());
                     input type="hidden" name="b" value=(candidate.other.key.as_str());
+                    @if let Some(typed) = typed {
+                        (parts::notice("error", &typed.message))
+                    }
                     p {
                         (t(T::OfferWhat).replace("{left}", &candidate.left.name).replace("{other}", &candidate.other.name))
                         " "
@@ -1331,13 +1358,15 @@ fn offer_section(
                         " "
                         select id={ "offer-to-" (i) } name="to" {
                             @for successor in &candidate.successors {
-                                option value=(successor.key.as_str()) { (successor.name) }
+                                option value=(successor.key.as_str()) selected[typed.is_some_and(|r| r.to == successor.key.as_str())] { (successor.name) }
                             }
                         }
                         " "
                         label for={ "offer-share-" (i) } { (t(T::OfferShare)) }
                         " "
-                        input id={ "offer-share-" (i) } type="number" name="share" min="0" max="100" step="1" value="100" size="4";
+                        input id={ "offer-share-" (i) } type="text" inputmode="numeric" name="share" size="4"
+                            value=(typed.map_or("100", |r| r.share.as_str()))
+                            aria-invalid=[typed.map(|_| "true")];
                         " "
                         button type="submit" { (t(T::Offer)) }
                     }
@@ -1350,11 +1379,13 @@ fn offer_section(
 #[derive(serde::Deserialize)]
 pub struct OfferForm {
     csrf: String,
+    /// The relationship whose page the offer was made on.
+    page_a: Option<String>,
+    page_b: Option<String>,
     a: String,
     b: String,
     to: String,
     share: Option<String>,
-    back: Option<String>,
 }
 
 /// `POST /handovers`: a staff user offers a dormant pair's credits to a
@@ -1362,6 +1393,7 @@ pub struct OfferForm {
 pub async fn offer_handover(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<OfferForm>,
 ) -> Result<Response, Refusal> {
     session.check_csrf(&form.csrf)?;
@@ -1392,16 +1424,27 @@ pub async fn offer_handover(
                 .await
         }
     };
-    match outcome {
-        Ok(_) => {
-            let back = form
-                .back
-                .as_deref()
-                .and_then(parts::local_path)
-                .unwrap_or("/");
-            Ok(axum::response::Redirect::to(&format!("{back}#pair-handovers")).into_response())
+    match (outcome, form.page_a, form.page_b) {
+        (Ok(_), Some(a), Some(b)) => {
+            let back = format!(
+                "/relations/{}/{}#pair-handovers",
+                super::encode(&a),
+                super::encode(&b)
+            );
+            Ok(axum::response::Redirect::to(&back).into_response())
         }
-        Err(e) => Ok(refused(lang, &e)),
+        (Ok(_), _, _) => Ok(axum::response::Redirect::to("/").into_response()),
+        (Err(e), Some(a), Some(b)) if !matches!(e, LedgerError::Store(_)) => {
+            let offer = OfferRefused {
+                a: form.a,
+                b: form.b,
+                to: form.to,
+                share: typed.unwrap_or_default(),
+                message: super::forms::failed(lang, &e),
+            };
+            relation_page(&state, &session, &headers, a, b, None, Some(offer)).await
+        }
+        (Err(e), _, _) => Ok(refused(lang, &e)),
     }
 }
 
