@@ -1113,6 +1113,10 @@ pub fn name_departures<S: Store + ?Sized>(
                         "the credits gone dormant".into(),
                     )));
                 };
+                // Money alone builds no credit.
+                if pair == 0 {
+                    continue;
+                }
                 volume = total;
                 count += 1;
                 if largest.is_none_or(|(v, _)| pair > v) {
@@ -1183,6 +1187,7 @@ pub fn open_alerts<S: Store + ?Sized>(
     for alert in alerts {
         let taken_over = handovers.iter().any(|h| {
             h.state == HandoverState::Accepted
+                && h.decided_at.is_some_and(|d| d <= now)
                 && h.left == alert.left
                 && h.left_unit == alert.left_unit
                 && h.other_unit == alert.other_unit
