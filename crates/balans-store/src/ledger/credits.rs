@@ -1290,3 +1290,139 @@ pub fn handover_candidates<S: Store + ?Sized>(
     }
     Ok(found)
 }
+
+/// An organization's credits over all its relationships (`docs/credits.md`,
+/// "An organization's totals"), seen from it, at `as_of`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganizationCredits {
+    #[serde(serialize_with = "key_of")]
+    pub organization: PartyRef,
+    #[serde(serialize_with = "moment")]
+    pub as_of: Moment,
+    pub historical: BothView,
+    pub live: BothView,
+    pub dormant: BothView,
+    pub handed_over: BothView,
+}
+
+/// The sum of `organization`'s relationships' figures at `as_of` (now unless
+/// given). Read from what the people who left built, not from every person
+/// pair: the historical figures are the organization's stored sums, and only
+/// the pairs of someone who is no longer a member of an organization they were
+/// can be dormant.
+pub fn organization_credits<S: Store + ?Sized>(
+    store: &mut S,
+    organization: &str,
+    as_of: Option<Moment>,
+) -> Result<OrganizationCredits, LedgerError> {
+    let o = super::find_party(store, organization)?;
+    let as_of = as_of.unwrap_or_else(Moment::now);
+    let overflow = || LedgerError::Store(StoreError::Overflow("an organization's credits".into()));
+    let sums = store.party_totals_of(Level::Organization, o.id)?;
+    if sums.iter().any(|(_, t)| t.last > as_of) {
+        // Gestures after the moment asked: summed relationship by relationship.
+        let views = credits(store, organization, None, Some(as_of))?;
+        let mut total = [Both::default(); 4];
+        for v in &views {
+            for (sum, figure) in
+                total
+                    .iter_mut()
+                    .zip([&v.historical, &v.live, &v.dormant, &v.handed_over])
+            {
+                sum.add(&both_of(figure)).map_err(|_| overflow())?;
+            }
+        }
+        return Ok(OrganizationCredits {
+            organization: PartyRef::from(&o),
+            as_of,
+            historical: total[0].into(),
+            live: total[1].into(),
+            dormant: total[2].into(),
+            handed_over: total[3].into(),
+        });
+    }
+    let mut historical = Both::default();
+    for (dimension, t) in &sums {
+        let flows = Flows {
+            a_to_b: t.low_to_high,
+            b_to_a: t.high_to_low,
+        };
+        match dimension {
+            Dimension::Money => historical.money = flows,
+            Dimension::Credit => historical.credit = flows,
+        }
+    }
+    let snapshot = Snapshot::load(store)?;
+    // Everyone no longer a member, at the moment asked, of an organization they
+    // were a member of: only their pairs can be dormant.
+    let mut left: Vec<PartyId> = snapshot
+        .memberships()
+        .iter()
+        .filter(|m| m.until.is_some_and(|until| until <= as_of))
+        .filter(|m| !member_of(&snapshot, m.person, m.organization, as_of))
+        .map(|m| m.person)
+        .collect();
+    left.sort_unstable();
+    left.dedup();
+    let mut dormant = Both::default();
+    let mut add = |x: PartyId, x_unit: PartyId, y: PartyId, y_unit: PartyId, both: Both| {
+        let (ours, theirs, their_unit, both) = if x_unit == o.id && y_unit != o.id {
+            (x, y, y_unit, both)
+        } else if y_unit == o.id && x_unit != o.id {
+            (y, x, x_unit, both.flipped())
+        } else {
+            return Ok(());
+        };
+        if !(member_of(&snapshot, ours, o.id, as_of)
+            && member_of(&snapshot, theirs, their_unit, as_of))
+        {
+            dormant.add(&both).map_err(|_| overflow())?;
+        }
+        Ok(())
+    };
+    each_contribution(store, &snapshot, &left, as_of, &mut add)?;
+    let mut handed_over = Both::default();
+    for h in store.handovers()? {
+        let other_unit = if h.left_unit == o.id {
+            h.other_unit
+        } else if h.other_unit == o.id {
+            h.left_unit
+        } else {
+            continue;
+        };
+        // Seen from the organization: its person first, what moved its way.
+        let Some(accepted) = h.accepted_for(o.id, other_unit, as_of) else {
+            continue;
+        };
+        let live = |(p, q): (PartyId, PartyId)| {
+            member_of(&snapshot, p, o.id, as_of) && member_of(&snapshot, q, other_unit, as_of)
+        };
+        if !live(accepted.from) && live(accepted.to) {
+            handed_over.add(&accepted.moved).map_err(|_| overflow())?;
+        }
+    }
+    let mut live = historical.minus(&dormant).map_err(|_| overflow())?;
+    live.add(&handed_over).map_err(|_| overflow())?;
+    let dormant = historical.minus(&live).map_err(|_| overflow())?;
+    Ok(OrganizationCredits {
+        organization: PartyRef::from(&o),
+        as_of,
+        historical: historical.into(),
+        live: live.into(),
+        dormant: dormant.into(),
+        handed_over: handed_over.into(),
+    })
+}
+
+fn both_of(view: &BothView) -> Both {
+    Both {
+        money: Flows {
+            a_to_b: view.money.a_to_b.0,
+            b_to_a: view.money.b_to_a.0,
+        },
+        credit: Flows {
+            a_to_b: view.credit.a_to_b.0,
+            b_to_a: view.credit.b_to_a.0,
+        },
+    }
+}

@@ -442,6 +442,28 @@ pub fn run<T: Backend>(ops: Vec<Op>) {
                     .collect();
                 let mut expected = model.figures(organization, at);
                 expected.retain(|_, figures| figures.iter().any(|f| f.iter().any(|v| *v != 0)));
+                // The organization's totals are the sum of its relationships'.
+                let totals =
+                    ledger::organization_credits(&mut store, KEYS[organization], Some(moment(at)))
+                        .unwrap();
+                let mut sum = [[0i64; 4]; 3];
+                for figures in expected.values() {
+                    for (total, figure) in sum.iter_mut().zip(figures) {
+                        for (t, f) in total.iter_mut().zip(figure) {
+                            *t += f;
+                        }
+                    }
+                }
+                assert_eq!(
+                    [
+                        four(&totals.historical),
+                        four(&totals.live),
+                        four(&totals.dormant)
+                    ],
+                    sum,
+                    "step {step}, {} at day {at}: the organization's totals",
+                    KEYS[organization]
+                );
                 assert_eq!(
                     stored, expected,
                     "step {step}, {} at day {at}: (historical, live, dormant) per counterpart",
