@@ -57,7 +57,7 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
     #[command(
         after_help = "A person pair's credits are live while both are still members of their organizations,\n\
 dormant once one has left; historical = live + dormant.\n\n\
-Examples:\n  balans credits bosman\n  balans credits bosman hotel-wadden\n  balans credits bosman hotel-wadden --as-of 2025-02-01 --json"
+Examples:\n  balans credits bosman\n  balans credits bosman --totals\n  balans credits bosman hotel-wadden\n  balans credits bosman hotel-wadden --as-of 2025-02-01 --json"
     )]
     Credits(CreditsArgs),
 
@@ -250,6 +250,10 @@ pub struct CreditsArgs {
     /// yesterday/gisteren (default: now). Gestures after it are left out.
     #[arg(long, value_name = "MOMENT")]
     pub as_of: Option<String>,
+    /// Only the organization's totals over all its relationships: historical,
+    /// live, dormant and handed over, without each relationship.
+    #[arg(long, conflicts_with = "counterpart")]
+    pub totals: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -183,6 +183,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map(|text| zone.parse_typed(text, balans_core::Moment::now()))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--as-of: {e}"))?;
+            if args.totals {
+                let totals =
+                    ledger::organization_credits(store.as_mut(), &args.organization, as_of)?;
+                if args.json {
+                    println!("{}", serde_json::to_string_pretty(&totals)?);
+                } else {
+                    print!("{}", output::organization_credits(&totals, &zone));
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let views = ledger::credits(
                 store.as_mut(),
                 &args.organization,

@@ -543,3 +543,38 @@ pub fn alert(view: &ledger::AlertView, zone: &Zone) -> String {
         of,
     )
 }
+
+/// An organization's credits over all its relationships, as a table.
+pub fn organization_credits(totals: &ledger::OrganizationCredits, zone: &Zone) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} with all its relationships, as of {}\n",
+        name(&totals.organization),
+        totals.as_of.display_in(zone)
+    );
+    let _ = writeln!(
+        out,
+        "{:<12} {:<7} {:>14} {:>14} {:>14}",
+        "", "", "gave", "received", "net"
+    );
+    for (label, both) in [
+        ("historical", &totals.historical),
+        ("live", &totals.live),
+        ("dormant", &totals.dormant),
+        ("handed over", &totals.handed_over),
+    ] {
+        for (dimension, flows) in [("credit", &both.credit), ("money", &both.money)] {
+            let _ = writeln!(
+                out,
+                "{:<12} {:<7} {:>14} {:>14} {:>14}",
+                label,
+                dimension,
+                flows.a_to_b.to_string(),
+                flows.b_to_a.to_string(),
+                signed(flows.net)
+            );
+        }
+    }
+    out
+}

@@ -469,12 +469,91 @@ fn each_contribution<S: Store + ?Sized>(
         };
         add(key.low, x_unit, key.high, y_unit, both)?;
     }
+    // The pairs read from their gestures, by the one of `people` in them: one
+    // with many such pairs for their gestures (someone who left and went on
+    // alone) is read in one pass over their gestures, the others pair by pair.
+    let mut by_person: BTreeMap<PartyId, Vec<(PartyId, PartyId)>> = Default::default();
     for (x, y) in from_gestures {
-        for ((x_unit, y_unit), both) in pair_contributions(store, snapshot, x, y, as_of)? {
-            add(x, x_unit, y, y_unit, both)?;
+        let person = if ours.contains(&x) { x } else { y };
+        by_person.entry(person).or_default().push((x, y));
+    }
+    for (person, pairs) in by_person {
+        let gestures: i64 = store
+            .party_totals_of(Level::Person, person)?
+            .iter()
+            .map(|(_, totals)| totals.count)
+            .sum();
+        if gestures > (pairs.len() as i64).saturating_mul(GESTURES_PER_PAIR_READ) {
+            for (x, y) in pairs {
+                for ((x_unit, y_unit), both) in pair_contributions(store, snapshot, x, y, as_of)? {
+                    add(x, x_unit, y, y_unit, both)?;
+                }
+            }
+            continue;
         }
+        let wanted: rustc_hash::FxHashSet<(PartyId, PartyId)> = pairs.into_iter().collect();
+        let mut filter = GestureFilter {
+            party: Some(person),
+            until: Some(Moment::from_millis(as_of.millis().saturating_add(1))),
+            limit: 10_000,
+            ..GestureFilter::default()
+        };
+        super::gestures::walk_gestures(store, &mut filter, |stored| {
+            let g = &stored.gesture;
+            let (x, y) = (g.giver.min(g.receiver), g.giver.max(g.receiver));
+            if !wanted.contains(&(x, y)) {
+                return Ok(true);
+            }
+            let Ok((giver_unit, receiver_unit)) = snapshot.units(g, stored.attributed_at) else {
+                return Ok(true);
+            };
+            if giver_unit == receiver_unit {
+                return Ok(true);
+            }
+            let forward = g.giver == x;
+            let (x_unit, y_unit) = if forward {
+                (giver_unit, receiver_unit)
+            } else {
+                (receiver_unit, giver_unit)
+            };
+            add(x, x_unit, y, y_unit, flows_of(g, forward))?;
+            Ok(true)
+        })?;
     }
     Ok(())
+}
+
+/// What one pair's own read costs, in gestures read in one pass over a
+/// person's: a pair's read finds its few gestures through the index of the one
+/// with fewer, but each is a statement of its own. A person with more gestures
+/// than this for each of their pairs to read has them read pair by pair; 1 M
+/// gestures, the 406 people who left of 13,000: 0.75 s pair by pair, 0.22 s so.
+const GESTURES_PER_PAIR_READ: i64 = 64;
+
+/// What one gesture moved, seen from the side that gave when `forward`.
+fn flows_of(g: &balans_core::Gesture, forward: bool) -> Both {
+    let amount = g.amount.minor();
+    let flows = if forward {
+        Flows {
+            a_to_b: amount,
+            b_to_a: 0,
+        }
+    } else {
+        Flows {
+            a_to_b: 0,
+            b_to_a: amount,
+        }
+    };
+    match g.dimension {
+        Dimension::Money => Both {
+            money: flows,
+            credit: Flows::default(),
+        },
+        Dimension::Credit => Both {
+            money: Flows::default(),
+            credit: flows,
+        },
+    }
 }
 
 /// The one unit `party` counted for at every moment from `first` to `last`:
