@@ -56,6 +56,7 @@ measure "dashboard (90 days)" "/"
 measure "dashboard (12 months)" "/?window=12m"
 measure "dashboard (all time)" "/?window=all"
 measure "largest party page, with credits" "/parties/org00000"
+measure "its credits, counted after the page" "/parties/org00000/credits"
 measure "an account manager's page" "/parties/p000001"
 measure "a relationship page" "/relations/org00000/org00001"
 measure "a person's part" "/relations/p000001/org00001"
@@ -84,3 +85,4 @@ credits() { # name args...
 credits "balans credits, one relationship" org00000 org00001
 credits "balans credits, a customer" org00062
 credits "balans credits, largest organization" org00000
+credits "balans credits --totals, largest" org00000 --totals

@@ -2019,3 +2019,41 @@ fn alerts_name_the_credits_gone_dormant_until_dismissed() {
         "{settings}"
     );
 }
+
+/// `balans credits ORG --totals`: the organization's figures over all its
+/// relationships, the sum of what `balans credits ORG` lists, in both
+/// dimensions and directions.
+#[test]
+fn credits_totals_are_the_sum_of_the_relationships() {
+    let dir = Dir::new();
+    dir.balans(&["demo"]).assert().success();
+    let totals: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["credits", "bosman", "--totals", "--json"])).unwrap();
+    let all: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["credits", "bosman", "--json"])).unwrap();
+    let minor =
+        |v: &serde_json::Value| -> i64 { v.as_str().unwrap().replace('.', "").parse().unwrap() };
+    for figure in ["historical", "live", "dormant", "handed_over"] {
+        for dimension in ["money", "credit"] {
+            for field in ["a_to_b", "b_to_a"] {
+                let summed: i64 = all
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| minor(&v[figure][dimension][field]))
+                    .sum();
+                assert_eq!(
+                    minor(&totals[figure][dimension][field]),
+                    summed,
+                    "{figure}.{dimension}.{field}"
+                );
+            }
+        }
+    }
+    assert_ne!(totals["dormant"]["credit"]["a_to_b"], "0.00");
+    let text = dir.stdout(&["credits", "bosman", "--totals"]);
+    assert!(text.contains("with all its relationships"), "{text}");
+    dir.balans(&["credits", "bosman", "hotel-wadden", "--totals"])
+        .assert()
+        .failure();
+}

@@ -254,6 +254,7 @@ async fn the_central_routes_are_documented() {
         ("post", "/api/v1/handovers/{id}/decline"),
         ("post", "/api/v1/handovers/{id}/withdraw"),
         ("get", "/api/v1/alerts"),
+        ("get", "/api/v1/organizations/{a}/credits"),
         ("post", "/api/v1/alerts/{id}/dismiss"),
         ("put", "/api/v1/users/{email}/party"),
         ("get", "/api/v1/settings"),
@@ -1327,6 +1328,13 @@ async fn a_handover_is_offered_by_staff_and_accepted_by_its_successor_alone() {
         .get("viewer", "/api/v1/credits/bosman?as_of=someday")
         .await;
     assert_eq!(status, 422, "{problem}");
+    // The organization's totals: here its one relationship's figures.
+    let (status, totals) = app
+        .get("viewer", "/api/v1/organizations/bosman/credits")
+        .await;
+    assert_eq!(status, 200, "{totals}");
+    assert_eq!(totals["historical"], before["historical"], "{totals}");
+    assert_eq!(totals["dormant"], before["dormant"], "{totals}");
 
     let offer = json!({"a": "henk", "b": "gerrit", "to": "sander", "share": 50});
     let (status, problem) = app.post("viewer", "/api/v1/handovers", offer.clone()).await;

@@ -2944,6 +2944,42 @@ async fn an_organization_s_page_shows_its_relationships_credits() {
     // A person's page has no such section.
     let person = page_text(&staff, format!("{}/parties/henk", app.address)).await;
     assert!(!person.contains("organization-credits"));
+    assert!(!person.contains("organization-totals"));
+
+    // The organization's totals over all its relationships, counted after the page.
+    assert!(
+        dutch.contains("hx-get=\"/parties/bosman/credits\""),
+        "{dutch}"
+    );
+    let totals = {
+        let mut store = SqliteStore::open(&app.path, false).unwrap();
+        balans_store::ledger::organization_credits(&mut store, "bosman", None).unwrap()
+    };
+    let fragment = staff
+        .get(format!("{}/parties/bosman/credits", app.address))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        fragment.starts_with("<div id=\"organization-totals\">"),
+        "{fragment}"
+    );
+    let dormant_row = fragment
+        .split("<tr>")
+        .find(|row| row.contains("Slapend"))
+        .unwrap_or_else(|| panic!("{fragment}"));
+    let dutch_points = english_points(totals.dormant.credit.net.0)
+        .replace(',', "_")
+        .replace('.', ",")
+        .replace('_', ".");
+    assert!(
+        dormant_row.contains(&dutch_points),
+        "{dutch_points}: {dormant_row}"
+    );
 }
 
 /// Credit points as an English page writes them: "−1,234.50", "42".

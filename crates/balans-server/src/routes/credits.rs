@@ -322,3 +322,30 @@ pub async fn dismiss_alert(
         })
         .await
 }
+
+/// An organization's credits over all its relationships: historical, live,
+/// dormant and handed over, seen from it. The same JSON as
+/// `balans credits ORG --totals --json`.
+#[utoipa::path(get, path = "/api/v1/organizations/{a}/credits", tag = "credits",
+    params(("a" = String, Path, description = "The organization's key"), AsOfQuery),
+    security(("bearer" = ["viewer"])),
+    responses(
+        (status = 200, body = crate::routes::docs::OrganizationCreditsDoc),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn organization_totals(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiPath(a): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AsOfQuery>,
+) -> ApiResult<Json<ledger::OrganizationCredits>> {
+    Ok(Json(
+        state
+            .read_as(viewer, Reads::AtOneMoment, move |store| {
+                let as_of = moment(store, "as_of", query.as_of.as_deref())?;
+                ledger::organization_credits(store, &a, as_of)
+            })
+            .await?,
+    ))
+}

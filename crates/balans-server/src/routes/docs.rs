@@ -294,3 +294,15 @@ pub struct UserLinkDoc {
     /// The party's key; null when not linked.
     pub party: Option<String>,
 }
+
+/// An organization's credits over all its relationships, seen from it.
+#[derive(ToSchema)]
+pub struct OrganizationCreditsDoc {
+    pub organization: String,
+    /// RFC 3339.
+    pub as_of: String,
+    pub historical: BothDoc,
+    pub live: BothDoc,
+    pub dormant: BothDoc,
+    pub handed_over: BothDoc,
+}

@@ -141,6 +141,7 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(balances::report))
         .routes(routes!(credits::organization_credits))
         .routes(routes!(credits::relationship_credits))
+        .routes(routes!(credits::organization_totals))
         .routes(routes!(credits::list_handovers, credits::offer_handover))
         .routes(routes!(credits::accept_handover))
         .routes(routes!(credits::decline_handover))

@@ -284,6 +284,7 @@ texts! {
     OrganizationCredits => "Credits with people, per relationship", "Verdienste van mensen, per relatie";
     OrganizationCreditsExplained => "For the relationships at the top of this page: what the people still here built (live), what left with someone (dormant), what a successor took over, and who carries most of it.", "Voor de relaties bovenaan deze pagina: wat de mensen die er nog zijn opbouwden (levend), wat met iemand vertrok (slapend), wat een opvolger overnam, en wie het meeste draagt.";
     KeyPersons => "Key persons", "Sleutelpersonen";
+    CountingCredits => "Counting the credits of its people…", "De verdienste van de mensen wordt geteld…";
     LinkedPerson => "Is the person", "Is de persoon";
     UserLinked => "{email} is linked to the person they are.", "{email} is gekoppeld aan de persoon die hij of zij is.";
     CreditSettings => "Credits that belong to people", "Verdienste van mensen";

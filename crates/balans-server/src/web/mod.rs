@@ -164,6 +164,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/parties/{key}/gestures.csv", get(export::party_gestures))
         .route("/parties/{key}/counterparts.csv", get(export::counterparts))
         .route("/relations/{a}/{b}", get(pages::relation))
+        .route("/parties/{key}/credits", get(pages::organization_totals))
         .route("/handovers", post(pages::offer_handover))
         .route("/handovers/{id}", post(pages::decide_handover))
         .route("/alerts/{id}/dismiss", post(pages::dismiss_alert))

@@ -745,6 +745,12 @@ pub async fn party(
             section aria-labelledby="scale-heading" {
                 h2 #scale-heading { (t(T::GivenAndReceived)) " · " (t(views::level_text(data.timeline.level))) }
                 (svg::scale(lang, data.timeline.given, data.timeline.received))
+                @if fields.kind == PartyKind::Organization {
+                    // Counted after the page: for a large organization it takes a while.
+                    div #organization-totals hx-get={ (here) "/credits" } hx-trigger="load" hx-swap="outerHTML" {
+                        p.hint { a href={ (here) "/credits" } { (t(T::CountingCredits)) } }
+                    }
+                }
             }
             section aria-labelledby="timeline-heading" {
                 h2 #timeline-heading { (t(T::CreditOverTime)) }
@@ -1535,4 +1541,67 @@ pub async fn dismiss_alert(
         Ok(()) => Ok(axum::response::Redirect::to("/#alerts-title").into_response()),
         Err(e) => Ok(refused(lang, &e)),
     }
+}
+
+/// `GET /parties/{key}/credits`: an organization's credits over all its
+/// relationships, historical, live, dormant and handed over; the part of its
+/// page counted after the page.
+pub async fn organization_totals(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let wanted = key.clone();
+    let totals = read(&state, lang, move |store| {
+        ledger::organization_credits(store, &wanted, None)
+    })
+    .await?;
+    let totals = match totals {
+        Ok(totals) => totals,
+        Err(LedgerError::UnknownParty(key)) => {
+            return Ok(not_found(&session, &i18n::unknown_party(lang, &key)));
+        }
+        Err(e) => return Ok(refused(lang, &e)),
+    };
+    let sum = |s: balans_core::Sum| i128::from(s.0);
+    let content = html! {
+        div #organization-totals {
+            h3 { (t(T::CreditsHeading)) }
+            table.credits {
+                thead {
+                    tr {
+                        th scope="col" { (t(T::Credit)) }
+                        th scope="col" .num { (t(T::GaveColumn)) }
+                        th scope="col" .num { (t(T::ReceivedColumn)) }
+                        th scope="col" .num { (t(T::Net)) }
+                    }
+                }
+                tbody {
+                    @for (label, figure) in [
+                        (T::CreditsHistorical, &totals.historical),
+                        (T::CreditsLive, &totals.live),
+                        (T::CreditsDormant, &totals.dormant),
+                        (T::CreditsHandedOver, &totals.handed_over),
+                    ] {
+                        tr {
+                            th scope="row" { (t(label)) }
+                            td.num { (views::points(lang, sum(figure.credit.a_to_b))) }
+                            td.num { (views::points(lang, sum(figure.credit.b_to_a))) }
+                            td.num { (views::points(lang, figure.credit.net.0)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(respond(
+        &session,
+        &headers,
+        Section::Parties,
+        &totals.organization.name,
+        content,
+    ))
 }
