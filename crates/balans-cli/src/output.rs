@@ -420,33 +420,20 @@ pub fn credits(views: &[ledger::CreditsView], zone: &Zone) -> String {
             name(&view.b),
             view.as_of.display_in(zone)
         );
-        let _ = writeln!(
-            out,
-            "\n{:<12} {:<7} {:>14} {:>14} {:>14}",
-            "",
-            "",
-            format!("{} side gave", view.a.key),
-            format!("{} side gave", view.b.key),
-            "net"
+        out.push('\n');
+        figures(
+            &mut out,
+            (
+                &format!("{} side gave", view.a.key),
+                &format!("{} side gave", view.b.key),
+            ),
+            [
+                &view.historical,
+                &view.live,
+                &view.dormant,
+                &view.handed_over,
+            ],
         );
-        for (label, both) in [
-            ("historical", &view.historical),
-            ("live", &view.live),
-            ("dormant", &view.dormant),
-            ("handed over", &view.handed_over),
-        ] {
-            for (dimension, flows) in [("credit", &both.credit), ("money", &both.money)] {
-                let _ = writeln!(
-                    out,
-                    "{:<12} {:<7} {:>14} {:>14} {:>14}",
-                    label,
-                    dimension,
-                    flows.a_to_b.to_string(),
-                    flows.b_to_a.to_string(),
-                    signed(flows.net)
-                );
-            }
-        }
         if view.key_persons.is_empty() {
             let _ = writeln!(
                 out,
@@ -553,17 +540,31 @@ pub fn organization_credits(totals: &ledger::OrganizationCredits, zone: &Zone) -
         name(&totals.organization),
         totals.as_of.display_in(zone)
     );
+    figures(
+        &mut out,
+        ("gave", "received"),
+        [
+            &totals.historical,
+            &totals.live,
+            &totals.dormant,
+            &totals.handed_over,
+        ],
+    );
+    out
+}
+
+/// Historical, live, dormant and handed over, each in credit and money, each
+/// way and net: a table under the two sides' headings.
+fn figures(out: &mut String, sides: (&str, &str), both: [&ledger::BothView; 4]) {
     let _ = writeln!(
         out,
         "{:<12} {:<7} {:>14} {:>14} {:>14}",
-        "", "", "gave", "received", "net"
+        "", "", sides.0, sides.1, "net"
     );
-    for (label, both) in [
-        ("historical", &totals.historical),
-        ("live", &totals.live),
-        ("dormant", &totals.dormant),
-        ("handed over", &totals.handed_over),
-    ] {
+    for (label, both) in ["historical", "live", "dormant", "handed over"]
+        .into_iter()
+        .zip(both)
+    {
         for (dimension, flows) in [("credit", &both.credit), ("money", &both.money)] {
             let _ = writeln!(
                 out,
@@ -576,5 +577,4 @@ pub fn organization_credits(totals: &ledger::OrganizationCredits, zone: &Zone) -
             );
         }
     }
-    out
 }

@@ -634,26 +634,13 @@ pub(crate) fn pair_contributions<S: Store + ?Sized>(
         } else {
             (receiver_unit, giver_unit)
         };
-        let amount = g.amount.minor();
-        let flows = if forward {
-            Flows {
-                a_to_b: amount,
-                b_to_a: 0,
-            }
-        } else {
-            Flows {
-                a_to_b: 0,
-                b_to_a: amount,
-            }
-        };
-        let mut both = Both::default();
-        match g.dimension {
-            Dimension::Money => both.money = flows,
-            Dimension::Credit => both.credit = flows,
-        }
-        found.entry(units).or_default().add(&both).map_err(|_| {
-            LedgerError::Store(StoreError::Overflow("a person pair's credits".into()))
-        })?;
+        found
+            .entry(units)
+            .or_default()
+            .add(&flows_of(g, forward))
+            .map_err(|_| {
+                LedgerError::Store(StoreError::Overflow("a person pair's credits".into()))
+            })?;
         Ok(true)
     })?;
     Ok(found)
