@@ -320,8 +320,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => {
             let mut store = open(&cli.db, false)?;
             let summary = ledger::export(store.as_mut(), &args.dir)?;
+            let mut extra = String::new();
+            if summary.user_links > 0 {
+                extra.push_str(&format!(", {} user links", summary.user_links));
+            }
+            if summary.alerts > 0 {
+                extra.push_str(&format!(", {} alerts", summary.alerts));
+            }
             println!(
-                "exported {} kinds, {} parties, {} memberships, {} gestures and {} handovers to {}",
+                "exported {} kinds, {} parties, {} memberships, {} gestures and {} handovers{extra} to {}",
                 summary.kinds,
                 summary.parties,
                 summary.memberships,

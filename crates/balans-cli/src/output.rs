@@ -32,6 +32,12 @@ pub fn import_summary(s: &Summary) -> String {
         "{} gestures added, {} already present",
         s.gestures_added, s.gestures_already_present
     ));
+    if s.alerts_added + s.alerts_already_present > 0 {
+        parts.push(format!(
+            "{} alerts added, {} already present",
+            s.alerts_added, s.alerts_already_present
+        ));
+    }
     if s.links_added + s.links_already_present > 0 {
         parts.push(format!(
             "{} user links added, {} already present",

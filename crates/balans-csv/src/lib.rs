@@ -39,6 +39,7 @@ pub enum FileKind {
     Gestures,
     Handovers,
     UserLinks,
+    Alerts,
 }
 
 impl FileKind {
@@ -50,6 +51,7 @@ impl FileKind {
             FileKind::Gestures => "gestures",
             FileKind::Handovers => "handovers",
             FileKind::UserLinks => "user links",
+            FileKind::Alerts => "alerts",
         }
     }
 
@@ -109,6 +111,16 @@ impl FileKind {
                 (MoneyIn, "money_received", false),
             ],
             FileKind::UserLinks => &[(User, "user", true), (Party, "party", true)],
+            FileKind::Alerts => &[
+                (Left, "left", true),
+                (LeftUnit, "left_organization", true),
+                (OtherUnit, "other_organization", true),
+                (LeftAt, "left_at", true),
+                (Volume, "volume", true),
+                (Other, "other", true),
+                (Others, "others", true),
+                (Dismissed, "dismissed", false),
+            ],
         }
     }
 
@@ -123,6 +135,8 @@ impl FileKind {
             Some(FileKind::Handovers)
         } else if has("user") {
             Some(FileKind::UserLinks)
+        } else if has("left_at") {
+            Some(FileKind::Alerts)
         } else if has("dimension") || has("code") {
             Some(FileKind::Kinds)
         } else if has("giver") || has("receiver") {
@@ -187,9 +201,13 @@ pub enum Column {
     MoneyIn,
     User,
     Party,
+    LeftAt,
+    Volume,
+    Others,
+    Dismissed,
 }
 
-const COLUMN_COUNT: usize = Column::Party as usize + 1;
+const COLUMN_COUNT: usize = Column::Dismissed as usize + 1;
 
 impl Column {
     /// The header name of this column.
@@ -236,6 +254,10 @@ impl Column {
             MoneyIn => "money_received",
             User => "user",
             Party => "party",
+            LeftAt => "left_at",
+            Volume => "volume",
+            Others => "others",
+            Dismissed => "dismissed",
         }
     }
 }

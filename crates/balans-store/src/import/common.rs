@@ -101,6 +101,9 @@ pub struct Summary {
     /// Handovers stored already with the same content.
     pub handovers_already_present: u64,
     pub links_added: u64,
+    /// Alerts of credits gone dormant restored, and those stored already.
+    pub alerts_added: u64,
+    pub alerts_already_present: u64,
     /// Users linked to the same person already.
     pub links_already_present: u64,
     pub dry_run: bool,

@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use balans_core::{Amount, Both, Flows, Handover, HandoverState, PartyId, PartyKind};
+use balans_core::{Amount, Both, DormantAlert, Flows, Handover, HandoverState, PartyId, PartyKind};
 use balans_csv::{Column, RowError, Table};
 
 use super::common::{Errors, Progress, Summary, for_each_row};
@@ -273,5 +273,110 @@ pub(crate) fn import_user_links<S: Store + ?Sized>(
         summary.links_added += 1;
         Ok(())
     })?;
+    Ok(())
+}
+
+/// A file of alerts of credits gone dormant (`alerts.csv`, as export writes
+/// them), restored with their dismissal. An alert for the same departure and
+/// counterpart stored already is kept as it is, dismissed when the file says so.
+pub(crate) fn import_alerts<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    table: &mut Table<Box<dyn Read + Send>>,
+    index: usize,
+    summary: &mut Summary,
+    errors: &mut Errors,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> StoreResult<()> {
+    let decimal = table.decimal();
+    let mut dismissals = Vec::new();
+    summary.rows += for_each_row(table, index, errors, progress, |row, errors| {
+        let mut problems: Vec<RowError> = Vec::new();
+        let mut text =
+            |column: Column| row.text(column).map_err(|e| problems.push(e)).unwrap_or("");
+        let keys = [
+            ("left", text(Column::Left)),
+            ("left_organization", text(Column::LeftUnit)),
+            ("other_organization", text(Column::OtherUnit)),
+            ("other", text(Column::Other)),
+        ];
+        let (left_at, volume, others, dismissed) = (
+            text(Column::LeftAt),
+            text(Column::Volume),
+            text(Column::Others),
+            text(Column::Dismissed),
+        );
+        let mut parties = [PartyId(0); 4];
+        for (i, (column, key)) in keys.iter().enumerate() {
+            match snapshot.party(key) {
+                Some((id, _)) => parties[i] = id,
+                None => problems.push(row.error_in(column, format!("no party with key '{key}'"))),
+            }
+        }
+        let left_at = snapshot
+            .zone
+            .parse(left_at)
+            .map_err(|e| problems.push(row.error_in("left_at", e.to_string())))
+            .ok();
+        let volume = Amount::parse(volume, decimal)
+            .map_err(|e| problems.push(row.error_in("volume", e.to_string())))
+            .ok()
+            .filter(|v| v.minor() >= 0);
+        if volume.is_none() && problems.iter().all(|p| p.column != Some("volume")) {
+            problems.push(row.error_in("volume", "a volume is never negative"));
+        }
+        let others = others
+            .parse::<u32>()
+            .map_err(|_| problems.push(row.error_in("others", "a count of people: 0 or more")))
+            .ok();
+        let dismissed = (!dismissed.is_empty())
+            .then(|| snapshot.zone.parse(dismissed))
+            .transpose()
+            .map_err(|e| problems.push(row.error_in("dismissed", e.to_string())))
+            .ok()
+            .flatten();
+        let (Some(left_at), Some(volume), Some(others), true) =
+            (left_at, volume, others, problems.is_empty())
+        else {
+            problems.into_iter().for_each(|e| errors.push(e));
+            return Ok(());
+        };
+        let alert = DormantAlert {
+            id: 0,
+            left: parties[0],
+            left_unit: parties[1],
+            other_unit: parties[2],
+            left_at,
+            volume: volume.minor(),
+            other: parties[3],
+            others,
+            dismissed_at: None,
+        };
+        if store.insert_alert(&alert)? {
+            summary.alerts_added += 1;
+        } else {
+            summary.alerts_already_present += 1;
+        }
+        if let Some(at) = dismissed {
+            dismissals.push((
+                (alert.left, alert.left_unit, alert.other_unit, alert.left_at),
+                at,
+            ));
+        }
+        Ok(())
+    })?;
+    // Dismissed as the file says, once every row is in.
+    if !dismissals.is_empty() {
+        let ids: rustc_hash::FxHashMap<_, i64> = store
+            .alerts()?
+            .into_iter()
+            .map(|a| ((a.left, a.left_unit, a.other_unit, a.left_at), a.id))
+            .collect();
+        for (identity, at) in dismissals {
+            if let Some(&id) = ids.get(&identity) {
+                store.dismiss_alert(id, at)?;
+            }
+        }
+    }
     Ok(())
 }

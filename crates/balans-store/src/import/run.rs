@@ -10,7 +10,7 @@ use super::catalog::import_kinds;
 use super::common::{Errors, Options, Progress, Source, Summary};
 use super::directory::{import_memberships, import_parties};
 use super::gestures::{GestureFile, import_gestures};
-use super::handovers::{import_handovers, import_user_links};
+use super::handovers::{import_alerts, import_handovers, import_user_links};
 use crate::LedgerError;
 use crate::snapshot::Snapshot;
 use crate::store::{Store, StoreResult};
@@ -150,6 +150,9 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
                 "user links decide who accepts a handover: only an admin imports them",
             )),
             FileKind::UserLinks => import_user_links(
+                store, &snapshot, &mut table, index, summary, errors, progress,
+            )?,
+            FileKind::Alerts => import_alerts(
                 store, &snapshot, &mut table, index, summary, errors, progress,
             )?,
         }

@@ -19,12 +19,14 @@ pub struct ExportSummary {
     pub gestures: u64,
     pub handovers: u64,
     pub user_links: u64,
+    pub alerts: u64,
     pub files: Vec<PathBuf>,
 }
 
 /// Writes `kinds.csv`, `parties.csv`, `memberships.csv`, `gestures.csv` and
 /// `handovers.csv` into `dir`, and `user_links.csv` when a user is linked to
-/// the person they are (users themselves, with their secrets, stay behind). Each file is written beside its final name and renamed into place, so an
+/// the person they are (users themselves, with their secrets, stay behind), and
+/// `alerts.csv` when a departure was named in an alert (with its dismissal). Each file is written beside its final name and renamed into place, so an
 /// interrupted export never leaves a half-written file under a final name.
 pub fn export<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
     crate::store::in_read(store, |store| export_now(store, dir))
@@ -179,6 +181,34 @@ fn export_now<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSumm
                     w.row([email.as_str(), &snapshot.key(*party)])?;
                 }
                 Ok::<_, LedgerError>(links.len() as u64)
+            },
+        )?;
+    }
+    let alerts = store.alerts()?;
+    if !alerts.is_empty() {
+        summary.alerts = write_file(
+            dir,
+            "alerts.csv",
+            FileKind::Alerts,
+            &mut summary.files,
+            |w| {
+                for a in &alerts {
+                    let dismissed = a
+                        .dismissed_at
+                        .map(|d| d.display_in(&zone))
+                        .unwrap_or_default();
+                    w.row([
+                        snapshot.key(a.left).as_str(),
+                        &snapshot.key(a.left_unit),
+                        &snapshot.key(a.other_unit),
+                        &a.left_at.display_in(&zone),
+                        &balans_core::Sum(a.volume).to_string(),
+                        &snapshot.key(a.other),
+                        &a.others.to_string(),
+                        &dismissed,
+                    ])?;
+                }
+                Ok::<_, LedgerError>(alerts.len() as u64)
             },
         )?;
     }

@@ -711,6 +711,79 @@ pub fn a_departure_names_the_credits_that_went_dormant<B: Backend>() {
         Err(LedgerError::NotFound { .. })
     ));
     assert_consistent(&mut store);
+
+    // Export and import carry the alerts with their dismissal, into a store
+    // whose own threshold would name none of them.
+    let dir = tempfile::tempdir().unwrap();
+    let exported = ledger::export(&mut store, dir.path()).unwrap();
+    assert_eq!(exported.alerts, 2);
+    let names = [
+        "kinds",
+        "parties",
+        "memberships",
+        "gestures",
+        "handovers",
+        "alerts",
+    ];
+    let files: Vec<(String, String)> = names
+        .iter()
+        .map(|name| {
+            let file = format!("{name}.csv");
+            (
+                file.clone(),
+                std::fs::read_to_string(dir.path().join(&file)).unwrap(),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .collect();
+    let (mut copy, _copy_guard) = B::fresh();
+    let summary = import_texts(&mut copy, &named).unwrap();
+    assert_eq!(summary.alerts_added, 2);
+    let shown = |store: &mut B::Store| -> Vec<_> {
+        store
+            .alerts()
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.left, a.left_at, a.volume, a.others, a.dismissed_at))
+            .collect()
+    };
+    assert_eq!(shown(&mut copy).len(), 2);
+    assert_eq!(
+        ledger::open_alerts(&mut copy, now).unwrap().len(),
+        0,
+        "the one dismissed stays dismissed, the other is taken over"
+    );
+    let again = import_texts(&mut copy, &[named[5]]).unwrap();
+    assert_eq!((again.alerts_added, again.alerts_already_present), (0, 2));
+
+    // A row with an unknown party, a moment, a volume or a count that cannot
+    // be read is named, and nothing of the file is written.
+    let header = files[5].1.lines().next().unwrap();
+    let bad = format!(
+        "{header}\nnobody,us,hotel,2025-06-01,3.00,solo,0,\nhenk,us,hotel,someday,3.00,solo,0,\n\
+         henk,us,hotel,2025-06-02,-3.00,solo,0,\nhenk,us,hotel,2025-06-03,3.00,solo,many,\n"
+    );
+    match import_texts(&mut copy, &[("alerts.csv", &bad)]) {
+        Err(LedgerError::Rejected(r)) => {
+            let columns: Vec<Option<&str>> = r.errors.iter().map(|e| e.column).collect();
+            assert_eq!(
+                columns,
+                [
+                    Some("left"),
+                    Some("left_at"),
+                    Some("volume"),
+                    Some("others")
+                ],
+                "{:?}",
+                r.errors
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(shown(&mut copy).len(), 2);
 }
 
 /// Export writes each user's link to the person they are; an import restores
