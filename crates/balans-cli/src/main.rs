@@ -35,9 +35,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    quiet_when_the_reader_leaves();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(error) if reader_left(&error) => ExitCode::from(CLOSED_PIPE),
         Err(error) => {
             match error.downcast_ref::<LedgerError>() {
                 Some(LedgerError::Rejected(rejection)) => eprintln!("{rejection}"),
@@ -46,6 +48,41 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The exit status of a command whose reader stopped reading (`| head`), as a
+/// shell reports one ended by SIGPIPE.
+const CLOSED_PIPE: u8 = 141;
+
+/// Whether an error is the reader of standard output having gone.
+fn reader_left(error: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().map(|e| e.kind()) == broken
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == broken
+    })
+}
+
+/// Ends the process quietly when printing fails because the reader of
+/// standard output went away (`balans alert list | head -1`): Rust ignores
+/// SIGPIPE, so `println!` panics there, and a backtrace says nothing useful.
+fn quiet_when_the_reader_leaves() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(CLOSED_PIPE));
+        }
+        default(info);
+    }));
 }
 
 /// A store of either backend.

@@ -2057,3 +2057,32 @@ fn credits_totals_are_the_sum_of_the_relationships() {
         .assert()
         .failure();
 }
+
+/// A reader that stops reading (`balans report --json | head -1`) ends the
+/// command quietly, with the status a shell gives a command ended by SIGPIPE:
+/// no panic and no error, whether the command prints as it goes or at once.
+#[test]
+fn a_reader_that_stops_reading_ends_a_command_quietly() {
+    let dir = Dir::new();
+    dir.balans(&["demo"]).assert().success();
+    for args in [
+        &["report", "--json"][..],
+        &["credits", "bosman", "--json"],
+        &["alert", "list"],
+    ] {
+        // The reading end is closed before the command starts: every write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("balans"))
+            .arg("--db")
+            .arg(dir.db())
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
