@@ -301,17 +301,7 @@ fn view<S: Store + ?Sized>(
     credits: Credits,
     percent: u8,
 ) -> Result<CreditsView, LedgerError> {
-    let mut party = |id: PartyId| -> Result<PartyRef, LedgerError> {
-        if let Some(known) = parties.get(&id) {
-            return Ok(known.clone());
-        }
-        let found = store
-            .party_by_id(id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is named but missing", id.0)))?;
-        let known = PartyRef::from(&found);
-        parties.insert(id, known.clone());
-        Ok(known)
-    };
+    let mut party = |id: PartyId| named(store, parties, id);
     let key_persons = credits
         .key_persons(percent)
         .map(|share: &PersonShare| {
@@ -387,12 +377,8 @@ fn handover_view<S: Store + ?Sized>(
     store: &mut S,
     h: Handover,
 ) -> Result<HandoverView, LedgerError> {
-    let mut party = |id: PartyId| -> Result<PartyRef, LedgerError> {
-        let found = store
-            .party_by_id(id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is named but missing", id.0)))?;
-        Ok(PartyRef::from(&found))
-    };
+    let mut parties = BTreeMap::new();
+    let mut party = |id: PartyId| named(store, &mut parties, id);
     Ok(HandoverView {
         id: h.id,
         left: party(h.left)?,
@@ -556,6 +542,24 @@ fn flows_of(g: &balans_core::Gesture, forward: bool) -> Both {
     }
 }
 
+/// The party with this id, as views name it; remembered in `known`, since a
+/// listing names the same parties again and again.
+fn named<S: Store + ?Sized>(
+    store: &mut S,
+    known: &mut BTreeMap<PartyId, PartyRef>,
+    id: PartyId,
+) -> Result<PartyRef, LedgerError> {
+    if let Some(party) = known.get(&id) {
+        return Ok(party.clone());
+    }
+    let found = store
+        .party_by_id(id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("party #{} is named but missing", id.0)))?;
+    let party = PartyRef::from(&found);
+    known.insert(id, party.clone());
+    Ok(party)
+}
+
 /// The one unit `party` counted for at every moment from `first` to `last`:
 /// itself when it was a member of nothing then, its organization when one
 /// membership covered it all; none when that changed, or it had several.
@@ -598,23 +602,9 @@ pub(crate) fn pair_contributions<S: Store + ?Sized>(
     b: PartyId,
     until: Moment,
 ) -> Result<BTreeMap<(PartyId, PartyId), Both>, LedgerError> {
-    // Looked up by the one of the two with fewer gestures: a customer's few,
-    // not the thousands of the account manager they deal with.
-    let mut gestures_of = |party: PartyId| -> Result<i64, LedgerError> {
-        Ok(store
-            .party_totals_of(Level::Person, party)?
-            .iter()
-            .map(|(_, totals)| totals.count)
-            .sum())
-    };
-    let (party, counterpart) = if gestures_of(b)? < gestures_of(a)? {
-        (b, a)
-    } else {
-        (a, b)
-    };
     let mut filter = GestureFilter {
-        party: Some(party),
-        counterpart: Some(counterpart),
+        party: Some(a),
+        counterpart: Some(b),
         until: Some(Moment::from_millis(until.millis().saturating_add(1))),
         limit: 10_000,
         ..GestureFilter::default()
@@ -930,20 +920,38 @@ pub fn accept_handover<S: Store + ?Sized>(
             .get(&(h.left_unit, h.other_unit))
             .copied()
             .unwrap_or_default();
-        let moved = source.share(h.share);
-        if !store.decide_handover(id, HandoverState::Accepted, at, note, &moved)? {
-            return Err(refuse_said(
-                "id",
-                format!("handover #{id} was decided meanwhile"),
-                field::Code::HandoverDecided,
-                &[("id", &id.to_string())],
-            ));
-        }
-        let stored = store
-            .handover(id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("handover #{id} is missing")))?;
-        handover_view(store, stored)
+        decide(
+            store,
+            id,
+            HandoverState::Accepted,
+            at,
+            note,
+            &source.share(h.share),
+        )
     })
+}
+
+/// Stores the decision on an offered handover, and the handover as it is now.
+fn decide<S: Store + ?Sized>(
+    store: &mut S,
+    id: i64,
+    state: HandoverState,
+    at: Moment,
+    note: Option<&str>,
+    moved: &Both,
+) -> Result<HandoverView, LedgerError> {
+    if !store.decide_handover(id, state, at, note, moved)? {
+        return Err(refuse_said(
+            "id",
+            format!("handover #{id} was decided meanwhile"),
+            field::Code::HandoverDecided,
+            &[("id", &id.to_string())],
+        ));
+    }
+    let stored = store
+        .handover(id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("handover #{id} is missing")))?;
+    handover_view(store, stored)
 }
 
 /// Declines (by or for the successor, as for an acceptance) or withdraws (a
@@ -976,18 +984,7 @@ pub fn end_handover<S: Store + ?Sized>(
             _ => {}
         }
         not_before_offer(&h, at)?;
-        if !store.decide_handover(id, state, at, note, &Both::default())? {
-            return Err(refuse_said(
-                "id",
-                format!("handover #{id} was decided meanwhile"),
-                field::Code::HandoverDecided,
-                &[("id", &id.to_string())],
-            ));
-        }
-        let stored = store
-            .handover(id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("handover #{id} is missing")))?;
-        handover_view(store, stored)
+        decide(store, id, state, at, note, &Both::default())
     })
 }
 
@@ -1265,17 +1262,7 @@ pub fn open_alerts<S: Store + ?Sized>(
         {
             continue;
         }
-        let mut party = |id: PartyId| -> Result<PartyRef, LedgerError> {
-            if let Some(known) = parties.get(&id) {
-                return Ok(known.clone());
-            }
-            let found = store.party_by_id(id)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("party #{} is named but missing", id.0))
-            })?;
-            let known = PartyRef::from(&found);
-            parties.insert(id, known.clone());
-            Ok(known)
-        };
+        let mut party = |id: PartyId| named(store, &mut parties, id);
         views.push(AlertView {
             id: alert.id,
             left: party(alert.left)?,

@@ -33,8 +33,7 @@ pub struct Resolved {
 /// Which gestures a listing wants; every field narrows it.
 #[derive(Clone, Debug, Default)]
 pub struct GestureFilter {
-    /// Gestures this party gave or received. With a `counterpart`, a store may
-    /// look the gestures up by this party: the one with fewer gestures.
+    /// Gestures this party gave or received.
     pub party: Option<PartyId>,
     /// Gestures any of these parties gave or received.
     pub any_of: Option<Vec<PartyId>>,
