@@ -3020,6 +3020,16 @@ async fn the_dashboard_names_credits_gone_dormant_until_dismissed() {
         "a viewer cannot dismiss: {seen}"
     );
     assert!(seen.contains("Carried by one person"), "{seen}");
+    // Not a private customer carrying their own side, nor our organization itself.
+    assert!(
+        !seen.contains("Tineke Hoekstra carries 100% of the live credit with Tineke Hoekstra"),
+        "{seen}"
+    );
+    assert!(!seen.contains("Bosman Wonen carries"), "{seen}");
+    assert!(
+        seen.contains("Joris Bosman carries 62% of the live credit with Hotel De Wadden"),
+        "{seen}"
+    );
 
     let staff = logged_in(&app, "staff").await;
     let english = page_text(&staff, format!("{}/", app.address)).await;

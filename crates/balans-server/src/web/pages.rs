@@ -250,6 +250,11 @@ pub async fn dashboard(
                     .map(|pair| pair.b.key.as_str())
                     .collect();
                 let mut carried = ledger::credits_with(store, us.key.as_str(), &them)?;
+                // A private customer carries all of their own side: no news.
+                for view in &mut carried {
+                    let customer = view.b.id;
+                    view.key_persons.retain(|k| k.party.id != customer);
+                }
                 carried.retain(|view| !view.key_persons.is_empty());
                 carried
             }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use balans_core::{
     Both, Credits, Dimension, DormantAlert, Flows, Handover, HandoverState, Level, Membership,
-    Moment, Party, PartyId, PartyKind, PersonShare, Side, State,
+    Moment, Party, PartyId, PartyKind, Side, State,
 };
 use serde::Serialize;
 
@@ -302,19 +302,22 @@ fn view<S: Store + ?Sized>(
     percent: u8,
 ) -> Result<CreditsView, LedgerError> {
     let mut party = |id: PartyId| named(store, parties, id);
-    let key_persons = credits
-        .key_persons(percent)
-        .map(|share: &PersonShare| {
-            Ok(KeyPerson {
-                party: party(share.party)?,
-                side: match share.side {
-                    Side::A => "a",
-                    Side::B => "b",
-                },
-                share: share.fraction(),
-            })
-        })
-        .collect::<Result<_, LedgerError>>()?;
+    let mut key_persons = Vec::new();
+    for share in credits.key_persons(percent) {
+        let person = party(share.party)?;
+        // An organization standing for itself is no person to depend on.
+        if person.kind != PartyKind::Person {
+            continue;
+        }
+        key_persons.push(KeyPerson {
+            party: person,
+            side: match share.side {
+                Side::A => "a",
+                Side::B => "b",
+            },
+            share: share.fraction(),
+        });
+    }
     let pairs = credits
         .pairs
         .iter()

@@ -893,7 +893,30 @@ pub fn user_links_survive_export_and_import<B: Backend>() {
     assert_eq!(restored(&mut copy), restored(&mut store));
 }
 
+/// An organization standing for itself in a pair counts in the live volume but
+/// is never a key person: here our organization gave Sander most of the credit
+/// itself, and only Sander, on his side, carries the relationship.
+pub fn an_organization_is_never_a_key_person<B: Backend>() {
+    let (mut store, _guard) = store::<B>();
+    import_texts(
+        &mut store,
+        &[(
+            "gestures.csv",
+            "id,at,giver,receiver,kind,amount\nk1,2025-06-01,us,sander,help,5\n",
+        )],
+    )
+    .unwrap();
+    let view = hotel(&mut store, Some("2025-07-01"));
+    // Live: us with Sander 5.00, Henk with Sander 1.00 (c5).
+    assert_eq!(credit(&view.live), pair("6.00", "0.00"));
+    assert_eq!(
+        key_persons(&view),
+        [("sander".to_string(), "b", "1.0000".to_string())]
+    );
+}
+
 conformance!(
+    an_organization_is_never_a_key_person,
     user_links_survive_export_and_import,
     a_departure_names_the_credits_that_went_dormant,
     only_the_successor_s_own_user_accepts,
