@@ -5,7 +5,8 @@
 # every gesture counts for it; with the credits of its top relationships), a
 # person's page, a relationship (with its credits) and a person's part, the
 # parties list sorted and filtered, and the search, each requested one at a
-# time; then `balans credits` from the command line. The store has the shape of
+# time; then `balans credits` from the command line, and ending a membership
+# (`balans-bench membership`). The store has the shape of
 # `balans-bench import --shape` (few-pairs by default; many-pairs spreads the
 # gestures over about as many pairs).
 #
@@ -86,3 +87,6 @@ credits "balans credits, one relationship" org00000 org00001
 credits "balans credits, a customer" org00062
 credits "balans credits, largest organization" org00000
 credits "balans credits --totals, largest" org00000 --totals
+
+# Ending the busiest member's membership, in the process, on copies of the store.
+target/release/balans-bench membership --store "$db" --runs 3

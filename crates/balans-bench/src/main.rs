@@ -61,6 +61,20 @@ enum BenchCommand {
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
     },
+    /// Ending a membership in a store made by `import`, in the process (its
+    /// start and the store's opening left out), on a fresh copy each run: after
+    /// the person's last gesture (nothing moves), a month before it and a year
+    /// before it. The person is the member with the most gestures.
+    ///
+    ///     target/release/balans-bench membership --store target/bench/bench.db
+    Membership {
+        /// The SQLite store; it is copied, never changed.
+        #[arg(long)]
+        store: PathBuf,
+        /// Runs per case to take the median of.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Runs a command and prints its peak resident memory in KiB as its last
     /// line: each measured process alone, whatever ran before it.
     #[command(hide = true)]
@@ -118,8 +132,105 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+        BenchCommand::Membership { store, runs } => membership(&store, runs.max(1)),
         BenchCommand::PeakOf { command } => peak_of(&command),
     }
+}
+
+/// See `BenchCommand::Membership`.
+fn membership(store: &Path, runs: usize) -> Result<()> {
+    use balans_store::store::{BalanceStore, DirectoryStore, GestureFilter, GestureStore};
+    let (person, organization, from, last, zone, keys) = {
+        let mut opened = SqliteStore::open(store, false)?;
+        let sums = opened.party_totals(Level::Person)?;
+        let memberships = opened.memberships()?;
+        let busiest = memberships
+            .iter()
+            .filter(|m| m.until.is_none())
+            .max_by_key(|m| {
+                sums.iter()
+                    .filter(|(p, _, _)| *p == m.person)
+                    .map(|(_, _, t)| t.count)
+                    .sum::<i64>()
+            })
+            .context("the store has no open membership")?
+            .clone();
+        let last = sums
+            .iter()
+            .filter(|(p, _, _)| *p == busiest.person)
+            .map(|(_, _, t)| t.last)
+            .max()
+            .context("the busiest member has no gestures")?;
+        let keys: std::collections::HashMap<_, _> = opened
+            .parties()?
+            .into_iter()
+            .map(|p| (p.id, p.fields.key.as_str().to_string()))
+            .collect();
+        let zone = balans_store::store::zone_of(&mut opened)?;
+        (
+            busiest.person,
+            busiest.organization,
+            busiest.from,
+            last,
+            zone,
+            keys,
+        )
+    };
+    let day = 86_400_000;
+    let copy = store.with_extension("membership.db");
+    for (case, until) in [
+        ("after the last gesture", last.millis() + day),
+        ("a month before the last", last.millis() - 30 * day),
+        ("a year before the last", last.millis() - 365 * day),
+    ] {
+        let until = balans_core::Moment::from_millis(until);
+        let mut times = Vec::with_capacity(runs);
+        let mut moved = 0;
+        let mut checked = false;
+        for run in 0..runs {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+            }
+            std::fs::copy(store, &copy)?;
+            let mut opened = SqliteStore::open(&copy, false)?;
+            moved = opened
+                .find_gestures(&GestureFilter {
+                    party: Some(person),
+                    from: Some(until),
+                    limit: 1 << 40,
+                    ..GestureFilter::default()
+                })?
+                .len();
+            let (from, until) = (from.display_in(&zone), until.display_in(&zone));
+            let text = balans_store::snapshot::MembershipText {
+                person: &keys[&person],
+                organization: &keys[&organization],
+                role: "employee",
+                from: &from,
+                until: &until,
+            };
+            let started = Instant::now();
+            ledger::set_membership(&mut opened, &text)?;
+            times.push(started.elapsed());
+            if run + 1 == runs {
+                checked = ledger::check(&mut opened)?.is_consistent();
+            }
+        }
+        times.sort_unstable();
+        println!(
+            "ending {}'s membership {case}: median of {runs}: {:.1} ms ({moved} of their gestures after the end); balans check {}",
+            keys[&person],
+            times[times.len() / 2].as_secs_f64() * 1000.0,
+            if checked { "passed" } else { "FAILED" }
+        );
+        if !checked {
+            bail!("balans check failed after ending a membership {case}");
+        }
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+    }
+    Ok(())
 }
 
 /// Runs `command` and prints its peak resident memory (KiB) as the last line.

@@ -45,6 +45,17 @@ impl BalanceStore for PostgresStore {
         self.add_totals(deltas)
     }
 
+    fn remove_sums(
+        &mut self,
+        pairs: &[PairKey],
+        months: &[MonthKey],
+        parties: &[PartySumKey],
+    ) -> StoreResult<()> {
+        self.remove_totals(pairs)?;
+        self.remove_totals(months)?;
+        self.remove_totals(parties)
+    }
+
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
         self.fold_staged()?;
         self.execute(

@@ -32,6 +32,10 @@ pub(crate) trait TotalsKey: Sized {
     /// Adds one `int8[]` per key column, then the five sums (low to high, high
     /// to low, count, first, last), row by row.
     const UPSERT: &'static str;
+    /// Removes the rows of the keys given as one `int8[]` per key column.
+    const DELETE: &'static str;
+    /// How many of `key_words` are the key's columns.
+    const KEY_COLUMNS: usize;
     /// Drops and builds the table's indexes around a bulk load's first copy.
     const INDEXES_DROP: &'static str;
     const INDEXES_BUILD: &'static str;
@@ -69,6 +73,9 @@ impl TotalsKey for PairKey {
      low_to_high = balances.low_to_high + EXCLUDED.low_to_high, high_to_low = balances.high_to_low + EXCLUDED.high_to_low, \
      count = balances.count + EXCLUDED.count, first_ms = LEAST(balances.first_ms, EXCLUDED.first_ms), \
      last_ms = GREATEST(balances.last_ms, EXCLUDED.last_ms)";
+    const DELETE: &'static str = "DELETE FROM balances WHERE (level, low, high, dimension) IN \
+     (SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::int8[]))";
+    const KEY_COLUMNS: usize = 4;
     const INDEXES_DROP: &'static str = schema::BALANCE_INDEXES_DROP;
     const INDEXES_BUILD: &'static str = schema::BALANCE_INDEXES_BUILD;
     const STAGE: &'static str = "CREATE TEMP TABLE IF NOT EXISTS staged_balances (level int8, low int8, high int8, \
@@ -133,6 +140,9 @@ impl TotalsKey for MonthKey {
      given = months.given + EXCLUDED.given, received = months.received + EXCLUDED.received, \
      count = months.count + EXCLUDED.count, first_ms = LEAST(months.first_ms, EXCLUDED.first_ms), \
      last_ms = GREATEST(months.last_ms, EXCLUDED.last_ms)";
+    const DELETE: &'static str = "DELETE FROM months WHERE (organization, month) IN \
+     (SELECT * FROM UNNEST($1::int8[], $2::int8[]))";
+    const KEY_COLUMNS: usize = 2;
     const INDEXES_DROP: &'static str = schema::MONTH_INDEXES_DROP;
     const INDEXES_BUILD: &'static str = schema::MONTH_INDEXES_BUILD;
     const STAGE: &'static str = "CREATE TEMP TABLE IF NOT EXISTS staged_months (organization int8, month int8, \
@@ -188,6 +198,9 @@ impl TotalsKey for PartySumKey {
      given = party_totals.given + EXCLUDED.given, received = party_totals.received + EXCLUDED.received, \
      count = party_totals.count + EXCLUDED.count, first_ms = LEAST(party_totals.first_ms, EXCLUDED.first_ms), \
      last_ms = GREATEST(party_totals.last_ms, EXCLUDED.last_ms)";
+    const DELETE: &'static str = "DELETE FROM party_totals WHERE (level, party, dimension) IN \
+     (SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[]))";
+    const KEY_COLUMNS: usize = 3;
     // One row per party, level and dimension: few enough to be added to in place
     // even by a bulk load, which never copies them.
     const INDEXES_DROP: &'static str = "";
@@ -259,17 +272,37 @@ impl PostgresStore {
                     .map(|(_, t)| t.last.millis())
                     .collect::<Vec<i64>>(),
             ]);
-            let params: Vec<&(dyn ToSql + Sync)> = columns
-                .iter()
-                .map(|column| column as &(dyn ToSql + Sync))
-                .collect();
-            self.execute(K::UPDATING, K::UPSERT, &params)?;
+            self.execute(K::UPDATING, K::UPSERT, &array_params(&columns))?;
         }
         Ok(())
     }
 }
 
+/// One `int8[]` parameter per column.
+fn array_params(columns: &[Vec<i64>]) -> Vec<&(dyn ToSql + Sync)> {
+    columns
+        .iter()
+        .map(|column| column as &(dyn ToSql + Sync))
+        .collect()
+}
+
 impl PostgresStore {
+    /// Removes the rows of `keys`, a chunk per statement, after a bulk load's
+    /// waiting sums are in their tables.
+    pub(crate) fn remove_totals<K: TotalsKey>(&mut self, keys: &[K]) -> StoreResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.fold_staged()?;
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+            let columns: Vec<Vec<i64>> = (0..K::KEY_COLUMNS)
+                .map(|column| chunk.iter().map(|key| key.key_words()[column]).collect())
+                .collect();
+            self.execute(K::UPDATING, K::DELETE, &array_params(&columns))?;
+        }
+        Ok(())
+    }
+
     /// Sums a bulk load's waiting sums into their tables, which held nothing
     /// before the load: one statement each, with the table's indexes built
     /// after (as `copy_into_empty` does). Done before anything reads either

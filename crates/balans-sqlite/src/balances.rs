@@ -60,6 +60,29 @@ impl BalanceStore for SqliteStore {
         self.add_to(deltas)
     }
 
+    fn remove_sums(
+        &mut self,
+        pairs: &[PairKey],
+        months: &[MonthKey],
+        parties: &[PartySumKey],
+    ) -> StoreResult<()> {
+        self.remove(pairs)?;
+        self.remove(months)?;
+        let context = "updating each party's sums";
+        let mut delete = self
+            .connection
+            .prepare_cached(
+                "DELETE FROM party_totals WHERE level = ?1 AND party = ?2 AND dimension = ?3",
+            )
+            .map_err(backend(context))?;
+        for key in parties {
+            delete
+                .execute([key.level.code(), key.party.0, key.dimension.code()])
+                .map_err(backend(context))?;
+        }
+        Ok(())
+    }
+
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()> {
         let context = "rewriting balances";
         self.cache.balances.clear();

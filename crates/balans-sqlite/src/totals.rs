@@ -163,6 +163,27 @@ impl SqliteStore {
         written
     }
 
+    /// Removes rows, as [`SqliteStore::add_to`] adds to them: pending inside a
+    /// write, at once outside one.
+    pub(crate) fn remove<K: TotalsKey>(&mut self, keys: &[K]) -> StoreResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let outside = self.depth == 0;
+        if outside {
+            K::pending(self).open();
+        }
+        for key in keys {
+            K::pending(self).set(*key, None);
+        }
+        if !outside {
+            return self.bound_pending();
+        }
+        let written = self.write_pending();
+        K::pending(self).clear();
+        written
+    }
+
     /// Adds many deltas in the outermost write straight to the table, each with
     /// one statement, in key order: an import's sums over many pairs, which
     /// held pending would each cost a read of the row first, and which no other

@@ -189,10 +189,10 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
     Ok(())
 }
 
-/// Re-attributes the stored gestures after memberships changed, unless none
-/// was attributed where a change moved a membership's period; a gesture the
-/// change would leave attributable to no single organization becomes an error
-/// of the memberships files.
+/// Moves the stored gestures the changed memberships move (see
+/// [`crate::ledger::follow_membership_changes`]); a gesture the change would
+/// leave attributable to no single organization becomes an error of the
+/// memberships files.
 pub(crate) fn follow_memberships<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
@@ -204,15 +204,7 @@ pub(crate) fn follow_memberships<S: Store + ?Sized>(
     if errors.total > 0 || gestures_before == 0 {
         return Ok(());
     }
-    let moved = match crate::ledger::reattributes(store, changes) {
-        Ok(moved) => moved,
-        Err(LedgerError::Store(e)) => return Err(e),
-        Err(other) => return Err(crate::store::StoreError::Corrupt(other.to_string())),
-    };
-    if !moved {
-        return Ok(());
-    }
-    match crate::ledger::rebuild_organization_level(store, snapshot) {
+    match crate::ledger::follow_membership_changes(store, snapshot, changes) {
         Ok(()) => Ok(()),
         Err(LedgerError::Store(e)) => Err(e),
         Err(other) => {

@@ -3,7 +3,6 @@
 use balans_core::{Party, PartyFields, PartyId, PartyKey, PartyKind};
 use serde::Serialize;
 
-use super::levels::rebuild_organization_level;
 use super::view::PartyRef;
 use crate::snapshot::{PartyText, Snapshot};
 use crate::store::{Store, in_transaction};
@@ -88,10 +87,8 @@ pub fn set_membership<S: Store + ?Sized>(
             snapshot.insert_membership(membership.clone());
             let change = [(existing.clone(), membership.clone())];
             if store.gesture_count()? > 0 {
-                // Only where a stored gesture moves is the level rebuilt.
-                if super::levels::reattributes(store, &change)? {
-                    rebuild_organization_level(store, &snapshot)?;
-                }
+                // Only the stored gestures the change moves move.
+                super::levels::follow_membership_changes(store, &snapshot, &change)?;
                 // An end set or moved: the credits that went to sleep with it.
                 if membership.until.is_some()
                     && existing.as_ref().map(|m| m.until) != Some(membership.until)

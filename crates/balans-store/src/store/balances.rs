@@ -13,6 +13,16 @@ pub trait BalanceStore {
     /// in key order, the order of the tables' primary keys; a store may count on
     /// that for speed, not for correctness.
     fn add_to_balances(&mut self, deltas: &[(PairKey, Totals)]) -> StoreResult<()>;
+    /// Removes rows of balances, months and parties' sums, where every gesture
+    /// they counted moved elsewhere or before they are written anew from exact
+    /// totals (see `ledger::follow_membership_changes`). A key without a row is
+    /// passed over.
+    fn remove_sums(
+        &mut self,
+        pairs: &[PairKey],
+        months: &[MonthKey],
+        parties: &[PartySumKey],
+    ) -> StoreResult<()>;
     /// Replaces every balance of one level.
     fn replace_level(&mut self, level: Level, balances: &[(PairKey, Totals)]) -> StoreResult<()>;
     /// The balances of one pair (any dimension) at one level.

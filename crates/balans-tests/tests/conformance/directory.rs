@@ -38,6 +38,80 @@ pub fn a_membership_change_moves_stored_gestures<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// Ending a membership moves only the person's gestures after the end: from
+/// the organization's pair to the person's own, with the first and last of
+/// both pairs, the months and each party's sums as a rebuild would have them;
+/// a reversal dated before its original moves with it. Taking the end away
+/// moves them back.
+pub fn ending_a_membership_moves_only_the_gestures_after_it<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    for (id, at) in [
+        ("h1", "2024-03-01"),
+        ("h2", "2024-05-01"),
+        ("h3", "2024-07-01"),
+    ] {
+        give(&mut store, id, at, "ann", "bob", "help").unwrap();
+    }
+    ledger::reverse(&mut store, "h3", Some("2024-02-01"), None, Some("r3")).unwrap();
+    let zone = balans_store::store::zone_of(&mut store).unwrap();
+    let id = |store: &mut B::Store, key: &str| {
+        store
+            .party_by_key(&balans_core::PartyKey::parse(key).unwrap())
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (us, ann, cust) = (
+        id(&mut store, "us"),
+        id(&mut store, "ann"),
+        id(&mut store, "cust"),
+    );
+    let credit_of = |store: &mut B::Store, a, b| {
+        store
+            .pair(Level::Organization, a, b)
+            .unwrap()
+            .into_iter()
+            .find(|(k, _)| k.dimension == balans_core::Dimension::Credit)
+            .map(|(_, t)| {
+                let (first, last) = (t.first.display_in(&zone), t.last.display_in(&zone));
+                (t.low_to_high + t.high_to_low, t.count, first, last)
+            })
+    };
+    let end = |store: &mut B::Store, until: &str| {
+        ledger::set_membership(
+            store,
+            &balans_store::snapshot::MembershipText {
+                person: "ann",
+                organization: "us",
+                role: "employee",
+                from: "2020-01-01",
+                until,
+            },
+        )
+        .unwrap();
+    };
+    end(&mut store, "2024-04-01");
+    assert_eq!(
+        credit_of(&mut store, us, cust),
+        Some((300, 1, "2024-03-01".into(), "2024-03-01".into())),
+        "only the gesture before the end stays with the organization"
+    );
+    assert_eq!(
+        credit_of(&mut store, ann, cust),
+        Some((300, 3, "2024-02-01".into(), "2024-07-01".into())),
+        "the two after it and the reversal of one go with Ann"
+    );
+    assert_consistent(&mut store);
+    end(&mut store, "");
+    assert_eq!(
+        credit_of(&mut store, us, cust),
+        Some((600, 4, "2024-02-01".into(), "2024-07-01".into()))
+    );
+    assert_eq!(credit_of(&mut store, ann, cust), None);
+    assert_consistent(&mut store);
+}
+
 pub fn several_memberships_need_the_organization_named<B: Backend>() {
     let (mut store, _guard) = B::fresh();
     setup(&mut store);
@@ -171,6 +245,7 @@ pub fn long_files_of_parties_and_memberships<B: Backend>() {
 
 conformance!(
     a_membership_change_moves_stored_gestures,
+    ending_a_membership_moves_only_the_gestures_after_it,
     several_memberships_need_the_organization_named,
     long_files_of_parties_and_memberships,
 );

@@ -400,6 +400,13 @@ pub fn run<B: Backend>(ops: Vec<Op>) {
                 );
                 if accept {
                     model.memberships = next;
+                    // Moving gestures keeps the months and each party's sums too.
+                    let report = ledger::check(&mut store).unwrap();
+                    assert!(
+                        report.is_consistent(),
+                        "step {step} {op:?}: {:?}",
+                        report.differences
+                    );
                 }
             }
         }
