@@ -64,6 +64,9 @@ pub struct PostgresStore {
     pub(crate) carried: Option<i64>,
     /// Where rows for `COPY` are encoded, kept from one copy to the next.
     pub(crate) copy_buffer: Vec<u8>,
+    /// Whether the last batch of gestures held any stored already: the next
+    /// is then looked up before it is copied (see `insert_gestures`).
+    pub(crate) stored_last: bool,
 }
 
 /// A savepoint command waiting to be sent; `w{n}` is the savepoint of depth `n`.

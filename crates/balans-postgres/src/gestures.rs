@@ -171,25 +171,31 @@ impl GestureStore for PostgresStore {
     ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
         // The fast path: COPY, with `seq` taken from the sequence in one step. A
         // batch with an id stored already (a retry, a re-import) or twice in itself
-        // fails as a whole inside its savepoint and takes the careful path.
+        // fails as a whole inside its savepoint and takes the careful path. After
+        // a batch that held stored gestures, the next goes straight to the
+        // careful path: a re-import repeats them batch after batch, and a copy
+        // would send each whole batch to be refused at its first row.
         if gestures.len() >= COPY_ROWS_MIN && self.depth > 0 {
-            if self.copy_in_bulk(gestures)? {
-                return Ok(vec![None; gestures.len()]);
-            }
-            let context = "storing gestures";
-            self.batch(context, "SAVEPOINT copy_batch")?;
-            match self.copy_gestures(gestures) {
-                Ok(()) => {
-                    self.batch(context, "RELEASE SAVEPOINT copy_batch")?;
+            let copy_tried = !self.stored_last;
+            if copy_tried {
+                if self.copy_in_bulk(gestures)? {
                     return Ok(vec![None; gestures.len()]);
                 }
-                Err(e) => {
-                    self.batch(
-                        context,
-                        "ROLLBACK TO SAVEPOINT copy_batch; RELEASE SAVEPOINT copy_batch",
-                    )?;
-                    if !e.is_unique_violation() {
-                        return Err(e.into_store(context));
+                let context = "storing gestures";
+                self.batch(context, "SAVEPOINT copy_batch")?;
+                match self.copy_gestures(gestures) {
+                    Ok(()) => {
+                        self.batch(context, "RELEASE SAVEPOINT copy_batch")?;
+                        return Ok(vec![None; gestures.len()]);
+                    }
+                    Err(e) => {
+                        self.batch(
+                            context,
+                            "ROLLBACK TO SAVEPOINT copy_batch; RELEASE SAVEPOINT copy_batch",
+                        )?;
+                        if !e.is_unique_violation() {
+                            return Err(e.into_store(context));
+                        }
                     }
                 }
             }
@@ -201,13 +207,21 @@ impl GestureStore for PostgresStore {
             self.build_indexes()?;
             let ids: Vec<&str> = gestures.iter().map(|g| g.id.as_str()).collect();
             let stored = self.stored_gestures(&ids)?;
+            self.stored_last = !stored.is_empty();
+            if stored.is_empty() && !copy_tried {
+                // None stored after all: the fast path again.
+                return self.insert_gestures(gestures);
+            }
             if !stored.is_empty() {
                 let new: Vec<&Gesture> = gestures
                     .iter()
                     .filter(|g| !stored.contains_key(g.id.as_str()))
                     .copied()
                     .collect();
+                // The others are new: copied, not looked up again.
+                self.stored_last = false;
                 let mut written = self.insert_gestures(&new)?.into_iter();
+                self.stored_last = true;
                 return gestures
                     .iter()
                     .map(|g| match stored.get(g.id.as_str()) {

@@ -71,6 +71,7 @@ impl PostgresStore {
             bulk: Bulk::Off,
             carried: None,
             copy_buffer: Vec::new(),
+            stored_last: false,
         };
         store.migrate(upgrading)?;
         Ok(store)

@@ -295,6 +295,39 @@ pub fn a_file_that_repeats_part_of_another_adds_the_rest<B: Backend>() {
     assert_stored_in_order(&mut store, &[&first, &second]);
 }
 
+/// A file whose first batches are stored already and whose later ones are new,
+/// then the other way round: the stored are answered as present and the new
+/// written, whichever came first.
+pub fn stored_batches_then_new_ones_and_back<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let first = varied_gestures_file("v", 1_000);
+    import_texts(&mut store, &[("first.csv", &first)]).unwrap();
+    let header = first.lines().next().unwrap();
+    let new = varied_gestures_file("w", 1_000);
+    let more = varied_gestures_file("x", 1_000);
+    let limits = import::Limits {
+        batch_rows: 300,
+        ..import::Limits::default()
+    };
+    let body = |text: &str| text.lines().skip(1).collect::<Vec<_>>().join("\n");
+    let second = format!("{header}\n{}\n{}\n", body(&first), body(&new));
+    let summary = import_texts_within(&mut store, &[("second.csv", &second)], limits).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (1_000, 1_000)
+    );
+    let third = format!("{header}\n{}\n{}\n", body(&more), body(&new));
+    let summary = import_texts_within(&mut store, &[("third.csv", &third)], limits).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (1_000, 1_000)
+    );
+    assert_eq!(store.gesture_count().unwrap(), 3_000);
+    assert_stored_in_order(&mut store, &[&first, &second, &third]);
+    assert_consistent(&mut store);
+}
+
 /// The first import into an empty store is the one a backend may load in bulk;
 /// a reversal, a repeated id and a conflicting id far into it, past the first
 /// batches, must be answered as in any other import.
@@ -402,6 +435,7 @@ conformance!(
     a_dry_run_validates_and_writes_nothing,
     an_id_twice_in_one_large_file_counts_once,
     a_file_that_repeats_part_of_another_adds_the_rest,
+    stored_batches_then_new_ones_and_back,
     rows_without_ids_get_the_same_ids_however_few_counts_fit_in_memory,
     a_large_first_import_keeps_every_rule,
 );
