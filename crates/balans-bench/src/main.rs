@@ -67,10 +67,17 @@ enum BenchCommand {
     /// before it. The person is the member with the most gestures.
     ///
     ///     target/release/balans-bench membership --store target/bench/bench.db
+    ///     target/release/balans-bench membership --postgres postgres://postgres@127.0.0.1:5432/test
     Membership {
         /// The SQLite store; it is copied, never changed.
-        #[arg(long)]
-        store: PathBuf,
+        #[arg(long, required_unless_present = "postgres")]
+        store: Option<PathBuf>,
+        /// Measure PostgreSQL instead: a server URL whose user may create
+        /// databases, holding the database `balans_bench` that `import
+        /// --postgres` left; each run works on a copy of it
+        /// (`CREATE DATABASE … TEMPLATE`).
+        #[arg(long, value_name = "URL", conflicts_with = "store")]
+        postgres: Option<String>,
         /// Runs per case to take the median of.
         #[arg(long, default_value_t = 5)]
         runs: usize,
@@ -132,16 +139,83 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        BenchCommand::Membership { store, runs } => membership(&store, runs.max(1)),
+        BenchCommand::Membership {
+            store,
+            postgres,
+            runs,
+        } => {
+            let source = match (store, postgres) {
+                (_, Some(admin)) => Source::Postgres(admin),
+                (Some(store), None) => Source::Sqlite(store),
+                (None, None) => bail!("name a store (--store) or a server (--postgres)"),
+            };
+            membership(&source, runs.max(1))
+        }
         BenchCommand::PeakOf { command } => peak_of(&command),
     }
 }
 
+/// Where `membership` measures: a SQLite store, or the server holding the
+/// database `balans_bench`.
+enum Source {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Source {
+    /// A fresh copy of the store, opened.
+    fn copy(&self) -> Result<Box<dyn balans_store::Store>> {
+        Ok(match self {
+            Source::Sqlite(store) => {
+                let copy = store.with_extension("membership.db");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+                }
+                std::fs::copy(store, &copy)?;
+                Box::new(SqliteStore::open(&copy, false)?)
+            }
+            Source::Postgres(admin) => {
+                let mut client = postgres::Client::connect(admin, postgres::NoTls)
+                    .context("cannot reach the PostgreSQL server")?;
+                client.batch_execute("DROP DATABASE IF EXISTS balans_membership WITH (FORCE)")?;
+                client.batch_execute("CREATE DATABASE balans_membership TEMPLATE balans_bench")?;
+                let url = balans_tests::with_database(admin, "balans_membership");
+                Box::new(balans_postgres::PostgresStore::open(&url)?)
+            }
+        })
+    }
+
+    /// The store as it is, opened to read.
+    fn open(&self) -> Result<Box<dyn balans_store::Store>> {
+        Ok(match self {
+            Source::Sqlite(store) => Box::new(SqliteStore::open(store, false)?),
+            Source::Postgres(admin) => Box::new(balans_postgres::PostgresStore::open(
+                &balans_tests::with_database(admin, "balans_bench"),
+            )?),
+        })
+    }
+
+    fn clean_up(&self) -> Result<()> {
+        match self {
+            Source::Sqlite(store) => {
+                let copy = store.with_extension("membership.db");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+                }
+            }
+            Source::Postgres(admin) => {
+                postgres::Client::connect(admin, postgres::NoTls)?
+                    .batch_execute("DROP DATABASE IF EXISTS balans_membership WITH (FORCE)")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// See `BenchCommand::Membership`.
-fn membership(store: &Path, runs: usize) -> Result<()> {
-    use balans_store::store::{BalanceStore, DirectoryStore, GestureFilter, GestureStore};
+fn membership(source: &Source, runs: usize) -> Result<()> {
     let (person, organization, from, last, zone, keys) = {
-        let mut opened = SqliteStore::open(store, false)?;
+        let mut opened = source.open()?;
         let sums = opened.party_totals(Level::Person)?;
         let memberships = opened.memberships()?;
         let busiest = memberships
@@ -166,7 +240,7 @@ fn membership(store: &Path, runs: usize) -> Result<()> {
             .into_iter()
             .map(|p| (p.id, p.fields.key.as_str().to_string()))
             .collect();
-        let zone = balans_store::store::zone_of(&mut opened)?;
+        let zone = balans_store::store::zone_of(opened.as_mut())?;
         (
             busiest.person,
             busiest.organization,
@@ -177,7 +251,6 @@ fn membership(store: &Path, runs: usize) -> Result<()> {
         )
     };
     let day = 86_400_000;
-    let copy = store.with_extension("membership.db");
     for (case, until) in [
         ("after the last gesture", last.millis() + day),
         ("a month before the last", last.millis() - 30 * day),
@@ -188,17 +261,13 @@ fn membership(store: &Path, runs: usize) -> Result<()> {
         let mut moved = 0;
         let mut checked = false;
         for run in 0..runs {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
-            }
-            std::fs::copy(store, &copy)?;
-            let mut opened = SqliteStore::open(&copy, false)?;
+            let mut opened = source.copy()?;
             moved = opened
-                .find_gestures(&GestureFilter {
+                .find_gestures(&balans_store::store::GestureFilter {
                     party: Some(person),
                     from: Some(until),
                     limit: 1 << 40,
-                    ..GestureFilter::default()
+                    ..Default::default()
                 })?
                 .len();
             let (from, until) = (from.display_in(&zone), until.display_in(&zone));
@@ -210,10 +279,10 @@ fn membership(store: &Path, runs: usize) -> Result<()> {
                 until: &until,
             };
             let started = Instant::now();
-            ledger::set_membership(&mut opened, &text)?;
+            ledger::set_membership(opened.as_mut(), &text)?;
             times.push(started.elapsed());
             if run + 1 == runs {
-                checked = ledger::check(&mut opened)?.is_consistent();
+                checked = ledger::check(opened.as_mut())?.is_consistent();
             }
         }
         times.sort_unstable();
@@ -227,10 +296,7 @@ fn membership(store: &Path, runs: usize) -> Result<()> {
             bail!("balans check failed after ending a membership {case}");
         }
     }
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
-    }
-    Ok(())
+    source.clean_up()
 }
 
 /// Runs `command` and prints its peak resident memory (KiB) as the last line.

@@ -86,19 +86,18 @@ pub fn set_membership<S: Store + ?Sized>(
             store.upsert_membership(&membership)?;
             snapshot.insert_membership(membership.clone());
             let change = [(existing.clone(), membership.clone())];
-            if store.gesture_count()? > 0 {
-                // Only the stored gestures the change moves move.
-                super::levels::follow_membership_changes(store, &snapshot, &change)?;
-                // An end set or moved: the credits that went to sleep with it.
-                if membership.until.is_some()
-                    && existing.as_ref().map(|m| m.until) != Some(membership.until)
-                {
-                    super::credits::name_departures(
-                        store,
-                        &snapshot,
-                        std::slice::from_ref(&membership),
-                    )?;
-                }
+            // Only the stored gestures the change moves move (a person without
+            // gestures costs a read of their sums: no count of all gestures).
+            super::levels::follow_membership_changes(store, &snapshot, &change)?;
+            // An end set or moved: the credits that went to sleep with it.
+            if membership.until.is_some()
+                && existing.as_ref().map(|m| m.until) != Some(membership.until)
+            {
+                super::credits::name_departures(
+                    store,
+                    &snapshot,
+                    std::slice::from_ref(&membership),
+                )?;
             }
         }
         let view = MembershipView::of(

@@ -93,14 +93,15 @@ pub fn ensure_months<S: Store + ?Sized>(store: &mut S) -> Result<(), LedgerError
 const CHANGES_LOOKED_AT_MAX: usize = 64;
 
 /// Moving a gesture costs reads of the pairs and months it leaves and joins
-/// (over a millisecond where it was the first or last of a small
-/// organization's month, as over many pairs it often is); rebuilding the level
-/// costs a pass over every gesture (about 2 s for 1 M). More moved gestures
-/// than one in this many stored, and the level is rebuilt. 1 M gestures over
-/// many pairs (`balans-bench membership`): an account manager's end a month
-/// before their last gesture moves 87 gestures in 0.15 s; a year before, 1,037
-/// in 1.4 s.
-const MOVED_SHARE_MAX: u64 = 1_024;
+/// where it was their first or last, as over many pairs it often is (about
+/// 1.4 ms a gesture on SQLite, 6 ms on PostgreSQL, measured on stores copied
+/// fresh); rebuilding the level costs a pass over every gesture (2.3 s for 1 M
+/// on SQLite, 1.8 s on PostgreSQL). More moved gestures than one in this many
+/// stored, and the level is rebuilt: never much slower than a rebuild on
+/// either. `balans-bench membership`, 1 M gestures: an account manager's end a
+/// month before their last gesture moves 87 gestures in 0.15 s on SQLite (120
+/// in 0.7 s on PostgreSQL); a year before, 1,037 are followed by a rebuild.
+const MOVED_SHARE_MAX: u64 = 2_048;
 /// Moving this many is always allowed: a small store's rebuild is quick, but
 /// so are its moves.
 const MOVED_MIN: usize = 64;
@@ -303,13 +304,15 @@ impl Shift {
             first: stored.first,
             last: stored.last,
         };
-        if stored.count > 0
-            && self
-                .lost
-                .iter()
-                .any(|at| *at == stored.first || *at == stored.last)
-        {
-            return Ok(After::EdgesLost(totals, self.gained));
+        let lost_first = stored.count > 0 && self.lost.contains(&stored.first);
+        let lost_last = stored.count > 0 && self.lost.contains(&stored.last);
+        if lost_first || lost_last {
+            return Ok(After::EdgesLost(Edges {
+                totals,
+                gained: self.gained,
+                lost_first,
+                lost_last,
+            }));
         }
         if let Some((first, last)) = self.gained {
             if stored.count == 0 {
@@ -332,10 +335,76 @@ enum After {
     /// No gesture left.
     Gone,
     Exact(Totals),
-    /// A gesture it lost was its first or its last: the sums and count are
-    /// right, the first and last are those of the gestures gained (if any) and
-    /// of those that stayed, to be looked up.
-    EdgesLost(Totals, Option<(Moment, Moment)>),
+    /// A gesture it lost was its first or its last.
+    EdgesLost(Edges),
+}
+
+/// A row that lost its first or its last gesture: the sums and count are
+/// right, the first and last still those stored; what was lost is the first
+/// or last of the gestures gained (if any) and of those that stayed, looked
+/// up among the stored ones between the two.
+struct Edges {
+    totals: Totals,
+    gained: Option<(Moment, Moment)>,
+    lost_first: bool,
+    lost_last: bool,
+}
+
+impl Edges {
+    /// The row, with what was lost looked up among the gestures of the
+    /// parties behind `units` that `counts` keeps; `what` names the row in the
+    /// error of a row whose gestures are not found.
+    fn settle<S: Store + ?Sized>(
+        self,
+        store: &mut S,
+        snapshot: &Snapshot,
+        units: &[PartyId],
+        counts: impl Fn(&balans_core::Gesture, (PartyId, PartyId)) -> bool,
+        what: impl FnOnce() -> String,
+    ) -> Result<Totals, LedgerError> {
+        let Edges {
+            mut totals,
+            gained,
+            lost_first,
+            lost_last,
+        } = self;
+        let (from, until) = (totals.first, totals.last);
+        let stayed = edges_among(store, snapshot, units, from, until, lost_first, counts)?;
+        let merge =
+            |a: Option<Moment>, b: Option<Moment>, pick: fn(Moment, Moment) -> Moment| match (a, b)
+            {
+                (Some(a), Some(b)) => Some(pick(a, b)),
+                (a, b) => a.or(b),
+            };
+        let kept = |lost: bool, edge: Moment| (!lost).then_some(edge);
+        let first = merge(
+            merge(
+                kept(lost_first, totals.first),
+                gained.map(|g| g.0),
+                Moment::min,
+            ),
+            stayed.map(|s| s.0).filter(|_| lost_first),
+            Moment::min,
+        );
+        let last = merge(
+            merge(
+                kept(lost_last, totals.last),
+                gained.map(|g| g.1),
+                Moment::max,
+            ),
+            stayed.map(|s| s.1),
+            Moment::max,
+        );
+        let (Some(first), Some(last)) = (first, last) else {
+            return Err(StoreError::Corrupt(format!(
+                "the sums of {} count gestures that are not stored",
+                what()
+            ))
+            .into());
+        };
+        (totals.first, totals.last) = (first, last);
+        Ok(totals)
+    }
 }
 
 /// Moves gestures between organization pairs: their balances, the months of
@@ -393,26 +462,21 @@ fn move_gestures<S: Store + ?Sized>(
             match shift.after(was)? {
                 After::Exact(totals) => pair_rows.push((key, totals)),
                 After::Gone => {}
-                After::EdgesLost(totals, gained) => {
-                    let was = was.expect("edges are lost only from a stored row");
-                    pair_edges.push((key, totals, gained, was.first, was.last));
-                }
+                After::EdgesLost(edges) => pair_edges.push((key, edges)),
             }
         }
     }
-    for (key, totals, gained, from, until) in pair_edges {
-        let stayed = edges_among(
+    for (key, edges) in pair_edges {
+        let totals = edges.settle(
             store,
             snapshot,
             &[key.low, key.high],
-            from,
-            until,
             |g, (a, b)| {
                 a != b && PairKey::directed(Level::Organization, a, b, g.dimension).0 == key
             },
+            || format!("{} and {}", snapshot.key(key.low), snapshot.key(key.high)),
         )?;
-        let what = format!("{} and {}", snapshot.key(key.low), snapshot.key(key.high));
-        pair_rows.push((key, with_edges(totals, gained, stayed, &what)?));
+        pair_rows.push((key, totals));
     }
 
     // The months of credit, the same way, each party's read once.
@@ -432,24 +496,21 @@ fn move_gestures<S: Store + ?Sized>(
         match months[key].after(was.as_ref())? {
             After::Exact(totals) => month_rows.push((*key, totals)),
             After::Gone => {}
-            After::EdgesLost(totals, gained) => {
-                let was = was.expect("edges are lost only from a stored row");
+            After::EdgesLost(edges) => {
                 let zone = &snapshot.zone;
-                let stayed = edges_among(
+                let totals = edges.settle(
                     store,
                     snapshot,
                     &[party],
-                    was.first,
-                    was.last,
                     |g, (a, b)| {
                         g.dimension == Dimension::Credit
                             && a != b
                             && (a == party || b == party)
                             && zone.month_of(g.at) == month
                     },
+                    || format!("the credit of {} in a month", snapshot.key(party)),
                 )?;
-                let what = format!("the credit of {} in a month", snapshot.key(party));
-                month_rows.push((*key, with_edges(totals, gained, stayed, &what)?));
+                month_rows.push((*key, totals));
             }
         }
     }
@@ -497,13 +558,15 @@ fn move_gestures<S: Store + ?Sized>(
 /// The first and the last moment, from `from` to `until` inclusive, of the
 /// gestures of the parties behind `units` (each unit, and everyone who was ever
 /// a member of it) that `counts` keeps, attributed as they are now; read
-/// through the side with fewer parties.
+/// through the side with fewer parties, newest first. Unless `first` is
+/// wanted, the read stops at the last (the first returned is then no edge).
 fn edges_among<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     units: &[PartyId],
     from: Moment,
     until: Moment,
+    first: bool,
     counts: impl Fn(&balans_core::Gesture, (PartyId, PartyId)) -> bool,
 ) -> Result<Option<(Moment, Moment)>, LedgerError> {
     let side = units
@@ -522,6 +585,8 @@ fn edges_among<S: Store + ?Sized>(
         // In stored order a store may read every gesture for the time range;
         // newest first it reads a slice of time, or the side's own gestures.
         newest_first: true,
+        // Pages as large when the last alone is looked for: a store may read
+        // a side's gestures whole for each page.
         limit: 10_000,
         ..GestureFilter::default()
     };
@@ -532,6 +597,7 @@ fn edges_among<S: Store + ?Sized>(
             Ok(pair) if counts(&stored.gesture, pair) => {
                 let at = stored.gesture.at;
                 edges = Some(edges.map_or((at, at), |(f, l)| (f.min(at), l.max(at))));
+                return Ok(first);
             }
             Ok(_) => {}
             Err(e) => {
@@ -545,28 +611,6 @@ fn edges_among<S: Store + ?Sized>(
         Some(problem) => Err(StoreError::Corrupt(problem).into()),
         None => Ok(edges),
     }
-}
-
-/// `totals` with the first and the last of the gestures it gained and of those
-/// that stayed.
-fn with_edges(
-    mut totals: Totals,
-    gained: Option<(Moment, Moment)>,
-    stayed: Option<(Moment, Moment)>,
-    what: &str,
-) -> Result<Totals, LedgerError> {
-    let edges = match (gained, stayed) {
-        (Some((f1, l1)), Some((f2, l2))) => (f1.min(f2), l1.max(l2)),
-        (Some(edges), None) | (None, Some(edges)) => edges,
-        (None, None) => {
-            return Err(StoreError::Corrupt(format!(
-                "the sums of {what} count gestures that are not stored"
-            ))
-            .into());
-        }
-    };
-    (totals.first, totals.last) = edges;
-    Ok(totals)
 }
 
 /// Where a membership's period changed: the spans in the old period or the new
