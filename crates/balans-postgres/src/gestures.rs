@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
 use balans_store::store::{Flow, GestureFilter, GestureStore, StoreError, StoreResult};
 use postgres::Row;
+use postgres::types::ToSql;
 
 use crate::bulk::COPY_ROWS_MIN;
 use crate::connection::{PostgresStore, ROWS_PER_STATEMENT, amount, corrupt, pg_error, rows};
@@ -308,42 +309,81 @@ impl GestureStore for PostgresStore {
         self.count("counting gestures", "SELECT COUNT(*) FROM gestures")
     }
 
+    /// The statement names only the conditions the filter sets and is planned
+    /// for its parameters each time: one statement for all, with `$n IS NULL
+    /// OR …` for each, kept prepared, let PostgreSQL settle on a plan for any
+    /// parameters after five runs, which walked the index of times for a
+    /// customer's gestures (1 s over a million, instead of 4 ms).
     fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
         self.build_indexes()?;
-        let order = if f.newest_first {
-            "($7::int8 IS NULL OR (g.at_ms, g.seq) < (SELECT c.at_ms, c.seq FROM gestures c WHERE c.seq = $7)) \
-             ORDER BY g.at_ms DESC, g.seq DESC"
-        } else {
-            "g.seq > COALESCE($7::int8, 0) ORDER BY g.seq"
+        let mut conditions: Vec<String> = Vec::new();
+        let mut params: Vec<Box<dyn ToSql + Sync>> = Vec::new();
+        let mut add = |condition: &str, value: Box<dyn ToSql + Sync>| {
+            params.push(value);
+            conditions.push(condition.replace("$?", &format!("${}", params.len())));
         };
-        let any: Option<Vec<i64>> = f
-            .any_of
-            .as_ref()
-            .map(|ids| ids.iter().map(|p| p.0).collect());
-        let sql = format!(
-            "{GESTURE_SELECT} WHERE ($1::int8 IS NULL OR g.giver = $1 OR g.receiver = $1) \
-             AND ($2::int8 IS NULL OR g.giver = $2 OR g.receiver = $2) AND ($3::int8 IS NULL OR g.kind = $3) \
-             AND ($4::text IS NULL OR (g.details).item = $4) AND ($5::int8 IS NULL OR g.at_ms >= $5) AND ($6::int8 IS NULL OR g.at_ms < $6) \
-             AND ($9::int8[] IS NULL OR g.giver = ANY($9) OR g.receiver = ANY($9)) \
-             AND ($10::text IS NULL OR strpos(lower((g.details).note), $10) > 0 OR strpos(lower((g.details).item), $10) > 0) \
-             AND {order} LIMIT $8"
-        );
-        let found = self.query(
-            "listing gestures",
-            &sql,
-            &[
-                &f.party.map(|p| p.0),
-                &f.counterpart.map(|p| p.0),
-                &f.kind.map(|k| k.0),
-                &f.item,
-                &f.from.map(Moment::millis),
-                &f.until.map(Moment::millis),
-                &f.after_seq,
-                &(f.limit as i64),
-                &any,
-                &f.text.as_deref().map(str::to_ascii_lowercase),
-            ],
-        )?;
+        for party in [f.party, f.counterpart].into_iter().flatten() {
+            add(
+                "(g.giver = $?::int8 OR g.receiver = $?::int8)",
+                Box::new(party.0),
+            );
+        }
+        if let Some(kind) = f.kind {
+            add("g.kind = $?::int8", Box::new(kind.0));
+        }
+        if let Some(item) = &f.item {
+            add("(g.details).item = $?::text", Box::new(item.clone()));
+        }
+        if let Some(from) = f.from {
+            add("g.at_ms >= $?::int8", Box::new(from.millis()));
+        }
+        if let Some(until) = f.until {
+            add("g.at_ms < $?::int8", Box::new(until.millis()));
+        }
+        if let Some(any) = &f.any_of {
+            let ids: Vec<i64> = any.iter().map(|p| p.0).collect();
+            add(
+                "(g.giver = ANY($?::int8[]) OR g.receiver = ANY($?::int8[]))",
+                Box::new(ids),
+            );
+        }
+        if let Some(text) = &f.text {
+            add(
+                "(strpos(lower((g.details).note), $?::text) > 0 OR strpos(lower((g.details).item), $?::text) > 0)",
+                Box::new(text.to_ascii_lowercase()),
+            );
+        }
+        let order = match (f.newest_first, f.after_seq) {
+            (true, Some(seq)) => {
+                add(
+                    "(g.at_ms, g.seq) < (SELECT c.at_ms, c.seq FROM gestures c WHERE c.seq = $?::int8)",
+                    Box::new(seq),
+                );
+                "ORDER BY g.at_ms DESC, g.seq DESC"
+            }
+            (true, None) => "ORDER BY g.at_ms DESC, g.seq DESC",
+            (false, seq) => {
+                add("g.seq > $?::int8", Box::new(seq.unwrap_or(0)));
+                "ORDER BY g.seq"
+            }
+        };
+        params.push(Box::new(i64::try_from(f.limit).unwrap_or(i64::MAX)));
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!("{GESTURE_SELECT} {filter} {order} LIMIT ${}", params.len());
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
+        // Planned for its parameters each time, never kept prepared: a plan
+        // for any parameters walks the index of times whatever the filter.
+        let context = "listing gestures";
+        self.carried = None;
+        self.send_savepoints(context)?;
+        let found = self
+            .client
+            .query(sql.as_str(), &params)
+            .map_err(pg_error(context))?;
         rows(found, gesture_row)
     }
 
