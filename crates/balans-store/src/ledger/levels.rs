@@ -94,13 +94,13 @@ const CHANGES_LOOKED_AT_MAX: usize = 64;
 
 /// Moving a gesture costs reads of the pairs and months it leaves and joins
 /// where it was their first or last, as over many pairs it often is (about
-/// 1.4 ms a gesture on SQLite, 6 ms on PostgreSQL, measured on stores copied
+/// 1.4 ms a gesture on SQLite, 3 ms on PostgreSQL, measured on stores copied
 /// fresh); rebuilding the level costs a pass over every gesture (2.3 s for 1 M
 /// on SQLite, 1.8 s on PostgreSQL). More moved gestures than one in this many
 /// stored, and the level is rebuilt: never much slower than a rebuild on
 /// either. `balans-bench membership`, 1 M gestures: an account manager's end a
 /// month before their last gesture moves 87 gestures in 0.15 s on SQLite (120
-/// in 0.7 s on PostgreSQL); a year before, 1,037 are followed by a rebuild.
+/// in 0.34 s on PostgreSQL); a year before, 1,037 are followed by a rebuild.
 const MOVED_SHARE_MAX: u64 = 2_048;
 /// Moving this many is always allowed: a small store's rebuild is quick, but
 /// so are its moves.
