@@ -67,6 +67,9 @@ pub struct PostgresStore {
     /// Whether the last batch of gestures held any stored already: the next
     /// is then looked up before it is copied (see `insert_gestures`).
     pub(crate) stored_last: bool,
+    /// Gestures copied in by the write under way outside a bulk load (which
+    /// analyzes the table itself): many, and the commit analyzes it.
+    pub(crate) copied: u64,
 }
 
 /// A savepoint command waiting to be sent; `w{n}` is the savepoint of depth `n`.

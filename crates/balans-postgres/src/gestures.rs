@@ -186,6 +186,7 @@ impl GestureStore for PostgresStore {
                 self.batch(context, "SAVEPOINT copy_batch")?;
                 match self.copy_gestures(gestures) {
                     Ok(()) => {
+                        self.copied += gestures.len() as u64;
                         self.batch(context, "RELEASE SAVEPOINT copy_batch")?;
                         return Ok(vec![None; gestures.len()]);
                     }

@@ -72,6 +72,7 @@ impl PostgresStore {
             carried: None,
             copy_buffer: Vec::new(),
             stored_last: false,
+            copied: 0,
         };
         store.migrate(upgrading)?;
         Ok(store)
