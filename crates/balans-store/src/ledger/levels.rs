@@ -5,7 +5,7 @@
 
 use balans_core::{
     BalanceMap, Dimension, GestureId, Level, Membership, Moment, MonthKey, PairKey, PartyId,
-    PartySumKey, Totals, rollup,
+    PartySumKey, Totals, Zone, rollup,
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -92,16 +92,16 @@ pub fn ensure_months<S: Store + ?Sized>(store: &mut S) -> Result<(), LedgerError
 /// without looking: looking costs a read of each person's later gestures.
 const CHANGES_LOOKED_AT_MAX: usize = 64;
 
-/// Moving a gesture costs reads of the pairs and months it leaves and joins
-/// where it was their first or last, as over many pairs it often is (about
-/// 1.4 ms a gesture on SQLite, 3 ms on PostgreSQL, measured on stores copied
-/// fresh); rebuilding the level costs a pass over every gesture (2.3 s for 1 M
-/// on SQLite, 1.8 s on PostgreSQL). More moved gestures than one in this many
-/// stored, and the level is rebuilt: never much slower than a rebuild on
-/// either. `balans-bench membership`, 1 M gestures: an account manager's end a
-/// month before their last gesture moves 87 gestures in 0.15 s on SQLite (120
-/// in 0.34 s on PostgreSQL); a year before, 1,037 are followed by a rebuild.
-const MOVED_SHARE_MAX: u64 = 2_048;
+/// Moving gestures costs a read of the gestures behind each pair or month that
+/// lost its first or last (as over many pairs they often do), one read per
+/// side for all its rows; rebuilding the level costs a pass over every
+/// gesture (2.4 s for 1 M on SQLite, 1.9 s on PostgreSQL). More moved gestures
+/// than one in this many stored, and the level is rebuilt.
+/// `balans-bench membership`, 1 M gestures over many pairs on SQLite: an
+/// account manager's end a month before their last gesture moves 87 in
+/// 0.14 s, a year before 1,037 in 0.68 s; on PostgreSQL (1.15 M, few pairs)
+/// 146 in 0.42 s and 1,411 in 0.89 s.
+const MOVED_SHARE_MAX: u64 = 512;
 /// Moving this many is always allowed: a small store's rebuild is quick, but
 /// so are its moves.
 const MOVED_MIN: usize = 64;
@@ -351,15 +351,12 @@ struct Edges {
 }
 
 impl Edges {
-    /// The row, with what was lost looked up among the gestures of the
-    /// parties behind `units` that `counts` keeps; `what` names the row in the
-    /// error of a row whose gestures are not found.
-    fn settle<S: Store + ?Sized>(
+    /// The row, with `stayed` (the first and last of the stored gestures that
+    /// count for it now, or the last alone when only that was lost); `what`
+    /// names the row in the error of a row whose gestures are not found.
+    fn finish(
         self,
-        store: &mut S,
-        snapshot: &Snapshot,
-        units: &[PartyId],
-        counts: impl Fn(&balans_core::Gesture, (PartyId, PartyId)) -> bool,
+        stayed: Option<(Moment, Moment)>,
         what: impl FnOnce() -> String,
     ) -> Result<Totals, LedgerError> {
         let Edges {
@@ -368,8 +365,6 @@ impl Edges {
             lost_first,
             lost_last,
         } = self;
-        let (from, until) = (totals.first, totals.last);
-        let stayed = edges_among(store, snapshot, units, from, until, lost_first, counts)?;
         let merge =
             |a: Option<Moment>, b: Option<Moment>, pick: fn(Moment, Moment) -> Moment| match (a, b)
             {
@@ -407,6 +402,136 @@ impl Edges {
     }
 }
 
+/// A row whose lost first or last is looked up: a pair's balance or an
+/// organization's month.
+#[derive(Clone, Copy)]
+enum Row {
+    Pair(PairKey),
+    Month(MonthKey),
+}
+
+impl Row {
+    /// Whether a gesture attributed to `units` now counts for the row.
+    fn counts(&self, g: &balans_core::Gesture, (a, b): (PartyId, PartyId), zone: &Zone) -> bool {
+        a != b
+            && match self {
+                Row::Pair(key) => {
+                    PairKey::directed(Level::Organization, a, b, g.dimension).0 == *key
+                }
+                Row::Month((party, month)) => {
+                    g.dimension == Dimension::Credit
+                        && (a == *party || b == *party)
+                        && zone.month_of(g.at) == *month
+                }
+            }
+    }
+
+    fn units(&self) -> Vec<PartyId> {
+        match self {
+            Row::Pair(key) => vec![key.low, key.high],
+            Row::Month((party, _)) => vec![*party],
+        }
+    }
+
+    fn what(&self, snapshot: &Snapshot) -> String {
+        match self {
+            Row::Pair(key) => format!("{} and {}", snapshot.key(key.low), snapshot.key(key.high)),
+            Row::Month((party, _)) => format!("the credit of {} in a month", snapshot.key(*party)),
+        }
+    }
+}
+
+/// The rows that lost their first or last, settled: each looked up among the
+/// gestures of the parties behind one of its units (each unit, and everyone
+/// who was ever a member of it: the side with fewer), read newest first, once
+/// for all the rows read through the same side. Unless a row of the side lost
+/// its first, the read stops when each has found its last.
+fn settle_edges<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    lost: Vec<(Row, Edges)>,
+) -> Result<Vec<(Row, Totals)>, LedgerError> {
+    if lost.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Each unit's side: itself and everyone who was ever a member of it.
+    let mut members: FxHashMap<PartyId, Vec<PartyId>> = FxHashMap::default();
+    for m in snapshot.memberships().iter() {
+        members.entry(m.organization).or_default().push(m.person);
+    }
+    let mut sides: FxHashMap<PartyId, Vec<PartyId>> = FxHashMap::default();
+    let mut groups: FxHashMap<PartyId, Vec<usize>> = FxHashMap::default();
+    for (i, (row, _)) in lost.iter().enumerate() {
+        let mut best: Option<PartyId> = None;
+        for unit in row.units() {
+            let len = sides
+                .entry(unit)
+                .or_insert_with(|| {
+                    let mut side = members.remove(&unit).unwrap_or_default();
+                    side.sort_unstable();
+                    side.dedup();
+                    side.push(unit);
+                    side
+                })
+                .len();
+            if best.is_none_or(|b| len < sides[&b].len()) {
+                best = Some(unit);
+            }
+        }
+        let side = best.expect("a row has a unit");
+        groups.entry(side).or_default().push(i);
+    }
+    let mut stayed: Vec<Option<(Moment, Moment)>> = vec![None; lost.len()];
+    let mut groups: Vec<(PartyId, Vec<usize>)> = groups.into_iter().collect();
+    groups.sort_unstable_by_key(|(unit, _)| *unit);
+    for (unit, rows) in groups {
+        let from = rows.iter().map(|i| lost[*i].1.totals.first).min();
+        let until = rows.iter().map(|i| lost[*i].1.totals.last).max();
+        let (Some(from), Some(until)) = (from, until) else {
+            continue;
+        };
+        let want_first = rows.iter().any(|i| lost[*i].1.lost_first);
+        let mut filter = GestureFilter {
+            any_of: Some(sides[&unit].clone()),
+            from: Some(from),
+            until: Some(Moment::from_millis(until.millis().saturating_add(1))),
+            // In stored order a store may read every gesture for the time
+            // range; newest first it reads a slice of time, or the side's own.
+            newest_first: true,
+            limit: 10_000,
+            ..GestureFilter::default()
+        };
+        let mut problem = None;
+        let mut open = rows.len();
+        super::gestures::walk_gestures(store, &mut filter, |found| {
+            let units = match snapshot.units(&found.gesture, found.attributed_at) {
+                Ok(units) => units,
+                Err(e) => {
+                    problem = Some(e.to_string());
+                    return Ok(false);
+                }
+            };
+            let at = found.gesture.at;
+            for i in &rows {
+                if lost[*i].0.counts(&found.gesture, units, &snapshot.zone) {
+                    if stayed[*i].is_none() {
+                        open -= 1;
+                    }
+                    stayed[*i] = Some(stayed[*i].map_or((at, at), |(f, l)| (f.min(at), l.max(at))));
+                }
+            }
+            Ok(want_first || open > 0)
+        })?;
+        if let Some(problem) = problem {
+            return Err(StoreError::Corrupt(problem).into());
+        }
+    }
+    lost.into_iter()
+        .zip(stayed)
+        .map(|((row, edges), stayed)| Ok((row, edges.finish(stayed, || row.what(snapshot))?)))
+        .collect()
+}
+
 /// Moves gestures between organization pairs: their balances, the months of
 /// their credit and the parties' sums, each row written anew with exact totals.
 fn move_gestures<S: Store + ?Sized>(
@@ -442,7 +567,7 @@ fn move_gestures<S: Store + ?Sized>(
 
     // The balances: each pair's rows as stored, then as they become.
     let mut pair_rows: Vec<(PairKey, Totals)> = Vec::new();
-    let mut pair_edges = Vec::new();
+    let mut lost = Vec::new();
     let mut units: Vec<(PartyId, PartyId)> = pairs.keys().map(|k| (k.low, k.high)).collect();
     units.sort_unstable();
     units.dedup();
@@ -462,24 +587,13 @@ fn move_gestures<S: Store + ?Sized>(
             match shift.after(was)? {
                 After::Exact(totals) => pair_rows.push((key, totals)),
                 After::Gone => {}
-                After::EdgesLost(edges) => pair_edges.push((key, edges)),
+                After::EdgesLost(edges) => lost.push((Row::Pair(key), edges)),
             }
         }
     }
-    for (key, edges) in pair_edges {
-        let totals = edges.settle(
-            store,
-            snapshot,
-            &[key.low, key.high],
-            |g, (a, b)| {
-                a != b && PairKey::directed(Level::Organization, a, b, g.dimension).0 == key
-            },
-            || format!("{} and {}", snapshot.key(key.low), snapshot.key(key.high)),
-        )?;
-        pair_rows.push((key, totals));
-    }
 
-    // The months of credit, the same way, each party's read once.
+    // The months of credit, the same way, each party's read once; then the
+    // rows that lost their first or last.
     let mut month_rows: Vec<(MonthKey, Totals)> = Vec::new();
     let mut month_keys: Vec<MonthKey> = months.keys().copied().collect();
     month_keys.sort_unstable();
@@ -496,22 +610,13 @@ fn move_gestures<S: Store + ?Sized>(
         match months[key].after(was.as_ref())? {
             After::Exact(totals) => month_rows.push((*key, totals)),
             After::Gone => {}
-            After::EdgesLost(edges) => {
-                let zone = &snapshot.zone;
-                let totals = edges.settle(
-                    store,
-                    snapshot,
-                    &[party],
-                    |g, (a, b)| {
-                        g.dimension == Dimension::Credit
-                            && a != b
-                            && (a == party || b == party)
-                            && zone.month_of(g.at) == month
-                    },
-                    || format!("the credit of {} in a month", snapshot.key(party)),
-                )?;
-                month_rows.push((*key, totals));
-            }
+            After::EdgesLost(edges) => lost.push((Row::Month(*key), edges)),
+        }
+    }
+    for (row, totals) in settle_edges(store, snapshot, lost)? {
+        match row {
+            Row::Pair(key) => pair_rows.push((key, totals)),
+            Row::Month(key) => month_rows.push((key, totals)),
         }
     }
 
@@ -553,64 +658,6 @@ fn move_gestures<S: Store + ?Sized>(
     store.add_to_months(&month_rows)?;
     store.add_to_party_totals(&party_rows)?;
     Ok(())
-}
-
-/// The first and the last moment, from `from` to `until` inclusive, of the
-/// gestures of the parties behind `units` (each unit, and everyone who was ever
-/// a member of it) that `counts` keeps, attributed as they are now; read
-/// through the side with fewer parties, newest first. Unless `first` is
-/// wanted, the read stops at the last (the first returned is then no edge).
-fn edges_among<S: Store + ?Sized>(
-    store: &mut S,
-    snapshot: &Snapshot,
-    units: &[PartyId],
-    from: Moment,
-    until: Moment,
-    first: bool,
-    counts: impl Fn(&balans_core::Gesture, (PartyId, PartyId)) -> bool,
-) -> Result<Option<(Moment, Moment)>, LedgerError> {
-    let side = units
-        .iter()
-        .map(|unit| {
-            let mut parties: Vec<PartyId> = snapshot.memberships().people_of(*unit).collect();
-            parties.push(*unit);
-            parties
-        })
-        .min_by_key(Vec::len)
-        .unwrap_or_default();
-    let mut filter = GestureFilter {
-        any_of: Some(side),
-        from: Some(from),
-        until: Some(Moment::from_millis(until.millis().saturating_add(1))),
-        // In stored order a store may read every gesture for the time range;
-        // newest first it reads a slice of time, or the side's own gestures.
-        newest_first: true,
-        // Pages as large when the last alone is looked for: a store may read
-        // a side's gestures whole for each page.
-        limit: 10_000,
-        ..GestureFilter::default()
-    };
-    let mut edges: Option<(Moment, Moment)> = None;
-    let mut problem = None;
-    super::gestures::walk_gestures(store, &mut filter, |stored| {
-        match snapshot.units(&stored.gesture, stored.attributed_at) {
-            Ok(pair) if counts(&stored.gesture, pair) => {
-                let at = stored.gesture.at;
-                edges = Some(edges.map_or((at, at), |(f, l)| (f.min(at), l.max(at))));
-                return Ok(first);
-            }
-            Ok(_) => {}
-            Err(e) => {
-                problem = Some(e.to_string());
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    })?;
-    match problem {
-        Some(problem) => Err(StoreError::Corrupt(problem).into()),
-        None => Ok(edges),
-    }
 }
 
 /// Where a membership's period changed: the spans in the old period or the new
