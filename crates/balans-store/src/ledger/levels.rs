@@ -110,8 +110,9 @@ const MOVED_MIN: usize = 64;
 /// new membership with the one it replaced, all of them already in
 /// `snapshot`): the stored gestures of their persons attributed where an old
 /// and a new period differ move from the organization pair they counted for
-/// to the one they count for now, and nothing else is read or written. A
-/// membership ended after its person's last gesture moves none. Many changes
+/// to the one they count for now, and only the rows of sums they leave and
+/// join are written. A membership ended after its person's last gesture moves
+/// none. Many changes
 /// or many moved gestures rebuild the level instead, as does a gesture the
 /// changes leave attributable to no single organization (the rebuild names
 /// it).
