@@ -67,9 +67,10 @@ measure "parties, one-sided, by money" "/parties?uneven=1&sort=money"
 measure "search" "/search?q=p00001"
 measure "search, rare text" "/search?q=zzzz"
 
-# Credits that belong to people, from the command line: one relationship, and
-# every relationship of our own organization (the largest: every person pair
-# behind its relationships), each run a few times; the median of the wall time.
+# Credits that belong to people, from the command line: one relationship, a
+# customer's, our own organization's (the largest) ten largest relationships
+# (the default) and every one of them (every person pair behind them), each run
+# a few times; the median of the wall time.
 credits() { # name args...
     local name=$1
     shift
@@ -86,6 +87,7 @@ credits() { # name args...
 credits "balans credits, one relationship" org00000 org00001
 credits "balans credits, a customer" org00062
 credits "balans credits, largest organization" org00000
+credits "balans credits --all, largest" org00000 --all
 credits "balans credits --totals, largest" org00000 --totals
 
 # Ending the busiest member's membership, in the process, on copies of the store.

@@ -57,7 +57,9 @@ Examples:\n  balans import parties.csv gestures.csv\n  balans import --dry-run e
     #[command(
         after_help = "A person pair's credits are live while both are still members of their organizations,\n\
 dormant once one has left; historical = live + dormant.\n\n\
-Examples:\n  balans credits bosman\n  balans credits bosman --totals\n  balans credits bosman hotel-wadden\n  balans credits bosman hotel-wadden --as-of 2025-02-01 --json"
+Without a counterpart, the relationships with the largest historical credit volume come first,\n\
+the first 10 unless --limit or --all says otherwise.\n\n\
+Examples:\n  balans credits bosman\n  balans credits bosman --all\n  balans credits bosman --totals\n  balans credits bosman hotel-wadden\n  balans credits bosman hotel-wadden --as-of 2025-02-01 --json"
     )]
     Credits(CreditsArgs),
 
@@ -254,6 +256,13 @@ pub struct CreditsArgs {
     /// live, dormant and handed over, without each relationship.
     #[arg(long, conflicts_with = "counterpart")]
     pub totals: bool,
+    /// Without a counterpart: the most relationships to show, largest credit
+    /// volume first.
+    #[arg(long, default_value_t = 10, value_name = "N", conflicts_with_all = ["counterpart", "all", "totals"])]
+    pub limit: usize,
+    /// Without a counterpart: every relationship of the organization.
+    #[arg(long, conflicts_with_all = ["counterpart", "totals"])]
+    pub all: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -113,6 +113,10 @@ fn locate(db: &str) -> Result<Location> {
     Ok(Location::Sqlite(db.into()))
 }
 
+/// How much of an SQLite store a reading connection maps (SQLite's own limit
+/// is 2 GiB).
+const MAPPED_BYTES: u64 = 1 << 30;
+
 fn open_at(location: &Location, create: bool) -> Result<AnyStore> {
     // An upgrade may rewrite the gestures, which takes a while on a large store.
     let mut upgrading = |upgrade: SchemaUpgrade| {
@@ -123,7 +127,14 @@ fn open_at(location: &Location, create: bool) -> Result<AnyStore> {
     };
     Ok(match location {
         Location::Sqlite(path) => {
-            Box::new(SqliteStore::open_telling(path, create, &mut upgrading)?)
+            let mut store = SqliteStore::open_telling(path, create, &mut upgrading)?;
+            // What reads (the commands that read, the server's readers) reads
+            // through a mapping; what may import (it may create) does not, to
+            // keep its memory flat.
+            if !create {
+                store.map_pages(MAPPED_BYTES)?;
+            }
+            Box::new(store)
         }
         Location::Postgres(url) => Box::new(balans_postgres::PostgresStore::open_telling(
             url,
@@ -230,12 +241,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            let views = ledger::credits(
-                store.as_mut(),
-                &args.organization,
-                args.counterpart.as_deref(),
-                as_of,
-            )?;
+            let (views, total) = match (&args.counterpart, args.all) {
+                (None, false) => {
+                    ledger::largest_credits(store.as_mut(), &args.organization, as_of, args.limit)?
+                }
+                (counterpart, _) => {
+                    let views = ledger::credits(
+                        store.as_mut(),
+                        &args.organization,
+                        counterpart.as_deref(),
+                        as_of,
+                    )?;
+                    let total = views.len();
+                    (views, total)
+                }
+            };
             // Written as it is made: an organization's every person pair can
             // run to many megabytes.
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -246,7 +266,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 writeln!(out)?;
             } else {
-                out.write_all(output::credits(&views, &zone).as_bytes())?;
+                out.write_all(output::credits(&views, total, &zone).as_bytes())?;
             }
             out.flush()?;
         }

@@ -411,8 +411,9 @@ pub fn kinds_json(kinds: &[Kind]) -> Vec<KindJson<'_>> {
 }
 
 /// An organization's credits, relationship by relationship: the four figures
-/// per dimension, the key persons and the person pairs.
-pub fn credits(views: &[ledger::CreditsView], zone: &Zone) -> String {
+/// per dimension, the key persons and the person pairs; `total` says how many
+/// relationships there are, shown or not.
+pub fn credits(views: &[ledger::CreditsView], total: usize, zone: &Zone) -> String {
     let mut out = String::new();
     if views.is_empty() {
         let _ = writeln!(out, "No relationships with gestures yet.");
@@ -473,6 +474,13 @@ pub fn credits(views: &[ledger::CreditsView], zone: &Zone) -> String {
             );
         }
         out.push('\n');
+    }
+    if total > views.len() {
+        let _ = writeln!(
+            out,
+            "{} more relationships, with less credit: --limit N or --all shows them.",
+            total - views.len()
+        );
     }
     out
 }

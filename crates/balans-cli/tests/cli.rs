@@ -2030,7 +2030,7 @@ fn credits_totals_are_the_sum_of_the_relationships() {
     let totals: serde_json::Value =
         serde_json::from_str(&dir.stdout(&["credits", "bosman", "--totals", "--json"])).unwrap();
     let all: serde_json::Value =
-        serde_json::from_str(&dir.stdout(&["credits", "bosman", "--json"])).unwrap();
+        serde_json::from_str(&dir.stdout(&["credits", "bosman", "--all", "--json"])).unwrap();
     let minor =
         |v: &serde_json::Value| -> i64 { v.as_str().unwrap().replace('.', "").parse().unwrap() };
     for figure in ["historical", "live", "dormant", "handed_over"] {
@@ -2054,6 +2054,50 @@ fn credits_totals_are_the_sum_of_the_relationships() {
     let text = dir.stdout(&["credits", "bosman", "--totals"]);
     assert!(text.contains("with all its relationships"), "{text}");
     dir.balans(&["credits", "bosman", "hotel-wadden", "--totals"])
+        .assert()
+        .failure();
+}
+
+/// Without a counterpart, `balans credits` lists the ten relationships with
+/// the largest credit volume, the first ten of `--all`, and says how many more
+/// there are; `--limit` chooses how many.
+#[test]
+fn credits_list_the_largest_relationships_first() {
+    let dir = Dir::new();
+    dir.balans(&["demo"]).assert().success();
+    let json = |args: &[&str]| -> Vec<serde_json::Value> {
+        let value: serde_json::Value = serde_json::from_str(&dir.stdout(args)).unwrap();
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let mut v = v.clone();
+                v.as_object_mut().unwrap().remove("as_of");
+                v
+            })
+            .collect()
+    };
+    let all = json(&["credits", "bosman", "--all", "--json"]);
+    assert!(all.len() > 10, "{}", all.len());
+    assert_eq!(json(&["credits", "bosman", "--json"]), all[..10]);
+    assert_eq!(
+        json(&["credits", "bosman", "--limit", "3", "--json"]),
+        all[..3]
+    );
+    let text = dir.stdout(&["credits", "bosman", "--limit", "3"]);
+    assert_eq!(text.matches(", as of ").count(), 3, "{text}");
+    assert!(
+        text.ends_with(&format!(
+            "{} more relationships, with less credit: --limit N or --all shows them.\n",
+            all.len() - 3
+        )),
+        "{text}"
+    );
+    let every = dir.stdout(&["credits", "bosman", "--all"]);
+    assert_eq!(every.matches(", as of ").count(), all.len());
+    assert!(!every.contains("more relationships"), "{every}");
+    dir.balans(&["credits", "bosman", "hotel-wadden", "--limit", "3"])
         .assert()
         .failure();
 }

@@ -1328,6 +1328,21 @@ async fn a_handover_is_offered_by_staff_and_accepted_by_its_successor_alone() {
         .get("viewer", "/api/v1/credits/bosman?as_of=someday")
         .await;
     assert_eq!(status, 422, "{problem}");
+    // With a limit, the largest relationships first: the first of every one.
+    let (_, every) = app.get("viewer", "/api/v1/credits/bosman").await;
+    let (status, first) = app.get("viewer", "/api/v1/credits/bosman?limit=1").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first.as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(first[0]["b"], every[0]["b"], "{first}");
+    assert_eq!(first[0]["dormant"], every[0]["dormant"], "{first}");
+    let (_, none) = app.get("viewer", "/api/v1/credits/bosman?limit=0").await;
+    assert_eq!(none, json!([]));
+    let (status, problem) = app.get("viewer", "/api/v1/credits/bosman?limit=-1").await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("limit"),
+        "{problem}"
+    );
     // The organization's totals: here its one relationship's figures.
     let (status, totals) = app
         .get("viewer", "/api/v1/organizations/bosman/credits")

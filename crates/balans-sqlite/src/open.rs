@@ -89,6 +89,19 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Reads pages through a mapping of the file (its first `bytes`), not by
+    /// copying each into the connection's cache: for a connection that mostly
+    /// reads. A command that opens the store and reads a few thousand scattered
+    /// pages (an organization's credits) spent a third of its time in those
+    /// copies, 50 ms instead of 30. The mapped pages count in the process's
+    /// resident memory, so an import, which reads much of a large store, does
+    /// without.
+    pub fn map_pages(&mut self, bytes: u64) -> StoreResult<()> {
+        self.connection
+            .execute_batch(&format!("PRAGMA mmap_size = {bytes}"))
+            .map_err(|e| StoreError::backend(format!("mapping {}", self.path.display()), e))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -41,11 +41,23 @@ fn moment(
         })
 }
 
-/// Every relationship of an organization: historical, live and dormant credit,
-/// what was handed over, the key persons and the person pairs; the largest
-/// credit volume first. The same JSON as `balans credits ORG --json`.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationCreditsQuery {
+    /// The moment to look at (`2025-02-01`, `2025-02-01T10:00`); now when absent.
+    /// Gestures after it are left out.
+    pub as_of: Option<String>,
+    /// The most relationships to list, largest credit volume first; every one
+    /// when absent.
+    pub limit: Option<usize>,
+}
+
+/// Every relationship of an organization (or, with `limit`, the largest):
+/// historical, live and dormant credit, what was handed over, the key persons
+/// and the person pairs; the largest credit volume first. The same JSON as
+/// `balans credits ORG --json --all` (or `--limit N`).
 #[utoipa::path(get, path = "/api/v1/credits/{a}", tag = "credits",
-    params(("a" = String, Path, description = "The organization's key"), AsOfQuery),
+    params(("a" = String, Path, description = "The organization's key"), OrganizationCreditsQuery),
     security(("bearer" = ["viewer"])),
     responses(
         (status = 200, body = Vec<crate::routes::docs::CreditsDoc>),
@@ -56,13 +68,16 @@ pub async fn organization_credits(
     State(state): State<AppState>,
     viewer: Viewer,
     ApiPath(a): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AsOfQuery>,
+    ApiQuery(query): ApiQuery<OrganizationCreditsQuery>,
 ) -> ApiResult<Json<Vec<CreditsView>>> {
     Ok(Json(
         state
             .read_as(viewer, Reads::AtOneMoment, move |store| {
                 let as_of = moment(store, "as_of", query.as_of.as_deref())?;
-                ledger::credits(store, &a, None, as_of)
+                match query.limit {
+                    Some(limit) => Ok(ledger::largest_credits(store, &a, as_of, limit)?.0),
+                    None => ledger::credits(store, &a, None, as_of),
+                }
             })
             .await?,
     ))

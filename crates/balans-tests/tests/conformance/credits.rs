@@ -915,7 +915,85 @@ pub fn an_organization_is_never_a_key_person<B: Backend>() {
     );
 }
 
+/// The `limit` largest relationships are the first `limit` of the whole list,
+/// in its order, whatever the limit: ties in credit volume (ordered by key),
+/// relationships of money alone (no credit volume), as of a past moment, and
+/// with a gesture dated after now; the total counts every relationship.
+pub fn the_largest_relationships_are_the_first_of_the_whole_list<B: Backend>() {
+    let (mut store, _guard) = store::<B>();
+    import_texts(
+        &mut store,
+        &[
+            (
+                "parties.csv",
+                "key,kind,name\ntie-b,organization,Tie B\ntie-a,organization,Tie A\n\
+                 tie-c,organization,Tie C\nshop,organization,Shop\nbank,organization,Bank\n",
+            ),
+            (
+                "gestures.csv",
+                "id,at,giver,receiver,kind,amount\nt1,2024-06-01,us,tie-b,help,2\n\
+                 t2,2024-06-02,tie-a,us,thanks,2\nt3,2024-06-03,kees,tie-c,help,2\n\
+                 t4,2024-06-04,us,shop,pay,50.00\nt5,2024-06-05,bank,us,pay,10.00\n",
+            ),
+        ],
+    )
+    .unwrap();
+    // The figures without the moment they were read at.
+    let figures = |views: &[CreditsView]| -> Vec<String> {
+        views
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} {} {:?} {:?} {:?} {:?} {:?} {:?}",
+                    v.a.key,
+                    v.b.key,
+                    v.historical,
+                    v.live,
+                    v.dormant,
+                    v.handed_over,
+                    v.key_persons,
+                    v.pairs
+                )
+            })
+            .collect()
+    };
+    let compare = |store: &mut B::Store, as_of: Option<&str>| {
+        let all = ledger::credits(store, "us", None, as_of.map(at)).unwrap();
+        for limit in 0..=all.len() + 1 {
+            let (largest, total) =
+                ledger::largest_credits(store, "us", as_of.map(at), limit).unwrap();
+            assert_eq!(total, all.len(), "{as_of:?} {limit}");
+            assert_eq!(
+                figures(&largest),
+                figures(&all[..limit.min(all.len())]),
+                "{as_of:?} {limit}"
+            );
+        }
+        all.iter().map(|v| v.b.key.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        compare(&mut store, None),
+        ["hotel", "solo", "tie-a", "tie-b", "tie-c", "bank", "shop"]
+    );
+    assert_eq!(
+        compare(&mut store, Some("2024-12-31")),
+        ["hotel", "tie-a", "tie-b", "tie-c", "bank", "shop"]
+    );
+    assert_eq!(compare(&mut store, Some("2024-03-15")), ["hotel"]);
+    import_texts(
+        &mut store,
+        &[(
+            "gestures.csv",
+            "id,at,giver,receiver,kind,amount\nlater,2099-01-01,henk,tie-b,help,9\n",
+        )],
+    )
+    .unwrap();
+    assert_eq!(compare(&mut store, None)[..2], ["hotel", "solo"]);
+    assert_eq!(compare(&mut store, Some("2099-02-01"))[0], "tie-b");
+}
+
 conformance!(
+    the_largest_relationships_are_the_first_of_the_whole_list,
     an_organization_is_never_a_key_person,
     user_links_survive_export_and_import,
     a_departure_names_the_credits_that_went_dormant,
