@@ -133,8 +133,8 @@ pub fn credits<S: Store + ?Sized>(
 ///
 /// The relationships are ranked by the organization's stored sums, which are
 /// their historical figures when no gesture of the organization comes after
-/// the moment asked; otherwise every relationship is counted and the first
-/// `limit` kept.
+/// the moment asked; otherwise, or when every one is shown, every relationship
+/// is read at once and the first `limit` kept.
 pub fn largest_credits<S: Store + ?Sized>(
     store: &mut S,
     organization: &str,
@@ -143,15 +143,22 @@ pub fn largest_credits<S: Store + ?Sized>(
 ) -> Result<(Vec<CreditsView>, usize), LedgerError> {
     let a = super::find_party(store, organization)?;
     let as_of = as_of.unwrap_or_else(Moment::now);
+    let mut reader = Reader::new(store, as_of)?;
+    // Every relationship read in one pass from the organization's people,
+    // largest first, the first `limit` kept.
+    let read_all = |store: &mut S, reader: &mut Reader| {
+        let mut views = reader.read(store, &a, None)?;
+        sort_by_volume(&mut views);
+        let total = views.len();
+        views.truncate(limit);
+        Ok((views, total))
+    };
     let later = store
         .party_totals_of(Level::Organization, a.id)?
         .iter()
         .any(|(_, t)| t.last > as_of);
     if later {
-        let mut views = credits(store, organization, None, Some(as_of))?;
-        let total = views.len();
-        views.truncate(limit);
-        return Ok((views, total));
+        return read_all(store, &mut reader);
     }
     // Each counterpart's historical credit volume: |given| + |received|.
     let mut volumes: BTreeMap<PartyId, i128> = BTreeMap::new();
@@ -162,8 +169,8 @@ pub fn largest_credits<S: Store + ?Sized>(
             *volume += i128::from(totals.low_to_high).abs() + i128::from(totals.high_to_low).abs();
         }
     }
-    let handovers = store.handovers()?;
-    for h in handovers
+    for h in reader
+        .handovers
         .iter()
         .filter(|h| h.state == HandoverState::Accepted)
     {
@@ -174,11 +181,14 @@ pub fn largest_credits<S: Store + ?Sized>(
         };
     }
     let total = volumes.len();
+    if limit >= total {
+        return read_all(store, &mut reader);
+    }
     let mut ranked: Vec<(i128, PartyId)> = volumes.into_iter().map(|(p, v)| (v, p)).collect();
     ranked.sort_unstable_by_key(|r| std::cmp::Reverse(r.0));
     let chosen = if limit == 0 {
         Vec::new()
-    } else if limit < ranked.len() {
+    } else {
         // Those as large as the last one kept are ordered by key, as the whole
         // list is: only they are named to choose among them.
         let cut = ranked[limit - 1].0;
@@ -198,10 +208,18 @@ pub fn largest_credits<S: Store + ?Sized>(
         chosen.extend(tied.into_iter().map(|(_, id)| id));
         chosen.truncate(limit);
         chosen
-    } else {
-        ranked.into_iter().map(|r| r.1).collect()
     };
-    let mut reader = Reader::new(store, as_of)?;
+    // Each relationship alone is read from its side with fewer people; when
+    // those add up to more people than the organization has, one pass over
+    // the organization's people reads less.
+    let ours = people_of(&reader.snapshot, a.id).len();
+    let alone: usize = chosen
+        .iter()
+        .map(|&b| people_of(&reader.snapshot, b).len().min(ours))
+        .sum();
+    if alone >= ours {
+        return read_all(store, &mut reader);
+    }
     let mut views = Vec::with_capacity(chosen.len());
     for b in chosen {
         views.extend(reader.read(store, &a, Some(b))?);

@@ -927,7 +927,15 @@ pub fn the_largest_relationships_are_the_first_of_the_whole_list<B: Backend>() {
             (
                 "parties.csv",
                 "key,kind,name\ntie-b,organization,Tie B\ntie-a,organization,Tie A\n\
-                 tie-c,organization,Tie C\nshop,organization,Shop\nbank,organization,Bank\n",
+                 tie-c,organization,Tie C\nshop,organization,Shop\nbank,organization,Bank\n\
+                 ann,person,Ann\nbob,person,Bob\ncor,person,Cor\n",
+            ),
+            // More people of ours than the few largest relationships have
+            // between them: those are read one by one, the others at once.
+            (
+                "memberships.csv",
+                "person,organization,role,from,until\nann,us,employee,2020-01-01,\n\
+                 bob,us,employee,2020-01-01,\ncor,us,employee,2020-01-01,\n",
             ),
             (
                 "gestures.csv",
