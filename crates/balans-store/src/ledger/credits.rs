@@ -210,14 +210,20 @@ pub fn largest_credits<S: Store + ?Sized>(
         chosen
     };
     // Each relationship alone is read from its side with fewer people; when
-    // those add up to more people than the organization has, one pass over
-    // the organization's people reads less.
-    let ours = people_of(&reader.snapshot, a.id).len();
-    let alone: usize = chosen
-        .iter()
-        .map(|&b| people_of(&reader.snapshot, b).len().min(ours))
-        .sum();
-    if alone >= ours {
+    // the gestures of those sides add up to more than those of the
+    // organization's people, one pass over its people reads less.
+    let ours = people_of(&reader.snapshot, a.id);
+    let at_once = gestures_of(store, &ours)?;
+    let mut alone = 0i64;
+    for &b in &chosen {
+        let theirs = people_of(&reader.snapshot, b);
+        alone = alone.saturating_add(if theirs.len() < ours.len() {
+            gestures_of(store, &theirs)?
+        } else {
+            at_once
+        });
+    }
+    if alone >= at_once {
         return read_all(store, &mut reader);
     }
     let mut views = Vec::with_capacity(chosen.len());
@@ -381,6 +387,18 @@ impl Reader {
         }
         Ok(views)
     }
+}
+
+/// How many gestures `people` gave or received, each counted once per person
+/// in it.
+fn gestures_of<S: Store + ?Sized>(store: &mut S, people: &[PartyId]) -> Result<i64, LedgerError> {
+    let mut gestures = 0i64;
+    for &person in people {
+        for (_, totals) in store.party_totals_of(Level::Person, person)? {
+            gestures = gestures.saturating_add(totals.count);
+        }
+    }
+    Ok(gestures)
 }
 
 /// An organization and everyone who was ever one of its members, in order.
