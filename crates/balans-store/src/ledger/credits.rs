@@ -301,7 +301,7 @@ impl Reader {
     fn new<S: Store + ?Sized>(store: &mut S, as_of: Moment) -> Result<Reader, LedgerError> {
         Ok(Reader {
             percent: key_person_percent(store)?,
-            snapshot: Snapshot::load(store)?,
+            snapshot: Snapshot::memberships_only(store)?,
             handovers: store.handovers()?,
             as_of,
             parties: BTreeMap::new(),
