@@ -28,6 +28,7 @@ mod directory;
 mod gestures;
 mod keeping;
 mod open;
+mod promises;
 pub mod schema;
 mod totals;
 mod transactions;

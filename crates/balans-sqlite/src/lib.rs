@@ -20,6 +20,7 @@ mod keeping;
 mod migrations;
 mod open;
 mod pending;
+mod promises;
 mod totals;
 mod transactions;
 

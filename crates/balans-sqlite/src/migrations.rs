@@ -292,4 +292,39 @@ pub const STEPS: &[&str] = &[
         UNIQUE (left_person, left_unit, other_unit, left_ms)
     ) STRICT;
     "#,
+    // 17: promises and their due moments (see docs/promises.md). Only pending
+    // promises are in the index of due moments: a sweep with nothing due reads
+    // one entry of it.
+    r#"
+    CREATE TABLE promises (
+        id           INTEGER PRIMARY KEY,
+        key          TEXT NOT NULL UNIQUE,
+        promiser     INTEGER NOT NULL REFERENCES parties (id),
+        promisee     INTEGER NOT NULL REFERENCES parties (id),
+        promiser_org INTEGER REFERENCES parties (id),
+        promisee_org INTEGER REFERENCES parties (id),
+        kind         INTEGER NOT NULL REFERENCES kinds (id),
+        amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+        made_ms      INTEGER NOT NULL,
+        due_ms       INTEGER NOT NULL CHECK (due_ms >= made_ms),
+        note         TEXT,
+        state        TEXT NOT NULL CHECK (state IN ('open', 'renegotiated', 'kept', 'broken', 'released')),
+        resolved_ms  INTEGER,
+        reason       TEXT,
+        gesture      TEXT UNIQUE,
+        kept_minor   INTEGER,
+        CHECK ((state IN ('kept', 'broken')) = (gesture IS NOT NULL)),
+        CHECK ((state IN ('open', 'renegotiated')) = (resolved_ms IS NULL))
+    ) STRICT;
+    CREATE INDEX promises_due ON promises (due_ms) WHERE state IN ('open', 'renegotiated');
+    CREATE INDEX promises_promiser ON promises (promiser, due_ms);
+    CREATE INDEX promises_promisee ON promises (promisee, due_ms);
+    CREATE TABLE promise_dues (
+        promise   INTEGER NOT NULL REFERENCES promises (id),
+        seq       INTEGER NOT NULL,
+        due_ms    INTEGER NOT NULL,
+        agreed_ms INTEGER NOT NULL,
+        PRIMARY KEY (promise, seq)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];

@@ -33,7 +33,7 @@ pub use store::{
 pub mod prelude {
     pub use crate::store::{
         AccountStore, BalanceStore, BulkLoad, CatalogStore, CreditStore, DirectoryStore,
-        GestureStore, KeepingStore, Store, Transactions,
+        GestureStore, KeepingStore, PromiseStore, Store, Transactions,
     };
 }
 

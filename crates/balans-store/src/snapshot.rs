@@ -253,6 +253,11 @@ impl Snapshot {
             .map_or_else(|| format!("#{}", id.0), |k| k.to_string())
     }
 
+    /// The kinds it resolves gestures against.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
     pub fn kind_by_id(&self, id: KindId) -> Option<&Kind> {
         self.catalog.kind_by_id(id)
     }

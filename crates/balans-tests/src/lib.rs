@@ -6,7 +6,7 @@ use balans_store::Store;
 
 /// Makes fresh, empty stores of one backend.
 pub trait Backend {
-    type Store: Store;
+    type Store: Store + Send;
     /// A new, empty, migrated store, and whatever must live as long as it.
     fn fresh() -> (Self::Store, Box<dyn std::any::Any>);
     /// Another connection to the store `fresh` made, as a second process would have.

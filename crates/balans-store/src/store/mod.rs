@@ -15,6 +15,7 @@
 //! | `bulk.rs` | [`BulkLoad`] | the hooks of an import's bulk load (optional) |
 //! | `balances.rs` | [`BalanceStore`] | balances per pair and level, credit per month |
 //! | `credits.rs` | [`CreditStore`] | handovers of dormant credits |
+//! | `promises.rs` | [`PromiseStore`] | promises and their due moments |
 //! | `accounts.rs` | [`AccountStore`] | users, API tokens, web sessions |
 //! | `keeping.rs` | [`KeepingStore`] | idempotent responses and uploads |
 
@@ -27,6 +28,7 @@ pub mod directory;
 pub mod error;
 pub mod gestures;
 pub mod keeping;
+pub mod promises;
 pub mod transactions;
 
 pub use accounts::AccountStore;
@@ -38,6 +40,7 @@ pub use directory::{Directory, DirectoryStore};
 pub use error::{BoxError, SchemaUpgrade, StoreError, StoreResult};
 pub use gestures::{Flow, GestureFilter, GestureStore, Resolved};
 pub use keeping::{KeepingStore, SavedResponse};
+pub use promises::{NewPromise, PromiseFilter, PromiseStore, Resolution};
 pub use transactions::{Transactions, in_read, in_transaction};
 
 /// Everything a backend does: the sum of the capabilities, implemented for every
@@ -51,6 +54,7 @@ pub trait Store:
     + BulkLoad
     + BalanceStore
     + CreditStore
+    + PromiseStore
     + AccountStore
     + KeepingStore
 {
@@ -64,6 +68,7 @@ impl<T> Store for T where
         + BulkLoad
         + BalanceStore
         + CreditStore
+        + PromiseStore
         + AccountStore
         + KeepingStore
         + ?Sized

@@ -47,6 +47,7 @@ mod import;
 mod keeping;
 mod model;
 mod postgres_schema;
+mod promises;
 mod support;
 mod transactions;
 
@@ -58,6 +59,7 @@ const CAPABILITIES: &[&[&str]] = &[
     credits::INSTANTIATED,
     directory::INSTANTIATED,
     export::INSTANTIATED,
+    promises::INSTANTIATED,
     gestures::INSTANTIATED,
     import::INSTANTIATED,
     keeping::INSTANTIATED,

@@ -1,0 +1,174 @@
+//! Promises on SQLite.
+
+use balans_core::{
+    Amount, Due, GestureId, KindId, Moment, PartyId, Promise, PromiseId, PromiseState,
+};
+use balans_store::store::{NewPromise, PromiseFilter, PromiseStore, Resolution, StoreResult};
+use rusqlite::{Row, params};
+
+use crate::connection::{SqliteStore, corrupt};
+
+const PROMISE_SELECT: &str = "SELECT id, key, promiser, promisee, promiser_org, promisee_org, kind, \
+     amount_minor, made_ms, due_ms, note, state, resolved_ms, reason, gesture, kept_minor FROM promises";
+
+fn promise_row(r: &Row<'_>) -> rusqlite::Result<Promise> {
+    let key: String = r.get(1)?;
+    let state: String = r.get(11)?;
+    let amount = |minor: i64| Amount::from_minor(minor).ok_or_else(|| corrupt("promised amount"));
+    let gesture: Option<String> = r.get(14)?;
+    Ok(Promise {
+        row: r.get(0)?,
+        id: PromiseId::parse(&key)
+            .ok()
+            .flatten()
+            .ok_or_else(|| corrupt("promise id"))?,
+        promiser: PartyId(r.get(2)?),
+        promisee: PartyId(r.get(3)?),
+        promiser_org: r.get::<_, Option<i64>>(4)?.map(PartyId),
+        promisee_org: r.get::<_, Option<i64>>(5)?.map(PartyId),
+        kind: KindId(r.get(6)?),
+        amount: amount(r.get(7)?)?,
+        made: Moment::from_millis(r.get(8)?),
+        due: Moment::from_millis(r.get(9)?),
+        note: r.get(10)?,
+        state: PromiseState::parse(&state).ok_or_else(|| corrupt("promise state"))?,
+        resolved_at: r.get::<_, Option<i64>>(12)?.map(Moment::from_millis),
+        reason: r.get(13)?,
+        gesture: match gesture {
+            Some(text) => Some(
+                GestureId::parse(&text)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| corrupt("promise gesture"))?,
+            ),
+            None => None,
+        },
+        kept: r.get::<_, Option<i64>>(15)?.map(amount).transpose()?,
+    })
+}
+
+impl PromiseStore for SqliteStore {
+    fn insert_promise(&mut self, p: &NewPromise) -> StoreResult<i64> {
+        self.execute(
+            "making a promise",
+            "INSERT INTO promises (key, promiser, promisee, promiser_org, promisee_org, kind, amount_minor, \
+             made_ms, due_ms, note, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open')",
+            params![
+                p.id.as_str(),
+                p.promiser.0,
+                p.promisee.0,
+                p.promiser_org.map(|o| o.0),
+                p.promisee_org.map(|o| o.0),
+                p.kind.0,
+                p.amount.minor(),
+                p.made.millis(),
+                p.due.millis(),
+                p.note
+            ],
+        )?;
+        let row = self.connection.last_insert_rowid();
+        self.execute(
+            "making a promise",
+            "INSERT INTO promise_dues (promise, seq, due_ms, agreed_ms) VALUES (?1, 0, ?2, ?3)",
+            params![row, p.due.millis(), p.made.millis()],
+        )?;
+        Ok(row)
+    }
+
+    fn promise(&mut self, id: &PromiseId) -> StoreResult<Option<Promise>> {
+        self.query_one(
+            "reading a promise",
+            &format!("{PROMISE_SELECT} WHERE key = ?1"),
+            [id.as_str()],
+            promise_row,
+        )
+    }
+
+    fn promises(&mut self, filter: &PromiseFilter) -> StoreResult<Vec<Promise>> {
+        let mut sql = format!("{PROMISE_SELECT} WHERE 1 = 1");
+        let mut values: Vec<i64> = Vec::new();
+        if let Some(party) = filter.party {
+            values.push(party.0);
+            let n = values.len();
+            sql.push_str(&format!(" AND (promiser = ?{n} OR promisee = ?{n})"));
+        }
+        if filter.pending {
+            sql.push_str(" AND state IN ('open', 'renegotiated')");
+        }
+        if let Some(before) = filter.due_before {
+            values.push(before.millis());
+            sql.push_str(&format!(" AND due_ms < ?{}", values.len()));
+        }
+        sql.push_str(" ORDER BY due_ms, key");
+        if filter.limit > 0 {
+            sql.push_str(&format!(" LIMIT {}", filter.limit));
+        }
+        self.query(
+            "listing promises",
+            &sql,
+            rusqlite::params_from_iter(values),
+            promise_row,
+        )
+    }
+
+    fn due_promises(&mut self, at: Moment, limit: usize) -> StoreResult<Vec<Promise>> {
+        self.query(
+            "finding promises that fell due",
+            &format!(
+                "{PROMISE_SELECT} WHERE state IN ('open', 'renegotiated') AND due_ms <= ?1 \
+                 ORDER BY due_ms, key LIMIT ?2"
+            ),
+            params![at.millis(), limit as i64],
+            promise_row,
+        )
+    }
+
+    fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>> {
+        self.query(
+            "reading a promise's due moments",
+            "SELECT due_ms, agreed_ms FROM promise_dues WHERE promise = ?1 ORDER BY seq",
+            [row],
+            |r| {
+                Ok(Due {
+                    due: Moment::from_millis(r.get(0)?),
+                    agreed: Moment::from_millis(r.get(1)?),
+                })
+            },
+        )
+    }
+
+    fn move_promise(&mut self, row: i64, due: Moment, agreed: Moment) -> StoreResult<bool> {
+        let changed = self.execute(
+            "moving a promise",
+            "UPDATE promises SET due_ms = ?2, state = 'renegotiated' \
+             WHERE id = ?1 AND state IN ('open', 'renegotiated')",
+            params![row, due.millis()],
+        )?;
+        if changed == 1 {
+            self.execute(
+                "moving a promise",
+                "INSERT INTO promise_dues (promise, seq, due_ms, agreed_ms) \
+                 SELECT ?1, COUNT(*), ?2, ?3 FROM promise_dues WHERE promise = ?1",
+                params![row, due.millis(), agreed.millis()],
+            )?;
+        }
+        Ok(changed == 1)
+    }
+
+    fn resolve_promise(&mut self, row: i64, r: &Resolution<'_>) -> StoreResult<bool> {
+        let changed = self.execute(
+            "resolving a promise",
+            "UPDATE promises SET state = ?2, resolved_ms = ?3, gesture = ?4, kept_minor = ?5, reason = ?6 \
+             WHERE id = ?1 AND state IN ('open', 'renegotiated')",
+            params![
+                row,
+                r.state.as_str(),
+                r.at.millis(),
+                r.gesture.map(|g| g.as_str()),
+                r.kept.map(|k| k.minor()),
+                r.reason
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+}

@@ -1,0 +1,731 @@
+//! Promises (`docs/promises.md`): made, kept, broken, moved, released, each in
+//! one write that sweeps first, and the sweep that breaks what fell due.
+
+use std::collections::BTreeMap;
+
+use balans_core::{
+    Amount, BalanceMap, Due, Gesture, GestureId, Moment, PartyId, Promise, PromiseId, PromiseState,
+};
+use serde::Serialize;
+
+use super::view::{PartyRef, key_of};
+use crate::record::{Recorded, flush, record_all};
+use crate::snapshot::{GestureText, Snapshot, Written};
+use crate::store::{
+    Catalog, NewPromise, PromiseFilter, Resolution, Resolved, Store, StoreError, in_read,
+    in_transaction,
+};
+use crate::{LedgerError, field};
+
+/// The kind a broken promise is recorded as.
+pub const BROKEN_PROMISE: &str = "broken_promise";
+
+/// How many promises a sweep reads and breaks at a time, all in its one write.
+const SWEEP_BATCH: usize = 1_000;
+
+/// A promise as it is typed or read from a file; empty texts are absent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PromiseText<'a> {
+    pub id: &'a str,
+    pub promiser: &'a str,
+    pub promisee: &'a str,
+    pub kind: &'a str,
+    pub amount: &'a str,
+    pub made: &'a str,
+    pub due: &'a str,
+    pub note: &'a str,
+    pub promiser_org: &'a str,
+    pub promisee_org: &'a str,
+}
+
+/// A promise, as the ledger shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromiseView {
+    pub id: PromiseId,
+    #[serde(serialize_with = "key_of")]
+    pub promiser: PartyRef,
+    #[serde(serialize_with = "key_of")]
+    pub promisee: PartyRef,
+    pub kind: String,
+    #[serde(serialize_with = "amount")]
+    pub amount: Amount,
+    #[serde(serialize_with = "moment")]
+    pub made: Moment,
+    #[serde(serialize_with = "moment")]
+    pub due: Moment,
+    pub state: &'static str,
+    /// The gesture that kept or broke it.
+    pub gesture: Option<GestureId>,
+    /// What keeping it gave, when kept.
+    #[serde(serialize_with = "amount_opt")]
+    pub kept: Option<Amount>,
+    pub kept_in_part: bool,
+    #[serde(serialize_with = "super::view::moment_opt")]
+    pub resolved_at: Option<Moment>,
+    pub note: Option<String>,
+    /// Why it was released, or the note of a break by hand.
+    pub reason: Option<String>,
+    #[serde(serialize_with = "key_of_opt")]
+    pub promiser_org: Option<PartyRef>,
+    #[serde(serialize_with = "key_of_opt")]
+    pub promisee_org: Option<PartyRef>,
+    /// Every due moment it had, the first being the original.
+    pub dues: Vec<DueView>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DueView {
+    #[serde(serialize_with = "moment")]
+    pub due: Moment,
+    #[serde(serialize_with = "moment")]
+    pub agreed: Moment,
+}
+
+fn moment<S: serde::Serializer>(m: &Moment, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(m)
+}
+
+fn amount<S: serde::Serializer>(a: &Amount, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(a)
+}
+
+fn amount_opt<S: serde::Serializer>(a: &Option<Amount>, serializer: S) -> Result<S::Ok, S::Error> {
+    match a {
+        Some(a) => serializer.collect_str(a),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn key_of_opt<S: serde::Serializer>(
+    party: &Option<PartyRef>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match party {
+        Some(party) => serializer.collect_str(&party.key),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// What making a promise did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Made {
+    pub promise: PromiseView,
+    /// False when the same promise was stored already (a retry).
+    pub added: bool,
+}
+
+/// Makes a promise at `now` (or when the text says it was made), or
+/// recognizes a retry of one stored already. Sweeps first, in a write of its
+/// own that stays when this one is refused (as every change below does).
+pub fn make_promise<S: Store + ?Sized>(
+    store: &mut S,
+    text: &PromiseText<'_>,
+    now: Moment,
+) -> Result<Made, LedgerError> {
+    sweep(store, now)?;
+    let (promise, added) = in_transaction(store, |store| {
+        let new = resolve(store, text, now)?;
+        if let Some(stored) = store.promise(&new.id)? {
+            if same_content(&stored, &new) {
+                return Ok::<_, LedgerError>((stored, false));
+            }
+            return Err(refuse(
+                "id",
+                format!(
+                    "a promise with id '{}' is stored already, with other content",
+                    new.id
+                ),
+            ));
+        }
+        store.insert_promise(&new)?;
+        let stored = store
+            .promise(&new.id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("promise {} is missing", new.id)))?;
+        Ok((stored, true))
+    })?;
+    Ok(Made {
+        promise: view_of(store, promise)?,
+        added,
+    })
+}
+
+/// A promise's text, checked: the promised gesture as a gesture would be
+/// (parties, kind, amount, organizations), and its moments.
+fn resolve<S: Store + ?Sized>(
+    store: &mut S,
+    text: &PromiseText<'_>,
+    now: Moment,
+) -> Result<NewPromise, LedgerError> {
+    let id = match PromiseId::parse(text.id) {
+        Ok(id) => id.unwrap_or_else(PromiseId::fresh),
+        Err(e) => return Err(refuse("id", e.to_string())),
+    };
+    let keys = [
+        text.promiser,
+        text.promisee,
+        text.promiser_org,
+        text.promisee_org,
+    ];
+    let snapshot = Snapshot::for_keys(store, &keys)?;
+    let kept_id = id.kept_gesture();
+    let promised = GestureText {
+        id: kept_id.as_str(),
+        at: text.due,
+        giver: text.promiser,
+        receiver: text.promisee,
+        kind: text.kind,
+        amount: text.amount,
+        note: text.note,
+        giver_org: text.promiser_org,
+        receiver_org: text.promisee_org,
+        ..GestureText::default()
+    };
+    // The gesture's columns are the promise's.
+    let renamed = |errors: Vec<field::Error>| {
+        LedgerError::Invalid(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.column = match e.column {
+                        "at" => "due",
+                        "giver" => "promiser",
+                        "receiver" => "promisee",
+                        "giver_org" => "promiser_org",
+                        "receiver_org" => "promisee_org",
+                        other => other,
+                    };
+                    e
+                })
+                .collect(),
+        )
+    };
+    let resolved = if text.due.trim().is_empty() {
+        return Err(refuse("due", "a promise needs a due moment".to_string()));
+    } else {
+        snapshot
+            .resolve_gesture(&promised, Written::Typed)
+            .map_err(renamed)?
+    };
+    let made = if text.made.trim().is_empty() {
+        now
+    } else {
+        snapshot
+            .zone
+            .parse_typed(text.made, now)
+            .map_err(|e| refuse("made", e.to_string()))?
+    };
+    let g = resolved.gesture;
+    if g.amount.minor() < 0 {
+        return Err(refuse(
+            "amount",
+            format!(
+                "{}: a promise is of something given, never negative",
+                g.amount
+            ),
+        ));
+    }
+    if g.at < made {
+        return Err(refuse(
+            "due",
+            format!(
+                "the due moment {} is before the promise was made ({})",
+                g.at.display_in(&snapshot.zone),
+                made.display_in(&snapshot.zone)
+            ),
+        ));
+    }
+    Ok(NewPromise {
+        id,
+        promiser: g.giver,
+        promisee: g.receiver,
+        promiser_org: g.giver_org,
+        promisee_org: g.receiver_org,
+        kind: g.kind,
+        amount: g.amount,
+        made,
+        due: g.at,
+        note: g.note,
+    })
+}
+
+fn same_content(stored: &Promise, new: &NewPromise) -> bool {
+    stored.promiser == new.promiser
+        && stored.promisee == new.promisee
+        && stored.promiser_org == new.promiser_org
+        && stored.promisee_org == new.promisee_org
+        && stored.kind == new.kind
+        && stored.amount == new.amount
+        && stored.note == new.note
+        && stored.made == new.made
+}
+
+/// Keeps a pending promise at `now` with `amount` (the promised one unless
+/// given, at most that): records the promised gesture. Sweeps first.
+pub fn keep_promise<S: Store + ?Sized>(
+    store: &mut S,
+    id: &str,
+    amount: Option<&str>,
+    now: Moment,
+) -> Result<PromiseView, LedgerError> {
+    sweep(store, now)?;
+    let promise = in_transaction(store, |store| {
+        let promise = pending(store, id)?;
+        let kept = match amount.map(str::trim).filter(|a| !a.is_empty()) {
+            None => promise.amount,
+            Some(text) => {
+                let kept =
+                    Amount::parse_typed(text).map_err(|e| refuse("amount", e.to_string()))?;
+                if kept.minor() < 0 || kept > promise.amount {
+                    return Err(refuse(
+                        "amount",
+                        format!(
+                            "{kept}: a promise of {} is kept with 0 up to {}",
+                            promise.amount, promise.amount
+                        ),
+                    ));
+                }
+                kept
+            }
+        };
+        let gesture = promise.id.kept_gesture();
+        resolve_with(
+            store,
+            &promise,
+            Resolution {
+                state: PromiseState::Kept,
+                at: now,
+                gesture: Some(&gesture),
+                kept: Some(kept),
+                reason: None,
+            },
+        )?;
+        record(store, &[(promise.clone(), now, None, Some(kept))])?;
+        Ok::<_, LedgerError>(promise.id)
+    })?;
+    stored_view(store, &promise)
+}
+
+/// Breaks a pending promise by hand at `now`, with a note: records a
+/// `broken_promise` gesture. Sweeps first.
+pub fn break_promise<S: Store + ?Sized>(
+    store: &mut S,
+    id: &str,
+    note: Option<&str>,
+    now: Moment,
+) -> Result<PromiseView, LedgerError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    sweep(store, now)?;
+    let promise = in_transaction(store, |store| {
+        let promise = pending(store, id)?;
+        let gesture = promise.id.broken_gesture();
+        resolve_with(
+            store,
+            &promise,
+            Resolution {
+                state: PromiseState::Broken,
+                at: now,
+                gesture: Some(&gesture),
+                kept: None,
+                reason: note,
+            },
+        )?;
+        record(store, &[(promise.clone(), now, note, None)])?;
+        Ok::<_, LedgerError>(promise.id)
+    })?;
+    stored_view(store, &promise)
+}
+
+/// Gives a pending promise a new due moment after `now`: renegotiated. Sweeps
+/// first, so a promise whose due moment passed is broken, not moved.
+pub fn move_promise<S: Store + ?Sized>(
+    store: &mut S,
+    id: &str,
+    due: &str,
+    now: Moment,
+) -> Result<PromiseView, LedgerError> {
+    sweep(store, now)?;
+    let promise = in_transaction(store, |store| {
+        let promise = pending(store, id)?;
+        let zone = crate::store::zone_of(store)?;
+        let due = zone
+            .parse_typed(due, now)
+            .map_err(|e| refuse("due", e.to_string()))?;
+        if due <= now {
+            return Err(refuse(
+                "due",
+                format!(
+                    "the new due moment {} has passed: a promise is moved to a moment to come",
+                    due.display_in(&zone)
+                ),
+            ));
+        }
+        if !store.move_promise(promise.row, due, now)? {
+            return Err(resolved_already(store, &promise.id)?);
+        }
+        Ok::<_, LedgerError>(promise.id)
+    })?;
+    stored_view(store, &promise)
+}
+
+/// Releases a pending promise by agreement, with a reason: no gesture. Sweeps
+/// first.
+pub fn release_promise<S: Store + ?Sized>(
+    store: &mut S,
+    id: &str,
+    reason: &str,
+    now: Moment,
+) -> Result<PromiseView, LedgerError> {
+    let reason = reason.trim();
+    sweep(store, now)?;
+    let promise = in_transaction(store, |store| {
+        let promise = pending(store, id)?;
+        if reason.is_empty() {
+            return Err(refuse(
+                "reason",
+                "a promise is released with a reason".to_string(),
+            ));
+        }
+        resolve_with(
+            store,
+            &promise,
+            Resolution {
+                state: PromiseState::Released,
+                at: now,
+                gesture: None,
+                kept: None,
+                reason: Some(reason),
+            },
+        )?;
+        Ok::<_, LedgerError>(promise.id)
+    })?;
+    stored_view(store, &promise)
+}
+
+/// What a sweep did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Swept {
+    /// The promises broken because they fell due, soonest due first.
+    pub broken: Vec<PromiseId>,
+}
+
+/// Resolves everything that has fallen due at `now`, in one write: the
+/// pending promises due at or before it are broken at their due moments.
+pub fn sweep<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, LedgerError> {
+    in_transaction(store, |store| sweep_in(store, now))
+}
+
+/// [`sweep`], inside a write that is open already.
+fn sweep_in<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, LedgerError> {
+    let mut swept = Swept::default();
+    loop {
+        let due = store.due_promises(now, SWEEP_BATCH)?;
+        if due.is_empty() {
+            return Ok(swept);
+        }
+        let mut broken = Vec::with_capacity(due.len());
+        for promise in due {
+            let gesture = promise.id.broken_gesture();
+            let resolution = Resolution {
+                state: PromiseState::Broken,
+                at: promise.due,
+                gesture: Some(&gesture),
+                kept: None,
+                reason: None,
+            };
+            // Another process that broke it first recorded its gesture too.
+            if store.resolve_promise(promise.row, &resolution)? {
+                let at = promise.due;
+                swept.broken.push(promise.id.clone());
+                broken.push((promise, at, None, None));
+            }
+        }
+        record(store, &broken)?;
+    }
+}
+
+/// Resolves a pending promise, or names how it was resolved already.
+fn resolve_with<S: Store + ?Sized>(
+    store: &mut S,
+    promise: &Promise,
+    resolution: Resolution<'_>,
+) -> Result<(), LedgerError> {
+    if store.resolve_promise(promise.row, &resolution)? {
+        Ok(())
+    } else {
+        Err(resolved_already(store, &promise.id)?)
+    }
+}
+
+/// Records the gestures that resolve promises: each promise, the moment, a
+/// note, and what keeping it gave (none: it was broken).
+fn record<S: Store + ?Sized>(
+    store: &mut S,
+    resolved: &[(Promise, Moment, Option<&str>, Option<Amount>)],
+) -> Result<(), LedgerError> {
+    if resolved.is_empty() {
+        return Ok(());
+    }
+    let mut parties: Vec<PartyId> = resolved
+        .iter()
+        .flat_map(|(p, ..)| {
+            [
+                Some(p.promiser),
+                Some(p.promisee),
+                p.promiser_org,
+                p.promisee_org,
+            ]
+        })
+        .flatten()
+        .collect();
+    parties.sort_unstable();
+    parties.dedup();
+    let snapshot = snapshot_of(store, &parties)?;
+    let catalog: &Catalog = snapshot.catalog();
+    let broken_kind = catalog.kind_by_code(BROKEN_PROMISE).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "the kind {BROKEN_PROMISE} is missing from the catalog"
+        ))
+    })?;
+    let mut batch = Vec::with_capacity(resolved.len());
+    for (promise, at, note, kept) in resolved {
+        let (id, kind, amount) = match kept {
+            Some(kept) => {
+                let kind = catalog.kind_by_id(promise.kind).ok_or_else(|| {
+                    StoreError::Corrupt(format!("kind #{} is missing", promise.kind.0))
+                })?;
+                (promise.id.kept_gesture(), kind, *kept)
+            }
+            None => {
+                let amount = broken_kind.def.default.ok_or_else(|| {
+                    LedgerError::Invalid(vec![field::Error::new(
+                        "kind",
+                        format!("the kind {BROKEN_PROMISE} has no default amount to record a broken promise with"),
+                    )])
+                })?;
+                (promise.id.broken_gesture(), broken_kind, amount)
+            }
+        };
+        let gesture = Gesture {
+            id,
+            at: *at,
+            giver: promise.promiser,
+            receiver: promise.promisee,
+            giver_org: promise.promiser_org,
+            receiver_org: promise.promisee_org,
+            kind: kind.id,
+            dimension: kind.def.dimension,
+            amount,
+            note: match kept {
+                Some(_) => promise.note.clone(),
+                None => note.map(str::to_string),
+            },
+            item: None,
+            reverses: None,
+        };
+        let units = snapshot
+            .units(&gesture, *at)
+            .map_err(|e| LedgerError::Invalid(vec![e]))?;
+        batch.push(Resolved {
+            gesture,
+            amount_given: true,
+            units: Some(units),
+        });
+    }
+    let mut pending = BalanceMap::new();
+    for outcome in record_all(store, &snapshot, batch, &mut pending)? {
+        if let Recorded::Refused(e) = outcome {
+            return Err(LedgerError::Invalid(vec![e]));
+        }
+    }
+    flush(store, &mut pending)?;
+    Ok(())
+}
+
+/// The parties named and their memberships: read by key for a few, all at
+/// once for many.
+fn snapshot_of<S: Store + ?Sized>(
+    store: &mut S,
+    parties: &[PartyId],
+) -> Result<Snapshot, LedgerError> {
+    if parties.len() > 256 {
+        return Ok(Snapshot::load(store)?);
+    }
+    let mut keys = Vec::with_capacity(parties.len());
+    for &id in parties {
+        let party = store
+            .party_by_id(id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is missing", id.0)))?;
+        keys.push(party.fields.key.to_string());
+    }
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    Ok(Snapshot::for_keys(store, &keys)?)
+}
+
+/// The promise with this id, pending; or why it is not.
+fn pending<S: Store + ?Sized>(store: &mut S, id: &str) -> Result<Promise, LedgerError> {
+    let promise = find(store, id)?;
+    if promise.state.pending() {
+        Ok(promise)
+    } else {
+        Err(resolved_already(store, &promise.id)?)
+    }
+}
+
+fn find<S: Store + ?Sized>(store: &mut S, id: &str) -> Result<Promise, LedgerError> {
+    let parsed = PromiseId::parse(id).map_err(|e| refuse("id", e.to_string()))?;
+    let found = match parsed {
+        Some(parsed) => store.promise(&parsed)?,
+        None => None,
+    };
+    found.ok_or_else(|| LedgerError::NotFound {
+        message: format!("no promise with id '{}'", id.trim()),
+        said: None,
+    })
+}
+
+/// Why a promise can no longer be kept, broken, moved or released: how it was
+/// resolved, when, and its gesture.
+fn resolved_already<S: Store + ?Sized>(
+    store: &mut S,
+    id: &PromiseId,
+) -> Result<LedgerError, LedgerError> {
+    let promise = store
+        .promise(id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("promise {id} is missing")))?;
+    let zone = crate::store::zone_of(store)?;
+    let when = promise
+        .resolved_at
+        .map(|at| at.display_in(&zone).to_string())
+        .unwrap_or_default();
+    let how = match (&promise.gesture, &promise.reason) {
+        (Some(gesture), _) => format!(" by gesture {gesture}"),
+        (None, Some(reason)) => format!(": {reason}"),
+        (None, None) => String::new(),
+    };
+    Ok(refuse(
+        "id",
+        format!(
+            "promise {id} was {} on {when}{how}; it is resolved once",
+            promise.state
+        ),
+    ))
+}
+
+/// Which promises to list.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PromiseQuery<'a> {
+    /// Made by or to this party.
+    pub party: Option<&'a str>,
+    /// Only open or renegotiated ones.
+    pub pending: bool,
+    /// Only pending ones whose due moment passed by `now`.
+    pub overdue: bool,
+    /// Only pending ones due within this many milliseconds of `now`.
+    pub due_within_ms: Option<i64>,
+    pub now: Option<Moment>,
+    /// At most this many; all when 0.
+    pub limit: usize,
+}
+
+/// The promises a query asks for, the soonest due first.
+pub fn list_promises<S: Store + ?Sized>(
+    store: &mut S,
+    query: &PromiseQuery<'_>,
+) -> Result<Vec<PromiseView>, LedgerError> {
+    in_read(store, |store| {
+        let party = query
+            .party
+            .map(|key| super::find_party(store, key))
+            .transpose()?;
+        let now = query.now.unwrap_or_else(Moment::now);
+        let due_before = match (query.overdue, query.due_within_ms) {
+            (true, _) => Some(now),
+            (false, Some(ms)) => Some(Moment::from_millis(now.millis().saturating_add(ms))),
+            (false, None) => None,
+        };
+        let filter = PromiseFilter {
+            party: party.map(|p| p.id),
+            pending: query.pending || due_before.is_some(),
+            due_before,
+            limit: query.limit,
+        };
+        let promises = store.promises(&filter)?;
+        views_of(store, promises)
+    })
+}
+
+/// One promise, with its due moments.
+pub fn promise<S: Store + ?Sized>(store: &mut S, id: &str) -> Result<PromiseView, LedgerError> {
+    let promise = find(store, id)?;
+    view_of(store, promise)
+}
+
+fn stored_view<S: Store + ?Sized>(
+    store: &mut S,
+    id: &PromiseId,
+) -> Result<PromiseView, LedgerError> {
+    let promise = store
+        .promise(id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("promise {id} is missing")))?;
+    view_of(store, promise)
+}
+
+fn view_of<S: Store + ?Sized>(store: &mut S, promise: Promise) -> Result<PromiseView, LedgerError> {
+    Ok(views_of(store, vec![promise])?.remove(0))
+}
+
+fn views_of<S: Store + ?Sized>(
+    store: &mut S,
+    promises: Vec<Promise>,
+) -> Result<Vec<PromiseView>, LedgerError> {
+    let catalog = store.catalog()?;
+    let mut parties: BTreeMap<PartyId, PartyRef> = BTreeMap::new();
+    let mut named = |store: &mut S, id: PartyId| -> Result<PartyRef, LedgerError> {
+        if let Some(party) = parties.get(&id) {
+            return Ok(party.clone());
+        }
+        let found = store
+            .party_by_id(id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is missing", id.0)))?;
+        let party = PartyRef::from(&found);
+        parties.insert(id, party.clone());
+        Ok(party)
+    };
+    let mut views = Vec::with_capacity(promises.len());
+    for p in promises {
+        let dues: Vec<Due> = store.promise_dues(p.row)?;
+        views.push(PromiseView {
+            kind: catalog
+                .kind_by_id(p.kind)
+                .map(|k| k.def.code.to_string())
+                .ok_or_else(|| StoreError::Corrupt(format!("kind #{} is missing", p.kind.0)))?,
+            promiser: named(store, p.promiser)?,
+            promisee: named(store, p.promisee)?,
+            promiser_org: p.promiser_org.map(|o| named(store, o)).transpose()?,
+            promisee_org: p.promisee_org.map(|o| named(store, o)).transpose()?,
+            amount: p.amount,
+            made: p.made,
+            due: p.due,
+            state: p.state.as_str(),
+            kept_in_part: p.kept_in_part(),
+            gesture: p.gesture,
+            kept: p.kept,
+            resolved_at: p.resolved_at,
+            note: p.note,
+            reason: p.reason,
+            id: p.id,
+            dues: dues
+                .into_iter()
+                .map(|d| DueView {
+                    due: d.due,
+                    agreed: d.agreed,
+                })
+                .collect(),
+        });
+    }
+    Ok(views)
+}
+
+fn refuse(column: &'static str, message: String) -> LedgerError {
+    LedgerError::Invalid(vec![field::Error::new(column, message)])
+}

@@ -1,0 +1,71 @@
+//! Promises (`docs/promises.md`), as a backend stores them: the promise, its
+//! due moments, and its one change from pending to resolved.
+
+use balans_core::{
+    Amount, Due, GestureId, KindId, Moment, PartyId, Promise, PromiseId, PromiseState,
+};
+
+use super::error::StoreResult;
+
+/// A promise as it is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPromise {
+    pub id: PromiseId,
+    pub promiser: PartyId,
+    pub promisee: PartyId,
+    pub promiser_org: Option<PartyId>,
+    pub promisee_org: Option<PartyId>,
+    pub kind: KindId,
+    pub amount: Amount,
+    pub made: Moment,
+    pub due: Moment,
+    pub note: Option<String>,
+}
+
+/// Which promises to list.
+#[derive(Clone, Debug, Default)]
+pub struct PromiseFilter {
+    /// Made by or to this party.
+    pub party: Option<PartyId>,
+    /// Only open or renegotiated ones.
+    pub pending: bool,
+    /// Only those due before this moment (not at it).
+    pub due_before: Option<Moment>,
+    /// At most this many; all when 0.
+    pub limit: usize,
+}
+
+/// How a pending promise is resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution<'a> {
+    pub state: PromiseState,
+    pub at: Moment,
+    /// The gesture that kept or broke it.
+    pub gesture: Option<&'a GestureId>,
+    /// What keeping it gave.
+    pub kept: Option<Amount>,
+    /// Why it was released, or the note of a break by hand.
+    pub reason: Option<&'a str>,
+}
+
+/// Promises, as a backend stores them.
+pub trait PromiseStore {
+    /// Stores a new promise, open, with its first due moment agreed when it was
+    /// made; its row number. The caller checks that its id is new.
+    fn insert_promise(&mut self, promise: &NewPromise) -> StoreResult<i64>;
+    /// The promise with this id.
+    fn promise(&mut self, id: &PromiseId) -> StoreResult<Option<Promise>>;
+    /// The promises the filter asks for, the soonest due first (then by id).
+    fn promises(&mut self, filter: &PromiseFilter) -> StoreResult<Vec<Promise>>;
+    /// Pending promises due at or before `at`, the soonest first, at most
+    /// `limit`: what a sweep breaks.
+    fn due_promises(&mut self, at: Moment, limit: usize) -> StoreResult<Vec<Promise>>;
+    /// Every due moment of a promise, in the order agreed.
+    fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>>;
+    /// Gives a pending promise a new due moment, agreed at `agreed`, and makes
+    /// it renegotiated; false, changing nothing, when it is not pending.
+    fn move_promise(&mut self, row: i64, due: Moment, agreed: Moment) -> StoreResult<bool>;
+    /// Resolves a pending promise; false, changing nothing, when it is not
+    /// pending any more (resolved by someone else first).
+    fn resolve_promise(&mut self, row: i64, resolution: &Resolution<'_>) -> StoreResult<bool>;
+}

@@ -1,0 +1,454 @@
+//! Promises (`docs/promises.md`): kept in full or in part, renegotiated,
+//! released, broken by hand or by themselves when they fall due, each exactly
+//! once; every refusal writes nothing. The clock is the tests': every
+//! operation is given its moment.
+
+use balans_core::{GestureId, Moment, Zone};
+use balans_store::LedgerError;
+use balans_store::ledger::{self, PromiseQuery, PromiseText, PromiseView};
+use balans_store::prelude::*;
+use balans_tests::Backend;
+
+use crate::support::*;
+
+fn at(text: &str) -> Moment {
+    Zone::named("Europe/Amsterdam")
+        .unwrap()
+        .parse(text)
+        .unwrap()
+}
+
+fn promise<'a>(
+    id: &'a str,
+    promiser: &'a str,
+    promisee: &'a str,
+    kind: &'a str,
+) -> PromiseText<'a> {
+    PromiseText {
+        id,
+        promiser,
+        promisee,
+        kind,
+        made: "2025-03-01",
+        due: "2025-03-14",
+        ..PromiseText::default()
+    }
+}
+
+fn make<S: Store>(store: &mut S, text: PromiseText<'_>, now: &str) -> PromiseView {
+    ledger::make_promise(store, &text, at(now)).unwrap().promise
+}
+
+/// The column an invalid request names, or what else came back.
+fn refused<T: std::fmt::Debug>(result: Result<T, LedgerError>) -> String {
+    match result {
+        Err(LedgerError::Invalid(errors)) => errors[0].column.to_string(),
+        Err(LedgerError::NotFound { .. }) => "not found".to_string(),
+        Err(LedgerError::UnknownParty(_)) => "unknown party".to_string(),
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+fn state<S: Store>(store: &mut S, id: &str) -> &'static str {
+    ledger::promise(store, id).unwrap().state
+}
+
+/// A promise is made once (the same again is a retry), kept in full or in
+/// part with the promised gesture from promiser to promisee, and the gesture
+/// counts in the balance.
+pub fn a_promise_is_kept_in_full_or_in_part<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let call = make(
+        &mut store,
+        promise("call", "ann", "bob", "help"),
+        "2025-03-01",
+    );
+    assert_eq!(
+        (call.state, call.amount.to_string(), call.kind.as_str()),
+        ("open", "3.00".to_string(), "help")
+    );
+    assert_eq!(call.dues.len(), 1);
+    let again = ledger::make_promise(
+        &mut store,
+        &promise("call", "ann", "bob", "help"),
+        at("2025-03-02"),
+    )
+    .unwrap();
+    assert!(!again.added);
+    let other = PromiseText {
+        amount: "5",
+        ..promise("call", "ann", "bob", "help")
+    };
+    assert_eq!(
+        refused(ledger::make_promise(&mut store, &other, at("2025-03-02"))),
+        "id"
+    );
+
+    let kept = ledger::keep_promise(&mut store, "call", None, at("2025-03-10")).unwrap();
+    assert_eq!(kept.state, "kept");
+    assert!(!kept.kept_in_part);
+    let gesture = kept.gesture.clone().unwrap();
+    assert_eq!(gesture.as_str(), "call.kept");
+    let stored = store
+        .gesture(&GestureId::parse("call.kept").unwrap().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.gesture.at, at("2025-03-10"));
+    assert_eq!(stored.gesture.amount.to_string(), "3.00");
+
+    let payment = PromiseText {
+        amount: "400.00",
+        ..promise("pay", "cust", "us", "pay")
+    };
+    make(&mut store, payment, "2025-03-01");
+    let part = ledger::keep_promise(&mut store, "pay", Some("100.00"), at("2025-03-12")).unwrap();
+    assert!(part.kept_in_part);
+    assert_eq!(part.kept.unwrap().to_string(), "100.00");
+    let balance = ledger::pair_balance(&mut store, "us", "cust", None).unwrap();
+    assert_eq!(money(&balance), ("0.00".into(), "100.00".into(), 1));
+    let people = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(credit(&people), ("3.00".into(), "0.00".into(), 1));
+    assert_consistent(&mut store);
+}
+
+/// Wrong promises and wrong changes are refused, naming the field, and write
+/// nothing: no promise, no gesture, no change of state.
+pub fn wrong_promises_and_changes_write_nothing<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let wrong = [
+        (
+            PromiseText {
+                due: "2025-02-01",
+                ..promise("a", "ann", "bob", "help")
+            },
+            "due",
+        ),
+        (
+            PromiseText {
+                due: "",
+                ..promise("a", "ann", "bob", "help")
+            },
+            "due",
+        ),
+        (promise("a", "ann", "ann", "help"), "promisee"),
+        (promise("a", "ann", "bob", "nonsense"), "kind"),
+        (promise("a", "ann", "bob", "pay"), "amount"),
+        (
+            PromiseText {
+                amount: "-2",
+                ..promise("a", "ann", "bob", "help")
+            },
+            "amount",
+        ),
+        (promise("two words", "ann", "bob", "help"), "id"),
+    ];
+    for (text, column) in wrong {
+        assert_eq!(
+            refused(ledger::make_promise(&mut store, &text, at("2025-03-01"))),
+            column,
+            "{text:?}"
+        );
+    }
+    assert!(matches!(
+        ledger::make_promise(
+            &mut store,
+            &promise("a", "nobody", "bob", "help"),
+            at("2025-03-01")
+        ),
+        Err(LedgerError::Invalid(_) | LedgerError::UnknownParty(_))
+    ));
+    let all = PromiseQuery::default();
+    assert!(ledger::list_promises(&mut store, &all).unwrap().is_empty());
+
+    make(&mut store, promise("p", "ann", "bob", "help"), "2025-03-01");
+    let before = contents(&mut store);
+    let now = at("2025-03-05");
+    assert_eq!(
+        refused(ledger::keep_promise(&mut store, "p", Some("3.01"), now)),
+        "amount"
+    );
+    assert_eq!(
+        refused(ledger::keep_promise(&mut store, "p", Some("-1"), now)),
+        "amount"
+    );
+    assert_eq!(
+        refused(ledger::keep_promise(&mut store, "nope", None, now)),
+        "not found"
+    );
+    assert_eq!(
+        refused(ledger::move_promise(&mut store, "p", "2025-03-04", now)),
+        "due"
+    );
+    assert_eq!(
+        refused(ledger::release_promise(&mut store, "p", " ", now)),
+        "reason"
+    );
+    assert_eq!(contents(&mut store), before);
+    assert_eq!(state(&mut store, "p"), "open");
+
+    // Once resolved, every change is refused, naming how and the gesture.
+    ledger::keep_promise(&mut store, "p", None, now).unwrap();
+    let after = contents(&mut store);
+    for result in [
+        ledger::keep_promise(&mut store, "p", None, now).map(|_| ()),
+        ledger::break_promise(&mut store, "p", None, now).map(|_| ()),
+        ledger::move_promise(&mut store, "p", "2025-04-01", now).map(|_| ()),
+        ledger::release_promise(&mut store, "p", "no longer", now).map(|_| ()),
+    ] {
+        match result {
+            Err(LedgerError::Invalid(errors)) => {
+                assert_eq!(errors[0].column, "id");
+                assert!(
+                    errors[0].message.contains("was kept"),
+                    "{}",
+                    errors[0].message
+                );
+                assert!(
+                    errors[0].message.contains("p.kept"),
+                    "{}",
+                    errors[0].message
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(contents(&mut store), after);
+}
+
+/// A pending promise whose due moment passes is broken by the next sweep (or
+/// the next write), at its due moment, with a `broken_promise` gesture whose
+/// id derives from the promise's; once.
+pub fn a_promise_that_falls_due_breaks_by_itself_once<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    make(
+        &mut store,
+        promise("call", "us", "bob", "attention"),
+        "2025-03-01",
+    );
+    make(
+        &mut store,
+        PromiseText {
+            due: "2025-03-20",
+            ..promise("later", "us", "bob", "attention")
+        },
+        "2025-03-01",
+    );
+    let swept = ledger::sweep(&mut store, at("2025-03-13T23:59")).unwrap();
+    assert!(swept.broken.is_empty());
+    assert_eq!(state(&mut store, "call"), "open");
+
+    let swept = ledger::sweep(&mut store, at("2025-03-14")).unwrap();
+    let ids: Vec<&str> = swept.broken.iter().map(|id| id.as_str()).collect();
+    assert_eq!(ids, ["call"]);
+    let broken = ledger::promise(&mut store, "call").unwrap();
+    assert_eq!(broken.state, "broken");
+    assert_eq!(broken.resolved_at, Some(at("2025-03-14")));
+    let gesture = store
+        .gesture(&GestureId::parse("call.broken").unwrap().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(gesture.gesture.at, at("2025-03-14"));
+    assert_eq!(gesture.gesture.amount.to_string(), "-3.00");
+    assert!(
+        ledger::sweep(&mut store, at("2025-03-15"))
+            .unwrap()
+            .broken
+            .is_empty()
+    );
+    let balance = ledger::pair_balance(&mut store, "us", "cust", None).unwrap();
+    assert_eq!(credit(&balance), ("-3.00".into(), "0.00".into(), 1));
+
+    // A write sweeps first: keeping the later one after its due moment finds
+    // it broken.
+    match ledger::keep_promise(&mut store, "later", None, at("2025-03-21")) {
+        Err(LedgerError::Invalid(errors)) => {
+            assert!(
+                errors[0].message.contains("was broken"),
+                "{}",
+                errors[0].message
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(state(&mut store, "later"), "broken");
+    assert_consistent(&mut store);
+}
+
+/// Renegotiated before it fell due, a promise keeps every due moment it had,
+/// is not broken at the old one, and can be kept until the new one; released,
+/// it ends without a gesture; broken by hand, with its note.
+pub fn renegotiated_released_and_broken_by_hand<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    make(
+        &mut store,
+        promise("sofa", "us", "solo", "help"),
+        "2025-03-01",
+    );
+    let moved = ledger::move_promise(&mut store, "sofa", "2025-03-21", at("2025-03-10")).unwrap();
+    assert_eq!(moved.state, "renegotiated");
+    let dues: Vec<(Moment, Moment)> = moved.dues.iter().map(|d| (d.due, d.agreed)).collect();
+    assert_eq!(
+        dues,
+        [
+            (at("2025-03-14"), at("2025-03-01")),
+            (at("2025-03-21"), at("2025-03-10"))
+        ]
+    );
+    assert!(
+        ledger::sweep(&mut store, at("2025-03-15"))
+            .unwrap()
+            .broken
+            .is_empty()
+    );
+    let kept = ledger::keep_promise(&mut store, "sofa", None, at("2025-03-18")).unwrap();
+    assert_eq!((kept.state, kept.dues.len()), ("kept", 2));
+
+    make(
+        &mut store,
+        promise("visit", "ann", "bob", "attention"),
+        "2025-03-01",
+    );
+    let released =
+        ledger::release_promise(&mut store, "visit", "the shop closed", at("2025-03-05")).unwrap();
+    assert_eq!(
+        (released.state, released.reason.as_deref(), released.gesture),
+        ("released", Some("the shop closed"), None)
+    );
+    make(
+        &mut store,
+        promise("pay", "bob", "ann", "help"),
+        "2025-03-01",
+    );
+    let broken =
+        ledger::break_promise(&mut store, "pay", Some("said no"), at("2025-03-06")).unwrap();
+    assert_eq!(broken.state, "broken");
+    let gesture = store
+        .gesture(&GestureId::parse("pay.broken").unwrap().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(gesture.gesture.at, at("2025-03-06"));
+    assert_eq!(gesture.gesture.note.as_deref(), Some("said no"));
+
+    let open = ledger::list_promises(
+        &mut store,
+        &PromiseQuery {
+            pending: true,
+            ..PromiseQuery::default()
+        },
+    )
+    .unwrap();
+    assert!(open.is_empty());
+    let bobs: Vec<String> = ledger::list_promises(
+        &mut store,
+        &PromiseQuery {
+            party: Some("bob"),
+            ..PromiseQuery::default()
+        },
+    )
+    .unwrap()
+    .iter()
+    .map(|p| p.id.to_string())
+    .collect();
+    assert_eq!(bobs, ["pay", "visit"]);
+    assert_consistent(&mut store);
+}
+
+/// Listing: pending only, overdue (due before now, not swept yet), due within
+/// a window, by party; the soonest due first.
+pub fn promises_are_listed_soonest_due_first<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    for (id, due) in [
+        ("c", "2025-03-30"),
+        ("a", "2025-03-10"),
+        ("b", "2025-03-20"),
+    ] {
+        make(
+            &mut store,
+            PromiseText {
+                due,
+                ..promise(id, "ann", "bob", "help")
+            },
+            "2025-03-01",
+        );
+    }
+    make(&mut store, promise("d", "us", "solo", "help"), "2025-03-01");
+    let ids = |store: &mut B::Store, query: PromiseQuery<'_>| -> Vec<String> {
+        ledger::list_promises(store, &query)
+            .unwrap()
+            .iter()
+            .map(|p| p.id.to_string())
+            .collect()
+    };
+    let now = Some(at("2025-03-15"));
+    assert_eq!(
+        ids(&mut store, PromiseQuery::default()),
+        ["a", "d", "b", "c"]
+    );
+    let overdue = PromiseQuery {
+        overdue: true,
+        now,
+        ..PromiseQuery::default()
+    };
+    assert_eq!(ids(&mut store, overdue), ["a", "d"]);
+    let week = PromiseQuery {
+        due_within_ms: Some(7 * 24 * 3_600_000),
+        now,
+        ..PromiseQuery::default()
+    };
+    assert_eq!(ids(&mut store, week), ["a", "d", "b"]);
+    let solo = PromiseQuery {
+        party: Some("solo"),
+        ..PromiseQuery::default()
+    };
+    assert_eq!(ids(&mut store, solo), ["d"]);
+}
+
+/// Two processes sweeping at once break each promise once: one gesture each,
+/// and the balance counts it once.
+pub fn concurrent_sweeps_break_each_promise_once<B: Backend>() {
+    let (mut store, guard) = B::fresh();
+    setup(&mut store);
+    for i in 0..40 {
+        let id = format!("p{i}");
+        make(
+            &mut store,
+            promise(&id, "ann", "bob", "attention"),
+            "2025-03-01",
+        );
+    }
+    let barrier = std::sync::Barrier::new(2);
+    let counts: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let mut store = B::again(guard.as_ref());
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    ledger::sweep(&mut store, at("2025-03-15"))
+                        .unwrap()
+                        .broken
+                        .len()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(counts.iter().sum::<usize>(), 40, "{counts:?}");
+    let balance = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(credit(&balance), ("-120.00".into(), "0.00".into(), 40));
+    assert_consistent(&mut store);
+}
+
+conformance!(
+    a_promise_is_kept_in_full_or_in_part,
+    wrong_promises_and_changes_write_nothing,
+    a_promise_that_falls_due_breaks_by_itself_once,
+    renegotiated_released_and_broken_by_hand,
+    promises_are_listed_soonest_due_first,
+    concurrent_sweeps_break_each_promise_once,
+);
