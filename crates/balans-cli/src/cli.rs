@@ -71,6 +71,25 @@ Examples:\n  balans credits bosman\n  balans credits bosman --all\n  balans cred
     )]
     Handover(HandoverCommand),
 
+    /// Promises: pending gestures with a due moment; kept, moved, released or
+    /// broken, and broken by themselves when they fall due (see docs/promises.md).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  balans promise add bosman hotel-wadden attention --due 2025-03-14T17:00 --note 'call back'\n  balans promise keep call-hotel\n  balans promise list --overdue\n  balans promise list --due-within 7d --party bosman --json"
+    )]
+    Promise(PromiseCommand),
+
+    /// Resolve what has fallen due: promises not kept by their due moment
+    /// become broken promises. Every command that writes sweeps first, and
+    /// `balans serve` every minute; this is for a cron job where no server runs.
+    #[command(
+        after_help = "Examples:\n  balans sweep\n  */5 * * * * balans --db /srv/balans.db sweep"
+    )]
+    Sweep {
+        #[arg(long)]
+        json: bool,
+    },
+
     /// Credits gone dormant when someone left: list the open alerts, dismiss one.
     #[command(
         subcommand,
@@ -341,6 +360,93 @@ pub struct ReverseArgs {
     pub reversal_id: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PromiseCommand {
+    /// Make a promise: PROMISER promises PROMISEE a gesture of KIND (its
+    /// default amount unless AMOUNT), due at --due; prints the promise's id.
+    #[command(
+        after_help = "Examples:\n  balans promise add bosman hotel-wadden attention --due 2025-03-14T17:00 --note 'call back'\n  balans promise add hotel-wadden bosman pay 1250.00 --due 2025-03-31 --id inv-2025-118"
+    )]
+    Add {
+        promiser: String,
+        promisee: String,
+        kind: String,
+        amount: Option<String>,
+        /// When it falls due: YYYY-MM-DD[THH:MM], D-M-YYYY, today/vandaag, ...
+        #[arg(long, value_name = "MOMENT")]
+        due: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// The promise's id (made by Balans when absent); the same id and
+        /// content again adds nothing.
+        #[arg(long)]
+        id: Option<String>,
+        /// When it was made (default: now).
+        #[arg(long, value_name = "MOMENT")]
+        made: Option<String>,
+        /// The organization the promiser promised for, when they have several.
+        #[arg(long, value_name = "ORG")]
+        promiser_org: Option<String>,
+        /// The organization the promisee was promised for, when they have several.
+        #[arg(long, value_name = "ORG")]
+        promisee_org: Option<String>,
+    },
+    /// Keep a promise now: records the promised gesture, for AMOUNT (at most
+    /// the promised one) when it is kept in part.
+    #[command(
+        after_help = "Examples:\n  balans promise keep call-hotel\n  balans promise keep inv-2025-118 400.00"
+    )]
+    Keep { id: String, amount: Option<String> },
+    /// Break a promise now, by hand: records a broken promise.
+    #[command(after_help = "Example:\n  balans promise break call-hotel --note 'forgot'")]
+    Break {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Agree a new due moment before the old one passes: renegotiated.
+    #[command(after_help = "Example:\n  balans promise move sofa-delivery --due 2025-03-21")]
+    Move {
+        id: String,
+        #[arg(long, value_name = "MOMENT")]
+        due: String,
+    },
+    /// Release a promise both sides agree no longer applies: no take.
+    #[command(after_help = "Example:\n  balans promise release visit --reason 'the shop closed'")]
+    Release {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// One promise with every due moment it had.
+    #[command(after_help = "Example:\n  balans promise show sofa-delivery --json")]
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Promises, the soonest due first.
+    #[command(
+        after_help = "Examples:\n  balans promise list\n  balans promise list --open --party hotel-wadden\n  balans promise list --overdue\n  balans promise list --due-within 7d --json"
+    )]
+    List {
+        /// Only open or renegotiated promises.
+        #[arg(long)]
+        open: bool,
+        /// Only pending promises whose due moment has passed.
+        #[arg(long, conflicts_with = "due_within")]
+        overdue: bool,
+        /// Only pending promises due within this long: 12h, 7d, 2w.
+        #[arg(long, value_name = "DURATION")]
+        due_within: Option<String>,
+        /// Only those made by or to this party.
+        #[arg(long)]
+        party: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

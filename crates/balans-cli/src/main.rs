@@ -20,8 +20,8 @@ use balans_store::store::zone_of;
 use balans_store::{GestureText, LedgerError, SchemaUpgrade, setting};
 use clap::Parser;
 use cli::{
-    AlertCommand, Cli, Command, ConfigCommand, HandoverCommand, KindCommand, TokenCommand,
-    UserCommand,
+    AlertCommand, Cli, Command, ConfigCommand, HandoverCommand, KindCommand, PromiseCommand,
+    TokenCommand, UserCommand,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -150,7 +150,45 @@ fn open(db: &str, create: bool) -> Result<AnyStore> {
     Ok(store)
 }
 
+/// Whether a command writes, and so first resolves what has fallen due (the
+/// promise commands sweep within their own writes).
+fn sweeps_first(command: &Command) -> bool {
+    match command {
+        Command::Import(args) => !args.dry_run,
+        Command::Give(_) | Command::Reverse(_) => true,
+        Command::Handover(command) => !matches!(command, HandoverCommand::List { .. }),
+        Command::Alert(command) => matches!(command, AlertCommand::Dismiss { .. }),
+        Command::Kind(command) => !matches!(command, KindCommand::List { .. }),
+        Command::User(command) => !matches!(command, UserCommand::List { .. }),
+        Command::Token(command) => !matches!(command, TokenCommand::List { .. }),
+        Command::Config(command) => matches!(command, ConfigCommand::Set { .. }),
+        _ => false,
+    }
+}
+
+/// Resolves what has fallen due in a write of its own, saying what it broke.
+fn sweep_now(store: &mut (dyn balans_store::Store + Send)) -> Result<ledger::Swept> {
+    let swept = ledger::sweep(store, balans_core::Moment::now())?;
+    if !swept.broken.is_empty() {
+        eprintln!(
+            "{} promise(s) fell due unkept and were recorded as broken: {}",
+            swept.broken.len(),
+            swept
+                .broken
+                .iter()
+                .map(|id| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(swept)
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
+    // A store that does not exist yet has nothing due.
+    if sweeps_first(&cli.command) && (cli.db.contains("://") || Path::new(&cli.db).exists()) {
+        sweep_now(open(&cli.db, false)?.as_mut())?;
+    }
     match cli.command {
         Command::Import(args) => {
             // A dry run against a store that does not exist yet validates against an
@@ -343,6 +381,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Handover(command) => handover(&cli.db, command)?,
+        Command::Promise(command) => promise(&cli.db, command)?,
+        Command::Sweep { json } => {
+            let mut store = open(&cli.db, false)?;
+            let swept = ledger::sweep(store.as_mut(), balans_core::Moment::now())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&swept)?);
+            } else if swept.broken.is_empty() {
+                println!("Nothing has fallen due.");
+            } else {
+                println!(
+                    "{} promise(s) fell due unkept and were recorded as broken:",
+                    swept.broken.len()
+                );
+                for id in &swept.broken {
+                    println!("  {id}");
+                }
+            }
+        }
         Command::Alert(command) => {
             let mut store = open(&cli.db, false)?;
             match command {
@@ -447,6 +503,95 @@ fn run(cli: Cli) -> Result<ExitCode> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn promise(db: &str, command: PromiseCommand) -> Result<()> {
+    use balans_core::Moment;
+    let mut store = open(db, false)?;
+    let zone = zone_of(store.as_mut())?;
+    let now = Moment::now();
+    let view = match command {
+        PromiseCommand::Add {
+            promiser,
+            promisee,
+            kind,
+            amount,
+            due,
+            note,
+            id,
+            made,
+            promiser_org,
+            promisee_org,
+        } => {
+            let text = ledger::PromiseText {
+                id: id.as_deref().unwrap_or(""),
+                promiser: &promiser,
+                promisee: &promisee,
+                kind: &kind,
+                amount: amount.as_deref().unwrap_or(""),
+                made: made.as_deref().unwrap_or(""),
+                due: &due,
+                note: note.as_deref().unwrap_or(""),
+                promiser_org: promiser_org.as_deref().unwrap_or(""),
+                promisee_org: promisee_org.as_deref().unwrap_or(""),
+            };
+            let made = ledger::make_promise(store.as_mut(), &text, now)?;
+            println!("{}", made.promise.id);
+            return Ok(());
+        }
+        PromiseCommand::Keep { id, amount } => {
+            ledger::keep_promise(store.as_mut(), &id, amount.as_deref(), now)?
+        }
+        PromiseCommand::Break { id, note } => {
+            ledger::break_promise(store.as_mut(), &id, note.as_deref(), now)?
+        }
+        PromiseCommand::Move { id, due } => ledger::move_promise(store.as_mut(), &id, &due, now)?,
+        PromiseCommand::Release { id, reason } => {
+            ledger::release_promise(store.as_mut(), &id, &reason, now)?
+        }
+        PromiseCommand::Show { id, json } => {
+            let view = ledger::promise(store.as_mut(), &id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+                return Ok(());
+            }
+            view
+        }
+        PromiseCommand::List {
+            open: pending,
+            overdue,
+            due_within,
+            party,
+            json,
+        } => {
+            let due_within_ms = due_within
+                .as_deref()
+                .map(output::parse_duration_ms)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--due-within: {e}"))?;
+            let query = ledger::PromiseQuery {
+                party: party.as_deref(),
+                pending,
+                overdue,
+                due_within_ms,
+                now: Some(now),
+                limit: 0,
+            };
+            let views = ledger::list_promises(store.as_mut(), &query)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&views)?);
+            } else if views.is_empty() {
+                println!("No promises.");
+            } else {
+                for view in &views {
+                    print!("{}", output::promise(view, &zone));
+                }
+            }
+            return Ok(());
+        }
+    };
+    print!("{}", output::promise(&view, &zone));
+    Ok(())
 }
 
 fn handover(db: &str, command: HandoverCommand) -> Result<()> {

@@ -485,6 +485,71 @@ pub fn credits(views: &[ledger::CreditsView], total: usize, zone: &Zone) -> Stri
     out
 }
 
+/// One promise in a line, with how it was resolved and its earlier due
+/// moments when it was moved.
+pub fn promise(view: &ledger::PromiseView, zone: &Zone) -> String {
+    let mut line = format!(
+        "{}: {} promised {} {} {}, due {}, {}",
+        view.id,
+        view.promiser.key,
+        view.promisee.key,
+        view.kind,
+        view.amount,
+        view.due.display_in(zone),
+        view.state
+    );
+    if let Some(kept) = view.kept.filter(|_| view.kept_in_part) {
+        let _ = write!(line, " in part ({kept})");
+    }
+    if let Some(at) = view.resolved_at {
+        let _ = write!(line, " {}", at.display_in(zone));
+    }
+    if let Some(gesture) = &view.gesture {
+        let _ = write!(line, " by gesture {gesture}");
+    }
+    if let Some(reason) = &view.reason {
+        let _ = write!(line, " ({reason})");
+    }
+    if view.dues.len() > 1 {
+        let earlier: Vec<String> = view.dues[..view.dues.len() - 1]
+            .iter()
+            .map(|d| d.due.display_in(zone).to_string())
+            .collect();
+        let _ = write!(line, "; was due {}", earlier.join(", then "));
+    }
+    if let Some(note) = &view.note {
+        let _ = write!(line, "; {note}");
+    }
+    line.push('\n');
+    line
+}
+
+/// A length of time typed as a number and a unit: `12h`, `7d`, `2w`; in
+/// milliseconds.
+pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let hours = match unit.trim() {
+        "h" | "u" => 1,
+        "d" => 24,
+        "w" => 24 * 7,
+        _ => {
+            return Err(format!(
+                "'{text}': a number and h, d or w, as in 12h, 7d, 2w"
+            ));
+        }
+    };
+    let number: i64 = number
+        .parse()
+        .map_err(|_| format!("'{text}': a number and h, d or w, as in 12h, 7d, 2w"))?;
+    number
+        .checked_mul(hours * 3_600_000)
+        .ok_or_else(|| format!("'{text}' is too long"))
+}
+
 /// One handover in a line: who took over from whom, and where it stands.
 pub fn handover(view: &ledger::HandoverView, zone: &Zone) -> String {
     let mut line = format!(

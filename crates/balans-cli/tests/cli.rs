@@ -771,6 +771,7 @@ fn every_command_explains_itself_with_an_example() {
     let dir = Dir::new();
     for command in [
         "import", "balance", "report", "give", "reverse", "check", "export", "demo", "credits",
+        "promise", "sweep",
     ] {
         dir.balans(&[command, "--help"])
             .assert()
@@ -781,6 +782,12 @@ fn every_command_explains_itself_with_an_example() {
         .assert()
         .success()
         .stdout(predicate::str::contains("balans demo"));
+    for sub in ["add", "keep", "break", "move", "release", "show", "list"] {
+        dir.balans(&["promise", sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
     dir.balans(&["kind", "add", "--help"])
         .assert()
         .success()
@@ -2100,6 +2107,151 @@ fn credits_list_the_largest_relationships_first() {
     dir.balans(&["credits", "bosman", "hotel-wadden", "--limit", "3"])
         .assert()
         .failure();
+}
+
+/// `balans promise`: add prints the id alone; keep, move, release and break
+/// change a pending promise once; list --json has the documented fields; a
+/// promise that fell due is broken by the next command that writes, or by
+/// `balans sweep`; wrong input is refused and writes nothing.
+#[test]
+fn promises_from_the_command_line() {
+    let dir = Dir::new();
+    dir.balans(&["demo"]).assert().success();
+    let id = dir.stdout(&[
+        "promise",
+        "add",
+        "bosman",
+        "hotel-wadden",
+        "attention",
+        "--due",
+        "2099-03-14T17:00",
+        "--note",
+        "call back",
+    ]);
+    let id = id.trim();
+    assert!(id.starts_with("pr-") && !id.contains(' '), "{id}");
+    let again = dir.stdout(&[
+        "promise",
+        "add",
+        "hotel-wadden",
+        "bosman",
+        "pay",
+        "1250.00",
+        "--due",
+        "2099-03-31",
+        "--id",
+        "inv-118",
+    ]);
+    assert_eq!(again, "inv-118\n");
+    let list: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["promise", "list", "--open", "--json"])).unwrap();
+    let first = &list[0];
+    for field in [
+        "id", "promiser", "promisee", "kind", "amount", "made", "due", "state", "gesture",
+    ] {
+        assert!(first.get(field).is_some(), "{field}: {first}");
+    }
+    assert_eq!(
+        (
+            first["id"].as_str(),
+            first["promiser"].as_str(),
+            first["state"].as_str()
+        ),
+        (Some(id), Some("bosman"), Some("open"))
+    );
+    assert_eq!(first["gesture"], serde_json::Value::Null);
+
+    let kept = dir.stdout(&["promise", "keep", "inv-118", "400.00"]);
+    assert!(kept.contains("kept in part (400.00)"), "{kept}");
+    assert!(kept.contains("inv-118.kept"), "{kept}");
+    dir.balans(&["promise", "keep", "inv-118"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("was kept"));
+    let moved = dir.stdout(&["promise", "move", id, "--due", "2099-04-01"]);
+    assert!(
+        moved.contains("renegotiated") && moved.contains("was due"),
+        "{moved}"
+    );
+
+    // Wrong input: each refused, nothing written.
+    let before = dir.stdout(&["promise", "list", "--json"]);
+    for args in [
+        &[
+            "promise",
+            "add",
+            "bosman",
+            "bosman",
+            "attention",
+            "--due",
+            "2099-01-01",
+        ][..],
+        &[
+            "promise",
+            "add",
+            "bosman",
+            "hotel-wadden",
+            "nonsense",
+            "--due",
+            "2099-01-01",
+        ],
+        &[
+            "promise",
+            "add",
+            "bosman",
+            "hotel-wadden",
+            "attention",
+            "--due",
+            "someday",
+        ],
+        &["promise", "keep", id, "5"],
+        &["promise", "release", id, "--reason", " "],
+        &["promise", "list", "--due-within", "soon"],
+    ] {
+        dir.balans(args).assert().failure();
+    }
+    assert_eq!(dir.stdout(&["promise", "list", "--json"]), before);
+
+    // Made long ago and due since: the next sweep (or write) breaks it, once.
+    dir.balans(&[
+        "promise",
+        "add",
+        "bosman",
+        "hotel-wadden",
+        "help",
+        "--due",
+        "2025-03-14",
+        "--made",
+        "2025-03-01",
+        "--id",
+        "old",
+    ])
+    .assert()
+    .success();
+    assert_eq!(
+        dir.stdout(&["sweep"]),
+        "1 promise(s) fell due unkept and were recorded as broken:\n  old\n"
+    );
+    assert_eq!(dir.stdout(&["sweep"]), "Nothing has fallen due.\n");
+    let old = dir.stdout(&["promise", "show", "old"]);
+    assert!(
+        old.contains("broken") && old.contains("old.broken"),
+        "{old}"
+    );
+    let overdue = dir.stdout(&["promise", "list", "--overdue"]);
+    assert_eq!(overdue, "No promises.\n");
+    dir.balans(&[
+        "promise", "add", "bosman", "hotel-wadden", "help", "--due", "2025-03-15", "--made",
+        "2025-03-01", "--id", "old2",
+    ])
+    .assert()
+    .success();
+    dir.balans(&["give", "bosman", "hotel-wadden", "thanks"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("recorded as broken: old2"));
+    assert!(dir.stdout(&["promise", "show", "old2"]).contains("broken"));
+    dir.balans(&["check"]).assert().success();
 }
 
 /// A reader that stops reading (`balans report --json | head -1`) ends the

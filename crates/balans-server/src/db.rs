@@ -153,8 +153,37 @@ fn unavailable(what: &str) -> LedgerError {
     LedgerError::Store(StoreError::backend(what, "the store is unavailable"))
 }
 
+/// How long the writer waits for a write before it sweeps on its own: what
+/// falls due is resolved within this while the server runs, and by every
+/// group of writes before its writes.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Resolves what has fallen due (`balans_store::ledger::sweep`) in a write of
+/// its own, or in a savepoint of the group's; a failure is logged and leaves
+/// the writes that follow unaffected.
+fn sweep(store: &mut (dyn Store + Send + 'static)) {
+    match balans_store::ledger::sweep(store, balans_core::Moment::now()) {
+        Ok(swept) if !swept.broken.is_empty() => {
+            tracing::info!(
+                broken = swept.broken.len(),
+                "promises fell due and were broken"
+            );
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "cannot sweep what fell due"),
+    }
+}
+
 fn write_loop(mut store: DynStore, receiver: mpsc::Receiver<Job>) {
-    while let Ok(first) = receiver.recv() {
+    loop {
+        let first = match receiver.recv_timeout(SWEEP_EVERY) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                sweep(store.as_mut());
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let mut group = vec![first];
         while group.len() < GROUP_MAX {
             match receiver.try_recv() {
@@ -170,6 +199,7 @@ fn write_loop(mut store: DynStore, receiver: mpsc::Receiver<Job>) {
             tracing::error!(error = %e, "cannot start a write");
             continue;
         }
+        sweep(store.as_mut());
         for job in group {
             finishers.push(job(store.as_mut()));
         }
