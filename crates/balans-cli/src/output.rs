@@ -351,6 +351,9 @@ pub fn check(report: &CheckReport) -> String {
     for problem in &report.handovers {
         let _ = writeln!(out, "handover: {problem}");
     }
+    for problem in &report.promises {
+        let _ = writeln!(out, "promise: {problem}");
+    }
     let _ = writeln!(
         out,
         "{} of {} balances differ from the sum of their {} gestures",

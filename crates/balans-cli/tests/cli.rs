@@ -2241,8 +2241,17 @@ fn promises_from_the_command_line() {
     let overdue = dir.stdout(&["promise", "list", "--overdue"]);
     assert_eq!(overdue, "No promises.\n");
     dir.balans(&[
-        "promise", "add", "bosman", "hotel-wadden", "help", "--due", "2025-03-15", "--made",
-        "2025-03-01", "--id", "old2",
+        "promise",
+        "add",
+        "bosman",
+        "hotel-wadden",
+        "help",
+        "--due",
+        "2025-03-15",
+        "--made",
+        "2025-03-01",
+        "--id",
+        "old2",
     ])
     .assert()
     .success();

@@ -29,12 +29,17 @@ pub struct CheckReport {
     pub unattributable: Vec<String>,
     /// What is wrong with the stored handovers (see `docs/credits.md`).
     pub handovers: Vec<String>,
+    /// What is wrong with the stored promises (see `docs/promises.md`).
+    pub promises: Vec<String>,
 }
 
 impl CheckReport {
     /// Whether every balance equals the sum of its gestures, and every gesture counts somewhere.
     pub fn is_consistent(&self) -> bool {
-        self.differences.is_empty() && self.unattributable.is_empty() && self.handovers.is_empty()
+        self.differences.is_empty()
+            && self.unattributable.is_empty()
+            && self.handovers.is_empty()
+            && self.promises.is_empty()
     }
 }
 
@@ -172,11 +177,13 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
         });
     }
     let handovers = super::credits::handover_problems(store, &snapshot)?;
+    let promises = super::promises::promise_problems(store, &snapshot)?;
     Ok(CheckReport {
         gestures,
         pairs,
         differences,
         unattributable,
         handovers,
+        promises,
     })
 }

@@ -726,6 +726,92 @@ fn views_of<S: Store + ?Sized>(
     Ok(views)
 }
 
+/// What is wrong with the stored promises, in words (`docs/promises.md`,
+/// "Invariants"): a kept or broken promise whose gesture is missing, of
+/// another kind, between other parties or for more than was promised; a
+/// pending or released one that names a gesture; two naming one gesture; due
+/// moments that do not end with its due moment.
+pub(crate) fn promise_problems<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+) -> Result<Vec<String>, LedgerError> {
+    let mut problems = Vec::new();
+    let mut named: BTreeMap<GestureId, PromiseId> = BTreeMap::new();
+    let broken_kind = snapshot
+        .catalog()
+        .kind_by_code(BROKEN_PROMISE)
+        .map(|k| k.id);
+    for p in store.promises(&PromiseFilter::default())? {
+        let id = &p.id;
+        match (&p.gesture, p.state.has_gesture()) {
+            (Some(gesture), false) => {
+                problems.push(format!("{id} is {} but names gesture {gesture}", p.state))
+            }
+            (None, true) => problems.push(format!("{id} is {} but names no gesture", p.state)),
+            (None, false) => {}
+            (Some(gesture), true) => {
+                if let Some(other) = named.insert(gesture.clone(), id.clone()) {
+                    problems.push(format!("{other} and {id} both name gesture {gesture}"));
+                }
+                match store.gesture(gesture)? {
+                    None => problems.push(format!(
+                        "{id} is {} by gesture {gesture}, which is not stored",
+                        p.state
+                    )),
+                    Some(stored) => {
+                        let g = &stored.gesture;
+                        let kind = match p.state {
+                            PromiseState::Kept => Some(p.kind),
+                            _ => broken_kind,
+                        };
+                        if (g.giver, g.receiver) != (p.promiser, p.promisee) {
+                            problems.push(format!(
+                                "{id}: gesture {gesture} is from {} to {}, not from {} to {}",
+                                snapshot.key(g.giver),
+                                snapshot.key(g.receiver),
+                                snapshot.key(p.promiser),
+                                snapshot.key(p.promisee)
+                            ));
+                        }
+                        if Some(g.kind) != kind {
+                            problems.push(format!(
+                                "{id} is {} by gesture {gesture} of another kind",
+                                p.state
+                            ));
+                        }
+                        if p.state == PromiseState::Kept
+                            && (g.amount > p.amount || Some(g.amount) != p.kept)
+                        {
+                            problems.push(format!(
+                                "{id} was promised for {} and kept for {}, but gesture {gesture} gave {}",
+                                p.amount,
+                                p.kept.map(|k| k.to_string()).unwrap_or_default(),
+                                g.amount
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        let dues = store.promise_dues(p.row)?;
+        if dues.last().map(|d| d.due) != Some(p.due) {
+            problems.push(format!(
+                "{id}: its due moments do not end with its due moment"
+            ));
+        }
+        if (p.state == PromiseState::Renegotiated && dues.len() < 2)
+            || (p.state == PromiseState::Open && dues.len() != 1)
+        {
+            problems.push(format!(
+                "{id} is {} with {} due moment(s)",
+                p.state,
+                dues.len()
+            ));
+        }
+    }
+    Ok(problems)
+}
+
 fn refuse(column: &'static str, message: String) -> LedgerError {
     LedgerError::Invalid(vec![field::Error::new(column, message)])
 }

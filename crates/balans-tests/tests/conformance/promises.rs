@@ -444,7 +444,68 @@ pub fn concurrent_sweeps_break_each_promise_once<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// `balans check` names a kept or broken promise whose gesture is missing or
+/// is another, and an open one that names a gesture; a store kept by the
+/// ledger passes.
+pub fn the_check_names_promises_whose_gesture_does_not_fit<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    for id in ["kept", "lost", "other", "open"] {
+        make(&mut store, promise(id, "ann", "bob", "help"), "2025-03-01");
+    }
+    ledger::keep_promise(&mut store, "kept", None, at("2025-03-05")).unwrap();
+    give(&mut store, "thanks-1", "2025-03-05", "bob", "ann", "thanks").unwrap();
+    assert!(ledger::check(&mut store).unwrap().promises.is_empty());
+
+    // Written past the ledger, as a damaged store would hold them.
+    let row = |store: &mut B::Store, id: &str| {
+        store
+            .promise(&balans_core::PromiseId::parse(id).unwrap().unwrap())
+            .unwrap()
+            .unwrap()
+            .row
+    };
+    let missing = GestureId::parse("lost.kept").unwrap().unwrap();
+    let lost = row(&mut store, "lost");
+    let resolution = |gesture| balans_store::store::Resolution {
+        state: balans_core::PromiseState::Kept,
+        at: at("2025-03-06"),
+        gesture: Some(gesture),
+        kept: Some(balans_core::Amount::from_minor(300).unwrap()),
+        reason: None,
+    };
+    assert!(store.resolve_promise(lost, &resolution(&missing)).unwrap());
+    let thanks = GestureId::parse("thanks-1").unwrap().unwrap();
+    let other = row(&mut store, "other");
+    assert!(store.resolve_promise(other, &resolution(&thanks)).unwrap());
+    let report = ledger::check(&mut store).unwrap();
+    assert!(!report.is_consistent());
+    let problems = report.promises.join("\n");
+    assert!(
+        problems.contains("lost is kept by gesture lost.kept, which is not stored"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("other: gesture thanks-1 is from bob to ann"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("other is kept by gesture thanks-1 of another kind"),
+        "{problems}"
+    );
+    assert!(
+        !problems.contains("kept:") && !problems.contains("open"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("kept for 3.00, but gesture thanks-1 gave 1.00"),
+        "{problems}"
+    );
+    assert_eq!(report.promises.len(), 4, "{problems}");
+}
+
 conformance!(
+    the_check_names_promises_whose_gesture_does_not_fit,
     a_promise_is_kept_in_full_or_in_part,
     wrong_promises_and_changes_write_nothing,
     a_promise_that_falls_due_breaks_by_itself_once,
