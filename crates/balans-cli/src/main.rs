@@ -440,6 +440,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if summary.alerts > 0 {
                 extra.push_str(&format!(", {} alerts", summary.alerts));
             }
+            if summary.promises > 0 {
+                extra.push_str(&format!(", {} promises", summary.promises));
+            }
             println!(
                 "exported {} kinds, {} parties, {} memberships, {} gestures and {} handovers{extra} to {}",
                 summary.kinds,

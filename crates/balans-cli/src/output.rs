@@ -50,6 +50,12 @@ pub fn import_summary(s: &Summary) -> String {
             s.handovers_added, s.handovers_already_present
         ));
     }
+    if s.promises_added + s.promises_already_present > 0 {
+        parts.push(format!(
+            "{} promises added, {} already present",
+            s.promises_added, s.promises_already_present
+        ));
+    }
     format!(
         "{}{} rows from {} file{} in {:.2} s: {}",
         if s.dry_run {

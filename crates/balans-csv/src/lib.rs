@@ -40,6 +40,7 @@ pub enum FileKind {
     Handovers,
     UserLinks,
     Alerts,
+    Promises,
 }
 
 impl FileKind {
@@ -52,6 +53,7 @@ impl FileKind {
             FileKind::Handovers => "handovers",
             FileKind::UserLinks => "user links",
             FileKind::Alerts => "alerts",
+            FileKind::Promises => "promises",
         }
     }
 
@@ -121,6 +123,24 @@ impl FileKind {
                 (Others, "others", true),
                 (Dismissed, "dismissed", false),
             ],
+            FileKind::Promises => &[
+                (Id, "id", true),
+                (Promiser, "promiser", true),
+                (Promisee, "promisee", true),
+                (GestureKind, "kind", true),
+                (Amount, "amount", false),
+                (Made, "made", true),
+                (Due, "due", true),
+                (Note, "note", false),
+                (PromiserOrg, "promiser_org", false),
+                (PromiseeOrg, "promisee_org", false),
+                (State, "state", false),
+                (Resolved, "resolved", false),
+                (Reason, "reason", false),
+                (Gesture, "gesture", false),
+                (Kept, "kept", false),
+                (Dues, "dues", false),
+            ],
         }
     }
 
@@ -131,7 +151,9 @@ impl FileKind {
 
     fn detect(names: &[String]) -> Option<FileKind> {
         let has = |n: &str| names.iter().any(|name| name == n);
-        if has("successor") {
+        if has("promiser") || has("promisee") {
+            Some(FileKind::Promises)
+        } else if has("successor") {
             Some(FileKind::Handovers)
         } else if has("user") {
             Some(FileKind::UserLinks)
@@ -205,9 +227,20 @@ pub enum Column {
     Volume,
     Others,
     Dismissed,
+    Promiser,
+    Promisee,
+    Made,
+    Due,
+    PromiserOrg,
+    PromiseeOrg,
+    Resolved,
+    Reason,
+    Gesture,
+    Kept,
+    Dues,
 }
 
-const COLUMN_COUNT: usize = Column::Dismissed as usize + 1;
+const COLUMN_COUNT: usize = Column::Dues as usize + 1;
 
 impl Column {
     /// The header name of this column.
@@ -258,6 +291,17 @@ impl Column {
             Volume => "volume",
             Others => "others",
             Dismissed => "dismissed",
+            Promiser => "promiser",
+            Promisee => "promisee",
+            Made => "made",
+            Due => "due",
+            PromiserOrg => "promiser_org",
+            PromiseeOrg => "promisee_org",
+            Resolved => "resolved",
+            Reason => "reason",
+            Gesture => "gesture",
+            Kept => "kept",
+            Dues => "dues",
         }
     }
 }

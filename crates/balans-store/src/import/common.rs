@@ -106,6 +106,9 @@ pub struct Summary {
     pub alerts_already_present: u64,
     /// Users linked to the same person already.
     pub links_already_present: u64,
+    /// Promises restored, and those stored already.
+    pub promises_added: u64,
+    pub promises_already_present: u64,
     pub dry_run: bool,
     pub seconds: f64,
 }

@@ -25,8 +25,10 @@ mod directory;
 mod gestures;
 mod handovers;
 mod occurrences;
+mod promises;
 mod run;
 mod sums;
 
 pub use common::{Limits, Options, Progress, Source, Summary};
+pub(crate) use promises::write_dues;
 pub use run::import;

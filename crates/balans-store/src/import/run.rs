@@ -11,6 +11,7 @@ use super::common::{Errors, Options, Progress, Source, Summary};
 use super::directory::{import_memberships, import_parties};
 use super::gestures::{GestureFile, import_gestures};
 use super::handovers::{import_alerts, import_handovers, import_user_links};
+use super::promises::import_promises;
 use crate::LedgerError;
 use crate::snapshot::Snapshot;
 use crate::store::{Store, StoreResult};
@@ -153,6 +154,9 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
                 store, &snapshot, &mut table, index, summary, errors, progress,
             )?,
             FileKind::Alerts => import_alerts(
+                store, &snapshot, &mut table, index, summary, errors, progress,
+            )?,
+            FileKind::Promises => import_promises(
                 store, &snapshot, &mut table, index, summary, errors, progress,
             )?,
         }

@@ -20,13 +20,16 @@ pub struct ExportSummary {
     pub handovers: u64,
     pub user_links: u64,
     pub alerts: u64,
+    pub promises: u64,
     pub files: Vec<PathBuf>,
 }
 
 /// Writes `kinds.csv`, `parties.csv`, `memberships.csv`, `gestures.csv` and
 /// `handovers.csv` into `dir`, and `user_links.csv` when a user is linked to
 /// the person they are (users themselves, with their secrets, stay behind), and
-/// `alerts.csv` when a departure was named in an alert (with its dismissal). Each file is written beside its final name and renamed into place, so an
+/// `alerts.csv` when a departure was named in an alert (with its dismissal),
+/// and `promises.csv` when a promise was made (with its state and due
+/// moments). Each file is written beside its final name and renamed into place, so an
 /// interrupted export never leaves a half-written file under a final name.
 pub fn export<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSummary, LedgerError> {
     crate::store::in_read(store, |store| export_now(store, dir))
@@ -209,6 +212,49 @@ fn export_now<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSumm
                     ])?;
                 }
                 Ok::<_, LedgerError>(alerts.len() as u64)
+            },
+        )?;
+    }
+    let promises = store.promises(&crate::store::PromiseFilter::default())?;
+    if !promises.is_empty() {
+        let catalog = store.catalog()?;
+        summary.promises = write_file(
+            dir,
+            "promises.csv",
+            FileKind::Promises,
+            &mut summary.files,
+            |w| {
+                for p in &promises {
+                    let dues = store.promise_dues(p.row)?;
+                    let kind = catalog
+                        .kind_by_id(p.kind)
+                        .map(|k| k.def.code.to_string())
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(format!("kind #{} is missing", p.kind.0))
+                        })?;
+                    let org = |o: Option<PartyId>| o.map(|o| snapshot.key(o)).unwrap_or_default();
+                    w.row([
+                        p.id.as_str(),
+                        &snapshot.key(p.promiser),
+                        &snapshot.key(p.promisee),
+                        &kind,
+                        &p.amount.to_string(),
+                        &p.made.display_in(&zone),
+                        &p.due.display_in(&zone),
+                        p.note.as_deref().unwrap_or(""),
+                        &org(p.promiser_org),
+                        &org(p.promisee_org),
+                        p.state.as_str(),
+                        &p.resolved_at
+                            .map(|r| r.display_in(&zone))
+                            .unwrap_or_default(),
+                        p.reason.as_deref().unwrap_or(""),
+                        p.gesture.as_ref().map(|g| g.as_str()).unwrap_or(""),
+                        &p.kept.map(|k| k.to_string()).unwrap_or_default(),
+                        &crate::import::write_dues(&dues, &zone),
+                    ])?;
+                }
+                Ok::<_, LedgerError>(promises.len() as u64)
             },
         )?;
     }

@@ -156,10 +156,6 @@ fn resolve<S: Store + ?Sized>(
     text: &PromiseText<'_>,
     now: Moment,
 ) -> Result<NewPromise, LedgerError> {
-    let id = match PromiseId::parse(text.id) {
-        Ok(id) => id.unwrap_or_else(PromiseId::fresh),
-        Err(e) => return Err(refuse("id", e.to_string())),
-    };
     let keys = [
         text.promiser,
         text.promisee,
@@ -167,6 +163,25 @@ fn resolve<S: Store + ?Sized>(
         text.promisee_org,
     ];
     let snapshot = Snapshot::for_keys(store, &keys)?;
+    resolve_in(&snapshot, text, now, Written::Typed).map_err(LedgerError::Invalid)
+}
+
+/// [`resolve`] against a snapshot holding the parties named, for text typed
+/// or read from a file; the errors name the promise's columns.
+pub(crate) fn resolve_in(
+    snapshot: &Snapshot,
+    text: &PromiseText<'_>,
+    now: Moment,
+    written: Written,
+) -> Result<NewPromise, Vec<field::Error>> {
+    let one = |column: &'static str, message: String| vec![field::Error::new(column, message)];
+    let id = match PromiseId::parse(text.id) {
+        Ok(id) => id.unwrap_or_else(PromiseId::fresh),
+        Err(e) => return Err(one("id", e.to_string())),
+    };
+    if text.due.trim().is_empty() {
+        return Err(one("due", "a promise needs a due moment".to_string()));
+    }
     let kept_id = id.kept_gesture();
     let promised = GestureText {
         id: kept_id.as_str(),
@@ -181,8 +196,9 @@ fn resolve<S: Store + ?Sized>(
         ..GestureText::default()
     };
     // The gesture's columns are the promise's.
-    let renamed = |errors: Vec<field::Error>| {
-        LedgerError::Invalid(
+    let resolved = snapshot
+        .resolve_gesture(&promised, written)
+        .map_err(|errors| {
             errors
                 .into_iter()
                 .map(|mut e| {
@@ -196,27 +212,20 @@ fn resolve<S: Store + ?Sized>(
                     };
                     e
                 })
-                .collect(),
-        )
-    };
-    let resolved = if text.due.trim().is_empty() {
-        return Err(refuse("due", "a promise needs a due moment".to_string()));
-    } else {
-        snapshot
-            .resolve_gesture(&promised, Written::Typed)
-            .map_err(renamed)?
-    };
+                .collect::<Vec<_>>()
+        })?;
     let made = if text.made.trim().is_empty() {
         now
     } else {
-        snapshot
-            .zone
-            .parse_typed(text.made, now)
-            .map_err(|e| refuse("made", e.to_string()))?
+        match written {
+            Written::File(_) => snapshot.zone.parse(text.made),
+            Written::Typed => snapshot.zone.parse_typed(text.made, now),
+        }
+        .map_err(|e| one("made", e.to_string()))?
     };
     let g = resolved.gesture;
     if g.amount.minor() < 0 {
-        return Err(refuse(
+        return Err(one(
             "amount",
             format!(
                 "{}: a promise is of something given, never negative",
@@ -225,7 +234,7 @@ fn resolve<S: Store + ?Sized>(
         ));
     }
     if g.at < made {
-        return Err(refuse(
+        return Err(one(
             "due",
             format!(
                 "the due moment {} is before the promise was made ({})",
@@ -248,7 +257,7 @@ fn resolve<S: Store + ?Sized>(
     })
 }
 
-fn same_content(stored: &Promise, new: &NewPromise) -> bool {
+pub(crate) fn same_content(stored: &Promise, new: &NewPromise) -> bool {
     stored.promiser == new.promiser
         && stored.promisee == new.promisee
         && stored.promiser_org == new.promiser_org

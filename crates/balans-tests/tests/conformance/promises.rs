@@ -504,7 +504,115 @@ pub fn the_check_names_promises_whose_gesture_does_not_fit<B: Backend>() {
     assert_eq!(report.promises.len(), 4, "{problems}");
 }
 
+/// Export writes every promise with its state, resolution and due moments;
+/// an import into an empty store gives the same promises and balances, and a
+/// second export the same file; the same file again adds nothing; a stored
+/// promise with another state in the file is refused, and nothing is written.
+pub fn promises_survive_export_and_import<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    for id in ["kept", "part", "moved", "broken", "released", "open"] {
+        let text = PromiseText {
+            note: "a note",
+            due: "2099-03-14",
+            ..promise(id, "ann", "bob", "help")
+        };
+        make(&mut store, text, "2025-03-01");
+    }
+    let now = at("2025-03-05");
+    ledger::keep_promise(&mut store, "kept", None, now).unwrap();
+    ledger::keep_promise(&mut store, "part", Some("1,5"), now).unwrap();
+    ledger::move_promise(&mut store, "moved", "2099-04-01", now).unwrap();
+    ledger::move_promise(&mut store, "moved", "2099-05-01", at("2025-03-06")).unwrap();
+    ledger::break_promise(&mut store, "broken", Some("forgot"), now).unwrap();
+    ledger::release_promise(&mut store, "released", "no longer needed", now).unwrap();
+    make(
+        &mut store,
+        PromiseText {
+            due: "2025-03-10",
+            ..promise("swept", "us", "cust", "attention")
+        },
+        "2025-03-01",
+    );
+    ledger::sweep(&mut store, at("2025-03-11")).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let exported = ledger::export(&mut store, dir.path()).unwrap();
+    assert_eq!(exported.promises, 7);
+    let read = |dir: &std::path::Path| -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let files = read(dir.path());
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .collect();
+    let (mut copy, _copy_guard) = B::fresh();
+    let summary = import_texts(&mut copy, &named).unwrap();
+    assert_eq!(
+        (summary.promises_added, summary.promises_already_present),
+        (7, 0)
+    );
+    let everything = |store: &mut B::Store| {
+        let promises = ledger::list_promises(store, &PromiseQuery::default()).unwrap();
+        format!("{promises:?}\n{}", contents(store))
+    };
+    assert_eq!(everything(&mut copy), everything(&mut store));
+    let again_dir = tempfile::tempdir().unwrap();
+    ledger::export(&mut copy, again_dir.path()).unwrap();
+    assert_eq!(read(again_dir.path()), files);
+    let again = import_texts(&mut copy, &named).unwrap();
+    assert_eq!(
+        (again.promises_added, again.promises_already_present),
+        (0, 7)
+    );
+    assert_consistent(&mut copy);
+
+    // Another state for a stored promise is refused; nothing is written.
+    let promises = &files.iter().find(|(f, _)| f == "promises.csv").unwrap().1;
+    let changed = promises.replace(",open,,,,,", ",released,2099-01-01,changed our minds,,,");
+    assert_ne!(&changed, promises);
+    let before = everything(&mut copy);
+    match import_texts(&mut copy, &[("promises.csv", &changed)]) {
+        Err(LedgerError::Rejected(rejection)) => {
+            assert!(
+                rejection
+                    .errors
+                    .iter()
+                    .any(|e| e.to_string().contains("other content or state")),
+                "{:?}",
+                rejection.errors
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(everything(&mut copy), before);
+    // A kept promise whose gesture is in no file nor the store is refused.
+    let (mut empty, _empty_guard) = B::fresh();
+    let without_gestures: Vec<(&str, &str)> = named
+        .iter()
+        .copied()
+        .filter(|(f, _)| *f != "gestures.csv")
+        .collect();
+    assert!(import_texts(&mut empty, &without_gestures).is_err());
+    assert!(
+        ledger::list_promises(&mut empty, &PromiseQuery::default())
+            .unwrap()
+            .is_empty()
+    );
+}
+
 conformance!(
+    promises_survive_export_and_import,
     the_check_names_promises_whose_gesture_does_not_fit,
     a_promise_is_kept_in_full_or_in_part,
     wrong_promises_and_changes_write_nothing,
