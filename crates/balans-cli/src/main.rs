@@ -569,7 +569,7 @@ fn promise(db: &str, command: PromiseCommand) -> Result<()> {
         } => {
             let due_within_ms = due_within
                 .as_deref()
-                .map(output::parse_duration_ms)
+                .map(ledger::parse_duration_ms)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--due-within: {e}"))?;
             let query = ledger::PromiseQuery {

@@ -533,32 +533,6 @@ pub fn promise(view: &ledger::PromiseView, zone: &Zone) -> String {
     line
 }
 
-/// A length of time typed as a number and a unit: `12h`, `7d`, `2w`; in
-/// milliseconds.
-pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let hours = match unit.trim() {
-        "h" | "u" => 1,
-        "d" => 24,
-        "w" => 24 * 7,
-        _ => {
-            return Err(format!(
-                "'{text}': a number and h, d or w, as in 12h, 7d, 2w"
-            ));
-        }
-    };
-    let number: i64 = number
-        .parse()
-        .map_err(|_| format!("'{text}': a number and h, d or w, as in 12h, 7d, 2w"))?;
-    number
-        .checked_mul(hours * 3_600_000)
-        .ok_or_else(|| format!("'{text}' is too long"))
-}
-
 /// One handover in a line: who took over from whom, and where it stands.
 pub fn handover(view: &ledger::HandoverView, zone: &Zone) -> String {
     let mut line = format!(

@@ -306,3 +306,48 @@ pub struct OrganizationCreditsDoc {
     pub dormant: BothDoc,
     pub handed_over: BothDoc,
 }
+
+/// A promise (`docs/promises.md`): the same shape as `balans promise list --json`.
+#[derive(ToSchema)]
+pub struct PromiseDoc {
+    pub id: String,
+    pub promiser: String,
+    pub promisee: String,
+    /// The kind of gesture promised.
+    pub kind: String,
+    /// The amount promised: `"3.00"`.
+    pub amount: String,
+    /// RFC 3339, UTC.
+    pub made: String,
+    /// The due moment agreed last.
+    pub due: String,
+    /// `open`, `renegotiated`, `kept`, `broken` or `released`.
+    pub state: String,
+    /// The id of the gesture that kept or broke it.
+    pub gesture: Option<String>,
+    /// What keeping it gave.
+    pub kept: Option<String>,
+    pub kept_in_part: bool,
+    pub resolved_at: Option<String>,
+    pub note: Option<String>,
+    /// Why it was released, or the note of a break by hand.
+    pub reason: Option<String>,
+    pub promiser_org: Option<String>,
+    pub promisee_org: Option<String>,
+    /// Every due moment it had, the first being the original.
+    pub dues: Vec<DueDoc>,
+}
+
+/// A due moment a promise had, and when it was agreed.
+#[derive(ToSchema)]
+pub struct DueDoc {
+    pub due: String,
+    pub agreed: String,
+}
+
+/// What a sweep did.
+#[derive(ToSchema)]
+pub struct SweptDoc {
+    /// The ids of the promises broken because they fell due.
+    pub broken: Vec<String>,
+}

@@ -11,6 +11,7 @@ mod health;
 mod imports;
 mod kinds;
 mod parties;
+mod promises;
 mod settings;
 
 use utoipa::OpenApi;
@@ -29,6 +30,7 @@ use crate::AppState;
         (name = "gestures", description = "Acts of giving and taking"),
         (name = "balances", description = "Balances of pairs and the out-of-balance report"),
         (name = "credits", description = "Credits that belong to people: live and dormant credit, key persons, handovers"),
+        (name = "promises", description = "Promises: pending gestures with a due moment, kept, renegotiated, released or broken, and the sweep that breaks what fell due"),
         (name = "kinds", description = "The catalog of gesture kinds"),
         (name = "imports", description = "CSV files, as Excel writes them"),
         (name = "accounts", description = "Users, API tokens and the first setup"),
@@ -148,6 +150,13 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(credits::withdraw_handover))
         .routes(routes!(credits::list_alerts))
         .routes(routes!(credits::dismiss_alert))
+        .routes(routes!(promises::list_promises, promises::make_promise))
+        .routes(routes!(promises::get_promise))
+        .routes(routes!(promises::keep_promise))
+        .routes(routes!(promises::break_promise))
+        .routes(routes!(promises::move_promise))
+        .routes(routes!(promises::release_promise))
+        .routes(routes!(promises::sweep))
         .routes(routes!(accounts::link_user))
         .routes(routes!(settings::list_settings))
         .routes(routes!(settings::set_setting))

@@ -126,7 +126,13 @@ pub fn make_promise<S: Store + ?Sized>(
     let (promise, added) = in_transaction(store, |store| {
         let new = resolve(store, text, now)?;
         if let Some(stored) = store.promise(&new.id)? {
-            if same_content(&stored, &new) {
+            // Made now, unless the text says when: a retry made later is the same.
+            let made_given = !text.made.trim().is_empty();
+            let first_due = store.promise_dues(stored.row)?.first().map(|d| d.due);
+            if first_due == Some(new.due)
+                && (same_content(&stored, &new)
+                    || (!made_given && same_content_but_made(&stored, &new)))
+            {
                 return Ok::<_, LedgerError>((stored, false));
             }
             return Err(refuse(
@@ -258,6 +264,10 @@ pub(crate) fn resolve_in(
 }
 
 pub(crate) fn same_content(stored: &Promise, new: &NewPromise) -> bool {
+    stored.made == new.made && same_content_but_made(stored, new)
+}
+
+fn same_content_but_made(stored: &Promise, new: &NewPromise) -> bool {
     stored.promiser == new.promiser
         && stored.promisee == new.promisee
         && stored.promiser_org == new.promiser_org
@@ -265,7 +275,6 @@ pub(crate) fn same_content(stored: &Promise, new: &NewPromise) -> bool {
         && stored.kind == new.kind
         && stored.amount == new.amount
         && stored.note == new.note
-        && stored.made == new.made
 }
 
 /// Keeps a pending promise at `now` with `amount` (the promised one unless
@@ -618,6 +627,32 @@ fn resolved_already<S: Store + ?Sized>(
             promise.state
         ),
     ))
+}
+
+/// A length of time typed as a number and a unit: `12h`, `7d`, `2w`; in
+/// milliseconds.
+pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let hours = match unit.trim() {
+        "h" | "u" => 1,
+        "d" => 24,
+        "w" => 24 * 7,
+        _ => {
+            return Err(format!(
+                "'{text}': a number and h, d or w, as in 12h, 7d, 2w"
+            ));
+        }
+    };
+    let number: i64 = number
+        .parse()
+        .map_err(|_| format!("'{text}': a number and h, d or w, as in 12h, 7d, 2w"))?;
+    number
+        .checked_mul(hours * 3_600_000)
+        .ok_or_else(|| format!("'{text}' is too long"))
 }
 
 /// Which promises to list.
