@@ -92,3 +92,7 @@ credits "balans credits --totals, largest" org00000 --totals
 
 # Ending the busiest member's membership, in the process, on copies of the store.
 target/release/balans-bench membership --store "$db" --runs 3
+
+# Promises: 100,000 on a copy of the store, 10,000 due; the sweep with nothing
+# due, listing a party's open promises, the sweep that breaks those due.
+target/release/balans-bench promises --store "$db" --runs 3

@@ -82,6 +82,31 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Promises in a store made by `import`, in the process, on a fresh copy
+    /// each run with `--promises` promises between random parties (one of
+    /// them makes one in ten; ids in no order), `--due` of them due before now: the sweep when nothing is due,
+    /// listing the open promises of the party with the most and of a random
+    /// one, and the sweep that breaks those due.
+    ///
+    ///     target/release/balans-bench promises --store target/bench/bench.db
+    ///     target/release/balans-bench promises --postgres postgres://postgres@127.0.0.1:5432/test
+    Promises {
+        /// The SQLite store; it is copied, never changed.
+        #[arg(long, required_unless_present = "postgres")]
+        store: Option<PathBuf>,
+        /// Measure PostgreSQL instead, on copies of `balans_bench` (as
+        /// `membership` does).
+        #[arg(long, value_name = "URL", conflicts_with = "store")]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 100_000)]
+        promises: usize,
+        /// How many of them fell due before now.
+        #[arg(long, default_value_t = 10_000)]
+        due: usize,
+        /// Fresh copies to take the median of the breaking sweep over.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Runs a command and prints its peak resident memory in KiB as its last
     /// line: each measured process alone, whatever ran before it.
     #[command(hide = true)]
@@ -151,6 +176,20 @@ fn main() -> Result<()> {
             };
             membership(&source, runs.max(1))
         }
+        BenchCommand::Promises {
+            store,
+            postgres,
+            promises: count,
+            due,
+            runs,
+        } => {
+            let source = match (store, postgres) {
+                (_, Some(admin)) => Source::Postgres(admin),
+                (Some(store), None) => Source::Sqlite(store),
+                (None, None) => bail!("name a store (--store) or a server (--postgres)"),
+            };
+            promises(&source, count, due.min(count), runs.max(1))
+        }
         BenchCommand::PeakOf { command } => peak_of(&command),
     }
 }
@@ -210,6 +249,171 @@ impl Source {
         }
         Ok(())
     }
+}
+
+/// Makes `count` promises between random parties in one write (one party
+/// makes one in ten), `due` of them
+/// due before `now` (the rest within a year after it), made a month before
+/// `now`; their ids are random, in no order.
+fn make_promises(
+    store: &mut dyn balans_store::Store,
+    count: usize,
+    due: usize,
+    now: balans_core::Moment,
+) -> Result<()> {
+    let parties: Vec<balans_core::PartyId> = store.parties()?.iter().map(|p| p.id).collect();
+    let kind = store
+        .catalog()?
+        .kind_by_code("help")
+        .map(|k| k.id)
+        .context("the kind help is missing")?;
+    let mut rng = fastrand::Rng::with_seed(7);
+    let day = 86_400_000;
+    let made = balans_core::Moment::from_millis(now.millis() - 30 * day);
+    balans_store::in_transaction(store, |store| {
+        for i in 0..count {
+            // One party (a shop's own organization, say) makes one in ten.
+            let promiser = if i % 10 == 3 {
+                parties[0]
+            } else {
+                parties[rng.usize(..parties.len())]
+            };
+            let mut promisee = parties[rng.usize(..parties.len())];
+            while promisee == promiser {
+                promisee = parties[rng.usize(..parties.len())];
+            }
+            let due_ms = if i < due {
+                now.millis() - 1 - rng.i64(0..29 * day)
+            } else {
+                now.millis() + 1 + rng.i64(0..365 * day)
+            };
+            let id = format!("{:016x}-{i}", rng.u64(..));
+            store.insert_promise(&balans_store::store::NewPromise {
+                id: balans_core::PromiseId::parse(&id)
+                    .ok()
+                    .flatten()
+                    .context("a promise id")?,
+                promiser,
+                promisee,
+                promiser_org: None,
+                promisee_org: None,
+                kind,
+                amount: balans_core::Amount::from_minor(300).context("an amount")?,
+                made,
+                due: balans_core::Moment::from_millis(due_ms),
+                note: None,
+            })?;
+        }
+        Ok::<_, anyhow::Error>(())
+    })
+}
+
+/// The median and the 99th percentile of some times, in milliseconds.
+fn median_p99(mut times: Vec<std::time::Duration>) -> (f64, f64) {
+    times.sort_unstable();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    (
+        at(0.5).as_secs_f64() * 1000.0,
+        at(0.99).as_secs_f64() * 1000.0,
+    )
+}
+
+/// See `BenchCommand::Promises`.
+fn promises(source: &Source, count: usize, due: usize, runs: usize) -> Result<()> {
+    let now = balans_core::Moment::now();
+    let mut breaking = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let mut store = source.copy()?;
+        let started = Instant::now();
+        make_promises(store.as_mut(), count, due, now)?;
+        if run == 0 {
+            println!(
+                "{count} promises made in {:.2} s, {due} of them due before now",
+                started.elapsed().as_secs_f64()
+            );
+            // Before any is due: the sweep that every write runs first.
+            let before = balans_core::Moment::from_millis(now.millis() - 30 * 86_400_000);
+            let mut times = Vec::with_capacity(200);
+            for _ in 0..200 {
+                let started = Instant::now();
+                let swept = ledger::sweep(store.as_mut(), before)?;
+                times.push(started.elapsed());
+                if !swept.broken.is_empty() {
+                    bail!("a sweep before any promise was due broke some");
+                }
+            }
+            let (median, p99) = median_p99(times);
+            println!(
+                "sweep with nothing due: median {:.3} ms, p99 {:.3} ms (target: under 1 ms)",
+                median, p99
+            );
+            // The open promises of the party with the most, and of a random one.
+            let all = store.promises(&balans_store::store::PromiseFilter::default())?;
+            let mut per_party: std::collections::HashMap<balans_core::PartyId, usize> =
+                Default::default();
+            for p in &all {
+                *per_party.entry(p.promiser).or_default() += 1;
+                *per_party.entry(p.promisee).or_default() += 1;
+            }
+            let (busiest, most) = per_party
+                .iter()
+                .max_by_key(|(id, n)| (**n, std::cmp::Reverse(id.0)))
+                .map(|(id, n)| (*id, *n))
+                .context("no promises")?;
+            let some = all
+                .iter()
+                .map(|p| p.promisee)
+                .find(|p| *p != busiest)
+                .context("no other party")?;
+            for (who, party) in [
+                ("the party with the most", busiest),
+                ("a random party", some),
+            ] {
+                let key = store
+                    .party_by_id(party)?
+                    .context("a party")?
+                    .fields
+                    .key
+                    .to_string();
+                let query = ledger::PromiseQuery {
+                    party: Some(&key),
+                    pending: true,
+                    now: Some(now),
+                    ..Default::default()
+                };
+                let mut times = Vec::with_capacity(100);
+                let mut listed = 0;
+                for _ in 0..100 {
+                    let started = Instant::now();
+                    listed = ledger::list_promises(store.as_mut(), &query)?.len();
+                    times.push(started.elapsed());
+                }
+                let (median, p99) = median_p99(times);
+                println!(
+                    "open promises of {who} ({key}, {listed} of {} listed): median {median:.2} ms, p99 {p99:.2} ms (target: under 10 ms)",
+                    if party == busiest { most } else { listed }
+                );
+            }
+        }
+        let started = Instant::now();
+        let swept = ledger::sweep(store.as_mut(), now)?;
+        breaking.push(started.elapsed());
+        if swept.broken.len() != due {
+            bail!(
+                "the sweep broke {} promises of {due} due",
+                swept.broken.len()
+            );
+        }
+        if run + 1 == runs && !ledger::check(store.as_mut())?.is_consistent() {
+            bail!("balans check failed after the sweep");
+        }
+    }
+    breaking.sort_unstable();
+    println!(
+        "sweep breaking {due} promises that fell due: median of {runs}: {:.0} ms (target: under 1000 ms); balans check passed",
+        breaking[breaking.len() / 2].as_secs_f64() * 1000.0
+    );
+    source.clean_up()
 }
 
 /// See `BenchCommand::Membership`.

@@ -162,6 +162,38 @@ impl PromiseStore for PostgresStore {
         Ok(changed == 1)
     }
 
+    fn resolve_promises(
+        &mut self,
+        resolutions: &[(i64, Resolution<'_>)],
+    ) -> StoreResult<Vec<bool>> {
+        let rows: Vec<i64> = resolutions.iter().map(|(row, _)| *row).collect();
+        let states: Vec<&str> = resolutions.iter().map(|(_, r)| r.state.as_str()).collect();
+        let ats: Vec<i64> = resolutions.iter().map(|(_, r)| r.at.millis()).collect();
+        let gestures: Vec<Option<&str>> = resolutions
+            .iter()
+            .map(|(_, r)| r.gesture.map(|g| g.as_str()))
+            .collect();
+        let kept: Vec<Option<i64>> = resolutions
+            .iter()
+            .map(|(_, r)| r.kept.map(|k| k.minor()))
+            .collect();
+        let reasons: Vec<Option<&str>> = resolutions.iter().map(|(_, r)| r.reason).collect();
+        let resolved: std::collections::HashSet<i64> = self
+            .query(
+                "resolving promises",
+                "UPDATE promises AS p SET state = u.state, resolved_ms = u.at, gesture = u.gesture, \
+                 kept_minor = u.kept, reason = u.reason \
+                 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[]) \
+                 AS u (id, state, at, gesture, kept, reason) \
+                 WHERE p.id = u.id AND p.state IN ('open', 'renegotiated') RETURNING p.id",
+                &[&rows, &states, &ats, &gestures, &kept, &reasons],
+            )?
+            .iter()
+            .map(|r| r.get::<_, i64>(0))
+            .collect();
+        Ok(rows.iter().map(|row| resolved.contains(row)).collect())
+    }
+
     fn resolve_promise(&mut self, row: i64, r: &Resolution<'_>) -> StoreResult<bool> {
         let changed = self.execute(
             "resolving a promise",

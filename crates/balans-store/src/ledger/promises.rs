@@ -440,18 +440,28 @@ fn sweep_in<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, Ledg
         if due.is_empty() {
             return Ok(swept);
         }
+        let gestures: Vec<GestureId> = due.iter().map(|p| p.id.broken_gesture()).collect();
+        let resolutions: Vec<(i64, Resolution<'_>)> = due
+            .iter()
+            .zip(&gestures)
+            .map(|(promise, gesture)| {
+                (
+                    promise.row,
+                    Resolution {
+                        state: PromiseState::Broken,
+                        at: promise.due,
+                        gesture: Some(gesture),
+                        kept: None,
+                        reason: None,
+                    },
+                )
+            })
+            .collect();
+        let resolved = store.resolve_promises(&resolutions)?;
         let mut broken = Vec::with_capacity(due.len());
-        for promise in due {
-            let gesture = promise.id.broken_gesture();
-            let resolution = Resolution {
-                state: PromiseState::Broken,
-                at: promise.due,
-                gesture: Some(&gesture),
-                kept: None,
-                reason: None,
-            };
-            // Another process that broke it first recorded its gesture too.
-            if store.resolve_promise(promise.row, &resolution)? {
+        // Another process that broke one first recorded its gesture too.
+        for (promise, now_resolved) in due.into_iter().zip(resolved) {
+            if now_resolved {
                 let at = promise.due;
                 swept.broken.push(promise.id.clone());
                 broken.push((promise, at, None, None));
@@ -737,7 +747,17 @@ fn views_of<S: Store + ?Sized>(
     };
     let mut views = Vec::with_capacity(promises.len());
     for p in promises {
-        let dues: Vec<Due> = store.promise_dues(p.row)?;
+        // An open promise was never moved: its one due moment was agreed when
+        // it was made (`balans check` verifies it), so a list of open promises
+        // reads no due moments.
+        let dues: Vec<Due> = if p.state == PromiseState::Open {
+            vec![Due {
+                due: p.due,
+                agreed: p.made,
+            }]
+        } else {
+            store.promise_dues(p.row)?
+        };
         views.push(PromiseView {
             kind: catalog
                 .kind_by_id(p.kind)
@@ -844,7 +864,12 @@ pub(crate) fn promise_problems<S: Store + ?Sized>(
             ));
         }
         if (p.state == PromiseState::Renegotiated && dues.len() < 2)
-            || (p.state == PromiseState::Open && dues.len() != 1)
+            || (p.state == PromiseState::Open
+                && dues
+                    != [Due {
+                        due: p.due,
+                        agreed: p.made,
+                    }])
         {
             problems.push(format!(
                 "{id} is {} with {} due moment(s)",

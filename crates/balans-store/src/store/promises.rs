@@ -68,4 +68,16 @@ pub trait PromiseStore {
     /// Resolves a pending promise; false, changing nothing, when it is not
     /// pending any more (resolved by someone else first).
     fn resolve_promise(&mut self, row: i64, resolution: &Resolution<'_>) -> StoreResult<bool>;
+    /// [`PromiseStore::resolve_promise`] for many promises at once (a sweep):
+    /// for each, whether it was resolved now. A backend with round trips
+    /// resolves them in one statement.
+    fn resolve_promises(
+        &mut self,
+        resolutions: &[(i64, Resolution<'_>)],
+    ) -> StoreResult<Vec<bool>> {
+        resolutions
+            .iter()
+            .map(|(row, resolution)| self.resolve_promise(*row, resolution))
+            .collect()
+    }
 }
