@@ -11,6 +11,26 @@ pub(crate) fn dutch(note: &str) -> &str {
 
 const NOTES: &[(&str, &str)] = &[
     (
+        "Call back about the curtain fabric",
+        "Terugbellen over de gordijnstof",
+    ),
+    (
+        "Invoice 2026-212: the payment will come",
+        "Factuur 2026-212: de betaling komt eraan",
+    ),
+    (
+        "New sofa delivered by the 12th",
+        "Nieuwe bank geleverd vóór de 12e",
+    ),
+    (
+        "Visit to measure the new rooms",
+        "Langskomen om de nieuwe kamers op te meten",
+    ),
+    (
+        "We will call you back about the credit line",
+        "We bellen u terug over de kredietlijn",
+    ),
+    (
         "'They were better than we deserved'",
         "'Ze waren beter dan we verdienden'",
     ),

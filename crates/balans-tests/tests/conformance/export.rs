@@ -36,8 +36,9 @@ pub fn export_then_import_gives_identical_balances<B: Backend>() {
     ledger::reverse(&mut store, "demo-0001", Some("2026-11-02"), None, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let summary = ledger::export(&mut store, dir.path()).unwrap();
-    assert_eq!(summary.files.len(), 6);
+    assert_eq!(summary.files.len(), 7);
     assert_eq!(summary.handovers, 2, "the demo's handovers");
+    assert_eq!(summary.promises, 5, "the demo's promises");
     assert_eq!(summary.alerts, 2, "the demo's departures above 10 points");
 
     let (mut copy, _copy_guard) = B::fresh();
