@@ -579,6 +579,7 @@ fn promise(db: &str, command: PromiseCommand) -> Result<()> {
                 due_within_ms,
                 now: Some(now),
                 limit: 0,
+                ..ledger::PromiseQuery::default()
             };
             let views = ledger::list_promises(store.as_mut(), &query)?;
             if json {

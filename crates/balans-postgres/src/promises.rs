@@ -104,6 +104,14 @@ impl PromiseStore for PostgresStore {
             values.push(before);
             sql.push_str(&format!(" AND due_ms < ${}", values.len()));
         }
+        let since = filter.broken_since.map(|m| m.millis());
+        if let Some(since) = &since {
+            values.push(since);
+            sql.push_str(&format!(
+                " AND state = 'broken' AND resolved_ms >= ${}",
+                values.len()
+            ));
+        }
         sql.push_str(" ORDER BY due_ms, key");
         if filter.limit > 0 {
             sql.push_str(&format!(" LIMIT {}", filter.limit));

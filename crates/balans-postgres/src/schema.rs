@@ -351,6 +351,7 @@ pub const STEPS: &[&str] = &[
         CHECK ((state IN ('open', 'renegotiated')) = (resolved_ms IS NULL))
     );
     CREATE INDEX promises_due ON promises (due_ms) WHERE state IN ('open', 'renegotiated');
+    CREATE INDEX promises_broken ON promises (resolved_ms) WHERE state = 'broken';
     CREATE INDEX promises_promiser ON promises (promiser, due_ms);
     CREATE INDEX promises_promisee ON promises (promisee, due_ms);
     CREATE TABLE promise_dues (

@@ -2597,6 +2597,7 @@ async fn every_page_fits_a_phone() {
         "/parties/henk/edit",
         "/import",
         "/kinds",
+        "/promises",
         "/admin/users",
         "/admin/tokens",
     ];
@@ -2706,6 +2707,7 @@ async fn every_page_passes_axe_and_is_photographed() {
         ("edit-party", "/parties/henk/edit"),
         ("import", "/import"),
         ("catalog", "/kinds"),
+        ("promises", "/promises"),
         ("users", "/admin/users"),
         ("tokens", "/admin/tokens"),
     ];
@@ -3241,4 +3243,90 @@ async fn staff_offer_a_handover_on_the_relationship_s_page() {
             .count(),
         1
     );
+}
+
+/// The promises page lists what is due this week and what was broken, in
+/// plain words, in English and Dutch; staff keep a promise in one click, a
+/// viewer sees no button and a forged keep is refused; the dashboard names a
+/// promise broken this week.
+#[tokio::test]
+async fn the_promises_page_lists_what_is_due_and_keeps_in_one_click() {
+    let app = spawn_demo_app().await;
+    {
+        // Made two days ago, due an hour ago: the next write breaks it.
+        let mut store = app.store();
+        let now = balans_core::Moment::now().millis();
+        let zone = balans_store::store::zone_of(&mut store).unwrap();
+        let at = |ms: i64| {
+            balans_core::Moment::from_millis(ms)
+                .display_in(&zone)
+                .to_string()
+        };
+        let (made, due) = (at(now - 2 * 86_400_000), at(now - 3_600_000));
+        let text = balans_store::ledger::PromiseText {
+            id: "call-anouk",
+            promiser: "femke",
+            promisee: "anouk",
+            kind: "attention",
+            made: &made,
+            due: &due,
+            ..Default::default()
+        };
+        balans_store::ledger::make_promise(&mut store, &text, balans_core::Moment::now()).unwrap();
+        balans_store::ledger::sweep(&mut store, balans_core::Moment::now()).unwrap();
+    }
+    let viewer = logged_in(&app, "viewer").await;
+    let seen = page_text(&viewer, format!("{}/promises", app.address)).await;
+    assert!(seen.contains("Due this week"), "{seen}");
+    assert!(
+        seen.contains("Henk Bosman promised Hotel De Wadden attention by"),
+        "{seen}"
+    );
+    assert!(seen.contains("Broken this week"), "{seen}");
+    assert!(seen.contains("; it was not kept"), "{seen}");
+    assert!(!seen.contains("/keep"), "a viewer cannot keep: {seen}");
+    let dashboard = page_text(&viewer, format!("{}/", app.address)).await;
+    assert!(
+        dashboard.contains("Femke") && dashboard.contains("it was not kept"),
+        "{dashboard}"
+    );
+
+    let staff = logged_in(&app, "staff").await;
+    let english = page_text(&staff, format!("{}/promises", app.address)).await;
+    let action = "/promises/demo-wadden-measure/keep";
+    assert!(english.contains(action), "{english}");
+    let forged = viewer
+        .post(format!("{}{action}", app.address))
+        .form(&[("csrf", csrf_in(&seen).as_str()), ("back", "/promises")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    choose_dutch(&staff, &app, &csrf_in(&english)).await;
+    let dutch = page_text(&staff, format!("{}/promises", app.address)).await;
+    assert!(
+        dutch.contains("Deze week gebroken")
+            && dutch.contains("beloofde Hotel De Wadden aandacht uiterlijk")
+            && dutch.contains("Nagekomen"),
+        "{dutch}"
+    );
+    let before = app.gesture_count();
+    let kept = staff
+        .post(format!("{}{action}", app.address))
+        .form(&[("csrf", csrf_in(&dutch).as_str()), ("back", "/promises")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), 303);
+    assert_eq!(app.gesture_count(), before + 1);
+    let after = page_text(&staff, format!("{}/promises", app.address)).await;
+    assert!(!after.contains(action), "{after}");
+    let again = staff
+        .post(format!("{}{action}", app.address))
+        .form(&[("csrf", csrf_in(&after).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 422);
+    assert_eq!(app.gesture_count(), before + 1);
 }

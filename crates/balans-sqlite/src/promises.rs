@@ -99,6 +99,13 @@ impl PromiseStore for SqliteStore {
             values.push(before.millis());
             sql.push_str(&format!(" AND due_ms < ?{}", values.len()));
         }
+        if let Some(since) = filter.broken_since {
+            values.push(since.millis());
+            sql.push_str(&format!(
+                " AND state = 'broken' AND resolved_ms >= ?{}",
+                values.len()
+            ));
+        }
         sql.push_str(" ORDER BY due_ms, key");
         if filter.limit > 0 {
             sql.push_str(&format!(" LIMIT {}", filter.limit));

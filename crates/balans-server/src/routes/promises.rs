@@ -64,6 +64,7 @@ pub async fn list_promises(
                         due_within_ms,
                         now: Some(Moment::now()),
                         limit: query.limit.unwrap_or(0),
+                        ..PromiseQuery::default()
                     },
                 )
             })

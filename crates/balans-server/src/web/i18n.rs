@@ -61,6 +61,18 @@ macro_rules! texts {
 }
 
 texts! {
+    Promises => "Promises", "Beloften";
+    PromisesExplained => "A promise is a gesture still to come. Kept, it is recorded; not kept by its due moment, it becomes a broken promise by itself.", "Een belofte is een gebaar dat nog moet komen. Nagekomen wordt het vastgelegd; niet nagekomen op het afgesproken moment wordt het vanzelf een gebroken belofte.";
+    PromisesOverdue => "Past due, not kept yet", "Over tijd, nog niet nagekomen";
+    PromisesDueToday => "Promises due today", "Beloften voor vandaag";
+    PromisesDueThisWeek => "Due this week", "Deze week";
+    PromisesBrokenThisWeek => "Broken this week", "Deze week gebroken";
+    NoPromisesHere => "None.", "Geen.";
+    AllPromises => "All promises", "Alle beloften";
+    KeepPromise => "Kept", "Nagekomen";
+    PromiseMoved => "renegotiated", "opnieuw afgesproken";
+    PromiseSentence => "{promiser} promised {promisee} {kind} by {due}", "{promiser} beloofde {promisee} {kind} uiterlijk {due}";
+    PromiseBrokenSentence => "{promiser} promised {promisee} {kind} by {due}; it was not kept", "{promiser} beloofde {promisee} {kind} uiterlijk {due}; dat is niet nagekomen";
     Actions => "Actions", "Acties";
     AddKind => "Add a kind", "Soort toevoegen";
     AddUser => "Add a user", "Gebruiker toevoegen";

@@ -13,6 +13,7 @@ use super::session::Session;
 pub enum Section {
     Dashboard,
     Parties,
+    Promises,
     Import,
     Catalog,
     Users,
@@ -42,6 +43,7 @@ pub fn page(session: &Session, section: Section, title: &str, content: Markup) -
                         a.brand href="/" { "Balans" }
                         (link("/", T::Dashboard, Section::Dashboard))
                         (link("/parties", T::Parties, Section::Parties))
+                        (link("/promises", T::Promises, Section::Promises))
                         @if session.can_write() {
                             (link("/import", T::Import, Section::Import))
                         }

@@ -14,6 +14,7 @@ mod pages;
 mod parties;
 mod parts;
 mod party_forms;
+mod promises;
 mod record_form;
 mod search;
 mod session;
@@ -168,6 +169,8 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/handovers", post(pages::offer_handover))
         .route("/handovers/{id}", post(pages::decide_handover))
         .route("/alerts/{id}/dismiss", post(pages::dismiss_alert))
+        .route("/promises", get(promises::page))
+        .route("/promises/{id}/keep", post(promises::keep))
         .route(
             "/relations/{a}/{b}/gestures.csv",
             get(export::relation_gestures),

@@ -179,6 +179,8 @@ struct Dashboard {
     zone: balans_core::Zone,
     /// The relationships listed above whose live credit one person carries.
     key_people: Vec<ledger::CreditsView>,
+    /// Promises due and broken lately.
+    promises: super::promises::Agenda,
 }
 
 /// The start of this month and of the next, in the store's time zone.
@@ -234,6 +236,7 @@ pub async fn dashboard(
         )?
         .gestures;
         let alerts = ledger::open_alerts(store, Moment::now())?;
+        let promises = super::promises::agenda(store, Moment::now())?;
         // Of our relationships at the top of our page, those one person carries.
         let key_people = match &report.us {
             Some(us) => {
@@ -270,6 +273,7 @@ pub async fn dashboard(
             alerts,
             zone: balans_store::store::zone_of(store)?,
             key_people,
+            promises,
         })
     })
     .await?;
@@ -325,6 +329,7 @@ pub async fn dashboard(
             }
         }
         p.export { a href={ "/report.csv?window=" (window.code()) } download { (t(T::ExportCsv)) } }
+        (super::promises::dashboard_section(&session, &data.promises))
         @if !data.alerts.is_empty() || !data.key_people.is_empty() {
             section.columns aria-label=(t(T::CreditsHeading)) {
                 @if !data.alerts.is_empty() {
@@ -1461,7 +1466,7 @@ pub async fn offer_handover(
 
 /// A write of a credits form refused: its reason on a page, with the status
 /// that says why (not allowed, not there, or not accepted).
-fn refused(lang: Lang, e: &LedgerError) -> Response {
+pub(super) fn refused(lang: Lang, e: &LedgerError) -> Response {
     let status = match e {
         LedgerError::Forbidden { .. } => axum::http::StatusCode::FORBIDDEN,
         LedgerError::NotFound { .. } | LedgerError::UnknownParty(_) => {

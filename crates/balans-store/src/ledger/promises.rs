@@ -676,6 +676,8 @@ pub struct PromiseQuery<'a> {
     pub overdue: bool,
     /// Only pending ones due within this many milliseconds of `now`.
     pub due_within_ms: Option<i64>,
+    /// Only those broken at or after this moment.
+    pub broken_since: Option<Moment>,
     pub now: Option<Moment>,
     /// At most this many; all when 0.
     pub limit: usize,
@@ -701,6 +703,7 @@ pub fn list_promises<S: Store + ?Sized>(
             party: party.map(|p| p.id),
             pending: query.pending || due_before.is_some(),
             due_before,
+            broken_since: query.broken_since,
             limit: query.limit,
         };
         let promises = store.promises(&filter)?;

@@ -31,6 +31,8 @@ pub struct PromiseFilter {
     pub pending: bool,
     /// Only those due before this moment (not at it).
     pub due_before: Option<Moment>,
+    /// Only those broken at or after this moment.
+    pub broken_since: Option<Moment>,
     /// At most this many; all when 0.
     pub limit: usize,
 }

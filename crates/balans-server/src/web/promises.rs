@@ -1,0 +1,243 @@
+//! Promises in the web app (`docs/promises.md`): the promises page (overdue,
+//! due today, due this week, broken this week), each pending one kept in one
+//! click, and the same lists in plain words on the dashboard.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use balans_core::{Moment, Zone};
+use balans_store::ledger::{self, PromiseQuery, PromiseView};
+use balans_store::{LedgerError, Store};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::i18n::{Lang, T};
+use super::layout::Section;
+use super::pages::{read, respond};
+use super::parts;
+use super::session::{Refusal, Session};
+use super::views;
+use crate::AppState;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// What is due and what was broken, as of a moment.
+pub(super) struct Agenda {
+    pub overdue: Vec<PromiseView>,
+    pub today: Vec<PromiseView>,
+    pub week: Vec<PromiseView>,
+    pub broken: Vec<PromiseView>,
+    pub zone: Zone,
+}
+
+/// The pending promises due within a week (overdue ones apart, then today's,
+/// then the rest of the week) and those broken in the week before `now`.
+pub(super) fn agenda(
+    store: &mut (dyn Store + Send + 'static),
+    now: Moment,
+) -> Result<Agenda, LedgerError> {
+    let zone = balans_store::store::zone_of(store)?;
+    let pending = ledger::list_promises(
+        store,
+        &PromiseQuery {
+            due_within_ms: Some(7 * DAY_MS),
+            now: Some(now),
+            ..PromiseQuery::default()
+        },
+    )?;
+    let broken = ledger::list_promises(
+        store,
+        &PromiseQuery {
+            broken_since: Some(Moment::from_millis(now.millis() - 7 * DAY_MS)),
+            ..PromiseQuery::default()
+        },
+    )?;
+    let today = day_of(&zone, now);
+    let (mut overdue, mut due_today, mut week) = (Vec::new(), Vec::new(), Vec::new());
+    for p in pending {
+        if p.due < now {
+            overdue.push(p);
+        } else if day_of(&zone, p.due) == today {
+            due_today.push(p);
+        } else {
+            week.push(p);
+        }
+    }
+    Ok(Agenda {
+        overdue,
+        today: due_today,
+        week,
+        broken,
+        zone,
+    })
+}
+
+/// The local day of a moment, `YYYY-MM-DD`.
+fn day_of(zone: &Zone, at: Moment) -> String {
+    at.display_in(zone).to_string().chars().take(10).collect()
+}
+
+/// A moment in words: "14 March 2025, 17:00", or the day alone at midnight.
+fn when(lang: Lang, zone: &Zone, at: Moment) -> String {
+    let text = at.display_in(zone).to_string();
+    let day = views::long_date(lang, &text);
+    match text.get(11..16) {
+        Some(time) if time != "00:00" => format!("{day}, {time}"),
+        _ => day,
+    }
+}
+
+/// A promise in plain words: "Bosman Wonen promised Hotel Wadden attention by
+/// 14 March, 17:00"; a broken one says it was not kept.
+pub(super) fn sentence(lang: Lang, zone: &Zone, p: &PromiseView) -> String {
+    let text = if p.state == "broken" {
+        T::PromiseBrokenSentence
+    } else {
+        T::PromiseSentence
+    };
+    text.get(lang)
+        .replace("{promiser}", &p.promiser.name)
+        .replace("{promisee}", &p.promisee.name)
+        .replace("{kind}", &views::kind_label(lang, &p.kind))
+        .replace("{due}", &when(lang, zone, p.due))
+}
+
+/// One promise: the sentence, its note, a link to the relationship, and for
+/// staff the button that keeps a pending one.
+fn item(session: &Session, zone: &Zone, p: &PromiseView, back: &str) -> Markup {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let pending = p.state == "open" || p.state == "renegotiated";
+    html! {
+        li.promise {
+            a href=(views::relation_href(p.promiser.key.as_str(), p.promisee.key.as_str(), balans_core::Level::Person)) {
+                (sentence(lang, zone, p))
+            }
+            @if let Some(note) = &p.note {
+                " · " q { (note) }
+            }
+            @if p.dues.len() > 1 {
+                " · " (t(T::PromiseMoved))
+            }
+            @if pending && session.can_write() {
+                form.inline method="post" action={ "/promises/" (super::encode(p.id.as_str())) "/keep" } {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="back" value=(back);
+                    button type="submit" { (t(T::KeepPromise)) }
+                }
+            }
+        }
+    }
+}
+
+fn list(
+    session: &Session,
+    zone: &Zone,
+    id: &str,
+    title: T,
+    promises: &[PromiseView],
+    back: &str,
+) -> Markup {
+    let t = |text: T| text.get(session.lang);
+    html! {
+        section aria-labelledby=(id) {
+            h2 id=(id) { (t(title)) " (" (promises.len()) ")" }
+            @if promises.is_empty() {
+                p.empty { (t(T::NoPromisesHere)) }
+            } @else {
+                ul.promises {
+                    @for p in promises { (item(session, zone, p, back)) }
+                }
+            }
+        }
+    }
+}
+
+/// The dashboard's part: due today and broken this week, when there are any.
+pub(super) fn dashboard_section(session: &Session, agenda: &Agenda) -> Markup {
+    let t = |text: T| text.get(session.lang);
+    let due: Vec<PromiseView> = agenda
+        .overdue
+        .iter()
+        .chain(&agenda.today)
+        .cloned()
+        .collect();
+    html! {
+        @if !due.is_empty() || !agenda.broken.is_empty() {
+            section.columns aria-label=(t(T::Promises)) {
+                @if !due.is_empty() {
+                    (list(session, &agenda.zone, "promises-today", T::PromisesDueToday, &due, "/"))
+                }
+                @if !agenda.broken.is_empty() {
+                    (list(session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, "/"))
+                }
+            }
+            p.more { a href="/promises" { (t(T::AllPromises)) } }
+        }
+    }
+}
+
+/// `GET /promises`: overdue, due today, due this week, broken this week.
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let found = read(&state, lang, |store| agenda(store, Moment::now())).await?;
+    let content = match &found {
+        Err(e) => parts::notice("error", &super::forms::messages(lang, e)),
+        Ok(agenda) => html! {
+            p { (t(T::PromisesExplained)) }
+            @if !agenda.overdue.is_empty() {
+                (list(&session, &agenda.zone, "promises-overdue", T::PromisesOverdue, &agenda.overdue, "/promises"))
+            }
+            (list(&session, &agenda.zone, "promises-today", T::PromisesDueToday, &agenda.today, "/promises"))
+            (list(&session, &agenda.zone, "promises-week", T::PromisesDueThisWeek, &agenda.week, "/promises"))
+            (list(&session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, "/promises"))
+        },
+    };
+    Ok(respond(
+        &session,
+        &headers,
+        Section::Promises,
+        t(T::Promises),
+        content,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct KeepForm {
+    csrf: String,
+    back: Option<String>,
+}
+
+/// `POST /promises/{id}/keep`: staff keep a promise now, in full; then back
+/// to the page it was kept from.
+pub async fn keep(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<KeepForm>,
+) -> Result<Response, Refusal> {
+    session.check_csrf(&form.csrf)?;
+    session.require(balans_core::UserRole::Staff)?;
+    let lang = session.lang;
+    let outcome = state
+        .db
+        .write(move |store| ledger::keep_promise(store, &id, None, Moment::now()))
+        .await;
+    match outcome {
+        Ok(_) => {
+            let back = form
+                .back
+                .as_deref()
+                .and_then(parts::local_path)
+                .unwrap_or("/promises")
+                .to_string();
+            Ok(axum::response::Redirect::to(&back).into_response())
+        }
+        Err(e) => Ok(super::pages::refused(lang, &e)),
+    }
+}
