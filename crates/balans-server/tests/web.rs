@@ -3291,6 +3291,23 @@ async fn the_promises_page_lists_what_is_due_and_keeps_in_one_click() {
         "{dashboard}"
     );
 
+    // Beside the balance: how each side keeps its promises, and the promises.
+    let cafe = page_text(&viewer, format!("{}/parties/cafe-de-zon", app.address)).await;
+    assert!(cafe.contains("Promises kept"), "{cafe}");
+    assert!(
+        cafe.contains("67% of 1"),
+        "the invoice kept in part: {cafe}"
+    );
+    let relation = page_text(
+        &viewer,
+        format!("{}/relations/hotel-wadden/bosman", app.address),
+    )
+    .await;
+    assert!(
+        relation.contains("Henk Bosman promised Hotel De Wadden attention by"),
+        "{relation}"
+    );
+
     let staff = logged_in(&app, "staff").await;
     let english = page_text(&staff, format!("{}/promises", app.address)).await;
     let action = "/promises/demo-wadden-measure/keep";

@@ -71,6 +71,10 @@ texts! {
     AllPromises => "All promises", "Alle beloften";
     KeepPromise => "Kept", "Nagekomen";
     PromiseMoved => "renegotiated", "opnieuw afgesproken";
+    KeptRate => "Promises kept", "Beloften nagekomen";
+    KeptRateOf => "{rate} of {count}", "{rate} van {count}";
+    NoneResolvedYet => "none kept or broken yet", "nog geen nagekomen of gebroken";
+    Others => "Others", "Anderen";
     PromiseSentence => "{promiser} promised {promisee} {kind} by {due}", "{promiser} beloofde {promisee} {kind} uiterlijk {due}";
     PromiseBrokenSentence => "{promiser} promised {promisee} {kind} by {due}; it was not kept", "{promiser} beloofde {promisee} {kind} uiterlijk {due}; dat is niet nagekomen";
     Actions => "Actions", "Acties";

@@ -583,6 +583,8 @@ struct PartyData {
     zone: balans_core::Zone,
     /// An organization's relationships on the page, with their credits.
     credits: Vec<ledger::CreditsView>,
+    /// Its promises and how it keeps them.
+    promises: ledger::PairPromises,
     offered: Vec<(ledger::HandoverView, bool)>,
     timeline: read_models::Timeline,
     gestures: Result<ledger::GesturePage, LedgerError>,
@@ -707,8 +709,10 @@ pub async fn party(
             },
         );
         let kinds = ledger::kinds(store)?;
+        let promises = ledger::pair_promises(store, &wanted, None, None, PROMISES_SHOWN)?;
         Ok(PartyData {
             party,
+            promises,
             credits,
             offered,
             memberships,
@@ -819,6 +823,7 @@ pub async fn party(
         @if !data.offered.is_empty() {
             (handovers_section(lang, &session.csrf, &here, &data.offered))
         }
+        (super::promises::pair_section(&session, &data.zone, &fields.name, None, &data.promises, &here))
         @if !data.people.is_empty() {
             section aria-labelledby="people-heading" {
                 h2 #people-heading { (t(T::PeopleBalances)) }
@@ -935,6 +940,9 @@ const COUNTERPARTS_PER_PAGE: usize = 50;
 /// The relationships at the top of an organization's page shown with their
 /// credits: each costs a read of the smaller side's gestures.
 const RELATIONSHIPS_WITH_CREDITS: usize = 10;
+
+/// The promises a relationship's or a party's page lists, the soonest due first.
+const PROMISES_SHOWN: usize = 10;
 
 /// Pages through a party's counterparts, when they do not fit on one.
 fn counterpart_pager(
@@ -1067,16 +1075,19 @@ async fn relation_page(
             }
             _ => Vec::new(),
         };
+        let promises = ledger::pair_promises(store, &a, Some(&b), None, PROMISES_SHOWN)?;
+        let zone = balans_store::store::zone_of(store)?;
         Ok((
             relationship,
             ledger::kinds(store)?,
             credits,
             offered,
             candidates,
+            (promises, zone),
         ))
     })
     .await?;
-    let (relationship, kinds, credits, offered, candidates) = match data {
+    let (relationship, kinds, credits, offered, candidates, (promises, zone)) = match data {
         Ok(data) => data,
         Err(LedgerError::NotFound { message, said }) => {
             return Ok(not_found(
@@ -1119,6 +1130,7 @@ async fn relation_page(
             }
         }
         (views::pair_summary(lang, pair, relationship.split.as_ref()))
+        (super::promises::pair_section(session, &zone, &pair.a.name, Some(&pair.b.name), &promises, &here))
         @if let Some(credits) = &credits {
             (credits_section(lang, credits))
         }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use balans_core::{Moment, Zone};
-use balans_store::ledger::{self, PromiseQuery, PromiseView};
+use balans_store::ledger::{self, KeptRate, PairPromises, PromiseQuery, PromiseView};
 use balans_store::{LedgerError, Store};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -239,5 +239,49 @@ pub async fn keep(
             Ok(axum::response::Redirect::to(&back).into_response())
         }
         Err(e) => Ok(super::pages::refused(lang, &e)),
+    }
+}
+
+/// A kept rate in words: "67% of 3", or that none was resolved yet.
+fn rate_words(lang: Lang, rate: &KeptRate) -> String {
+    match rate.rate {
+        Some(r) => T::KeptRateOf
+            .get(lang)
+            .replace("{rate}", &format!("{:.0}%", r * 100.0))
+            .replace("{count}", &rate.resolved.to_string()),
+        None => T::NoneResolvedYet.get(lang).to_string(),
+    }
+}
+
+/// A relationship's (or a party's) promises: how each side keeps them, and
+/// the promises, kept in one click by staff. `b` is none on a party's page:
+/// the other side is everyone.
+pub(super) fn pair_section(
+    session: &Session,
+    zone: &Zone,
+    a: &str,
+    b: Option<&str>,
+    pair: &PairPromises,
+    back: &str,
+) -> Markup {
+    let lang = session.lang;
+    let t = |text: T| text.get(lang);
+    let others = t(T::Others);
+    html! {
+        section aria-labelledby="pair-promises" {
+            h2 #pair-promises { (t(T::Promises)) }
+            p.kept-rate {
+                (t(T::KeptRate)) ": "
+                strong { (a) } " " (rate_words(lang, &pair.rates.a)) " · "
+                strong { (b.unwrap_or(others)) } " " (rate_words(lang, &pair.rates.b))
+            }
+            @if pair.promises.is_empty() {
+                p.empty { (t(T::NoPromisesHere)) }
+            } @else {
+                ul.promises {
+                    @for p in &pair.promises { (item(session, zone, p, back)) }
+                }
+            }
+        }
     }
 }

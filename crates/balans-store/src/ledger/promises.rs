@@ -711,6 +711,116 @@ pub fn list_promises<S: Store + ?Sized>(
     })
 }
 
+/// How a side keeps its promises: kept / (kept + broken), a promise kept in
+/// part counting by its share; none when none was resolved so.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct KeptRate {
+    pub rate: Option<f64>,
+    /// The promises kept or broken it counts.
+    pub resolved: usize,
+}
+
+/// How `a` keeps its promises (to `b`, or to anyone) and how `b` keeps its
+/// promises to `a` (or how anyone keeps theirs to `a`), over the promises
+/// resolved at or after `since`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct KeptRates {
+    pub a: KeptRate,
+    pub b: KeptRate,
+}
+
+/// The kept rates of `a` and `b` (`docs/promises.md`, "Kept rate"). A
+/// promise counts for the side of an organization when its promiser (or
+/// promisee) was the organization or counted for it when the promise was
+/// resolved, as the gesture that resolved it counts.
+pub fn kept_rates<S: Store + ?Sized>(
+    store: &mut S,
+    a: &str,
+    b: Option<&str>,
+    since: Option<Moment>,
+) -> Result<KeptRates, LedgerError> {
+    Ok(pair_promises(store, a, b, since, 0)?.rates)
+}
+
+/// A relationship's promises: the kept rates of both sides, and its promises
+/// (pending ones counted by whom their parties count for now), the soonest
+/// due first, at most `shown` of them (none when 0).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PairPromises {
+    pub rates: KeptRates,
+    pub promises: Vec<PromiseView>,
+}
+
+/// See [`PairPromises`] and [`kept_rates`].
+pub fn pair_promises<S: Store + ?Sized>(
+    store: &mut S,
+    a: &str,
+    b: Option<&str>,
+    since: Option<Moment>,
+    shown: usize,
+) -> Result<PairPromises, LedgerError> {
+    in_read(store, |store| {
+        let a = super::find_party(store, a)?;
+        let b = b.map(|b| super::find_party(store, b)).transpose()?;
+        let snapshot = Snapshot::memberships_only(store)?;
+        let index = snapshot.memberships();
+        let counts_for = |party: PartyId, org: Option<PartyId>, at: Moment, side: PartyId| {
+            party == side || index.unit(party, at, org).is_ok_and(|unit| unit == side)
+        };
+        let now = Moment::now();
+        // Every promise of a's people (ever), once.
+        let mut people: Vec<PartyId> = index.people_of(a.id).chain([a.id]).collect();
+        people.sort_unstable();
+        people.dedup();
+        let mut seen = std::collections::HashSet::new();
+        let (mut ours, mut theirs, mut listed) = (Vec::new(), Vec::new(), Vec::new());
+        for person in people {
+            let filter = PromiseFilter {
+                party: Some(person),
+                ..PromiseFilter::default()
+            };
+            for p in store.promises(&filter)? {
+                if !seen.insert(p.row) {
+                    continue;
+                }
+                let at = p.resolved_at.unwrap_or(now);
+                let by_a = counts_for(p.promiser, p.promiser_org, at, a.id);
+                let to_a = counts_for(p.promisee, p.promisee_org, at, a.id);
+                let other = |party, org| match &b {
+                    Some(b) => counts_for(party, org, at, b.id),
+                    None => true,
+                };
+                let side = if by_a && !to_a && other(p.promisee, p.promisee_org) {
+                    &mut ours
+                } else if to_a && !by_a && other(p.promiser, p.promiser_org) {
+                    &mut theirs
+                } else {
+                    continue;
+                };
+                listed.push(p.clone());
+                if p.state.has_gesture() && since.is_none_or(|since| at >= since) {
+                    side.push(p);
+                }
+            }
+        }
+        listed.sort_by(|x, y| x.due.cmp(&y.due).then(x.id.cmp(&y.id)));
+        listed.truncate(shown);
+        Ok(PairPromises {
+            rates: KeptRates {
+                a: KeptRate {
+                    rate: balans_core::kept_rate(&ours),
+                    resolved: ours.len(),
+                },
+                b: KeptRate {
+                    rate: balans_core::kept_rate(&theirs),
+                    resolved: theirs.len(),
+                },
+            },
+            promises: views_of(store, listed)?,
+        })
+    })
+}
+
 /// One promise, with its due moments.
 pub fn promise<S: Store + ?Sized>(store: &mut S, id: &str) -> Result<PromiseView, LedgerError> {
     let promise = find(store, id)?;

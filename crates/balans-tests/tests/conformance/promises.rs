@@ -611,7 +611,60 @@ pub fn promises_survive_export_and_import<B: Backend>() {
     );
 }
 
+/// The kept rate: kept / (kept + broken), a promise kept in part counting by
+/// its share, per person and per organization pair in each direction, over a
+/// period; open and released promises do not count.
+pub fn the_kept_rate_counts_a_part_by_its_share<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let payment = |id| PromiseText {
+        amount: "300",
+        ..promise(id, "ann", "bob", "pay")
+    };
+    for id in ["full", "part", "broken", "open", "released"] {
+        make(&mut store, payment(id), "2025-03-01");
+    }
+    make(
+        &mut store,
+        promise("back", "bob", "ann", "help"),
+        "2025-03-01",
+    );
+    ledger::keep_promise(&mut store, "full", None, at("2025-03-02")).unwrap();
+    ledger::keep_promise(&mut store, "part", Some("100"), at("2025-03-03")).unwrap();
+    ledger::break_promise(&mut store, "broken", None, at("2025-03-04")).unwrap();
+    ledger::release_promise(&mut store, "released", "agreed", at("2025-03-04")).unwrap();
+    ledger::keep_promise(&mut store, "back", None, at("2025-03-05")).unwrap();
+    let rates = |store: &mut B::Store, a: &str, b: Option<&str>, since: Option<&str>| {
+        let r = ledger::kept_rates(store, a, b, since.map(at)).unwrap();
+        (
+            r.a.rate.map(|x| (x * 10_000.0).round() as i64),
+            r.a.resolved,
+            r.b.rate.map(|x| (x * 10_000.0).round() as i64),
+            r.b.resolved,
+        )
+    };
+    // (1 + 1/3 + 0) / 3 for ann; bob kept his one.
+    assert_eq!(
+        rates(&mut store, "ann", Some("bob"), None),
+        (Some(4444), 3, Some(10_000), 1)
+    );
+    assert_eq!(
+        rates(&mut store, "us", Some("cust"), None),
+        (Some(4444), 3, Some(10_000), 1)
+    );
+    assert_eq!(
+        rates(&mut store, "cust", None, None),
+        (Some(10_000), 1, Some(4444), 3)
+    );
+    assert_eq!(
+        rates(&mut store, "ann", None, Some("2025-03-03")),
+        (Some(1667), 2, Some(10_000), 1)
+    );
+    assert_eq!(rates(&mut store, "solo", None, None), (None, 0, None, 0));
+}
+
 conformance!(
+    the_kept_rate_counts_a_part_by_its_share,
     promises_survive_export_and_import,
     the_check_names_promises_whose_gesture_does_not_fit,
     a_promise_is_kept_in_full_or_in_part,
