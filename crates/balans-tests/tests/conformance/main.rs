@@ -89,6 +89,13 @@ macro_rules! model_on {
                             crate::model::credits::run::<B>(ops);
                         }
                     }
+
+                    #[test]
+                    fn promises_follow_the_model(ops in crate::model::promises::operations()) {
+                        if B::available() {
+                            crate::model::promises::run::<B>(ops);
+                        }
+                    }
                 }
             }
         )*

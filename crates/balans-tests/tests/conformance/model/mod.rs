@@ -13,6 +13,7 @@ use balans_tests::Backend;
 use proptest::prelude::*;
 
 pub mod credits;
+pub mod promises;
 
 const ORGS: usize = 3;
 const PERSONS: usize = 5;
