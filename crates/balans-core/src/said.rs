@@ -164,6 +164,28 @@ pub enum Code {
     ZoneUnknown,
     /// No placeholder: a balance of a party with itself.
     SameParty,
+    /// `{id}`: no promise has this id.
+    PromiseUnknown,
+    /// `{id}`, `{when}`, `{gesture}`.
+    PromiseWasKept,
+    /// `{id}`, `{when}`, `{gesture}`.
+    PromiseWasBroken,
+    /// `{id}`, `{when}`, `{reason}`.
+    PromiseWasReleased,
+    /// `{amount}`, `{promised}`.
+    PromiseKeptAmount,
+    /// `{due}`, `{made}`.
+    PromiseDueBeforeMade,
+    /// No placeholder.
+    PromiseNeedsDue,
+    /// `{amount}`.
+    PromiseNegative,
+    /// `{due}`.
+    PromiseMoveToPast,
+    /// No placeholder.
+    PromiseNeedsReason,
+    /// `{id}`.
+    PromiseIdTaken,
 }
 
 impl Said {
@@ -253,5 +275,16 @@ impl Code {
         Code::TokenNameUnusable,
         Code::ZoneUnknown,
         Code::SameParty,
+        Code::PromiseUnknown,
+        Code::PromiseWasKept,
+        Code::PromiseWasBroken,
+        Code::PromiseWasReleased,
+        Code::PromiseKeptAmount,
+        Code::PromiseDueBeforeMade,
+        Code::PromiseNeedsDue,
+        Code::PromiseNegative,
+        Code::PromiseMoveToPast,
+        Code::PromiseNeedsReason,
+        Code::PromiseIdTaken,
     ];
 }

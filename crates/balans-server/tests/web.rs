@@ -3345,5 +3345,10 @@ async fn the_promises_page_lists_what_is_due_and_keeps_in_one_click() {
         .await
         .unwrap();
     assert_eq!(again.status(), 422);
+    let said = again.text().await.unwrap();
+    assert!(
+        said.contains("een belofte wordt één keer afgehandeld"),
+        "in Dutch: {said}"
+    );
     assert_eq!(app.gesture_count(), before + 1);
 }

@@ -212,6 +212,17 @@ texts! {
     SaidTokenNameUnusable => "Give the token a name of 1 to 200 bytes, such as the tool that uses it.", "Geef het token een naam van 1 tot 200 bytes, zoals het programma dat het gebruikt.";
     SaidZoneUnknown => "'{name}' is not a time zone: choose one such as Europe/Amsterdam.", "'{name}' is geen tijdzone: kies er een zoals Europe/Amsterdam.";
     SaidSameParty => "A balance needs two different parties.", "Een balans gaat over twee verschillende partijen.";
+    SaidPromiseUnknown => "No promise with id {id}.", "Geen belofte met id {id}.";
+    SaidPromiseWasKept => "Promise {id} was kept on {when} by gesture {gesture}; a promise is resolved once.", "Belofte {id} is op {when} nagekomen met gebaar {gesture}; een belofte wordt één keer afgehandeld.";
+    SaidPromiseWasBroken => "Promise {id} was broken on {when} by gesture {gesture}; a promise is resolved once.", "Belofte {id} is op {when} gebroken met gebaar {gesture}; een belofte wordt één keer afgehandeld.";
+    SaidPromiseWasReleased => "Promise {id} was released on {when}: {reason}; a promise is resolved once.", "Belofte {id} is op {when} vrijgegeven: {reason}; een belofte wordt één keer afgehandeld.";
+    SaidPromiseKeptAmount => "{amount}: a promise of {promised} is kept with 0 up to that amount.", "{amount}: een belofte van {promised} wordt nagekomen met 0 tot en met dat bedrag.";
+    SaidPromiseDueBeforeMade => "The due moment {due} is before the promise was made ({made}).", "Het afgesproken moment {due} ligt vóór het moment waarop de belofte werd gedaan ({made}).";
+    SaidPromiseNeedsDue => "A promise needs a due moment.", "Een belofte heeft een afgesproken moment nodig.";
+    SaidPromiseNegative => "{amount}: a promise is of something given, never negative.", "{amount}: een belofte gaat over iets dat gegeven wordt, nooit negatief.";
+    SaidPromiseMoveToPast => "The new due moment {due} has passed: a promise is moved to a moment to come.", "Het nieuwe moment {due} is al voorbij: een belofte wordt verzet naar een moment dat nog komt.";
+    SaidPromiseNeedsReason => "A promise is released with a reason.", "Een belofte wordt vrijgegeven met een reden.";
+    SaidPromiseIdTaken => "A promise with id {id} is stored already, with other content.", "Er is al een belofte met id {id}, met een andere inhoud.";
     SaidMomentUnreadable => "'{text}' is not a moment: write now, yesterday 14:30, or a date such as 15-3-2024.", "'{text}' is geen tijdstip: schrijf nu, gisteren 14:30, of een datum zoals 15-3-2024.";
     AllKinds => "All kinds", "Alle soorten";
     AlreadyReversed => "This gesture was reversed already, by {id}.", "Dit gebaar is al teruggeboekt, door {id}.";
@@ -541,6 +552,17 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::TokenNameUnusable => T::SaidTokenNameUnusable,
         Code::ZoneUnknown => T::SaidZoneUnknown,
         Code::SameParty => T::SaidSameParty,
+        Code::PromiseUnknown => T::SaidPromiseUnknown,
+        Code::PromiseWasKept => T::SaidPromiseWasKept,
+        Code::PromiseWasBroken => T::SaidPromiseWasBroken,
+        Code::PromiseWasReleased => T::SaidPromiseWasReleased,
+        Code::PromiseKeptAmount => T::SaidPromiseKeptAmount,
+        Code::PromiseDueBeforeMade => T::SaidPromiseDueBeforeMade,
+        Code::PromiseNeedsDue => T::SaidPromiseNeedsDue,
+        Code::PromiseNegative => T::SaidPromiseNegative,
+        Code::PromiseMoveToPast => T::SaidPromiseMoveToPast,
+        Code::PromiseNeedsReason => T::SaidPromiseNeedsReason,
+        Code::PromiseIdTaken => T::SaidPromiseIdTaken,
     }
 }
 
@@ -669,6 +691,17 @@ mod tests {
                 Code::TokenNameUnusable => &[],
                 Code::ZoneUnknown => &["name"],
                 Code::SameParty => &[],
+                Code::PromiseUnknown => &["id"],
+                Code::PromiseWasKept => &["id", "when", "gesture"],
+                Code::PromiseWasBroken => &["id", "when", "gesture"],
+                Code::PromiseWasReleased => &["id", "when", "reason"],
+                Code::PromiseKeptAmount => &["amount", "promised"],
+                Code::PromiseDueBeforeMade => &["due", "made"],
+                Code::PromiseNeedsDue => &[],
+                Code::PromiseNegative => &["amount"],
+                Code::PromiseMoveToPast => &["due"],
+                Code::PromiseNeedsReason => &[],
+                Code::PromiseIdTaken => &["id"],
             }
         };
         for &code in Code::ALL {

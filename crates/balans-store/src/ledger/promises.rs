@@ -9,6 +9,7 @@ use balans_core::{
 use serde::Serialize;
 
 use super::view::{PartyRef, key_of};
+use crate::field::Code;
 use crate::record::{Recorded, flush, record_all};
 use crate::snapshot::{GestureText, Snapshot, Written};
 use crate::store::{
@@ -135,12 +136,14 @@ pub fn make_promise<S: Store + ?Sized>(
             {
                 return Ok::<_, LedgerError>((stored, false));
             }
-            return Err(refuse(
+            return Err(refuse_said(
                 "id",
                 format!(
                     "a promise with id '{}' is stored already, with other content",
                     new.id
                 ),
+                Code::PromiseIdTaken,
+                &[("id", new.id.as_str())],
             ));
         }
         store.insert_promise(&new)?;
@@ -180,13 +183,24 @@ pub(crate) fn resolve_in(
     now: Moment,
     written: Written,
 ) -> Result<NewPromise, Vec<field::Error>> {
-    let one = |column: &'static str, message: String| vec![field::Error::new(column, message)];
+    let one = |column: &'static str, message: String, code: Code, args: &[(&'static str, &str)]| {
+        vec![field::Error::new(column, message).said(code, args)]
+    };
     let id = match PromiseId::parse(text.id) {
         Ok(id) => id.unwrap_or_else(PromiseId::fresh),
-        Err(e) => return Err(one("id", e.to_string())),
+        Err(e) => {
+            return Err(vec![
+                field::Error::new("id", e.to_string()).as_said(e.said()),
+            ]);
+        }
     };
     if text.due.trim().is_empty() {
-        return Err(one("due", "a promise needs a due moment".to_string()));
+        return Err(one(
+            "due",
+            "a promise needs a due moment".to_string(),
+            Code::PromiseNeedsDue,
+            &[],
+        ));
     }
     let kept_id = id.kept_gesture();
     let promised = GestureText {
@@ -227,7 +241,14 @@ pub(crate) fn resolve_in(
             Written::File(_) => snapshot.zone.parse(text.made),
             Written::Typed => snapshot.zone.parse_typed(text.made, now),
         }
-        .map_err(|e| one("made", e.to_string()))?
+        .map_err(|e| {
+            one(
+                "made",
+                e.to_string(),
+                Code::MomentUnreadable,
+                &[("text", text.made.trim())],
+            )
+        })?
     };
     let g = resolved.gesture;
     if g.amount.minor() < 0 {
@@ -237,16 +258,20 @@ pub(crate) fn resolve_in(
                 "{}: a promise is of something given, never negative",
                 g.amount
             ),
+            Code::PromiseNegative,
+            &[("amount", &g.amount.to_string())],
         ));
     }
     if g.at < made {
+        let (due, made) = (
+            g.at.display_in(&snapshot.zone).to_string(),
+            made.display_in(&snapshot.zone).to_string(),
+        );
         return Err(one(
             "due",
-            format!(
-                "the due moment {} is before the promise was made ({})",
-                g.at.display_in(&snapshot.zone),
-                made.display_in(&snapshot.zone)
-            ),
+            format!("the due moment {due} is before the promise was made ({made})"),
+            Code::PromiseDueBeforeMade,
+            &[("due", &due), ("made", &made)],
         ));
     }
     Ok(NewPromise {
@@ -291,15 +316,26 @@ pub fn keep_promise<S: Store + ?Sized>(
         let kept = match amount.map(str::trim).filter(|a| !a.is_empty()) {
             None => promise.amount,
             Some(text) => {
-                let kept =
-                    Amount::parse_typed(text).map_err(|e| refuse("amount", e.to_string()))?;
+                let kept = Amount::parse_typed(text).map_err(|e| {
+                    refuse_said(
+                        "amount",
+                        e.to_string(),
+                        Code::AmountUnreadable,
+                        &[("text", text)],
+                    )
+                })?;
                 if kept.minor() < 0 || kept > promise.amount {
-                    return Err(refuse(
+                    return Err(refuse_said(
                         "amount",
                         format!(
                             "{kept}: a promise of {} is kept with 0 up to {}",
                             promise.amount, promise.amount
                         ),
+                        Code::PromiseKeptAmount,
+                        &[
+                            ("amount", &kept.to_string()),
+                            ("promised", &promise.amount.to_string()),
+                        ],
                     ));
                 }
                 kept
@@ -365,16 +401,23 @@ pub fn move_promise<S: Store + ?Sized>(
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         let zone = crate::store::zone_of(store)?;
-        let due = zone
-            .parse_typed(due, now)
-            .map_err(|e| refuse("due", e.to_string()))?;
+        let due = zone.parse_typed(due, now).map_err(|e| {
+            refuse_said(
+                "due",
+                e.to_string(),
+                Code::MomentUnreadable,
+                &[("text", due.trim())],
+            )
+        })?;
         if due <= now {
-            return Err(refuse(
+            let shown = due.display_in(&zone).to_string();
+            return Err(refuse_said(
                 "due",
                 format!(
-                    "the new due moment {} has passed: a promise is moved to a moment to come",
-                    due.display_in(&zone)
+                    "the new due moment {shown} has passed: a promise is moved to a moment to come"
                 ),
+                Code::PromiseMoveToPast,
+                &[("due", &shown)],
             ));
         }
         if !store.move_promise(promise.row, due, now)? {
@@ -398,9 +441,11 @@ pub fn release_promise<S: Store + ?Sized>(
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         if reason.is_empty() {
-            return Err(refuse(
+            return Err(refuse_said(
                 "reason",
                 "a promise is released with a reason".to_string(),
+                Code::PromiseNeedsReason,
+                &[],
             ));
         }
         resolve_with(
@@ -600,14 +645,18 @@ fn pending<S: Store + ?Sized>(store: &mut S, id: &str) -> Result<Promise, Ledger
 }
 
 fn find<S: Store + ?Sized>(store: &mut S, id: &str) -> Result<Promise, LedgerError> {
-    let parsed = PromiseId::parse(id).map_err(|e| refuse("id", e.to_string()))?;
+    let parsed = PromiseId::parse(id).map_err(|e| {
+        LedgerError::Invalid(vec![
+            field::Error::new("id", e.to_string()).as_said(e.said()),
+        ])
+    })?;
     let found = match parsed {
         Some(parsed) => store.promise(&parsed)?,
         None => None,
     };
     found.ok_or_else(|| LedgerError::NotFound {
         message: format!("no promise with id '{}'", id.trim()),
-        said: None,
+        said: Some(field::Said::new(Code::PromiseUnknown, &[("id", id.trim())])),
     })
 }
 
@@ -630,12 +679,26 @@ fn resolved_already<S: Store + ?Sized>(
         (None, Some(reason)) => format!(": {reason}"),
         (None, None) => String::new(),
     };
-    Ok(refuse(
+    let message = format!(
+        "promise {id} was {} on {when}{how}; it is resolved once",
+        promise.state
+    );
+    let gesture = promise
+        .gesture
+        .as_ref()
+        .map(|g| g.to_string())
+        .unwrap_or_default();
+    let reason = promise.reason.clone().unwrap_or_default();
+    let (code, third) = match promise.state {
+        PromiseState::Kept => (Code::PromiseWasKept, ("gesture", gesture.as_str())),
+        PromiseState::Broken => (Code::PromiseWasBroken, ("gesture", gesture.as_str())),
+        _ => (Code::PromiseWasReleased, ("reason", reason.as_str())),
+    };
+    Ok(refuse_said(
         "id",
-        format!(
-            "promise {id} was {} on {when}{how}; it is resolved once",
-            promise.state
-        ),
+        message,
+        code,
+        &[("id", id.as_str()), ("when", &when), third],
     ))
 }
 
@@ -994,6 +1057,12 @@ pub(crate) fn promise_problems<S: Store + ?Sized>(
     Ok(problems)
 }
 
-fn refuse(column: &'static str, message: String) -> LedgerError {
-    LedgerError::Invalid(vec![field::Error::new(column, message)])
+/// A refusal naming its field, its message also as an entry of the catalog.
+fn refuse_said(
+    column: &'static str,
+    message: String,
+    code: Code,
+    args: &[(&'static str, &str)],
+) -> LedgerError {
+    LedgerError::Invalid(vec![field::Error::new(column, message).said(code, args)])
 }
