@@ -3352,3 +3352,61 @@ async fn the_promises_page_lists_what_is_due_and_keeps_in_one_click() {
     );
     assert_eq!(app.gesture_count(), before + 1);
 }
+
+/// The gesture form with a due moment makes a promise of the gesture instead
+/// of recording it: sent twice, once; a due moment before it was made is
+/// named at its field, the form keeps what was typed, and nothing is written.
+#[tokio::test]
+async fn the_gesture_form_with_a_due_moment_makes_a_promise() {
+    let app = spawn_app().await;
+    let staff = logged_in(&app, "staff").await;
+    let page = page_text(&staff, format!("{}/record", app.address)).await;
+    assert!(page.contains("name=\"due\""), "{page}");
+    let csrf = csrf_in(&page);
+    let id_at = page.find("name=\"id\" value=\"").unwrap() + 17;
+    let id = page[id_at..].split('"').next().unwrap().to_string();
+    let form = |due: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("id", id.clone()),
+            ("giver", "henk".to_string()),
+            ("receiver", "gerrit".to_string()),
+            ("kind", "attention".to_string()),
+            ("note", "call back".to_string()),
+            ("at", "2026-03-01".to_string()),
+            ("due", due.to_string()),
+        ]
+    };
+    let wrong = staff
+        .post(format!("{}/gestures", app.address))
+        .form(&form("2026-02-01"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(field_error(&wrong, "due").is_some(), "{wrong}");
+    assert!(wrong.contains("value=\"2026-02-01\""), "{wrong}");
+    let none = balans_store::ledger::list_promises(&mut app.store(), &Default::default()).unwrap();
+    assert!(none.is_empty());
+    for _ in 0..2 {
+        let body = staff
+            .post(format!("{}/gestures", app.address))
+            .form(&form("2099-03-14T17:00"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("Promise made."), "{body}");
+        assert!(body.contains("promised"), "{body}");
+    }
+    let promises =
+        balans_store::ledger::list_promises(&mut app.store(), &Default::default()).unwrap();
+    assert_eq!(promises.len(), 1);
+    assert_eq!(promises[0].id.as_str(), id);
+    assert_eq!(promises[0].note.as_deref(), Some("call back"));
+    assert_eq!(app.gesture_count(), 0, "a promise is no gesture yet");
+}

@@ -55,6 +55,9 @@ pub async fn record(
     let values = form.values;
     let lang = session.lang;
     let sent = values.clone();
+    if !values.due.trim().is_empty() {
+        return promise(&state, &session, &headers, values).await;
+    }
     let result = match amount_text(&values.amount, lang) {
         Err(e) => Err(LedgerError::Invalid(vec![balans_store::field::Error::new(
             "amount", e,
@@ -154,6 +157,82 @@ pub async fn record(
         return Ok(form.into_response());
     }
     Ok(layout::page(&session, Section::Record, T::RecordGesture.get(lang), form).into_response())
+}
+
+/// The gesture form with a due moment: a promise of the gesture, made when
+/// the form says (now when it does not), with the form's id as the promise's,
+/// so that sending it twice makes it once.
+async fn promise(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    values: RecordValues,
+) -> Result<Response, Refusal> {
+    let lang = session.lang;
+    let sent = values.clone();
+    let result = match amount_text(&values.amount, lang) {
+        Err(e) => Err(LedgerError::Invalid(vec![balans_store::field::Error::new(
+            "amount", e,
+        )])),
+        Ok(amount) => {
+            state
+                .db
+                .write(move |store| {
+                    let text = ledger::PromiseText {
+                        id: &sent.id,
+                        promiser: &sent.giver,
+                        promisee: &sent.receiver,
+                        kind: &sent.kind,
+                        amount: &amount,
+                        made: &sent.at,
+                        due: &sent.due,
+                        note: &sent.note,
+                        ..ledger::PromiseText::default()
+                    };
+                    let made = ledger::make_promise(store, &text, Moment::now())?;
+                    let zone = balans_store::store::zone_of(store)?;
+                    Ok((made.promise, zone))
+                })
+                .await
+        }
+    };
+    let (values, outcome) = match result {
+        Ok((promise, zone)) => {
+            let next = RecordValues {
+                giver: values.giver.clone(),
+                ..RecordValues::fresh()
+            };
+            let sentence = super::promises::sentence(lang, &zone, &promise);
+            (next, Outcome::Promised(sentence))
+        }
+        Err(e) => {
+            // The promise's fields are the form's.
+            let errors = field_errors(lang, &e)
+                .into_iter()
+                .map(|(field, message)| {
+                    let field = match field.as_str() {
+                        "promiser" => "giver".to_string(),
+                        "promisee" => "receiver".to_string(),
+                        "made" => "at".to_string(),
+                        _ => field,
+                    };
+                    (field, message)
+                })
+                .collect();
+            (
+                values,
+                Outcome::Failed {
+                    errors,
+                    no_party: Vec::new(),
+                },
+            )
+        }
+    };
+    let form = record_form(session, &values, Some(&outcome));
+    if parts::is_htmx(headers) {
+        return Ok(form.into_response());
+    }
+    Ok(layout::page(session, Section::Record, T::RecordGesture.get(lang), form).into_response())
 }
 
 /// `GET /record`: the gesture form as a page of its own.

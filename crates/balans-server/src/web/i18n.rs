@@ -71,6 +71,8 @@ texts! {
     AllPromises => "All promises", "Alle beloften";
     KeepPromise => "Kept", "Nagekomen";
     PromiseMoved => "renegotiated", "opnieuw afgesproken";
+    DueOptional => "Due (optional: makes it a promise)", "Uiterlijk (optioneel: maakt er een belofte van)";
+    PromiseMade => "Promise made.", "Belofte vastgelegd.";
     KeptRate => "Promises kept", "Beloften nagekomen";
     KeptRateOf => "{rate} of {count}", "{rate} van {count}";
     NoneResolvedYet => "none kept or broken yet", "nog geen nagekomen of gebroken";

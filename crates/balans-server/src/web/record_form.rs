@@ -29,6 +29,10 @@ pub struct RecordValues {
     /// When, as typed; now when empty.
     #[serde(default)]
     pub at: String,
+    /// When it falls due, as typed: given, the form makes a promise of the
+    /// gesture instead (`docs/promises.md`), made when `at` says.
+    #[serde(default)]
+    pub due: String,
 }
 
 impl RecordValues {
@@ -46,6 +50,8 @@ impl RecordValues {
 /// What the form shows under itself after a try.
 pub enum Outcome {
     Saved(Box<Given>),
+    /// A promise made (the form had a due moment), in plain words.
+    Promised(String),
     /// Each field's message, and the fields that name no party yet: those offer
     /// to make it.
     Failed {
@@ -55,7 +61,7 @@ pub enum Outcome {
 }
 
 /// The form's fields, which show their own errors.
-const FIELDS: [&str; 6] = ["giver", "receiver", "kind", "amount", "note", "at"];
+const FIELDS: [&str; 7] = ["giver", "receiver", "kind", "amount", "note", "at", "due"];
 
 /// The kinds most used first in the form's shortcuts.
 const SHORTCUT_KINDS: [&str; 9] = [
@@ -158,6 +164,7 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
                 (input("amount", T::AmountOptional, &values.amount, None, false))
                 (input("note", T::NoteOptional, &values.note, None, false))
                 (input("at", T::WhenOptional, &values.at, None, false))
+                (input("due", T::DueOptional, &values.due, None, false))
             }
             div.shortcuts role="group" aria-label=(t(T::KindShortcuts)) {
                 @for (index, code) in SHORTCUT_KINDS.iter().enumerate() {
@@ -179,6 +186,12 @@ pub fn record_form(session: &Session, values: &RecordValues, outcome: Option<&Ou
                 (parts::notice("error", &elsewhere.join("; ")))
             } @else if !errors.is_empty() {
                 (parts::notice("error", t(T::FixFields)))
+            }
+            @if let Some(Outcome::Promised(sentence)) = outcome {
+                div #record-result .result role="status" {
+                    p.saved { (t(T::PromiseMade)) }
+                    p { (sentence) " · " a href="/promises" { (t(T::AllPromises)) } }
+                }
             }
             @if let Some(Outcome::Saved(given)) = outcome {
                 div #record-result .result role="status" {
