@@ -1687,6 +1687,94 @@ fn two_servers_on_one_postgres_database_keep_the_balances_exact() {
     assert_eq!(pair["credit"]["b_to_a"], "1920.00", "{pair}");
 }
 
+/// Two servers on one PostgreSQL database, each asked to sweep at the same
+/// moment, over 300 promises that fell due: each is broken once, by one
+/// gesture, and the balance counts it once.
+#[test]
+fn two_servers_sweeping_at_once_break_each_promise_once() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let url = database.url.as_str();
+    let dir = Dir::new();
+    dir.write("parties.csv", PARTIES);
+    // Due in a few seconds: after the setup's writes (each sweeps first) and
+    // the servers' start.
+    let due = balans_core::Moment::from_millis(balans_core::Moment::now().millis() + 6_000);
+    let mut promises = String::from("id,promiser,promisee,kind,made,due,state\n");
+    for n in 0..300 {
+        promises.push_str(&format!(
+            "p{n},henk,gerrit,attention,2025-01-01,{due},open\n"
+        ));
+    }
+    dir.write("promises.csv", &promises);
+    balans_on(&dir, url, &["import", "parties.csv", "promises.csv"])
+        .assert()
+        .success();
+    let token = staff_token(&dir, url);
+    let (mut first, first_url) = start_server(&dir, url, "one.log");
+    let (mut second, second_url) = start_server(&dir, url, "two.log");
+    let wait = due.millis() + 200 - balans_core::Moment::now().millis();
+    assert!(wait > 0, "the setup took longer than the promises waited");
+    std::thread::sleep(std::time::Duration::from_millis(wait as u64));
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let sweeps: Vec<_> = [first_url, second_url]
+        .into_iter()
+        .map(|server| {
+            let token = token.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::new();
+                barrier.wait();
+                let response = http
+                    .post(format!("{server}/api/v1/sweep"))
+                    .bearer_auth(&token)
+                    .send()
+                    .unwrap();
+                assert!(
+                    response.status().is_success(),
+                    "{}",
+                    response.text().unwrap()
+                );
+                let swept: serde_json::Value = response.json().unwrap();
+                swept["broken"].as_array().unwrap().len()
+            })
+        })
+        .collect();
+    // Each writer sweeps before its group, this request's too: what each
+    // answers is what its own sweep found left, none of it twice.
+    let answered: usize = sweeps.into_iter().map(|s| s.join().unwrap()).sum();
+    assert!(answered <= 300, "{answered}");
+    for server in [&mut first, &mut second] {
+        std::process::Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(server.wait().unwrap().success());
+    }
+    balans_on(&dir, url, &["check"]).assert().success();
+    let mut client = postgres(url);
+    let broken: i64 = client
+        .query_one(
+            "SELECT COUNT(*) FROM gestures WHERE id LIKE '%.broken'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(broken, 300, "each promise broken once");
+    let states: i64 = client
+        .query_one("SELECT COUNT(*) FROM promises WHERE state = 'broken'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(states, 300);
+    let pair = balans_on(&dir, url, &["balance", "henk", "gerrit", "--json"])
+        .assert()
+        .success();
+    let pair: serde_json::Value = serde_json::from_slice(&pair.get_output().stdout).unwrap();
+    assert_eq!(pair["credit"]["a_to_b"], "-900.00", "{pair}");
+    assert_eq!(pair["credit"]["count"], 300, "{pair}");
+}
+
 #[test]
 fn a_killed_postgres_import_leaves_all_or_nothing() {
     let Some(database) = postgres_database() else {
