@@ -16,6 +16,7 @@ mod names;
 mod promises;
 mod record;
 mod report;
+mod sweep;
 mod view;
 
 pub use balances::*;
@@ -31,4 +32,5 @@ pub use names::{folded, free_key, named_keys, party_key_named};
 pub use promises::*;
 pub use record::*;
 pub use report::*;
+pub use sweep::{Swept, sweep};
 pub use view::*;

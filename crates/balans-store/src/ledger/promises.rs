@@ -123,7 +123,7 @@ pub fn make_promise<S: Store + ?Sized>(
     text: &PromiseText<'_>,
     now: Moment,
 ) -> Result<Made, LedgerError> {
-    sweep(store, now)?;
+    super::sweep(store, now)?;
     let (promise, added) = in_transaction(store, |store| {
         let new = resolve(store, text, now)?;
         if let Some(stored) = store.promise(&new.id)? {
@@ -310,7 +310,7 @@ pub fn keep_promise<S: Store + ?Sized>(
     amount: Option<&str>,
     now: Moment,
 ) -> Result<PromiseView, LedgerError> {
-    sweep(store, now)?;
+    super::sweep(store, now)?;
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         let kept = match amount.map(str::trim).filter(|a| !a.is_empty()) {
@@ -368,7 +368,7 @@ pub fn break_promise<S: Store + ?Sized>(
     now: Moment,
 ) -> Result<PromiseView, LedgerError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    sweep(store, now)?;
+    super::sweep(store, now)?;
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         let gesture = promise.id.broken_gesture();
@@ -397,7 +397,7 @@ pub fn move_promise<S: Store + ?Sized>(
     due: &str,
     now: Moment,
 ) -> Result<PromiseView, LedgerError> {
-    sweep(store, now)?;
+    super::sweep(store, now)?;
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         let zone = crate::store::zone_of(store)?;
@@ -437,7 +437,7 @@ pub fn release_promise<S: Store + ?Sized>(
     now: Moment,
 ) -> Result<PromiseView, LedgerError> {
     let reason = reason.trim();
-    sweep(store, now)?;
+    super::sweep(store, now)?;
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         if reason.is_empty() {
@@ -464,22 +464,14 @@ pub fn release_promise<S: Store + ?Sized>(
     stored_view(store, &promise)
 }
 
-/// What a sweep did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Swept {
-    /// The promises broken because they fell due, soonest due first.
-    pub broken: Vec<PromiseId>,
-}
-
-/// Resolves everything that has fallen due at `now`, in one write: the
-/// pending promises due at or before it are broken at their due moments.
-pub fn sweep<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, LedgerError> {
-    in_transaction(store, |store| sweep_in(store, now))
-}
-
-/// [`sweep`], inside a write that is open already.
-fn sweep_in<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, LedgerError> {
-    let mut swept = Swept::default();
+/// The sweep's part for promises ([`super::sweep`]), inside its write: the
+/// pending promises due at or before `now` are broken at their due moments,
+/// a batch at a time; their ids, soonest due first.
+pub(super) fn break_due<S: Store + ?Sized>(
+    store: &mut S,
+    now: Moment,
+) -> Result<Vec<PromiseId>, LedgerError> {
+    let mut swept = Vec::new();
     loop {
         let due = store.due_promises(now, SWEEP_BATCH)?;
         if due.is_empty() {
@@ -508,7 +500,7 @@ fn sweep_in<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, Ledg
         for (promise, now_resolved) in due.into_iter().zip(resolved) {
             if now_resolved {
                 let at = promise.due;
-                swept.broken.push(promise.id.clone());
+                swept.push(promise.id.clone());
                 broken.push((promise, at, None, None));
             }
         }

@@ -1,0 +1,28 @@
+//! The sweep (`docs/promises.md`, "The sweep"): the one mechanism for
+//! everything in Balans that falls due. Each capability with something that
+//! falls due adds its part here, in the same write; today, promises that fell
+//! due while pending are broken.
+
+use balans_core::{Moment, PromiseId};
+use serde::Serialize;
+
+use crate::LedgerError;
+use crate::store::{Store, in_transaction};
+
+/// What a sweep did, by capability.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Swept {
+    /// The promises broken because they fell due, soonest due first.
+    pub broken: Vec<PromiseId>,
+}
+
+/// Resolves everything that has fallen due at `now`, in one write (a
+/// savepoint inside a write already open). Every command and request that
+/// writes runs it first, in a write of its own.
+pub fn sweep<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, LedgerError> {
+    in_transaction(store, |store| {
+        Ok(Swept {
+            broken: super::promises::break_due(store, now)?,
+        })
+    })
+}
