@@ -150,10 +150,13 @@ fn open(db: &str, create: bool) -> Result<AnyStore> {
     Ok(store)
 }
 
-/// Whether a command writes, and so first resolves what has fallen due (the
-/// promise commands sweep within their own writes).
+/// Whether a command writes, and so first resolves what has fallen due.
 fn sweeps_first(command: &Command) -> bool {
     match command {
+        Command::Promise(command) => !matches!(
+            command,
+            PromiseCommand::List { .. } | PromiseCommand::Show { .. }
+        ),
         Command::Import(args) => !args.dry_run,
         Command::Give(_) | Command::Reverse(_) => true,
         Command::Handover(command) => !matches!(command, HandoverCommand::List { .. }),

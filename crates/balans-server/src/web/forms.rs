@@ -202,7 +202,7 @@ async fn promise(
                 giver: values.giver.clone(),
                 ..RecordValues::fresh()
             };
-            let sentence = super::promises::sentence(lang, &zone, &promise);
+            let sentence = super::promise_views::sentence(lang, &zone, &promise);
             (next, Outcome::Promised(sentence))
         }
         Err(e) => {

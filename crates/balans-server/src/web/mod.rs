@@ -14,6 +14,7 @@ mod pages;
 mod parties;
 mod parts;
 mod party_forms;
+mod promise_views;
 mod promises;
 mod record_form;
 mod search;

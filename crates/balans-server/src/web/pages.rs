@@ -180,7 +180,7 @@ struct Dashboard {
     /// The relationships listed above whose live credit one person carries.
     key_people: Vec<ledger::CreditsView>,
     /// Promises due and broken lately.
-    promises: super::promises::Agenda,
+    promises: super::promise_views::Agenda,
 }
 
 /// The start of this month and of the next, in the store's time zone.
@@ -236,7 +236,7 @@ pub async fn dashboard(
         )?
         .gestures;
         let alerts = ledger::open_alerts(store, Moment::now())?;
-        let promises = super::promises::agenda(store, Moment::now())?;
+        let promises = super::promise_views::agenda(store, Moment::now())?;
         // Of our relationships at the top of our page, those one person carries.
         let key_people = match &report.us {
             Some(us) => {
@@ -329,7 +329,7 @@ pub async fn dashboard(
             }
         }
         p.export { a href={ "/report.csv?window=" (window.code()) } download { (t(T::ExportCsv)) } }
-        (super::promises::dashboard_section(&session, &data.promises))
+        (super::promise_views::dashboard_section(&session, &data.promises))
         @if !data.alerts.is_empty() || !data.key_people.is_empty() {
             section.columns aria-label=(t(T::CreditsHeading)) {
                 @if !data.alerts.is_empty() {
@@ -823,7 +823,7 @@ pub async fn party(
         @if !data.offered.is_empty() {
             (handovers_section(lang, &session.csrf, &here, &data.offered))
         }
-        (super::promises::pair_section(&session, &data.zone, &fields.name, None, &data.promises, &here))
+        (super::promise_views::pair_section(&session, &data.zone, &fields.name, None, &data.promises, &here))
         @if !data.people.is_empty() {
             section aria-labelledby="people-heading" {
                 h2 #people-heading { (t(T::PeopleBalances)) }
@@ -1130,7 +1130,7 @@ async fn relation_page(
             }
         }
         (views::pair_summary(lang, pair, relationship.split.as_ref()))
-        (super::promises::pair_section(session, &zone, &pair.a.name, Some(&pair.b.name), &promises, &here))
+        (super::promise_views::pair_section(session, &zone, &pair.a.name, Some(&pair.b.name), &promises, &here))
         @if let Some(credits) = &credits {
             (credits_section(lang, credits))
         }

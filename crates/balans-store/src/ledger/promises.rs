@@ -116,14 +116,15 @@ pub struct Made {
 }
 
 /// Makes a promise at `now` (or when the text says it was made), or
-/// recognizes a retry of one stored already. Sweeps first, in a write of its
-/// own that stays when this one is refused (as every change below does).
+/// recognizes a retry of one stored already. Breaks what fell due first, in a
+/// write of its own that stays when this one is refused (as every change
+/// below does).
 pub fn make_promise<S: Store + ?Sized>(
     store: &mut S,
     text: &PromiseText<'_>,
     now: Moment,
 ) -> Result<Made, LedgerError> {
-    super::sweep(store, now)?;
+    break_due_first(store, now)?;
     let (promise, added) = in_transaction(store, |store| {
         let new = resolve(store, text, now)?;
         if let Some(stored) = store.promise(&new.id)? {
@@ -310,7 +311,7 @@ pub fn keep_promise<S: Store + ?Sized>(
     amount: Option<&str>,
     now: Moment,
 ) -> Result<PromiseView, LedgerError> {
-    super::sweep(store, now)?;
+    break_due_first(store, now)?;
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         let kept = match amount.map(str::trim).filter(|a| !a.is_empty()) {
@@ -368,7 +369,7 @@ pub fn break_promise<S: Store + ?Sized>(
     now: Moment,
 ) -> Result<PromiseView, LedgerError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    super::sweep(store, now)?;
+    break_due_first(store, now)?;
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         let gesture = promise.id.broken_gesture();
@@ -397,7 +398,7 @@ pub fn move_promise<S: Store + ?Sized>(
     due: &str,
     now: Moment,
 ) -> Result<PromiseView, LedgerError> {
-    super::sweep(store, now)?;
+    break_due_first(store, now)?;
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         let zone = crate::store::zone_of(store)?;
@@ -437,7 +438,7 @@ pub fn release_promise<S: Store + ?Sized>(
     now: Moment,
 ) -> Result<PromiseView, LedgerError> {
     let reason = reason.trim();
-    super::sweep(store, now)?;
+    break_due_first(store, now)?;
     let promise = in_transaction(store, |store| {
         let promise = pending(store, id)?;
         if reason.is_empty() {
@@ -462,6 +463,14 @@ pub fn release_promise<S: Store + ?Sized>(
         Ok::<_, LedgerError>(promise.id)
     })?;
     stored_view(store, &promise)
+}
+
+/// Breaks the promises that fell due by `now`, in a write of its own that
+/// stays when the change that follows is refused: a change of a promise acts
+/// on what is still pending at `now`. (Commands and requests that write run
+/// the whole sweep first; this is the part a change of a promise relies on.)
+fn break_due_first<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<(), LedgerError> {
+    in_transaction(store, |store| break_due(store, now)).map(|_| ())
 }
 
 /// The sweep's part for promises ([`super::sweep`]), inside its write: the
