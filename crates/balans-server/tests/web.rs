@@ -1492,8 +1492,8 @@ async fn the_parties_list_sorts_filters_pages_and_exports() {
 
 /// The search on every page finds parties by name ignoring case and accents, and
 /// gestures by their note or item.
-/// Parties, memberships and gestures files in one upload, as the command line
-/// takes them: checked with nothing written, then imported on the user's word,
+/// Parties, memberships, gestures and promises files in one upload, as the
+/// command line takes them: checked with nothing written, then imported on the user's word,
 /// all of them at once. An upload beyond the limit is refused with the limit
 /// named, and writes nothing.
 #[tokio::test]
@@ -1515,7 +1515,8 @@ async fn several_files_upload_at_once_and_a_too_large_upload_is_refused() {
         .text("csrf", csrf.clone())
         .part("file", file("gebaren.csv", "at,giver,receiver,kind\n2024-01-02,henk,femke,thanks\n2024-01-03,femke,henk,help\n"))
         .part("file", file("partijen.csv", "key,kind,name\nfemke,person,Femke Bos\nzon,organization,Café de Zon\n"))
-        .part("file", file("lidmaatschappen.csv", "person,organization,role,from,until\nfemke,zon,contact,2020-01-01,\n"));
+        .part("file", file("lidmaatschappen.csv", "person,organization,role,from,until\nfemke,zon,contact,2020-01-01,\n"))
+        .part("file", file("beloften.csv", "id,promiser,promisee,kind,made,due\ncall,femke,henk,attention,2024-01-02,2099-01-09\n"));
     let checked = client
         .post(format!("{}/import", app.address))
         .multipart(files)
@@ -1527,7 +1528,8 @@ async fn several_files_upload_at_once_and_a_too_large_upload_is_refused() {
     assert_eq!(app.gesture_count(), 0, "checked, nothing written yet");
     let start = checked.find("action=\"/import/").expect("an import button") + 8;
     let action = &checked[start..start + checked[start..].find('"').unwrap()];
-    assert_eq!(action.matches('-').count(), 2, "three files kept: {action}");
+    assert_eq!(action.matches('-').count(), 3, "four files kept: {action}");
+    assert!(checked.contains("Promises added"), "{checked}");
     let imported = client
         .post(format!("{}{action}", app.address))
         .form(&[("csrf", csrf.as_str())])
@@ -1536,6 +1538,9 @@ async fn several_files_upload_at_once_and_a_too_large_upload_is_refused() {
         .unwrap();
     assert_eq!(imported.status(), 200);
     assert_eq!(app.gesture_count(), 2);
+    let promises =
+        balans_store::ledger::list_promises(&mut app.store(), &Default::default()).unwrap();
+    assert_eq!(promises.len(), 1, "the promise came with the files");
     let mut store = app.store();
     let femke = balans_store::ledger::pair_balance(&mut store, "henk", "zon", None).unwrap();
     assert_eq!(

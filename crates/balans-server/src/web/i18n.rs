@@ -283,6 +283,9 @@ texts! {
     GesturesAdded => "Gestures added", "Gebaren toegevoegd";
     GesturesNewestFirst => "Gestures, newest first", "Gebaren, nieuwste eerst";
     GesturesPresent => "Gestures already present", "Gebaren die er al waren";
+    HandoversAdded => "Handovers added", "Overdrachten toegevoegd";
+    PromisesAdded => "Promises added", "Beloften toegevoegd";
+    PromisesPresent => "Promises already present", "Beloften die er al waren";
     Give => "give", "geven";
     GiveOrTake => "Give or take", "Geven of nemen";
     GivenAndReceived => "Given and received", "Gegeven en gekregen";

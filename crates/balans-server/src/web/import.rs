@@ -174,6 +174,9 @@ fn summary_list(lang: Lang, summary: &Summary) -> Markup {
         ),
         (T::GesturesAdded, summary.gestures_added),
         (T::GesturesPresent, summary.gestures_already_present),
+        (T::HandoversAdded, summary.handovers_added),
+        (T::PromisesAdded, summary.promises_added),
+        (T::PromisesPresent, summary.promises_already_present),
     ];
     html! {
         dl.summary {
