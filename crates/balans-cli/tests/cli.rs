@@ -2206,6 +2206,22 @@ fn credits_list_the_largest_relationships_first() {
 fn promises_from_the_command_line() {
     let dir = Dir::new();
     dir.balans(&["demo"]).assert().success();
+    // The demo's promises tell their story: kept on time, moved and kept
+    // late, kept in part, the bank's call back broken by itself, one open.
+    let shown = |id: &str| dir.stdout(&["promise", "show", id]);
+    assert!(shown("demo-curtains-call").contains(", kept "));
+    let sofa = shown("demo-sofa-delivery");
+    assert!(
+        sofa.contains(", kept ") && sofa.contains("was due"),
+        "{sofa}"
+    );
+    assert!(shown("demo-zon-invoice").contains("kept in part (800.00)"));
+    let bank = shown("demo-bank-call");
+    assert!(
+        bank.contains("broken") && bank.contains("demo-bank-call.broken"),
+        "{bank}"
+    );
+    assert!(shown("demo-wadden-measure").contains(", open"));
     let id = dir.stdout(&[
         "promise",
         "add",

@@ -663,7 +663,47 @@ pub fn the_kept_rate_counts_a_part_by_its_share<B: Backend>() {
     assert_eq!(rates(&mut store, "solo", None, None), (None, 0, None, 0));
 }
 
+/// A person of two organizations names the one a promise is made for, as a
+/// gesture does: without it the promise is refused at `promiser_org`; with
+/// it, the gesture that keeps the promise counts for that organization.
+pub fn a_promise_names_its_organization_where_a_person_has_several<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    import_texts(
+        &mut store,
+        &[(
+            "memberships.csv",
+            "person,organization,role,from,until\nann,cust,contact,2020-01-01,\n",
+        )],
+    )
+    .unwrap();
+    assert_eq!(
+        refused(ledger::make_promise(
+            &mut store,
+            &promise("both", "ann", "solo", "help"),
+            at("2025-03-01")
+        )),
+        "promiser_org"
+    );
+    let named = PromiseText {
+        promiser_org: "cust",
+        ..promise("for-cust", "ann", "solo", "help")
+    };
+    let made = make(&mut store, named, "2025-03-01");
+    assert_eq!(
+        made.promiser_org.as_ref().map(|o| o.key.to_string()),
+        Some("cust".to_string())
+    );
+    ledger::keep_promise(&mut store, "for-cust", None, at("2025-03-02")).unwrap();
+    let cust = ledger::pair_balance(&mut store, "cust", "solo", None).unwrap();
+    assert_eq!(credit(&cust), ("3.00".into(), "0.00".into(), 1));
+    let us = ledger::pair_balance(&mut store, "us", "solo", None).unwrap();
+    assert_eq!(credit(&us), ("0.00".into(), "0.00".into(), 0));
+    assert_consistent(&mut store);
+}
+
 conformance!(
+    a_promise_names_its_organization_where_a_person_has_several,
     the_kept_rate_counts_a_part_by_its_share,
     promises_survive_export_and_import,
     the_check_names_promises_whose_gesture_does_not_fit,

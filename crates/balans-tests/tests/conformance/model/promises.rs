@@ -241,24 +241,22 @@ pub fn run<B: Backend>(ops: Vec<Op>) {
             }
         }
         for (a, b) in [(0, 1), (0, 2), (1, 2)] {
-            {
-                let sum = |from: usize, to: usize| -> i128 {
-                    model
-                        .values()
-                        .filter(|p| p.promiser == from && p.promisee == to)
-                        .map(|p| i128::from(p.moved))
-                        .sum()
-                };
-                let balance = ledger::pair_balance(&mut store, PEOPLE[a], PEOPLE[b], None);
-                let (given, received) = match balance {
-                    Ok(view) => (
-                        i128::from(view.credit.a_to_b.0),
-                        i128::from(view.credit.b_to_a.0),
-                    ),
-                    Err(_) => (0, 0),
-                };
-                assert_eq!((given, received), (sum(a, b), sum(b, a)), "{a} {b}");
-            }
+            let sum = |from: usize, to: usize| -> i128 {
+                model
+                    .values()
+                    .filter(|p| p.promiser == from && p.promisee == to)
+                    .map(|p| i128::from(p.moved))
+                    .sum()
+            };
+            let balance = ledger::pair_balance(&mut store, PEOPLE[a], PEOPLE[b], None);
+            let (given, received) = match balance {
+                Ok(view) => (
+                    i128::from(view.credit.a_to_b.0),
+                    i128::from(view.credit.b_to_a.0),
+                ),
+                Err(_) => (0, 0),
+            };
+            assert_eq!((given, received), (sum(a, b), sum(b, a)), "{a} {b}");
         }
     }
     let report = ledger::check(&mut store).unwrap();
