@@ -88,14 +88,13 @@ impl PromiseStore for PostgresStore {
     }
 
     fn promises(&mut self, filter: &PromiseFilter) -> StoreResult<Vec<Promise>> {
-        let mut sql = format!("{PROMISE_SELECT} WHERE TRUE");
+        // The conditions beside the party's; `$1` is the party, if any.
+        let mut sql = String::new();
         let party = filter.party.map(|p| p.0);
         let before = filter.due_before.map(|m| m.millis());
         let mut values: Vec<&(dyn ToSql + Sync)> = Vec::new();
         if let Some(party) = &party {
             values.push(party);
-            let n = values.len();
-            sql.push_str(&format!(" AND (promiser = ${n} OR promisee = ${n})"));
         }
         if filter.pending {
             sql.push_str(" AND state IN ('open', 'renegotiated')");
@@ -112,6 +111,16 @@ impl PromiseStore for PostgresStore {
                 values.len()
             ));
         }
+        // A party's promises are those it made and those made to it (never
+        // both: nobody promises themself), each range in due order in its
+        // index, merged.
+        let mut sql = match filter.party {
+            Some(_) => format!(
+                "{PROMISE_SELECT} WHERE promiser = $1{sql} \
+                 UNION ALL {PROMISE_SELECT} WHERE promisee = $1{sql}"
+            ),
+            None => format!("{PROMISE_SELECT} WHERE TRUE{sql}"),
+        };
         sql.push_str(" ORDER BY due_ms, key");
         if filter.limit > 0 {
             sql.push_str(&format!(" LIMIT {}", filter.limit));

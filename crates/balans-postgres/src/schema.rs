@@ -362,6 +362,14 @@ pub const STEPS: &[&str] = &[
         PRIMARY KEY (promise, seq)
     );
 "#,
+    // 15: a party's pending promises in due order: the agenda of a party with
+    // thousands of them merges two ordered ranges instead of sorting.
+    r#"
+    CREATE INDEX promises_pending_promiser ON promises (promiser, due_ms, key)
+        WHERE state IN ('open', 'renegotiated');
+    CREATE INDEX promises_pending_promisee ON promises (promisee, due_ms, key)
+        WHERE state IN ('open', 'renegotiated');
+"#,
 ];
 
 /// The gestures table's two unique indexes and its indexes of times, givers and

@@ -328,4 +328,15 @@ pub const STEPS: &[&str] = &[
         PRIMARY KEY (promise, seq)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 18: a party's pending promises in due order, whole in the index: the
+    // agenda of a party with thousands of them reads two ranges of it and
+    // merges them, with no lookup of rows and no sort.
+    r#"
+    CREATE INDEX promises_pending_promiser ON promises (promiser, due_ms, key, promisee,
+        promiser_org, promisee_org, kind, amount_minor, made_ms, note, state, resolved_ms,
+        reason, gesture, kept_minor) WHERE state IN ('open', 'renegotiated');
+    CREATE INDEX promises_pending_promisee ON promises (promisee, due_ms, key, promiser,
+        promiser_org, promisee_org, kind, amount_minor, made_ms, note, state, resolved_ms,
+        reason, gesture, kept_minor) WHERE state IN ('open', 'renegotiated');
+    "#,
 ];

@@ -85,13 +85,9 @@ impl PromiseStore for SqliteStore {
     }
 
     fn promises(&mut self, filter: &PromiseFilter) -> StoreResult<Vec<Promise>> {
-        let mut sql = format!("{PROMISE_SELECT} WHERE 1 = 1");
-        let mut values: Vec<i64> = Vec::new();
-        if let Some(party) = filter.party {
-            values.push(party.0);
-            let n = values.len();
-            sql.push_str(&format!(" AND (promiser = ?{n} OR promisee = ?{n})"));
-        }
+        // The conditions beside the party's; `?1` is the party, if any.
+        let mut sql = String::new();
+        let mut values: Vec<i64> = filter.party.iter().map(|p| p.0).collect();
         if filter.pending {
             sql.push_str(" AND state IN ('open', 'renegotiated')");
         }
@@ -106,6 +102,16 @@ impl PromiseStore for SqliteStore {
                 values.len()
             ));
         }
+        // A party's promises are those it made and those made to it (never
+        // both: nobody promises themself), each range in due order in its
+        // index, merged.
+        let mut sql = match filter.party {
+            Some(_) => format!(
+                "{PROMISE_SELECT} WHERE promiser = ?1{sql} \
+                 UNION ALL {PROMISE_SELECT} WHERE promisee = ?1{sql}"
+            ),
+            None => format!("{PROMISE_SELECT} WHERE TRUE{sql}"),
+        };
         sql.push_str(" ORDER BY due_ms, key");
         if filter.limit > 0 {
             sql.push_str(&format!(" LIMIT {}", filter.limit));

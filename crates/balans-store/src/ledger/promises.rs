@@ -1,14 +1,15 @@
 //! Promises (`docs/promises.md`): made, kept, broken, moved, released, each in
 //! one write that sweeps first, and the sweep that breaks what fell due.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use balans_core::{
     Amount, BalanceMap, Due, Gesture, GestureId, Moment, PartyId, Promise, PromiseId, PromiseState,
 };
 use serde::Serialize;
 
-use super::view::{PartyRef, key_of};
+use super::view::PartyRef;
 use crate::field::Code;
 use crate::record::{Recorded, flush, record_all};
 use crate::snapshot::{GestureText, Snapshot, Written};
@@ -23,6 +24,11 @@ pub const BROKEN_PROMISE: &str = "broken_promise";
 
 /// How many promises a sweep reads and breaks at a time, all in its one write.
 const SWEEP_BATCH: usize = 1_000;
+
+/// How many sums a sweep holds before writing them: a sweep breaking many
+/// promises writes each pair's sum once, in few statements, with memory
+/// bounded however many fell due.
+const SWEEP_PENDING: usize = 100_000;
 
 /// A promise as it is typed or read from a file; empty texts are absent.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,9 +50,9 @@ pub struct PromiseText<'a> {
 pub struct PromiseView {
     pub id: PromiseId,
     #[serde(serialize_with = "key_of")]
-    pub promiser: PartyRef,
+    pub promiser: Arc<PartyRef>,
     #[serde(serialize_with = "key_of")]
-    pub promisee: PartyRef,
+    pub promisee: Arc<PartyRef>,
     pub kind: String,
     #[serde(serialize_with = "amount")]
     pub amount: Amount,
@@ -67,9 +73,9 @@ pub struct PromiseView {
     /// Why it was released, or the note of a break by hand.
     pub reason: Option<String>,
     #[serde(serialize_with = "key_of_opt")]
-    pub promiser_org: Option<PartyRef>,
+    pub promiser_org: Option<Arc<PartyRef>>,
     #[serde(serialize_with = "key_of_opt")]
-    pub promisee_org: Option<PartyRef>,
+    pub promisee_org: Option<Arc<PartyRef>>,
     /// Every due moment it had, the first being the original.
     pub dues: Vec<DueView>,
 }
@@ -97,8 +103,12 @@ fn amount_opt<S: serde::Serializer>(a: &Option<Amount>, serializer: S) -> Result
     }
 }
 
+fn key_of<S: serde::Serializer>(party: &Arc<PartyRef>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(party.key.as_str())
+}
+
 fn key_of_opt<S: serde::Serializer>(
-    party: &Option<PartyRef>,
+    party: &Option<Arc<PartyRef>>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     match party {
@@ -481,9 +491,14 @@ pub(super) fn break_due<S: Store + ?Sized>(
     now: Moment,
 ) -> Result<Vec<PromiseId>, LedgerError> {
     let mut swept = Vec::new();
+    // Read once for the whole sweep (a sweep adds no party or membership);
+    // the sums are written once at the end, or when they grow large.
+    let mut snapshot = None;
+    let mut pending = BalanceMap::new();
     loop {
         let due = store.due_promises(now, SWEEP_BATCH)?;
         if due.is_empty() {
+            flush(store, &mut pending)?;
             return Ok(swept);
         }
         let gestures: Vec<GestureId> = due.iter().map(|p| p.id.broken_gesture()).collect();
@@ -513,7 +528,20 @@ pub(super) fn break_due<S: Store + ?Sized>(
                 broken.push((promise, at, None, None));
             }
         }
-        record(store, &broken)?;
+        if snapshot.is_none() && !broken.is_empty() {
+            // A batch short of full is the last: its parties are enough.
+            snapshot = Some(if broken.len() < SWEEP_BATCH {
+                snapshot_of(store, &parties_of(&broken))?
+            } else {
+                Snapshot::load(store)?
+            });
+        }
+        if let Some(snapshot) = &snapshot {
+            record_into(store, snapshot, &broken, &mut pending)?;
+        }
+        if pending.len() + pending.months_len() > SWEEP_PENDING {
+            flush(store, &mut pending)?;
+        }
     }
 }
 
@@ -530,15 +558,24 @@ fn resolve_with<S: Store + ?Sized>(
     }
 }
 
-/// Records the gestures that resolve promises: each promise, the moment, a
-/// note, and what keeping it gave (none: it was broken).
-fn record<S: Store + ?Sized>(
-    store: &mut S,
-    resolved: &[(Promise, Moment, Option<&str>, Option<Amount>)],
-) -> Result<(), LedgerError> {
+/// A promise that resolves with a gesture: the promise, the moment, a note,
+/// and what keeping it gave (none: it was broken).
+type Resolving<'a> = (Promise, Moment, Option<&'a str>, Option<Amount>);
+
+/// Records the gestures that resolve promises, with their sums.
+fn record<S: Store + ?Sized>(store: &mut S, resolved: &[Resolving<'_>]) -> Result<(), LedgerError> {
     if resolved.is_empty() {
         return Ok(());
     }
+    let snapshot = snapshot_of(store, &parties_of(resolved))?;
+    let mut pending = BalanceMap::new();
+    record_into(store, &snapshot, resolved, &mut pending)?;
+    flush(store, &mut pending)?;
+    Ok(())
+}
+
+/// The parties that promises name, once each.
+fn parties_of(resolved: &[Resolving<'_>]) -> Vec<PartyId> {
     let mut parties: Vec<PartyId> = resolved
         .iter()
         .flat_map(|(p, ..)| {
@@ -553,7 +590,17 @@ fn record<S: Store + ?Sized>(
         .collect();
     parties.sort_unstable();
     parties.dedup();
-    let snapshot = snapshot_of(store, &parties)?;
+    parties
+}
+
+/// Records the gestures that resolve promises, adding their sums to
+/// `pending` for the caller to write.
+fn record_into<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    resolved: &[Resolving<'_>],
+    pending: &mut BalanceMap,
+) -> Result<(), LedgerError> {
     let catalog: &Catalog = snapshot.catalog();
     let broken_kind = catalog.kind_by_code(BROKEN_PROMISE).ok_or_else(|| {
         StoreError::Corrupt(format!(
@@ -605,13 +652,11 @@ fn record<S: Store + ?Sized>(
             units: Some(units),
         });
     }
-    let mut pending = BalanceMap::new();
-    for outcome in record_all(store, &snapshot, batch, &mut pending)? {
+    for outcome in record_all(store, snapshot, batch, pending)? {
         if let Recorded::Refused(e) = outcome {
             return Err(LedgerError::Invalid(vec![e]));
         }
     }
-    flush(store, &mut pending)?;
     Ok(())
 }
 
@@ -910,17 +955,33 @@ fn views_of<S: Store + ?Sized>(
     promises: Vec<Promise>,
 ) -> Result<Vec<PromiseView>, LedgerError> {
     let catalog = store.catalog()?;
-    let mut parties: BTreeMap<PartyId, PartyRef> = BTreeMap::new();
-    let mut named = |store: &mut S, id: PartyId| -> Result<PartyRef, LedgerError> {
-        if let Some(party) = parties.get(&id) {
-            return Ok(party.clone());
-        }
-        let found = store
-            .party_by_id(id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is missing", id.0)))?;
-        let party = PartyRef::from(&found);
-        parties.insert(id, party.clone());
-        Ok(party)
+    // Every party named, read in one batch: a party's list may name
+    // thousands of others.
+    let mut ids: Vec<PartyId> = promises
+        .iter()
+        .flat_map(|p| {
+            [
+                Some(p.promiser),
+                Some(p.promisee),
+                p.promiser_org,
+                p.promisee_org,
+            ]
+        })
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // Shared by every view that names them: a list names each party once.
+    let parties: HashMap<PartyId, Arc<PartyRef>> = store
+        .parties_by_ids(&ids)?
+        .iter()
+        .map(|party| (party.id, Arc::new(PartyRef::from(party))))
+        .collect();
+    let named = |id: PartyId| -> Result<Arc<PartyRef>, LedgerError> {
+        parties
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt(format!("party #{} is missing", id.0)).into())
     };
     let mut views = Vec::with_capacity(promises.len());
     for p in promises {
@@ -940,10 +1001,10 @@ fn views_of<S: Store + ?Sized>(
                 .kind_by_id(p.kind)
                 .map(|k| k.def.code.to_string())
                 .ok_or_else(|| StoreError::Corrupt(format!("kind #{} is missing", p.kind.0)))?,
-            promiser: named(store, p.promiser)?,
-            promisee: named(store, p.promisee)?,
-            promiser_org: p.promiser_org.map(|o| named(store, o)).transpose()?,
-            promisee_org: p.promisee_org.map(|o| named(store, o)).transpose()?,
+            promiser: named(p.promiser)?,
+            promisee: named(p.promisee)?,
+            promiser_org: p.promiser_org.map(named).transpose()?,
+            promisee_org: p.promisee_org.map(named).transpose()?,
             amount: p.amount,
             made: p.made,
             due: p.due,

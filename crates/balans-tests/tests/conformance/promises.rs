@@ -406,6 +406,30 @@ pub fn promises_are_listed_soonest_due_first<B: Backend>() {
         ..PromiseQuery::default()
     };
     assert_eq!(ids(&mut store, solo), ["d"]);
+
+    // A party's promises made and made to it, merged in due order (the same
+    // due moment by id), pending only, at most a limit.
+    for (id, due) in [("f", "2025-03-20"), ("e", "2025-03-15")] {
+        make(
+            &mut store,
+            PromiseText {
+                due,
+                ..promise(id, "bob", "ann", "help")
+            },
+            "2025-03-01",
+        );
+    }
+    let bob = |overdue, limit| PromiseQuery {
+        party: Some("bob"),
+        pending: true,
+        overdue,
+        now: Some(at("2025-03-16")),
+        limit,
+        ..PromiseQuery::default()
+    };
+    assert_eq!(ids(&mut store, bob(false, 0)), ["a", "e", "b", "f", "c"]);
+    assert_eq!(ids(&mut store, bob(false, 3)), ["a", "e", "b"]);
+    assert_eq!(ids(&mut store, bob(true, 0)), ["a", "e"]);
 }
 
 /// Two processes sweeping at once break each promise once: one gesture each,
@@ -442,6 +466,70 @@ pub fn concurrent_sweeps_break_each_promise_once<B: Backend>() {
     let balance = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
     assert_eq!(credit(&balance), ("-120.00".into(), "0.00".into(), 40));
     assert_consistent(&mut store);
+}
+
+/// A sweep with more promises due than it breaks at a time breaks every one
+/// once, soonest due first, and the balances at both levels are the sums of
+/// the gestures it recorded.
+pub fn a_sweep_of_many_batches_breaks_each_once<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let id_of = |store: &mut B::Store, key: &str| {
+        store
+            .party_by_key(&balans_core::PartyKey::parse(key).unwrap())
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let pairs = [
+        ("ann", "bob"),
+        ("bob", "solo"),
+        ("solo", "ann"),
+        ("us", "bob"),
+    ];
+    let pairs: Vec<_> = pairs
+        .iter()
+        .map(|(a, b)| (id_of(&mut store, a), id_of(&mut store, b)))
+        .collect();
+    let kind = store.catalog().unwrap().kind_by_code("help").unwrap().id;
+    let first = at("2025-03-02");
+    let count = 2_500;
+    balans_store::in_transaction(&mut store, |store| {
+        // Made in an order other than their due order.
+        for i in (0..count).rev() {
+            let (promiser, promisee) = pairs[i % pairs.len()];
+            store.insert_promise(&balans_store::store::NewPromise {
+                id: balans_core::PromiseId::parse(&format!("many-{i}"))
+                    .unwrap()
+                    .unwrap(),
+                promiser,
+                promisee,
+                promiser_org: None,
+                promisee_org: None,
+                kind,
+                amount: balans_core::Amount::from_minor(300).unwrap(),
+                made: at("2025-03-01"),
+                due: Moment::from_millis(first.millis() + i as i64 * 60_000),
+                note: None,
+            })?;
+        }
+        Ok::<_, LedgerError>(())
+    })
+    .unwrap();
+    let swept = ledger::sweep(&mut store, at("2025-03-20")).unwrap().broken;
+    let expected: Vec<String> = (0..count).map(|i| format!("many-{i}")).collect();
+    let swept: Vec<String> = swept.iter().map(|id| id.to_string()).collect();
+    assert_eq!(swept, expected);
+    assert!(
+        ledger::sweep(&mut store, at("2025-03-21"))
+            .unwrap()
+            .broken
+            .is_empty()
+    );
+    let balance = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(credit(&balance), ("-1875.00".into(), "0.00".into(), 625));
+    assert_consistent(&mut store);
+    assert!(ledger::check(&mut store).unwrap().promises.is_empty());
 }
 
 /// `balans check` names a kept or broken promise whose gesture is missing or
@@ -713,4 +801,5 @@ conformance!(
     renegotiated_released_and_broken_by_hand,
     promises_are_listed_soonest_due_first,
     concurrent_sweeps_break_each_promise_once,
+    a_sweep_of_many_batches_breaks_each_once,
 );
