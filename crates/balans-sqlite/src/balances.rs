@@ -144,6 +144,7 @@ impl BalanceStore for SqliteStore {
 
     fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>> {
         self.write_pending_inside_a_write()?;
+        self.restore_balance_index()?;
         // Without statistics the planner would walk the whole level by the primary
         // key for the `high` side; the index is named so that it does not.
         self.query(

@@ -46,6 +46,9 @@ pub struct SqliteStore {
     /// The open write dropped the gestures' secondary indexes for an import
     /// into an empty table; they are built again before that write commits.
     pub(crate) gesture_indexes_dropped: bool,
+    /// Whether a bulk load into empty tables dropped the index of balances by
+    /// their high party (see `restore_balance_index`).
+    pub(crate) balance_index_dropped: bool,
 }
 
 /// Parties and memberships read before. Kept until this connection writes either,

@@ -615,6 +615,24 @@ impl BulkLoad for SqliteStore {
                     self.run_cached("preparing an import", &format!("DROP INDEX {name}"))?;
                 }
                 self.gesture_indexes_dropped = true;
+                // With no gestures there are no balances either (unless a
+                // store was damaged): their sums come in key order, and the
+                // index by the high party, which they would fill in no order
+                // (a fifth of a million pairs' import), is built once after.
+                let no_balances = self
+                    .query(
+                        "preparing an import",
+                        "SELECT NOT EXISTS (SELECT 1 FROM balances)",
+                        [],
+                        |r| r.get::<_, bool>(0),
+                    )?
+                    .first()
+                    .copied()
+                    .unwrap_or(false);
+                if no_balances && !self.balance_index_dropped {
+                    self.run_cached("preparing an import", "DROP INDEX balances_high")?;
+                    self.balance_index_dropped = true;
+                }
             }
         }
         Ok(false)
@@ -636,6 +654,25 @@ pub(crate) const GESTURE_INDEXES: [(&str, &str); 3] = [
 ];
 
 impl SqliteStore {
+    /// Builds the index of balances by their high party again when an import
+    /// dropped it: before a read that uses it, and at the latest before the
+    /// commit. `IF NOT EXISTS`: a savepoint rolled back may have brought it back.
+    pub(crate) fn restore_balance_index(&mut self) -> StoreResult<()> {
+        if self.balance_index_dropped {
+            self.connection
+                .execute_batch(&format!(
+                    "PRAGMA threads = 2; PRAGMA cache_size = {SORT_CACHE}; \
+                     CREATE INDEX IF NOT EXISTS balances_high ON balances (level, high); \
+                     PRAGMA cache_size = {CACHE}; PRAGMA threads = 0;",
+                    SORT_CACHE = crate::open::CACHE_SIZE / 4,
+                    CACHE = crate::open::CACHE_SIZE,
+                ))
+                .map_err(backend("indexing the balances"))?;
+            self.balance_index_dropped = false;
+        }
+        Ok(())
+    }
+
     /// Builds the gestures' secondary indexes again when an import dropped them.
     pub(crate) fn restore_gesture_indexes(&mut self) -> StoreResult<()> {
         if self.gesture_indexes_dropped {

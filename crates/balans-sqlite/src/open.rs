@@ -81,6 +81,7 @@ impl SqliteStore {
             depth: 0,
             reading: false,
             gesture_indexes_dropped: false,
+            balance_index_dropped: false,
             cache: PartyCache::default(),
             pending_balances: pending::Layers::default(),
             pending_months: pending::Layers::default(),

@@ -321,8 +321,9 @@ fn a_file_that_is_not_a_store_is_named() {
 }
 
 /// An import into an empty table goes without the gestures' secondary indexes
-/// and builds them at its end; a failed import leaves them as they were; either
-/// way the store has them.
+/// and the balances' index by high party, and builds them at its end; a failed
+/// import leaves them as they were; either way the store has them, and a
+/// party's balances read through them.
 #[test]
 fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
     let dir = tempfile::tempdir().unwrap();
@@ -333,12 +334,12 @@ fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
             .unwrap()
             .query_row(
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' \
-                 AND name IN ('gestures_at', 'gestures_giver', 'gestures_receiver')",
+                 AND name IN ('gestures_at', 'gestures_giver', 'gestures_receiver', 'balances_high')",
                 [],
                 |r| r.get::<_, i64>(0),
             )
             .unwrap()
-            == 3
+            == 4
     };
     let import = |store: &mut SqliteStore, gestures: &str| {
         balans_store::import::import(
@@ -385,4 +386,17 @@ fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
     .unwrap();
     assert_eq!(newest.len(), 2);
     assert!(newest[0].gesture.at > newest[1].gesture.at);
+    let bob = balans_store::store::DirectoryStore::party_by_key(
+        &mut store,
+        &balans_core::PartyKey::parse("bob").unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    let bobs = balans_store::store::BalanceStore::balances_of(
+        &mut store,
+        balans_core::Level::Person,
+        bob.id,
+    )
+    .unwrap();
+    assert_eq!(bobs.len(), 1, "{bobs:?}");
 }

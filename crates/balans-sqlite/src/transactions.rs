@@ -44,6 +44,7 @@ impl Transactions for SqliteStore {
         // On failure the caller rolls back, which forgets what is pending.
         self.restore_gesture_indexes()?;
         self.write_pending()?;
+        self.restore_balance_index()?;
         self.pending_balances.clear();
         self.pending_months.clear();
         self.run_cached("committing", "COMMIT")
@@ -56,6 +57,7 @@ impl Transactions for SqliteStore {
             self.depth = 0;
             // The rollback brings a dropped index back.
             self.gesture_indexes_dropped = false;
+            self.balance_index_dropped = false;
             self.pending_balances.clear();
             self.pending_months.clear();
             if self.connection.is_autocommit() {
