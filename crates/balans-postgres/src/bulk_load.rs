@@ -146,26 +146,33 @@ impl PostgresStore {
         copy: impl FnOnce(&mut Client, &mut Vec<u8>) -> Result<(), copy::CopyFailed>,
         build: &str,
     ) -> StoreResult<()> {
-        self.send_savepoints(context)?;
-        self.carried = None;
-        let dropped = match self.client.batch_execute(&format!(
-            "SAVEPOINT empty_table; {drop}; RELEASE SAVEPOINT empty_table"
-        )) {
-            Ok(()) => true,
-            Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
-                self.batch(
-                    context,
-                    "ROLLBACK TO SAVEPOINT empty_table; RELEASE SAVEPOINT empty_table",
-                )?;
-                false
-            }
-            Err(e) => return Err(pg_error(context)(e)),
-        };
+        let dropped = self.drop_indexes(context, drop)?;
         copy(&mut self.client, &mut self.copy_buffer).map_err(|e| e.into_store(context))?;
         if dropped {
             self.batch(context, build)?;
         }
         Ok(())
+    }
+
+    /// Runs `drop`, which locks a table without waiting and drops its
+    /// indexes; false, with the indexes left, when another connection holds
+    /// the table.
+    pub(crate) fn drop_indexes(&mut self, context: &str, drop: &str) -> StoreResult<bool> {
+        self.send_savepoints(context)?;
+        self.carried = None;
+        match self.client.batch_execute(&format!(
+            "SAVEPOINT empty_table; {drop}; RELEASE SAVEPOINT empty_table"
+        )) {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
+                self.batch(
+                    context,
+                    "ROLLBACK TO SAVEPOINT empty_table; RELEASE SAVEPOINT empty_table",
+                )?;
+                Ok(false)
+            }
+            Err(e) => Err(pg_error(context)(e)),
+        }
     }
 
     /// Builds the gestures table's indexes when a bulk load dropped them.

@@ -39,13 +39,17 @@ pub(crate) trait TotalsKey: Sized {
     /// Drops and builds the table's indexes around a bulk load's first copy.
     const INDEXES_DROP: &'static str;
     const INDEXES_BUILD: &'static str;
+    /// The table, and its primary key's name.
+    const TABLE: &'static str;
+    const PRIMARY_KEY: &'static str;
     /// The temporary table a bulk load's sums wait in, made if it is missing;
-    /// its name; and the statement that sums it into the table.
+    /// its name; and the statement that sums it into the table, empty.
     const STAGE: &'static str;
     const STAGED: &'static str;
     const FOLD: &'static str;
-    /// The same when no key is staged twice (see `Staged`).
-    const FOLD_IN_ORDER: &'static str;
+    /// The same into the table holding the parts copied straight in, with its
+    /// indexes (see `Staged`).
+    const FOLD_ONTO: &'static str;
     /// The key's columns of a chunk, in the order `UPSERT` names them.
     fn key_columns(chunk: &[(Self, Totals)]) -> Vec<Vec<i64>>;
     /// A key's columns, in the order of the table's primary key.
@@ -84,8 +88,15 @@ impl TotalsKey for PairKey {
     const FOLD: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
      SELECT level, low, high, dimension, SUM(low_to_high), SUM(high_to_low), SUM(count), MIN(first_ms), MAX(last_ms) \
      FROM staged_balances GROUP BY level, low, high, dimension; DROP TABLE staged_balances";
-    const FOLD_IN_ORDER: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
-     SELECT * FROM staged_balances; DROP TABLE staged_balances";
+    const FOLD_ONTO: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
+     SELECT level, low, high, dimension, SUM(low_to_high), SUM(high_to_low), SUM(count), MIN(first_ms), MAX(last_ms) \
+     FROM staged_balances GROUP BY level, low, high, dimension \
+     ON CONFLICT (level, low, high, dimension) DO UPDATE SET \
+     low_to_high = balances.low_to_high + EXCLUDED.low_to_high, high_to_low = balances.high_to_low + EXCLUDED.high_to_low, \
+     count = balances.count + EXCLUDED.count, first_ms = LEAST(balances.first_ms, EXCLUDED.first_ms), \
+     last_ms = GREATEST(balances.last_ms, EXCLUDED.last_ms); DROP TABLE staged_balances";
+    const TABLE: &'static str = "balances";
+    const PRIMARY_KEY: &'static str = "balances_pkey";
 
     fn key_columns(chunk: &[(PairKey, Totals)]) -> Vec<Vec<i64>> {
         vec![
@@ -151,8 +162,15 @@ impl TotalsKey for MonthKey {
     const FOLD: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
      SELECT organization, month, SUM(given), SUM(received), SUM(count), MIN(first_ms), MAX(last_ms) \
      FROM staged_months GROUP BY organization, month; DROP TABLE staged_months";
-    const FOLD_IN_ORDER: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
-     SELECT * FROM staged_months; DROP TABLE staged_months";
+    const FOLD_ONTO: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
+     SELECT organization, month, SUM(given), SUM(received), SUM(count), MIN(first_ms), MAX(last_ms) \
+     FROM staged_months GROUP BY organization, month \
+     ON CONFLICT (organization, month) DO UPDATE SET \
+     given = months.given + EXCLUDED.given, received = months.received + EXCLUDED.received, \
+     count = months.count + EXCLUDED.count, first_ms = LEAST(months.first_ms, EXCLUDED.first_ms), \
+     last_ms = GREATEST(months.last_ms, EXCLUDED.last_ms); DROP TABLE staged_months";
+    const TABLE: &'static str = "months";
+    const PRIMARY_KEY: &'static str = "months_pkey";
 
     fn key_columns(chunk: &[(MonthKey, Totals)]) -> Vec<Vec<i64>> {
         vec![
@@ -208,7 +226,9 @@ impl TotalsKey for PartySumKey {
     const STAGE: &'static str = "";
     const STAGED: &'static str = "";
     const FOLD: &'static str = "";
-    const FOLD_IN_ORDER: &'static str = "";
+    const FOLD_ONTO: &'static str = "";
+    const TABLE: &'static str = "party_totals";
+    const PRIMARY_KEY: &'static str = "party_totals_pkey";
 
     fn key_columns(chunk: &[(PartySumKey, Totals)]) -> Vec<Vec<i64>> {
         vec![
@@ -252,12 +272,22 @@ impl PostgresStore {
         if let Some(staged) = K::staged(&mut self.bulk)
             && (empty || *staged != Staged::No)
         {
+            let first = *staged == Staged::No;
             staged.note(deltas.iter().map(|(key, _)| key.key_words()));
+            let direct = matches!(staged, Staged::Direct(_));
             self.send_savepoints(K::STORING)?;
             self.carried = None;
-            // Made if missing: a savepoint undone may have taken it away.
-            self.batch(K::STORING, K::STAGE)?;
-            return K::copy(&mut self.client, &mut self.copy_buffer, K::STAGED, deltas)
+            let table = if direct {
+                if first {
+                    self.drop_indexes(K::STORING, K::INDEXES_DROP)?;
+                }
+                K::TABLE
+            } else {
+                // Made if missing: a savepoint undone may have taken it away.
+                self.batch(K::STORING, K::STAGE)?;
+                K::STAGED
+            };
+            return K::copy(&mut self.client, &mut self.copy_buffer, table, deltas)
                 .map_err(|e| e.into_store(K::STORING));
         }
         for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
@@ -273,6 +303,32 @@ impl PostgresStore {
                     .collect::<Vec<i64>>(),
             ]);
             self.execute(K::UPDATING, K::UPSERT, &array_params(&columns))?;
+        }
+        Ok(())
+    }
+}
+
+impl PostgresStore {
+    /// Builds the indexes of `K`'s table that a bulk load's first part copied
+    /// straight in dropped, unless they are there: the drop may have found the
+    /// table in use, or a savepoint undone may have brought them back.
+    fn build_dropped<K: TotalsKey>(&mut self) -> StoreResult<()> {
+        let missing = self.count(
+            K::UPDATING,
+            &format!(
+                "SELECT COUNT(*) FROM pg_constraint WHERE conname = '{}' AND conrelid = '{}'::regclass",
+                K::PRIMARY_KEY,
+                K::TABLE
+            ),
+        )? == 0;
+        if missing {
+            self.batch(
+                K::UPDATING,
+                &format!(
+                    "SET LOCAL maintenance_work_mem = '256MB'; {}; SET LOCAL maintenance_work_mem TO DEFAULT",
+                    K::INDEXES_BUILD
+                ),
+            )?;
         }
         Ok(())
     }
@@ -313,11 +369,23 @@ impl PostgresStore {
     }
 
     fn fold<K: TotalsKey>(&mut self) -> StoreResult<()> {
-        let fold = match K::staged(&mut self.bulk).map(std::mem::take) {
+        let direct = match K::staged(&mut self.bulk).map(std::mem::take) {
             None | Some(Staged::No) => return Ok(()),
-            Some(Staged::InOrder(_)) => K::FOLD_IN_ORDER,
-            Some(Staged::Mixed) => K::FOLD,
+            Some(Staged::Direct(_)) => return self.build_dropped::<K>(),
+            Some(Staged::Waiting { direct }) => direct,
         };
+        if direct {
+            self.build_dropped::<K>()?;
+            return self.batch(
+                K::UPDATING,
+                &format!(
+                    "SET LOCAL work_mem = '256MB'; {}; {}",
+                    K::STAGE,
+                    K::FOLD_ONTO
+                ),
+            );
+        }
+        let fold = K::FOLD;
         self.copy_into_empty(
             K::UPDATING,
             K::INDEXES_DROP,

@@ -411,6 +411,11 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
     let summary = import_texts(&mut store, &[("one.csv", &one), ("two.csv", &two)]).unwrap();
     assert_eq!(summary.gestures_added, 40_000);
     assert_stored_in_order(&mut store, &[&one, &two]);
+    // The second file's sums, over the same pairs as the first's, are added
+    // to them (and to the gesture given after the import).
+    assert_consistent(&mut store);
+    let pair = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(pair.credit.count, 40_001);
 
     // The same id with other content in the second batch: nothing is written,
     // and the store takes the file without it as its first import.
