@@ -17,10 +17,7 @@
 //! of thousands of rows into two indexes cost four times the copy, and adding
 //! part after part to a million pairs ten times.
 
-use std::hash::{Hash, Hasher};
-
-use balans_core::{Gesture, GestureId};
-use rustc_hash::{FxHashSet, FxHasher};
+use balans_store::store::BulkIds;
 
 /// An import into an empty gestures table copies the rows in without the table's
 /// indexes and builds them once, as a restore does: maintaining two unique indexes
@@ -105,63 +102,8 @@ impl Staged {
     }
 }
 
-/// The ids copied in bulk, as hashes. Files usually number their gestures in
-/// order, and while each id sorts after the one before, none can repeat: the
-/// hashes are only listed then, which costs a write to the list's end where a
-/// set costs a trip to memory per id. The first id out of order puts the list
-/// into a set, which every id after it is checked against.
-#[derive(Debug, Default)]
-pub(crate) struct BulkIds {
-    /// The last id listed, while all are in order.
-    last: String,
-    listed: Vec<u64>,
-    set: Option<FxHashSet<u64>>,
-}
-
-impl BulkIds {
-    pub(crate) fn len(&self) -> usize {
-        self.set.as_ref().map_or(self.listed.len(), FxHashSet::len)
-    }
-
-    /// Adds an id; false when it was added before (or a different id with the
-    /// same hash was, which sends the load through the indexes, as a repeat does).
-    pub(crate) fn insert(&mut self, id: &GestureId) -> bool {
-        let mut hasher = FxHasher::default();
-        id.as_str().hash(&mut hasher);
-        let hash = hasher.finish();
-        if let Some(set) = &mut self.set {
-            return set.insert(hash);
-        }
-        if self.listed.is_empty() || id.as_str() > self.last.as_str() {
-            self.listed.push(hash);
-            self.last.clear();
-            self.last.push_str(id.as_str());
-            return true;
-        }
-        let mut set: FxHashSet<u64> = std::mem::take(&mut self.listed).into_iter().collect();
-        let new = set.insert(hash);
-        self.set = Some(set);
-        new
-    }
-}
-
-/// Whether a batch of `n` gestures may be copied in bulk: it holds no reversal
-/// (which needs what the indexes check) and no id copied before. Past
-/// `BULK_IDS_MAX` ids the rest goes through the indexes, so that the hashes stay
-/// within some 40 MiB, however long the file (for a moment some 64 MiB, when an
-/// id out of order comes that late and the list becomes a set).
-pub(crate) fn bulk_new<'g>(
-    ids: &mut BulkIds,
-    n: usize,
-    mut gestures: impl Iterator<Item = &'g Gesture>,
-) -> bool {
-    ids.len() + n <= BULK_IDS_MAX && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id))
-}
-
 /// Batches this large are copied in (COPY); smaller ones are inserted.
 pub(crate) const COPY_ROWS_MIN: usize = 256;
-/// The most gestures one bulk load copies in before the indexes are built.
-pub(crate) const BULK_IDS_MAX: usize = 3_500_000;
 
 #[cfg(test)]
 mod tests {

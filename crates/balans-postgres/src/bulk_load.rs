@@ -6,9 +6,10 @@ use balans_store::store::{BulkLoad, GestureBatches, StoreResult, Streamed};
 use postgres::Client;
 use postgres::error::SqlState;
 
-use crate::bulk::{Bulk, BulkIds, COPY_ROWS_MIN, Staged, bulk_new};
+use crate::bulk::{Bulk, COPY_ROWS_MIN, Staged};
 use crate::connection::{PostgresStore, corrupt, pg_error};
 use crate::{copy, schema};
+use balans_store::store::{BulkIds, bulk_new};
 
 impl PostgresStore {
     /// Copies `gestures` in without the indexes when a bulk load is wanted and

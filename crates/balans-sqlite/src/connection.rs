@@ -46,6 +46,11 @@ pub struct SqliteStore {
     /// The open write dropped the gestures' secondary indexes for an import
     /// into an empty table; they are built again before that write commits.
     pub(crate) gesture_indexes_dropped: bool,
+    /// Whether most of the last batch of gestures offered was stored already
+    /// (see `insert_gestures`).
+    pub(crate) mostly_stored: bool,
+    /// The ids stored while the index of ids is dropped (see `GESTURE_INDEXES`).
+    pub(crate) bulk_ids: Option<balans_store::store::BulkIds>,
     /// Whether a bulk load into empty tables dropped the index of balances by
     /// their high party (see `restore_balance_index`).
     pub(crate) balance_index_dropped: bool,

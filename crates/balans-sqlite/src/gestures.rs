@@ -1,7 +1,11 @@
 //! Gestures on SQLite: stored in order, found by id, listed with a filter.
 
+use std::collections::HashMap;
+
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
-use balans_store::store::{BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult};
+use balans_store::store::{
+    BulkIds, BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult, bulk_new,
+};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -71,6 +75,30 @@ impl GestureStore for SqliteStore {
         gestures: &[&Gesture],
     ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
         let context = "storing a gesture";
+        if self.gesture_indexes_dropped {
+            // Without the index of ids, new ordinary gestures whose ids did not
+            // come before go straight in; anything else needs the indexes.
+            let new = self
+                .bulk_ids
+                .as_mut()
+                .is_some_and(|ids| bulk_new(ids, gestures.len(), gestures.iter().copied()));
+            if new {
+                return self.insert_new_gestures(gestures);
+            }
+            self.restore_gesture_indexes()?;
+        }
+        // When most of the last batch was stored already (a re-import), the
+        // batch's stored gestures are read first, in the order of their ids,
+        // and only the rest offered to the table: offering each in the file's
+        // order walked the index of ids at random, once to meet the conflict
+        // and once to read it back.
+        let mut stored = if self.mostly_stored {
+            self.stored_gestures(gestures.iter().map(|g| g.id.as_str()))?
+        } else {
+            HashMap::new()
+        };
+        let mut outcomes: Vec<Option<Box<StoredGesture>>> = Vec::with_capacity(gestures.len());
+        let mut conflicts = Vec::new();
         let mut insert = self
             .connection
             .prepare_cached(
@@ -78,9 +106,11 @@ impl GestureStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
             )
             .map_err(backend(context))?;
-        let mut outcomes = Vec::with_capacity(gestures.len());
-        let mut conflicts = Vec::new();
         for (index, g) in gestures.iter().enumerate() {
+            if let Some(found) = stored.get(g.id.as_str()) {
+                outcomes.push(Some(Box::new(found.clone())));
+                continue;
+            }
             let inserted = insert
                 .execute(params![
                     g.id.as_str(),
@@ -102,18 +132,26 @@ impl GestureStore for SqliteStore {
             outcomes.push(None);
         }
         drop(insert);
-        // Conflicts are rare (retries, re-imports): read each stored gesture back.
+        // The stored gestures the conflicts met (retries, an id twice in a
+        // batch), read back in one statement.
+        if !conflicts.is_empty() {
+            stored = self.stored_gestures(conflicts.iter().map(|&i| gestures[i].id.as_str()))?;
+        }
         for index in conflicts {
             let id = &gestures[index].id;
-            let stored = self.gesture(id)?.ok_or_else(|| {
+            let found = stored.get(id.as_str()).cloned().ok_or_else(|| {
                 StoreError::Corrupt(format!("gesture '{id}' conflicts but cannot be read"))
             })?;
-            outcomes[index] = Some(Box::new(stored));
+            outcomes[index] = Some(Box::new(found));
         }
+        let present = outcomes.iter().filter(|o| o.is_some()).count();
+        self.mostly_stored = present * 2 > gestures.len();
         Ok(outcomes)
     }
 
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
+        // A lookup by id during a bulk load builds the index of ids first.
+        self.restore_gesture_indexes()?;
         self.query_one(
             "reading a gesture",
             &format!("{GESTURE_SELECT} WHERE g.id = ?1"),
@@ -611,10 +649,11 @@ impl BulkLoad for SqliteStore {
                 .copied()
                 .unwrap_or(false);
             if empty {
-                for (name, _) in GESTURE_INDEXES {
+                for (_, name, _) in GESTURE_INDEXES {
                     self.run_cached("preparing an import", &format!("DROP INDEX {name}"))?;
                 }
                 self.gesture_indexes_dropped = true;
+                self.bulk_ids = Some(BulkIds::default());
                 // With no gestures there are no balances either (unless a
                 // store was damaged): their sums come in key order, and the
                 // index by the high party, which they would fill in no order
@@ -643,17 +682,80 @@ impl BulkLoad for SqliteStore {
     }
 }
 
-/// The gestures' secondary indexes, as the migrations make them.
-pub(crate) const GESTURE_INDEXES: [(&str, &str); 3] = [
+/// The gestures' indexes an import into an empty table drops and builds once
+/// after, as the migrations make them: the kind of index, its name, its
+/// columns. While the unique one is dropped, `SqliteStore::bulk_ids` keeps ids
+/// from repeating.
+pub(crate) const GESTURE_INDEXES: [(&str, &str, &str); 4] = [
+    ("UNIQUE INDEX", "gestures_id", "(id)"),
     (
+        "INDEX",
         "gestures_at",
         "(at_ms, giver, receiver, kind, amount_minor, giver_org, receiver_org, reverses)",
     ),
-    ("gestures_giver", "(giver)"),
-    ("gestures_receiver", "(receiver)"),
+    ("INDEX", "gestures_giver", "(giver)"),
+    ("INDEX", "gestures_receiver", "(receiver)"),
 ];
 
 impl SqliteStore {
+    /// The stored gestures with any of `ids`, by id, read in one statement in
+    /// the order of their ids.
+    fn stored_gestures<'i>(
+        &mut self,
+        ids: impl Iterator<Item = &'i str>,
+    ) -> StoreResult<HashMap<String, StoredGesture>> {
+        let mut ids: Vec<&str> = ids.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let values: Vec<Value> = ids.iter().map(|id| Value::Text(id.to_string())).collect();
+        Ok(self
+            .query(
+                "reading gestures",
+                &format!("{GESTURE_SELECT} WHERE g.id IN rarray(?1)"),
+                [std::rc::Rc::new(values)],
+                gesture_row,
+            )?
+            .into_iter()
+            .map(|g| (g.gesture.id.as_str().to_string(), g))
+            .collect())
+    }
+
+    /// Stores gestures known to be new (see `insert_gestures`).
+    fn insert_new_gestures(
+        &mut self,
+        gestures: &[&Gesture],
+    ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
+        let context = "storing a gesture";
+        let mut insert = self
+            .connection
+            .prepare_cached(
+                "INSERT INTO gestures (id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor, note, item, reverses) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .map_err(backend(context))?;
+        for g in gestures {
+            insert
+                .execute(params![
+                    g.id.as_str(),
+                    g.at.millis(),
+                    g.giver.0,
+                    g.receiver.0,
+                    g.giver_org.map(|p| p.0),
+                    g.receiver_org.map(|p| p.0),
+                    g.kind.0,
+                    g.amount.minor(),
+                    g.note,
+                    g.item,
+                    g.reverses.as_ref().map(GestureId::as_str),
+                ])
+                .map_err(backend(context))?;
+        }
+        Ok(vec![None; gestures.len()])
+    }
+
     /// Builds the index of balances by their high party again when an import
     /// dropped it: before a read that uses it, and at the latest before the
     /// commit. `IF NOT EXISTS`: a savepoint rolled back may have brought it back.
@@ -683,8 +785,8 @@ impl SqliteStore {
             // the whole cache, with two threads, 200 MB.
             let build: String = GESTURE_INDEXES
                 .iter()
-                .map(|(name, columns)| {
-                    format!("CREATE INDEX IF NOT EXISTS {name} ON gestures {columns};")
+                .map(|(index, name, columns)| {
+                    format!("CREATE {index} IF NOT EXISTS {name} ON gestures {columns};")
                 })
                 .collect();
             self.connection
@@ -696,6 +798,7 @@ impl SqliteStore {
                 ))
                 .map_err(backend("indexing the gestures"))?;
             self.gesture_indexes_dropped = false;
+            self.bulk_ids = None;
         }
         Ok(())
     }

@@ -81,6 +81,8 @@ impl SqliteStore {
             depth: 0,
             reading: false,
             gesture_indexes_dropped: false,
+            bulk_ids: None,
+            mostly_stored: false,
             balance_index_dropped: false,
             cache: PartyCache::default(),
             pending_balances: pending::Layers::default(),

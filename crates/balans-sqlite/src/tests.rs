@@ -66,6 +66,50 @@ fn an_upgrade_is_told_before_it_runs() {
     assert_eq!(told, []);
 }
 
+/// The step that gives the gestures' ids an index of their own keeps every
+/// gesture, in its order, and its id unique: the same id again is present,
+/// not stored twice.
+#[test]
+fn gestures_keep_their_order_and_unique_ids_through_the_index_of_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("older.db");
+    let before = migrations::STEPS.len() - 1;
+    {
+        let mut connection = Connection::open(&path).unwrap();
+        let tx = connection.transaction().unwrap();
+        for sql in &migrations::STEPS[..before] {
+            tx.execute_batch(sql).unwrap();
+        }
+        for def in builtin_catalog() {
+            insert_kind(&tx, &def, true).unwrap();
+        }
+        tx.execute_batch(&format!(
+            "INSERT INTO parties (key, kind, name) VALUES ('ann', 'person', 'Ann'), ('bob', 'person', 'Bob'); \
+             INSERT INTO gestures (seq, id, at_ms, giver, receiver, kind, amount_minor) VALUES \
+               (7, 'b', 1000, 1, 2, 1, 100), (9, 'a', 2000, 2, 1, 1, 200); \
+             PRAGMA user_version = {before}"
+        ))
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = SqliteStore::open(&path, false).unwrap();
+    let rows: Vec<(i64, String)> = store
+        .connection()
+        .prepare("SELECT seq, id FROM gestures ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows, [(7, "b".to_string()), (9, "a".to_string())]);
+    let again = store.connection().execute(
+        "INSERT INTO gestures (id, at_ms, giver, receiver, kind, amount_minor) \
+         VALUES ('a', 3000, 1, 2, 1, 1) ON CONFLICT (id) DO NOTHING",
+        [],
+    );
+    assert_eq!(again.unwrap(), 0);
+}
+
 #[test]
 fn opening_is_idempotent_and_seeds_the_catalog_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -57,6 +57,7 @@ impl Transactions for SqliteStore {
             self.depth = 0;
             // The rollback brings a dropped index back.
             self.gesture_indexes_dropped = false;
+            self.bulk_ids = None;
             self.balance_index_dropped = false;
             self.pending_balances.clear();
             self.pending_months.clear();

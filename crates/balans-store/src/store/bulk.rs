@@ -2,6 +2,11 @@
 //! gestures its own faster way. A backend without one keeps the defaults, and
 //! stores and answers exactly the same either way.
 
+use std::hash::{Hash, Hasher};
+
+use balans_core::{Gesture, GestureId};
+use rustc_hash::{FxHashSet, FxHasher};
+
 use super::error::StoreResult;
 use super::gestures::Resolved;
 
@@ -55,3 +60,63 @@ pub trait BulkLoad {
         })
     }
 }
+
+/// The ids copied in bulk, as hashes. Files usually number their gestures in
+/// order, and while each id sorts after the one before, none can repeat: the
+/// hashes are only listed then, which costs a write to the list's end where a
+/// set costs a trip to memory per id. The first id out of order puts the list
+/// into a set, which every id after it is checked against.
+#[derive(Debug, Default)]
+pub struct BulkIds {
+    /// The last id listed, while all are in order.
+    last: String,
+    listed: Vec<u64>,
+    set: Option<FxHashSet<u64>>,
+}
+
+impl BulkIds {
+    pub fn len(&self) -> usize {
+        self.set.as_ref().map_or(self.listed.len(), FxHashSet::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds an id; false when it was added before (or a different id with the
+    /// same hash was, which sends the load through the indexes, as a repeat does).
+    pub fn insert(&mut self, id: &GestureId) -> bool {
+        let mut hasher = FxHasher::default();
+        id.as_str().hash(&mut hasher);
+        let hash = hasher.finish();
+        if let Some(set) = &mut self.set {
+            return set.insert(hash);
+        }
+        if self.listed.is_empty() || id.as_str() > self.last.as_str() {
+            self.listed.push(hash);
+            self.last.clear();
+            self.last.push_str(id.as_str());
+            return true;
+        }
+        let mut set: FxHashSet<u64> = std::mem::take(&mut self.listed).into_iter().collect();
+        let new = set.insert(hash);
+        self.set = Some(set);
+        new
+    }
+}
+
+/// Whether a batch of `n` gestures may be copied in bulk: it holds no reversal
+/// (which needs what the indexes check) and no id copied before. Past
+/// `BULK_IDS_MAX` ids the rest goes through the indexes, so that the hashes stay
+/// within some 40 MiB, however long the file (for a moment some 64 MiB, when an
+/// id out of order comes that late and the list becomes a set).
+pub fn bulk_new<'g>(
+    ids: &mut BulkIds,
+    n: usize,
+    mut gestures: impl Iterator<Item = &'g Gesture>,
+) -> bool {
+    ids.len() + n <= BULK_IDS_MAX && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id))
+}
+
+/// The most gestures one bulk load takes in before the indexes are built.
+pub const BULK_IDS_MAX: usize = 3_500_000;
