@@ -75,17 +75,13 @@ impl GestureStore for SqliteStore {
         gestures: &[&Gesture],
     ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
         let context = "storing a gesture";
-        if self.gesture_indexes_dropped {
+        if let Some(ids) = &mut self.bulk_ids {
             // Without the index of ids, new ordinary gestures whose ids did not
-            // come before go straight in; anything else needs the indexes.
-            let new = self
-                .bulk_ids
-                .as_mut()
-                .is_some_and(|ids| bulk_new(ids, gestures.len(), gestures.iter().copied()));
-            if new {
+            // come before go straight in; anything else needs that index.
+            if bulk_new(ids, gestures.len(), gestures.iter().copied()) {
                 return self.insert_new_gestures(gestures);
             }
-            self.restore_gesture_indexes()?;
+            self.restore_id_index()?;
         }
         // When most of the last batch was stored already (a re-import), the
         // batch's stored gestures are read first, in the order of their ids,
@@ -151,7 +147,7 @@ impl GestureStore for SqliteStore {
 
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
         // A lookup by id during a bulk load builds the index of ids first.
-        self.restore_gesture_indexes()?;
+        self.restore_id_index()?;
         self.query_one(
             "reading a gesture",
             &format!("{GESTURE_SELECT} WHERE g.id = ?1"),
@@ -684,8 +680,8 @@ impl BulkLoad for SqliteStore {
 
 /// The gestures' indexes an import into an empty table drops and builds once
 /// after, as the migrations make them: the kind of index, its name, its
-/// columns. While the unique one is dropped, `SqliteStore::bulk_ids` keeps ids
-/// from repeating.
+/// columns. While the unique one (first) is dropped, `SqliteStore::bulk_ids`
+/// keeps ids from repeating.
 pub(crate) const GESTURE_INDEXES: [(&str, &str, &str); 4] = [
     ("UNIQUE INDEX", "gestures_id", "(id)"),
     (
@@ -721,6 +717,25 @@ impl SqliteStore {
             .into_iter()
             .map(|g| (g.gesture.id.as_str().to_string(), g))
             .collect())
+    }
+
+    /// Builds the index of ids again when a bulk load dropped it: before a
+    /// gesture that may repeat an id or reverses one, a lookup by id, or past
+    /// `BULK_IDS_MAX` ids. The other indexes stay dropped until the load ends.
+    fn restore_id_index(&mut self) -> StoreResult<()> {
+        if self.bulk_ids.take().is_some() {
+            let (index, name, columns) = GESTURE_INDEXES[0];
+            self.connection
+                .execute_batch(&format!(
+                    "PRAGMA threads = 2; PRAGMA cache_size = {SORT_CACHE}; \
+                     CREATE {index} IF NOT EXISTS {name} ON gestures {columns}; \
+                     PRAGMA cache_size = {CACHE}; PRAGMA threads = 0;",
+                    SORT_CACHE = crate::open::CACHE_SIZE / 4,
+                    CACHE = crate::open::CACHE_SIZE,
+                ))
+                .map_err(backend("indexing the gestures' ids"))?;
+        }
+        Ok(())
     }
 
     /// Stores gestures known to be new (see `insert_gestures`).

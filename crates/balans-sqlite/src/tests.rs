@@ -378,12 +378,13 @@ fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
             .unwrap()
             .query_row(
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' \
-                 AND name IN ('gestures_at', 'gestures_giver', 'gestures_receiver', 'balances_high')",
+                 AND name IN ('gestures_id', 'gestures_at', 'gestures_giver', 'gestures_receiver', \
+                 'balances_high')",
                 [],
                 |r| r.get::<_, i64>(0),
             )
             .unwrap()
-            == 4
+            == 5
     };
     let import = |store: &mut SqliteStore, gestures: &str| {
         balans_store::import::import(
