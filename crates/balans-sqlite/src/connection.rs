@@ -49,6 +49,9 @@ pub struct SqliteStore {
     /// Whether most of the last batch of gestures offered was stored already
     /// (see `insert_gestures`).
     pub(crate) mostly_stored: bool,
+    /// Whether a bulk load has yet to decide, at its first batch, whether to
+    /// drop the index of ids (see `insert_gestures`).
+    pub(crate) ids_undecided: bool,
     /// The ids stored while the index of ids is dropped (see `GESTURE_INDEXES`).
     pub(crate) bulk_ids: Option<balans_store::store::BulkIds>,
     /// Whether a bulk load into empty tables dropped the index of balances by

@@ -75,6 +75,20 @@ impl GestureStore for SqliteStore {
         gestures: &[&Gesture],
     ) -> StoreResult<Vec<Option<Box<StoredGesture>>>> {
         let context = "storing a gesture";
+        if std::mem::take(&mut self.ids_undecided) {
+            // Ids in order (as a system numbering its rows with a fixed width
+            // writes them) fill the index of ids at its end, cheaper than
+            // building it after; ids in no order fill it at random, and it is
+            // dropped until the load ends.
+            let in_order = gestures
+                .windows(2)
+                .all(|w| w[0].id.as_str() < w[1].id.as_str());
+            if !in_order {
+                let (_, name, _) = GESTURE_INDEXES[0];
+                self.run_cached("storing a gesture", &format!("DROP INDEX {name}"))?;
+                self.bulk_ids = Some(BulkIds::default());
+            }
+        }
         if let Some(ids) = &mut self.bulk_ids {
             // Without the index of ids, new ordinary gestures whose ids did not
             // come before go straight in; anything else needs that index.
@@ -645,11 +659,13 @@ impl BulkLoad for SqliteStore {
                 .copied()
                 .unwrap_or(false);
             if empty {
-                for (_, name, _) in GESTURE_INDEXES {
+                // The index of ids stays until the first batch tells whether
+                // its ids come in order (see `insert_gestures`).
+                for (_, name, _) in &GESTURE_INDEXES[1..] {
                     self.run_cached("preparing an import", &format!("DROP INDEX {name}"))?;
                 }
                 self.gesture_indexes_dropped = true;
-                self.bulk_ids = Some(BulkIds::default());
+                self.ids_undecided = true;
                 // With no gestures there are no balances either (unless a
                 // store was damaged): their sums come in key order, and the
                 // index by the high party, which they would fill in no order
@@ -814,6 +830,7 @@ impl SqliteStore {
                 .map_err(backend("indexing the gestures"))?;
             self.gesture_indexes_dropped = false;
             self.bulk_ids = None;
+            self.ids_undecided = false;
         }
         Ok(())
     }

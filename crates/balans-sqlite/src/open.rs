@@ -82,6 +82,7 @@ impl SqliteStore {
             reading: false,
             gesture_indexes_dropped: false,
             bulk_ids: None,
+            ids_undecided: false,
             mostly_stored: false,
             balance_index_dropped: false,
             cache: PartyCache::default(),

@@ -58,6 +58,7 @@ impl Transactions for SqliteStore {
             // The rollback brings a dropped index back.
             self.gesture_indexes_dropped = false;
             self.bulk_ids = None;
+            self.ids_undecided = false;
             self.balance_index_dropped = false;
             self.pending_balances.clear();
             self.pending_months.clear();
