@@ -69,6 +69,24 @@ pub(crate) fn gesture_row(row: &Row<'_>) -> rusqlite::Result<StoredGesture> {
     })
 }
 
+/// Runs an `INSERT INTO gestures` of the eleven columns, in table order, for
+/// one gesture; how many rows it stored.
+fn insert_row(insert: &mut rusqlite::CachedStatement<'_>, g: &Gesture) -> rusqlite::Result<usize> {
+    insert.execute(params![
+        g.id.as_str(),
+        g.at.millis(),
+        g.giver.0,
+        g.receiver.0,
+        g.giver_org.map(|p| p.0),
+        g.receiver_org.map(|p| p.0),
+        g.kind.0,
+        g.amount.minor(),
+        g.note,
+        g.item,
+        g.reverses.as_ref().map(GestureId::as_str),
+    ])
+}
+
 impl GestureStore for SqliteStore {
     fn insert_gestures(
         &mut self,
@@ -121,21 +139,7 @@ impl GestureStore for SqliteStore {
                 outcomes.push(Some(Box::new(found.clone())));
                 continue;
             }
-            let inserted = insert
-                .execute(params![
-                    g.id.as_str(),
-                    g.at.millis(),
-                    g.giver.0,
-                    g.receiver.0,
-                    g.giver_org.map(|p| p.0),
-                    g.receiver_org.map(|p| p.0),
-                    g.kind.0,
-                    g.amount.minor(),
-                    g.note,
-                    g.item,
-                    g.reverses.as_ref().map(GestureId::as_str),
-                ])
-                .map_err(backend(context))?;
+            let inserted = insert_row(&mut insert, g).map_err(backend(context))?;
             if inserted == 0 {
                 conflicts.push(index);
             }
@@ -647,43 +651,21 @@ impl SqliteStore {
 /// any commit.
 impl BulkLoad for SqliteStore {
     fn expect_many_gestures(&mut self) -> StoreResult<bool> {
-        if !self.gesture_indexes_dropped {
-            let empty = self
-                .query(
-                    "preparing an import",
-                    "SELECT NOT EXISTS (SELECT 1 FROM gestures)",
-                    [],
-                    |r| r.get::<_, bool>(0),
-                )?
-                .first()
-                .copied()
-                .unwrap_or(false);
-            if empty {
-                // The index of ids stays until the first batch tells whether
-                // its ids come in order (see `insert_gestures`).
-                for (_, name, _) in &GESTURE_INDEXES[1..] {
-                    self.run_cached("preparing an import", &format!("DROP INDEX {name}"))?;
-                }
-                self.gesture_indexes_dropped = true;
-                self.ids_undecided = true;
-                // With no gestures there are no balances either (unless a
-                // store was damaged): their sums come in key order, and the
-                // index by the high party, which they would fill in no order
-                // (a fifth of a million pairs' import), is built once after.
-                let no_balances = self
-                    .query(
-                        "preparing an import",
-                        "SELECT NOT EXISTS (SELECT 1 FROM balances)",
-                        [],
-                        |r| r.get::<_, bool>(0),
-                    )?
-                    .first()
-                    .copied()
-                    .unwrap_or(false);
-                if no_balances && !self.balance_index_dropped {
-                    self.run_cached("preparing an import", "DROP INDEX balances_high")?;
-                    self.balance_index_dropped = true;
-                }
+        if !self.gesture_indexes_dropped && self.is_empty("gestures")? {
+            // The index of ids stays until the first batch tells whether
+            // its ids come in order (see `insert_gestures`).
+            for (_, name, _) in &GESTURE_INDEXES[1..] {
+                self.run_cached("preparing an import", &format!("DROP INDEX {name}"))?;
+            }
+            self.gesture_indexes_dropped = true;
+            self.ids_undecided = true;
+            // With no gestures there are no balances either (unless a
+            // store was damaged): their sums come in key order, and the
+            // index by the high party, which they would fill in no order
+            // (a fifth of a million pairs' import), is built once after.
+            if !self.balance_index_dropped && self.is_empty("balances")? {
+                self.run_cached("preparing an import", "DROP INDEX balances_high")?;
+                self.balance_index_dropped = true;
             }
         }
         Ok(false)
@@ -710,6 +692,20 @@ pub(crate) const GESTURE_INDEXES: [(&str, &str, &str); 4] = [
 ];
 
 impl SqliteStore {
+    /// Whether a table holds no row.
+    fn is_empty(&mut self, table: &str) -> StoreResult<bool> {
+        Ok(self
+            .query(
+                "preparing an import",
+                &format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"),
+                [],
+                |r| r.get::<_, bool>(0),
+            )?
+            .first()
+            .copied()
+            .unwrap_or(false))
+    }
+
     /// The stored gestures with any of `ids`, by id, read in one statement in
     /// the order of their ids.
     fn stored_gestures<'i>(
@@ -768,21 +764,7 @@ impl SqliteStore {
             )
             .map_err(backend(context))?;
         for g in gestures {
-            insert
-                .execute(params![
-                    g.id.as_str(),
-                    g.at.millis(),
-                    g.giver.0,
-                    g.receiver.0,
-                    g.giver_org.map(|p| p.0),
-                    g.receiver_org.map(|p| p.0),
-                    g.kind.0,
-                    g.amount.minor(),
-                    g.note,
-                    g.item,
-                    g.reverses.as_ref().map(GestureId::as_str),
-                ])
-                .map_err(backend(context))?;
+            insert_row(&mut insert, g).map_err(backend(context))?;
         }
         Ok(vec![None; gestures.len()])
     }

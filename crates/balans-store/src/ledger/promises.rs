@@ -531,7 +531,7 @@ pub(super) fn break_due<S: Store + ?Sized>(
         if snapshot.is_none() && !broken.is_empty() {
             // A batch short of full is the last: its parties are enough.
             snapshot = Some(if broken.len() < SWEEP_BATCH {
-                snapshot_of(store, &parties_of(&broken))?
+                snapshot_of(store, &parties_of(broken.iter().map(|(p, ..)| p)))?
             } else {
                 Snapshot::load(store)?
             });
@@ -567,18 +567,17 @@ fn record<S: Store + ?Sized>(store: &mut S, resolved: &[Resolving<'_>]) -> Resul
     if resolved.is_empty() {
         return Ok(());
     }
-    let snapshot = snapshot_of(store, &parties_of(resolved))?;
+    let snapshot = snapshot_of(store, &parties_of(resolved.iter().map(|(p, ..)| p)))?;
     let mut pending = BalanceMap::new();
     record_into(store, &snapshot, resolved, &mut pending)?;
     flush(store, &mut pending)?;
     Ok(())
 }
 
-/// The parties that promises name, once each.
-fn parties_of(resolved: &[Resolving<'_>]) -> Vec<PartyId> {
-    let mut parties: Vec<PartyId> = resolved
-        .iter()
-        .flat_map(|(p, ..)| {
+/// The parties that promises name, once each, in order.
+fn parties_of<'p>(promises: impl Iterator<Item = &'p Promise>) -> Vec<PartyId> {
+    let mut parties: Vec<PartyId> = promises
+        .flat_map(|p| {
             [
                 Some(p.promiser),
                 Some(p.promisee),
@@ -957,20 +956,7 @@ fn views_of<S: Store + ?Sized>(
     let catalog = store.catalog()?;
     // Every party named, read in one batch: a party's list may name
     // thousands of others.
-    let mut ids: Vec<PartyId> = promises
-        .iter()
-        .flat_map(|p| {
-            [
-                Some(p.promiser),
-                Some(p.promisee),
-                p.promiser_org,
-                p.promisee_org,
-            ]
-        })
-        .flatten()
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = parties_of(promises.iter());
     // Shared by every view that names them: a list names each party once.
     let parties: HashMap<PartyId, Arc<PartyRef>> = store
         .parties_by_ids(&ids)?
