@@ -731,21 +731,33 @@ impl SqliteStore {
             .collect())
     }
 
+    /// Runs `create`, statements that build indexes a bulk load dropped. The
+    /// sort may use a helper thread: the import's summing is done by then. Its
+    /// sorted runs go to temporary files (`temp_store`, in `open`), each as
+    /// large as the page cache allows: a quarter of it here. With the runs in
+    /// memory, ten million gestures' index took 500 MB; in runs of the whole
+    /// cache, with two threads, 200 MB.
+    fn build_indexes(&mut self, context: &str, create: &str) -> StoreResult<()> {
+        self.connection
+            .execute_batch(&format!(
+                "PRAGMA threads = 2; PRAGMA cache_size = {SORT_CACHE}; {create} \
+                 PRAGMA cache_size = {CACHE}; PRAGMA threads = 0;",
+                SORT_CACHE = crate::open::CACHE_SIZE / 4,
+                CACHE = crate::open::CACHE_SIZE,
+            ))
+            .map_err(backend(context))
+    }
+
     /// Builds the index of ids again when a bulk load dropped it: before a
     /// gesture that may repeat an id or reverses one, a lookup by id, or past
     /// `BULK_IDS_MAX` ids. The other indexes stay dropped until the load ends.
     fn restore_id_index(&mut self) -> StoreResult<()> {
         if self.bulk_ids.take().is_some() {
             let (index, name, columns) = GESTURE_INDEXES[0];
-            self.connection
-                .execute_batch(&format!(
-                    "PRAGMA threads = 2; PRAGMA cache_size = {SORT_CACHE}; \
-                     CREATE {index} IF NOT EXISTS {name} ON gestures {columns}; \
-                     PRAGMA cache_size = {CACHE}; PRAGMA threads = 0;",
-                    SORT_CACHE = crate::open::CACHE_SIZE / 4,
-                    CACHE = crate::open::CACHE_SIZE,
-                ))
-                .map_err(backend("indexing the gestures' ids"))?;
+            self.build_indexes(
+                "indexing the gestures' ids",
+                &format!("CREATE {index} IF NOT EXISTS {name} ON gestures {columns};"),
+            )?;
         }
         Ok(())
     }
@@ -774,15 +786,10 @@ impl SqliteStore {
     /// commit. `IF NOT EXISTS`: a savepoint rolled back may have brought it back.
     pub(crate) fn restore_balance_index(&mut self) -> StoreResult<()> {
         if self.balance_index_dropped {
-            self.connection
-                .execute_batch(&format!(
-                    "PRAGMA threads = 2; PRAGMA cache_size = {SORT_CACHE}; \
-                     CREATE INDEX IF NOT EXISTS balances_high ON balances (level, high); \
-                     PRAGMA cache_size = {CACHE}; PRAGMA threads = 0;",
-                    SORT_CACHE = crate::open::CACHE_SIZE / 4,
-                    CACHE = crate::open::CACHE_SIZE,
-                ))
-                .map_err(backend("indexing the balances"))?;
+            self.build_indexes(
+                "indexing the balances",
+                "CREATE INDEX IF NOT EXISTS balances_high ON balances (level, high);",
+            )?;
             self.balance_index_dropped = false;
         }
         Ok(())
@@ -791,25 +798,13 @@ impl SqliteStore {
     /// Builds the gestures' secondary indexes again when an import dropped them.
     pub(crate) fn restore_gesture_indexes(&mut self) -> StoreResult<()> {
         if self.gesture_indexes_dropped {
-            // The sort may use a helper thread: the import's summing is done by now.
-            // Its sorted runs go to temporary files (`temp_store`, in `open`), each
-            // as large as the page cache allows: a quarter of it here. With the
-            // runs in memory, ten million gestures' index took 500 MB; in runs of
-            // the whole cache, with two threads, 200 MB.
             let build: String = GESTURE_INDEXES
                 .iter()
                 .map(|(index, name, columns)| {
                     format!("CREATE {index} IF NOT EXISTS {name} ON gestures {columns};")
                 })
                 .collect();
-            self.connection
-                .execute_batch(&format!(
-                    "PRAGMA threads = 2; PRAGMA cache_size = {SORT_CACHE}; {build} \
-                     PRAGMA cache_size = {CACHE}; PRAGMA threads = 0;",
-                    SORT_CACHE = crate::open::CACHE_SIZE / 4,
-                    CACHE = crate::open::CACHE_SIZE,
-                ))
-                .map_err(backend("indexing the gestures"))?;
+            self.build_indexes("indexing the gestures", &build)?;
             self.gesture_indexes_dropped = false;
             self.bulk_ids = None;
             self.ids_undecided = false;
