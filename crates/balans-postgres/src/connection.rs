@@ -20,7 +20,7 @@ use std::sync::Arc;
 use balans_core::Amount;
 use balans_store::store::{Catalog, Directory, StoreError, StoreResult};
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Row, Statement};
 
 use crate::bulk::Bulk;
@@ -70,6 +70,9 @@ pub struct PostgresStore {
     /// Gestures copied in by the write under way outside a bulk load (which
     /// analyzes the table itself): many, and the commit analyzes it.
     pub(crate) copied: u64,
+    /// Promises made by the write under way: many, and the commit analyzes
+    /// their tables.
+    pub(crate) promised: u64,
 }
 
 /// A savepoint command waiting to be sent; `w{n}` is the savepoint of depth `n`.
@@ -154,6 +157,24 @@ impl PostgresStore {
         let statement = self.statement(context, sql)?;
         self.client
             .query(&statement, params)
+            .map_err(pg_error(context))
+    }
+
+    /// Runs a statement planned for its parameters' values every time, in one
+    /// round trip (the unnamed statement, never kept). For a statement whose
+    /// best plan depends on the values: a kept statement is planned once for
+    /// any value after its fifth run, as for a typical one, and the promises of
+    /// a party with ten thousand are then read as those of a party with ten.
+    pub(crate) fn query_planned(
+        &mut self,
+        context: &str,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> StoreResult<Vec<Row>> {
+        self.carried = None;
+        self.send_savepoints(context)?;
+        self.client
+            .query_typed(sql, params)
             .map_err(pg_error(context))
     }
 

@@ -73,6 +73,7 @@ impl PostgresStore {
             copy_buffer: Vec::new(),
             stored_last: false,
             copied: 0,
+            promised: 0,
         };
         store.migrate(upgrading)?;
         Ok(store)

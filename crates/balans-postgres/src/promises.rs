@@ -5,7 +5,7 @@ use balans_core::{
 };
 use balans_store::store::{NewPromise, PromiseFilter, PromiseStore, Resolution, StoreResult};
 use postgres::Row;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 
 use crate::connection::{PostgresStore, corrupt};
 
@@ -69,6 +69,7 @@ impl PromiseStore for PostgresStore {
             )?
             .ok_or_else(|| corrupt("an answer to INSERT … RETURNING"))?;
         let id: i64 = row.get(0);
+        self.promised += 1;
         self.execute(
             "making a promise",
             "INSERT INTO promise_dues (promise, seq, due_ms, agreed_ms) VALUES ($1, 0, $2, $3)",
@@ -92,29 +93,53 @@ impl PromiseStore for PostgresStore {
         let mut sql = String::new();
         let party = filter.party.map(|p| p.0);
         let before = filter.due_before.map(|m| m.millis());
-        let mut values: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        let mut values: Vec<(&(dyn ToSql + Sync), Type)> = Vec::new();
         if let Some(party) = &party {
-            values.push(party);
+            values.push((party, Type::INT8));
         }
         if filter.pending {
             sql.push_str(" AND state IN ('open', 'renegotiated')");
         }
         if let Some(before) = &before {
-            values.push(before);
+            values.push((before, Type::INT8));
             sql.push_str(&format!(" AND due_ms < ${}", values.len()));
         }
         let since = filter.broken_since.map(|m| m.millis());
         if let Some(since) = &since {
-            values.push(since);
+            values.push((since, Type::INT8));
             sql.push_str(&format!(
                 " AND state = 'broken' AND resolved_ms >= ${}",
                 values.len()
             ));
         }
+        let after = filter
+            .after
+            .as_ref()
+            .map(|(due, id)| (due.millis(), id.as_str()));
+        if let Some((due, id)) = &after {
+            // A range of the indexes in due order, not a filter over them.
+            values.push((due, Type::INT8));
+            values.push((id, Type::TEXT));
+            sql.push_str(&format!(
+                " AND (due_ms, key) > (${}, ${})",
+                values.len() - 1,
+                values.len()
+            ));
+        }
         // A party's promises are those it made and those made to it (never
         // both: nobody promises themself), each range in due order in its
-        // index, merged.
+        // index, merged. With a limit each side is limited too: the planner
+        // then reads the first rows of each range and merges them, where it
+        // would otherwise read and sort every promise of a busy party.
+        let limit = match filter.limit {
+            0 => String::new(),
+            n => format!(" LIMIT {n}"),
+        };
         let mut sql = match filter.party {
+            Some(_) if filter.limit > 0 => format!(
+                "({PROMISE_SELECT} WHERE promiser = $1{sql} ORDER BY due_ms, key{limit}) \
+                 UNION ALL ({PROMISE_SELECT} WHERE promisee = $1{sql} ORDER BY due_ms, key{limit})"
+            ),
             Some(_) => format!(
                 "{PROMISE_SELECT} WHERE promiser = $1{sql} \
                  UNION ALL {PROMISE_SELECT} WHERE promisee = $1{sql}"
@@ -122,10 +147,10 @@ impl PromiseStore for PostgresStore {
             None => format!("{PROMISE_SELECT} WHERE TRUE{sql}"),
         };
         sql.push_str(" ORDER BY due_ms, key");
-        if filter.limit > 0 {
-            sql.push_str(&format!(" LIMIT {}", filter.limit));
-        }
-        self.query("listing promises", &sql, &values)?
+        sql.push_str(&limit);
+        // Planned for this party: one with thousands of promises is read
+        // otherwise than one with a few.
+        self.query_planned("listing promises", &sql, &values)?
             .iter()
             .map(promise_row)
             .collect()
@@ -157,6 +182,30 @@ impl PromiseStore for PostgresStore {
             .map(|r| Due {
                 due: Moment::from_millis(r.get(0)),
                 agreed: Moment::from_millis(r.get(1)),
+            })
+            .collect())
+    }
+
+    fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .query(
+                "reading promises' due moments",
+                "SELECT promise, due_ms, agreed_ms FROM promise_dues \
+                 WHERE promise = ANY($1) ORDER BY promise, seq",
+                &[&rows],
+            )?
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    Due {
+                        due: Moment::from_millis(r.get(1)),
+                        agreed: Moment::from_millis(r.get(2)),
+                    },
+                )
             })
             .collect())
     }

@@ -87,18 +87,32 @@ impl PromiseStore for SqliteStore {
     fn promises(&mut self, filter: &PromiseFilter) -> StoreResult<Vec<Promise>> {
         // The conditions beside the party's; `?1` is the party, if any.
         let mut sql = String::new();
-        let mut values: Vec<i64> = filter.party.iter().map(|p| p.0).collect();
+        let mut values: Vec<rusqlite::types::Value> = filter
+            .party
+            .iter()
+            .map(|p| rusqlite::types::Value::Integer(p.0))
+            .collect();
         if filter.pending {
             sql.push_str(" AND state IN ('open', 'renegotiated')");
         }
         if let Some(before) = filter.due_before {
-            values.push(before.millis());
+            values.push(before.millis().into());
             sql.push_str(&format!(" AND due_ms < ?{}", values.len()));
         }
         if let Some(since) = filter.broken_since {
-            values.push(since.millis());
+            values.push(since.millis().into());
             sql.push_str(&format!(
                 " AND state = 'broken' AND resolved_ms >= ?{}",
+                values.len()
+            ));
+        }
+        if let Some((due, id)) = &filter.after {
+            // A range of the indexes in due order, not a filter over them.
+            values.push(due.millis().into());
+            values.push(id.as_str().to_string().into());
+            sql.push_str(&format!(
+                " AND (due_ms, key) > (?{}, ?{})",
+                values.len() - 1,
                 values.len()
             ));
         }
@@ -121,6 +135,31 @@ impl PromiseStore for SqliteStore {
             &sql,
             rusqlite::params_from_iter(values),
             promise_row,
+        )
+    }
+
+    fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<rusqlite::types::Value> = rows
+            .iter()
+            .map(|row| rusqlite::types::Value::Integer(*row))
+            .collect();
+        self.query(
+            "reading promises' due moments",
+            "SELECT promise, due_ms, agreed_ms FROM promise_dues \
+             WHERE promise IN rarray(?1) ORDER BY promise, seq",
+            [std::rc::Rc::new(rows)],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    Due {
+                        due: Moment::from_millis(r.get(1)?),
+                        agreed: Moment::from_millis(r.get(2)?),
+                    },
+                ))
+            },
         )
     }
 

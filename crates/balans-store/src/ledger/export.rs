@@ -218,6 +218,8 @@ fn export_now<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSumm
     let promises = store.promises(&crate::store::PromiseFilter::default())?;
     if !promises.is_empty() {
         let catalog = store.catalog()?;
+        let rows: Vec<i64> = promises.iter().map(|p| p.row).collect();
+        let mut dues_of = super::promises::dues_of(store, &rows)?;
         summary.promises = write_file(
             dir,
             "promises.csv",
@@ -225,7 +227,7 @@ fn export_now<S: Store + ?Sized>(store: &mut S, dir: &Path) -> Result<ExportSumm
             &mut summary.files,
             |w| {
                 for p in &promises {
-                    let dues = store.promise_dues(p.row)?;
+                    let dues = dues_of.remove(&p.row).unwrap_or_default();
                     let kind = catalog
                         .kind_by_id(p.kind)
                         .map(|k| k.def.code.to_string())

@@ -33,6 +33,10 @@ pub struct PromiseFilter {
     pub due_before: Option<Moment>,
     /// Only those broken at or after this moment.
     pub broken_since: Option<Moment>,
+    /// Only those after this one in the listing's order: due later, or due at
+    /// the same moment with a greater id (a page's last promise, so that the
+    /// next page starts where it ended).
+    pub after: Option<(Moment, PromiseId)>,
     /// At most this many; all when 0.
     pub limit: usize,
 }
@@ -64,6 +68,9 @@ pub trait PromiseStore {
     fn due_promises(&mut self, at: Moment, limit: usize) -> StoreResult<Vec<Promise>>;
     /// Every due moment of a promise, in the order agreed.
     fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>>;
+    /// Every due moment of many promises, each promise's in the order agreed,
+    /// with its row: a list of promises reads them in one statement.
+    fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>>;
     /// Gives a pending promise a new due moment, agreed at `agreed`, and makes
     /// it renegotiated; false, changing nothing, when it is not pending.
     fn move_promise(&mut self, row: i64, due: Moment, agreed: Moment) -> StoreResult<bool>;

@@ -430,6 +430,54 @@ pub fn promises_are_listed_soonest_due_first<B: Backend>() {
     assert_eq!(ids(&mut store, bob(false, 0)), ["a", "e", "b", "f", "c"]);
     assert_eq!(ids(&mut store, bob(false, 3)), ["a", "e", "b"]);
     assert_eq!(ids(&mut store, bob(true, 0)), ["a", "e"]);
+
+    // Page by page: every size gives the whole list once, in order, a page
+    // boundary falling between two promises due at the same moment too (b
+    // and f); the last page has no cursor.
+    for size in 1..=6 {
+        let (mut paged, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+        loop {
+            let page =
+                ledger::promise_page(&mut store, &bob(false, 0), cursor.as_deref(), Some(size))
+                    .unwrap();
+            assert!(page.promises.len() <= size);
+            paged.extend(page.promises.iter().map(|p| p.id.to_string()));
+            pages += 1;
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(paged, ["a", "e", "b", "f", "c"], "pages of {size}");
+        assert_eq!(pages, 5_usize.div_ceil(size).max(1), "pages of {size}");
+    }
+    // A renegotiated promise in a list carries every due moment it had (read
+    // for the whole page at once).
+    ledger::move_promise(&mut store, "c", "2025-04-02", at("2025-03-16")).unwrap();
+    let page = ledger::promise_page(&mut store, &bob(false, 0), None, None).unwrap();
+    let c = page.promises.iter().find(|p| p.id.as_str() == "c").unwrap();
+    assert_eq!(c.dues.len(), 2);
+    assert_eq!(c.dues[0].due, at("2025-03-30"));
+    assert_eq!(c.dues[1].due, at("2025-04-02"));
+    assert!(
+        page.promises
+            .iter()
+            .filter(|p| p.id.as_str() != "c")
+            .all(|p| p.dues.len() == 1)
+    );
+    // A cursor this store did not give, or a page size out of range, is
+    // refused by name.
+    for (cursor, limit, field) in [
+        (Some("tomorrow"), None, "cursor"),
+        (Some("12:"), None, "cursor"),
+        (None, Some(0), "limit"),
+        (None, Some(1001), "limit"),
+    ] {
+        match ledger::promise_page(&mut store, &bob(false, 0), cursor, limit) {
+            Err(LedgerError::Invalid(errors)) => assert_eq!(errors[0].column, field),
+            other => panic!("{cursor:?} {limit:?}: {other:?}"),
+        }
+    }
 }
 
 /// Two processes sweeping at once break each promise once: one gesture each,
