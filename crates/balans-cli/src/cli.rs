@@ -429,7 +429,7 @@ pub enum PromiseCommand {
     },
     /// Promises, the soonest due first.
     #[command(
-        after_help = "Examples:\n  balans promise list\n  balans promise list --open --party hotel-wadden\n  balans promise list --overdue\n  balans promise list --due-within 7d --json"
+        after_help = "Examples:\n  balans promise list\n  balans promise list --open --party hotel-wadden\n  balans promise list --overdue --limit 20\n  balans promise list --due-within 7d --json"
     )]
     List {
         /// Only open or renegotiated promises.
@@ -444,6 +444,9 @@ pub enum PromiseCommand {
         /// Only those made by or to this party.
         #[arg(long)]
         party: Option<String>,
+        /// Only the N due soonest; every one when absent.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        limit: Option<u32>,
         #[arg(long)]
         json: bool,
     },

@@ -568,6 +568,7 @@ fn promise(db: &str, command: PromiseCommand) -> Result<()> {
             overdue,
             due_within,
             party,
+            limit,
             json,
         } => {
             let due_within_ms = due_within
@@ -581,7 +582,7 @@ fn promise(db: &str, command: PromiseCommand) -> Result<()> {
                 overdue,
                 due_within_ms,
                 now: Some(now),
-                limit: 0,
+                limit: limit.map_or(0, |n| n as usize),
                 ..ledger::PromiseQuery::default()
             };
             let views = ledger::list_promises(store.as_mut(), &query)?;

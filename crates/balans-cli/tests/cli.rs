@@ -2270,6 +2270,17 @@ fn promises_from_the_command_line() {
         (Some(id), Some("bosman"), Some("open"))
     );
     assert_eq!(first["gesture"], serde_json::Value::Null);
+    // `--limit N`: the N due soonest, the same as the head of the whole list.
+    let all = list.as_array().unwrap();
+    assert!(all.len() >= 2, "{list}");
+    let limited: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["promise", "list", "--open", "--limit", "1", "--json"]))
+            .unwrap();
+    assert_eq!(limited.as_array().unwrap()[..], all[..1]);
+    dir.balans(&["promise", "list", "--limit", "0"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--limit"));
 
     let kept = dir.stdout(&["promise", "keep", "inv-118", "400.00"]);
     assert!(kept.contains("kept in part (400.00)"), "{kept}");

@@ -360,6 +360,61 @@ async fn a_promise_is_made_kept_and_refused_through_the_api() {
     );
 }
 
+/// Promises are listed a page at a time: each page's `Link` header names the
+/// next, following them gives every promise once in due order (two due at
+/// the same moment by id), and the last page has none; a cursor the server
+/// did not give and a page size out of range are 422 problems.
+#[tokio::test]
+async fn promises_are_listed_a_page_at_a_time_through_the_api() {
+    let app = spawn_app().await;
+    for (id, due) in [
+        ("p3", "2099-03-03"),
+        ("p1", "2099-03-01"),
+        ("p2b", "2099-03-02"),
+        ("p2a", "2099-03-02"),
+        ("p4", "2099-03-04"),
+    ] {
+        let promise =
+            json!({"id": id, "promiser": "henk", "promisee": "gerrit", "kind": "help", "due": due});
+        let (status, body) = app.post("staff", "/api/v1/promises", promise).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut next = Some("/api/v1/promises?party=henk&open=true&limit=2".to_string());
+    let (mut ids, mut pages) = (Vec::new(), 0);
+    while let Some(path) = next.take() {
+        let response = app
+            .as_("viewer", app.client.get(app.url(&path)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        next = response.headers().get("link").map(|link| {
+            let link = link.to_str().unwrap();
+            assert!(link.ends_with(">; rel=\"next\""), "{link}");
+            assert!(
+                link.contains("party=henk&open=true&limit=2&cursor="),
+                "{link}"
+            );
+            link[1..link.find('>').unwrap()].to_string()
+        });
+        let page: Value = response.json().await.unwrap();
+        let page = page.as_array().unwrap();
+        assert!(page.len() <= 2);
+        ids.extend(page.iter().map(|p| p["id"].as_str().unwrap().to_string()));
+        pages += 1;
+    }
+    assert_eq!(ids, ["p1", "p2a", "p2b", "p3", "p4"]);
+    assert_eq!(pages, 3);
+    for query in ["cursor=yesterday", "limit=0", "limit=1001"] {
+        let (status, body) = app
+            .get("viewer", &format!("/api/v1/promises?{query}"))
+            .await;
+        assert_eq!(status, 422, "{query}: {body}");
+        let field = query.split('=').next().unwrap();
+        assert!(body.to_string().contains(field), "{query}: {body}");
+    }
+}
+
 #[tokio::test]
 async fn a_gesture_is_recorded_once_and_its_balance_shows_at_once() {
     let app = spawn_app().await;

@@ -3250,6 +3250,59 @@ async fn staff_offer_a_handover_on_the_relationship_s_page() {
     );
 }
 
+/// The promises page shows a page of 100 promises due this week and links
+/// to the next; following the links shows each promise once, the later
+/// pages without the broken ones; a cursor the server did not give is said.
+#[tokio::test]
+async fn the_promises_page_comes_a_page_at_a_time() {
+    let app = spawn_app().await;
+    {
+        let mut store = app.store();
+        let now = balans_core::Moment::now();
+        let zone = balans_store::store::zone_of(&mut store).unwrap();
+        for i in 0..130_i64 {
+            let due = balans_core::Moment::from_millis(now.millis() + (i + 60) * 60_000)
+                .display_in(&zone)
+                .to_string();
+            let id = format!("call-{i:03}");
+            let text = balans_store::ledger::PromiseText {
+                id: &id,
+                promiser: "henk",
+                promisee: "gerrit",
+                kind: "attention",
+                due: &due,
+                ..Default::default()
+            };
+            balans_store::ledger::make_promise(&mut store, &text, now).unwrap();
+        }
+    }
+    // Staff, whose keep buttons name each promise.
+    let viewer = logged_in(&app, "staff").await;
+    let count = |html: &str| html.matches("<li class=\"promise\">").count();
+    let first = page_text(&viewer, format!("{}/promises", app.address)).await;
+    assert_eq!(count(&first), 100, "{first}");
+    assert!(first.contains("Broken this week"), "{first}");
+    let start = first
+        .find("href=\"/promises?cursor=")
+        .expect("a link to the next page")
+        + "href=\"".len();
+    let next = &first[start..start + first[start..].find('"').unwrap()];
+    let second = page_text(&viewer, format!("{}{next}", app.address)).await;
+    assert_eq!(count(&second), 30, "{second}");
+    assert!(!second.contains("/promises?cursor="), "{second}");
+    assert!(!second.contains("Broken this week"), "{second}");
+    let shown: std::collections::BTreeSet<String> = [&first, &second]
+        .iter()
+        .flat_map(|html| {
+            html.match_indices("/promises/call-")
+                .map(|(at, _)| html[at..at + 18].to_string())
+        })
+        .collect();
+    assert_eq!(shown.len(), 130, "{shown:?}");
+    let wrong = page_text(&viewer, format!("{}/promises?cursor=nonsense", app.address)).await;
+    assert!(wrong.contains("is not a cursor"), "{wrong}");
+}
+
 /// The promises page lists what is due this week and what was broken, in
 /// plain words, in English and Dutch; staff keep a promise in one click, a
 /// viewer sees no button and a forged keep is refused; the dashboard names a

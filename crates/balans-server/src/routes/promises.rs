@@ -3,9 +3,9 @@
 //! writer does, before each group of writes).
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use balans_core::Moment;
 use balans_store::LedgerError;
 use balans_store::ledger::{self, PromiseQuery, PromiseText, PromiseView, Swept};
@@ -29,47 +29,74 @@ pub struct PromisesQuery {
     pub overdue: Option<bool>,
     /// Only pending promises due within this long: `12h`, `7d`, `2w`.
     pub due_within: Option<String>,
-    /// At most this many; every one when absent.
+    /// From the `next` link of the previous page.
+    pub cursor: Option<String>,
+    /// At most 1000; 100 by default.
     pub limit: Option<usize>,
 }
 
-/// Promises, the soonest due first. The same JSON as `balans promise list --json`.
+/// Promises, the soonest due first, a page at a time: the same JSON as
+/// `balans promise list --json`, and a `Link` header with `rel="next"` to the
+/// next page when there is one.
 #[utoipa::path(get, path = "/api/v1/promises", tag = "promises", params(PromisesQuery),
     security(("bearer" = ["viewer"])),
     responses(
-        (status = 200, body = Vec<crate::routes::docs::PromiseDoc>),
+        (status = 200, body = Vec<crate::routes::docs::PromiseDoc>, headers(
+            ("Link" = String, description = "`<…&cursor=…>; rel=\"next\"`: the next page; absent on the last"),
+        )),
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A limit out of range, a cursor this server did not give, an unreadable duration", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_promises(
     State(state): State<AppState>,
     viewer: Viewer,
+    RawQuery(raw): RawQuery,
     ApiQuery(query): ApiQuery<PromisesQuery>,
-) -> ApiResult<Json<Vec<PromiseView>>> {
-    Ok(Json(
-        state
-            .read_as(viewer, Reads::AtOneMoment, move |store| {
-                let due_within_ms = query
-                    .due_within
-                    .as_deref()
-                    .map(ledger::parse_duration_ms)
-                    .transpose()
-                    .map_err(|e| refuse("due_within", e))?;
-                ledger::list_promises(
-                    store,
-                    &PromiseQuery {
-                        party: query.party.as_deref(),
-                        pending: query.open.unwrap_or(false),
-                        overdue: query.overdue.unwrap_or(false),
-                        due_within_ms,
-                        now: Some(Moment::now()),
-                        limit: query.limit.unwrap_or(0),
-                        ..PromiseQuery::default()
-                    },
-                )
-            })
-            .await?,
-    ))
+) -> ApiResult<Response> {
+    let page = state
+        .read_as(viewer, Reads::AtOneMoment, move |store| {
+            let due_within_ms = query
+                .due_within
+                .as_deref()
+                .map(ledger::parse_duration_ms)
+                .transpose()
+                .map_err(|e| refuse("due_within", e))?;
+            ledger::promise_page(
+                store,
+                &PromiseQuery {
+                    party: query.party.as_deref(),
+                    pending: query.open.unwrap_or(false),
+                    overdue: query.overdue.unwrap_or(false),
+                    due_within_ms,
+                    now: Some(Moment::now()),
+                    ..PromiseQuery::default()
+                },
+                query.cursor.as_deref(),
+                query.limit,
+            )
+        })
+        .await?;
+    let mut response = Json(page.promises).into_response();
+    if let Some(cursor) = page.next_cursor {
+        let link = format!(
+            "</api/v1/promises?{}>; rel=\"next\"",
+            next_query(raw.as_deref().unwrap_or(""), &cursor)
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// The query of the next page: this one's, its cursor replaced.
+fn next_query(raw: &str, cursor: &str) -> String {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("cursor="))
+        .map(str::to_string)
+        .chain([format!("cursor={}", crate::web::encode(cursor))])
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// One promise, with every due moment it had.

@@ -69,6 +69,8 @@ texts! {
     PromisesBrokenThisWeek => "Broken this week", "Deze week gebroken";
     NoPromisesHere => "None.", "Geen.";
     AllPromises => "All promises", "Alle beloften";
+    LaterPromises => "Promises due later this week", "Beloften voor later deze week";
+    MoreBrokenPromises => "More promises broken this week", "Meer beloften die deze week gebroken zijn";
     KeepPromise => "Kept", "Nagekomen";
     PromiseMoved => "renegotiated", "opnieuw afgesproken";
     DueOptional => "Due (optional: makes it a promise)", "Uiterlijk (optioneel: maakt er een belofte van)";

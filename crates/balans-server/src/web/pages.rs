@@ -236,7 +236,7 @@ pub async fn dashboard(
         )?
         .gestures;
         let alerts = ledger::open_alerts(store, Moment::now())?;
-        let promises = super::promise_views::agenda(store, Moment::now())?;
+        let promises = super::promise_views::agenda(store, Moment::now(), Default::default())?;
         // Of our relationships at the top of our page, those one person carries.
         let key_people = match &report.us {
             Some(us) => {

@@ -15,39 +15,71 @@ use super::views;
 
 const DAY_MS: i64 = 86_400_000;
 
-/// What is due and what was broken, as of a moment.
+/// What is due and what was broken, as of a moment: a page of each.
 pub(super) struct Agenda {
     pub overdue: Vec<PromiseView>,
     pub today: Vec<PromiseView>,
     pub week: Vec<PromiseView>,
     pub broken: Vec<PromiseView>,
+    /// The cursor of the next page of pending promises, when there is one.
+    pub more_due: Option<String>,
+    /// The cursor of the next page of broken ones.
+    pub more_broken: Option<String>,
     pub zone: Zone,
 }
 
+/// Where an agenda's pages start: the first page of both lists, or a later
+/// page of one of them (the other is then left out).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) enum AgendaPage<'a> {
+    #[default]
+    First,
+    Due(&'a str),
+    Broken(&'a str),
+}
+
 /// The pending promises due within a week (overdue ones apart, then today's,
-/// then the rest of the week) and those broken in the week before `now`.
+/// then the rest of the week) and those broken in the week before `now`, a
+/// page of each.
 pub(super) fn agenda(
     store: &mut (dyn Store + Send + 'static),
     now: Moment,
+    page: AgendaPage<'_>,
 ) -> Result<Agenda, LedgerError> {
     let zone = balans_store::store::zone_of(store)?;
-    let pending = ledger::list_promises(
-        store,
-        &PromiseQuery {
-            due_within_ms: Some(7 * DAY_MS),
-            now: Some(now),
-            ..PromiseQuery::default()
-        },
-    )?;
-    let broken = ledger::list_promises(
-        store,
-        &PromiseQuery {
-            broken_since: Some(Moment::from_millis(now.millis() - 7 * DAY_MS)),
-            ..PromiseQuery::default()
-        },
-    )?;
+    let (due_cursor, broken_cursor) = match page {
+        AgendaPage::First => (None, None),
+        AgendaPage::Due(cursor) => (Some(cursor), None),
+        AgendaPage::Broken(cursor) => (None, Some(cursor)),
+    };
+    let pending = match page {
+        AgendaPage::Broken(_) => None,
+        _ => Some(ledger::promise_page(
+            store,
+            &PromiseQuery {
+                due_within_ms: Some(7 * DAY_MS),
+                now: Some(now),
+                ..PromiseQuery::default()
+            },
+            due_cursor,
+            None,
+        )?),
+    };
+    let broken = match page {
+        AgendaPage::Due(_) => None,
+        _ => Some(ledger::promise_page(
+            store,
+            &PromiseQuery {
+                broken_since: Some(Moment::from_millis(now.millis() - 7 * DAY_MS)),
+                ..PromiseQuery::default()
+            },
+            broken_cursor,
+            None,
+        )?),
+    };
     let today = day_of(&zone, now);
     let (mut overdue, mut due_today, mut week) = (Vec::new(), Vec::new(), Vec::new());
+    let (pending, more_due) = pending.map_or((Vec::new(), None), |p| (p.promises, p.next_cursor));
     for p in pending {
         if p.due < now {
             overdue.push(p);
@@ -57,11 +89,14 @@ pub(super) fn agenda(
             week.push(p);
         }
     }
+    let (broken, more_broken) = broken.map_or((Vec::new(), None), |p| (p.promises, p.next_cursor));
     Ok(Agenda {
         overdue,
         today: due_today,
         week,
         broken,
+        more_due,
+        more_broken,
         zone,
     })
 }

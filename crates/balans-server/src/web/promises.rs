@@ -1,7 +1,7 @@
 //! The promises page (`docs/promises.md`): past due, due today, due this
 //! week, broken this week, each pending one kept in one click by staff.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use balans_core::Moment;
@@ -13,29 +13,62 @@ use super::i18n::T;
 use super::layout::Section;
 use super::pages::{read, respond};
 use super::parts;
-use super::promise_views::{agenda, list};
+use super::promise_views::{AgendaPage, agenda, list};
 use super::session::{Refusal, Session};
 use crate::AppState;
 
-/// `GET /promises`: overdue, due today, due this week, broken this week.
+/// Which page of `/promises`: a later page of the pending promises
+/// (`cursor`) or of the broken ones (`broken`); the first of both when
+/// neither is given.
+#[derive(Deserialize, Default)]
+pub struct AgendaQuery {
+    cursor: Option<String>,
+    broken: Option<String>,
+}
+
+/// `GET /promises`: overdue, due today, due this week, broken this week, a
+/// page of each with a link to the next.
 pub async fn page(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    Query(query): Query<AgendaQuery>,
 ) -> Result<Response, Refusal> {
     let lang = session.lang;
     let t = |text: T| text.get(lang);
-    let found = read(&state, lang, |store| agenda(store, Moment::now())).await?;
+    let found = read(&state, lang, move |store| {
+        let page = match (&query.cursor, &query.broken) {
+            (Some(cursor), _) => AgendaPage::Due(cursor),
+            (None, Some(cursor)) => AgendaPage::Broken(cursor),
+            (None, None) => AgendaPage::First,
+        };
+        let shows = (
+            !matches!(page, AgendaPage::Broken(_)),
+            !matches!(page, AgendaPage::Due(_)),
+        );
+        agenda(store, Moment::now(), page).map(|agenda| (agenda, shows))
+    })
+    .await?;
     let content = match &found {
         Err(e) => parts::notice("error", &super::forms::messages(lang, e)),
-        Ok(agenda) => html! {
+        Ok((agenda, (due, broken))) => html! {
             p { (t(T::PromisesExplained)) }
-            @if !agenda.overdue.is_empty() {
-                (list(&session, &agenda.zone, "promises-overdue", T::PromisesOverdue, &agenda.overdue, "/promises"))
+            @if *due {
+                @if !agenda.overdue.is_empty() {
+                    (list(&session, &agenda.zone, "promises-overdue", T::PromisesOverdue, &agenda.overdue, "/promises"))
+                }
+                (list(&session, &agenda.zone, "promises-today", T::PromisesDueToday, &agenda.today, "/promises"))
+                (list(&session, &agenda.zone, "promises-week", T::PromisesDueThisWeek, &agenda.week, "/promises"))
+                @if let Some(next) = &agenda.more_due {
+                    p.more { a href={ "/promises?cursor=" (super::encode(next)) } rel="next" { (t(T::LaterPromises)) } }
+                }
             }
-            (list(&session, &agenda.zone, "promises-today", T::PromisesDueToday, &agenda.today, "/promises"))
-            (list(&session, &agenda.zone, "promises-week", T::PromisesDueThisWeek, &agenda.week, "/promises"))
-            (list(&session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, "/promises"))
+            @if *broken {
+                (list(&session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, "/promises"))
+                @if let Some(next) = &agenda.more_broken {
+                    p.more { a href={ "/promises?broken=" (super::encode(next)) } rel="next" { (t(T::MoreBrokenPromises)) } }
+                }
+            }
         },
     };
     Ok(respond(
