@@ -407,6 +407,17 @@ fn promises(source: &Source, count: usize, due: usize, share: u8, runs: usize) -
                     all_times.push(started.elapsed());
                 }
                 let (all_median, all_p99) = median_p99(all_times);
+                // The party's page: how it keeps its promises, and the first few.
+                let mut page_times = Vec::with_capacity(20);
+                for _ in 0..20 {
+                    let started = Instant::now();
+                    ledger::pair_promises(store.as_mut(), &key, None, None, 10)?;
+                    page_times.push(started.elapsed());
+                }
+                let (page_median, page_p99) = median_p99(page_times);
+                println!(
+                    "kept rates and promises of {who} for its page: median {page_median:.2} ms, p99 {page_p99:.2} ms"
+                );
                 println!(
                     "open promises of {who} ({key}, {all} open of {} made by or to it): \
                      first page of {listed}: median {median:.2} ms, p99 {p99:.2} ms (target: under 10 ms); \
