@@ -435,8 +435,15 @@ fn promises(source: &Source, count: usize, due: usize, share: u8, runs: usize) -
                 swept.broken.len()
             );
         }
-        if run + 1 == runs && !ledger::check(store.as_mut())?.is_consistent() {
-            bail!("balans check failed after the sweep");
+        if run + 1 == runs {
+            let started = Instant::now();
+            if !ledger::check(store.as_mut())?.is_consistent() {
+                bail!("balans check failed after the sweep");
+            }
+            println!(
+                "balans check of the store with its {count} promises: {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     breaking.sort_unstable();

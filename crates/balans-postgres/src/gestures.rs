@@ -251,6 +251,14 @@ impl GestureStore for PostgresStore {
         .transpose()
     }
 
+    fn gestures_by_ids(&mut self, ids: &[&str]) -> StoreResult<Vec<StoredGesture>> {
+        self.build_indexes()?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.stored_gestures(ids)?.into_values().collect())
+    }
+
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
         self.build_indexes()?;
         self.query_opt(

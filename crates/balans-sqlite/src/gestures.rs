@@ -174,6 +174,14 @@ impl GestureStore for SqliteStore {
         )
     }
 
+    fn gestures_by_ids(&mut self, ids: &[&str]) -> StoreResult<Vec<StoredGesture>> {
+        self.restore_id_index()?;
+        Ok(self
+            .stored_gestures(ids.iter().copied())?
+            .into_values()
+            .collect())
+    }
+
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
         self.query_one(
             "reading a gesture",

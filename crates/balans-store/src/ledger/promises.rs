@@ -1124,6 +1124,18 @@ pub(crate) fn promise_problems<S: Store + ?Sized>(
     let promises = store.promises(&PromiseFilter::default())?;
     let rows: Vec<i64> = promises.iter().map(|p| p.row).collect();
     let mut dues_of = dues_of(store, &rows)?;
+    // The gestures they name, read a batch at a time.
+    let named_ids: Vec<&str> = promises
+        .iter()
+        .filter_map(|p| p.gesture.as_ref().map(GestureId::as_str))
+        .collect();
+    let mut gestures: HashMap<String, balans_core::StoredGesture> =
+        HashMap::with_capacity(named_ids.len());
+    for batch in named_ids.chunks(10_000) {
+        for stored in store.gestures_by_ids(batch)? {
+            gestures.insert(stored.gesture.id.as_str().to_string(), stored);
+        }
+    }
     for p in promises {
         let id = &p.id;
         match (&p.gesture, p.state.has_gesture()) {
@@ -1136,7 +1148,7 @@ pub(crate) fn promise_problems<S: Store + ?Sized>(
                 if let Some(other) = named.insert(gesture.clone(), id.clone()) {
                     problems.push(format!("{other} and {id} both name gesture {gesture}"));
                 }
-                match store.gesture(gesture)? {
+                match gestures.get(gesture.as_str()) {
                     None => problems.push(format!(
                         "{id} is {} by gesture {gesture}, which is not stored",
                         p.state

@@ -70,6 +70,9 @@ pub trait GestureStore {
         gestures: &[&Gesture],
     ) -> StoreResult<Vec<Option<Box<StoredGesture>>>>;
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>>;
+    /// The stored gestures with any of these ids, in no order (an id stored
+    /// nowhere is left out): what a check of many promises reads at once.
+    fn gestures_by_ids(&mut self, ids: &[&str]) -> StoreResult<Vec<StoredGesture>>;
     /// The id of the gesture that reverses `id`, if one does.
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>>;
     /// Every gesture in the order it was stored.
