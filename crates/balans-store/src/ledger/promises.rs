@@ -920,8 +920,11 @@ pub fn kept_rates<S: Store + ?Sized>(
 }
 
 /// A relationship's promises: the kept rates of both sides, and its promises
-/// (pending ones counted by whom their parties count for now), the soonest
-/// due first, at most `shown` of them (none when 0).
+/// (pending ones counted by whom their parties count for now), at most
+/// `shown` of them (none when 0): the pending ones first, the soonest due
+/// first, then the resolved ones, the latest resolved first — what is still
+/// to come, then what became of the last ones, not the oldest of a long
+/// history.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PairPromises {
     pub rates: KeptRates,
@@ -980,7 +983,11 @@ pub fn pair_promises<S: Store + ?Sized>(
                 }
             }
         }
-        listed.sort_by(|x, y| x.due.cmp(&y.due).then(x.id.cmp(&y.id)));
+        let order = |p: &Promise| match p.resolved_at {
+            None => (0, p.due.millis()),
+            Some(at) => (1, at.millis().saturating_neg()),
+        };
+        listed.sort_by(|x, y| order(x).cmp(&order(y)).then(x.id.cmp(&y.id)));
         listed.truncate(shown);
         Ok(PairPromises {
             rates: KeptRates {

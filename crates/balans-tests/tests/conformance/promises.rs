@@ -478,6 +478,22 @@ pub fn promises_are_listed_soonest_due_first<B: Backend>() {
             other => panic!("{cursor:?} {limit:?}: {other:?}"),
         }
     }
+
+    // A party's page shows what is still to come, the soonest due first, then
+    // what became of the latest (a and e broke at their due moments, b was
+    // kept after them), not the oldest of its history.
+    ledger::sweep(&mut store, at("2025-03-16")).unwrap();
+    ledger::keep_promise(&mut store, "b", None, at("2025-03-17")).unwrap();
+    let shown = |store: &mut B::Store, n| -> Vec<String> {
+        ledger::pair_promises(store, "bob", None, None, n)
+            .unwrap()
+            .promises
+            .iter()
+            .map(|p| p.id.to_string())
+            .collect()
+    };
+    assert_eq!(shown(&mut store, 10), ["f", "c", "b", "e", "a"]);
+    assert_eq!(shown(&mut store, 3), ["f", "c", "b"]);
 }
 
 /// Two processes sweeping at once break each promise once: one gesture each,
