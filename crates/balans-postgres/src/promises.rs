@@ -171,21 +171,6 @@ impl PromiseStore for PostgresStore {
         .collect()
     }
 
-    fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>> {
-        Ok(self
-            .query(
-                "reading a promise's due moments",
-                "SELECT due_ms, agreed_ms FROM promise_dues WHERE promise = $1 ORDER BY seq",
-                &[&row],
-            )?
-            .iter()
-            .map(|r| Due {
-                due: Moment::from_millis(r.get(0)),
-                agreed: Moment::from_millis(r.get(1)),
-            })
-            .collect())
-    }
-
     fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>> {
         if rows.is_empty() {
             return Ok(Vec::new());

@@ -3299,6 +3299,14 @@ async fn the_promises_page_comes_a_page_at_a_time() {
         })
         .collect();
     assert_eq!(shown.len(), 130, "{shown:?}");
+    // A later page of the broken ones shows only those.
+    let broken = page_text(
+        &viewer,
+        format!("{}/promises?broken=0:call-000", app.address),
+    )
+    .await;
+    assert!(broken.contains("Broken this week"), "{broken}");
+    assert!(!broken.contains("Due this week"), "{broken}");
     let wrong = page_text(&viewer, format!("{}/promises?cursor=nonsense", app.address)).await;
     assert!(wrong.contains("is not a cursor"), "{wrong}");
 }

@@ -175,20 +175,6 @@ impl PromiseStore for SqliteStore {
         )
     }
 
-    fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>> {
-        self.query(
-            "reading a promise's due moments",
-            "SELECT due_ms, agreed_ms FROM promise_dues WHERE promise = ?1 ORDER BY seq",
-            [row],
-            |r| {
-                Ok(Due {
-                    due: Moment::from_millis(r.get(0)?),
-                    agreed: Moment::from_millis(r.get(1)?),
-                })
-            },
-        )
-    }
-
     fn move_promise(&mut self, row: i64, due: Moment, agreed: Moment) -> StoreResult<bool> {
         let changed = self.execute(
             "moving a promise",

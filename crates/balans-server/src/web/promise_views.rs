@@ -21,6 +21,9 @@ pub(super) struct Agenda {
     pub today: Vec<PromiseView>,
     pub week: Vec<PromiseView>,
     pub broken: Vec<PromiseView>,
+    /// Whether the page shows the pending promises, and the broken ones.
+    pub shows_due: bool,
+    pub shows_broken: bool,
     /// The cursor of the next page of pending promises, when there is one.
     pub more_due: Option<String>,
     /// The cursor of the next page of broken ones.
@@ -38,6 +41,37 @@ pub(super) enum AgendaPage<'a> {
     Broken(&'a str),
 }
 
+impl<'a> AgendaPage<'a> {
+    /// From a page's query: a cursor of the pending promises, or else of the
+    /// broken ones, or the first page.
+    pub(super) fn of(due: Option<&'a str>, broken: Option<&'a str>) -> Self {
+        match (due, broken) {
+            (Some(cursor), _) => AgendaPage::Due(cursor),
+            (None, Some(cursor)) => AgendaPage::Broken(cursor),
+            (None, None) => AgendaPage::First,
+        }
+    }
+
+    /// Where the pending promises start, when this page shows them (`None`
+    /// inside: their first page).
+    fn due(self) -> Option<Option<&'a str>> {
+        match self {
+            AgendaPage::First => Some(None),
+            AgendaPage::Due(cursor) => Some(Some(cursor)),
+            AgendaPage::Broken(_) => None,
+        }
+    }
+
+    /// Where the broken promises start, when this page shows them.
+    fn broken(self) -> Option<Option<&'a str>> {
+        match self {
+            AgendaPage::First => Some(None),
+            AgendaPage::Broken(cursor) => Some(Some(cursor)),
+            AgendaPage::Due(_) => None,
+        }
+    }
+}
+
 /// The pending promises due within a week (overdue ones apart, then today's,
 /// then the rest of the week) and those broken in the week before `now`, a
 /// page of each.
@@ -47,36 +81,35 @@ pub(super) fn agenda(
     page: AgendaPage<'_>,
 ) -> Result<Agenda, LedgerError> {
     let zone = balans_store::store::zone_of(store)?;
-    let (due_cursor, broken_cursor) = match page {
-        AgendaPage::First => (None, None),
-        AgendaPage::Due(cursor) => (Some(cursor), None),
-        AgendaPage::Broken(cursor) => (None, Some(cursor)),
-    };
-    let pending = match page {
-        AgendaPage::Broken(_) => None,
-        _ => Some(ledger::promise_page(
-            store,
-            &PromiseQuery {
-                due_within_ms: Some(7 * DAY_MS),
-                now: Some(now),
-                ..PromiseQuery::default()
-            },
-            due_cursor,
-            None,
-        )?),
-    };
-    let broken = match page {
-        AgendaPage::Due(_) => None,
-        _ => Some(ledger::promise_page(
-            store,
-            &PromiseQuery {
-                broken_since: Some(Moment::from_millis(now.millis() - 7 * DAY_MS)),
-                ..PromiseQuery::default()
-            },
-            broken_cursor,
-            None,
-        )?),
-    };
+    let pending = page
+        .due()
+        .map(|cursor| {
+            ledger::promise_page(
+                store,
+                &PromiseQuery {
+                    due_within_ms: Some(7 * DAY_MS),
+                    now: Some(now),
+                    ..PromiseQuery::default()
+                },
+                cursor,
+                None,
+            )
+        })
+        .transpose()?;
+    let broken = page
+        .broken()
+        .map(|cursor| {
+            ledger::promise_page(
+                store,
+                &PromiseQuery {
+                    broken_since: Some(Moment::from_millis(now.millis() - 7 * DAY_MS)),
+                    ..PromiseQuery::default()
+                },
+                cursor,
+                None,
+            )
+        })
+        .transpose()?;
     let today = day_of(&zone, now);
     let (mut overdue, mut due_today, mut week) = (Vec::new(), Vec::new(), Vec::new());
     let (pending, more_due) = pending.map_or((Vec::new(), None), |p| (p.promises, p.next_cursor));
@@ -95,6 +128,8 @@ pub(super) fn agenda(
         today: due_today,
         week,
         broken,
+        shows_due: page.due().is_some(),
+        shows_broken: page.broken().is_some(),
         more_due,
         more_broken,
         zone,

@@ -37,23 +37,15 @@ pub async fn page(
     let lang = session.lang;
     let t = |text: T| text.get(lang);
     let found = read(&state, lang, move |store| {
-        let page = match (&query.cursor, &query.broken) {
-            (Some(cursor), _) => AgendaPage::Due(cursor),
-            (None, Some(cursor)) => AgendaPage::Broken(cursor),
-            (None, None) => AgendaPage::First,
-        };
-        let shows = (
-            !matches!(page, AgendaPage::Broken(_)),
-            !matches!(page, AgendaPage::Due(_)),
-        );
-        agenda(store, Moment::now(), page).map(|agenda| (agenda, shows))
+        let page = AgendaPage::of(query.cursor.as_deref(), query.broken.as_deref());
+        agenda(store, Moment::now(), page)
     })
     .await?;
     let content = match &found {
         Err(e) => parts::notice("error", &super::forms::messages(lang, e)),
-        Ok((agenda, (due, broken))) => html! {
+        Ok(agenda) => html! {
             p { (t(T::PromisesExplained)) }
-            @if *due {
+            @if agenda.shows_due {
                 @if !agenda.overdue.is_empty() {
                     (list(&session, &agenda.zone, "promises-overdue", T::PromisesOverdue, &agenda.overdue, "/promises"))
                 }
@@ -63,7 +55,7 @@ pub async fn page(
                     p.more { a href={ "/promises?cursor=" (super::encode(next)) } rel="next" { (t(T::LaterPromises)) } }
                 }
             }
-            @if *broken {
+            @if agenda.shows_broken {
                 (list(&session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, "/promises"))
                 @if let Some(next) = &agenda.more_broken {
                     p.more { a href={ "/promises?broken=" (super::encode(next)) } rel="next" { (t(T::MoreBrokenPromises)) } }

@@ -67,7 +67,13 @@ pub trait PromiseStore {
     /// `limit`: what a sweep breaks.
     fn due_promises(&mut self, at: Moment, limit: usize) -> StoreResult<Vec<Promise>>;
     /// Every due moment of a promise, in the order agreed.
-    fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>>;
+    fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>> {
+        Ok(self
+            .promise_dues_of(&[row])?
+            .into_iter()
+            .map(|(_, due)| due)
+            .collect())
+    }
     /// Every due moment of many promises, each promise's in the order agreed,
     /// with its row: a list of promises reads them in one statement.
     fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>>;
