@@ -2695,6 +2695,25 @@ async fn every_page_passes_axe_and_is_photographed() {
         &|_| {},
     )
     .unwrap();
+    // More promises due this week than a page shows: the promises page links
+    // to the next.
+    let now = balans_core::Moment::now();
+    let zone = balans_store::store::zone_of(&mut store).unwrap();
+    for i in 0..101_i64 {
+        let due = balans_core::Moment::from_millis(now.millis() + (i + 60) * 60_000)
+            .display_in(&zone)
+            .to_string();
+        let id = format!("call-{i:03}");
+        let text = balans_store::ledger::PromiseText {
+            id: &id,
+            promiser: "henk",
+            promisee: "gerrit",
+            kind: "attention",
+            due: &due,
+            ..Default::default()
+        };
+        balans_store::ledger::make_promise(&mut store, &text, now).unwrap();
+    }
     drop(store);
     log_in(c, &app, "admin").await;
     let pages = [
@@ -2732,6 +2751,7 @@ async fn every_page_passes_axe_and_is_photographed() {
             "organization",
             "relationship-credits",
             "entry-form",
+            "promises",
         ]
         .contains(&name)
         {
@@ -3281,6 +3301,7 @@ async fn the_promises_page_comes_a_page_at_a_time() {
     let count = |html: &str| html.matches("<li class=\"promise\">").count();
     let first = page_text(&viewer, format!("{}/promises", app.address)).await;
     assert_eq!(count(&first), 100, "{first}");
+    assert!(first.contains("+)"), "more follow: {first}");
     assert!(first.contains("Broken this week"), "{first}");
     let start = first
         .find("href=\"/promises?cursor=")
@@ -3289,6 +3310,7 @@ async fn the_promises_page_comes_a_page_at_a_time() {
     let next = &first[start..start + first[start..].find('"').unwrap()];
     let second = page_text(&viewer, format!("{}{next}", app.address)).await;
     assert_eq!(count(&second), 30, "{second}");
+    assert!(!second.contains("+)"), "none follow: {second}");
     assert!(!second.contains("/promises?cursor="), "{second}");
     assert!(!second.contains("Broken this week"), "{second}");
     let shown: std::collections::BTreeSet<String> = [&first, &second]

@@ -31,6 +31,30 @@ pub(super) struct Agenda {
     pub zone: Zone,
 }
 
+/// The parts of an agenda's pending promises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Due {
+    Overdue,
+    Today,
+    Week,
+}
+
+impl Agenda {
+    /// The part the next page of pending promises goes on with, when there
+    /// is one: the last part this page fills (they come in due order).
+    pub(super) fn continues(&self) -> Option<Due> {
+        self.more_due.as_ref()?;
+        [
+            (Due::Week, &self.week),
+            (Due::Today, &self.today),
+            (Due::Overdue, &self.overdue),
+        ]
+        .into_iter()
+        .find(|(_, part)| !part.is_empty())
+        .map(|(due, _)| due)
+    }
+}
+
 /// Where an agenda's pages start: the first page of both lists, or a later
 /// page of one of them (the other is then left out).
 #[derive(Clone, Copy, Debug, Default)]
@@ -200,12 +224,13 @@ pub(super) fn list(
     id: &str,
     title: T,
     promises: &[PromiseView],
+    more: bool,
     back: &str,
 ) -> Markup {
     let t = |text: T| text.get(session.lang);
     html! {
         section aria-labelledby=(id) {
-            h2 id=(id) { (t(title)) " (" (promises.len()) ")" }
+            h2 id=(id) { (t(title)) " (" (promises.len()) @if more { "+" } ")" }
             @if promises.is_empty() {
                 p.empty { (t(T::NoPromisesHere)) }
             } @else {
@@ -230,10 +255,11 @@ pub(super) fn dashboard_section(session: &Session, agenda: &Agenda) -> Markup {
         @if !due.is_empty() || !agenda.broken.is_empty() {
             section.columns aria-label=(t(T::Promises)) {
                 @if !due.is_empty() {
-                    (list(session, &agenda.zone, "promises-today", T::PromisesDueToday, &due, "/"))
+                    (list(session, &agenda.zone, "promises-today", T::PromisesDueToday, &due,
+                        matches!(agenda.continues(), Some(Due::Overdue | Due::Today)), "/"))
                 }
                 @if !agenda.broken.is_empty() {
-                    (list(session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, "/"))
+                    (list(session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, agenda.more_broken.is_some(), "/"))
                 }
             }
             p.more { a href="/promises" { (t(T::AllPromises)) } }

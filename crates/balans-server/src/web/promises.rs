@@ -13,7 +13,7 @@ use super::i18n::T;
 use super::layout::Section;
 use super::pages::{read, respond};
 use super::parts;
-use super::promise_views::{AgendaPage, agenda, list};
+use super::promise_views::{AgendaPage, Due, agenda, list};
 use super::session::{Refusal, Session};
 use crate::AppState;
 
@@ -47,16 +47,16 @@ pub async fn page(
             p { (t(T::PromisesExplained)) }
             @if agenda.shows_due {
                 @if !agenda.overdue.is_empty() {
-                    (list(&session, &agenda.zone, "promises-overdue", T::PromisesOverdue, &agenda.overdue, "/promises"))
+                    (list(&session, &agenda.zone, "promises-overdue", T::PromisesOverdue, &agenda.overdue, agenda.continues() == Some(Due::Overdue), "/promises"))
                 }
-                (list(&session, &agenda.zone, "promises-today", T::PromisesDueToday, &agenda.today, "/promises"))
-                (list(&session, &agenda.zone, "promises-week", T::PromisesDueThisWeek, &agenda.week, "/promises"))
+                (list(&session, &agenda.zone, "promises-today", T::PromisesDueToday, &agenda.today, agenda.continues() == Some(Due::Today), "/promises"))
+                (list(&session, &agenda.zone, "promises-week", T::PromisesDueThisWeek, &agenda.week, agenda.continues() == Some(Due::Week), "/promises"))
                 @if let Some(next) = &agenda.more_due {
                     p.more { a href={ "/promises?cursor=" (super::encode(next)) } rel="next" { (t(T::LaterPromises)) } }
                 }
             }
             @if agenda.shows_broken {
-                (list(&session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, "/promises"))
+                (list(&session, &agenda.zone, "promises-broken", T::PromisesBrokenThisWeek, &agenda.broken, agenda.more_broken.is_some(), "/promises"))
                 @if let Some(next) = &agenda.more_broken {
                     p.more { a href={ "/promises?broken=" (super::encode(next)) } rel="next" { (t(T::MoreBrokenPromises)) } }
                 }
