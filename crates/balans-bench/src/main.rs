@@ -276,23 +276,35 @@ fn make_promises(
     let mut rng = fastrand::Rng::with_seed(7);
     let day = 86_400_000;
     let made = balans_core::Moment::from_millis(now.millis() - 30 * day);
+    // A promise names no organization: its parties must count for one at
+    // its due moment, as `make_promise` checks (else it could not break).
+    let memberships = balans_store::snapshot::Snapshot::load(store)?
+        .memberships()
+        .clone();
+    let one_unit = |party: balans_core::PartyId, at: balans_core::Moment| {
+        memberships.unit(party, at, None).is_ok()
+    };
     balans_store::in_transaction(store, |store| {
         for i in 0..count {
-            // One party (a shop's own organization, say) makes its share.
-            let promiser = if rng.u8(0..100) < share {
-                parties[0]
-            } else {
-                parties[rng.usize(..parties.len())]
-            };
-            let mut promisee = parties[rng.usize(..parties.len())];
-            while promisee == promiser {
-                promisee = parties[rng.usize(..parties.len())];
-            }
             let due_ms = if i < due {
                 now.millis() - 1 - rng.i64(0..29 * day)
             } else {
                 now.millis() + 1 + rng.i64(0..365 * day)
             };
+            let at = balans_core::Moment::from_millis(due_ms);
+            // One party (a shop's own organization, say) makes its share.
+            let mut promiser = if rng.u8(0..100) < share {
+                parties[0]
+            } else {
+                parties[rng.usize(..parties.len())]
+            };
+            while !one_unit(promiser, at) {
+                promiser = parties[rng.usize(..parties.len())];
+            }
+            let mut promisee = parties[rng.usize(..parties.len())];
+            while promisee == promiser || !one_unit(promisee, at) {
+                promisee = parties[rng.usize(..parties.len())];
+            }
             let id = format!("{:016x}-{i}", rng.u64(..));
             store.insert_promise(&balans_store::store::NewPromise {
                 id: balans_core::PromiseId::parse(&id)

@@ -205,7 +205,18 @@ pub(crate) fn follow_memberships<S: Store + ?Sized>(
     files: &[String],
     errors: &mut Errors,
 ) -> StoreResult<()> {
-    if errors.total > 0 || gestures_before == 0 {
+    if errors.total > 0 {
+        return Ok(());
+    }
+    match crate::ledger::check_pending_promises(store, snapshot, changes) {
+        Ok(()) => {}
+        Err(LedgerError::Store(e)) => return Err(e),
+        Err(other) => {
+            errors.push(RowError::file(&files.join(", "), other.to_string()));
+            return Ok(());
+        }
+    }
+    if gestures_before == 0 {
         return Ok(());
     }
     match crate::ledger::follow_membership_changes(store, snapshot, changes) {

@@ -86,6 +86,7 @@ pub fn set_membership<S: Store + ?Sized>(
             store.upsert_membership(&membership)?;
             snapshot.insert_membership(membership.clone());
             let change = [(existing.clone(), membership.clone())];
+            super::promises::check_pending_promises(store, &snapshot, &change)?;
             // Only the stored gestures the change moves move (a person without
             // gestures costs a read of their sums: no count of all gestures).
             super::levels::follow_membership_changes(store, &snapshot, &change)?;

@@ -431,6 +431,24 @@ pub fn move_promise<S: Store + ?Sized>(
                 &[("due", &shown)],
             ));
         }
+        // Its break at the new due moment must count for one organization
+        // on each side, as when it was made.
+        let snapshot = Snapshot::memberships_only(store)?;
+        for (party, named, column) in [
+            (promise.promiser, promise.promiser_org, "promiser_org"),
+            (promise.promisee, promise.promisee_org, "promisee_org"),
+        ] {
+            if let Err(e) = snapshot.memberships().unit(party, due, named) {
+                return Err(LedgerError::Invalid(vec![field::Error::new(
+                    column,
+                    format!(
+                        "at {} its {} is {e}: a promise is moved to a moment when each side counts for one organization",
+                        due.display_in(&zone),
+                        column.trim_end_matches("_org"),
+                    ),
+                )]));
+            }
+        }
         if !store.move_promise(promise.row, due, now)? {
             return Err(resolved_already(store, &promise.id)?);
         }
@@ -1094,6 +1112,62 @@ fn views_of<S: Store + ?Sized>(
         });
     }
     Ok(views)
+}
+
+/// Refuses membership changes (already in `snapshot`) that would leave a
+/// changed person's pending promise attributable to no single organization
+/// at its due moment: its automatic break could not be recorded, and the
+/// sweep that every write runs first would fail. Names the promise and what
+/// to do.
+pub(crate) fn check_pending_promises<S: Store + ?Sized>(
+    store: &mut S,
+    snapshot: &Snapshot,
+    changes: &[(Option<balans_core::Membership>, balans_core::Membership)],
+) -> Result<(), LedgerError> {
+    let mut people: Vec<PartyId> = changes.iter().map(|(_, new)| new.person).collect();
+    people.sort_unstable();
+    people.dedup();
+    let mut problems = Vec::new();
+    for person in people {
+        let filter = PromiseFilter {
+            party: Some(person),
+            pending: true,
+            ..PromiseFilter::default()
+        };
+        for p in store.promises(&filter)? {
+            let named = if p.promiser == person {
+                p.promiser_org
+            } else {
+                p.promisee_org
+            };
+            if let Err(e) = snapshot.memberships().unit(person, p.due, named) {
+                let what = match e {
+                    balans_core::RollupError::Ambiguous { .. } => {
+                        "a member of several organizations"
+                    }
+                    balans_core::RollupError::NotAMember { .. } => {
+                        "not a member of the organization its promise names"
+                    }
+                };
+                problems.push(field::Error::new(
+                    "organization",
+                    format!(
+                        "promise {} falls due at {}, when {} would be {what}: its broken promise \
+                         could not be recorded. Release the promise first, or change the \
+                         memberships so that one organization holds then.",
+                        p.id,
+                        p.due.display_in(&snapshot.zone),
+                        snapshot.key(person)
+                    ),
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(LedgerError::Invalid(problems))
+    }
 }
 
 /// The due moments of the promises with these rows, by row, each in the

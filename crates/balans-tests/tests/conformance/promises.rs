@@ -854,7 +854,83 @@ pub fn a_promise_names_its_organization_where_a_person_has_several<B: Backend>()
     assert_consistent(&mut store);
 }
 
+/// A membership that would leave a pending promise's party a member of two
+/// organizations at its due moment, the promise naming neither, is refused
+/// (set by hand or imported), writing nothing: the promise's automatic break
+/// could not be recorded, and the sweep before every write would fail. The
+/// sweep then breaks it as usual.
+pub fn a_membership_that_would_strand_a_pending_promise_is_refused<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    make(
+        &mut store,
+        promise("call", "ann", "bob", "help"),
+        "2025-03-01",
+    );
+    let second = balans_store::snapshot::MembershipText {
+        person: "bob",
+        organization: "us",
+        role: "contact",
+        from: "2020-01-01",
+        until: "",
+    };
+    match ledger::set_membership(&mut store, &second) {
+        Err(LedgerError::Invalid(errors)) => {
+            assert_eq!(errors[0].column, "organization");
+            assert!(
+                errors[0].message.contains("promise call"),
+                "{}",
+                errors[0].message
+            );
+        }
+        other => panic!("not refused: {other:?}"),
+    }
+    let imported = import_texts(
+        &mut store,
+        &[(
+            "memberships.csv",
+            "person,organization,role,from,until\nbob,us,contact,2020-01-01,\n",
+        )],
+    );
+    assert!(imported.is_err(), "{imported:?}");
+    // Nothing written: bob still counts for his one organization, and the
+    // promise breaks when it falls due.
+    assert_eq!(store.memberships().unwrap().len(), 2);
+    let swept = ledger::sweep(&mut store, at("2025-03-15")).unwrap();
+    assert_eq!(swept.broken.len(), 1);
+    assert_eq!(state(&mut store, "call"), "broken");
+    // A second membership that starts after the due moment is fine.
+    ledger::set_membership(
+        &mut store,
+        &balans_store::snapshot::MembershipText {
+            from: "2025-04-01",
+            ..second
+        },
+    )
+    .unwrap();
+    // Moving a promise to a moment when bob counts for two is refused too.
+    make(
+        &mut store,
+        PromiseText {
+            due: "2025-03-20",
+            ..promise("visit", "ann", "bob", "help")
+        },
+        "2025-03-01",
+    );
+    assert_eq!(
+        refused(ledger::move_promise(
+            &mut store,
+            "visit",
+            "2025-04-10",
+            at("2025-03-16")
+        )),
+        "promisee_org"
+    );
+    ledger::move_promise(&mut store, "visit", "2025-03-25", at("2025-03-16")).unwrap();
+}
+
 conformance!(
+    a_membership_that_would_strand_a_pending_promise_is_refused,
     a_promise_names_its_organization_where_a_person_has_several,
     the_kept_rate_counts_a_part_by_its_share,
     promises_survive_export_and_import,
