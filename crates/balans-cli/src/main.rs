@@ -184,7 +184,20 @@ fn sweep_now(store: &mut (dyn balans_store::Store + Send)) -> Result<ledger::Swe
                 .join(", ")
         );
     }
+    say_stranded(&swept);
     Ok(swept)
+}
+
+/// Names, on standard error, the promises that fell due and stay pending
+/// because their broken promise cannot be recorded.
+fn say_stranded(swept: &ledger::Swept) {
+    for stranded in &swept.stranded {
+        eprintln!(
+            "warning: {}. Release it (balans promise release {} --reason ..), or change the \
+             memberships so that one organization holds then.",
+            stranded.problem, stranded.promise
+        );
+    }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -390,9 +403,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let swept = ledger::sweep(store.as_mut(), balans_core::Moment::now())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&swept)?);
-            } else if swept.broken.is_empty() {
+            } else if swept.broken.is_empty() && swept.stranded.is_empty() {
                 println!("Nothing has fallen due.");
-            } else {
+            } else if !swept.broken.is_empty() {
                 println!(
                     "{} promise(s) fell due unkept and were recorded as broken:",
                     swept.broken.len()
@@ -400,6 +413,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for id in &swept.broken {
                     println!("  {id}");
                 }
+            }
+            say_stranded(&swept);
+            if !swept.stranded.is_empty() {
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Alert(command) => {

@@ -2202,6 +2202,83 @@ fn credits_list_the_largest_relationships_first() {
 /// change a pending promise once; list --json has the documented fields; a
 /// promise that fell due is broken by the next command that writes, or by
 /// `balans sweep`; wrong input is refused and writes nothing.
+/// A store holding a promise whose break cannot be recorded (its promiser
+/// counts for two organizations at its due moment, written past Balans):
+/// writes go on and say so, `balans sweep` names it and fails, `balans check`
+/// names it, and releasing it mends the store.
+#[test]
+fn a_stranded_promise_is_named_and_does_not_stop_writes() {
+    let dir = Dir::new();
+    dir.write("parties.csv", PARTIES);
+    dir.write("memberships.csv", MEMBERSHIPS);
+    dir.balans(&["import", "parties.csv", "memberships.csv"])
+        .assert()
+        .success();
+    dir.balans(&[
+        "promise",
+        "add",
+        "henk",
+        "eva",
+        "help",
+        "--due",
+        "2025-03-14",
+        "--made",
+        "2025-03-01",
+        "--id",
+        "stranded",
+    ])
+    .assert()
+    .success();
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    connection
+        .execute(
+            "INSERT INTO memberships (person, organization, role, from_ms) \
+             SELECT p.id, o.id, 'contact', 0 FROM parties p, parties o \
+             WHERE p.key = 'henk' AND o.key = 'hotel'",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    let problem = "promise stranded falls due at 2025-03-14";
+    dir.balans(&["give", "eva", "gerrit", "thanks", "--at", "2025-03-20"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(problem))
+        .stderr(predicate::str::contains(
+            "henk is a member of several organizations",
+        ));
+    dir.balans(&["sweep"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(problem))
+        .stderr(predicate::str::contains(
+            "balans promise release stranded --reason",
+        ));
+    let swept = dir.balans(&["sweep", "--json"]).assert().code(1);
+    let swept: serde_json::Value = serde_json::from_slice(&swept.get_output().stdout).unwrap();
+    assert_eq!(swept["broken"], serde_json::json!([]), "{swept}");
+    assert_eq!(swept["stranded"][0]["promise"], "stranded", "{swept}");
+    dir.balans(&["check"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains(problem));
+    assert!(
+        dir.stdout(&["promise", "show", "stranded"])
+            .contains(", open")
+    );
+    dir.balans(&[
+        "promise",
+        "release",
+        "stranded",
+        "--reason",
+        "henk moved on",
+    ])
+    .assert()
+    .success();
+    assert_eq!(dir.stdout(&["sweep"]), "Nothing has fallen due.\n");
+    dir.balans(&["check"]).assert().success();
+}
+
 #[test]
 fn promises_from_the_command_line() {
     let dir = Dir::new();

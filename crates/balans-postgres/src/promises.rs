@@ -156,16 +156,29 @@ impl PromiseStore for PostgresStore {
             .collect()
     }
 
-    fn due_promises(&mut self, at: Moment, limit: usize) -> StoreResult<Vec<Promise>> {
+    fn due_promises(
+        &mut self,
+        at: Moment,
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.query(
-            "finding promises that fell due",
-            &format!(
-                "{PROMISE_SELECT} WHERE state IN ('open', 'renegotiated') AND due_ms <= $1 \
-                 ORDER BY due_ms, key LIMIT $2"
+        let pending = "state IN ('open', 'renegotiated') AND due_ms <= $1";
+        match after {
+            None => self.query(
+                "finding promises that fell due",
+                &format!("{PROMISE_SELECT} WHERE {pending} ORDER BY due_ms, key LIMIT $2"),
+                &[&at.millis(), &limit],
             ),
-            &[&at.millis(), &limit],
-        )?
+            Some((due, id)) => self.query(
+                "finding promises that fell due",
+                &format!(
+                    "{PROMISE_SELECT} WHERE {pending} AND (due_ms, key) > ($3, $4) \
+                     ORDER BY due_ms, key LIMIT $2"
+                ),
+                &[&at.millis(), &limit, &due.millis(), &id.as_str()],
+            ),
+        }?
         .iter()
         .map(promise_row)
         .collect()

@@ -163,13 +163,21 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 /// the writes that follow unaffected.
 fn sweep(store: &mut (dyn Store + Send + 'static)) {
     match balans_store::ledger::sweep(store, balans_core::Moment::now()) {
-        Ok(swept) if !swept.broken.is_empty() => {
-            tracing::info!(
-                broken = swept.broken.len(),
-                "promises fell due and were broken"
-            );
+        Ok(swept) => {
+            if !swept.broken.is_empty() {
+                tracing::info!(
+                    broken = swept.broken.len(),
+                    "promises fell due and were broken"
+                );
+            }
+            for stranded in &swept.stranded {
+                tracing::warn!(
+                    promise = %stranded.promise,
+                    "{}; release it, or change the memberships so that one organization holds then",
+                    stranded.problem
+                );
+            }
         }
-        Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "cannot sweep what fell due"),
     }
 }

@@ -163,16 +163,30 @@ impl PromiseStore for SqliteStore {
         )
     }
 
-    fn due_promises(&mut self, at: Moment, limit: usize) -> StoreResult<Vec<Promise>> {
-        self.query(
-            "finding promises that fell due",
-            &format!(
-                "{PROMISE_SELECT} WHERE state IN ('open', 'renegotiated') AND due_ms <= ?1 \
-                 ORDER BY due_ms, key LIMIT ?2"
+    fn due_promises(
+        &mut self,
+        at: Moment,
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>> {
+        let pending = "state IN ('open', 'renegotiated') AND due_ms <= ?1";
+        match after {
+            None => self.query(
+                "finding promises that fell due",
+                &format!("{PROMISE_SELECT} WHERE {pending} ORDER BY due_ms, key LIMIT ?2"),
+                params![at.millis(), limit as i64],
+                promise_row,
             ),
-            params![at.millis(), limit as i64],
-            promise_row,
-        )
+            Some((due, id)) => self.query(
+                "finding promises that fell due",
+                &format!(
+                    "{PROMISE_SELECT} WHERE {pending} AND (due_ms, key) > (?3, ?4) \
+                     ORDER BY due_ms, key LIMIT ?2"
+                ),
+                params![at.millis(), limit as i64, due.millis(), id.as_str()],
+                promise_row,
+            ),
+        }
     }
 
     fn move_promise(&mut self, row: i64, due: Moment, agreed: Moment) -> StoreResult<bool> {

@@ -350,4 +350,17 @@ pub struct DueDoc {
 pub struct SweptDoc {
     /// The ids of the promises broken because they fell due.
     pub broken: Vec<String>,
+    /// Promises that fell due and stay pending because their broken promise
+    /// cannot be recorded (a party counts for no single organization at the
+    /// due moment), each with why.
+    pub stranded: Vec<StrandedDoc>,
+}
+
+/// A promise that fell due and could not be broken.
+#[derive(ToSchema)]
+pub struct StrandedDoc {
+    /// The promise's id.
+    pub promise: String,
+    /// Why its broken promise cannot be recorded, and what to do.
+    pub problem: String,
 }

@@ -498,27 +498,55 @@ pub fn release_promise<S: Store + ?Sized>(
 /// on what is still pending at `now`. (Commands and requests that write run
 /// the whole sweep first; this is the part a change of a promise relies on.)
 fn break_due_first<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<(), LedgerError> {
-    in_transaction(store, |store| break_due(store, now)).map(|_| ())
+    in_transaction(store, |store| break_due(store, now, &mut Vec::new())).map(|_| ())
 }
 
 /// The sweep's part for promises ([`super::sweep`]), inside its write: the
 /// pending promises due at or before `now` are broken at their due moments,
-/// a batch at a time; their ids, soonest due first.
+/// a batch at a time; their ids, soonest due first. A promise whose broken
+/// promise cannot be recorded (its party counts for no single organization
+/// at its due moment, in a store written before such memberships were
+/// refused) stays pending and is named in `stranded`; the sweep goes on.
 pub(super) fn break_due<S: Store + ?Sized>(
     store: &mut S,
     now: Moment,
+    stranded_ones: &mut Vec<Stranded>,
 ) -> Result<Vec<PromiseId>, LedgerError> {
     let mut swept = Vec::new();
     // Read once for the whole sweep (a sweep adds no party or membership);
     // the sums are written once at the end, or when they grow large.
-    let mut snapshot = None;
+    let mut snapshot: Option<Snapshot> = None;
     let mut pending = BalanceMap::new();
+    // Where the next batch starts: after the last promise of this one, so a
+    // stranded promise, which stays pending, is read once.
+    let mut after: Option<(Moment, PromiseId)> = None;
     loop {
-        let due = store.due_promises(now, SWEEP_BATCH)?;
-        if due.is_empty() {
+        let due =
+            store.due_promises(now, after.as_ref().map(|(due, id)| (*due, id)), SWEEP_BATCH)?;
+        let Some(last) = due.last() else {
             flush(store, &mut pending)?;
             return Ok(swept);
-        }
+        };
+        after = Some((last.due, last.id.clone()));
+        let snapshot: &Snapshot = match snapshot {
+            Some(ref snapshot) => snapshot,
+            // A batch short of full is the last: its parties are enough.
+            None if due.len() < SWEEP_BATCH => {
+                snapshot.insert(snapshot_of(store, &parties_of(due.iter()))?)
+            }
+            None => snapshot.insert(Snapshot::load(store)?),
+        };
+        let due: Vec<Promise> = due
+            .into_iter()
+            .filter(|p| match stranded(snapshot, p, None, "is") {
+                Some(problem) => {
+                    let promise = p.id.clone();
+                    stranded_ones.push(Stranded { promise, problem });
+                    false
+                }
+                None => true,
+            })
+            .collect();
         let gestures: Vec<GestureId> = due.iter().map(|p| p.id.broken_gesture()).collect();
         let resolutions: Vec<(i64, Resolution<'_>)> = due
             .iter()
@@ -546,21 +574,19 @@ pub(super) fn break_due<S: Store + ?Sized>(
                 broken.push((promise, at, None, None));
             }
         }
-        if snapshot.is_none() && !broken.is_empty() {
-            // A batch short of full is the last: its parties are enough.
-            snapshot = Some(if broken.len() < SWEEP_BATCH {
-                snapshot_of(store, &parties_of(broken.iter().map(|(p, ..)| p)))?
-            } else {
-                Snapshot::load(store)?
-            });
-        }
-        if let Some(snapshot) = &snapshot {
-            record_into(store, snapshot, &broken, &mut pending)?;
-        }
+        record_into(store, snapshot, &broken, &mut pending)?;
         if pending.len() + pending.months_len() > SWEEP_PENDING {
             flush(store, &mut pending)?;
         }
     }
+}
+
+/// A promise that fell due and stays pending because its broken promise
+/// cannot be recorded, and why (`docs/promises.md`, "The sweep").
+#[derive(Debug, Clone, Serialize)]
+pub struct Stranded {
+    pub promise: PromiseId,
+    pub problem: String,
 }
 
 /// Resolves a pending promise, or names how it was resolved already.
@@ -1135,29 +1161,12 @@ pub(crate) fn check_pending_promises<S: Store + ?Sized>(
             ..PromiseFilter::default()
         };
         for p in store.promises(&filter)? {
-            let named = if p.promiser == person {
-                p.promiser_org
-            } else {
-                p.promisee_org
-            };
-            if let Err(e) = snapshot.memberships().unit(person, p.due, named) {
-                let what = match e {
-                    balans_core::RollupError::Ambiguous { .. } => {
-                        "a member of several organizations"
-                    }
-                    balans_core::RollupError::NotAMember { .. } => {
-                        "not a member of the organization its promise names"
-                    }
-                };
+            if let Some(why) = stranded(snapshot, &p, Some(person), "would be") {
                 problems.push(field::Error::new(
                     "organization",
                     format!(
-                        "promise {} falls due at {}, when {} would be {what}: its broken promise \
-                         could not be recorded. Release the promise first, or change the \
-                         memberships so that one organization holds then.",
-                        p.id,
-                        p.due.display_in(&snapshot.zone),
-                        snapshot.key(person)
+                        "{why}. Release the promise first, or change the memberships so that \
+                         one organization holds then."
                     ),
                 ));
             }
@@ -1168,6 +1177,37 @@ pub(crate) fn check_pending_promises<S: Store + ?Sized>(
     } else {
         Err(LedgerError::Invalid(problems))
     }
+}
+
+/// Why a pending promise's broken promise could not be recorded at its due
+/// moment, if it could not: `person` (either party when `None`) counts for
+/// no single organization then. In words, "promise … falls due at …, when
+/// … `is` a member of several organizations: …".
+pub(crate) fn stranded(
+    snapshot: &Snapshot,
+    p: &Promise,
+    person: Option<PartyId>,
+    is: &str,
+) -> Option<String> {
+    [(p.promiser, p.promiser_org), (p.promisee, p.promisee_org)]
+        .into_iter()
+        .filter(|(party, _)| person.is_none_or(|person| person == *party))
+        .find_map(|(party, named)| {
+            let e = snapshot.memberships().unit(party, p.due, named).err()?;
+            let what = match e {
+                balans_core::RollupError::Ambiguous { .. } => "a member of several organizations",
+                balans_core::RollupError::NotAMember { .. } => {
+                    "not a member of the organization its promise names"
+                }
+            };
+            Some(format!(
+                "promise {} falls due at {}, when {} {is} {what}: its broken promise \
+                 could not be recorded",
+                p.id,
+                p.due.display_in(&snapshot.zone),
+                snapshot.key(party)
+            ))
+        })
 }
 
 /// The due moments of the promises with these rows, by row, each in the
@@ -1191,7 +1231,8 @@ pub(crate) fn dues_of<S: Store + ?Sized>(
 /// "Invariants"): a kept or broken promise whose gesture is missing, of
 /// another kind, between other parties or for more than was promised; a
 /// pending or released one that names a gesture; two naming one gesture; due
-/// moments that do not end with its due moment.
+/// moments that do not end with its due moment; a pending one whose broken
+/// promise could not be recorded at its due moment.
 pub(crate) fn promise_problems<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
@@ -1268,6 +1309,13 @@ pub(crate) fn promise_problems<S: Store + ?Sized>(
                     }
                 }
             }
+        }
+        if p.state.pending()
+            && let Some(why) = stranded(snapshot, &p, None, "is")
+        {
+            problems.push(format!(
+                "{why}; release it, or change the memberships so that one organization holds then"
+            ));
         }
         let dues = dues_of.remove(&p.row).unwrap_or_default();
         if dues.last().map(|d| d.due) != Some(p.due) {

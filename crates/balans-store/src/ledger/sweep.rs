@@ -6,6 +6,7 @@
 use balans_core::{Moment, PromiseId};
 use serde::Serialize;
 
+use super::promises::Stranded;
 use crate::LedgerError;
 use crate::store::{Store, in_transaction};
 
@@ -14,6 +15,10 @@ use crate::store::{Store, in_transaction};
 pub struct Swept {
     /// The promises broken because they fell due, soonest due first.
     pub broken: Vec<PromiseId>,
+    /// Promises that fell due and stay pending because their broken promise
+    /// cannot be recorded, each with why: for `balans check` and a person to
+    /// mend (release the promise, or change the memberships).
+    pub stranded: Vec<Stranded>,
 }
 
 /// Resolves everything that has fallen due at `now`, in one write (a
@@ -21,8 +26,8 @@ pub struct Swept {
 /// writes runs it first, in a write of its own.
 pub fn sweep<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, LedgerError> {
     in_transaction(store, |store| {
-        Ok(Swept {
-            broken: super::promises::break_due(store, now)?,
-        })
+        let mut stranded = Vec::new();
+        let broken = super::promises::break_due(store, now, &mut stranded)?;
+        Ok(Swept { broken, stranded })
     })
 }

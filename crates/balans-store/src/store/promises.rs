@@ -63,9 +63,15 @@ pub trait PromiseStore {
     fn promise(&mut self, id: &PromiseId) -> StoreResult<Option<Promise>>;
     /// The promises the filter asks for, the soonest due first (then by id).
     fn promises(&mut self, filter: &PromiseFilter) -> StoreResult<Vec<Promise>>;
-    /// Pending promises due at or before `at`, the soonest first, at most
-    /// `limit`: what a sweep breaks.
-    fn due_promises(&mut self, at: Moment, limit: usize) -> StoreResult<Vec<Promise>>;
+    /// Pending promises due at or before `at`, the soonest first (then by
+    /// id), after the one due at `after`'s moment with `after`'s id when
+    /// given, at most `limit`: what a sweep breaks.
+    fn due_promises(
+        &mut self,
+        at: Moment,
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>>;
     /// Every due moment of a promise, in the order agreed.
     fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>> {
         Ok(self

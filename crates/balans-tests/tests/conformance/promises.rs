@@ -929,7 +929,126 @@ pub fn a_membership_that_would_strand_a_pending_promise_is_refused<B: Backend>()
     ledger::move_promise(&mut store, "visit", "2025-03-25", at("2025-03-16")).unwrap();
 }
 
+/// A store that already holds a pending promise whose party counts for no
+/// single organization at its due moment (written before such memberships
+/// were refused, here past the ledger): the sweep leaves it pending and names
+/// it, breaks every other one, batch after batch, and every change goes on;
+/// `balans check` names it until it is released.
+pub fn a_sweep_names_a_stranded_promise_and_goes_on<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    make(
+        &mut store,
+        PromiseText {
+            due: "2025-03-02",
+            ..promise("stranded", "ann", "bob", "help")
+        },
+        "2025-03-01",
+    );
+    let id_of = |store: &mut B::Store, key: &str| {
+        store
+            .party_by_key(&balans_core::PartyKey::parse(key).unwrap())
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (ann, bob, solo, us) = (
+        id_of(&mut store, "ann"),
+        id_of(&mut store, "bob"),
+        id_of(&mut store, "solo"),
+        id_of(&mut store, "us"),
+    );
+    let kind = store.catalog().unwrap().kind_by_code("help").unwrap().id;
+    // More than a batch of others due after it, and one more of bob's due
+    // before the last of them, on a later batch.
+    let count = 1_500;
+    balans_store::in_transaction(&mut store, |store| {
+        for i in 0..count {
+            let (promiser, promisee) = if i == 1_200 { (bob, solo) } else { (ann, solo) };
+            store.insert_promise(&balans_store::store::NewPromise {
+                id: balans_core::PromiseId::parse(&format!("other-{i:04}"))
+                    .unwrap()
+                    .unwrap(),
+                promiser,
+                promisee,
+                promiser_org: None,
+                promisee_org: None,
+                kind,
+                amount: balans_core::Amount::from_minor(300).unwrap(),
+                made: at("2025-03-01"),
+                due: Moment::from_millis(at("2025-03-03").millis() + i as i64 * 60_000),
+                note: None,
+            })?;
+        }
+        // bob becomes a member of a second organization: written past the
+        // ledger, which refuses it.
+        store.upsert_membership(&balans_core::Membership {
+            person: bob,
+            organization: us,
+            role: balans_core::Role::Contact,
+            from: at("2020-01-01"),
+            until: None,
+        })?;
+        Ok::<_, LedgerError>(())
+    })
+    .unwrap();
+    let problems = ledger::check(&mut store).unwrap().promises;
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].contains("promise stranded falls due at")
+            && problems[0].contains("bob is a member of several organizations"),
+        "{problems:?}"
+    );
+
+    let swept = ledger::sweep(&mut store, at("2025-03-20")).unwrap();
+    assert_eq!(swept.broken.len(), count - 1);
+    assert!(
+        swept
+            .broken
+            .iter()
+            .all(|id| id.as_str().starts_with("other-"))
+    );
+    let stranded: Vec<&str> = swept.stranded.iter().map(|s| s.promise.as_str()).collect();
+    assert_eq!(stranded, ["stranded", "other-1200"]);
+    assert!(
+        swept.stranded[0]
+            .problem
+            .contains("bob is a member of several organizations"),
+        "{:?}",
+        swept.stranded
+    );
+    assert_eq!(state(&mut store, "stranded"), "open");
+    assert_eq!(state(&mut store, "other-1200"), "open");
+    assert_eq!(state(&mut store, "other-1499"), "broken");
+    // Named again by the next sweep, which breaks nothing twice.
+    let again = ledger::sweep(&mut store, at("2025-03-21")).unwrap();
+    assert!(again.broken.is_empty());
+    assert_eq!(again.stranded.len(), 2);
+    // Changes go on: a gesture, and releasing the stranded ones.
+    give(
+        &mut store,
+        "thanks-1",
+        "2025-03-21",
+        "solo",
+        "ann",
+        "thanks",
+    )
+    .unwrap();
+    for id in ["stranded", "other-1200"] {
+        ledger::release_promise(&mut store, id, "bob moved on", at("2025-03-21")).unwrap();
+    }
+    assert!(
+        ledger::sweep(&mut store, at("2025-03-22"))
+            .unwrap()
+            .stranded
+            .is_empty()
+    );
+    assert_consistent(&mut store);
+    assert!(ledger::check(&mut store).unwrap().promises.is_empty());
+}
+
 conformance!(
+    a_sweep_names_a_stranded_promise_and_goes_on,
     a_membership_that_would_strand_a_pending_promise_is_refused,
     a_promise_names_its_organization_where_a_person_has_several,
     the_kept_rate_counts_a_part_by_its_share,
