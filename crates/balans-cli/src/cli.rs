@@ -82,6 +82,9 @@ Examples:\n  balans credits bosman\n  balans credits bosman --all\n  balans cred
     /// Resolve what has fallen due: promises not kept by their due moment
     /// become broken promises. Every command that writes sweeps first, and
     /// `balans serve` every minute; this is for a cron job where no server runs.
+    /// A promise whose break cannot be recorded (its party counts for several
+    /// organizations at its due moment) stays pending and is named; the sweep
+    /// then exits with 1.
     #[command(
         after_help = "Examples:\n  balans sweep\n  */5 * * * * balans --db /srv/balans.db sweep"
     )]
