@@ -453,6 +453,22 @@ pub enum PromiseCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The kept rate: how PARTY keeps its promises (to WITH, or to anyone) and
+    /// how promises to PARTY are kept, kept / (kept + broken), a promise kept
+    /// in part counting by its share.
+    #[command(
+        after_help = "Examples:\n  balans promise rate bosman\n  balans promise rate bosman hotel-wadden --since 2025-01-01\n  balans promise rate femke --json"
+    )]
+    Rate {
+        party: String,
+        /// The other side: the rates of the pair.
+        with: Option<String>,
+        /// Only promises kept or broken at or after this moment.
+        #[arg(long, value_name = "MOMENT")]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

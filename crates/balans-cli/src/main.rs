@@ -155,7 +155,7 @@ fn sweeps_first(command: &Command) -> bool {
     match command {
         Command::Promise(command) => !matches!(
             command,
-            PromiseCommand::List { .. } | PromiseCommand::Show { .. }
+            PromiseCommand::List { .. } | PromiseCommand::Show { .. } | PromiseCommand::Rate { .. }
         ),
         Command::Import(args) => !args.dry_run,
         Command::Give(_) | Command::Reverse(_) => true,
@@ -611,6 +611,26 @@ fn promise(db: &str, command: PromiseCommand) -> Result<()> {
                 for view in &views {
                     print!("{}", output::promise(view, &zone));
                 }
+            }
+            return Ok(());
+        }
+        PromiseCommand::Rate {
+            party,
+            with,
+            since,
+            json,
+        } => {
+            let rates = ledger::kept_rates_since(
+                store.as_mut(),
+                &party,
+                with.as_deref(),
+                since.as_deref(),
+                now,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rates)?);
+            } else {
+                print!("{}", output::kept_rates(&rates));
             }
             return Ok(());
         }

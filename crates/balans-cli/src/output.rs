@@ -494,6 +494,39 @@ pub fn credits(views: &[ledger::CreditsView], total: usize, zone: &Zone) -> Stri
     out
 }
 
+/// A party's or a pair's kept rates, a line for each side: "Promises bosman
+/// made to hotel-wadden: 67% kept, of 3 kept or broken".
+pub fn kept_rates(view: &ledger::KeptRatesView) -> String {
+    let (by, to) = match &view.with {
+        Some(with) => (
+            format!("Promises {} made to {with}", view.party),
+            format!("Promises {with} made to {}", view.party),
+        ),
+        None => (
+            format!("Promises {} made", view.party),
+            format!("Promises made to {}", view.party),
+        ),
+    };
+    let since = view
+        .since
+        .as_ref()
+        .map(|since| format!(" since {since}"))
+        .unwrap_or_default();
+    let rate = |rate: &ledger::KeptRate| match rate.rate {
+        Some(r) => format!(
+            "{}% kept, of {} kept or broken{since}",
+            (r * 100.0).round(),
+            rate.resolved
+        ),
+        None => format!("none kept or broken{since}"),
+    };
+    format!(
+        "{by}: {}\n{to}: {}\n",
+        rate(&view.by_party),
+        rate(&view.to_party)
+    )
+}
+
 /// One promise in a line, with how it was resolved and its earlier due
 /// moments when it was moved.
 pub fn promise(view: &ledger::PromiseView, zone: &Zone) -> String {

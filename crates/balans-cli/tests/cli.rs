@@ -2299,6 +2299,36 @@ fn promises_from_the_command_line() {
         "{bank}"
     );
     assert!(shown("demo-wadden-measure").contains(", open"));
+    // Bosman kept both of its promises (the sofa, Femke's call back); of the
+    // two made to it, the bank's was broken and Café de Zon's invoice kept
+    // for 800.00 of 1,200.00: (0 + 2/3) / 2.
+    assert_eq!(
+        dir.stdout(&["promise", "rate", "bosman"]),
+        "Promises bosman made: 100% kept, of 2 kept or broken\n\
+         Promises made to bosman: 33% kept, of 2 kept or broken\n"
+    );
+    assert_eq!(
+        dir.stdout(&[
+            "promise",
+            "rate",
+            "bosman",
+            "dorpsbank",
+            "--since",
+            "2099-01-01"
+        ]),
+        "Promises bosman made to dorpsbank: none kept or broken since 2099-01-01\n\
+         Promises dorpsbank made to bosman: none kept or broken since 2099-01-01\n"
+    );
+    let rates: serde_json::Value =
+        serde_json::from_str(&dir.stdout(&["promise", "rate", "henk", "dorpsbank", "--json"]))
+            .unwrap();
+    assert_eq!(rates["to_party"]["rate"], 0.0, "{rates}");
+    assert_eq!(rates["to_party"]["resolved"], 1, "{rates}");
+    assert_eq!(rates["with"], "dorpsbank", "{rates}");
+    dir.balans(&["promise", "rate", "bosman", "--since", "someday"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("since: 'someday' is not a date"));
     let id = dir.stdout(&[
         "promise",
         "add",

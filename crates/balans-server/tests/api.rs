@@ -358,6 +358,49 @@ async fn a_promise_is_made_kept_and_refused_through_the_api() {
         (old["state"].as_str(), old["gesture"].as_str()),
         (Some("broken"), Some("old.broken"))
     );
+
+    // henk kept one of his two promises to gerrit; since the broken one, all.
+    let (status, rates) = app
+        .get("viewer", "/api/v1/kept-rates?party=henk&with=gerrit")
+        .await;
+    assert_eq!(status, 200, "{rates}");
+    assert_eq!(
+        rates["by_party"],
+        json!({"rate": 0.5, "resolved": 2}),
+        "{rates}"
+    );
+    assert_eq!(
+        rates["to_party"],
+        json!({"rate": null, "resolved": 0}),
+        "{rates}"
+    );
+    assert_eq!(rates["since"], Value::Null, "{rates}");
+    let (status, rates) = app
+        .get("viewer", "/api/v1/kept-rates?party=henk&since=2025-06-01")
+        .await;
+    assert_eq!(status, 200, "{rates}");
+    assert_eq!(
+        rates["by_party"],
+        json!({"rate": 1.0, "resolved": 1}),
+        "{rates}"
+    );
+    assert_eq!(rates["since"], "2025-06-01", "{rates}");
+    let (status, body) = app
+        .get("viewer", "/api/v1/kept-rates?party=henk&since=someday")
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["pointer"], "/since", "{body}");
+    let (status, body) = app.get("viewer", "/api/v1/kept-rates?party=nobody").await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = app.get("viewer", "/api/v1/kept-rates").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["pointer"], "/party", "{body}");
+    let (_, doc) = app.get("", "/api/openapi.json").await;
+    let party = &doc["paths"]["/api/v1/kept-rates"]["get"]["parameters"][0];
+    assert_eq!(
+        (&party["name"], &party["required"]),
+        (&json!("party"), &json!(true))
+    );
 }
 
 /// Promises are listed a page at a time: each page's `Link` header names the

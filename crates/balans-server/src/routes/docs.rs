@@ -345,6 +345,30 @@ pub struct DueDoc {
     pub agreed: String,
 }
 
+/// How a side keeps its promises.
+#[derive(ToSchema)]
+pub struct KeptRateDoc {
+    /// kept / (kept + broken), 0 to 1; null when none was kept or broken.
+    pub rate: Option<f64>,
+    /// The promises kept or broken it counts.
+    pub resolved: u64,
+}
+
+/// The kept rates of a party, or of a pair.
+#[derive(ToSchema)]
+pub struct KeptRatesDoc {
+    /// The party's key.
+    pub party: String,
+    /// The other side's key, for a pair.
+    pub with: Option<String>,
+    /// The period's start, in the store's time zone; null: all time.
+    pub since: Option<String>,
+    /// How the party keeps its promises (to `with`, or to anyone).
+    pub by_party: KeptRateDoc,
+    /// How promises to the party are kept (by `with`, or by anyone).
+    pub to_party: KeptRateDoc,
+}
+
 /// What a sweep did.
 #[derive(ToSchema)]
 pub struct SweptDoc {

@@ -157,6 +157,7 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(promises::move_promise))
         .routes(routes!(promises::release_promise))
         .routes(routes!(promises::sweep))
+        .routes(routes!(promises::kept_rates))
         .routes(routes!(accounts::link_user))
         .routes(routes!(settings::list_settings))
         .routes(routes!(settings::set_setting))

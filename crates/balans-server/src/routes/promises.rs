@@ -99,6 +99,58 @@ fn next_query(raw: &str, cursor: &str) -> String {
         .join("&")
 }
 
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct KeptRatesQuery {
+    /// The party whose kept rates these are.
+    #[param(required = true)]
+    pub party: Option<String>,
+    /// The other side: the rates of the pair.
+    pub with: Option<String>,
+    /// Only promises kept or broken at or after this moment (`2025-01-01`,
+    /// in the store's time zone); all of them when absent.
+    pub since: Option<String>,
+}
+
+/// The kept rates of a party or a pair (`docs/promises.md`, "Kept rate"): how
+/// the party keeps its promises (to `with`, or to anyone) and how promises to
+/// it are kept: kept / (kept + broken), a promise kept in part counting by
+/// its share; `rate` is null when none was kept or broken.
+#[utoipa::path(get, path = "/api/v1/kept-rates", tag = "promises", params(KeptRatesQuery),
+    security(("bearer" = ["viewer"])),
+    responses(
+        (status = 200, body = crate::routes::docs::KeptRatesDoc),
+        (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unreadable moment in `since`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn kept_rates(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(query): ApiQuery<KeptRatesQuery>,
+) -> ApiResult<Json<ledger::KeptRatesView>> {
+    Ok(Json(
+        state
+            .read_as(viewer, Reads::AtOneMoment, move |store| {
+                // Asked for here, not by the query's shape: who asks is
+                // known first.
+                let party = query.party.as_deref().ok_or_else(|| {
+                    refuse(
+                        "party",
+                        "name the party whose kept rates to show".to_string(),
+                    )
+                })?;
+                ledger::kept_rates_since(
+                    store,
+                    party,
+                    query.with.as_deref(),
+                    query.since.as_deref(),
+                    Moment::now(),
+                )
+            })
+            .await?,
+    ))
+}
+
 /// One promise, with every due moment it had.
 #[utoipa::path(get, path = "/api/v1/promises/{id}", tag = "promises",
     params(("id" = String, Path, description = "The promise's id")),

@@ -963,6 +963,60 @@ pub fn kept_rates<S: Store + ?Sized>(
     Ok(pair_promises(store, a, b, since, 0)?.rates)
 }
 
+/// The kept rates of a party, or of a pair, over a period, for a person to
+/// read (`balans promise rate`, `GET /api/v1/kept-rates`).
+#[derive(Debug, Clone, Serialize)]
+pub struct KeptRatesView {
+    /// The party's key.
+    pub party: String,
+    /// The other party's key, when the rates are of a pair.
+    pub with: Option<String>,
+    /// The period's start, in the store's time zone: all time when absent.
+    pub since: Option<String>,
+    /// How the party keeps its promises (to `with`, or to anyone).
+    pub by_party: KeptRate,
+    /// How promises to the party are kept (by `with`, or by anyone).
+    pub to_party: KeptRate,
+}
+
+/// [`kept_rates`] over the promises resolved at or after `since`, a moment
+/// as a person types it (`2025-01-01`, `1-1-2025`, `today`), in the store's
+/// time zone; all of them when `since` is absent.
+pub fn kept_rates_since<S: Store + ?Sized>(
+    store: &mut S,
+    party: &str,
+    with: Option<&str>,
+    since: Option<&str>,
+    now: Moment,
+) -> Result<KeptRatesView, LedgerError> {
+    let zone = crate::store::zone_of(store)?;
+    let since = since
+        .map(|text| {
+            zone.parse_typed(text, now).map_err(|e| {
+                refuse_said(
+                    "since",
+                    e.to_string(),
+                    Code::MomentUnreadable,
+                    &[("text", text.trim())],
+                )
+            })
+        })
+        .transpose()?;
+    // Named as stored, however they were typed.
+    let party = super::find_party(store, party)?.fields.key.to_string();
+    let with = with
+        .map(|with| super::find_party(store, with).map(|p| p.fields.key.to_string()))
+        .transpose()?;
+    let rates = kept_rates(store, &party, with.as_deref(), since)?;
+    Ok(KeptRatesView {
+        party,
+        with,
+        since: since.map(|m| m.display_in(&zone).to_string()),
+        by_party: rates.a,
+        to_party: rates.b,
+    })
+}
+
 /// A relationship's promises: the kept rates of both sides, and its promises
 /// (pending ones counted by whom their parties count for now), at most
 /// `shown` of them (none when 0): the pending ones first, the soonest due
@@ -1021,7 +1075,9 @@ pub fn pair_promises<S: Store + ?Sized>(
                 } else {
                     continue;
                 };
-                listed.push(p.clone());
+                if shown > 0 {
+                    listed.push(p.clone());
+                }
                 if p.state.has_gesture() && since.is_none_or(|since| at >= since) {
                     side.push(p);
                 }
