@@ -336,6 +336,20 @@ fn median_p99(mut times: Vec<std::time::Duration>) -> (f64, f64) {
     )
 }
 
+/// The party that made or was made the most of `promises`, and how many.
+fn busiest_of(promises: &[balans_core::Promise]) -> Result<(balans_core::PartyId, usize)> {
+    let mut per_party: std::collections::HashMap<balans_core::PartyId, usize> = Default::default();
+    for p in promises {
+        *per_party.entry(p.promiser).or_default() += 1;
+        *per_party.entry(p.promisee).or_default() += 1;
+    }
+    per_party
+        .iter()
+        .max_by_key(|(id, n)| (**n, std::cmp::Reverse(id.0)))
+        .map(|(id, n)| (*id, *n))
+        .context("no promises")
+}
+
 /// See `BenchCommand::Promises`.
 fn promises(source: &Source, count: usize, due: usize, share: u8, runs: usize) -> Result<()> {
     let now = balans_core::Moment::now();
@@ -367,17 +381,7 @@ fn promises(source: &Source, count: usize, due: usize, share: u8, runs: usize) -
             );
             // The open promises of the party with the most, and of a random one.
             let all = store.promises(&balans_store::store::PromiseFilter::default())?;
-            let mut per_party: std::collections::HashMap<balans_core::PartyId, usize> =
-                Default::default();
-            for p in &all {
-                *per_party.entry(p.promiser).or_default() += 1;
-                *per_party.entry(p.promisee).or_default() += 1;
-            }
-            let (busiest, most) = per_party
-                .iter()
-                .max_by_key(|(id, n)| (**n, std::cmp::Reverse(id.0)))
-                .map(|(id, n)| (*id, *n))
-                .context("no promises")?;
+            let (busiest, most) = busiest_of(&all)?;
             let some = all
                 .iter()
                 .map(|p| p.promisee)
@@ -448,6 +452,27 @@ fn promises(source: &Source, count: usize, due: usize, share: u8, runs: usize) -
             );
         }
         if run + 1 == runs {
+            // The busiest party's page again, now that a tenth of its
+            // promises are broken: its kept rate counts them.
+            let all = store.promises(&balans_store::store::PromiseFilter::default())?;
+            let key = store
+                .party_by_id(busiest_of(&all)?.0)?
+                .context("a party")?
+                .fields
+                .key
+                .to_string();
+            let mut page_times = Vec::with_capacity(20);
+            let mut resolved = 0;
+            for _ in 0..20 {
+                let started = Instant::now();
+                let page = ledger::pair_promises(store.as_mut(), &key, None, None, 10)?;
+                resolved = page.rates.a.resolved + page.rates.b.resolved;
+                page_times.push(started.elapsed());
+            }
+            let (page_median, page_p99) = median_p99(page_times);
+            println!(
+                "after the sweep, kept rates ({resolved} kept or broken) and promises of the party with the most for its page: median {page_median:.2} ms, p99 {page_p99:.2} ms"
+            );
             let started = Instant::now();
             if !ledger::check(store.as_mut())?.is_consistent() {
                 bail!("balans check failed after the sweep");

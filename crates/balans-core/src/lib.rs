@@ -42,7 +42,9 @@ pub use credits::{
 pub use gesture::{ContentHash, Gesture, GestureId, GestureIdError, StoredGesture};
 pub use kind::{Dimension, Kind, KindCode, KindDef, KindId, builtin_catalog};
 pub use party::{KeyError, Membership, Party, PartyFields, PartyId, PartyKey, PartyKind, Role};
-pub use promises::{Due, PROMISE_ID_MAX_BYTES, Promise, PromiseId, PromiseState, kept_rate};
+pub use promises::{
+    Due, PROMISE_ID_MAX_BYTES, Promise, PromiseId, PromiseState, kept_rate, kept_share,
+};
 pub use quoted::{QUOTED_CHARS_MAX, Quoted};
 pub use rollup::{MembershipIndex, RollupError};
 pub use time::{DEFAULT_TIME_ZONE, Moment, TimeError, Zone};

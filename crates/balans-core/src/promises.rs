@@ -155,16 +155,7 @@ impl Promise {
     /// How much of it was kept, as a fraction of what was promised: 1 for a
     /// promise of nothing kept, none when it is not kept or broken.
     pub fn kept_share(&self) -> Option<f64> {
-        match self.state {
-            PromiseState::Broken => Some(0.0),
-            PromiseState::Kept => Some(match self.kept {
-                Some(kept) if self.amount.minor() > 0 => {
-                    kept.minor() as f64 / self.amount.minor() as f64
-                }
-                _ => 1.0,
-            }),
-            _ => None,
-        }
+        kept_share(self.state, self.amount, self.kept)
     }
 }
 
@@ -173,6 +164,20 @@ impl Promise {
 pub struct Due {
     pub due: Moment,
     pub agreed: Moment,
+}
+
+/// What a promise in `state`, of `amount`, kept for `kept`, counts in a kept
+/// rate: its share kept (a promise of nothing kept counts whole), 0 broken,
+/// none otherwise.
+pub fn kept_share(state: PromiseState, amount: Amount, kept: Option<Amount>) -> Option<f64> {
+    match state {
+        PromiseState::Broken => Some(0.0),
+        PromiseState::Kept => Some(match kept {
+            Some(kept) if amount.minor() > 0 => kept.minor() as f64 / amount.minor() as f64,
+            _ => 1.0,
+        }),
+        _ => None,
+    }
 }
 
 /// The kept rate of some promises: kept / (kept + broken), a promise kept in

@@ -3,7 +3,9 @@
 use balans_core::{
     Amount, Due, GestureId, KindId, Moment, PartyId, Promise, PromiseId, PromiseState,
 };
-use balans_store::store::{NewPromise, PromiseFilter, PromiseStore, Resolution, StoreResult};
+use balans_store::store::{
+    NewPromise, PromiseFilter, PromiseStore, PromiseTally, Resolution, StoreResult,
+};
 use postgres::Row;
 use postgres::types::{ToSql, Type};
 
@@ -184,6 +186,143 @@ impl PromiseStore for PostgresStore {
         .collect()
     }
 
+    fn promise_tallies(
+        &mut self,
+        parties: &[PartyId],
+        since: Option<Moment>,
+    ) -> StoreResult<Vec<PromiseTally>> {
+        let parties: Vec<i64> = parties.iter().map(|p| p.0).collect();
+        let since = since.map_or(i64::MIN, Moment::millis);
+        let resolved = "state IN ('kept', 'broken') AND resolved_ms >= $2";
+        // Those the parties made, and those made to them by others: each
+        // promise once, each side through its index; planned for these
+        // parties (one may have made thousands, another none).
+        let rows = self.query_planned(
+            "counting kept promises",
+            &format!(
+                "SELECT promiser, promisee, promiser_org, promisee_org, state, amount_minor, kept_minor, \
+                 COUNT(*), MIN(resolved_ms), MAX(resolved_ms) FROM ( \
+                 SELECT * FROM promises WHERE promiser = ANY($1) AND {resolved} \
+                 UNION ALL SELECT * FROM promises WHERE promisee = ANY($1) \
+                 AND promiser <> ALL($1) AND {resolved}) AS p \
+                 GROUP BY promiser, promisee, promiser_org, promisee_org, state, amount_minor, kept_minor"
+            ),
+            &[(&parties, Type::INT8_ARRAY), (&since, Type::INT8)],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let amount = |minor: i64| {
+                    Amount::from_minor(minor).ok_or_else(|| corrupt("promised amount"))
+                };
+                Ok(PromiseTally {
+                    promiser: PartyId(r.get(0)),
+                    promisee: PartyId(r.get(1)),
+                    promiser_org: r.get::<_, Option<i64>>(2).map(PartyId),
+                    promisee_org: r.get::<_, Option<i64>>(3).map(PartyId),
+                    state: PromiseState::parse(r.get(4)).ok_or_else(|| corrupt("promise state"))?,
+                    amount: amount(r.get(5))?,
+                    kept: r.get::<_, Option<i64>>(6).map(amount).transpose()?,
+                    count: r.get::<_, i64>(7).try_into().unwrap_or(0),
+                    first: Moment::from_millis(r.get(8)),
+                    last: Moment::from_millis(r.get(9)),
+                })
+            })
+            .collect()
+    }
+
+    fn tally_moments(
+        &mut self,
+        t: &PromiseTally,
+        since: Option<Moment>,
+    ) -> StoreResult<Vec<Moment>> {
+        Ok(self
+            .query(
+                "counting kept promises",
+                "SELECT resolved_ms FROM promises WHERE promiser = $1 AND promisee = $2 \
+                 AND promiser_org IS NOT DISTINCT FROM $3 AND promisee_org IS NOT DISTINCT FROM $4 \
+                 AND state = $5 AND amount_minor = $6 AND kept_minor IS NOT DISTINCT FROM $7 \
+                 AND resolved_ms >= $8",
+                &[
+                    &t.promiser.0,
+                    &t.promisee.0,
+                    &t.promiser_org.map(|o| o.0),
+                    &t.promisee_org.map(|o| o.0),
+                    &t.state.as_str(),
+                    &t.amount.minor(),
+                    &t.kept.map(|k| k.minor()),
+                    &since.map_or(i64::MIN, Moment::millis),
+                ],
+            )?
+            .iter()
+            .map(|r| Moment::from_millis(r.get(0)))
+            .collect())
+    }
+
+    fn resolved_promises(
+        &mut self,
+        party: PartyId,
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let select = |range: &str| {
+            format!(
+                "({PROMISE_SELECT} WHERE promiser = $1 AND {range} ORDER BY resolved_ms DESC, key LIMIT $2) \
+                 UNION ALL ({PROMISE_SELECT} WHERE promisee = $1 AND {range} \
+                 ORDER BY resolved_ms DESC, key LIMIT $2) ORDER BY resolved_ms DESC, key LIMIT $2"
+            )
+        };
+        let rows = match after {
+            None => self.query_planned(
+                "listing resolved promises",
+                &select("resolved_ms IS NOT NULL"),
+                &[(&party.0, Type::INT8), (&limit, Type::INT8)],
+            )?,
+            // After (R, K) in the order "latest resolved first, then by id":
+            // resolved before R, or at R with an id after K.
+            Some((at, id)) => {
+                let (at, id) = (at.millis(), id.as_str());
+                self.query_planned(
+                    "listing resolved promises",
+                    &select("(resolved_ms < $3 OR (resolved_ms = $3 AND key > $4))"),
+                    &[
+                        (&party.0, Type::INT8),
+                        (&limit, Type::INT8),
+                        (&at, Type::INT8),
+                        (&id, Type::TEXT),
+                    ],
+                )?
+            }
+        };
+        rows.iter().map(promise_row).collect()
+    }
+
+    fn first_pending_of(
+        &mut self,
+        parties: &[PartyId],
+        limit: usize,
+    ) -> StoreResult<Vec<(PartyId, Promise)>> {
+        self.first_of(
+            parties,
+            limit,
+            "state IN ('open', 'renegotiated')",
+            "due_ms, key",
+        )
+    }
+
+    fn first_resolved_of(
+        &mut self,
+        parties: &[PartyId],
+        limit: usize,
+    ) -> StoreResult<Vec<(PartyId, Promise)>> {
+        self.first_of(
+            parties,
+            limit,
+            "resolved_ms IS NOT NULL",
+            "resolved_ms DESC, key",
+        )
+    }
+
     fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>> {
         if rows.is_empty() {
             return Ok(Vec::new());
@@ -276,5 +415,38 @@ impl PromiseStore for PostgresStore {
             ],
         )?;
         Ok(changed == 1)
+    }
+}
+
+impl PostgresStore {
+    /// The first `limit` promises of each of `parties` that meet `condition`,
+    /// in `order`, with the party each was read for: one statement, each
+    /// party's two ranges read through its indexes (a party with thousands
+    /// of promises and one with none alike).
+    fn first_of(
+        &mut self,
+        parties: &[PartyId],
+        limit: usize,
+        condition: &str,
+        order: &str,
+    ) -> StoreResult<Vec<(PartyId, Promise)>> {
+        if parties.is_empty() {
+            return Ok(Vec::new());
+        }
+        let parties: Vec<i64> = parties.iter().map(|p| p.0).collect();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query(
+            "listing promises",
+            &format!(
+                "SELECT p.*, u.party FROM UNNEST($1::int8[]) AS u (party) CROSS JOIN LATERAL ( \
+                 ({PROMISE_SELECT} WHERE promiser = u.party AND {condition} ORDER BY {order} LIMIT $2) \
+                 UNION ALL ({PROMISE_SELECT} WHERE promisee = u.party AND {condition} ORDER BY {order} LIMIT $2) \
+                 ORDER BY {order} LIMIT $2) AS p"
+            ),
+            &[&parties, &limit],
+        )?;
+        rows.iter()
+            .map(|r| Ok((PartyId(r.get(16)), promise_row(r)?)))
+            .collect()
     }
 }

@@ -3,7 +3,9 @@
 use balans_core::{
     Amount, Due, GestureId, KindId, Moment, PartyId, Promise, PromiseId, PromiseState,
 };
-use balans_store::store::{NewPromise, PromiseFilter, PromiseStore, Resolution, StoreResult};
+use balans_store::store::{
+    NewPromise, PromiseFilter, PromiseStore, PromiseTally, Resolution, StoreResult,
+};
 use rusqlite::{Row, params};
 
 use crate::connection::{SqliteStore, corrupt};
@@ -136,6 +138,107 @@ impl PromiseStore for SqliteStore {
             rusqlite::params_from_iter(values),
             promise_row,
         )
+    }
+
+    fn promise_tallies(
+        &mut self,
+        parties: &[PartyId],
+        since: Option<Moment>,
+    ) -> StoreResult<Vec<PromiseTally>> {
+        let parties: Vec<rusqlite::types::Value> = parties
+            .iter()
+            .map(|p| rusqlite::types::Value::Integer(p.0))
+            .collect();
+        let resolved = "state IN ('kept', 'broken') AND resolved_ms >= ?2";
+        // Those the parties made, and those made to them by others: each
+        // promise once, each side through its index.
+        self.query(
+            "counting kept promises",
+            &format!(
+                "SELECT promiser, promisee, promiser_org, promisee_org, state, amount_minor, kept_minor, \
+                 COUNT(*), MIN(resolved_ms), MAX(resolved_ms) FROM ( \
+                 SELECT * FROM promises WHERE promiser IN rarray(?1) AND {resolved} \
+                 UNION ALL SELECT * FROM promises WHERE promisee IN rarray(?1) \
+                 AND promiser NOT IN rarray(?1) AND {resolved}) \
+                 GROUP BY promiser, promisee, promiser_org, promisee_org, state, amount_minor, kept_minor"
+            ),
+            params![
+                std::rc::Rc::new(parties),
+                since.map_or(i64::MIN, Moment::millis)
+            ],
+            |r| {
+                let amount =
+                    |minor: i64| Amount::from_minor(minor).ok_or_else(|| corrupt("promised amount"));
+                let state: String = r.get(4)?;
+                Ok(PromiseTally {
+                    promiser: PartyId(r.get(0)?),
+                    promisee: PartyId(r.get(1)?),
+                    promiser_org: r.get::<_, Option<i64>>(2)?.map(PartyId),
+                    promisee_org: r.get::<_, Option<i64>>(3)?.map(PartyId),
+                    state: PromiseState::parse(&state).ok_or_else(|| corrupt("promise state"))?,
+                    amount: amount(r.get(5)?)?,
+                    kept: r.get::<_, Option<i64>>(6)?.map(amount).transpose()?,
+                    count: r.get::<_, i64>(7)?.try_into().unwrap_or(0),
+                    first: Moment::from_millis(r.get(8)?),
+                    last: Moment::from_millis(r.get(9)?),
+                })
+            },
+        )
+    }
+
+    fn tally_moments(
+        &mut self,
+        t: &PromiseTally,
+        since: Option<Moment>,
+    ) -> StoreResult<Vec<Moment>> {
+        self.query(
+            "counting kept promises",
+            "SELECT resolved_ms FROM promises WHERE promiser = ?1 AND promisee = ?2 \
+             AND promiser_org IS ?3 AND promisee_org IS ?4 AND state = ?5 AND amount_minor = ?6 \
+             AND kept_minor IS ?7 AND resolved_ms >= ?8",
+            params![
+                t.promiser.0,
+                t.promisee.0,
+                t.promiser_org.map(|o| o.0),
+                t.promisee_org.map(|o| o.0),
+                t.state.as_str(),
+                t.amount.minor(),
+                t.kept.map(|k| k.minor()),
+                since.map_or(i64::MIN, Moment::millis)
+            ],
+            |r| Ok(Moment::from_millis(r.get(0)?)),
+        )
+    }
+
+    fn resolved_promises(
+        &mut self,
+        party: PartyId,
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>> {
+        let select = |range: &str| {
+            format!(
+                "{PROMISE_SELECT} WHERE promiser = ?1 AND {range} \
+                 UNION ALL {PROMISE_SELECT} WHERE promisee = ?1 AND {range} \
+                 ORDER BY resolved_ms DESC, key LIMIT ?2"
+            )
+        };
+        match after {
+            None => self.query(
+                "listing resolved promises",
+                &select("resolved_ms IS NOT NULL"),
+                params![party.0, limit as i64],
+                promise_row,
+            ),
+            // After (R, K) in the order "latest resolved first, then by id":
+            // resolved before R, or at R with an id after K.
+            Some((at, id)) => self.query(
+                "listing resolved promises",
+                &select("(resolved_ms < ?3 OR (resolved_ms = ?3 AND key > ?4))"),
+                params![party.0, limit as i64, at.millis(), id.as_str()],
+                promise_row,
+            ),
+        }
     }
 
     fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>> {

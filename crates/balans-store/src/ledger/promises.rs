@@ -1029,7 +1029,11 @@ pub struct PairPromises {
     pub promises: Vec<PromiseView>,
 }
 
-/// See [`PairPromises`] and [`kept_rates`].
+/// See [`PairPromises`] and [`kept_rates`]. The rates come from the
+/// store's tallies of the kept and broken promises of `a`'s people, not from
+/// each promise; the promises shown from each person's pending promises in
+/// due order and resolved ones latest first, a page at a time until enough
+/// count for the pair: neither reads every promise of a party with many.
 pub fn pair_promises<S: Store + ?Sized>(
     store: &mut S,
     a: &str,
@@ -1041,68 +1045,248 @@ pub fn pair_promises<S: Store + ?Sized>(
         let a = super::find_party(store, a)?;
         let b = b.map(|b| super::find_party(store, b)).transpose()?;
         let snapshot = Snapshot::memberships_only(store)?;
-        let index = snapshot.memberships();
-        let counts_for = |party: PartyId, org: Option<PartyId>, at: Moment, side: PartyId| {
-            party == side || index.unit(party, at, org).is_ok_and(|unit| unit == side)
+        let sides = Sides {
+            index: snapshot.memberships(),
+            a: a.id,
+            b: b.as_ref().map(|b| b.id),
         };
-        let now = Moment::now();
-        // Every promise of a's people (ever), once.
-        let mut people: Vec<PartyId> = index.people_of(a.id).chain([a.id]).collect();
-        people.sort_unstable();
-        people.dedup();
-        let mut seen = std::collections::HashSet::new();
-        let (mut ours, mut theirs, mut listed) = (Vec::new(), Vec::new(), Vec::new());
-        for person in people {
-            let filter = PromiseFilter {
-                party: Some(person),
-                ..PromiseFilter::default()
+        let people = |party: PartyId| {
+            let mut people: Vec<PartyId> = sides.index.people_of(party).chain([party]).collect();
+            people.sort_unstable();
+            people.dedup();
+            people
+        };
+        let people_a = people(a.id);
+
+        // The rates: each tally counted as a whole where neither of its
+        // parties changed organizations while its promises were resolved,
+        // else promise by promise.
+        let (mut ours, mut theirs) = (Tally::default(), Tally::default());
+        for t in store.promise_tallies(&people_a, since)? {
+            let Some(share) = balans_core::kept_share(t.state, t.amount, t.kept) else {
+                continue;
             };
-            for p in store.promises(&filter)? {
-                if !seen.insert(p.row) {
-                    continue;
-                }
-                let at = p.resolved_at.unwrap_or(now);
-                let by_a = counts_for(p.promiser, p.promiser_org, at, a.id);
-                let to_a = counts_for(p.promisee, p.promisee_org, at, a.id);
-                let other = |party, org| match &b {
-                    Some(b) => counts_for(party, org, at, b.id),
-                    None => true,
-                };
-                let side = if by_a && !to_a && other(p.promisee, p.promisee_org) {
-                    &mut ours
-                } else if to_a && !by_a && other(p.promiser, p.promiser_org) {
-                    &mut theirs
-                } else {
-                    continue;
-                };
-                if shown > 0 {
-                    listed.push(p.clone());
-                }
-                if p.state.has_gesture() && since.is_none_or(|since| at >= since) {
-                    side.push(p);
+            let steady = sides.steady(t.promiser, t.first, t.last)
+                && sides.steady(t.promisee, t.first, t.last);
+            let moments = if steady {
+                vec![(t.first, t.count)]
+            } else {
+                store
+                    .tally_moments(&t, since)?
+                    .into_iter()
+                    .map(|at| (at, 1))
+                    .collect()
+            };
+            for (at, count) in moments {
+                match sides.of(t.promiser, t.promiser_org, t.promisee, t.promisee_org, at) {
+                    Some(Side::Ours) => ours.add(share, count),
+                    Some(Side::Theirs) => theirs.add(share, count),
+                    None => {}
                 }
             }
         }
-        let order = |p: &Promise| match p.resolved_at {
-            None => (0, p.due.millis()),
-            Some(at) => (1, at.millis().saturating_neg()),
-        };
-        listed.sort_by(|x, y| order(x).cmp(&order(y)).then(x.id.cmp(&y.id)));
-        listed.truncate(shown);
+
+        // The promises shown: read from the side with fewer people (every
+        // promise of the pair has a party of each side), each person's
+        // pending ones soonest due first, then if that is not enough its
+        // resolved ones latest first.
+        let mut pending: Vec<Promise> = Vec::new();
+        let mut resolved: Vec<Promise> = Vec::new();
+        if shown > 0 {
+            let now = Moment::now();
+            let counts = |p: &Promise| {
+                let at = p.resolved_at.unwrap_or(now);
+                sides
+                    .of(p.promiser, p.promiser_org, p.promisee, p.promisee_org, at)
+                    .is_some()
+            };
+            let scanned = match &b {
+                Some(b) => {
+                    let people_b = people(b.id);
+                    if people_b.len() < people_a.len() {
+                        people_b
+                    } else {
+                        people_a.clone()
+                    }
+                }
+                None => people_a.clone(),
+            };
+            // Pages of at least this many: most of a person's promises count.
+            let page = shown.max(50);
+            let mut seen = std::collections::HashSet::new();
+            pending = first_that_count(
+                &scanned,
+                shown,
+                page,
+                store.first_pending_of(&scanned, page)?,
+                &mut seen,
+                &counts,
+                |person, last: &Promise| {
+                    store.promises(&PromiseFilter {
+                        party: Some(person),
+                        pending: true,
+                        after: Some((last.due, last.id.clone())),
+                        limit: page,
+                        ..PromiseFilter::default()
+                    })
+                },
+            )?;
+            pending.sort_by(|x, y| x.due.cmp(&y.due).then_with(|| x.id.cmp(&y.id)));
+            pending.truncate(shown);
+            let wanted = shown - pending.len();
+            if wanted > 0 {
+                resolved = first_that_count(
+                    &scanned,
+                    wanted,
+                    page,
+                    store.first_resolved_of(&scanned, page)?,
+                    &mut seen,
+                    &counts,
+                    |person, last: &Promise| match last.resolved_at {
+                        Some(at) => store.resolved_promises(person, Some((at, &last.id)), page),
+                        None => Ok(Vec::new()),
+                    },
+                )?;
+                resolved.sort_by(|x, y| {
+                    y.resolved_at
+                        .cmp(&x.resolved_at)
+                        .then_with(|| x.id.cmp(&y.id))
+                });
+                resolved.truncate(wanted);
+            }
+        }
+        pending.append(&mut resolved);
         Ok(PairPromises {
             rates: KeptRates {
-                a: KeptRate {
-                    rate: balans_core::kept_rate(&ours),
-                    resolved: ours.len(),
-                },
-                b: KeptRate {
-                    rate: balans_core::kept_rate(&theirs),
-                    resolved: theirs.len(),
-                },
+                a: ours.rate(),
+                b: theirs.rate(),
             },
-            promises: views_of(store, listed)?,
+            promises: views_of(store, pending)?,
         })
     })
+}
+
+/// Up to `wanted` promises of each person that `counts` and were not `seen`,
+/// from each person's first page (`first`, read for all at once) and, for a
+/// person whose full page held too few, the pages `next` reads after it.
+fn first_that_count(
+    people: &[PartyId],
+    wanted: usize,
+    page: usize,
+    first: Vec<(PartyId, Promise)>,
+    seen: &mut std::collections::HashSet<i64>,
+    counts: &impl Fn(&Promise) -> bool,
+    mut next: impl FnMut(PartyId, &Promise) -> crate::store::StoreResult<Vec<Promise>>,
+) -> Result<Vec<Promise>, LedgerError> {
+    let mut pages: HashMap<PartyId, Vec<Promise>> = HashMap::new();
+    for (person, promise) in first {
+        pages.entry(person).or_default().push(promise);
+    }
+    let mut taken = Vec::new();
+    for person in people {
+        let mut batch = pages.remove(person).unwrap_or_default();
+        let mut count = 0;
+        loop {
+            let full = batch.len() == page;
+            let last = batch.last().cloned();
+            for p in batch {
+                if count < wanted && counts(&p) && seen.insert(p.row) {
+                    taken.push(p);
+                    count += 1;
+                }
+            }
+            match last {
+                Some(last) if full && count < wanted => batch = next(*person, &last)?,
+                _ => break,
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// Which side of a pair (or of a party and everyone else) a promise counts
+/// for (`docs/promises.md`, "Kept rate").
+struct Sides<'i> {
+    index: &'i balans_core::MembershipIndex,
+    a: PartyId,
+    b: Option<PartyId>,
+}
+
+enum Side {
+    /// Made by `a` (to `b`, or to anyone not of `a`).
+    Ours,
+    /// Made to `a` (by `b`, or by anyone not of `a`).
+    Theirs,
+}
+
+impl Sides<'_> {
+    /// Whether `party`, or the organization `org` it names, counts for `side`
+    /// at `at`.
+    fn counts_for(&self, party: PartyId, org: Option<PartyId>, at: Moment, side: PartyId) -> bool {
+        party == side
+            || self
+                .index
+                .unit(party, at, org)
+                .is_ok_and(|unit| unit == side)
+    }
+
+    /// The side a promise from `promiser` to `promisee` counts for at `at`,
+    /// if either.
+    fn of(
+        &self,
+        promiser: PartyId,
+        promiser_org: Option<PartyId>,
+        promisee: PartyId,
+        promisee_org: Option<PartyId>,
+        at: Moment,
+    ) -> Option<Side> {
+        let by_a = self.counts_for(promiser, promiser_org, at, self.a);
+        let to_a = self.counts_for(promisee, promisee_org, at, self.a);
+        let other = |party, org| match self.b {
+            Some(b) => self.counts_for(party, org, at, b),
+            None => true,
+        };
+        if by_a && !to_a && other(promisee, promisee_org) {
+            Some(Side::Ours)
+        } else if to_a && !by_a && other(promiser, promiser_org) {
+            Some(Side::Theirs)
+        } else {
+            None
+        }
+    }
+
+    /// Whether what `party` counts for stays the same from `first` to `last`:
+    /// none of its memberships starts or ends in between.
+    fn steady(&self, party: PartyId, first: Moment, last: Moment) -> bool {
+        let changes = |at: Moment| first < at && at <= last;
+        self.index
+            .of_person(party)
+            .iter()
+            .all(|m| !changes(m.from) && !m.until.is_some_and(changes))
+    }
+}
+
+/// Kept shares summed, and how many.
+#[derive(Default)]
+struct Tally {
+    sum: f64,
+    count: u64,
+}
+
+impl Tally {
+    fn add(&mut self, share: f64, count: u64) {
+        for _ in 0..count {
+            self.sum += share;
+        }
+        self.count += count;
+    }
+
+    fn rate(&self) -> KeptRate {
+        KeptRate {
+            rate: (self.count > 0).then(|| self.sum / self.count as f64),
+            resolved: usize::try_from(self.count).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 /// One promise, with its due moments.

@@ -41,6 +41,23 @@ pub struct PromiseFilter {
     pub limit: usize,
 }
 
+/// Kept or broken promises alike in what a kept rate needs of them: their
+/// parties and organizations, state, promised and kept amount; how many, and
+/// the first and last moment they were resolved at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PromiseTally {
+    pub promiser: PartyId,
+    pub promisee: PartyId,
+    pub promiser_org: Option<PartyId>,
+    pub promisee_org: Option<PartyId>,
+    pub state: PromiseState,
+    pub amount: Amount,
+    pub kept: Option<Amount>,
+    pub count: u64,
+    pub first: Moment,
+    pub last: Moment,
+}
+
 /// How a pending promise is resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolution<'a> {
@@ -72,6 +89,67 @@ pub trait PromiseStore {
         after: Option<(Moment, &PromiseId)>,
         limit: usize,
     ) -> StoreResult<Vec<Promise>>;
+    /// The kept and broken promises made by or to any of `parties` (each
+    /// once), resolved at or after `since`, counted by what a kept rate needs
+    /// of them, in no particular order: the database sums them, so a party's
+    /// kept rate does not read each of its promises.
+    fn promise_tallies(
+        &mut self,
+        parties: &[PartyId],
+        since: Option<Moment>,
+    ) -> StoreResult<Vec<PromiseTally>>;
+    /// The moments the promises of `tally` (alike in all but when they were
+    /// resolved) were resolved at, at or after `since`, in no particular order.
+    fn tally_moments(
+        &mut self,
+        tally: &PromiseTally,
+        since: Option<Moment>,
+    ) -> StoreResult<Vec<Moment>>;
+    /// Resolved promises (kept, broken or released) made by or to `party`,
+    /// the latest resolved first and at the same moment by id, after `after`
+    /// (a resolved moment and id) in that order when given, at most `limit`.
+    fn resolved_promises(
+        &mut self,
+        party: PartyId,
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>>;
+    /// The first `limit` pending promises of each of `parties` (made by it
+    /// or to it), each in due order, with the party it was read for: a
+    /// backend with round trips reads them in one statement.
+    fn first_pending_of(
+        &mut self,
+        parties: &[PartyId],
+        limit: usize,
+    ) -> StoreResult<Vec<(PartyId, Promise)>> {
+        let mut all = Vec::new();
+        for &party in parties {
+            let filter = PromiseFilter {
+                party: Some(party),
+                pending: true,
+                limit,
+                ..PromiseFilter::default()
+            };
+            all.extend(self.promises(&filter)?.into_iter().map(|p| (party, p)));
+        }
+        Ok(all)
+    }
+    /// The first `limit` resolved promises of each of `parties`, each the
+    /// latest resolved first, as [`PromiseStore::resolved_promises`] reads
+    /// them, with the party it was read for: a backend with round trips reads
+    /// them in one statement.
+    fn first_resolved_of(
+        &mut self,
+        parties: &[PartyId],
+        limit: usize,
+    ) -> StoreResult<Vec<(PartyId, Promise)>> {
+        let mut all = Vec::new();
+        for &party in parties {
+            let promises = self.resolved_promises(party, None, limit)?;
+            all.extend(promises.into_iter().map(|p| (party, p)));
+        }
+        Ok(all)
+    }
     /// Every due moment of a promise, in the order agreed.
     fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>> {
         Ok(self

@@ -496,6 +496,96 @@ pub fn promises_are_listed_soonest_due_first<B: Backend>() {
     assert_eq!(shown(&mut store, 3), ["f", "c", "b"]);
 }
 
+/// The kept rates count a promise for the side its parties counted for when
+/// it was resolved, also where promises otherwise alike were resolved before
+/// and after a person left; a page lists the promises of a pair past many of
+/// the party's that do not count for it, from whichever side.
+pub fn kept_rates_follow_a_departure_and_pages_skip_what_does_not_count<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    for id in ["p1", "p2", "p3"] {
+        make(
+            &mut store,
+            PromiseText {
+                due: "2025-03-20",
+                ..promise(id, "ann", "bob", "help")
+            },
+            "2025-03-01",
+        );
+    }
+    // p1 and p3 are alike but for when they were kept: before and after ann
+    // left Wij BV.
+    ledger::keep_promise(&mut store, "p1", None, at("2025-03-02")).unwrap();
+    ledger::break_promise(&mut store, "p2", None, at("2025-03-04")).unwrap();
+    ledger::set_membership(
+        &mut store,
+        &balans_store::snapshot::MembershipText {
+            person: "ann",
+            organization: "us",
+            role: "employee",
+            from: "2020-01-01",
+            until: "2025-03-05",
+        },
+    )
+    .unwrap();
+    ledger::keep_promise(&mut store, "p3", None, at("2025-03-06")).unwrap();
+    let rate = |store: &mut B::Store, a: &str, b: Option<&str>| {
+        let r = ledger::kept_rates(store, a, b, None).unwrap().a;
+        (r.rate.map(|x| (x * 10_000.0).round() as i64), r.resolved)
+    };
+    // Wij BV: p1 kept, p2 broken; p3 was ann's alone.
+    assert_eq!(rate(&mut store, "us", Some("cust")), (Some(5_000), 2));
+    assert_eq!(rate(&mut store, "us", None), (Some(5_000), 2));
+    assert_eq!(rate(&mut store, "ann", None), (Some(6_667), 3));
+    assert_eq!(rate(&mut store, "ann", Some("bob")), (Some(6_667), 3));
+
+    // Bob's 60 promises to solo come first in due order, and none is
+    // between Klant BV and Wij BV; then two of ann's to bob.
+    for i in 0..60 {
+        make(
+            &mut store,
+            PromiseText {
+                due: "2025-04-01",
+                ..promise(&format!("solo-{i:02}"), "bob", "solo", "help")
+            },
+            "2025-03-10",
+        );
+    }
+    for (id, due) in [("late-b", "2025-04-03"), ("late-a", "2025-04-02")] {
+        make(
+            &mut store,
+            PromiseText {
+                due,
+                ..promise(id, "bob", "ann", "help")
+            },
+            "2025-03-10",
+        );
+    }
+    let shown = |store: &mut B::Store, a: &str, b: Option<&str>, n| -> Vec<String> {
+        ledger::pair_promises(store, a, b, None, n)
+            .unwrap()
+            .promises
+            .iter()
+            .map(|p| p.id.to_string())
+            .collect()
+    };
+    assert_eq!(
+        shown(&mut store, "cust", Some("ann"), 3),
+        ["late-a", "late-b", "p3"]
+    );
+    assert_eq!(
+        shown(&mut store, "ann", Some("cust"), 4),
+        ["late-a", "late-b", "p3", "p2"]
+    );
+    assert_eq!(shown(&mut store, "ann", None, 2), ["late-a", "late-b"]);
+    assert_eq!(shown(&mut store, "cust", None, 1), ["solo-00"]);
+    // Read from bob's side: past the 60 that are not to ann.
+    assert_eq!(
+        shown(&mut store, "bob", Some("ann"), 2),
+        ["late-a", "late-b"]
+    );
+}
+
 /// Two processes sweeping at once break each promise once: one gesture each,
 /// and the balance counts it once.
 pub fn concurrent_sweeps_break_each_promise_once<B: Backend>() {
@@ -1048,6 +1138,7 @@ pub fn a_sweep_names_a_stranded_promise_and_goes_on<B: Backend>() {
 }
 
 conformance!(
+    kept_rates_follow_a_departure_and_pages_skip_what_does_not_count,
     a_sweep_names_a_stranded_promise_and_goes_on,
     a_membership_that_would_strand_a_pending_promise_is_refused,
     a_promise_names_its_organization_where_a_person_has_several,
