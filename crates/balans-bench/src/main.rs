@@ -427,7 +427,7 @@ fn promises(source: &Source, count: usize, due: usize, share: u8, runs: usize) -
                 let mut page_times = Vec::with_capacity(20);
                 for _ in 0..20 {
                     let started = Instant::now();
-                    ledger::pair_promises(store.as_mut(), &key, None, None, 10)?;
+                    ledger::pair_promises(store.as_mut(), &key, None, Default::default(), 10)?;
                     page_times.push(started.elapsed());
                 }
                 let (page_median, page_p99) = median_p99(page_times);
@@ -465,7 +465,8 @@ fn promises(source: &Source, count: usize, due: usize, share: u8, runs: usize) -
             let mut resolved = 0;
             for _ in 0..20 {
                 let started = Instant::now();
-                let page = ledger::pair_promises(store.as_mut(), &key, None, None, 10)?;
+                let page =
+                    ledger::pair_promises(store.as_mut(), &key, None, Default::default(), 10)?;
                 resolved = page.rates.a.resolved + page.rates.b.resolved;
                 page_times.push(started.elapsed());
             }

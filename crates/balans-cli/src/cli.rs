@@ -457,7 +457,7 @@ pub enum PromiseCommand {
     /// how promises to PARTY are kept, kept / (kept + broken), a promise kept
     /// in part counting by its share.
     #[command(
-        after_help = "Examples:\n  balans promise rate bosman\n  balans promise rate bosman hotel-wadden --since 2025-01-01\n  balans promise rate femke --json"
+        after_help = "Examples:\n  balans promise rate bosman\n  balans promise rate bosman hotel-wadden --since 2025-01-01 --until 2025-07-01\n  balans promise rate femke --json"
     )]
     Rate {
         party: String,
@@ -466,6 +466,9 @@ pub enum PromiseCommand {
         /// Only promises kept or broken at or after this moment.
         #[arg(long, value_name = "MOMENT")]
         since: Option<String>,
+        /// Only promises kept or broken before this moment.
+        #[arg(long, value_name = "MOMENT")]
+        until: Option<String>,
         #[arg(long)]
         json: bool,
     },

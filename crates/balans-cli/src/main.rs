@@ -618,13 +618,14 @@ fn promise(db: &str, command: PromiseCommand) -> Result<()> {
             party,
             with,
             since,
+            until,
             json,
         } => {
-            let rates = ledger::kept_rates_since(
+            let rates = ledger::kept_rates_in(
                 store.as_mut(),
                 &party,
                 with.as_deref(),
-                since.as_deref(),
+                (since.as_deref(), until.as_deref()),
                 now,
             )?;
             if json {

@@ -507,11 +507,17 @@ pub fn kept_rates(view: &ledger::KeptRatesView) -> String {
             format!("Promises made to {}", view.party),
         ),
     };
-    let since = view
-        .since
-        .as_ref()
-        .map(|since| format!(" since {since}"))
-        .unwrap_or_default();
+    let since = format!(
+        "{}{}",
+        view.since
+            .as_ref()
+            .map(|since| format!(" since {since}"))
+            .unwrap_or_default(),
+        view.until
+            .as_ref()
+            .map(|until| format!(" until {until}"))
+            .unwrap_or_default()
+    );
     let rate = |rate: &ledger::KeptRate| match rate.rate {
         Some(r) => format!(
             "{}% kept, of {} kept or broken{since}",

@@ -2325,6 +2325,31 @@ fn promises_from_the_command_line() {
     assert_eq!(rates["to_party"]["rate"], 0.0, "{rates}");
     assert_eq!(rates["to_party"]["resolved"], 1, "{rates}");
     assert_eq!(rates["with"], "dorpsbank", "{rates}");
+    assert_eq!(
+        dir.stdout(&[
+            "promise",
+            "rate",
+            "bosman",
+            "--since",
+            "2000-01-01",
+            "--until",
+            "2000-02-01",
+        ]),
+        "Promises bosman made: none kept or broken since 2000-01-01 until 2000-02-01\n\
+         Promises made to bosman: none kept or broken since 2000-01-01 until 2000-02-01\n"
+    );
+    dir.balans(&[
+        "promise",
+        "rate",
+        "bosman",
+        "--since",
+        "2001-01-01",
+        "--until",
+        "2000-01-01",
+    ])
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains("until: the period ends"));
     dir.balans(&["promise", "rate", "bosman", "--since", "someday"])
         .assert()
         .failure()

@@ -4,7 +4,7 @@ use balans_core::{
     Amount, Due, GestureId, KindId, Moment, PartyId, Promise, PromiseId, PromiseState,
 };
 use balans_store::store::{
-    NewPromise, PromiseFilter, PromiseStore, PromiseTally, Resolution, StoreResult,
+    NewPromise, PromiseFilter, PromiseStore, PromiseTally, Resolution, ResolvedIn, StoreResult,
 };
 use postgres::Row;
 use postgres::types::{ToSql, Type};
@@ -189,11 +189,11 @@ impl PromiseStore for PostgresStore {
     fn promise_tallies(
         &mut self,
         parties: &[PartyId],
-        since: Option<Moment>,
+        period: ResolvedIn,
     ) -> StoreResult<Vec<PromiseTally>> {
         let parties: Vec<i64> = parties.iter().map(|p| p.0).collect();
-        let since = since.map_or(i64::MIN, Moment::millis);
-        let resolved = "state IN ('kept', 'broken') AND resolved_ms >= $2";
+        let (since, until) = period.bounds();
+        let resolved = "state IN ('kept', 'broken') AND resolved_ms >= $2 AND resolved_ms < $3";
         // Those the parties made, and those made to them by others: each
         // promise once, each side through its index; planned for these
         // parties (one may have made thousands, another none).
@@ -207,7 +207,11 @@ impl PromiseStore for PostgresStore {
                  AND promiser <> ALL($1) AND {resolved}) AS p \
                  GROUP BY promiser, promisee, promiser_org, promisee_org, state, amount_minor, kept_minor"
             ),
-            &[(&parties, Type::INT8_ARRAY), (&since, Type::INT8)],
+            &[
+                (&parties, Type::INT8_ARRAY),
+                (&since, Type::INT8),
+                (&until, Type::INT8),
+            ],
         )?;
         rows.iter()
             .map(|r| {
@@ -230,18 +234,14 @@ impl PromiseStore for PostgresStore {
             .collect()
     }
 
-    fn tally_moments(
-        &mut self,
-        t: &PromiseTally,
-        since: Option<Moment>,
-    ) -> StoreResult<Vec<Moment>> {
+    fn tally_moments(&mut self, t: &PromiseTally, period: ResolvedIn) -> StoreResult<Vec<Moment>> {
         Ok(self
             .query(
                 "counting kept promises",
                 "SELECT resolved_ms FROM promises WHERE promiser = $1 AND promisee = $2 \
                  AND promiser_org IS NOT DISTINCT FROM $3 AND promisee_org IS NOT DISTINCT FROM $4 \
                  AND state = $5 AND amount_minor = $6 AND kept_minor IS NOT DISTINCT FROM $7 \
-                 AND resolved_ms >= $8",
+                 AND resolved_ms >= $8 AND resolved_ms < $9",
                 &[
                     &t.promiser.0,
                     &t.promisee.0,
@@ -250,7 +250,8 @@ impl PromiseStore for PostgresStore {
                     &t.state.as_str(),
                     &t.amount.minor(),
                     &t.kept.map(|k| k.minor()),
-                    &since.map_or(i64::MIN, Moment::millis),
+                    &period.bounds().0,
+                    &period.bounds().1,
                 ],
             )?
             .iter()

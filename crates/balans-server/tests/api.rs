@@ -385,6 +385,27 @@ async fn a_promise_is_made_kept_and_refused_through_the_api() {
         "{rates}"
     );
     assert_eq!(rates["since"], "2025-06-01", "{rates}");
+    let (status, rates) = app
+        .get(
+            "viewer",
+            "/api/v1/kept-rates?party=henk&since=2025-01-01&until=2025-06-01",
+        )
+        .await;
+    assert_eq!(status, 200, "{rates}");
+    assert_eq!(
+        rates["by_party"],
+        json!({"rate": 0.0, "resolved": 1}),
+        "{rates}"
+    );
+    assert_eq!(rates["until"], "2025-06-01", "{rates}");
+    let (status, body) = app
+        .get(
+            "viewer",
+            "/api/v1/kept-rates?party=henk&since=2025-06-01&until=2025-01-01",
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["pointer"], "/until", "{body}");
     let (status, body) = app
         .get("viewer", "/api/v1/kept-rates?party=henk&since=someday")
         .await;

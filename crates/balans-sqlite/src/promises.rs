@@ -4,7 +4,7 @@ use balans_core::{
     Amount, Due, GestureId, KindId, Moment, PartyId, Promise, PromiseId, PromiseState,
 };
 use balans_store::store::{
-    NewPromise, PromiseFilter, PromiseStore, PromiseTally, Resolution, StoreResult,
+    NewPromise, PromiseFilter, PromiseStore, PromiseTally, Resolution, ResolvedIn, StoreResult,
 };
 use rusqlite::{Row, params};
 
@@ -143,13 +143,13 @@ impl PromiseStore for SqliteStore {
     fn promise_tallies(
         &mut self,
         parties: &[PartyId],
-        since: Option<Moment>,
+        period: ResolvedIn,
     ) -> StoreResult<Vec<PromiseTally>> {
         let parties: Vec<rusqlite::types::Value> = parties
             .iter()
             .map(|p| rusqlite::types::Value::Integer(p.0))
             .collect();
-        let resolved = "state IN ('kept', 'broken') AND resolved_ms >= ?2";
+        let resolved = "state IN ('kept', 'broken') AND resolved_ms >= ?2 AND resolved_ms < ?3";
         // Those the parties made, and those made to them by others: each
         // promise once, each side through its index.
         self.query(
@@ -164,7 +164,8 @@ impl PromiseStore for SqliteStore {
             ),
             params![
                 std::rc::Rc::new(parties),
-                since.map_or(i64::MIN, Moment::millis)
+                period.bounds().0,
+                period.bounds().1
             ],
             |r| {
                 let amount =
@@ -186,16 +187,12 @@ impl PromiseStore for SqliteStore {
         )
     }
 
-    fn tally_moments(
-        &mut self,
-        t: &PromiseTally,
-        since: Option<Moment>,
-    ) -> StoreResult<Vec<Moment>> {
+    fn tally_moments(&mut self, t: &PromiseTally, period: ResolvedIn) -> StoreResult<Vec<Moment>> {
         self.query(
             "counting kept promises",
             "SELECT resolved_ms FROM promises WHERE promiser = ?1 AND promisee = ?2 \
              AND promiser_org IS ?3 AND promisee_org IS ?4 AND state = ?5 AND amount_minor = ?6 \
-             AND kept_minor IS ?7 AND resolved_ms >= ?8",
+             AND kept_minor IS ?7 AND resolved_ms >= ?8 AND resolved_ms < ?9",
             params![
                 t.promiser.0,
                 t.promisee.0,
@@ -204,7 +201,8 @@ impl PromiseStore for SqliteStore {
                 t.state.as_str(),
                 t.amount.minor(),
                 t.kept.map(|k| k.minor()),
-                since.map_or(i64::MIN, Moment::millis)
+                period.bounds().0,
+                period.bounds().1
             ],
             |r| Ok(Moment::from_millis(r.get(0)?)),
         )

@@ -361,8 +361,10 @@ pub struct KeptRatesDoc {
     pub party: String,
     /// The other side's key, for a pair.
     pub with: Option<String>,
-    /// The period's start, in the store's time zone; null: all time.
+    /// The period's start, in the store's time zone; null: from the first.
     pub since: Option<String>,
+    /// The period's end (not in it); null: up to now.
+    pub until: Option<String>,
     /// How the party keeps its promises (to `with`, or to anyone).
     pub by_party: KeptRateDoc,
     /// How promises to the party are kept (by `with`, or by anyone).

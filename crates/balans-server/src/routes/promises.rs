@@ -108,8 +108,11 @@ pub struct KeptRatesQuery {
     /// The other side: the rates of the pair.
     pub with: Option<String>,
     /// Only promises kept or broken at or after this moment (`2025-01-01`,
-    /// in the store's time zone); all of them when absent.
+    /// in the store's time zone); from the first when absent.
     pub since: Option<String>,
+    /// Only promises kept or broken before this moment; up to now when
+    /// absent.
+    pub until: Option<String>,
 }
 
 /// The kept rates of a party or a pair (`docs/promises.md`, "Kept rate"): how
@@ -121,7 +124,7 @@ pub struct KeptRatesQuery {
     responses(
         (status = 200, body = crate::routes::docs::KeptRatesDoc),
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An unreadable moment in `since`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No party, an unreadable moment in `since` or `until`, a period that ends before it starts", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn kept_rates(
     State(state): State<AppState>,
@@ -139,11 +142,11 @@ pub async fn kept_rates(
                         "name the party whose kept rates to show".to_string(),
                     )
                 })?;
-                ledger::kept_rates_since(
+                ledger::kept_rates_in(
                     store,
                     party,
                     query.with.as_deref(),
-                    query.since.as_deref(),
+                    (query.since.as_deref(), query.until.as_deref()),
                     Moment::now(),
                 )
             })

@@ -709,7 +709,8 @@ pub async fn party(
             },
         );
         let kinds = ledger::kinds(store)?;
-        let promises = ledger::pair_promises(store, &wanted, None, None, PROMISES_SHOWN)?;
+        let promises =
+            ledger::pair_promises(store, &wanted, None, Default::default(), PROMISES_SHOWN)?;
         Ok(PartyData {
             party,
             promises,
@@ -1075,7 +1076,8 @@ async fn relation_page(
             }
             _ => Vec::new(),
         };
-        let promises = ledger::pair_promises(store, &a, Some(&b), None, PROMISES_SHOWN)?;
+        let promises =
+            ledger::pair_promises(store, &a, Some(&b), Default::default(), PROMISES_SHOWN)?;
         let zone = balans_store::store::zone_of(store)?;
         Ok((
             relationship,

@@ -13,6 +13,8 @@ use super::view::PartyRef;
 use crate::field::Code;
 use crate::record::{Recorded, flush, record_all};
 use crate::snapshot::{GestureText, Snapshot, Written};
+/// The period a kept rate counts promises resolved in.
+pub use crate::store::ResolvedIn;
 use crate::store::{
     Catalog, NewPromise, PromiseFilter, Resolution, Resolved, Store, StoreError, in_read,
     in_transaction,
@@ -943,7 +945,7 @@ pub struct KeptRate {
 
 /// How `a` keeps its promises (to `b`, or to anyone) and how `b` keeps its
 /// promises to `a` (or how anyone keeps theirs to `a`), over the promises
-/// resolved at or after `since`.
+/// resolved in a period.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct KeptRates {
     pub a: KeptRate,
@@ -958,9 +960,9 @@ pub fn kept_rates<S: Store + ?Sized>(
     store: &mut S,
     a: &str,
     b: Option<&str>,
-    since: Option<Moment>,
+    period: ResolvedIn,
 ) -> Result<KeptRates, LedgerError> {
-    Ok(pair_promises(store, a, b, since, 0)?.rates)
+    Ok(pair_promises(store, a, b, period, 0)?.rates)
 }
 
 /// The kept rates of a party, or of a pair, over a period, for a person to
@@ -971,47 +973,70 @@ pub struct KeptRatesView {
     pub party: String,
     /// The other party's key, when the rates are of a pair.
     pub with: Option<String>,
-    /// The period's start, in the store's time zone: all time when absent.
+    /// The period's start, in the store's time zone: from the first when
+    /// absent.
     pub since: Option<String>,
+    /// The period's end (not in it), in the store's time zone: up to now
+    /// when absent.
+    pub until: Option<String>,
     /// How the party keeps its promises (to `with`, or to anyone).
     pub by_party: KeptRate,
     /// How promises to the party are kept (by `with`, or by anyone).
     pub to_party: KeptRate,
 }
 
-/// [`kept_rates`] over the promises resolved at or after `since`, a moment
-/// as a person types it (`2025-01-01`, `1-1-2025`, `today`), in the store's
-/// time zone; all of them when `since` is absent.
-pub fn kept_rates_since<S: Store + ?Sized>(
+/// [`kept_rates`] over the promises resolved at or after `since` and before
+/// `until`, moments as a person types them (`2025-01-01`, `1-1-2025`,
+/// `today`), in the store's time zone; either end open when absent.
+pub fn kept_rates_in<S: Store + ?Sized>(
     store: &mut S,
     party: &str,
     with: Option<&str>,
-    since: Option<&str>,
+    (since, until): (Option<&str>, Option<&str>),
     now: Moment,
 ) -> Result<KeptRatesView, LedgerError> {
     let zone = crate::store::zone_of(store)?;
-    let since = since
-        .map(|text| {
+    let moment = |column: &'static str, text: Option<&str>| {
+        text.map(|text| {
             zone.parse_typed(text, now).map_err(|e| {
                 refuse_said(
-                    "since",
+                    column,
                     e.to_string(),
                     Code::MomentUnreadable,
                     &[("text", text.trim())],
                 )
             })
         })
-        .transpose()?;
+        .transpose()
+    };
+    let period = ResolvedIn {
+        since: moment("since", since)?,
+        until: moment("until", until)?,
+    };
+    let shown = |m: Option<Moment>| m.map(|m| m.display_in(&zone).to_string());
+    if let (Some(since), Some(until)) = (period.since, period.until)
+        && until <= since
+    {
+        return Err(LedgerError::Invalid(vec![field::Error::new(
+            "until",
+            format!(
+                "the period ends ({}) before it starts ({})",
+                until.display_in(&zone),
+                since.display_in(&zone)
+            ),
+        )]));
+    }
     // Named as stored, however they were typed.
     let party = super::find_party(store, party)?.fields.key.to_string();
     let with = with
         .map(|with| super::find_party(store, with).map(|p| p.fields.key.to_string()))
         .transpose()?;
-    let rates = kept_rates(store, &party, with.as_deref(), since)?;
+    let rates = kept_rates(store, &party, with.as_deref(), period)?;
     Ok(KeptRatesView {
         party,
         with,
-        since: since.map(|m| m.display_in(&zone).to_string()),
+        since: shown(period.since),
+        until: shown(period.until),
         by_party: rates.a,
         to_party: rates.b,
     })
@@ -1038,7 +1063,7 @@ pub fn pair_promises<S: Store + ?Sized>(
     store: &mut S,
     a: &str,
     b: Option<&str>,
-    since: Option<Moment>,
+    period: ResolvedIn,
     shown: usize,
 ) -> Result<PairPromises, LedgerError> {
     in_read(store, |store| {
@@ -1062,7 +1087,7 @@ pub fn pair_promises<S: Store + ?Sized>(
         // parties changed organizations while its promises were resolved,
         // else promise by promise.
         let (mut ours, mut theirs) = (Tally::default(), Tally::default());
-        for t in store.promise_tallies(&people_a, since)? {
+        for t in store.promise_tallies(&people_a, period)? {
             let Some(share) = balans_core::kept_share(t.state, t.amount, t.kept) else {
                 continue;
             };
@@ -1072,7 +1097,7 @@ pub fn pair_promises<S: Store + ?Sized>(
                 vec![(t.first, t.count)]
             } else {
                 store
-                    .tally_moments(&t, since)?
+                    .tally_moments(&t, period)?
                     .into_iter()
                     .map(|at| (at, 1))
                     .collect()

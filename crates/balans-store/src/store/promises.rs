@@ -58,6 +58,25 @@ pub struct PromiseTally {
     pub last: Moment,
 }
 
+/// The promises resolved in a period: at or after `since`, before `until`;
+/// either end open when absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResolvedIn {
+    pub since: Option<Moment>,
+    pub until: Option<Moment>,
+}
+
+impl ResolvedIn {
+    /// The period's ends in milliseconds, open ends as far as they go: at or
+    /// after the first, before the second.
+    pub fn bounds(&self) -> (i64, i64) {
+        (
+            self.since.map_or(i64::MIN, Moment::millis),
+            self.until.map_or(i64::MAX, Moment::millis),
+        )
+    }
+}
+
 /// How a pending promise is resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolution<'a> {
@@ -90,20 +109,20 @@ pub trait PromiseStore {
         limit: usize,
     ) -> StoreResult<Vec<Promise>>;
     /// The kept and broken promises made by or to any of `parties` (each
-    /// once), resolved at or after `since`, counted by what a kept rate needs
+    /// once), resolved in `period`, counted by what a kept rate needs
     /// of them, in no particular order: the database sums them, so a party's
     /// kept rate does not read each of its promises.
     fn promise_tallies(
         &mut self,
         parties: &[PartyId],
-        since: Option<Moment>,
+        period: ResolvedIn,
     ) -> StoreResult<Vec<PromiseTally>>;
     /// The moments the promises of `tally` (alike in all but when they were
-    /// resolved) were resolved at, at or after `since`, in no particular order.
+    /// resolved) were resolved at, in `period`, in no particular order.
     fn tally_moments(
         &mut self,
         tally: &PromiseTally,
-        since: Option<Moment>,
+        period: ResolvedIn,
     ) -> StoreResult<Vec<Moment>>;
     /// Resolved promises (kept, broken or released) made by or to `party`,
     /// the latest resolved first and at the same moment by id, after `after`

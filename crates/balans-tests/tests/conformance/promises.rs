@@ -485,7 +485,7 @@ pub fn promises_are_listed_soonest_due_first<B: Backend>() {
     ledger::sweep(&mut store, at("2025-03-16")).unwrap();
     ledger::keep_promise(&mut store, "b", None, at("2025-03-17")).unwrap();
     let shown = |store: &mut B::Store, n| -> Vec<String> {
-        ledger::pair_promises(store, "bob", None, None, n)
+        ledger::pair_promises(store, "bob", None, Default::default(), n)
             .unwrap()
             .promises
             .iter()
@@ -530,7 +530,9 @@ pub fn kept_rates_follow_a_departure_and_pages_skip_what_does_not_count<B: Backe
     .unwrap();
     ledger::keep_promise(&mut store, "p3", None, at("2025-03-06")).unwrap();
     let rate = |store: &mut B::Store, a: &str, b: Option<&str>| {
-        let r = ledger::kept_rates(store, a, b, None).unwrap().a;
+        let r = ledger::kept_rates(store, a, b, Default::default())
+            .unwrap()
+            .a;
         (r.rate.map(|x| (x * 10_000.0).round() as i64), r.resolved)
     };
     // Wij BV: p1 kept, p2 broken; p3 was ann's alone.
@@ -562,7 +564,7 @@ pub fn kept_rates_follow_a_departure_and_pages_skip_what_does_not_count<B: Backe
         );
     }
     let shown = |store: &mut B::Store, a: &str, b: Option<&str>, n| -> Vec<String> {
-        ledger::pair_promises(store, a, b, None, n)
+        ledger::pair_promises(store, a, b, Default::default(), n)
             .unwrap()
             .promises
             .iter()
@@ -877,7 +879,11 @@ pub fn the_kept_rate_counts_a_part_by_its_share<B: Backend>() {
     ledger::release_promise(&mut store, "released", "agreed", at("2025-03-04")).unwrap();
     ledger::keep_promise(&mut store, "back", None, at("2025-03-05")).unwrap();
     let rates = |store: &mut B::Store, a: &str, b: Option<&str>, since: Option<&str>| {
-        let r = ledger::kept_rates(store, a, b, since.map(at)).unwrap();
+        let period = ledger::ResolvedIn {
+            since: since.map(at),
+            until: None,
+        };
+        let r = ledger::kept_rates(store, a, b, period).unwrap();
         (
             r.a.rate.map(|x| (x * 10_000.0).round() as i64),
             r.a.resolved,
@@ -903,6 +909,23 @@ pub fn the_kept_rate_counts_a_part_by_its_share<B: Backend>() {
         (Some(1667), 2, Some(10_000), 1)
     );
     assert_eq!(rates(&mut store, "solo", None, None), (None, 0, None, 0));
+    // Before 2025-03-03: "full" alone; from then until 2025-03-05: the
+    // part kept and the broken one.
+    let mut ann = |since: Option<&str>, until: Option<&str>| {
+        let period = ledger::ResolvedIn {
+            since: since.map(at),
+            until: until.map(at),
+        };
+        let r = ledger::kept_rates(&mut store, "ann", None, period)
+            .unwrap()
+            .a;
+        (r.rate.map(|x| (x * 10_000.0).round() as i64), r.resolved)
+    };
+    assert_eq!(ann(None, Some("2025-03-03")), (Some(10_000), 1));
+    assert_eq!(
+        ann(Some("2025-03-03"), Some("2025-03-05")),
+        (Some(1_667), 2)
+    );
 }
 
 /// A person of two organizations names the one a promise is made for, as a
