@@ -259,68 +259,38 @@ impl PromiseStore for PostgresStore {
             .collect())
     }
 
-    fn resolved_promises(
+    fn pending_of(
         &mut self,
-        party: PartyId,
+        parties: &[PartyId],
         after: Option<(Moment, &PromiseId)>,
         limit: usize,
     ) -> StoreResult<Vec<Promise>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let select = |range: &str| {
-            format!(
-                "({PROMISE_SELECT} WHERE promiser = $1 AND {range} ORDER BY resolved_ms DESC, key LIMIT $2) \
-                 UNION ALL ({PROMISE_SELECT} WHERE promisee = $1 AND {range} \
-                 ORDER BY resolved_ms DESC, key LIMIT $2) ORDER BY resolved_ms DESC, key LIMIT $2"
-            )
-        };
-        let rows = match after {
-            None => self.query_planned(
-                "listing resolved promises",
-                &select("resolved_ms IS NOT NULL"),
-                &[(&party.0, Type::INT8), (&limit, Type::INT8)],
-            )?,
-            // After (R, K) in the order "latest resolved first, then by id":
-            // resolved before R, or at R with an id after K.
-            Some((at, id)) => {
-                let (at, id) = (at.millis(), id.as_str());
-                self.query_planned(
-                    "listing resolved promises",
-                    &select("(resolved_ms < $3 OR (resolved_ms = $3 AND key > $4))"),
-                    &[
-                        (&party.0, Type::INT8),
-                        (&limit, Type::INT8),
-                        (&at, Type::INT8),
-                        (&id, Type::TEXT),
-                    ],
-                )?
-            }
-        };
-        rows.iter().map(promise_row).collect()
-    }
-
-    fn first_pending_of(
-        &mut self,
-        parties: &[PartyId],
-        limit: usize,
-    ) -> StoreResult<Vec<(PartyId, Promise)>> {
-        self.first_of(
+        // After (D, K) in due order: due after D, or at D with an id after K.
+        self.promises_of(
             parties,
-            limit,
             "state IN ('open', 'renegotiated')",
+            "(due_ms, key) > ($3, $4)",
             "due_ms, key",
+            after,
+            limit,
         )
     }
 
-    fn first_resolved_of(
+    fn resolved_of(
         &mut self,
         parties: &[PartyId],
+        after: Option<(Moment, &PromiseId)>,
         limit: usize,
-    ) -> StoreResult<Vec<(PartyId, Promise)>> {
-        self.first_of(
+    ) -> StoreResult<Vec<Promise>> {
+        // After (R, K) in the order "latest resolved first, then by id":
+        // resolved before R, or at R with an id after K.
+        self.promises_of(
             parties,
-            limit,
             "resolved_ms IS NOT NULL",
+            "(resolved_ms < $3 OR (resolved_ms = $3 AND key > $4))",
             "resolved_ms DESC, key",
+            after,
+            limit,
         )
     }
 
@@ -420,34 +390,44 @@ impl PromiseStore for PostgresStore {
 }
 
 impl PostgresStore {
-    /// The first `limit` promises of each of `parties` that meet `condition`,
-    /// in `order`, with the party each was read for: one statement, each
-    /// party's two ranges read through its indexes (a party with thousands
-    /// of promises and one with none alike).
-    fn first_of(
+    /// The promises made by or to any of `parties` (each once: those made to
+    /// them by others after those they made) that meet `condition`, in
+    /// `order`, after the promise `after` names when given (`range`, on `$3`
+    /// and `$4`), at most `limit`. Planned for these parties (the unnamed
+    /// statement): a party that made every promise is read in order until
+    /// the page is full, a few people's handful through their indexes.
+    fn promises_of(
         &mut self,
         parties: &[PartyId],
-        limit: usize,
         condition: &str,
+        range: &str,
         order: &str,
-    ) -> StoreResult<Vec<(PartyId, Promise)>> {
-        if parties.is_empty() {
-            return Ok(Vec::new());
-        }
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>> {
         let parties: Vec<i64> = parties.iter().map(|p| p.0).collect();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.query(
+        let (range, at, key) = match after {
+            Some((at, id)) => (range, at.millis(), id.as_str()),
+            // The same parameters, always true.
+            None => ("$3::int8 IS NOT NULL AND $4::text IS NOT NULL", 0, ""),
+        };
+        let rows = self.query_planned(
             "listing promises",
             &format!(
-                "SELECT p.*, u.party FROM UNNEST($1::int8[]) AS u (party) CROSS JOIN LATERAL ( \
-                 ({PROMISE_SELECT} WHERE promiser = u.party AND {condition} ORDER BY {order} LIMIT $2) \
-                 UNION ALL ({PROMISE_SELECT} WHERE promisee = u.party AND {condition} ORDER BY {order} LIMIT $2) \
-                 ORDER BY {order} LIMIT $2) AS p"
+                "({PROMISE_SELECT} WHERE promiser = ANY($1) AND {condition} AND {range} \
+                 ORDER BY {order} LIMIT $2) \
+                 UNION ALL ({PROMISE_SELECT} WHERE promisee = ANY($1) AND promiser <> ALL($1) \
+                 AND {condition} AND {range} ORDER BY {order} LIMIT $2) \
+                 ORDER BY {order} LIMIT $2"
             ),
-            &[&parties, &limit],
+            &[
+                (&parties, Type::INT8_ARRAY),
+                (&limit, Type::INT8),
+                (&at, Type::INT8),
+                (&key, Type::TEXT),
+            ],
         )?;
-        rows.iter()
-            .map(|r| Ok((PartyId(r.get(16)), promise_row(r)?)))
-            .collect()
+        rows.iter().map(promise_row).collect()
     }
 }

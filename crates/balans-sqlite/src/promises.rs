@@ -208,35 +208,39 @@ impl PromiseStore for SqliteStore {
         )
     }
 
-    fn resolved_promises(
+    fn pending_of(
         &mut self,
-        party: PartyId,
+        parties: &[PartyId],
         after: Option<(Moment, &PromiseId)>,
         limit: usize,
     ) -> StoreResult<Vec<Promise>> {
-        let select = |range: &str| {
-            format!(
-                "{PROMISE_SELECT} WHERE promiser = ?1 AND {range} \
-                 UNION ALL {PROMISE_SELECT} WHERE promisee = ?1 AND {range} \
-                 ORDER BY resolved_ms DESC, key LIMIT ?2"
-            )
-        };
-        match after {
-            None => self.query(
-                "listing resolved promises",
-                &select("resolved_ms IS NOT NULL"),
-                params![party.0, limit as i64],
-                promise_row,
-            ),
-            // After (R, K) in the order "latest resolved first, then by id":
-            // resolved before R, or at R with an id after K.
-            Some((at, id)) => self.query(
-                "listing resolved promises",
-                &select("(resolved_ms < ?3 OR (resolved_ms = ?3 AND key > ?4))"),
-                params![party.0, limit as i64, at.millis(), id.as_str()],
-                promise_row,
-            ),
-        }
+        // After (D, K) in due order: due after D, or at D with an id after K.
+        self.promises_of(
+            parties,
+            "state IN ('open', 'renegotiated')",
+            "(due_ms, key) > (?3, ?4)",
+            "due_ms, key",
+            after,
+            limit,
+        )
+    }
+
+    fn resolved_of(
+        &mut self,
+        parties: &[PartyId],
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>> {
+        // After (R, K) in the order "latest resolved first, then by id":
+        // resolved before R, or at R with an id after K.
+        self.promises_of(
+            parties,
+            "resolved_ms IS NOT NULL",
+            "(resolved_ms < ?3 OR (resolved_ms = ?3 AND key > ?4))",
+            "resolved_ms DESC, key",
+            after,
+            limit,
+        )
     }
 
     fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>> {
@@ -323,5 +327,42 @@ impl PromiseStore for SqliteStore {
             ],
         )?;
         Ok(changed == 1)
+    }
+}
+
+impl SqliteStore {
+    /// The promises made by or to any of `parties` (each once: those made to
+    /// them by others after those they made) that meet `condition`, in
+    /// `order`, after the promise `after` names when given (`range`, on
+    /// `?3` and `?4`), at most `limit`.
+    fn promises_of(
+        &mut self,
+        parties: &[PartyId],
+        condition: &str,
+        range: &str,
+        order: &str,
+        after: Option<(Moment, &PromiseId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Promise>> {
+        let parties: Vec<rusqlite::types::Value> = parties
+            .iter()
+            .map(|p| rusqlite::types::Value::Integer(p.0))
+            .collect();
+        let (range, at, key) = match after {
+            Some((at, id)) => (range, at.millis(), id.as_str()),
+            // The same parameters, always true.
+            None => ("?3 IS NOT NULL AND ?4 IS NOT NULL", 0, ""),
+        };
+        self.query(
+            "listing promises",
+            &format!(
+                "{PROMISE_SELECT} WHERE promiser IN rarray(?1) AND {condition} AND {range} \
+                 UNION ALL {PROMISE_SELECT} WHERE promisee IN rarray(?1) \
+                 AND promiser NOT IN rarray(?1) AND {condition} AND {range} \
+                 ORDER BY {order} LIMIT ?2"
+            ),
+            params![std::rc::Rc::new(parties), limit as i64, at, key],
+            promise_row,
+        )
     }
 }

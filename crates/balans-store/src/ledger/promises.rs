@@ -1056,9 +1056,10 @@ pub struct PairPromises {
 
 /// See [`PairPromises`] and [`kept_rates`]. The rates come from the
 /// store's tallies of the kept and broken promises of `a`'s people, not from
-/// each promise; the promises shown from each person's pending promises in
-/// due order and resolved ones latest first, a page at a time until enough
-/// count for the pair: neither reads every promise of a party with many.
+/// each promise; the promises shown from the pending promises of a side's
+/// people in due order and resolved ones latest first, a page at a time
+/// until enough count for the pair: neither reads every promise of a party
+/// with many.
 pub fn pair_promises<S: Store + ?Sized>(
     store: &mut S,
     a: &str,
@@ -1112,9 +1113,9 @@ pub fn pair_promises<S: Store + ?Sized>(
         }
 
         // The promises shown: read from the side with fewer people (every
-        // promise of the pair has a party of each side), each person's
-        // pending ones soonest due first, then if that is not enough its
-        // resolved ones latest first.
+        // promise of the pair has a party of each side), the pending ones of
+        // all its people soonest due first, then if that is not enough the
+        // resolved ones latest first, a page at a time until enough count.
         let mut pending: Vec<Promise> = Vec::new();
         let mut resolved: Vec<Promise> = Vec::new();
         if shown > 0 {
@@ -1136,48 +1137,22 @@ pub fn pair_promises<S: Store + ?Sized>(
                 }
                 None => people_a.clone(),
             };
-            // Pages of at least this many: most of a person's promises count.
+            // Pages of at least this many: most promises of a side count.
             let page = shown.max(50);
-            let mut seen = std::collections::HashSet::new();
-            pending = first_that_count(
-                &scanned,
-                shown,
-                page,
-                store.first_pending_of(&scanned, page)?,
-                &mut seen,
-                &counts,
-                |person, last: &Promise| {
-                    store.promises(&PromiseFilter {
-                        party: Some(person),
-                        pending: true,
-                        after: Some((last.due, last.id.clone())),
-                        limit: page,
-                        ..PromiseFilter::default()
-                    })
-                },
-            )?;
-            pending.sort_by(|x, y| x.due.cmp(&y.due).then_with(|| x.id.cmp(&y.id)));
-            pending.truncate(shown);
+            pending = first_that_count(shown, page, &counts, |after| {
+                store.pending_of(&scanned, after.map(|p| (p.due, &p.id)), page)
+            })?;
             let wanted = shown - pending.len();
             if wanted > 0 {
-                resolved = first_that_count(
-                    &scanned,
-                    wanted,
-                    page,
-                    store.first_resolved_of(&scanned, page)?,
-                    &mut seen,
-                    &counts,
-                    |person, last: &Promise| match last.resolved_at {
-                        Some(at) => store.resolved_promises(person, Some((at, &last.id)), page),
-                        None => Ok(Vec::new()),
-                    },
-                )?;
-                resolved.sort_by(|x, y| {
-                    y.resolved_at
-                        .cmp(&x.resolved_at)
-                        .then_with(|| x.id.cmp(&y.id))
-                });
-                resolved.truncate(wanted);
+                resolved = first_that_count(wanted, page, &counts, |after| match after {
+                    Some(Promise {
+                        resolved_at: Some(at),
+                        id,
+                        ..
+                    }) => store.resolved_of(&scanned, Some((*at, id)), page),
+                    Some(_) => Ok(Vec::new()),
+                    None => store.resolved_of(&scanned, None, page),
+                })?;
             }
         }
         pending.append(&mut resolved);
@@ -1191,42 +1166,32 @@ pub fn pair_promises<S: Store + ?Sized>(
     })
 }
 
-/// Up to `wanted` promises of each person that `counts` and were not `seen`,
-/// from each person's first page (`first`, read for all at once) and, for a
-/// person whose full page held too few, the pages `next` reads after it.
+/// The first `wanted` promises that `counts`, from the pages `next` reads in
+/// order, each after the last of the page before (none for the first).
 fn first_that_count(
-    people: &[PartyId],
     wanted: usize,
     page: usize,
-    first: Vec<(PartyId, Promise)>,
-    seen: &mut std::collections::HashSet<i64>,
     counts: &impl Fn(&Promise) -> bool,
-    mut next: impl FnMut(PartyId, &Promise) -> crate::store::StoreResult<Vec<Promise>>,
+    mut next: impl FnMut(Option<&Promise>) -> crate::store::StoreResult<Vec<Promise>>,
 ) -> Result<Vec<Promise>, LedgerError> {
-    let mut pages: HashMap<PartyId, Vec<Promise>> = HashMap::new();
-    for (person, promise) in first {
-        pages.entry(person).or_default().push(promise);
-    }
     let mut taken = Vec::new();
-    for person in people {
-        let mut batch = pages.remove(person).unwrap_or_default();
-        let mut count = 0;
-        loop {
-            let full = batch.len() == page;
-            let last = batch.last().cloned();
-            for p in batch {
-                if count < wanted && counts(&p) && seen.insert(p.row) {
-                    taken.push(p);
-                    count += 1;
+    let mut last: Option<Promise> = None;
+    loop {
+        let batch = next(last.as_ref())?;
+        let full = batch.len() == page;
+        last = batch.last().cloned();
+        for p in batch {
+            if counts(&p) {
+                taken.push(p);
+                if taken.len() == wanted {
+                    return Ok(taken);
                 }
             }
-            match last {
-                Some(last) if full && count < wanted => batch = next(*person, &last)?,
-                _ => break,
-            }
+        }
+        if !full {
+            return Ok(taken);
         }
     }
-    Ok(taken)
 }
 
 /// Which side of a pair (or of a party and everyone else) a promise counts

@@ -124,51 +124,26 @@ pub trait PromiseStore {
         tally: &PromiseTally,
         period: ResolvedIn,
     ) -> StoreResult<Vec<Moment>>;
-    /// Resolved promises (kept, broken or released) made by or to `party`,
-    /// the latest resolved first and at the same moment by id, after `after`
-    /// (a resolved moment and id) in that order when given, at most `limit`.
-    fn resolved_promises(
+    /// Pending promises made by or to any of `parties`, each once, the
+    /// soonest due first (then by id), after `after` (a due moment and id)
+    /// when given, at most `limit`: one statement for all of an
+    /// organization's people, planned for them.
+    fn pending_of(
         &mut self,
-        party: PartyId,
+        parties: &[PartyId],
         after: Option<(Moment, &PromiseId)>,
         limit: usize,
     ) -> StoreResult<Vec<Promise>>;
-    /// The first `limit` pending promises of each of `parties` (made by it
-    /// or to it), each in due order, with the party it was read for: a
-    /// backend with round trips reads them in one statement.
-    fn first_pending_of(
+    /// Resolved promises (kept, broken or released) made by or to any of
+    /// `parties`, each once, the latest resolved first (then by id), after
+    /// `after` (a resolved moment and id) in that order when given, at most
+    /// `limit`.
+    fn resolved_of(
         &mut self,
         parties: &[PartyId],
+        after: Option<(Moment, &PromiseId)>,
         limit: usize,
-    ) -> StoreResult<Vec<(PartyId, Promise)>> {
-        let mut all = Vec::new();
-        for &party in parties {
-            let filter = PromiseFilter {
-                party: Some(party),
-                pending: true,
-                limit,
-                ..PromiseFilter::default()
-            };
-            all.extend(self.promises(&filter)?.into_iter().map(|p| (party, p)));
-        }
-        Ok(all)
-    }
-    /// The first `limit` resolved promises of each of `parties`, each the
-    /// latest resolved first, as [`PromiseStore::resolved_promises`] reads
-    /// them, with the party it was read for: a backend with round trips reads
-    /// them in one statement.
-    fn first_resolved_of(
-        &mut self,
-        parties: &[PartyId],
-        limit: usize,
-    ) -> StoreResult<Vec<(PartyId, Promise)>> {
-        let mut all = Vec::new();
-        for &party in parties {
-            let promises = self.resolved_promises(party, None, limit)?;
-            all.extend(promises.into_iter().map(|p| (party, p)));
-        }
-        Ok(all)
-    }
+    ) -> StoreResult<Vec<Promise>>;
     /// Every due moment of a promise, in the order agreed.
     fn promise_dues(&mut self, row: i64) -> StoreResult<Vec<Due>> {
         Ok(self
