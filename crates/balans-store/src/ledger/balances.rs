@@ -3,7 +3,7 @@
 use balans_core::{Balance, Dimension, Level, PairKey, Party, PartyId, PartyKey, Totals};
 use serde::Serialize;
 
-use super::directory::find_party;
+use super::lookup::find_party;
 use super::view::{PairView, PartyRef, default_level, view};
 use crate::store::{Store, StoreError};
 use crate::{LedgerError, field};

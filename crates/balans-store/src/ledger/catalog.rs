@@ -3,8 +3,8 @@
 
 use balans_core::{Amount, Dimension, KindCode, KindDef, Moment, PartyKind};
 
-use super::directory::find_party;
 use super::levels::rebuild_organization_level;
+use super::lookup::find_party;
 use crate::snapshot::Snapshot;
 use crate::store::{Store, in_transaction, setting};
 use crate::{LedgerError, field};

@@ -1,12 +1,13 @@
 //! Parties and memberships: added, changed, found and listed a page at a time.
 
-use balans_core::{Party, PartyFields, PartyId, PartyKey, PartyKind};
+use balans_core::{Party, PartyFields, PartyId, PartyKind};
 use serde::Serialize;
 
+use super::lookup::{find_party, page_limit};
 use super::view::PartyRef;
+use crate::LedgerError;
 use crate::snapshot::{PartyText, Snapshot};
 use crate::store::{Store, in_transaction};
-use crate::{LedgerError, field};
 
 /// Adds a party; its key must be new.
 pub fn add_party<S: Store + ?Sized>(
@@ -55,17 +56,6 @@ pub fn update_party<S: Store + ?Sized>(
             fields,
         })
     })
-}
-
-/// The party with this key.
-pub fn find_party<S: Store + ?Sized>(store: &mut S, key: &str) -> Result<Party, LedgerError> {
-    let key = PartyKey::parse(key).map_err(|e| LedgerError::NotFound {
-        message: format!("party key: {e}"),
-        said: Some(e.said()),
-    })?;
-    store
-        .party_by_key(&key)?
-        .ok_or_else(|| LedgerError::UnknownParty(key.to_string()))
 }
 
 /// Adds a membership, or changes the role and end of the one with the same person,
@@ -178,20 +168,6 @@ pub struct PartyPage {
     pub parties: Vec<PartyRef>,
     /// Pass as `cursor` for the next page; absent on the last.
     pub next_cursor: Option<String>,
-}
-
-/// The most items one page holds.
-pub const PAGE_LIMIT_MAX: usize = 1_000;
-
-pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize, LedgerError> {
-    match limit {
-        None => Ok(100),
-        Some(n) if (1..=PAGE_LIMIT_MAX).contains(&n) => Ok(n),
-        Some(n) => Err(LedgerError::Invalid(vec![field::Error::new(
-            "limit",
-            format!("{n}: use 1 to {PAGE_LIMIT_MAX}"),
-        )])),
-    }
 }
 
 /// Parties whose key or name contains `search`, a page at a time.

@@ -4,7 +4,7 @@
 use balans_core::{Amount, GestureId, PartyId, PartyKind};
 use serde::Serialize;
 
-use super::directory::{find_party, page_limit};
+use super::lookup::{find_party, page_limit};
 use crate::store::Store;
 use crate::{LedgerError, field};
 

@@ -868,7 +868,7 @@ pub fn promise_page<S: Store + ?Sized>(
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> Result<PromisePage, LedgerError> {
-    let limit = super::directory::page_limit(limit)?;
+    let limit = super::lookup::page_limit(limit)?;
     let after = cursor.map(parse_cursor).transpose()?;
     in_read(store, |store| {
         let mut filter = promise_filter(store, query)?;

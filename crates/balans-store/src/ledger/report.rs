@@ -5,7 +5,7 @@ use balans_core::{Amount, Balance, Dimension, Evenness, Level, Moment, PairKey, 
 use serde::Serialize;
 
 use super::changes::{Change, PairWindow, Span, Window, changes, pair_window};
-use super::directory::find_party;
+use super::lookup::find_party;
 use super::view::{PairView, PartyRef, view};
 use crate::LedgerError;
 use crate::store::{Store, StoreError, setting};
