@@ -35,6 +35,37 @@ fn promise<'a>(
     }
 }
 
+/// The stored id of the party with this key.
+fn party_id<S: Store>(store: &mut S, key: &str) -> balans_core::PartyId {
+    store
+        .party_by_key(&balans_core::PartyKey::parse(key).unwrap())
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A promise of 3.00 made on 2025-03-01, as written past the ledger's checks.
+fn raw_promise(
+    id: &str,
+    promiser: balans_core::PartyId,
+    promisee: balans_core::PartyId,
+    kind: balans_core::KindId,
+    due: Moment,
+) -> balans_store::store::NewPromise {
+    balans_store::store::NewPromise {
+        id: balans_core::PromiseId::parse(id).unwrap().unwrap(),
+        promiser,
+        promisee,
+        promiser_org: None,
+        promisee_org: None,
+        kind,
+        amount: balans_core::Amount::from_minor(300).unwrap(),
+        made: at("2025-03-01"),
+        due,
+        note: None,
+    }
+}
+
 fn make<S: Store>(store: &mut S, text: PromiseText<'_>, now: &str) -> PromiseView {
     ledger::make_promise(store, &text, at(now)).unwrap().promise
 }
@@ -630,13 +661,6 @@ pub fn concurrent_sweeps_break_each_promise_once<B: Backend>() {
 pub fn a_sweep_of_many_batches_breaks_each_once<B: Backend>() {
     let (mut store, _guard) = B::fresh();
     setup(&mut store);
-    let id_of = |store: &mut B::Store, key: &str| {
-        store
-            .party_by_key(&balans_core::PartyKey::parse(key).unwrap())
-            .unwrap()
-            .unwrap()
-            .id
-    };
     let pairs = [
         ("ann", "bob"),
         ("bob", "solo"),
@@ -645,7 +669,7 @@ pub fn a_sweep_of_many_batches_breaks_each_once<B: Backend>() {
     ];
     let pairs: Vec<_> = pairs
         .iter()
-        .map(|(a, b)| (id_of(&mut store, a), id_of(&mut store, b)))
+        .map(|(a, b)| (party_id(&mut store, a), party_id(&mut store, b)))
         .collect();
     let kind = store.catalog().unwrap().kind_by_code("help").unwrap().id;
     let first = at("2025-03-02");
@@ -654,20 +678,14 @@ pub fn a_sweep_of_many_batches_breaks_each_once<B: Backend>() {
         // Made in an order other than their due order.
         for i in (0..count).rev() {
             let (promiser, promisee) = pairs[i % pairs.len()];
-            store.insert_promise(&balans_store::store::NewPromise {
-                id: balans_core::PromiseId::parse(&format!("many-{i}"))
-                    .unwrap()
-                    .unwrap(),
+            let due = Moment::from_millis(first.millis() + i as i64 * 60_000);
+            store.insert_promise(&raw_promise(
+                &format!("many-{i}"),
                 promiser,
                 promisee,
-                promiser_org: None,
-                promisee_org: None,
                 kind,
-                amount: balans_core::Amount::from_minor(300).unwrap(),
-                made: at("2025-03-01"),
-                due: Moment::from_millis(first.millis() + i as i64 * 60_000),
-                note: None,
-            })?;
+                due,
+            ))?;
         }
         Ok::<_, LedgerError>(())
     })
@@ -1058,18 +1076,11 @@ pub fn a_sweep_names_a_stranded_promise_and_goes_on<B: Backend>() {
         },
         "2025-03-01",
     );
-    let id_of = |store: &mut B::Store, key: &str| {
-        store
-            .party_by_key(&balans_core::PartyKey::parse(key).unwrap())
-            .unwrap()
-            .unwrap()
-            .id
-    };
     let (ann, bob, solo, us) = (
-        id_of(&mut store, "ann"),
-        id_of(&mut store, "bob"),
-        id_of(&mut store, "solo"),
-        id_of(&mut store, "us"),
+        party_id(&mut store, "ann"),
+        party_id(&mut store, "bob"),
+        party_id(&mut store, "solo"),
+        party_id(&mut store, "us"),
     );
     let kind = store.catalog().unwrap().kind_by_code("help").unwrap().id;
     // More than a batch of others due after it, and one more of bob's due
@@ -1078,20 +1089,9 @@ pub fn a_sweep_names_a_stranded_promise_and_goes_on<B: Backend>() {
     balans_store::in_transaction(&mut store, |store| {
         for i in 0..count {
             let (promiser, promisee) = if i == 1_200 { (bob, solo) } else { (ann, solo) };
-            store.insert_promise(&balans_store::store::NewPromise {
-                id: balans_core::PromiseId::parse(&format!("other-{i:04}"))
-                    .unwrap()
-                    .unwrap(),
-                promiser,
-                promisee,
-                promiser_org: None,
-                promisee_org: None,
-                kind,
-                amount: balans_core::Amount::from_minor(300).unwrap(),
-                made: at("2025-03-01"),
-                due: Moment::from_millis(at("2025-03-03").millis() + i as i64 * 60_000),
-                note: None,
-            })?;
+            let due = Moment::from_millis(at("2025-03-03").millis() + i as i64 * 60_000);
+            let id = format!("other-{i:04}");
+            store.insert_promise(&raw_promise(&id, promiser, promisee, kind, due))?;
         }
         // bob becomes a member of a second organization: written past the
         // ledger, which refuses it.
