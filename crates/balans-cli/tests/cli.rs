@@ -2350,6 +2350,12 @@ fn promises_from_the_command_line() {
     .assert()
     .failure()
     .stderr(predicate::str::contains("until: the period ends"));
+    dir.balans(&["promise", "rate", "bosman", "bosman"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "bosman keeps no promises to itself",
+        ));
     dir.balans(&["promise", "rate", "bosman", "--since", "someday"])
         .assert()
         .failure()

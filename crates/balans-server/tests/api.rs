@@ -413,6 +413,11 @@ async fn a_promise_is_made_kept_and_refused_through_the_api() {
     assert_eq!(body["errors"][0]["pointer"], "/since", "{body}");
     let (status, body) = app.get("viewer", "/api/v1/kept-rates?party=nobody").await;
     assert_eq!(status, 404, "{body}");
+    let (status, body) = app
+        .get("viewer", "/api/v1/kept-rates?party=henk&with=henk")
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["pointer"], "/with", "{body}");
     let (status, body) = app.get("viewer", "/api/v1/kept-rates").await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["errors"][0]["pointer"], "/party", "{body}");

@@ -124,7 +124,7 @@ pub struct KeptRatesQuery {
     responses(
         (status = 200, body = crate::routes::docs::KeptRatesDoc),
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No party, an unreadable moment in `since` or `until`, a period that ends before it starts", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No party, a party with itself, an unreadable moment in `since` or `until`, a period that ends before it starts", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn kept_rates(
     State(state): State<AppState>,

@@ -1031,6 +1031,12 @@ pub fn kept_rates_in<S: Store + ?Sized>(
     let with = with
         .map(|with| super::find_party(store, with).map(|p| p.fields.key.to_string()))
         .transpose()?;
+    if with.as_ref() == Some(&party) {
+        return Err(LedgerError::Invalid(vec![field::Error::new(
+            "with",
+            format!("{party} keeps no promises to itself: name another party, or none"),
+        )]));
+    }
     let rates = kept_rates(store, &party, with.as_deref(), period)?;
     Ok(KeptRatesView {
         party,
