@@ -4,7 +4,8 @@ use balans_core::{
     Amount, Due, GestureId, KindId, Moment, PartyId, Promise, PromiseId, PromiseState,
 };
 use balans_store::store::{
-    NewPromise, PromiseFilter, PromiseStore, PromiseTally, Resolution, ResolvedIn, StoreResult,
+    NewPromise, PromiseFilter, PromiseOrder, PromiseStore, PromiseTally, Resolution, ResolvedIn,
+    StoreResult,
 };
 use rusqlite::{Row, params};
 
@@ -208,39 +209,30 @@ impl PromiseStore for SqliteStore {
         )
     }
 
-    fn pending_of(
+    fn promises_of(
         &mut self,
         parties: &[PartyId],
+        order: PromiseOrder,
         after: Option<(Moment, &PromiseId)>,
         limit: usize,
     ) -> StoreResult<Vec<Promise>> {
-        // After (D, K) in due order: due after D, or at D with an id after K.
-        self.promises_of(
-            parties,
-            "state IN ('open', 'renegotiated')",
-            "(due_ms, key) > (?3, ?4)",
-            "due_ms, key",
-            after,
-            limit,
-        )
-    }
-
-    fn resolved_of(
-        &mut self,
-        parties: &[PartyId],
-        after: Option<(Moment, &PromiseId)>,
-        limit: usize,
-    ) -> StoreResult<Vec<Promise>> {
-        // After (R, K) in the order "latest resolved first, then by id":
-        // resolved before R, or at R with an id after K.
-        self.promises_of(
-            parties,
-            "resolved_ms IS NOT NULL",
-            "(resolved_ms < ?3 OR (resolved_ms = ?3 AND key > ?4))",
-            "resolved_ms DESC, key",
-            after,
-            limit,
-        )
+        let (condition, range, order) = match order {
+            // After (D, K) in due order: due after D, or at D with an id
+            // after K.
+            PromiseOrder::Pending => (
+                "state IN ('open', 'renegotiated')",
+                "(due_ms, key) > (?3, ?4)",
+                "due_ms, key",
+            ),
+            // After (R, K) latest resolved first: resolved before R, or at
+            // R with an id after K.
+            PromiseOrder::LatestResolved => (
+                "resolved_ms IS NOT NULL",
+                "(resolved_ms < ?3 OR (resolved_ms = ?3 AND key > ?4))",
+                "resolved_ms DESC, key",
+            ),
+        };
+        self.read_promises_of(parties, condition, range, order, after, limit)
     }
 
     fn promise_dues_of(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, Due)>> {
@@ -335,7 +327,7 @@ impl SqliteStore {
     /// them by others after those they made) that meet `condition`, in
     /// `order`, after the promise `after` names when given (`range`, on
     /// `?3` and `?4`), at most `limit`.
-    fn promises_of(
+    fn read_promises_of(
         &mut self,
         parties: &[PartyId],
         condition: &str,

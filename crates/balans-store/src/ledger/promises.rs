@@ -16,8 +16,8 @@ use crate::snapshot::{GestureText, Snapshot, Written};
 /// The period a kept rate counts promises resolved in.
 pub use crate::store::ResolvedIn;
 use crate::store::{
-    Catalog, NewPromise, PromiseFilter, Resolution, Resolved, Store, StoreError, in_read,
-    in_transaction,
+    Catalog, NewPromise, PromiseFilter, PromiseOrder, Resolution, Resolved, Store, StoreError,
+    in_read, in_transaction,
 };
 use crate::{LedgerError, field};
 
@@ -1146,7 +1146,8 @@ pub fn pair_promises<S: Store + ?Sized>(
             // Pages of at least this many: most promises of a side count.
             let page = shown.max(50);
             pending = first_that_count(shown, page, &counts, |after| {
-                store.pending_of(&scanned, after.map(|p| (p.due, &p.id)), page)
+                let after = after.map(|p| (p.due, &p.id));
+                store.promises_of(&scanned, PromiseOrder::Pending, after, page)
             })?;
             let wanted = shown - pending.len();
             if wanted > 0 {
@@ -1155,9 +1156,14 @@ pub fn pair_promises<S: Store + ?Sized>(
                         resolved_at: Some(at),
                         id,
                         ..
-                    }) => store.resolved_of(&scanned, Some((*at, id)), page),
+                    }) => store.promises_of(
+                        &scanned,
+                        PromiseOrder::LatestResolved,
+                        Some((*at, id)),
+                        page,
+                    ),
                     Some(_) => Ok(Vec::new()),
-                    None => store.resolved_of(&scanned, None, page),
+                    None => store.promises_of(&scanned, PromiseOrder::LatestResolved, None, page),
                 })?;
             }
         }

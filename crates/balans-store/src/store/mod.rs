@@ -40,7 +40,9 @@ pub use directory::{Directory, DirectoryStore};
 pub use error::{BoxError, SchemaUpgrade, StoreError, StoreResult};
 pub use gestures::{Flow, GestureFilter, GestureStore, Resolved};
 pub use keeping::{KeepingStore, SavedResponse};
-pub use promises::{NewPromise, PromiseFilter, PromiseStore, PromiseTally, Resolution, ResolvedIn};
+pub use promises::{
+    NewPromise, PromiseFilter, PromiseOrder, PromiseStore, PromiseTally, Resolution, ResolvedIn,
+};
 pub use transactions::{Transactions, in_read, in_transaction};
 
 /// Everything a backend does: the sum of the capabilities, implemented for every

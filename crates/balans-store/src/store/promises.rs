@@ -77,6 +77,16 @@ impl ResolvedIn {
     }
 }
 
+/// Which promises [`PromiseStore::promises_of`] reads, in which order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromiseOrder {
+    /// Pending ones, the soonest due first, then by id.
+    Pending,
+    /// Resolved ones (kept, broken or released), the latest resolved first,
+    /// then by id.
+    LatestResolved,
+}
+
 /// How a pending promise is resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolution<'a> {
@@ -124,23 +134,14 @@ pub trait PromiseStore {
         tally: &PromiseTally,
         period: ResolvedIn,
     ) -> StoreResult<Vec<Moment>>;
-    /// Pending promises made by or to any of `parties`, each once, the
-    /// soonest due first (then by id), after `after` (a due moment and id)
-    /// when given, at most `limit`: one statement for all of an
+    /// Promises made by or to any of `parties`, each once, in `order`,
+    /// after `after` in that order when given (a due moment or a resolved
+    /// moment, and an id), at most `limit`: one statement for all of an
     /// organization's people, planned for them.
-    fn pending_of(
+    fn promises_of(
         &mut self,
         parties: &[PartyId],
-        after: Option<(Moment, &PromiseId)>,
-        limit: usize,
-    ) -> StoreResult<Vec<Promise>>;
-    /// Resolved promises (kept, broken or released) made by or to any of
-    /// `parties`, each once, the latest resolved first (then by id), after
-    /// `after` (a resolved moment and id) in that order when given, at most
-    /// `limit`.
-    fn resolved_of(
-        &mut self,
-        parties: &[PartyId],
+        order: PromiseOrder,
         after: Option<(Moment, &PromiseId)>,
         limit: usize,
     ) -> StoreResult<Vec<Promise>>;
