@@ -4,10 +4,11 @@ use std::collections::HashMap;
 
 use balans_core::{Amount, builtin_catalog};
 use balans_store::store::{Directory, SchemaUpgrade, StoreError, StoreResult};
+use postgres::types::Type;
 use postgres::{Client, NoTls};
 
 use crate::bulk::Bulk;
-use crate::connection::{PostgresStore, WRITE_LOCK, pg_error};
+use crate::connection::{PostgresStore, WRITE_LOCK, corrupt, pg_error};
 use crate::schema;
 use crate::schema::SCHEMA_VERSION;
 
@@ -82,6 +83,21 @@ impl PostgresStore {
     /// Where the database is: host, port, database and user.
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// A setting of this connection as PostgreSQL has it now
+    /// (`current_setting`): what its statements run with.
+    pub fn setting(&mut self, name: &str) -> StoreResult<String> {
+        let context = "reading a setting";
+        Ok(self
+            .query_planned(
+                context,
+                "SELECT current_setting($1)",
+                &[(&name, Type::TEXT)],
+            )?
+            .first()
+            .ok_or_else(|| corrupt("setting"))?
+            .get(0))
     }
 
     fn migrate(&mut self, upgrading: &mut dyn FnMut(SchemaUpgrade)) -> StoreResult<()> {

@@ -371,3 +371,42 @@ fn postgres_gestures_stored_in_twelve_columns_read_back_the_same() {
         "{twice}"
     );
 }
+
+/// Stored gestures are read by id with the plan PostgreSQL makes for any ids
+/// (a plan made for thousands of ids at hand scanned the whole table), for
+/// that read alone: after a re-import, a refused one, and a read outside a
+/// transaction, the connection plans for the values at hand again.
+#[test]
+fn postgres_reads_gestures_by_id_with_a_plan_for_any_ids_for_that_read_alone() {
+    use balans_tests::Postgres;
+    if !Postgres::available() {
+        return;
+    }
+    let (mut store, _guard) = Postgres::fresh();
+    setup(&mut store);
+    let planned_for_values = |store: &mut balans_postgres::PostgresStore| {
+        assert_eq!(store.setting("plan_cache_mode").unwrap(), "auto");
+    };
+    planned_for_values(&mut store);
+    let file = long_gestures_file(20_000, &[]);
+    import_texts(&mut store, &[("gestures.csv", &file)]).unwrap();
+    let again = import_texts(&mut store, &[("gestures.csv", &file)]).unwrap();
+    assert_eq!(
+        (again.gestures_added, again.gestures_already_present),
+        (0, 20_000)
+    );
+    planned_for_values(&mut store);
+
+    // The same ids, one of them with another receiver: refused, nothing written.
+    let changed = file.replacen("d19999,2024-03-01,ann,bob", "d19999,2024-03-01,bob,ann", 1);
+    assert_ne!(changed, file);
+    assert!(import_texts(&mut store, &[("gestures.csv", &changed)]).is_err());
+    planned_for_values(&mut store);
+    assert_eq!(store.gesture_count().unwrap(), 20_000);
+
+    let ids: Vec<String> = (0..5_000).map(|i| format!("d{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let read = store.gestures_by_ids(&ids).unwrap();
+    assert_eq!(read.len(), 5_000);
+    planned_for_values(&mut store);
+}
