@@ -67,6 +67,9 @@ pub struct PostgresStore {
     /// Whether the last batch of gestures held any stored already: the next
     /// is then looked up before it is copied (see `insert_gestures`).
     pub(crate) stored_last: bool,
+    /// Batches of ids in order still to be read by id one at a time, after a
+    /// read of their range met too many others (see `stored_gestures`).
+    pub(crate) ranges_skipped: u32,
     /// Gestures copied in by the write under way outside a bulk load (which
     /// analyzes the table itself): many, and the commit analyzes it.
     pub(crate) copied: u64,

@@ -18,7 +18,9 @@
 //! with the plan for any ids ([`PostgresStore::query_generic`]) brought it to
 //! 3.2–4.1 s.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
 use balans_store::store::{Flow, GestureFilter, GestureStore, StoreError, StoreResult};
@@ -31,6 +33,13 @@ use crate::copy;
 
 /// Party and kind numbers are `INTEGER` in the gestures table and `BIGINT`
 /// everywhere else; they are read and compared as `int8`.
+/// The fewest ids in order that are read as a range (see `stored_gestures`).
+const RANGE_MIN: usize = 64;
+
+/// How many batches of ids in order are looked up id by id after a range held
+/// too many others.
+const RANGES_SKIPPED: u32 = 16;
+
 pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver::int8, g.receiver::int8, (g.details).giver_org::int8, (g.details).receiver_org::int8, g.kind::int8, \
      k.dimension, g.amount_minor, (g.details).note, (g.details).item, (g.details).reverses, COALESCE(o.at_ms, g.at_ms) \
      FROM gestures g JOIN kinds k ON k.id = g.kind LEFT JOIN gestures o ON o.id = (g.details).reverses";
@@ -129,17 +138,51 @@ impl PostgresStore {
         Ok(outcomes)
     }
 
-    /// The stored gestures with any of `ids`, by id.
+    /// The stored gestures with any of `ids`, by id. Ids in order (as a
+    /// system numbering its rows with a fixed width writes them, and as a
+    /// re-import of its file offers them) are read as one range of the index
+    /// of ids, a descent and a walk along its leaves: 15 ms for 16,384 stored
+    /// gestures against 38 ms for looking each id up. A range that holds more
+    /// than twice as many ids as asked for (other gestures' ids between them)
+    /// is given up at that many rows, and the next [`RANGES_SKIPPED`] batches
+    /// in order are looked up id by id.
     pub(crate) fn stored_gestures(
         &mut self,
         ids: &[&str],
-    ) -> StoreResult<HashMap<String, StoredGesture>> {
+    ) -> StoreResult<FxHashMap<String, StoredGesture>> {
+        let context = "reading gestures";
+        let in_order = ids.len() >= RANGE_MIN && ids.windows(2).all(|w| w[0] < w[1]);
+        if in_order && self.ranges_skipped > 0 {
+            self.ranges_skipped -= 1;
+        } else if in_order {
+            let (first, last) = (ids[0], ids[ids.len() - 1]);
+            let most = 2 * ids.len() as i64;
+            let found = self.query(
+                context,
+                &format!("{GESTURE_SELECT} WHERE g.id BETWEEN $1 AND $2 LIMIT $3"),
+                &[&first, &last, &most],
+            )?;
+            if (found.len() as i64) < most {
+                let asked: FxHashSet<&str> = ids.iter().copied().collect();
+                let mut stored = FxHashMap::default();
+                stored.reserve(ids.len());
+                for row in &found {
+                    if asked.contains(row.get::<_, &str>(1)) {
+                        let gesture = gesture_row(row)?;
+                        stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
+                    }
+                }
+                return Ok(stored);
+            }
+            self.ranges_skipped = RANGES_SKIPPED;
+        }
         let found = self.query_generic(
-            "reading gestures",
+            context,
             &format!("{GESTURE_SELECT} WHERE g.id = ANY($1)"),
             &[&ids],
         )?;
-        let mut stored = HashMap::with_capacity(found.len());
+        let mut stored = FxHashMap::default();
+        stored.reserve(found.len());
         for row in &found {
             let gesture = gesture_row(row)?;
             stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
@@ -210,11 +253,24 @@ impl GestureStore for PostgresStore {
             // PostgreSQL a refused insert per row before the same read.
             self.build_indexes()?;
             let ids: Vec<&str> = gestures.iter().map(|g| g.id.as_str()).collect();
-            let stored = self.stored_gestures(&ids)?;
+            let mut stored = self.stored_gestures(&ids)?;
             self.stored_last = !stored.is_empty();
             if stored.is_empty() && !copy_tried {
                 // None stored after all: the fast path again.
                 return self.insert_gestures(gestures);
+            }
+            if stored.len() == gestures.len() {
+                // One stored gesture for each: all are stored, each id once,
+                // and each is answered with its own.
+                return gestures
+                    .iter()
+                    .map(|g| {
+                        stored
+                            .remove(g.id.as_str())
+                            .map(|found| Some(Box::new(found)))
+                            .ok_or_else(|| corrupt("a stored gesture for every id"))
+                    })
+                    .collect();
             }
             if !stored.is_empty() {
                 let new: Vec<&Gesture> = gestures

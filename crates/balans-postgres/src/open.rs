@@ -73,6 +73,7 @@ impl PostgresStore {
             carried: None,
             copy_buffer: Vec::new(),
             stored_last: false,
+            ranges_skipped: 0,
             copied: 0,
             promised: 0,
         };

@@ -432,6 +432,77 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// Ids in order with other stored ids between them (`v00001`, `v00001a`,
+/// `v00002`, …): each row of a re-import is answered for itself, stored or
+/// new, whether the others are one after each id, two after each, or one
+/// before each id that is not stored (`v00000z`: as many others as ids
+/// stored, in a batch half of which is stored).
+pub fn ids_in_order_with_others_between_them_are_answered_each_for_itself<B: Backend>() {
+    let limits = import::Limits {
+        batch_rows: 300,
+        ..import::Limits::default()
+    };
+    // Each row's id with `suffix` after it: an id that sorts right after it.
+    let suffixed = |text: &str, suffix: &str| -> String {
+        let mut lines = text.lines();
+        let mut out = format!("{}\n", lines.next().unwrap());
+        for line in lines {
+            let (id, rest) = line.split_once(',').unwrap();
+            out.push_str(&format!("{id}{suffix},{rest}\n"));
+        }
+        out
+    };
+    let all = varied_gestures_file("v", 1_000);
+    let header = all.lines().next().unwrap();
+    let even: String = std::iter::once(header)
+        .chain(all.lines().skip(1).step_by(2))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let cases = [
+        vec![suffixed(&all, "a")],
+        vec![suffixed(&all, "a"), suffixed(&all, "b")],
+        vec![suffixed(&even, "z")],
+    ];
+    for others in cases {
+        let between: Vec<&str> = others.iter().map(|o| &o[header.len() + 1..][..7]).collect();
+        let (mut store, _guard) = B::fresh();
+        setup(&mut store);
+        for other in &others {
+            import_texts(&mut store, &[("others.csv", other)]).unwrap();
+        }
+        let summary = import_texts_within(&mut store, &[("even.csv", &even)], limits).unwrap();
+        assert_eq!(summary.gestures_added, 500);
+        let summary = import_texts_within(&mut store, &[("all.csv", &all)], limits).unwrap();
+        assert_eq!(
+            (summary.gestures_added, summary.gestures_already_present),
+            (500, 500),
+            "{between:?}"
+        );
+        let summary = import_texts_within(&mut store, &[("all.csv", &all)], limits).unwrap();
+        assert_eq!(
+            (summary.gestures_added, summary.gestures_already_present),
+            (0, 1_000),
+            "{between:?}"
+        );
+        let mut files: Vec<&str> = others.iter().map(String::as_str).collect();
+        files.extend([even.as_str(), all.as_str()]);
+        assert_stored_in_order(&mut store, &files);
+        assert_consistent(&mut store);
+        // The same ids, one stored row changed: refused, nothing written.
+        let changed: String = all
+            .lines()
+            .map(|line| match line.starts_with("v00500,") {
+                true => "v00500,2024-03-01T10:00:00,ann,bob,help,9\n".to_string(),
+                false => format!("{line}\n"),
+            })
+            .collect();
+        assert_ne!(changed, all);
+        let count = store.gesture_count().unwrap();
+        assert!(import_texts_within(&mut store, &[("changed.csv", &changed)], limits).is_err());
+        assert_eq!(store.gesture_count().unwrap(), count);
+    }
+}
+
 conformance!(
     importing_the_same_file_twice_adds_nothing,
     the_same_id_with_other_content_is_refused_naming_both,
@@ -443,4 +514,5 @@ conformance!(
     stored_batches_then_new_ones_and_back,
     rows_without_ids_get_the_same_ids_however_few_counts_fit_in_memory,
     a_large_first_import_keeps_every_rule,
+    ids_in_order_with_others_between_them_are_answered_each_for_itself,
 );
