@@ -196,12 +196,8 @@ impl PostgresStore {
         sql: &str,
         params: Params<'_>,
     ) -> StoreResult<Vec<Row>> {
-        let statement = self.statement(context, sql)?;
         self.batch(context, "SET plan_cache_mode = force_generic_plan")?;
-        let rows = self
-            .client
-            .query(&statement, params)
-            .map_err(pg_error(context));
+        let rows = self.query(context, sql, params);
         let reset = self.batch(context, "RESET plan_cache_mode");
         let rows = rows?;
         reset?;
