@@ -9,7 +9,7 @@ use postgres::error::SqlState;
 use crate::bulk::{Bulk, COPY_ROWS_MIN, Staged};
 use crate::connection::{PostgresStore, corrupt, pg_error};
 use crate::{copy, schema};
-use balans_store::store::{BulkIds, bulk_new};
+use balans_store::store::{BULK_IDS_MAX, BulkIds, bulk_new};
 
 impl PostgresStore {
     /// Copies `gestures` in without the indexes when a bulk load is wanted and
@@ -66,7 +66,7 @@ impl PostgresStore {
         else {
             return Ok(false);
         };
-        if !bulk_new(ids, n, gestures) {
+        if !bulk_new(ids, n, BULK_IDS_MAX, gestures) {
             self.build_indexes()?;
             return Ok(false);
         }
@@ -118,7 +118,12 @@ impl PostgresStore {
             let Some(next) = batches.next_batch() else {
                 break;
             };
-            if !bulk_new(ids, next.len(), next.iter().map(|r| &r.gesture)) {
+            if !bulk_new(
+                ids,
+                next.len(),
+                BULK_IDS_MAX,
+                next.iter().map(|r| &r.gesture),
+            ) {
                 ended = Streamed::Declined;
                 break;
             }

@@ -54,6 +54,11 @@ pub struct SqliteStore {
     pub(crate) ids_undecided: bool,
     /// The ids stored while the index of ids is dropped (see `GESTURE_INDEXES`).
     pub(crate) bulk_ids: Option<balans_store::store::BulkIds>,
+    /// Whether the load set ids aside in `temp.bulk_id_hashes` (see
+    /// `set_ids_aside`).
+    pub(crate) ids_set_aside: bool,
+    /// The most ids a bulk load holds in memory (`BULK_IDS_MAX`).
+    pub(crate) bulk_ids_max: usize,
     /// Whether a bulk load into empty tables dropped the index of balances by
     /// their high party (see `restore_balance_index`).
     pub(crate) balance_index_dropped: bool,

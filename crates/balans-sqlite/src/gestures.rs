@@ -107,10 +107,22 @@ impl GestureStore for SqliteStore {
                 self.bulk_ids = Some(BulkIds::default());
             }
         }
-        if let Some(ids) = &mut self.bulk_ids {
+        if self.bulk_ids.is_some() {
             // Without the index of ids, new ordinary gestures whose ids did not
             // come before go straight in; anything else needs that index.
-            if bulk_new(ids, gestures.len(), gestures.iter().copied()) {
+            if self
+                .bulk_ids
+                .as_ref()
+                .is_some_and(|ids| ids.len() + gestures.len() > self.bulk_ids_max)
+            {
+                self.set_ids_aside()?;
+            }
+            let most = self.bulk_ids_max;
+            let new = self
+                .bulk_ids
+                .as_mut()
+                .is_some_and(|ids| bulk_new(ids, gestures.len(), most, gestures.iter().copied()));
+            if new && !self.set_aside_any(gestures)? {
                 return self.insert_new_gestures(gestures);
             }
             self.restore_id_index()?;
@@ -759,7 +771,7 @@ impl SqliteStore {
     /// Builds the index of ids again when a bulk load dropped it: before a
     /// gesture that may repeat an id or reverses one, a lookup by id, or past
     /// `BULK_IDS_MAX` ids. The other indexes stay dropped until the load ends.
-    fn restore_id_index(&mut self) -> StoreResult<()> {
+    pub(crate) fn restore_id_index(&mut self) -> StoreResult<()> {
         if self.bulk_ids.take().is_some() {
             let (index, name, columns) = GESTURE_INDEXES[0];
             self.build_indexes(
@@ -767,7 +779,82 @@ impl SqliteStore {
                 &format!("CREATE {index} IF NOT EXISTS {name} ON gestures {columns};"),
             )?;
         }
+        self.forget_ids_set_aside()
+    }
+
+    /// Sets the ids a bulk load holds in memory aside, as their hashes, in a
+    /// table of its own (`temp.bulk_id_hashes`, in the temporary file, not in
+    /// memory), and holds the ids that come next anew: a load of more ids
+    /// than [`SqliteStore::bulk_ids_max`] keeps its memory and goes on without
+    /// the index of ids. Before, such a load built that index and filled it
+    /// in no order from there on: ten million gestures with ids in no order
+    /// took 128 s, more than half of it in that index, and each batch of a
+    /// million past the first 3.5 million took longer than the last.
+    fn set_ids_aside(&mut self) -> StoreResult<()> {
+        let context = "setting the load's ids aside";
+        let Some(ids) = self.bulk_ids.as_mut() else {
+            return Ok(());
+        };
+        let mut hashes: Vec<i64> = ids.take_hashes().into_iter().map(|h| h as i64).collect();
+        hashes.sort_unstable();
+        self.run_cached(
+            context,
+            "CREATE TEMP TABLE IF NOT EXISTS bulk_id_hashes (hash INTEGER PRIMARY KEY)",
+        )?;
+        for chunk in hashes.chunks(65_536) {
+            let values: Vec<Value> = chunk.iter().map(|h| Value::Integer(*h)).collect();
+            self.connection
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO temp.bulk_id_hashes (hash) SELECT value FROM rarray(?1)",
+                )
+                .and_then(|mut insert| insert.execute([std::rc::Rc::new(values)]))
+                .map_err(backend(context))?;
+        }
+        self.ids_set_aside = true;
         Ok(())
+    }
+
+    /// Whether the id of any of `gestures` may be among those set aside (a
+    /// hash the same): the batch then goes through the index of ids.
+    fn set_aside_any(&mut self, gestures: &[&Gesture]) -> StoreResult<bool> {
+        if !self.ids_set_aside {
+            return Ok(false);
+        }
+        let mut hashes: Vec<i64> = gestures
+            .iter()
+            .map(|g| BulkIds::hash(&g.id) as i64)
+            .collect();
+        hashes.sort_unstable();
+        let values: Vec<Value> = hashes.into_iter().map(Value::Integer).collect();
+        Ok(self
+            .query(
+                "reading the load's ids set aside",
+                "SELECT EXISTS (SELECT 1 FROM temp.bulk_id_hashes WHERE hash IN rarray(?1))",
+                [std::rc::Rc::new(values)],
+                |r| r.get::<_, bool>(0),
+            )?
+            .first()
+            .copied()
+            .unwrap_or(true))
+    }
+
+    /// Drops the table of ids set aside, once the index of ids holds them.
+    fn forget_ids_set_aside(&mut self) -> StoreResult<()> {
+        if std::mem::take(&mut self.ids_set_aside) {
+            self.run_cached(
+                "indexing the gestures' ids",
+                "DROP TABLE IF EXISTS temp.bulk_id_hashes",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// How many ids a bulk load holds in memory before it sets them aside
+    /// (see `set_ids_aside`): [`BULK_IDS_MAX`](balans_store::store::BULK_IDS_MAX)
+    /// unless set lower, as a test does to reach the setting aside with a
+    /// small file.
+    pub fn set_bulk_ids_max(&mut self, most: usize) {
+        self.bulk_ids_max = most.max(1);
     }
 
     /// Stores gestures known to be new (see `insert_gestures`).
@@ -816,6 +903,7 @@ impl SqliteStore {
             self.gesture_indexes_dropped = false;
             self.bulk_ids = None;
             self.ids_undecided = false;
+            self.forget_ids_set_aside()?;
         }
         Ok(())
     }

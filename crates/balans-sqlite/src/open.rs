@@ -82,6 +82,8 @@ impl SqliteStore {
             reading: false,
             gesture_indexes_dropped: false,
             bulk_ids: None,
+            ids_set_aside: false,
+            bulk_ids_max: balans_store::store::BULK_IDS_MAX,
             ids_undecided: false,
             mostly_stored: false,
             balance_index_dropped: false,

@@ -58,6 +58,7 @@ impl Transactions for SqliteStore {
             // The rollback brings a dropped index back.
             self.gesture_indexes_dropped = false;
             self.bulk_ids = None;
+            self.ids_set_aside = false;
             self.ids_undecided = false;
             self.balance_index_dropped = false;
             self.pending_balances.clear();
@@ -74,7 +75,13 @@ impl Transactions for SqliteStore {
         self.pending_balances.discard();
         self.pending_months.discard();
         self.run_cached("rolling back", &format!("ROLLBACK TO w{}", self.depth))?;
-        self.run_cached("rolling back", &format!("RELEASE w{}", self.depth))
+        self.run_cached("rolling back", &format!("RELEASE w{}", self.depth))?;
+        // Ids a bulk load set aside in the undone savepoint may be gone with
+        // it: the load goes on through the index of ids.
+        if self.ids_set_aside {
+            self.restore_id_index()?;
+        }
+        Ok(())
     }
 
     fn begin_read(&mut self) -> StoreResult<()> {

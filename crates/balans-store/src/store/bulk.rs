@@ -83,12 +83,27 @@ impl BulkIds {
         self.len() == 0
     }
 
+    /// The hash an id is kept as.
+    pub fn hash(id: &GestureId) -> u64 {
+        let mut hasher = FxHasher::default();
+        id.as_str().hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// The hashes of every id added, which are then forgotten: the ids that
+    /// come next are kept anew, as in an empty list.
+    pub fn take_hashes(&mut self) -> Vec<u64> {
+        let taken = std::mem::take(self);
+        match taken.set {
+            Some(set) => set.into_iter().collect(),
+            None => taken.listed,
+        }
+    }
+
     /// Adds an id; false when it was added before (or a different id with the
     /// same hash was, which sends the load through the indexes, as a repeat does).
     pub fn insert(&mut self, id: &GestureId) -> bool {
-        let mut hasher = FxHasher::default();
-        id.as_str().hash(&mut hasher);
-        let hash = hasher.finish();
+        let hash = BulkIds::hash(id);
         if let Some(set) = &mut self.set {
             return set.insert(hash);
         }
@@ -106,17 +121,19 @@ impl BulkIds {
 }
 
 /// Whether a batch of `n` gestures may be copied in bulk: it holds no reversal
-/// (which needs what the indexes check) and no id copied before. Past
-/// `BULK_IDS_MAX` ids the rest goes through the indexes, so that the hashes stay
-/// within some 40 MiB, however long the file (for a moment some 64 MiB, when an
-/// id out of order comes that late and the list becomes a set).
+/// (which needs what the indexes check) and no id copied before. Past `most`
+/// ids held ([`BULK_IDS_MAX`]) the rest goes through the indexes (or, on
+/// SQLite, the ids held are set aside in a table first), so that the hashes
+/// stay within some 40 MiB, however long the file (for a moment some 64 MiB,
+/// when an id out of order comes that late and the list becomes a set).
 pub fn bulk_new<'g>(
     ids: &mut BulkIds,
     n: usize,
+    most: usize,
     mut gestures: impl Iterator<Item = &'g Gesture>,
 ) -> bool {
-    ids.len() + n <= BULK_IDS_MAX && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id))
+    ids.len() + n <= most && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id))
 }
 
-/// The most gestures one bulk load takes in before the indexes are built.
+/// The most ids one bulk load holds in memory.
 pub const BULK_IDS_MAX: usize = 3_500_000;

@@ -503,6 +503,67 @@ pub fn ids_in_order_with_others_between_them_are_answered_each_for_itself<B: Bac
     }
 }
 
+/// SQLite: a bulk load of more ids in no order than it holds in memory sets
+/// them aside and goes on without the index of ids (here past 1,000 ids, in
+/// batches of 300): every gesture is stored once, in the file's order; an id
+/// repeated with the same content three batches after it was set aside is
+/// present, not added twice; the same id with other content is refused with
+/// nothing written; and a re-import finds every one.
+#[test]
+fn sqlite_sets_ids_aside_past_those_it_holds_and_keeps_every_rule() {
+    use balans_tests::Sqlite;
+    let limits = import::Limits {
+        batch_rows: 300,
+        ..import::Limits::default()
+    };
+    // Ids in no order: 5,000 distinct numbers below 10,007.
+    let scrambled = |i: usize| format!("s{}", (i * 7_919) % 10_007);
+    let rows = 5_000;
+    let plain = gestures_file_of(rows, &[], scrambled);
+    let repeat_at = 2_000;
+    let repeated = format!("{},2024-03-01,ann,bob,help,", scrambled(10));
+    let with_repeat = gestures_file_of(rows, &[(repeat_at, repeated.as_str())], scrambled);
+    let conflicting = format!("{},2024-03-02,ann,bob,help,", scrambled(10));
+    let with_conflict = gestures_file_of(rows, &[(repeat_at, conflicting.as_str())], scrambled);
+
+    let fresh = || {
+        let (mut store, guard) = Sqlite::fresh();
+        store.set_bulk_ids_max(1_000);
+        setup(&mut store);
+        (store, guard)
+    };
+
+    let (mut store, _guard) = fresh();
+    let summary = import_texts_within(&mut store, &[("plain.csv", &plain)], limits).unwrap();
+    assert_eq!(summary.gestures_added, rows as u64);
+    assert_stored_in_order(&mut store, &[&plain]);
+    assert_consistent(&mut store);
+    let again = import_texts_within(&mut store, &[("plain.csv", &plain)], limits).unwrap();
+    assert_eq!(
+        (again.gestures_added, again.gestures_already_present),
+        (0, rows as u64)
+    );
+
+    let (mut store, _guard) = fresh();
+    let summary = import_texts_within(&mut store, &[("repeat.csv", &with_repeat)], limits).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (rows as u64, 1)
+    );
+    assert_stored_in_order(&mut store, &[&with_repeat]);
+    assert_consistent(&mut store);
+
+    let (mut store, _guard) = fresh();
+    let refused = import_texts_within(&mut store, &[("conflict.csv", &with_conflict)], limits);
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains(&scrambled(10)), "{message}");
+    assert_eq!(store.gesture_count().unwrap(), 0);
+    // The store takes the plain file after the refusal, as a new one would.
+    let summary = import_texts_within(&mut store, &[("plain.csv", &plain)], limits).unwrap();
+    assert_eq!(summary.gestures_added, rows as u64);
+    assert_consistent(&mut store);
+}
+
 conformance!(
     importing_the_same_file_twice_adds_nothing,
     the_same_id_with_other_content_is_refused_naming_both,
