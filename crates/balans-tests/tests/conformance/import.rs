@@ -504,8 +504,8 @@ pub fn ids_in_order_with_others_between_them_are_answered_each_for_itself<B: Bac
 }
 
 /// SQLite: a bulk load of more ids in no order than it holds in memory sets
-/// them aside and goes on without the index of ids (here past 1,000 ids, in
-/// batches of 300): every gesture is stored once, in the file's order; an id
+/// them aside and goes on without the index of ids (here past 2,000 ids, then
+/// past 500 at a time, in batches of 300): every gesture is stored once, in the file's order; an id
 /// repeated with the same content three batches after it was set aside is
 /// present, not added twice; the same id with other content is refused with
 /// nothing written; and a re-import finds every one.
@@ -528,7 +528,7 @@ fn sqlite_sets_ids_aside_past_those_it_holds_and_keeps_every_rule() {
 
     let fresh = || {
         let (mut store, guard) = Sqlite::fresh();
-        store.set_bulk_ids_max(1_000);
+        store.set_bulk_ids_max(2_000);
         setup(&mut store);
         (store, guard)
     };
