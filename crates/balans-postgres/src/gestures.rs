@@ -36,6 +36,9 @@ use crate::copy;
 /// The fewest ids in order that are read as a range (see `stored_gestures`).
 const RANGE_MIN: usize = 64;
 
+/// The fewest ids looked up with the plan for any ids (see `query_generic`).
+const GENERIC_PLAN_MIN: usize = 256;
+
 /// How many batches of ids in order are looked up id by id after a range held
 /// too many others.
 const RANGES_SKIPPED: u32 = 16;
@@ -176,11 +179,14 @@ impl PostgresStore {
             }
             self.ranges_skipped = RANGES_SKIPPED;
         }
-        let found = self.query_generic(
-            context,
-            &format!("{GESTURE_SELECT} WHERE g.id = ANY($1)"),
-            &[&ids],
-        )?;
+        let sql = format!("{GESTURE_SELECT} WHERE g.id = ANY($1)");
+        // A few ids are planned as they come (a retried write looks up one),
+        // sparing it the two round trips of setting the plan.
+        let found = if ids.len() < GENERIC_PLAN_MIN {
+            self.query(context, &sql, &[&ids])?
+        } else {
+            self.query_generic(context, &sql, &[&ids])?
+        };
         let mut stored = FxHashMap::default();
         stored.reserve(found.len());
         for row in &found {
