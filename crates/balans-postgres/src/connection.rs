@@ -76,6 +76,10 @@ pub struct PostgresStore {
     /// Promises made by the write under way: many, and the commit analyzes
     /// their tables.
     pub(crate) promised: u64,
+    /// How many ids a bulk load holds in memory before it sets them aside.
+    pub(crate) bulk_ids_max: usize,
+    /// What the last bulk load did.
+    pub(crate) bulk_seen: crate::bulk::BulkLoadSeen,
 }
 
 /// A savepoint command waiting to be sent; `w{n}` is the savepoint of depth `n`.

@@ -149,6 +149,25 @@ pub(crate) fn copy_balances(
     )
 }
 
+/// Copies a bulk load's hashes of ids into the table they are set aside in.
+pub(crate) fn copy_id_hashes(
+    client: &mut Client,
+    buffer: &mut Vec<u8>,
+    hashes: &[i64],
+) -> Result<(), CopyFailed> {
+    copy_in(
+        client,
+        buffer,
+        "COPY bulk_id_hashes (hash) FROM STDIN BINARY",
+        hashes,
+        |rows, hash| {
+            rows.fields(1);
+            rows.int8(Some(*hash));
+            Ok(())
+        },
+    )
+}
+
 /// Copies monthly sums into `table`, shaped as the months table.
 pub(crate) fn copy_months(
     client: &mut Client,

@@ -33,5 +33,6 @@ pub mod schema;
 mod totals;
 mod transactions;
 
+pub use bulk::BulkLoadSeen;
 pub use connection::{PostgresStore, WRITE_LOCK};
 pub use schema::SCHEMA_VERSION;

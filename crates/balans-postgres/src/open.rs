@@ -76,6 +76,8 @@ impl PostgresStore {
             ranges_skipped: 0,
             copied: 0,
             promised: 0,
+            bulk_ids_max: balans_store::store::BULK_IDS_MAX,
+            bulk_seen: Default::default(),
         };
         store.migrate(upgrading)?;
         Ok(store)
@@ -84,6 +86,19 @@ impl PostgresStore {
     /// Where the database is: host, port, database and user.
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// How many ids a bulk load holds in memory before it sets them aside
+    /// (see `set_ids_aside`): [`BULK_IDS_MAX`](balans_store::store::BULK_IDS_MAX)
+    /// unless set lower, as a test does to reach the setting aside with a
+    /// small file.
+    pub fn set_bulk_ids_max(&mut self, most: usize) {
+        self.bulk_ids_max = most.max(1);
+    }
+
+    /// What the last bulk load on this connection did.
+    pub fn last_bulk_load(&self) -> crate::BulkLoadSeen {
+        self.bulk_seen
     }
 
     /// A setting of this connection as PostgreSQL has it now

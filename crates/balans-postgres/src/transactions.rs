@@ -10,7 +10,7 @@
 
 use balans_store::store::{StoreResult, Transactions};
 
-use crate::bulk::Bulk;
+use crate::bulk::{Bulk, IdsAside};
 use crate::connection::{PostgresStore, Savepoint, WRITE_LOCK, first_number, pg_error};
 
 impl Transactions for PostgresStore {
@@ -96,8 +96,17 @@ impl Transactions for PostgresStore {
         match &mut self.bulk {
             // Rolling back past the drop brings the indexes back.
             Bulk::Loading { dropped, .. } if *dropped > self.depth => self.bulk = Bulk::Off,
-            // Rolling back past the build leaves them dropped.
-            Bulk::Loading { built, .. } if built.is_some_and(|b| b > self.depth) => *built = None,
+            Bulk::Loading { built, aside, .. } => {
+                // Rolling back past the build leaves them dropped.
+                if built.is_some_and(|b| b > self.depth) {
+                    *built = None;
+                }
+                // It may have undone ids set aside: the load goes on through
+                // the indexes.
+                if built.is_none() && matches!(aside, IdsAside::Set(_)) {
+                    *aside = IdsAside::Lost;
+                }
+            }
             Bulk::Wanted { depth } if *depth > self.depth => self.bulk = Bulk::Off,
             _ => {}
         }

@@ -11,6 +11,9 @@ pub trait Backend {
     fn fresh() -> (Self::Store, Box<dyn std::any::Any>);
     /// Another connection to the store `fresh` made, as a second process would have.
     fn again(guard: &dyn std::any::Any) -> Self::Store;
+    /// Makes a bulk load on `store` hold at most `most` ids in memory before
+    /// it sets them aside, so that a small file reaches the setting aside.
+    fn hold_ids_at_most(store: &mut Self::Store, most: usize);
     /// Whether this backend can run here; a backend that cannot says why.
     fn available() -> bool {
         true
@@ -26,6 +29,10 @@ impl Backend for Sqlite {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let store = SqliteStore::open(&dir.path().join("balans.db"), true).expect("a new store");
         (store, Box::new(dir))
+    }
+
+    fn hold_ids_at_most(store: &mut SqliteStore, most: usize) {
+        store.set_bulk_ids_max(most);
     }
 
     fn again(guard: &dyn std::any::Any) -> SqliteStore {
@@ -123,6 +130,10 @@ impl Backend for Postgres {
         let database = Postgres::database();
         let store = balans_postgres::PostgresStore::open(&database.url).expect("a new store");
         (store, Box::new(database))
+    }
+
+    fn hold_ids_at_most(store: &mut balans_postgres::PostgresStore, most: usize) {
+        store.set_bulk_ids_max(most);
     }
 
     fn again(guard: &dyn std::any::Any) -> balans_postgres::PostgresStore {

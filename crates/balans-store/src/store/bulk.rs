@@ -122,8 +122,8 @@ impl BulkIds {
 
 /// Whether a batch of `n` gestures may be copied in bulk: it holds no reversal
 /// (which needs what the indexes check) and no id copied before. Past `most`
-/// ids held ([`BULK_IDS_MAX`]) the rest goes through the indexes (or, on
-/// SQLite, the ids held are set aside in a table first), so that the hashes
+/// ids held ([`BULK_IDS_MAX`]) the rest goes through the indexes (unless the
+/// store sets the ids held aside first, as both backends do), so that the hashes
 /// stay within some 40 MiB, however long the file (for a moment some 64 MiB,
 /// when an id out of order comes that late and the list becomes a set).
 pub fn bulk_new<'g>(

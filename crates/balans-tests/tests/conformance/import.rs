@@ -503,21 +503,17 @@ pub fn ids_in_order_with_others_between_them_are_answered_each_for_itself<B: Bac
     }
 }
 
-/// SQLite: a bulk load of more ids in no order than it holds in memory sets
-/// them aside and goes on without the index of ids (here past 2,000 ids, then
-/// past 500 at a time, in batches of 300): every gesture is stored once, in the file's order; an id
-/// repeated with the same content three batches after it was set aside is
-/// present, not added twice; the same id with other content is refused with
-/// nothing written; and a re-import finds every one.
-#[test]
-fn sqlite_sets_ids_aside_past_those_it_holds_and_keeps_every_rule() {
-    use balans_tests::Sqlite;
+/// A bulk load of more ids in no order than it holds in memory sets them
+/// aside and goes on without the index of ids (here past 2,000 ids, then past
+/// 500 at a time, in batches of 300): every gesture is stored once, in the
+/// file's order; an id repeated with the same content three batches after it
+/// was set aside is present, not added twice; the same id with other content
+/// is refused with nothing written; and a re-import finds every one.
+fn a_load_past_the_ids_it_holds_sets_them_aside_and_keeps_every_rule<B: Backend>() {
     let limits = import::Limits {
         batch_rows: 300,
         ..import::Limits::default()
     };
-    // Ids in no order: 5,000 distinct numbers below 10,007.
-    let scrambled = |i: usize| format!("s{}", (i * 7_919) % 10_007);
     let rows = 5_000;
     let plain = gestures_file_of(rows, &[], scrambled);
     let repeat_at = 2_000;
@@ -527,8 +523,8 @@ fn sqlite_sets_ids_aside_past_those_it_holds_and_keeps_every_rule() {
     let with_conflict = gestures_file_of(rows, &[(repeat_at, conflicting.as_str())], scrambled);
 
     let fresh = || {
-        let (mut store, guard) = Sqlite::fresh();
-        store.set_bulk_ids_max(2_000);
+        let (mut store, guard) = B::fresh();
+        B::hold_ids_at_most(&mut store, 2_000);
         setup(&mut store);
         (store, guard)
     };
@@ -564,6 +560,44 @@ fn sqlite_sets_ids_aside_past_those_it_holds_and_keeps_every_rule() {
     assert_consistent(&mut store);
 }
 
+/// Ids in no order: 5,000 distinct numbers below 10,007 for the first 5,000.
+fn scrambled(i: usize) -> String {
+    format!("s{}", (i * 7_919) % 10_007)
+}
+
+/// PostgreSQL: the load of `a_load_past_the_ids_it_holds_sets_them_aside_…`
+/// copies on in bulk past the ids it holds, its `COPY` ending only to set
+/// them aside or to look up the few its filter cannot rule out, and builds
+/// the indexes once, at the end.
+#[test]
+fn postgres_sets_ids_aside_and_copies_on_in_bulk() {
+    use balans_tests::{Backend, Postgres};
+    if !Postgres::available() {
+        return;
+    }
+    let limits = import::Limits {
+        batch_rows: 300,
+        ..import::Limits::default()
+    };
+    let plain = gestures_file_of(5_000, &[], scrambled);
+    let (mut store, _guard) = Postgres::fresh();
+    Postgres::hold_ids_at_most(&mut store, 2_000);
+    setup(&mut store);
+    import_texts_within(&mut store, &[("plain.csv", &plain)], limits).unwrap();
+    let load = store.last_bulk_load();
+    // Batches of 300: the seventh would pass the 2,000 held, so the 1,800
+    // before it are set aside; from then on 500 are held, and each batch
+    // from the eighth to the sixteenth sets the one before it aside; the
+    // last 200 fit beside the sixteenth's 300.
+    assert_eq!(
+        (load.sets_aside, load.ids_set_aside),
+        (10, 4_500),
+        "{load:?}"
+    );
+    assert_eq!(load.copied_in_bulk, 5_000, "{load:?}");
+    assert_stored_in_order(&mut store, &[&plain]);
+}
+
 conformance!(
     importing_the_same_file_twice_adds_nothing,
     the_same_id_with_other_content_is_refused_naming_both,
@@ -576,4 +610,5 @@ conformance!(
     rows_without_ids_get_the_same_ids_however_few_counts_fit_in_memory,
     a_large_first_import_keeps_every_rule,
     ids_in_order_with_others_between_them_are_answered_each_for_itself,
+    a_load_past_the_ids_it_holds_sets_them_aside_and_keeps_every_rule,
 );
