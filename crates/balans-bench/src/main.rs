@@ -1156,7 +1156,10 @@ fn import(
     let rate = gestures as f64 / import_time.as_secs_f64();
     let ratio = import_time.as_secs_f64() / floor_time.as_secs_f64();
     let (floor_name, target_ratio) = if postgres.is_some() {
-        ("psql \\copy", 2.0)
+        (
+            "psql \\copy",
+            if shape == Shape::FewPairs { 2.0 } else { 2.5 },
+        )
     } else {
         ("sqlite3 .import", 1.5)
     };

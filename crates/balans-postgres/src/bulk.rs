@@ -87,8 +87,9 @@ pub(crate) enum IdsAside {
     #[default]
     None,
     Set(Box<BloomFilter>),
-    /// A rollback inside the load may have undone some of the setting aside:
-    /// the next batch builds the indexes and goes through them.
+    /// A rollback inside the load may have undone some of the setting aside,
+    /// or the indexes were built and the filter is gone: the next batch (after
+    /// a rollback past the build) builds the indexes and goes through them.
     Lost,
 }
 

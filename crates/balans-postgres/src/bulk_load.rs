@@ -291,7 +291,12 @@ impl PostgresStore {
             built: None, aside, ..
         } = &mut self.bulk
         {
+            // The filter's memory goes now, before the import sums; should a
+            // rollback undo the build, the load goes on through the indexes.
             let set_aside = !matches!(aside, IdsAside::None);
+            if set_aside {
+                *aside = IdsAside::Lost;
+            }
             self.batch("indexing the gestures", schema::GESTURE_INDEXES_BUILD)?;
             if set_aside {
                 self.batch(
