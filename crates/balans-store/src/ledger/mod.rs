@@ -34,5 +34,5 @@ pub use names::{folded, free_key, named_keys, party_key_named};
 pub use promises::*;
 pub use record::*;
 pub use report::*;
-pub use sweep::{Swept, sweep};
+pub use sweep::{Swept, sweep, sweep_by};
 pub use view::*;

@@ -25,7 +25,10 @@ use crate::{LedgerError, field};
 pub const BROKEN_PROMISE: &str = "broken_promise";
 
 /// How many promises a sweep reads and breaks at a time, all in its one write.
-const SWEEP_BATCH: usize = 1_000;
+/// On PostgreSQL, breaking 10,000 in batches of 5,000 took 783–848 ms against
+/// 821–1,031 ms in batches of 1,000 (runs alternated): each batch costs a few
+/// statements and round trips besides its rows.
+pub(crate) const SWEEP_BATCH: usize = 5_000;
 
 /// How many sums a sweep holds before writing them: a sweep breaking many
 /// promises writes each pair's sum once, in few statements, with memory
@@ -500,7 +503,10 @@ pub fn release_promise<S: Store + ?Sized>(
 /// on what is still pending at `now`. (Commands and requests that write run
 /// the whole sweep first; this is the part a change of a promise relies on.)
 fn break_due_first<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<(), LedgerError> {
-    in_transaction(store, |store| break_due(store, now, &mut Vec::new())).map(|_| ())
+    in_transaction(store, |store| {
+        break_due(store, now, SWEEP_BATCH, &mut Vec::new())
+    })
+    .map(|_| ())
 }
 
 /// The sweep's part for promises ([`super::sweep`]), inside its write: the
@@ -512,6 +518,7 @@ fn break_due_first<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<(), 
 pub(super) fn break_due<S: Store + ?Sized>(
     store: &mut S,
     now: Moment,
+    batch: usize,
     stranded_ones: &mut Vec<Stranded>,
 ) -> Result<Vec<PromiseId>, LedgerError> {
     let mut swept = Vec::new();
@@ -523,8 +530,7 @@ pub(super) fn break_due<S: Store + ?Sized>(
     // stranded promise, which stays pending, is read once.
     let mut after: Option<(Moment, PromiseId)> = None;
     loop {
-        let due =
-            store.due_promises(now, after.as_ref().map(|(due, id)| (*due, id)), SWEEP_BATCH)?;
+        let due = store.due_promises(now, after.as_ref().map(|(due, id)| (*due, id)), batch)?;
         let Some(last) = due.last() else {
             flush(store, &mut pending)?;
             return Ok(swept);
@@ -533,7 +539,7 @@ pub(super) fn break_due<S: Store + ?Sized>(
         let snapshot: &Snapshot = match snapshot {
             Some(ref snapshot) => snapshot,
             // A batch short of full is the last: its parties are enough.
-            None if due.len() < SWEEP_BATCH => {
+            None if due.len() < batch => {
                 snapshot.insert(snapshot_of(store, &parties_of(due.iter()))?)
             }
             None => snapshot.insert(Snapshot::load(store)?),

@@ -25,9 +25,20 @@ pub struct Swept {
 /// savepoint inside a write already open). Every command and request that
 /// writes runs it first, in a write of its own.
 pub fn sweep<S: Store + ?Sized>(store: &mut S, now: Moment) -> Result<Swept, LedgerError> {
+    sweep_by(store, now, super::promises::SWEEP_BATCH)
+}
+
+/// [`sweep`], reading and breaking `batch` promises at a time: for tests of
+/// a sweep over many batches with fewer promises than the sweep's own batch.
+#[doc(hidden)]
+pub fn sweep_by<S: Store + ?Sized>(
+    store: &mut S,
+    now: Moment,
+    batch: usize,
+) -> Result<Swept, LedgerError> {
     in_transaction(store, |store| {
         let mut stranded = Vec::new();
-        let broken = super::promises::break_due(store, now, &mut stranded)?;
+        let broken = super::promises::break_due(store, now, batch.max(1), &mut stranded)?;
         Ok(Swept { broken, stranded })
     })
 }

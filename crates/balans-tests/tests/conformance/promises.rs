@@ -690,7 +690,10 @@ pub fn a_sweep_of_many_batches_breaks_each_once<B: Backend>() {
         Ok::<_, LedgerError>(())
     })
     .unwrap();
-    let swept = ledger::sweep(&mut store, at("2025-03-20")).unwrap().broken;
+    // A thousand at a time: three batches.
+    let swept = ledger::sweep_by(&mut store, at("2025-03-20"), 1_000)
+        .unwrap()
+        .broken;
     let expected: Vec<String> = (0..count).map(|i| format!("many-{i}")).collect();
     let swept: Vec<String> = swept.iter().map(|id| id.to_string()).collect();
     assert_eq!(swept, expected);
@@ -1113,7 +1116,8 @@ pub fn a_sweep_names_a_stranded_promise_and_goes_on<B: Backend>() {
         "{problems:?}"
     );
 
-    let swept = ledger::sweep(&mut store, at("2025-03-20")).unwrap();
+    // A thousand at a time: two batches.
+    let swept = ledger::sweep_by(&mut store, at("2025-03-20"), 1_000).unwrap();
     assert_eq!(swept.broken.len(), count - 1);
     assert!(
         swept
