@@ -43,9 +43,15 @@ const GENERIC_PLAN_MIN: usize = 256;
 /// too many others.
 const RANGES_SKIPPED: u32 = 16;
 
+/// Reads gestures as `gesture_row` takes them. The time of the gesture a
+/// reversal reverses is looked up for reversals alone: joined for every row,
+/// the lookup's empty index scans took about as long as the rows themselves
+/// (a range of 16,384 stored gestures read in 13 ms instead of 6).
 pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver::int8, g.receiver::int8, (g.details).giver_org::int8, (g.details).receiver_org::int8, g.kind::int8, \
-     k.dimension, g.amount_minor, (g.details).note, (g.details).item, (g.details).reverses, COALESCE(o.at_ms, g.at_ms) \
-     FROM gestures g JOIN kinds k ON k.id = g.kind LEFT JOIN gestures o ON o.id = (g.details).reverses";
+     k.dimension, g.amount_minor, (g.details).note, (g.details).item, (g.details).reverses, \
+     CASE WHEN (g.details).reverses IS NULL THEN g.at_ms \
+     ELSE COALESCE((SELECT o.at_ms FROM gestures o WHERE o.id = (g.details).reverses), g.at_ms) END \
+     FROM gestures g JOIN kinds k ON k.id = g.kind";
 
 pub(crate) fn gesture_id(text: &str) -> StoreResult<GestureId> {
     GestureId::parse(text)
