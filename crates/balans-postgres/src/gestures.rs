@@ -160,9 +160,12 @@ impl PostgresStore {
         ids: &[&str],
     ) -> StoreResult<FxHashMap<String, StoredGesture>> {
         let context = "reading gestures";
-        let in_order = ids.len() >= RANGE_MIN && ids.windows(2).all(|w| w[0] < w[1]);
-        if in_order && self.ranges_skipped > 0 {
+        let many = ids.len() >= RANGE_MIN;
+        let in_order = many && ids.windows(2).all(|w| w[0] < w[1]);
+        if many && self.ranges_skipped > 0 {
             self.ranges_skipped -= 1;
+        } else if many && !in_order {
+            return self.stored_in_turn(ids);
         } else if in_order {
             let (first, last) = (ids[0], ids[ids.len() - 1]);
             let most = 2 * ids.len() as i64;
@@ -185,6 +188,67 @@ impl PostgresStore {
             }
             self.ranges_skipped = RANGES_SKIPPED;
         }
+        self.stored_by_id(ids)
+    }
+
+    /// The stored gestures with any of `ids` (many, in no order), read as
+    /// the run of gestures stored between the first id's and the last's
+    /// when that run is short: a file imported again offers each batch's
+    /// gestures in the order they were stored, however its ids sort. 16,384
+    /// ids in no order of ten million, looked up one by one, took some 100 ms,
+    /// each on an index page of its own. The ids not in the run are looked up
+    /// one by one; when they are most of them, the next [`RANGES_SKIPPED`]
+    /// batches are looked up so from the start.
+    fn stored_in_turn(&mut self, ids: &[&str]) -> StoreResult<FxHashMap<String, StoredGesture>> {
+        let context = "reading gestures";
+        let ends: Vec<i64> = self
+            .query(
+                context,
+                "SELECT seq FROM gestures WHERE id = $1 OR id = $2",
+                &[&ids[0], &ids[ids.len() - 1]],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let (Some(&low), Some(&high)) = (ends.iter().min(), ends.iter().max()) else {
+            self.ranges_skipped = RANGES_SKIPPED;
+            return self.stored_by_id(ids);
+        };
+        if ends.len() < 2 || high - low >= 2 * ids.len() as i64 {
+            self.ranges_skipped = RANGES_SKIPPED;
+            return self.stored_by_id(ids);
+        }
+        let found = self.query(
+            context,
+            &format!("{GESTURE_SELECT} WHERE g.seq BETWEEN $1 AND $2"),
+            &[&low, &high],
+        )?;
+        let asked: FxHashSet<&str> = ids.iter().copied().collect();
+        let mut stored = FxHashMap::default();
+        stored.reserve(ids.len());
+        for row in &found {
+            if asked.contains(row.get::<_, &str>(1)) {
+                let gesture = gesture_row(row)?;
+                stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
+            }
+        }
+        let missing: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !stored.contains_key(*id))
+            .collect();
+        if missing.len() > ids.len() / 2 {
+            self.ranges_skipped = RANGES_SKIPPED;
+        }
+        if !missing.is_empty() {
+            stored.extend(self.stored_by_id(&missing)?);
+        }
+        Ok(stored)
+    }
+
+    /// The stored gestures with any of `ids`, each looked up by its id.
+    fn stored_by_id(&mut self, ids: &[&str]) -> StoreResult<FxHashMap<String, StoredGesture>> {
+        let context = "reading gestures";
         let sql = format!("{GESTURE_SELECT} WHERE g.id = ANY($1)");
         // A few ids are planned as they come (a retried write looks up one),
         // sparing it the two round trips of setting the plan.

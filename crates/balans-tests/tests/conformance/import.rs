@@ -503,6 +503,66 @@ pub fn ids_in_order_with_others_between_them_are_answered_each_for_itself<B: Bac
     }
 }
 
+/// Ids in no order, some stored by an earlier import: a batch is answered
+/// row by row whether its stored gestures were stored in its order (a file
+/// imported again), in the opposite order, with new rows between them, or
+/// stored long after the batch's first and last, and a changed row among them
+/// is refused with nothing written.
+fn ids_in_no_order_are_answered_each_for_itself<B: Backend>() {
+    let limits = import::Limits {
+        batch_rows: 300,
+        ..import::Limits::default()
+    };
+    let varied = varied_gestures_file("v", 1_000);
+    let header = varied.lines().next().unwrap();
+    let rows: Vec<&str> = varied.lines().skip(1).collect();
+    // 7,919 and 1,000 share no factor: every row once, in no order of ids.
+    let scrambled: Vec<&str> = (0..rows.len())
+        .map(|i| rows[i * 7_919 % rows.len()])
+        .collect();
+    fn file<'a>(header: &'a str, rows: impl Iterator<Item = &'a &'a str>) -> String {
+        std::iter::once(header)
+            .chain(rows.copied())
+            .map(|line| format!("{line}\n"))
+            .collect()
+    }
+    let all = file(header, scrambled.iter());
+    let every_other = file(header, scrambled.iter().step_by(2));
+    let reversed = file(header, scrambled.iter().rev());
+    // A first batch whose first and last rows were stored one after the
+    // other, and the rest of it long after them.
+    let mut apart: Vec<&str> = vec![scrambled[0]];
+    apart.extend(scrambled.iter().skip(1).step_by(2).take(298));
+    apart.push(scrambled[2]);
+    let taken: std::collections::HashSet<&str> = apart.iter().copied().collect();
+    apart.extend(scrambled.iter().copied().filter(|row| !taken.contains(row)));
+    let apart = file(header, apart.iter());
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let summary = import_texts_within(&mut store, &[("half.csv", &every_other)], limits).unwrap();
+    assert_eq!(summary.gestures_added, 500);
+    for (name, text, added) in [
+        ("all.csv", &all, 500),
+        ("all.csv", &all, 0),
+        ("reversed.csv", &reversed, 0),
+        ("apart.csv", &apart, 0),
+    ] {
+        let summary = import_texts_within(&mut store, &[(name, text)], limits).unwrap();
+        assert_eq!(
+            (summary.gestures_added, summary.gestures_already_present),
+            (added, 1_000 - added),
+            "{name}"
+        );
+    }
+    assert_stored_in_order(&mut store, &[&every_other, &all]);
+    assert_consistent(&mut store);
+    let changed = all.replacen(",thanks,", ",help,", 1);
+    assert_ne!(changed, all);
+    let count = store.gesture_count().unwrap();
+    assert!(import_texts_within(&mut store, &[("changed.csv", &changed)], limits).is_err());
+    assert_eq!(store.gesture_count().unwrap(), count);
+}
+
 /// A bulk load of more ids in no order than it holds in memory sets them
 /// aside and goes on without the index of ids (here past 2,000 ids, then past
 /// 500 at a time, in batches of 300): every gesture is stored once, in the
@@ -611,4 +671,5 @@ conformance!(
     a_large_first_import_keeps_every_rule,
     ids_in_order_with_others_between_them_are_answered_each_for_itself,
     a_load_past_the_ids_it_holds_sets_them_aside_and_keeps_every_rule,
+    ids_in_no_order_are_answered_each_for_itself,
 );
