@@ -53,6 +53,21 @@ pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver::i
      ELSE COALESCE((SELECT o.at_ms FROM gestures o WHERE o.id = (g.details).reverses), g.at_ms) END \
      FROM gestures g JOIN kinds k ON k.id = g.kind";
 
+/// The gestures of `rows` (read with [`GESTURE_SELECT`]) whose ids are
+/// among `ids`, by id.
+fn asked_among(ids: &[&str], rows: &[Row]) -> StoreResult<FxHashMap<String, StoredGesture>> {
+    let asked: FxHashSet<&str> = ids.iter().copied().collect();
+    let mut stored = FxHashMap::default();
+    stored.reserve(ids.len());
+    for row in rows {
+        if asked.contains(row.get::<_, &str>(1)) {
+            let gesture = gesture_row(row)?;
+            stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
+        }
+    }
+    Ok(stored)
+}
+
 pub(crate) fn gesture_id(text: &str) -> StoreResult<GestureId> {
     GestureId::parse(text)
         .ok()
@@ -175,16 +190,7 @@ impl PostgresStore {
                 &[&first, &last, &most],
             )?;
             if (found.len() as i64) < most {
-                let asked: FxHashSet<&str> = ids.iter().copied().collect();
-                let mut stored = FxHashMap::default();
-                stored.reserve(ids.len());
-                for row in &found {
-                    if asked.contains(row.get::<_, &str>(1)) {
-                        let gesture = gesture_row(row)?;
-                        stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
-                    }
-                }
-                return Ok(stored);
+                return asked_among(ids, &found);
             }
             self.ranges_skipped = RANGES_SKIPPED;
         }
@@ -210,28 +216,19 @@ impl PostgresStore {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let (Some(&low), Some(&high)) = (ends.iter().min(), ends.iter().max()) else {
-            self.ranges_skipped = RANGES_SKIPPED;
-            return self.stored_by_id(ids);
+        let (low, high) = match ends[..] {
+            [a, b] if (a - b).abs() < 2 * ids.len() as i64 => (a.min(b), a.max(b)),
+            _ => {
+                self.ranges_skipped = RANGES_SKIPPED;
+                return self.stored_by_id(ids);
+            }
         };
-        if ends.len() < 2 || high - low >= 2 * ids.len() as i64 {
-            self.ranges_skipped = RANGES_SKIPPED;
-            return self.stored_by_id(ids);
-        }
         let found = self.query(
             context,
             &format!("{GESTURE_SELECT} WHERE g.seq BETWEEN $1 AND $2"),
             &[&low, &high],
         )?;
-        let asked: FxHashSet<&str> = ids.iter().copied().collect();
-        let mut stored = FxHashMap::default();
-        stored.reserve(ids.len());
-        for row in &found {
-            if asked.contains(row.get::<_, &str>(1)) {
-                let gesture = gesture_row(row)?;
-                stored.insert(gesture.gesture.id.as_str().to_string(), gesture);
-            }
-        }
+        let mut stored = asked_among(ids, &found)?;
         let missing: Vec<&str> = ids
             .iter()
             .copied()
