@@ -306,10 +306,7 @@ pub fn stored_batches_then_new_ones_and_back<B: Backend>() {
     let header = first.lines().next().unwrap();
     let new = varied_gestures_file("w", 1_000);
     let more = varied_gestures_file("x", 1_000);
-    let limits = import::Limits {
-        batch_rows: 300,
-        ..import::Limits::default()
-    };
+    let limits = batches_of_300();
     let body = |text: &str| text.lines().skip(1).collect::<Vec<_>>().join("\n");
     let second = format!("{header}\n{}\n{}\n", body(&first), body(&new));
     let summary = import_texts_within(&mut store, &[("second.csv", &second)], limits).unwrap();
@@ -438,10 +435,7 @@ pub fn a_large_first_import_keeps_every_rule<B: Backend>() {
 /// before each id that is not stored (`v00000z`: as many others as ids
 /// stored, in a batch half of which is stored).
 pub fn ids_in_order_with_others_between_them_are_answered_each_for_itself<B: Backend>() {
-    let limits = import::Limits {
-        batch_rows: 300,
-        ..import::Limits::default()
-    };
+    let limits = batches_of_300();
     // Each row's id with `suffix` after it: an id that sorts right after it.
     let suffixed = |text: &str, suffix: &str| -> String {
         let mut lines = text.lines();
@@ -497,9 +491,7 @@ pub fn ids_in_order_with_others_between_them_are_answered_each_for_itself<B: Bac
             })
             .collect();
         assert_ne!(changed, all);
-        let count = store.gesture_count().unwrap();
-        assert!(import_texts_within(&mut store, &[("changed.csv", &changed)], limits).is_err());
-        assert_eq!(store.gesture_count().unwrap(), count);
+        assert_refused_with_nothing_written(&mut store, &changed, limits);
     }
 }
 
@@ -509,10 +501,7 @@ pub fn ids_in_order_with_others_between_them_are_answered_each_for_itself<B: Bac
 /// stored long after the batch's first and last, and a changed row among them
 /// is refused with nothing written.
 fn ids_in_no_order_are_answered_each_for_itself<B: Backend>() {
-    let limits = import::Limits {
-        batch_rows: 300,
-        ..import::Limits::default()
-    };
+    let limits = batches_of_300();
     let varied = varied_gestures_file("v", 1_000);
     let header = varied.lines().next().unwrap();
     let rows: Vec<&str> = varied.lines().skip(1).collect();
@@ -558,9 +547,7 @@ fn ids_in_no_order_are_answered_each_for_itself<B: Backend>() {
     assert_consistent(&mut store);
     let changed = all.replacen(",thanks,", ",help,", 1);
     assert_ne!(changed, all);
-    let count = store.gesture_count().unwrap();
-    assert!(import_texts_within(&mut store, &[("changed.csv", &changed)], limits).is_err());
-    assert_eq!(store.gesture_count().unwrap(), count);
+    assert_refused_with_nothing_written(&mut store, &changed, limits);
 }
 
 /// A bulk load of more ids in no order than it holds in memory sets them
@@ -570,10 +557,7 @@ fn ids_in_no_order_are_answered_each_for_itself<B: Backend>() {
 /// was set aside is present, not added twice; the same id with other content
 /// is refused with nothing written; and a re-import finds every one.
 fn a_load_past_the_ids_it_holds_sets_them_aside_and_keeps_every_rule<B: Backend>() {
-    let limits = import::Limits {
-        batch_rows: 300,
-        ..import::Limits::default()
-    };
+    let limits = batches_of_300();
     let rows = 5_000;
     let plain = gestures_file_of(rows, &[], scrambled);
     let repeat_at = 2_000;
@@ -620,6 +604,26 @@ fn a_load_past_the_ids_it_holds_sets_them_aside_and_keeps_every_rule<B: Backend>
     assert_consistent(&mut store);
 }
 
+/// Batches of 300 rows: a file of a few thousand crosses many batches' ends.
+fn batches_of_300() -> import::Limits {
+    import::Limits {
+        batch_rows: 300,
+        ..import::Limits::default()
+    }
+}
+
+/// Imports `changed` (a stored file with a row changed): refused, and the
+/// store holds as many gestures as before.
+fn assert_refused_with_nothing_written<S: Store>(
+    store: &mut S,
+    changed: &str,
+    limits: import::Limits,
+) {
+    let count = store.gesture_count().unwrap();
+    assert!(import_texts_within(store, &[("changed.csv", changed)], limits).is_err());
+    assert_eq!(store.gesture_count().unwrap(), count);
+}
+
 /// Ids in no order: 5,000 distinct numbers below 10,007 for the first 5,000.
 fn scrambled(i: usize) -> String {
     format!("s{}", (i * 7_919) % 10_007)
@@ -635,10 +639,7 @@ fn postgres_sets_ids_aside_and_copies_on_in_bulk() {
     if !Postgres::available() {
         return;
     }
-    let limits = import::Limits {
-        batch_rows: 300,
-        ..import::Limits::default()
-    };
+    let limits = batches_of_300();
     let plain = gestures_file_of(5_000, &[], scrambled);
     let (mut store, _guard) = Postgres::fresh();
     Postgres::hold_ids_at_most(&mut store, 2_000);
