@@ -655,6 +655,42 @@ pub fn concurrent_sweeps_break_each_promise_once<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// A sweep with nothing due, as before most writes, is a read: it answers
+/// while another process holds the write, instead of waiting for it.
+pub fn a_sweep_with_nothing_due_does_not_wait_for_a_write<B: Backend>() {
+    let (mut store, guard) = B::fresh();
+    setup(&mut store);
+    make(
+        &mut store,
+        promise("later", "ann", "bob", "attention"),
+        "2025-03-01",
+    );
+    let mut writer = B::again(guard.as_ref());
+    writer.begin_write().unwrap();
+    give(&mut writer, "held", "2025-03-02", "ann", "bob", "help").unwrap();
+    let (sent, answer) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let swept = ledger::sweep(&mut store, at("2025-03-05"));
+            sent.send(swept.map(|s| s.broken.len())).unwrap();
+        });
+        // Generous: the sweep is a read of one row. A sweep that waited for
+        // the write would wait until the rollback below.
+        let waited = answer.recv_timeout(std::time::Duration::from_secs(20));
+        writer.rollback().unwrap();
+        assert_eq!(
+            waited
+                .expect("the sweep waited for the other write")
+                .unwrap(),
+            0
+        );
+    });
+    // What is due is still broken, in a write of its own.
+    let swept = ledger::sweep(&mut store, at("2025-03-20")).unwrap();
+    assert_eq!(swept.broken.len(), 1);
+    assert_consistent(&mut store);
+}
+
 /// A sweep with more promises due than it breaks at a time breaks every one
 /// once, soonest due first, and the balances at both levels are the sums of
 /// the gestures it recorded.
@@ -1178,5 +1214,6 @@ conformance!(
     renegotiated_released_and_broken_by_hand,
     promises_are_listed_soonest_due_first,
     concurrent_sweeps_break_each_promise_once,
+    a_sweep_with_nothing_due_does_not_wait_for_a_write,
     a_sweep_of_many_batches_breaks_each_once,
 );
