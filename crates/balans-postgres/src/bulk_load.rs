@@ -64,22 +64,36 @@ impl PostgresStore {
                 months_staged: Staged::No,
             };
         }
+        let verdict = judge(&mut self.bulk, self.bulk_ids_max, n, gestures.clone());
+        let taken = self.answer(verdict, n, gestures)?;
+        if !taken {
+            // Nothing to build when no load is under way.
+            self.build_indexes()?;
+        }
+        Ok(taken)
+    }
+
+    /// Whether a batch of `n` gestures, judged `verdict` by [`judge`], is
+    /// copied in bulk, after asking the database what memory could not tell:
+    /// the ids held are set aside first (and the batch judged again), or the
+    /// hashes the filter cannot rule out are looked up among those set aside.
+    fn answer<'g>(
+        &mut self,
+        mut verdict: Verdict,
+        n: usize,
+        gestures: impl Iterator<Item = &'g Gesture> + Clone,
+    ) -> StoreResult<bool> {
         loop {
-            match judge(&mut self.bulk, self.bulk_ids_max, n, gestures.clone()) {
+            match verdict {
                 Verdict::New => return Ok(true),
-                Verdict::Off => return Ok(false),
-                Verdict::Repeats => {
-                    self.build_indexes()?;
-                    return Ok(false);
+                Verdict::Off | Verdict::Repeats => return Ok(false),
+                Verdict::SetAsideFirst => {
+                    self.set_ids_aside()?;
+                    verdict = judge(&mut self.bulk, self.bulk_ids_max, n, gestures.clone());
                 }
-                Verdict::SetAsideFirst => self.set_ids_aside()?,
                 Verdict::LookUp(hashes) => {
                     self.bulk_seen.looked_up += 1;
-                    if self.set_aside_holds_any(&hashes)? {
-                        self.build_indexes()?;
-                        return Ok(false);
-                    }
-                    return Ok(true);
+                    return Ok(!self.set_aside_holds_any(&hashes)?);
                 }
             }
         }
@@ -149,19 +163,7 @@ impl PostgresStore {
             let Some((verdict, next)) = asked else {
                 break ended;
             };
-            // The ids held are set aside first, or the batch's looked up
-            // among those set aside.
-            let taken = match verdict {
-                Verdict::SetAsideFirst => {
-                    self.set_ids_aside()?;
-                    self.bulk_takes(next.len(), next.iter().map(|r| &r.gesture))?
-                }
-                Verdict::LookUp(hashes) => {
-                    self.bulk_seen.looked_up += 1;
-                    !self.set_aside_holds_any(&hashes)?
-                }
-                _ => unreachable!("only these ask the database"),
-            };
+            let taken = self.answer(verdict, next.len(), next.iter().map(|r| &r.gesture))?;
             if !taken {
                 break Streamed::Declined;
             }
