@@ -2469,8 +2469,9 @@ async fn setup_loads_the_demo_or_names_us_later() {
 }
 
 /// The dashboard looks at the last 90 days by default and names what changed in
-/// plain words: the demo's bank that brushes us off, the hotel gone quiet after
-/// its new owner; another window is one click away, and each story one more.
+/// plain words: the demo's bank that brushes us off and broke its promise to
+/// call back, the hotel gone quiet after its new owner; another window is one
+/// click away, and each story one more.
 #[tokio::test]
 async fn the_dashboard_tells_what_changed_over_a_window() {
     let app = spawn_demo_app().await;
@@ -2481,7 +2482,16 @@ async fn the_dashboard_tells_what_changed_over_a_window() {
         "the default window"
     );
     assert!(
-        page.contains("Dorpsbank Oost: 2 takes from them in the last 90 days (brushed off)"),
+        page.contains(
+            "Dorpsbank Oost: 3 takes from them in the last 90 days (brushed off, broken promise)"
+        ),
+        "{page}"
+    );
+    // The bank's call back, broken by itself three days before the demo's
+    // last day: broken this week whenever the demo is loaded.
+    assert!(
+        page.contains("Dorpsbank Oost promised Henk Bosman attention by")
+            && page.contains("; it was not kept"),
         "{page}"
     );
     assert!(

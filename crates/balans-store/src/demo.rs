@@ -205,8 +205,10 @@ const PROMISES: &[DemoPromise] = &[
         kind: "attention",
         amount: "",
         note: "We will call you back about the credit line",
-        made: "2026-06-02T10:00",
-        due: "2026-06-05T17:00",
+        // Three days before the demo's last day: broken this week, whenever
+        // the demo is loaded, so the dashboard and the promises page tell it.
+        made: "2026-11-05T10:00",
+        due: "2026-11-08T17:00",
         moved: ("", ""),
         resolved: "",
         kept: None,
