@@ -95,7 +95,8 @@ impl Flow {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PairWindow {
     pub(crate) flows: [Flow; 2],
-    /// The kinds of the takes in the window, in the order first seen.
+    /// The kinds of the takes in the window, each once, as the gestures came
+    /// (in no particular order: see `for_each_flow_between`).
     pub(crate) take_kinds: Vec<KindId>,
 }
 
@@ -278,7 +279,8 @@ pub enum Story {
     Turned {
         /// Whether the side that turned is theirs.
         by_them: bool,
-        /// Its takes in the window, and their kinds' codes.
+        /// Its takes in the window, and their kinds' codes in the catalog's
+        /// order.
         takes: i64,
         kinds: Vec<String>,
         /// Its sum in the window, and in all the time before it.
@@ -388,7 +390,10 @@ pub(crate) fn changes<S: Store + ?Sized>(
                 if earlier <= 0 {
                     continue;
                 }
-                let kinds: Vec<String> = windows.take_kinds.iter().map(|k| code(*k)).collect();
+                // In the catalog's order, so that every backend tells them alike.
+                let mut kinds = windows.take_kinds.clone();
+                kinds.sort_unstable();
+                let kinds: Vec<String> = kinds.iter().map(|k| code(*k)).collect();
                 story = Some((
                     i128::from(earlier) - i128::from(now.sum),
                     Story::Turned {
