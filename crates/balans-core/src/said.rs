@@ -186,6 +186,8 @@ pub enum Code {
     PromiseNeedsReason,
     /// `{id}`.
     PromiseIdTaken,
+    /// No placeholder.
+    PromiseToItself,
 }
 
 impl Said {
@@ -286,5 +288,6 @@ impl Code {
         Code::PromiseMoveToPast,
         Code::PromiseNeedsReason,
         Code::PromiseIdTaken,
+        Code::PromiseToItself,
     ];
 }

@@ -4,6 +4,9 @@
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use balans_core::Moment;
 
 use balans_store::{LedgerError, Store, StoreError};
 use tokio::sync::{Semaphore, oneshot};
@@ -33,12 +36,23 @@ pub struct Db {
 
 impl Db {
     /// Starts the writer thread on `writer` and keeps at most `readers` reading
-    /// connections, opened with `open` as they are needed.
+    /// connections, opened with `open` as they are needed. The writer sweeps
+    /// by the wall clock, at least once a minute ([`Sweeping::default`]).
     pub fn start(writer: DynStore, open: Opener, readers: usize) -> Arc<Db> {
+        Db::start_sweeping(writer, open, readers, Sweeping::default())
+    }
+
+    /// [`Db::start`], with the writer sweeping as `sweeping` says.
+    pub fn start_sweeping(
+        writer: DynStore,
+        open: Opener,
+        readers: usize,
+        sweeping: Sweeping,
+    ) -> Arc<Db> {
         let (sender, receiver) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("balans-writer".into())
-            .spawn(move || write_loop(writer, receiver))
+            .spawn(move || write_loop(writer, receiver, sweeping))
             .expect("the writer thread starts");
         Arc::new(Db {
             writer: Mutex::new(sender),
@@ -156,13 +170,34 @@ fn unavailable(what: &str) -> LedgerError {
 /// How long the writer waits for a write before it sweeps on its own: what
 /// falls due is resolved within this while the server runs, and by every
 /// group of writes before its writes.
-const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-/// Resolves what has fallen due (`balans_store::ledger::sweep`) in a write of
-/// its own, or in a savepoint of the group's; a failure is logged and leaves
-/// the writes that follow unaffected.
-fn sweep(store: &mut (dyn Store + Send + 'static)) {
-    match balans_store::ledger::sweep(store, balans_core::Moment::now()) {
+/// When the writer sweeps while no write comes, and by which clock it
+/// sweeps (`docs/promises.md`, "The sweep"). Every group of writes sweeps
+/// first as well, by the same clock.
+#[derive(Clone)]
+pub struct Sweeping {
+    /// The longest the writer waits for a write before it sweeps on its own.
+    pub every: Duration,
+    /// The moment a sweep resolves what has fallen due by.
+    pub clock: Arc<dyn Fn() -> Moment + Send + Sync>,
+}
+
+impl Default for Sweeping {
+    /// Once a minute at least, by the wall clock: as `balans serve` sweeps.
+    fn default() -> Self {
+        Sweeping {
+            every: SWEEP_EVERY,
+            clock: Arc::new(Moment::now),
+        }
+    }
+}
+
+/// Resolves what has fallen due at `now` (`balans_store::ledger::sweep`) in
+/// a write of its own, or in a savepoint of the group's; a failure is logged
+/// and leaves the writes that follow unaffected.
+fn sweep(store: &mut (dyn Store + Send + 'static), now: Moment) {
+    match balans_store::ledger::sweep(store, now) {
         Ok(swept) => {
             if !swept.broken.is_empty() {
                 tracing::info!(
@@ -182,12 +217,12 @@ fn sweep(store: &mut (dyn Store + Send + 'static)) {
     }
 }
 
-fn write_loop(mut store: DynStore, receiver: mpsc::Receiver<Job>) {
+fn write_loop(mut store: DynStore, receiver: mpsc::Receiver<Job>, sweeping: Sweeping) {
     loop {
-        let first = match receiver.recv_timeout(SWEEP_EVERY) {
+        let first = match receiver.recv_timeout(sweeping.every) {
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                sweep(store.as_mut());
+                sweep(store.as_mut(), (sweeping.clock)());
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -207,7 +242,7 @@ fn write_loop(mut store: DynStore, receiver: mpsc::Receiver<Job>) {
             tracing::error!(error = %e, "cannot start a write");
             continue;
         }
-        sweep(store.as_mut());
+        sweep(store.as_mut(), (sweeping.clock)());
         for job in group {
             finishers.push(job(store.as_mut()));
         }

@@ -18,7 +18,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
-pub use db::{Db, DynStore, Opener};
+pub use db::{Db, DynStore, Opener, Sweeping};
 use error::ApiError;
 
 /// The largest request body accepted unless configured otherwise.

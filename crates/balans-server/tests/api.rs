@@ -1785,3 +1785,85 @@ fn import_files(store: &mut SqliteStore, files: &[(&str, &str)]) {
         .collect();
     balans_store::import::import(store, sources, Default::default(), &|_| {}).unwrap();
 }
+
+/// A server notices a promise that falls due while nobody writes: its writer
+/// sweeps on its own whenever no write has come for `Sweeping::every` (a
+/// minute in `balans serve`), by the writer's clock, which this test moves.
+#[tokio::test]
+async fn an_idle_server_breaks_a_promise_once_its_due_moment_has_passed() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::time::{Duration, Instant};
+
+    let app = spawn_app().await;
+    let path = app.db_path.clone();
+    let made = balans_core::Zone::utc().parse("2099-03-01T09:00").unwrap();
+    let mut store = SqliteStore::open(&path, false).unwrap();
+    let text = balans_store::ledger::PromiseText {
+        id: "call-back",
+        promiser: "henk",
+        promisee: "gerrit",
+        kind: "help",
+        due: "2099-03-14T17:00",
+        ..Default::default()
+    };
+    balans_store::ledger::make_promise(&mut store, &text, made).unwrap();
+    // Due at 17:00 in the store's time zone.
+    let due = balans_store::ledger::promise(&mut store, "call-back")
+        .unwrap()
+        .due;
+
+    let clock = Arc::new(AtomicI64::new(made.millis()));
+    let sweeping = balans_server::Sweeping {
+        every: Duration::from_millis(20),
+        clock: {
+            let clock = Arc::clone(&clock);
+            Arc::new(move || balans_core::Moment::from_millis(clock.load(Ordering::SeqCst)))
+        },
+    };
+    let opener: balans_server::Opener = {
+        let path = path.clone();
+        Arc::new(move || Ok(Box::new(SqliteStore::open(&path, false)?) as balans_server::DynStore))
+    };
+    let _db = balans_server::Db::start_sweeping(
+        Box::new(SqliteStore::open(&path, false).unwrap()),
+        opener,
+        1,
+        sweeping,
+    );
+    let state = |store: &mut SqliteStore| {
+        let view = balans_store::ledger::promise(store, "call-back").unwrap();
+        (view.state, view.gesture.map(|g| g.to_string()))
+    };
+
+    // A minute before it falls due, many sweeps leave it open.
+    clock.store(due.millis() - 60_000, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(state(&mut store), ("open", None));
+
+    // Once it has, the next sweep breaks it, without any write asking.
+    clock.store(due.millis() + 1, Ordering::SeqCst);
+    let started = Instant::now();
+    let broken = loop {
+        let now = state(&mut store);
+        if now.0 != "open" || started.elapsed() > Duration::from_secs(20) {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let gesture = broken
+        .1
+        .clone()
+        .expect("a broken promise names its gesture");
+    assert_eq!(broken.0, "broken");
+    let (recorded, _) = balans_store::ledger::gesture_view(&mut store, &gesture)
+        .unwrap()
+        .expect("the broken promise is stored");
+    assert_eq!(
+        (
+            recorded.kind.as_str(),
+            recorded.at.as_str(),
+            recorded.giver.as_str()
+        ),
+        ("broken_promise", "2099-03-14T17:00:00+01:00", "henk")
+    );
+}

@@ -223,6 +223,7 @@ texts! {
     SaidPromiseKeptAmount => "{amount}: a promise of {promised} is kept with 0 up to that amount.", "{amount}: een belofte van {promised} wordt nagekomen met 0 tot en met dat bedrag.";
     SaidPromiseDueBeforeMade => "The due moment {due} is before the promise was made ({made}).", "Het afgesproken moment {due} ligt vóór het moment waarop de belofte werd gedaan ({made}).";
     SaidPromiseNeedsDue => "A promise needs a due moment.", "Een belofte heeft een afgesproken moment nodig.";
+    SaidPromiseToItself => "A party cannot make a promise to itself.", "Een partij kan zichzelf niets beloven.";
     SaidPromiseNegative => "{amount}: a promise is of something given, never negative.", "{amount}: een belofte gaat over iets dat gegeven wordt, nooit negatief.";
     SaidPromiseMoveToPast => "The new due moment {due} has passed: a promise is moved to a moment to come.", "Het nieuwe moment {due} is al voorbij: een belofte wordt verzet naar een moment dat nog komt.";
     SaidPromiseNeedsReason => "A promise is released with a reason.", "Een belofte wordt vrijgegeven met een reden.";
@@ -566,6 +567,7 @@ pub fn said_text(code: balans_store::field::Code) -> T {
         Code::PromiseKeptAmount => T::SaidPromiseKeptAmount,
         Code::PromiseDueBeforeMade => T::SaidPromiseDueBeforeMade,
         Code::PromiseNeedsDue => T::SaidPromiseNeedsDue,
+        Code::PromiseToItself => T::SaidPromiseToItself,
         Code::PromiseNegative => T::SaidPromiseNegative,
         Code::PromiseMoveToPast => T::SaidPromiseMoveToPast,
         Code::PromiseNeedsReason => T::SaidPromiseNeedsReason,
@@ -704,7 +706,7 @@ mod tests {
                 Code::PromiseWasReleased => &["id", "when", "reason"],
                 Code::PromiseKeptAmount => &["amount", "promised"],
                 Code::PromiseDueBeforeMade => &["due", "made"],
-                Code::PromiseNeedsDue => &[],
+                Code::PromiseNeedsDue | Code::PromiseToItself => &[],
                 Code::PromiseNegative => &["amount"],
                 Code::PromiseMoveToPast => &["due"],
                 Code::PromiseNeedsReason => &[],

@@ -238,6 +238,13 @@ pub(crate) fn resolve_in(
             errors
                 .into_iter()
                 .map(|mut e| {
+                    if e.said.as_ref().map(|s| s.code) == Some(Code::GivesToItself) {
+                        e = crate::field::Error::new(
+                            "receiver",
+                            "a party cannot make a promise to itself",
+                        )
+                        .said(Code::PromiseToItself, &[]);
+                    }
                     e.column = match e.column {
                         "at" => "due",
                         "giver" => "promiser",

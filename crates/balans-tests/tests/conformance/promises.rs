@@ -182,6 +182,18 @@ pub fn wrong_promises_and_changes_write_nothing<B: Backend>() {
             "{text:?}"
         );
     }
+    // A promise to oneself says so, not what a gesture to oneself would.
+    match ledger::make_promise(
+        &mut store,
+        &promise("a", "ann", "ann", "help"),
+        at("2025-03-01"),
+    ) {
+        Err(LedgerError::Invalid(errors)) => assert_eq!(
+            (errors[0].column, errors[0].message.as_str()),
+            ("promisee", "a party cannot make a promise to itself")
+        ),
+        other => panic!("not refused: {other:?}"),
+    }
     assert!(matches!(
         ledger::make_promise(
             &mut store,
