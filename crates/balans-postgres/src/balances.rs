@@ -201,17 +201,26 @@ impl BalanceStore for PostgresStore {
         })
     }
 
-    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>> {
+    fn for_each_month(
+        &mut self,
+        visit: &mut dyn FnMut(MonthKey, Totals) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
         self.fold_staged()?;
-        let found = self.query(
-            "reading monthly credit",
+        let context = "reading monthly credit";
+        let statement = self.statement(
+            context,
             "SELECT organization, month, given, received, count, first_ms, last_ms FROM months ORDER BY organization, month",
-            &[],
         )?;
-        rows(found, |r| {
-            let month: i64 = r.get(1);
+        let mut rows = self
+            .client
+            .query_raw(&statement, std::iter::empty::<i64>())
+            .map_err(pg_error(context))?;
+        while let Some(row) = rows.next().map_err(pg_error(context))? {
+            let month: i64 = row.get(1);
             let month = i32::try_from(month).map_err(|_| corrupt("month"))?;
-            Ok(((PartyId(r.get(0)), month), month_totals(r, 2)))
-        })
+            visit((PartyId(row.get(0)), month), month_totals(&row, 2))?;
+        }
+        Ok(())
     }
 }

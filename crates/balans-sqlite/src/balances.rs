@@ -304,13 +304,26 @@ impl BalanceStore for SqliteStore {
         )
     }
 
-    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>> {
+    fn for_each_month(
+        &mut self,
+        visit: &mut dyn FnMut(MonthKey, Totals) -> StoreResult<()>,
+    ) -> StoreResult<()> {
         self.write_pending_inside_a_write()?;
-        self.query(
-            "reading monthly credit",
-            "SELECT given, received, count, first_ms, last_ms, month, organization FROM months ORDER BY organization, month",
-            [],
-            |r| Ok(((PartyId(r.get(6)?), r.get(5)?), totals::totals_row(r)?)),
-        )
+        let context = "reading monthly credit";
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT given, received, count, first_ms, last_ms, month, organization FROM months ORDER BY organization, month",
+            )
+            .map_err(backend(context))?;
+        let mut rows = statement.query([]).map_err(backend(context))?;
+        while let Some(row) = rows.next().map_err(backend(context))? {
+            let key = (
+                PartyId(row.get(6).map_err(backend(context))?),
+                row.get(5).map_err(backend(context))?,
+            );
+            visit(key, totals::totals_row(row).map_err(backend(context))?)?;
+        }
+        Ok(())
     }
 }

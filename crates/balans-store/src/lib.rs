@@ -16,6 +16,7 @@ pub mod ledger;
 mod record;
 pub mod snapshot;
 pub mod store;
+mod sums;
 pub mod views;
 
 use std::fmt;

@@ -13,10 +13,10 @@ use rustc_hash::FxHashMap;
 
 use super::common::{Errors, Limits, Progress, Summary, row_error};
 use super::occurrences::Occurrences;
-use super::sums::Sums;
 use crate::record::{Counted, Recorded, count_gesture, flush, party_sums_of, record_all};
 use crate::snapshot::{GestureText, Snapshot, Written};
 use crate::store::{GestureBatches, Resolved, Store, StoreError, StoreResult, Streamed};
+use crate::sums::Sums;
 
 /// Batches in flight between parser and writer.
 pub(crate) const BATCHES_IN_FLIGHT: usize = 2;

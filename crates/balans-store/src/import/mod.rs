@@ -27,7 +27,6 @@ mod handovers;
 mod occurrences;
 mod promises;
 mod run;
-mod sums;
 
 pub use common::{Limits, Options, Progress, Source, Summary};
 pub(crate) use promises::write_dues;

@@ -2,12 +2,17 @@
 //! and compared with what is stored, and the handovers checked against the
 //! gestures and memberships they rest on.
 
-use balans_core::{BalanceMap, Dimension, Level, Totals};
+use balans_core::{Dimension, Level, MonthKey, PairKey, PartySumKey, Totals};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::LedgerError;
 use crate::snapshot::Snapshot;
-use crate::store::Store;
+use crate::store::{Store, StoreError, StoreResult};
+use crate::sums::{InOrder, Sums};
+
+/// The computed balances summed into each party's sums at a time.
+const PARTY_PART: usize = 4_096;
 
 /// A stored balance that differs from the sum of its gestures.
 #[derive(Debug, Clone, Serialize)]
@@ -43,14 +48,109 @@ impl CheckReport {
     }
 }
 
+/// The most balances, or months, the check holds in memory at once, of those
+/// summed from the gestures and of those read from the store each (about 70
+/// bytes each): the rest wait in sorted runs in temporary files
+/// (`crate::sums`), so that a store of any number of pairs is checked in
+/// bounded memory. A store of 20 M gestures over as many pairs held 1.1 GiB
+/// when every pair stayed in memory.
+const IN_MEMORY: usize = 250_000;
+
 /// Recomputes every balance from the gestures and compares it with the stored one.
 pub fn check<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerError> {
-    crate::store::in_read(store, check_now)
+    check_within(store, IN_MEMORY)
 }
 
-fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerError> {
+/// [`check`], holding at most `in_memory` balances or months in memory at a
+/// time: for tests of a check whose sums go to temporary files.
+#[doc(hidden)]
+pub fn check_within<S: Store + ?Sized>(
+    store: &mut S,
+    in_memory: usize,
+) -> Result<CheckReport, LedgerError> {
+    crate::store::in_read(store, |store| check_now(store, in_memory.max(1)))
+}
+
+/// Told of a key whose sums differ: the stored sum, then the computed one.
+type Differ<'a, K> = dyn FnMut(&K, Option<&Totals>, Option<&Totals>) + 'a;
+
+/// The sums of the gestures in key order, walked beside the stored sums in
+/// the same order: each key whose sums differ, or that only one side has, is
+/// told to `differ`, and each sum of the gestures to `counted`.
+struct Walk<'a, K> {
+    computed: InOrder<K>,
+    next: Option<(K, Totals)>,
+    last_stored: Option<K>,
+    counted: &'a mut dyn FnMut(&K, &Totals) -> StoreResult<()>,
+    differ: &'a mut Differ<'a, K>,
+}
+
+impl<'a, K: Ord + Copy + std::fmt::Debug> Walk<'a, K> {
+    fn new(
+        mut computed: InOrder<K>,
+        counted: &'a mut dyn FnMut(&K, &Totals) -> StoreResult<()>,
+        differ: &'a mut Differ<'a, K>,
+    ) -> StoreResult<Walk<'a, K>> {
+        let next = computed.next().transpose()?;
+        Ok(Walk {
+            computed,
+            next,
+            last_stored: None,
+            counted,
+            differ,
+        })
+    }
+
+    /// The computed sums before `key` (all of them without one), which the
+    /// store does not have.
+    fn computed_before(&mut self, key: Option<&K>) -> StoreResult<()> {
+        while let Some((k, sum)) = self.next.take() {
+            if key.is_some_and(|key| k >= *key) {
+                self.next = Some((k, sum));
+                break;
+            }
+            (self.counted)(&k, &sum)?;
+            (self.differ)(&k, None, Some(&sum));
+            self.next = self.computed.next().transpose()?;
+        }
+        Ok(())
+    }
+
+    fn stored(&mut self, key: K, kept: Totals) -> StoreResult<()> {
+        if self.last_stored.is_some_and(|last| last >= key) {
+            return Err(StoreError::Corrupt(format!(
+                "the store gave its sums out of key order at {key:?}"
+            )));
+        }
+        self.last_stored = Some(key);
+        self.computed_before(Some(&key))?;
+        match self.next.take() {
+            Some((k, sum)) if k == key => {
+                (self.counted)(&k, &sum)?;
+                if kept != sum {
+                    (self.differ)(&key, Some(&kept), Some(&sum));
+                }
+                self.next = self.computed.next().transpose()?;
+            }
+            next => {
+                self.next = next;
+                (self.differ)(&key, Some(&kept), None);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> StoreResult<()> {
+        self.computed_before(None)
+    }
+}
+
+fn check_now<S: Store + ?Sized>(
+    store: &mut S,
+    in_memory: usize,
+) -> Result<CheckReport, LedgerError> {
     let snapshot = Snapshot::load(store)?;
-    let mut computed = BalanceMap::new();
+    let mut computed = Sums::default();
     let mut gestures = 0u64;
     let mut unattributable = Vec::new();
     store.for_each_gesture(&mut |stored| {
@@ -64,19 +164,16 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
             }
         };
         crate::record::count_gesture(
-            &mut computed,
+            &mut computed.memory,
             &crate::record::Counted::of(g, units),
             &snapshot.zone,
         )?;
+        if computed.memory.len().max(computed.memory.months_len()) >= in_memory {
+            computed.spill()?;
+        }
         Ok(())
     })?;
-    // Each party's sums, from the computed balances before they are taken apart.
-    let mut party_sums: rustc_hash::FxHashMap<_, _> =
-        crate::record::party_sums_of(&computed.sorted())?
-            .into_iter()
-            .collect();
-    let mut differences = Vec::new();
-    let mut pairs = 0u64;
+    let (computed_pairs, computed_months) = computed.in_order()?;
     let describe = |t: Option<&Totals>| match t {
         Some(t) => format!(
             "{} / {} in {} gestures",
@@ -86,21 +183,51 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
         ),
         None => "nothing".to_string(),
     };
-    store.for_each_balance(&mut |key, stored| {
-        pairs += 1;
-        let expected = computed.remove(&key);
-        if expected.as_ref() != Some(&stored) {
+    let mut differences = Vec::new();
+    let mut pairs = 0u64;
+    // Each party's sums, from the computed balances a part at a time.
+    let mut party_sums: FxHashMap<PartySumKey, Totals> = FxHashMap::default();
+    let mut part: Vec<(PairKey, Totals)> = Vec::with_capacity(PARTY_PART);
+    let mut add_part = |part: &mut Vec<(PairKey, Totals)>| -> StoreResult<()> {
+        for (key, sum) in crate::record::party_sums_of(part)? {
+            match party_sums.get_mut(&key) {
+                Some(total) => total.merge(&sum).map_err(|_| {
+                    StoreError::Overflow("a party's sum over its counterparts".into())
+                })?,
+                None => {
+                    party_sums.insert(key, sum);
+                }
+            }
+        }
+        part.clear();
+        Ok(())
+    };
+    {
+        let mut counted = |key: &PairKey, sum: &Totals| {
+            part.push((*key, *sum));
+            if part.len() == PARTY_PART {
+                add_part(&mut part)?;
+            }
+            Ok(())
+        };
+        let mut differ = |key: &PairKey, stored: Option<&Totals>, expected: Option<&Totals>| {
             differences.push(Difference {
                 level: key.level,
                 dimension: key.dimension,
                 a: snapshot.key(key.low),
                 b: snapshot.key(key.high),
-                stored: describe(Some(&stored)),
-                computed: describe(expected.as_ref()),
-            });
-        }
-        Ok(())
-    })?;
+                stored: describe(stored),
+                computed: describe(expected),
+            })
+        };
+        let mut walk = Walk::new(computed_pairs, &mut counted, &mut differ)?;
+        store.for_each_balance(&mut |key, stored| {
+            pairs += 1;
+            walk.stored(key, stored)
+        })?;
+        walk.finish()?;
+    }
+    add_part(&mut part)?;
     let describe_month = |month: i32| {
         format!(
             "credit in {:04}-{:02}",
@@ -108,39 +235,24 @@ fn check_now<S: Store + ?Sized>(store: &mut S) -> Result<CheckReport, LedgerErro
             month.rem_euclid(12) + 1
         )
     };
-    for (key, stored) in store.all_months()? {
-        pairs += 1;
-        let expected = computed.remove_month(&key);
-        if expected.as_ref() != Some(&stored) {
+    {
+        let mut counted = |_: &MonthKey, _: &Totals| Ok(());
+        let mut differ = |key: &MonthKey, stored: Option<&Totals>, expected: Option<&Totals>| {
             differences.push(Difference {
                 level: Level::Organization,
                 dimension: Dimension::Credit,
                 a: snapshot.key(key.0),
                 b: describe_month(key.1),
-                stored: describe(Some(&stored)),
-                computed: describe(expected.as_ref()),
-            });
-        }
-    }
-    for (key, expected) in computed.drain_months() {
-        differences.push(Difference {
-            level: Level::Organization,
-            dimension: Dimension::Credit,
-            a: snapshot.key(key.0),
-            b: describe_month(key.1),
-            stored: describe(None),
-            computed: describe(Some(&expected)),
-        });
-    }
-    for (key, expected) in computed.sorted() {
-        differences.push(Difference {
-            level: key.level,
-            dimension: key.dimension,
-            a: snapshot.key(key.low),
-            b: snapshot.key(key.high),
-            stored: describe(None),
-            computed: describe(Some(&expected)),
-        });
+                stored: describe(stored),
+                computed: describe(expected),
+            })
+        };
+        let mut walk = Walk::new(computed_months, &mut counted, &mut differ)?;
+        store.for_each_month(&mut |key, stored| {
+            pairs += 1;
+            walk.stored(key, stored)
+        })?;
+        walk.finish()?;
     }
     // The parties' sums kept beside the balances.
     const EVERY_COUNTERPART: &str = "every counterpart";

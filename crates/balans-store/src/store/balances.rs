@@ -30,6 +30,9 @@ pub trait BalanceStore {
     -> StoreResult<Vec<(PairKey, Totals)>>;
     /// Every balance `party` is a side of, at one level.
     fn balances_of(&mut self, level: Level, party: PartyId) -> StoreResult<Vec<(PairKey, Totals)>>;
+    /// Every balance, in key order (`PairKey`'s: level, low, high, dimension),
+    /// read as it is visited: `balans check` walks it beside the sums of the
+    /// gestures in the same order.
     fn for_each_balance(
         &mut self,
         visit: &mut dyn FnMut(PairKey, Totals) -> StoreResult<()>,
@@ -64,6 +67,19 @@ pub trait BalanceStore {
     fn replace_months(&mut self, months: &[(MonthKey, Totals)]) -> StoreResult<()>;
     /// One organization's months, in order.
     fn months_of(&mut self, organization: PartyId) -> StoreResult<Vec<(i32, Totals)>>;
-    /// Every organization's months.
-    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>>;
+    /// Every organization's months, in key order (organization, month), read
+    /// as they are visited.
+    fn for_each_month(
+        &mut self,
+        visit: &mut dyn FnMut(MonthKey, Totals) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+    /// Every organization's months, in key order.
+    fn all_months(&mut self) -> StoreResult<Vec<(MonthKey, Totals)>> {
+        let mut months = Vec::new();
+        self.for_each_month(&mut |key, totals| {
+            months.push((key, totals));
+            Ok(())
+        })?;
+        Ok(months)
+    }
 }

@@ -202,56 +202,9 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
 /// gestures and the two stores hold the same; a bad row in the last batch of a
 /// second such file leaves the store exactly as it was.
 pub fn a_large_import_over_many_pairs_sums_every_pair<B: Backend>() {
-    let mut parties = String::from("key,kind,name\n");
-    let mut memberships = String::from("person,organization,role,from,until\n");
-    for o in 0..40 {
-        parties.push_str(&format!("o{o},organization,Org {o}\n"));
-    }
-    for p in 0..720 {
-        parties.push_str(&format!("p{p},person,Person {p}\n"));
-        if p < 600 {
-            let org = p % 40;
-            if p % 10 == 0 {
-                // Leaves in the middle of 2023, and joins another organization.
-                memberships.push_str(&format!("p{p},o{org},contact,2020-01-01,2023-07-01\n"));
-                memberships.push_str(&format!("p{p},o{},contact,2023-07-01,\n", (org + 1) % 40));
-            } else {
-                memberships.push_str(&format!("p{p},o{org},contact,2020-01-01,\n"));
-            }
-        }
-    }
+    let (parties, memberships) = many_pairs_directory();
     let mut rng = fastrand::Rng::with_seed(17);
-    let mut next = |n: u64| rng.u64(..n);
-    let mut file = |prefix: &str, rows: usize| {
-        let mut text = String::from("id,at,giver,receiver,kind,amount\n");
-        for i in 0..rows {
-            let giver = next(760);
-            let receiver = (giver + 1 + next(759)) % 760;
-            let name = |n: u64| {
-                if n < 40 {
-                    format!("o{n}")
-                } else {
-                    format!("p{}", n - 40)
-                }
-            };
-            let (kind, amount) = match next(4) {
-                0 => ("pay", format!("{}.{:02}", next(900) + 1, next(100))),
-                1 => ("brush_off", String::new()),
-                2 => ("help", format!("{}", next(5) + 1)),
-                _ => ("thanks", String::new()),
-            };
-            text.push_str(&format!(
-                "{prefix}{i},2023-{:02}-{:02}T{:02}:{:02}:00,{},{},{kind},{amount}\n",
-                next(12) + 1,
-                next(28) + 1,
-                next(24),
-                next(60),
-                name(giver),
-                name(receiver)
-            ));
-        }
-        text
-    };
+    let mut file = |prefix: &str, rows: usize| many_pairs_file(&mut rng, prefix, rows);
     let gestures = file("m", 12_000);
     let small = Limits {
         batch_rows: 1_000,
@@ -292,6 +245,171 @@ pub fn a_large_import_over_many_pairs_sums_every_pair<B: Backend>() {
     );
     assert_eq!(contents(&mut parts), before);
     assert_consistent(&mut parts);
+}
+
+/// 600 people of 40 organizations (some leaving and moving in the middle of
+/// 2023) and 120 private customers: parties and memberships.
+fn many_pairs_directory() -> (String, String) {
+    let mut parties = String::from("key,kind,name\n");
+    let mut memberships = String::from("person,organization,role,from,until\n");
+    for o in 0..40 {
+        parties.push_str(&format!("o{o},organization,Org {o}\n"));
+    }
+    for p in 0..720 {
+        parties.push_str(&format!("p{p},person,Person {p}\n"));
+        if p < 600 {
+            let org = p % 40;
+            if p % 10 == 0 {
+                // Leaves in the middle of 2023, and joins another organization.
+                memberships.push_str(&format!("p{p},o{org},contact,2020-01-01,2023-07-01\n"));
+                memberships.push_str(&format!("p{p},o{},contact,2023-07-01,\n", (org + 1) % 40));
+            } else {
+                memberships.push_str(&format!("p{p},o{org},contact,2020-01-01,\n"));
+            }
+        }
+    }
+    (parties, memberships)
+}
+
+/// `rows` gestures of 2023 between random pairs of [`many_pairs_directory`]'s
+/// parties, out of time order, ids starting with `prefix`.
+fn many_pairs_file(rng: &mut fastrand::Rng, prefix: &str, rows: usize) -> String {
+    let mut next = |n: u64| rng.u64(..n);
+    let mut text = String::from("id,at,giver,receiver,kind,amount\n");
+    for i in 0..rows {
+        let giver = next(760);
+        let receiver = (giver + 1 + next(759)) % 760;
+        let name = |n: u64| {
+            if n < 40 {
+                format!("o{n}")
+            } else {
+                format!("p{}", n - 40)
+            }
+        };
+        let (kind, amount) = match next(4) {
+            0 => ("pay", format!("{}.{:02}", next(900) + 1, next(100))),
+            1 => ("brush_off", String::new()),
+            2 => ("help", format!("{}", next(5) + 1)),
+            _ => ("thanks", String::new()),
+        };
+        text.push_str(&format!(
+            "{prefix}{i},2023-{:02}-{:02}T{:02}:{:02}:00,{},{},{kind},{amount}\n",
+            next(12) + 1,
+            next(28) + 1,
+            next(24),
+            next(60),
+            name(giver),
+            name(receiver)
+        ));
+    }
+    text
+}
+
+/// `balans check` holds a bounded number of sums in memory and puts the rest
+/// in sorted runs in temporary files. Held to a hundred, on a store of
+/// thousands of pairs, it finds exactly what the check in memory finds: nothing
+/// on a consistent store; then each balance, month and party's sum that was
+/// changed, removed or added behind the ledger's back.
+pub fn a_check_in_little_memory_finds_what_a_check_in_memory_finds<B: Backend>() {
+    let (parties, memberships) = many_pairs_directory();
+    let gestures = many_pairs_file(&mut fastrand::Rng::with_seed(29), "c", 3_000);
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    import_texts(
+        &mut store,
+        &[
+            ("parties.csv", &parties),
+            ("memberships.csv", &memberships),
+            ("gestures.csv", &gestures),
+        ],
+    )
+    .unwrap();
+    let pairs = store_pairs(&mut store);
+    assert!(pairs > 4_000, "{pairs}");
+    for in_memory in [1, 100, 1_000_000] {
+        let report = ledger::check_within(&mut store, in_memory).unwrap();
+        assert!(
+            report.is_consistent(),
+            "{in_memory}: {:?}",
+            report.differences
+        );
+        assert_eq!(
+            (report.gestures, report.pairs as usize > pairs),
+            (3_000, true)
+        );
+    }
+
+    // Behind the ledger's back: one balance changed, one removed, one that no
+    // gesture makes, a month changed and a party's sum removed.
+    let mut stored = Vec::new();
+    store
+        .for_each_balance(&mut |key, totals| {
+            stored.push((key, totals));
+            Ok(())
+        })
+        .unwrap();
+    stored.sort_unstable_by_key(|(key, _)| *key);
+    let one = balans_core::Totals::of(
+        true,
+        balans_core::Amount::from_minor(1).unwrap(),
+        balans_core::Moment::from_millis(0),
+    );
+    let (changed, removed) = (stored[10].0, stored[stored.len() / 2].0);
+    let invented = balans_core::PairKey {
+        low: removed.high,
+        high: balans_core::PartyId(removed.high.0 + 100_000),
+        ..removed
+    };
+    let month = store.all_months().unwrap()[3].0;
+    let (party, dimension, _) = store.party_totals(Level::Organization).unwrap()[5];
+    store.begin_write().unwrap();
+    store
+        .add_to_balances(&[(changed, one), (invented, one)])
+        .unwrap();
+    store.add_to_months(&[(month, one)]).unwrap();
+    let party_key = balans_core::PartySumKey {
+        level: Level::Organization,
+        party,
+        dimension,
+    };
+    store.remove_sums(&[removed], &[], &[party_key]).unwrap();
+    store.commit().unwrap();
+
+    let in_memory = ledger::check(&mut store).unwrap();
+    let little = ledger::check_within(&mut store, 100).unwrap();
+    let named = |report: &ledger::CheckReport| -> Vec<String> {
+        report
+            .differences
+            .iter()
+            .map(|d| {
+                format!(
+                    "{:?} {:?} {} {} {} {}",
+                    d.level, d.dimension, d.a, d.b, d.stored, d.computed
+                )
+            })
+            .collect()
+    };
+    assert_eq!(named(&little), named(&in_memory));
+    assert_eq!(
+        (little.gestures, little.pairs),
+        (in_memory.gestures, in_memory.pairs)
+    );
+    // The changed balance, the removed one, the invented one, the month and
+    // the party's sum (those of the parties are computed from the gestures).
+    let differences = named(&little);
+    assert_eq!(differences.len(), 5, "{differences:#?}");
+    assert_eq!(
+        differences
+            .iter()
+            .filter(|d| d.ends_with(" nothing"))
+            .count(),
+        1,
+        "the invented balance, which no gesture makes: {differences:#?}"
+    );
+    assert!(
+        differences.iter().any(|d| d.contains("credit in 2023-")),
+        "{differences:#?}"
+    );
 }
 
 /// The balances a store holds, at both levels.
@@ -668,4 +786,5 @@ conformance!(
     monthly_credit_follows_gestures_memberships_and_time_zone,
     sums_written_in_parts_lose_nothing,
     a_large_import_over_many_pairs_sums_every_pair,
+    a_check_in_little_memory_finds_what_a_check_in_memory_finds,
 );

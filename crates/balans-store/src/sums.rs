@@ -1,13 +1,15 @@
-//! What an import's gestures contribute, summed in bounded memory: the sums of
-//! a part of the file at a time go to sorted runs in temporary files, and the
-//! runs are merged at the end into one sum per key, in key order.
+//! Sums kept in bounded memory: the sums of a part of the gestures at a time
+//! go to sorted runs in temporary files, and the runs are merged at the end
+//! into one sum per key, in key order. An import sums its file's gestures so
+//! (`import::gestures`), and `balans check` the stored gestures, to walk their
+//! sums beside the stored balances in the same order (`ledger::check`).
 //!
-//! Each balance and each month is then written to the store once, in the order
-//! of its table's key, however the file's gestures spread over pairs. Writing
-//! each part's sums as it filled wrote a pair once per part it appeared in, at a
-//! place in the table's index that each part visited anew: a million gestures
-//! over a million pairs took 17.5 s on PostgreSQL, most of it summing the parts
-//! again in the server, and 6.9 s on SQLite.
+//! Each balance and each month an import writes is then written to the store
+//! once, in the order of its table's key, however the file's gestures spread
+//! over pairs. Writing each part's sums as it filled wrote a pair once per part
+//! it appeared in, at a place in the table's index that each part visited anew:
+//! a million gestures over a million pairs took 17.5 s on PostgreSQL, most of
+//! it summing the parts again in the server, and 6.9 s on SQLite.
 //!
 //! A run holds fixed-width little-endian words: the key's, then the totals'
 //! five. Runs are merged [`FAN_IN`] at a time once that many of one size
@@ -83,10 +85,10 @@ impl RunKey for MonthKey {
 }
 
 fn spill_error(e: io::Error) -> StoreError {
-    StoreError::backend("keeping an import's sums in a temporary file", e)
+    StoreError::backend("keeping sums in a temporary file", e)
 }
 
-/// The sums of an import so far: what is in memory and what went to runs.
+/// The sums so far: what is in memory and what went to runs.
 #[derive(Default)]
 pub(crate) struct Sums {
     pub(crate) memory: BalanceMap,
@@ -113,7 +115,21 @@ impl Sums {
         }
         Ok((self.pairs.merged()?, self.months.merged()?))
     }
+
+    /// [`Sums::merged`], straight from memory when nothing went to runs.
+    pub(crate) fn in_order(mut self) -> StoreResult<(InOrder<PairKey>, InOrder<MonthKey>)> {
+        if self.spilled() {
+            let (pairs, months) = self.merged()?;
+            return Ok((Box::new(pairs), Box::new(months)));
+        }
+        let pairs = self.memory.drain().into_iter().map(Ok);
+        let months = self.memory.drain_months().into_iter().map(Ok);
+        Ok((Box::new(pairs), Box::new(months)))
+    }
 }
+
+/// Sums in key order, each key once.
+pub(crate) type InOrder<K> = Box<dyn Iterator<Item = StoreResult<(K, Totals)>>>;
 
 /// Sorted runs of one table's sums, each with its tier: how many times its sums
 /// were merged. Tiers never grow from the oldest run to the newest.
@@ -211,7 +227,7 @@ impl<K: RunKey> Reading<K> {
             *word = i64::from_le_bytes(bytes);
         }
         let key = K::from_words(&words[..K::WORDS])
-            .ok_or_else(|| StoreError::Corrupt("a key in an import's temporary file".into()))?;
+            .ok_or_else(|| StoreError::Corrupt("a key in a temporary file of sums".into()))?;
         let values = words[K::WORDS..width].try_into().expect("five values");
         self.next = Some((key, Totals::from_values(values)));
         Ok(())
