@@ -117,7 +117,7 @@ fn locate(db: &str) -> Result<Location> {
 /// is 2 GiB).
 const MAPPED_BYTES: u64 = 1 << 30;
 
-fn open_at(location: &Location, create: bool) -> Result<AnyStore> {
+fn open_at(location: &Location, create: bool, mapped: bool) -> Result<AnyStore> {
     // An upgrade may rewrite the gestures, which takes a while on a large store.
     let mut upgrading = |upgrade: SchemaUpgrade| {
         eprintln!(
@@ -129,9 +129,10 @@ fn open_at(location: &Location, create: bool) -> Result<AnyStore> {
         Location::Sqlite(path) => {
             let mut store = SqliteStore::open_telling(path, create, &mut upgrading)?;
             // What reads (the commands that read, the server's readers) reads
-            // through a mapping; what may import (it may create) does not, to
-            // keep its memory flat.
-            if !create {
+            // through a mapping; what may import (it may create) does not, nor
+            // what reads the whole store (the check, an export), to keep its
+            // memory flat: the mapped pages count as the process's own.
+            if mapped && !create {
                 store.map_pages(MAPPED_BYTES)?;
             }
             Box::new(store)
@@ -145,7 +146,14 @@ fn open_at(location: &Location, create: bool) -> Result<AnyStore> {
 
 /// Opens the store the `--db` value names; the backend is chosen here, once.
 fn open(db: &str, create: bool) -> Result<AnyStore> {
-    let mut store = open_at(&locate(db)?, create)?;
+    let mut store = open_at(&locate(db)?, create, true)?;
+    ledger::ensure_months(store.as_mut())?;
+    Ok(store)
+}
+
+/// [`open`], for a command that reads the whole store.
+fn open_whole(db: &str) -> Result<AnyStore> {
+    let mut store = open_at(&locate(db)?, false, false)?;
     ledger::ensure_months(store.as_mut())?;
     Ok(store)
 }
@@ -443,7 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Kind(command) => kind(&cli.db, command)?,
         Command::Check => {
-            let mut store = open(&cli.db, false)?;
+            let mut store = open_whole(&cli.db)?;
             let report = ledger::check(store.as_mut())?;
             print!("{}", output::check(&report));
             if !report.is_consistent() {
@@ -451,7 +459,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Export(args) => {
-            let mut store = open(&cli.db, false)?;
+            let mut store = open_whole(&cli.db)?;
             let summary = ledger::export(store.as_mut(), &args.dir)?;
             let mut extra = String::new();
             if summary.user_links > 0 {
@@ -799,7 +807,7 @@ fn serve(db: &str, args: cli::ServeArgs) -> Result<()> {
     let setup = accounts::begin_setup(writer.as_mut())?;
     let location = locate(db)?;
     let opener: balans_server::Opener = std::sync::Arc::new(move || {
-        open_at(&location, false)
+        open_at(&location, false, true)
             .map_err(|e| balans_store::StoreError::backend("opening a reader", e.to_string()))
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
