@@ -1103,15 +1103,26 @@ async fn focused(c: &Client, expected: &str) -> String {
     last
 }
 
-/// The value of a form field.
+/// The value of a form field, once the field is on the page (a swap may be
+/// replacing the form; after ten seconds, an empty value).
 async fn value_of(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default()
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let value = c
+            .execute(
+                "const field = document.querySelector(arguments[0]); return field ? field.value : null;",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap();
+        if let Some(value) = value.as_str() {
+            return value.to_string();
+        }
+        if std::time::Instant::now() >= deadline {
+            return String::new();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits until the store holds `count` gestures (or ten seconds have passed).
