@@ -300,3 +300,81 @@ fn check_now<S: Store + ?Sized>(
         promises,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use balans_core::{Amount, Moment};
+
+    use super::*;
+
+    fn sums(n: i64) -> Totals {
+        Totals::of(true, Amount::from_minor(n).unwrap(), Moment::from_millis(0))
+    }
+
+    /// A difference a walk tells: the month, the stored sum, the computed one.
+    type Told = (i32, Option<i64>, Option<i64>);
+
+    /// What a walk tells for each difference, and the computed keys counted.
+    fn walk(
+        computed: Vec<(MonthKey, Totals)>,
+        stored: &[(MonthKey, Totals)],
+    ) -> StoreResult<(Vec<Told>, Vec<i32>)> {
+        let mut told = Vec::new();
+        let mut counted = Vec::new();
+        let mut count = |key: &MonthKey, _: &Totals| {
+            counted.push(key.1);
+            Ok(())
+        };
+        let mut differ = |key: &MonthKey, s: Option<&Totals>, c: Option<&Totals>| {
+            told.push((key.1, s.map(|t| t.low_to_high), c.map(|t| t.low_to_high)));
+        };
+        let mut walk = Walk::new(
+            Box::new(computed.into_iter().map(Ok)),
+            &mut count,
+            &mut differ,
+        )?;
+        for (key, totals) in stored {
+            walk.stored(*key, *totals)?;
+        }
+        walk.finish()?;
+        Ok((told, counted))
+    }
+
+    #[test]
+    fn a_walk_names_each_key_whose_sums_differ_or_only_one_side_has() {
+        let key = |month| (balans_core::PartyId(1), month);
+        let computed = vec![
+            (key(1), sums(1)),
+            (key(2), sums(2)),
+            (key(4), sums(4)),
+            (key(6), sums(6)),
+        ];
+        let stored = [
+            (key(0), sums(9)),
+            (key(2), sums(2)),
+            (key(3), sums(3)),
+            (key(4), sums(5)),
+        ];
+        let (told, counted) = walk(computed, &stored).unwrap();
+        assert_eq!(
+            told,
+            [
+                (0, Some(9), None),
+                (1, None, Some(1)),
+                (3, Some(3), None),
+                (4, Some(5), Some(4)),
+                (6, None, Some(6)),
+            ]
+        );
+        assert_eq!(counted, [1, 2, 4, 6]);
+        // The same sums on both sides: nothing to tell.
+        let same = vec![(key(1), sums(1)), (key(2), sums(2))];
+        assert_eq!(walk(same.clone(), &same).unwrap().0, []);
+        // A store that hands its sums out of key order is corrupt, not different.
+        let backwards = [(key(2), sums(2)), (key(1), sums(1))];
+        assert!(matches!(
+            walk(same, &backwards),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+}
