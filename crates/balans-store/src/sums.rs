@@ -20,7 +20,10 @@
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
-use balans_core::{BalanceMap, Dimension, Level, MonthKey, PairKey, PartyId, Totals};
+use std::collections::hash_map::Entry;
+
+use balans_core::{BalanceMap, Dimension, Level, MonthKey, PairKey, PartyId, PartySumKey, Totals};
+use rustc_hash::FxHashMap;
 
 use crate::store::{StoreError, StoreResult};
 
@@ -84,6 +87,29 @@ impl RunKey for MonthKey {
     }
 }
 
+impl RunKey for PartySumKey {
+    const WORDS: usize = 3;
+
+    fn words(&self) -> [i64; 4] {
+        [self.level.code(), self.party.0, self.dimension.code(), 0]
+    }
+
+    fn from_words(words: &[i64]) -> Option<PartySumKey> {
+        Some(PartySumKey {
+            level: Level::from_code(words[0])?,
+            party: PartyId(words[1]),
+            dimension: Dimension::from_code(words[2])?,
+        })
+    }
+
+    fn overflow(&self) -> String {
+        format!(
+            "party #{}'s sum over its counterparts at {} level",
+            self.party.0, self.level
+        )
+    }
+}
+
 fn spill_error(e: io::Error) -> StoreError {
     StoreError::backend("keeping sums in a temporary file", e)
 }
@@ -130,6 +156,61 @@ impl Sums {
 
 /// Sums in key order, each key once.
 pub(crate) type InOrder<K> = Box<dyn Iterator<Item = StoreResult<(K, Totals)>>>;
+
+/// Sums of one table added to in any order, at most `limit` keys of them in
+/// memory: past that, what is in memory goes to a sorted run. Each party's
+/// sums over its counterparts are summed so, as many as there are parties.
+pub(crate) struct KeyedSums<K> {
+    memory: FxHashMap<K, Totals>,
+    limit: usize,
+    runs: Runs<K>,
+}
+
+impl<K: RunKey + std::hash::Hash + 'static> KeyedSums<K> {
+    pub(crate) fn new(limit: usize) -> KeyedSums<K> {
+        KeyedSums {
+            memory: FxHashMap::default(),
+            limit: limit.max(1),
+            runs: Runs::default(),
+        }
+    }
+
+    pub(crate) fn add(&mut self, key: K, totals: Totals) -> StoreResult<()> {
+        match self.memory.entry(key) {
+            Entry::Occupied(mut sum) => sum
+                .get_mut()
+                .merge(&totals)
+                .map_err(|_| StoreError::Overflow(key.overflow()))?,
+            Entry::Vacant(vacant) => {
+                vacant.insert(totals);
+                if self.memory.len() >= self.limit {
+                    self.spill()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn sorted_memory(&mut self) -> Vec<(K, Totals)> {
+        let mut entries: Vec<_> = self.memory.drain().collect();
+        entries.sort_unstable_by_key(|(key, _)| *key);
+        entries
+    }
+
+    fn spill(&mut self) -> StoreResult<()> {
+        let entries = self.sorted_memory();
+        self.runs.add(&entries)
+    }
+
+    /// Every key's sum, in key order.
+    pub(crate) fn in_order(mut self) -> StoreResult<InOrder<K>> {
+        if self.runs.runs.is_empty() {
+            return Ok(Box::new(self.sorted_memory().into_iter().map(Ok)));
+        }
+        self.spill()?;
+        Ok(Box::new(self.runs.merged()?))
+    }
+}
 
 /// Sorted runs of one table's sums, each with its tier: how many times its sums
 /// were merged. Tiers never grow from the oldest run to the newest.

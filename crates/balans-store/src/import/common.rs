@@ -53,8 +53,9 @@ pub struct Limits {
     /// How many stored batches may wait for a counter that starts late
     /// (`ToCount`): by default a million gestures, some 56 MiB.
     pub deferred_batches: usize,
-    /// Pairs (or months) summed in memory before their sums go to a sorted run
-    /// in a temporary file (see `import::sums`).
+    /// Pairs (or months, or parties' sums over their counterparts) summed in
+    /// memory before their sums go to a sorted run in a temporary file (see
+    /// `sums`).
     pub pending_pairs: usize,
     /// Distinct contents of rows without an id whose counts a file keeps in
     /// memory before they go to a temporary file (see `import::occurrences`).

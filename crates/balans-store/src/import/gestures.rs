@@ -5,18 +5,16 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
 
 use balans_core::said::{Code, Said};
-use std::collections::hash_map::Entry;
 
 use balans_core::{ContentHash, GestureId, PartySumKey, Totals};
 use balans_csv::{Column, RowError, Table};
-use rustc_hash::FxHashMap;
 
 use super::common::{Errors, Limits, Progress, Summary, row_error};
 use super::occurrences::Occurrences;
 use crate::record::{Counted, Recorded, count_gesture, flush, party_sums_of, record_all};
 use crate::snapshot::{GestureText, Snapshot, Written};
-use crate::store::{GestureBatches, Resolved, Store, StoreError, StoreResult, Streamed};
-use crate::sums::Sums;
+use crate::store::{GestureBatches, Resolved, Store, StoreResult, Streamed};
+use crate::sums::{InOrder, KeyedSums, Sums};
 
 /// Batches in flight between parser and writer.
 pub(crate) const BATCHES_IN_FLIGHT: usize = 2;
@@ -99,7 +97,7 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
         let counted = counter.join().expect("the gesture counter does not panic");
         written?;
         finished?;
-        write_sums(store, counted?)
+        write_sums(store, counted?, limits.pending_pairs)
     })
 }
 
@@ -107,13 +105,18 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
 const SUMS_WRITTEN_AT_ONCE: usize = 65_536;
 
 /// Writes what the gestures contribute: each pair and month once, in key order.
-/// Each party's share is summed over all pairs first, and written once.
-pub(crate) fn write_sums<S: Store + ?Sized>(store: &mut S, mut sums: Sums) -> StoreResult<()> {
+/// Each party's share is summed over all pairs first (in memory up to
+/// `pending` parties, as the pairs are), and written once, in key order.
+pub(crate) fn write_sums<S: Store + ?Sized>(
+    store: &mut S,
+    mut sums: Sums,
+    pending: usize,
+) -> StoreResult<()> {
     if !sums.spilled() {
         return flush(store, &mut sums.memory);
     }
     let (mut pairs, mut months) = sums.merged()?;
-    let mut parties: FxHashMap<PartySumKey, Totals> = FxHashMap::default();
+    let mut parties: KeyedSums<PartySumKey> = KeyedSums::new(pending);
     loop {
         let chunk = pairs.next_chunk(SUMS_WRITTEN_AT_ONCE)?;
         if chunk.is_empty() {
@@ -121,19 +124,10 @@ pub(crate) fn write_sums<S: Store + ?Sized>(store: &mut S, mut sums: Sums) -> St
         }
         store.add_to_balances(&chunk)?;
         for (key, totals) in party_sums_of(&chunk)? {
-            match parties.entry(key) {
-                Entry::Vacant(vacant) => {
-                    vacant.insert(totals);
-                }
-                Entry::Occupied(mut sum) => sum.get_mut().merge(&totals).map_err(|_| {
-                    StoreError::Overflow("a party's sum over its counterparts".into())
-                })?,
-            }
+            parties.add(key, totals)?;
         }
     }
-    let mut parties: Vec<_> = parties.into_iter().collect();
-    parties.sort_unstable_by_key(|(key, _)| *key);
-    store.add_to_party_totals(&parties)?;
+    write_in_parts(parties.in_order()?, |part| store.add_to_party_totals(part))?;
     loop {
         let chunk = months.next_chunk(SUMS_WRITTEN_AT_ONCE)?;
         if chunk.is_empty() {
@@ -141,6 +135,25 @@ pub(crate) fn write_sums<S: Store + ?Sized>(store: &mut S, mut sums: Sums) -> St
         }
         store.add_to_months(&chunk)?;
     }
+}
+
+/// Hands `sums` to `write` [`SUMS_WRITTEN_AT_ONCE`] at a time.
+fn write_in_parts<K, W>(sums: InOrder<K>, mut write: W) -> StoreResult<()>
+where
+    W: FnMut(&[(K, Totals)]) -> StoreResult<()>,
+{
+    let mut part = Vec::with_capacity(SUMS_WRITTEN_AT_ONCE);
+    for sum in sums {
+        part.push(sum?);
+        if part.len() == SUMS_WRITTEN_AT_ONCE {
+            write(&part)?;
+            part.clear();
+        }
+    }
+    if part.is_empty() {
+        return Ok(());
+    }
+    write(&part)
 }
 
 /// Where the writer hands what it stored to the counter. When the store has work

@@ -3,13 +3,12 @@
 //! gestures and memberships they rest on.
 
 use balans_core::{Dimension, Level, MonthKey, PairKey, PartySumKey, Totals};
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::LedgerError;
 use crate::snapshot::Snapshot;
 use crate::store::{Store, StoreError, StoreResult};
-use crate::sums::{InOrder, Sums};
+use crate::sums::{InOrder, KeyedSums, Sums};
 
 /// The computed balances summed into each party's sums at a time.
 const PARTY_PART: usize = 4_096;
@@ -187,18 +186,11 @@ fn check_now<S: Store + ?Sized>(
     let mut differences = Vec::new();
     let mut pairs = 0u64;
     // Each party's sums, from the computed balances a part at a time.
-    let mut party_sums: FxHashMap<PartySumKey, Totals> = FxHashMap::default();
+    let mut party_sums: KeyedSums<PartySumKey> = KeyedSums::new(in_memory);
     let mut part: Vec<(PairKey, Totals)> = Vec::with_capacity(PARTY_PART);
     let mut add_part = |part: &mut Vec<(PairKey, Totals)>| -> StoreResult<()> {
         for (key, sum) in crate::record::party_sums_of(part)? {
-            match party_sums.get_mut(&key) {
-                Some(total) => total.merge(&sum).map_err(|_| {
-                    StoreError::Overflow("a party's sum over its counterparts".into())
-                })?,
-                None => {
-                    party_sums.insert(key, sum);
-                }
-            }
+            party_sums.add(key, sum)?;
         }
         part.clear();
         Ok(())
@@ -255,39 +247,36 @@ fn check_now<S: Store + ?Sized>(
         })?;
         walk.finish()?;
     }
-    // The parties' sums kept beside the balances.
+    // The parties' sums kept beside the balances, as many as there are
+    // parties: read a level at a time (the first part of their key) and put
+    // in key order.
     const EVERY_COUNTERPART: &str = "every counterpart";
-    for level in [Level::Person, Level::Organization] {
-        for (party, dimension, stored) in store.party_totals(level)? {
-            let key = balans_core::PartySumKey {
-                level,
-                party,
-                dimension,
-            };
-            let expected = party_sums.remove(&key);
-            if expected.as_ref() != Some(&stored) {
-                differences.push(Difference {
+    {
+        let mut counted = |_: &PartySumKey, _: &Totals| Ok(());
+        let mut differ = |key: &PartySumKey, stored: Option<&Totals>, expected: Option<&Totals>| {
+            differences.push(Difference {
+                level: key.level,
+                dimension: key.dimension,
+                a: snapshot.key(key.party),
+                b: EVERY_COUNTERPART.to_string(),
+                stored: describe(stored),
+                computed: describe(expected),
+            })
+        };
+        let mut walk = Walk::new(party_sums.in_order()?, &mut counted, &mut differ)?;
+        for level in Level::ALL {
+            let mut stored = store.party_totals(level)?;
+            stored.sort_unstable_by_key(|(party, dimension, _)| (*party, *dimension));
+            for (party, dimension, totals) in stored {
+                let key = PartySumKey {
                     level,
+                    party,
                     dimension,
-                    a: snapshot.key(party),
-                    b: EVERY_COUNTERPART.to_string(),
-                    stored: describe(Some(&stored)),
-                    computed: describe(expected.as_ref()),
-                });
+                };
+                walk.stored(key, totals)?;
             }
         }
-    }
-    let mut missing: Vec<_> = party_sums.into_iter().collect();
-    missing.sort_unstable_by_key(|(key, _)| *key);
-    for (key, expected) in missing {
-        differences.push(Difference {
-            level: key.level,
-            dimension: key.dimension,
-            a: snapshot.key(key.party),
-            b: EVERY_COUNTERPART.to_string(),
-            stored: describe(None),
-            computed: describe(Some(&expected)),
-        });
+        walk.finish()?;
     }
     let handovers = super::credits::handover_problems(store, &snapshot)?;
     let promises = super::promises::promise_problems(store, &snapshot)?;
