@@ -47,7 +47,7 @@ impl CheckReport {
     }
 }
 
-/// The most balances, or months, summed from the gestures that the check
+/// The most balances, months or parties' sums, summed from the gestures, that the check
 /// holds in memory at once (about 130 bytes each in their map): the rest wait
 /// in sorted runs in temporary files (`crate::sums`), and the stored ones are
 /// read as they are compared, so that a store of any number of pairs is
