@@ -146,14 +146,16 @@ fn open_at(location: &Location, create: bool, mapped: bool) -> Result<AnyStore> 
 
 /// Opens the store the `--db` value names; the backend is chosen here, once.
 fn open(db: &str, create: bool) -> Result<AnyStore> {
-    let mut store = open_at(&locate(db)?, create, true)?;
-    ledger::ensure_months(store.as_mut())?;
-    Ok(store)
+    open_mapped(db, create, true)
 }
 
 /// [`open`], for a command that reads the whole store.
 fn open_whole(db: &str) -> Result<AnyStore> {
-    let mut store = open_at(&locate(db)?, false, false)?;
+    open_mapped(db, false, false)
+}
+
+fn open_mapped(db: &str, create: bool, mapped: bool) -> Result<AnyStore> {
+    let mut store = open_at(&locate(db)?, create, mapped)?;
     ledger::ensure_months(store.as_mut())?;
     Ok(store)
 }

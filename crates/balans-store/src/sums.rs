@@ -363,18 +363,6 @@ impl<K: RunKey> Merged<K> {
         }
         Ok(sum.map(|sum| (key, sum)))
     }
-
-    /// Up to `n` more sums, in key order; empty at the end.
-    pub(crate) fn next_chunk(&mut self, n: usize) -> StoreResult<Vec<(K, Totals)>> {
-        let mut chunk = Vec::with_capacity(n.min(1 << 16));
-        while chunk.len() < n {
-            match self.next_sum()? {
-                Some(entry) => chunk.push(entry),
-                None => break,
-            }
-        }
-        Ok(chunk)
-    }
 }
 
 impl<K: RunKey> Iterator for Merged<K> {

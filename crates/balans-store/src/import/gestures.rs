@@ -115,26 +115,17 @@ pub(crate) fn write_sums<S: Store + ?Sized>(
     if !sums.spilled() {
         return flush(store, &mut sums.memory);
     }
-    let (mut pairs, mut months) = sums.merged()?;
+    let (pairs, months) = sums.merged()?;
     let mut parties: KeyedSums<PartySumKey> = KeyedSums::new(pending);
-    loop {
-        let chunk = pairs.next_chunk(SUMS_WRITTEN_AT_ONCE)?;
-        if chunk.is_empty() {
-            break;
-        }
-        store.add_to_balances(&chunk)?;
-        for (key, totals) in party_sums_of(&chunk)? {
+    write_in_parts(Box::new(pairs), |part| {
+        store.add_to_balances(part)?;
+        for (key, totals) in party_sums_of(part)? {
             parties.add(key, totals)?;
         }
-    }
+        Ok(())
+    })?;
     write_in_parts(parties.in_order()?, |part| store.add_to_party_totals(part))?;
-    loop {
-        let chunk = months.next_chunk(SUMS_WRITTEN_AT_ONCE)?;
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        store.add_to_months(&chunk)?;
-    }
+    write_in_parts(Box::new(months), |part| store.add_to_months(part))
 }
 
 /// Hands `sums` to `write` [`SUMS_WRITTEN_AT_ONCE`] at a time.

@@ -71,6 +71,70 @@ pub fn check_within<S: Store + ?Sized>(
     crate::store::in_read(store, |store| check_now(store, in_memory.max(1)))
 }
 
+/// A key of the sums the check compares, as a difference names it: the
+/// level and dimension, and its two sides.
+trait Named {
+    fn named(&self, snapshot: &Snapshot) -> (Level, Dimension, String, String);
+}
+
+impl Named for PairKey {
+    fn named(&self, snapshot: &Snapshot) -> (Level, Dimension, String, String) {
+        let (a, b) = (snapshot.key(self.low), snapshot.key(self.high));
+        (self.level, self.dimension, a, b)
+    }
+}
+
+impl Named for MonthKey {
+    fn named(&self, snapshot: &Snapshot) -> (Level, Dimension, String, String) {
+        let month = format!(
+            "credit in {:04}-{:02}",
+            self.1.div_euclid(12),
+            self.1.rem_euclid(12) + 1
+        );
+        let organization = snapshot.key(self.0);
+        (Level::Organization, Dimension::Credit, organization, month)
+    }
+}
+
+impl Named for PartySumKey {
+    fn named(&self, snapshot: &Snapshot) -> (Level, Dimension, String, String) {
+        let party = snapshot.key(self.party);
+        (
+            self.level,
+            self.dimension,
+            party,
+            "every counterpart".to_string(),
+        )
+    }
+}
+
+/// The difference at `key`: its stored sum against the one computed.
+fn difference(
+    key: &impl Named,
+    snapshot: &Snapshot,
+    stored: Option<&Totals>,
+    computed: Option<&Totals>,
+) -> Difference {
+    let describe = |t: Option<&Totals>| match t {
+        Some(t) => format!(
+            "{} / {} in {} gestures",
+            balans_core::Sum(t.low_to_high),
+            balans_core::Sum(t.high_to_low),
+            t.count
+        ),
+        None => "nothing".to_string(),
+    };
+    let (level, dimension, a, b) = key.named(snapshot);
+    Difference {
+        level,
+        dimension,
+        a,
+        b,
+        stored: describe(stored),
+        computed: describe(computed),
+    }
+}
+
 /// Told of a key whose sums differ: the stored sum, then the computed one.
 type Differ<'a, K> = dyn FnMut(&K, Option<&Totals>, Option<&Totals>) + 'a;
 
@@ -174,15 +238,6 @@ fn check_now<S: Store + ?Sized>(
         Ok(())
     })?;
     let (computed_pairs, computed_months) = computed.in_order()?;
-    let describe = |t: Option<&Totals>| match t {
-        Some(t) => format!(
-            "{} / {} in {} gestures",
-            balans_core::Sum(t.low_to_high),
-            balans_core::Sum(t.high_to_low),
-            t.count
-        ),
-        None => "nothing".to_string(),
-    };
     let mut differences = Vec::new();
     let mut pairs = 0u64;
     // Each party's sums, from the computed balances a part at a time.
@@ -203,15 +258,8 @@ fn check_now<S: Store + ?Sized>(
             }
             Ok(())
         };
-        let mut differ = |key: &PairKey, stored: Option<&Totals>, expected: Option<&Totals>| {
-            differences.push(Difference {
-                level: key.level,
-                dimension: key.dimension,
-                a: snapshot.key(key.low),
-                b: snapshot.key(key.high),
-                stored: describe(stored),
-                computed: describe(expected),
-            })
+        let mut differ = |key: &PairKey, stored: Option<&Totals>, computed: Option<&Totals>| {
+            differences.push(difference(key, &snapshot, stored, computed))
         };
         let mut walk = Walk::new(computed_pairs, &mut counted, &mut differ)?;
         store.for_each_balance(&mut |key, stored| {
@@ -221,24 +269,10 @@ fn check_now<S: Store + ?Sized>(
         walk.finish()?;
     }
     add_part(&mut part)?;
-    let describe_month = |month: i32| {
-        format!(
-            "credit in {:04}-{:02}",
-            month.div_euclid(12),
-            month.rem_euclid(12) + 1
-        )
-    };
     {
         let mut counted = |_: &MonthKey, _: &Totals| Ok(());
-        let mut differ = |key: &MonthKey, stored: Option<&Totals>, expected: Option<&Totals>| {
-            differences.push(Difference {
-                level: Level::Organization,
-                dimension: Dimension::Credit,
-                a: snapshot.key(key.0),
-                b: describe_month(key.1),
-                stored: describe(stored),
-                computed: describe(expected),
-            })
+        let mut differ = |key: &MonthKey, stored: Option<&Totals>, computed: Option<&Totals>| {
+            differences.push(difference(key, &snapshot, stored, computed))
         };
         let mut walk = Walk::new(computed_months, &mut counted, &mut differ)?;
         store.for_each_month(&mut |key, stored| {
@@ -250,18 +284,10 @@ fn check_now<S: Store + ?Sized>(
     // The parties' sums kept beside the balances, as many as there are
     // parties: read a level at a time (the first part of their key) and put
     // in key order.
-    const EVERY_COUNTERPART: &str = "every counterpart";
     {
         let mut counted = |_: &PartySumKey, _: &Totals| Ok(());
-        let mut differ = |key: &PartySumKey, stored: Option<&Totals>, expected: Option<&Totals>| {
-            differences.push(Difference {
-                level: key.level,
-                dimension: key.dimension,
-                a: snapshot.key(key.party),
-                b: EVERY_COUNTERPART.to_string(),
-                stored: describe(stored),
-                computed: describe(expected),
-            })
+        let mut differ = |key: &PartySumKey, stored: Option<&Totals>, computed: Option<&Totals>| {
+            differences.push(difference(key, &snapshot, stored, computed))
         };
         let mut walk = Walk::new(party_sums.in_order()?, &mut counted, &mut differ)?;
         for level in Level::ALL {
