@@ -3518,4 +3518,28 @@ async fn the_gesture_form_with_a_due_moment_makes_a_promise() {
     assert_eq!(promises[0].id.as_str(), id);
     assert_eq!(promises[0].note.as_deref(), Some("call back"));
     assert_eq!(app.gesture_count(), 0, "a promise is no gesture yet");
+
+    // A promise to oneself, in Dutch: said as such at the receiver's field,
+    // and nothing is written.
+    choose_dutch(&staff, &app, &csrf).await;
+    let mut to_oneself = form("2099-03-14T17:00");
+    to_oneself[1].1 = "zelf".to_string();
+    to_oneself[3].1 = "henk".to_string();
+    let wrong = staff
+        .post(format!("{}/gestures", app.address))
+        .form(&to_oneself)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        field_error(&wrong, "receiver").as_deref(),
+        Some("Een partij kan zichzelf niets beloven."),
+        "{wrong}"
+    );
+    let promises =
+        balans_store::ledger::list_promises(&mut app.store(), &Default::default()).unwrap();
+    assert_eq!(promises.len(), 1);
 }
