@@ -7,6 +7,7 @@ use rusqlite::Row;
 use rustc_hash::FxHashMap;
 
 use crate::connection::{SqliteStore, backend, corrupt};
+use crate::rows::{self, Insert, NotWritten};
 use crate::totals;
 
 const BALANCE_COLUMNS: &str =
@@ -44,14 +45,42 @@ fn party_sum_values(key: &PartySumKey, t: &Totals) -> [i64; 8] {
     ]
 }
 
-/// A sum beyond 64 bits becomes a REAL in SQLite, which the STRICT table refuses.
-fn party_sum_error(e: rusqlite::Error, key: &PartySumKey, context: &str) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Overflow(format!(
-            "the sum of party #{} over its counterparts at {} level",
-            key.party.0, key.level
-        )),
-        _ => backend(context)(e),
+/// An insert into `party_totals`, its values in the order of `party_sum_values`.
+const PARTY_SUMS_INTO: &str =
+    "INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms)";
+
+/// What an insert into `party_totals` does when the row exists: adds the delta.
+const PARTY_SUMS_ADDING: &str = "ON CONFLICT (level, party, dimension) DO UPDATE SET \
+     given = given + excluded.given, received = received + excluded.received, count = count + excluded.count, \
+     first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)";
+
+impl SqliteStore {
+    /// Writes each party's sums (see `rows::write_all`), doing `clause` where a
+    /// row exists. A sum beyond 64 bits becomes a REAL in SQLite, which the
+    /// STRICT table refuses: it is named.
+    fn write_party_sums(
+        &mut self,
+        context: &str,
+        clause: &str,
+        new_rows: bool,
+        sums: &[(PartySumKey, Totals)],
+    ) -> StoreResult<()> {
+        let insert = Insert {
+            into: PARTY_SUMS_INTO,
+            width: 8,
+            clause,
+            new_rows,
+        };
+        rows::write_all(&self.connection, &insert, sums, |(key, t)| {
+            party_sum_values(key, t)
+        })
+        .map_err(|e| match e {
+            NotWritten::Refused((key, _)) => StoreError::Overflow(format!(
+                "the sum of party #{} over its counterparts at {} level",
+                key.party.0, key.level
+            )),
+            NotWritten::Failed(e) => backend(context)(e),
+        })
     }
 }
 
@@ -91,15 +120,13 @@ impl BalanceStore for SqliteStore {
             "DELETE FROM balances WHERE level = ?1",
             [level.code()],
         )?;
-        let mut write = self
-            .connection
-            .prepare_cached(&format!("INSERT INTO balances ({BALANCE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
-            .map_err(backend(context))?;
-        for (key, totals) in balances {
-            debug_assert_eq!(key.level, level);
-            totals::write_row(&mut write, key, totals).map_err(backend(context))?;
-        }
-        drop(write);
+        debug_assert!(balances.iter().all(|(key, _)| key.level == level));
+        totals::write_rows(
+            &self.connection,
+            context,
+            &totals::insert::<PairKey>("", true),
+            balances,
+        )?;
         if self.depth > 0 {
             let rebuilt: FxHashMap<PairKey, Totals> = balances.iter().copied().collect();
             self.pending_balances
@@ -207,22 +234,14 @@ impl BalanceStore for SqliteStore {
     /// Added in the table at once, not held pending as the pairs are: a write
     /// adds one delta per party it touched (an import, one per party and flush).
     fn add_to_party_totals(&mut self, deltas: &[(PartySumKey, Totals)]) -> StoreResult<()> {
-        let context = "updating each party's sums";
-        let mut upsert = self
-            .connection
-            .prepare_cached(
-                "INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (level, party, dimension) DO UPDATE SET \
-                 given = given + excluded.given, received = received + excluded.received, count = count + excluded.count, \
-                 first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)",
-            )
-            .map_err(backend(context))?;
-        for (key, t) in deltas {
-            upsert
-                .execute(party_sum_values(key, t))
-                .map_err(|e| party_sum_error(e, key, context))?;
-        }
-        Ok(())
+        // An import into an empty store (see `BulkLoad`) adds rows none holds.
+        let new_rows = self.balance_index_dropped;
+        self.write_party_sums(
+            "updating each party's sums",
+            PARTY_SUMS_ADDING,
+            new_rows,
+            deltas,
+        )
     }
 
     fn replace_party_totals(
@@ -236,20 +255,8 @@ impl BalanceStore for SqliteStore {
             "DELETE FROM party_totals WHERE level = ?1",
             [level.code()],
         )?;
-        let mut insert = self
-            .connection
-            .prepare_cached(
-                "INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .map_err(backend(context))?;
-        for (key, t) in totals {
-            debug_assert_eq!(key.level, level);
-            insert
-                .execute(party_sum_values(key, t))
-                .map_err(|e| party_sum_error(e, key, context))?;
-        }
-        Ok(())
+        debug_assert!(totals.iter().all(|(key, _)| key.level == level));
+        self.write_party_sums(context, "", true, totals)
     }
 
     fn for_each_balance(
@@ -279,14 +286,12 @@ impl BalanceStore for SqliteStore {
         let context = "rewriting monthly credit";
         self.cache.months.clear();
         self.execute(context, "DELETE FROM months", [])?;
-        let mut write = self
-            .connection
-            .prepare_cached(<MonthKey as totals::TotalsKey>::UPSERT)
-            .map_err(backend(context))?;
-        for (key, totals) in months {
-            totals::write_row(&mut write, key, totals).map_err(backend(context))?;
-        }
-        drop(write);
+        totals::write_rows(
+            &self.connection,
+            context,
+            &totals::insert::<MonthKey>("", true),
+            months,
+        )?;
         if self.depth > 0 {
             let rebuilt: FxHashMap<MonthKey, Totals> = months.iter().copied().collect();
             self.pending_months.shadow(|_| true, &rebuilt);

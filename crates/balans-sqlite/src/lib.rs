@@ -21,6 +21,7 @@ mod migrations;
 mod open;
 mod pending;
 mod promises;
+mod rows;
 mod totals;
 mod transactions;
 

@@ -48,6 +48,9 @@ impl SqliteStore {
         // `IN rarray(?1)`: a list of keys or ids in one statement.
         rusqlite::vtab::array::load_module(&connection)
             .map_err(|e| StoreError::backend(context.clone(), e))?;
+        // `int_rows(?1)`: many rows written by one statement.
+        crate::rows::load_module(&connection)
+            .map_err(|e| StoreError::backend(context.clone(), e))?;
         // Read the version before changing anything, so a newer store stays as it was.
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |row| row.get(0))

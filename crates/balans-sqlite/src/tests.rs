@@ -245,12 +245,93 @@ fn many_sums_in_one_write_are_added_in_the_table_and_still_overflow() {
     let mut over = batch.clone();
     over[0].1.low_to_high = i64::MAX;
     store.begin_write().unwrap();
-    assert!(matches!(
-        store.add_to_balances(&over),
-        Err(StoreError::Overflow(_))
-    ));
+    match store.add_to_balances(&over) {
+        Err(StoreError::Overflow(what)) => assert_eq!(
+            what,
+            format!("pair #1 and #{last} at person level"),
+            "the pair refused is named"
+        ),
+        other => panic!("expected an overflow, got {other:?}"),
+    }
     store.rollback().unwrap();
     assert_eq!(all(&mut store), rows);
+}
+
+/// An import into an empty store writes its sums as new rows, and when a row
+/// exists after all (a second file's sums for the same pairs, in the same
+/// write), adds to it instead: each sum counted once, at every table.
+#[test]
+fn sums_written_as_new_rows_are_added_to_where_a_row_exists_after_all() {
+    use balans_store::store::BulkLoad;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("n.db"), true).unwrap();
+    let many = crate::rows::ROWS_AT_ONCE as i64 + 10;
+    let pairs: Vec<(PairKey, Totals)> = (2..2 + many)
+        .map(|high| {
+            let key = PairKey {
+                level: Level::Person,
+                low: PartyId(1),
+                high: PartyId(high),
+                dimension: Dimension::Credit,
+            };
+            (key, totals(high, high))
+        })
+        .collect();
+    let parties: Vec<(PartySumKey, Totals)> = (1..many)
+        .map(|party| {
+            let key = PartySumKey {
+                level: Level::Person,
+                party: PartyId(party),
+                dimension: Dimension::Credit,
+            };
+            (key, totals(party, party))
+        })
+        .collect();
+    store.begin_write().unwrap();
+    store.expect_many_gestures().unwrap();
+    assert!(store.balance_index_dropped, "an empty store's import");
+    store.add_to_balances(&pairs).unwrap();
+    store.add_to_party_totals(&parties).unwrap();
+    // The last part only, again: its rows exist.
+    let tail = pairs.len() - 20;
+    store.add_to_balances(&pairs[tail..]).unwrap();
+    store.add_to_party_totals(&parties[tail..]).unwrap();
+    store.commit().unwrap();
+    let mut stored = Vec::new();
+    store
+        .for_each_balance(&mut |k, t| {
+            stored.push((k, t));
+            Ok(())
+        })
+        .unwrap();
+    let mut expected = pairs.clone();
+    for (_, t) in &mut expected[tail..] {
+        t.low_to_high *= 2;
+        t.count = 2;
+    }
+    assert_eq!(stored, expected);
+    let stored: Vec<(PartyId, Totals)> = store
+        .party_totals(Level::Person)
+        .unwrap()
+        .into_iter()
+        .map(|(party, _, t)| (party, t))
+        .collect();
+    let mut expected: Vec<(PartyId, Totals)> = parties.iter().map(|(k, t)| (k.party, *t)).collect();
+    for (_, t) in &mut expected[tail..] {
+        t.low_to_high *= 2;
+        t.count = 2;
+    }
+    assert_eq!(stored, expected);
+}
+
+fn totals(n: i64, at: i64) -> Totals {
+    Totals {
+        low_to_high: n,
+        high_to_low: 0,
+        count: 1,
+        first: Moment::from_millis(at),
+        last: Moment::from_millis(at),
+    }
 }
 
 /// A party's sum beyond 64 bits is refused as an overflow, not stored as a

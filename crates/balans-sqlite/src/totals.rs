@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 
 use crate::connection::{BALANCE_CACHE_MAX, PENDING_MAX, PartyCache, SqliteStore, backend};
 use crate::pending::Layers;
+use crate::rows::{self, Insert, NotWritten};
 
 /// The key of a table of totals.
 pub(crate) trait TotalsKey: Copy + Eq + std::hash::Hash + Ord {
@@ -16,11 +17,15 @@ pub(crate) trait TotalsKey: Copy + Eq + std::hash::Hash + Ord {
     const UPDATING: &'static str;
     /// One row's totals (low to high, high to low, count, first, last), by key.
     const READ: &'static str;
-    /// A row written whether or not it exists: an update in place when it does.
-    const UPSERT: &'static str;
-    /// A delta added to a row, or the row written when there is none. A sum
+    /// The start of an insert of a row, naming the table and its columns, and
+    /// how many columns.
+    const INTO: &'static str;
+    const WIDTH: usize;
+    /// What an insert does when the row exists: writes the new totals in place.
+    const REPLACING: &'static str;
+    /// What an insert does when the row exists: adds the delta to it. A sum
     /// beyond 64 bits becomes a REAL, which the STRICT table refuses.
-    const ADD: &'static str;
+    const ADDING: &'static str;
     const DELETE: &'static str;
     /// The key's columns, in the order the statements name them, and how many.
     fn columns(&self) -> ([i64; 4], usize);
@@ -35,13 +40,11 @@ impl TotalsKey for PairKey {
     const UPDATING: &'static str = "updating balances";
     const READ: &'static str = "SELECT low_to_high, high_to_low, count, first_ms, last_ms FROM balances \
          WHERE level = ?1 AND low = ?2 AND high = ?3 AND dimension = ?4";
-    const UPSERT: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-         ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = excluded.low_to_high, \
+    const INTO: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms)";
+    const WIDTH: usize = 9;
+    const REPLACING: &'static str = "ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = excluded.low_to_high, \
          high_to_low = excluded.high_to_low, count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
-    const ADD: &'static str = "INSERT INTO balances (level, low, high, dimension, low_to_high, high_to_low, count, first_ms, last_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-         ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = low_to_high + excluded.low_to_high, \
+    const ADDING: &'static str = "ON CONFLICT (level, low, high, dimension) DO UPDATE SET low_to_high = low_to_high + excluded.low_to_high, \
          high_to_low = high_to_low + excluded.high_to_low, count = count + excluded.count, \
          first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)";
     const DELETE: &'static str =
@@ -80,13 +83,12 @@ impl TotalsKey for MonthKey {
     const UPDATING: &'static str = "updating monthly credit";
     const READ: &'static str = "SELECT given, received, count, first_ms, last_ms FROM months \
          WHERE organization = ?1 AND month = ?2";
-    const UPSERT: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-         ON CONFLICT (organization, month) DO UPDATE SET given = excluded.given, received = excluded.received, \
+    const INTO: &'static str =
+        "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms)";
+    const WIDTH: usize = 7;
+    const REPLACING: &'static str = "ON CONFLICT (organization, month) DO UPDATE SET given = excluded.given, received = excluded.received, \
          count = excluded.count, first_ms = excluded.first_ms, last_ms = excluded.last_ms";
-    const ADD: &'static str = "INSERT INTO months (organization, month, given, received, count, first_ms, last_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-         ON CONFLICT (organization, month) DO UPDATE SET given = given + excluded.given, \
+    const ADDING: &'static str = "ON CONFLICT (organization, month) DO UPDATE SET given = given + excluded.given, \
          received = received + excluded.received, count = count + excluded.count, \
          first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)";
     const DELETE: &'static str = "DELETE FROM months WHERE organization = ?1 AND month = ?2";
@@ -119,7 +121,18 @@ pub(crate) fn totals_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Totals> {
     })
 }
 
-/// Writes one row with `UPSERT` (or an insert with the same columns).
+/// An insert of `K`'s rows, doing `clause` (`REPLACING`, `ADDING` or nothing)
+/// where a row exists; see `rows::Insert` for `new_rows`.
+pub(crate) fn insert<K: TotalsKey>(clause: &str, new_rows: bool) -> Insert<'_> {
+    Insert {
+        into: K::INTO,
+        width: K::WIDTH,
+        clause,
+        new_rows,
+    }
+}
+
+/// Writes one row with the statement of an insert's `row_sql`.
 pub(crate) fn write_row<K: TotalsKey>(
     statement: &mut rusqlite::CachedStatement<'_>,
     key: &K,
@@ -128,8 +141,22 @@ pub(crate) fn write_row<K: TotalsKey>(
     statement.execute(params_from_iter(row_values(key, t)))
 }
 
+/// Writes `sums` as rows with `insert` (see [`rows::write_all`]); a row
+/// refused is named as a sum out of range.
+pub(crate) fn write_rows<K: TotalsKey>(
+    connection: &rusqlite::Connection,
+    context: &str,
+    insert: &Insert<'_>,
+    sums: &[(K, Totals)],
+) -> StoreResult<()> {
+    rows::write_all(connection, insert, sums, |(key, t)| row_values(key, t)).map_err(|e| match e {
+        NotWritten::Refused((key, _)) => StoreError::Overflow(key.overflow()),
+        NotWritten::Failed(e) => backend(context)(e),
+    })
+}
+
 /// A row's columns in the order the statements name them.
-fn row_values<K: TotalsKey>(key: &K, t: &Totals) -> impl Iterator<Item = i64> {
+pub(crate) fn row_values<K: TotalsKey>(key: &K, t: &Totals) -> impl Iterator<Item = i64> + use<K> {
     let (columns, n) = key.columns();
     columns.into_iter().take(n).chain(t.values())
 }
@@ -184,11 +211,11 @@ impl SqliteStore {
         written
     }
 
-    /// Adds many deltas in the outermost write straight to the table, each with
-    /// one statement, in key order: an import's sums over many pairs, which
-    /// held pending would each cost a read of the row first, and which no other
-    /// write in this transaction shares. What was pending before is written
-    /// first, so that no pending total hides a row changed here.
+    /// Adds many deltas in the outermost write straight to the table, in key
+    /// order, many rows to a statement (see `rows`): an import's sums over many
+    /// pairs, which held pending would each cost a read of the row first, and
+    /// which no other write in this transaction shares. What was pending before
+    /// is written first, so that no pending total hides a row changed here.
     fn add_directly<K: TotalsKey>(&mut self, deltas: &[(K, Totals)]) -> StoreResult<()> {
         if !K::pending(self).is_empty() {
             self.write_pending_of::<K>()?;
@@ -196,24 +223,14 @@ impl SqliteStore {
         }
         // The rows change under the cache of stored totals.
         K::cache(&mut self.cache).clear();
-        let mut sorted: Vec<&(K, Totals)> = deltas.iter().collect();
-        if !sorted.is_sorted_by_key(|(k, _)| *k) {
-            sorted.sort_unstable_by_key(|(k, _)| *k);
+        // An import into an empty store (see `BulkLoad`) adds rows none holds.
+        let insert = insert::<K>(K::ADDING, self.balance_index_dropped);
+        if deltas.is_sorted_by_key(|(k, _)| *k) {
+            return write_rows(&self.connection, K::UPDATING, &insert, deltas);
         }
-        let mut add = self
-            .connection
-            .prepare_cached(K::ADD)
-            .map_err(backend(K::UPDATING))?;
-        for (key, delta) in sorted {
-            add.execute(params_from_iter(row_values(key, delta)))
-                .map_err(|e| match e.sqlite_error_code() {
-                    Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                        StoreError::Overflow(key.overflow())
-                    }
-                    _ => backend(K::UPDATING)(e),
-                })?;
-        }
-        Ok(())
+        let mut sorted = deltas.to_vec();
+        sorted.sort_unstable_by_key(|(k, _)| *k);
+        write_rows(&self.connection, K::UPDATING, &insert, &sorted)
     }
 
     fn pend<K: TotalsKey>(&mut self, deltas: &[(K, Totals)]) -> StoreResult<()> {
@@ -281,7 +298,7 @@ impl SqliteStore {
         let rows = K::pending(self).all();
         let mut upsert = self
             .connection
-            .prepare_cached(K::UPSERT)
+            .prepare_cached(&insert::<K>(K::REPLACING, false).row_sql())
             .map_err(backend(K::UPDATING))?;
         let mut delete = self
             .connection
