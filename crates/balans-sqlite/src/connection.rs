@@ -62,6 +62,9 @@ pub struct SqliteStore {
     /// Whether a bulk load into empty tables dropped the index of balances by
     /// their high party (see `restore_balance_index`).
     pub(crate) balance_index_dropped: bool,
+    /// Whether the open write imports gestures, with the smaller page cache of
+    /// an import (`IMPORT_CACHE_SIZE`) until it ends.
+    pub(crate) importing: bool,
 }
 
 /// Parties and memberships read before. Kept until this connection writes either,

@@ -672,6 +672,7 @@ impl SqliteStore {
 /// any commit.
 impl BulkLoad for SqliteStore {
     fn expect_many_gestures(&mut self) -> StoreResult<bool> {
+        self.start_importing()?;
         if !self.gesture_indexes_dropped && self.is_empty("gestures")? {
             // The index of ids stays until the first batch tells whether
             // its ids come in order (see `insert_gestures`).
@@ -713,6 +714,39 @@ pub(crate) const GESTURE_INDEXES: [(&str, &str, &str); 4] = [
 ];
 
 impl SqliteStore {
+    /// The page cache this connection keeps now, as `PRAGMA cache_size` takes it.
+    fn cache_size(&self) -> i64 {
+        match self.importing {
+            true => crate::open::IMPORT_CACHE_SIZE,
+            false => crate::open::CACHE_SIZE,
+        }
+    }
+
+    /// Gives the open write the page cache of an import, until it ends.
+    fn start_importing(&mut self) -> StoreResult<()> {
+        if !self.importing {
+            self.importing = true;
+            self.set_cache_size()?;
+        }
+        Ok(())
+    }
+
+    /// Gives the connection its usual page cache again once the write that
+    /// imported has ended, committed or not.
+    pub(crate) fn stop_importing(&mut self) -> StoreResult<()> {
+        if std::mem::take(&mut self.importing) {
+            self.set_cache_size()?;
+        }
+        Ok(())
+    }
+
+    fn set_cache_size(&mut self) -> StoreResult<()> {
+        let sql = format!("PRAGMA cache_size = {}", self.cache_size());
+        self.connection
+            .execute_batch(&sql)
+            .map_err(backend("setting the page cache"))
+    }
+
     /// Whether a table holds no row.
     fn is_empty(&mut self, table: &str) -> StoreResult<bool> {
         Ok(self
@@ -755,16 +789,16 @@ impl SqliteStore {
     /// Runs `create`, statements that build indexes a bulk load dropped. The
     /// sort may use a helper thread: the import's summing is done by then. Its
     /// sorted runs go to temporary files (`temp_store`, in `open`), each as
-    /// large as the page cache allows: a quarter of it here. With the runs in
-    /// memory, ten million gestures' index took 500 MB; in runs of the whole
-    /// cache, with two threads, 200 MB.
+    /// large as the page cache allows: a quarter of it here (of an import's, see
+    /// `IMPORT_CACHE_SIZE`). With the runs in memory, ten million gestures'
+    /// index took 500 MB; in runs of the whole cache, with two threads, 200 MB.
     fn build_indexes(&mut self, context: &str, create: &str) -> StoreResult<()> {
         self.connection
             .execute_batch(&format!(
                 "PRAGMA threads = 2; PRAGMA cache_size = {SORT_CACHE}; {create} \
                  PRAGMA cache_size = {CACHE}; PRAGMA threads = 0;",
-                SORT_CACHE = crate::open::CACHE_SIZE / 4,
-                CACHE = crate::open::CACHE_SIZE,
+                SORT_CACHE = self.cache_size() / 4,
+                CACHE = self.cache_size(),
             ))
             .map_err(backend(context))
     }

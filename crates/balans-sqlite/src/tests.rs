@@ -290,6 +290,7 @@ fn sums_written_as_new_rows_are_added_to_where_a_row_exists_after_all() {
     store.begin_write().unwrap();
     store.expect_many_gestures().unwrap();
     assert!(store.balance_index_dropped, "an empty store's import");
+    assert_eq!(cache_size(&store), crate::open::IMPORT_CACHE_SIZE);
     store.add_to_balances(&pairs).unwrap();
     store.add_to_party_totals(&parties).unwrap();
     // The last part only, again: its rows exist.
@@ -297,6 +298,11 @@ fn sums_written_as_new_rows_are_added_to_where_a_row_exists_after_all() {
     store.add_to_balances(&pairs[tail..]).unwrap();
     store.add_to_party_totals(&parties[tail..]).unwrap();
     store.commit().unwrap();
+    assert_eq!(
+        cache_size(&store),
+        crate::open::CACHE_SIZE,
+        "after the import"
+    );
     let mut stored = Vec::new();
     store
         .for_each_balance(&mut |k, t| {
@@ -322,6 +328,14 @@ fn sums_written_as_new_rows_are_added_to_where_a_row_exists_after_all() {
         t.count = 2;
     }
     assert_eq!(stored, expected);
+}
+
+/// The page cache the store's connection keeps, as `PRAGMA cache_size` gives it.
+fn cache_size(store: &SqliteStore) -> i64 {
+    store
+        .connection
+        .query_row("PRAGMA cache_size", [], |r| r.get(0))
+        .unwrap()
 }
 
 fn totals(n: i64, at: i64) -> Totals {
@@ -486,7 +500,8 @@ fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
             &|_| {},
         )
     };
-    // A bad last row: nothing is written, and the index is there.
+    // A bad last row: nothing is written, and the index is there, and the
+    // connection's usual page cache.
     assert!(
         import(
             &mut store,
@@ -495,6 +510,7 @@ fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
         .is_err()
     );
     assert!(has_index(&path));
+    assert_eq!(cache_size(&store), crate::open::CACHE_SIZE);
     import(
         &mut store,
         "at,giver,receiver,kind\n2024-01-02,ann,bob,thanks\n2024-01-01,bob,ann,help\n",

@@ -47,7 +47,8 @@ impl Transactions for SqliteStore {
         self.restore_balance_index()?;
         self.pending_balances.clear();
         self.pending_months.clear();
-        self.run_cached("committing", "COMMIT")
+        self.run_cached("committing", "COMMIT")?;
+        self.stop_importing()
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
@@ -63,13 +64,12 @@ impl Transactions for SqliteStore {
             self.balance_index_dropped = false;
             self.pending_balances.clear();
             self.pending_months.clear();
-            if self.connection.is_autocommit() {
-                return Ok(());
+            if !self.connection.is_autocommit() {
+                self.connection
+                    .execute_batch("ROLLBACK")
+                    .map_err(backend("rolling back"))?;
             }
-            return self
-                .connection
-                .execute_batch("ROLLBACK")
-                .map_err(backend("rolling back"));
+            return self.stop_importing();
         }
         self.depth -= 1;
         self.pending_balances.discard();
