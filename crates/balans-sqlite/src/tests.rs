@@ -517,6 +517,14 @@ fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
     )
     .unwrap();
     assert!(has_index(&path));
+    // An import into a store that holds gestures keeps the usual page cache.
+    {
+        use balans_store::store::BulkLoad;
+        store.begin_write().unwrap();
+        store.expect_many_gestures().unwrap();
+        assert_eq!(cache_size(&store), crate::open::CACHE_SIZE);
+        store.rollback().unwrap();
+    }
     let newest = balans_store::store::GestureStore::find_gestures(
         &mut store,
         &balans_store::store::GestureFilter {
