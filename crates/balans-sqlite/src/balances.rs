@@ -289,7 +289,7 @@ impl BalanceStore for SqliteStore {
         totals::write_rows(
             &self.connection,
             context,
-            &totals::insert::<MonthKey>("", true),
+            &totals::insert::<MonthKey>(<MonthKey as totals::TotalsKey>::REPLACING, true),
             months,
         )?;
         if self.depth > 0 {

@@ -133,7 +133,7 @@ pub(crate) fn insert<K: TotalsKey>(clause: &str, new_rows: bool) -> Insert<'_> {
 }
 
 /// Writes one row with the statement of an insert's `row_sql`.
-pub(crate) fn write_row<K: TotalsKey>(
+fn write_row<K: TotalsKey>(
     statement: &mut rusqlite::CachedStatement<'_>,
     key: &K,
     t: &Totals,
@@ -156,7 +156,7 @@ pub(crate) fn write_rows<K: TotalsKey>(
 }
 
 /// A row's columns in the order the statements name them.
-pub(crate) fn row_values<K: TotalsKey>(key: &K, t: &Totals) -> impl Iterator<Item = i64> + use<K> {
+fn row_values<K: TotalsKey>(key: &K, t: &Totals) -> impl Iterator<Item = i64> + use<K> {
     let (columns, n) = key.columns();
     columns.into_iter().take(n).chain(t.values())
 }
