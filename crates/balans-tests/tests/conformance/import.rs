@@ -325,6 +325,41 @@ pub fn stored_batches_then_new_ones_and_back<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// A file imported again in many batches, whose gestures turn out to be
+/// stored, answers a changed row deep in it at its own line, beside a new row
+/// after it, and writes nothing.
+pub fn a_file_imported_again_names_the_rows_it_cannot_take<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let first = varied_gestures_file("v", 3_000);
+    import_texts(&mut store, &[("first.csv", &first)]).unwrap();
+    let before = contents(&mut store);
+    let limits = batches_of_300();
+    let again = import_texts_within(&mut store, &[("again.csv", &first)], limits).unwrap();
+    assert_eq!(
+        (again.gestures_added, again.gestures_already_present),
+        (0, 3_000)
+    );
+    // Row 2,500 (line 2,502, after the header) an hour later; the line after
+    // the last one is new.
+    let mut lines: Vec<String> = first.lines().map(str::to_string).collect();
+    assert!(lines[2_501].starts_with("v02500,"), "{}", lines[2_501]);
+    lines[2_501] = lines[2_501].replace("T10:00:00", "T11:00:00");
+    lines.push("n1,2024-06-01,ann,bob,thanks,".to_string());
+    let text = lines.join("\n") + "\n";
+    let error = import_texts_within(&mut store, &[("changed.csv", &text)], limits).unwrap_err();
+    let LedgerError::Rejected(rejection) = error else {
+        panic!("expected a rejection, got {error}")
+    };
+    assert_eq!(rejection.total, 1, "{rejection:?}");
+    let message = rejection.errors[0].to_string();
+    assert!(
+        message.starts_with("changed.csv:2502: column 'id':"),
+        "{message}"
+    );
+    assert_eq!(contents(&mut store), before, "nothing is written");
+}
+
 /// The first import into an empty store is the one a backend may load in bulk;
 /// a reversal, a repeated id and a conflicting id far into it, past the first
 /// batches, must be answered as in any other import.
@@ -668,6 +703,7 @@ conformance!(
     an_id_twice_in_one_large_file_counts_once,
     a_file_that_repeats_part_of_another_adds_the_rest,
     stored_batches_then_new_ones_and_back,
+    a_file_imported_again_names_the_rows_it_cannot_take,
     rows_without_ids_get_the_same_ids_however_few_counts_fit_in_memory,
     a_large_first_import_keeps_every_rule,
     ids_in_order_with_others_between_them_are_answered_each_for_itself,
