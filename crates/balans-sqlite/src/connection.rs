@@ -62,8 +62,8 @@ pub struct SqliteStore {
     /// Whether a bulk load into empty tables dropped the index of balances by
     /// their high party (see `restore_balance_index`).
     pub(crate) balance_index_dropped: bool,
-    /// Whether the open write imports gestures into an empty store, with the
-    /// smaller page cache of such an import (`IMPORT_CACHE_SIZE`) until it ends.
+    /// Whether the open write imports gestures, with the smaller page cache of
+    /// an import (`IMPORT_CACHE_SIZE`) until it ends.
     pub(crate) importing: bool,
 }
 

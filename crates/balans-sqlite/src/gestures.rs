@@ -672,8 +672,8 @@ impl SqliteStore {
 /// any commit.
 impl BulkLoad for SqliteStore {
     fn expect_many_gestures(&mut self) -> StoreResult<bool> {
+        self.start_importing()?;
         if !self.gesture_indexes_dropped && self.is_empty("gestures")? {
-            self.start_importing()?;
             // The index of ids stays until the first batch tells whether
             // its ids come in order (see `insert_gestures`).
             for (_, name, _) in &GESTURE_INDEXES[1..] {
@@ -722,8 +722,7 @@ impl SqliteStore {
         }
     }
 
-    /// Gives the open write the page cache of an import into an empty store,
-    /// until it ends.
+    /// Gives the open write the page cache of an import, until it ends.
     fn start_importing(&mut self) -> StoreResult<()> {
         if !self.importing {
             self.importing = true;

@@ -517,13 +517,15 @@ fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
     )
     .unwrap();
     assert!(has_index(&path));
-    // An import into a store that holds gestures keeps the usual page cache.
+    // An import into a store that holds gestures has the import's page cache
+    // too, until its write ends.
     {
         use balans_store::store::BulkLoad;
         store.begin_write().unwrap();
         store.expect_many_gestures().unwrap();
-        assert_eq!(cache_size(&store), crate::open::CACHE_SIZE);
+        assert_eq!(cache_size(&store), crate::open::IMPORT_CACHE_SIZE);
         store.rollback().unwrap();
+        assert_eq!(cache_size(&store), crate::open::CACHE_SIZE);
     }
     let newest = balans_store::store::GestureStore::find_gestures(
         &mut store,
