@@ -33,7 +33,7 @@ pub(crate) const WIDEST: usize = 9;
 const POINTER_COLUMN: c_int = WIDEST as c_int;
 
 /// The columns `c0` … of a row `width` wide, for a statement's `SELECT`.
-pub(crate) fn columns(width: usize) -> String {
+fn columns(width: usize) -> String {
     let columns: Vec<String> = (0..width).map(|c| format!("c{c}")).collect();
     columns.join(", ")
 }
@@ -106,9 +106,9 @@ pub(crate) struct Insert<'s> {
     /// such a row is refused.
     pub(crate) clause: &'s str,
     /// Whether the table is thought to hold none of the rows yet (an import
-    /// into an empty store): each part is then tried as a plain insert first,
-    /// which is a third cheaper than an upsert, and written with `clause` only
-    /// when a row exists after all.
+    /// into an empty store, a table just emptied): each part is then tried as
+    /// a plain insert first, which is a third cheaper than an upsert, and
+    /// written with `clause` only when a row exists after all.
     pub(crate) new_rows: bool,
 }
 
@@ -155,7 +155,8 @@ where
         e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
     };
     let prepare = |sql: &str| connection.prepare_cached(sql).map_err(NotWritten::Failed);
-    let mut new_rows = insert.new_rows;
+    // With no clause the insert is plain already: nothing to try first.
+    let mut new_rows = insert.new_rows && !insert.clause.is_empty();
     for part in items.chunks(ROWS_AT_ONCE) {
         let mut rows = IntRows::with_capacity(insert.width, part.len());
         for item in part {
