@@ -8,7 +8,7 @@ use balans_store::store::{DirectoryStore, StoreResult};
 use postgres::Row;
 use postgres::types::ToSql;
 
-use crate::connection::{PostgresStore, ROWS_PER_STATEMENT, corrupt, rows};
+use crate::connection::{PostgresStore, ROWS_PER_STATEMENT, corrupt, pg_error, rows};
 
 pub(crate) const PARTY_COLUMNS: &str = "id, key, kind, name, email, phone, note";
 
@@ -72,6 +72,30 @@ impl DirectoryStore for PostgresStore {
             &[],
         )?;
         rows(found, party_row)
+    }
+
+    fn for_each_party_key(
+        &mut self,
+        each: &mut dyn FnMut(PartyId, PartyKey, PartyKind),
+    ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let context = "reading parties";
+        let statement = self.statement(context, "SELECT id, key, kind FROM parties ORDER BY id")?;
+        let mut rows = self
+            .client
+            .query_raw(&statement, std::iter::empty::<i64>())
+            .map_err(pg_error(context))?;
+        while let Some(row) = rows.next().map_err(pg_error(context))? {
+            let key: &str = row.get(1);
+            let kind: &str = row.get(2);
+            each(
+                PartyId(row.get(0)),
+                PartyKey::parse(key).map_err(|_| corrupt("party key"))?,
+                kind.parse::<PartyKind>()
+                    .map_err(|_| corrupt("party kind"))?,
+            );
+        }
+        Ok(())
     }
 
     fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>> {

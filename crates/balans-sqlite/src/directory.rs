@@ -5,7 +5,7 @@ use balans_core::{Membership, Moment, Party, PartyFields, PartyId, PartyKey, Par
 use balans_store::store::{DirectoryStore, StoreResult};
 use rusqlite::{Row, params};
 
-use crate::connection::{SqliteStore, corrupt};
+use crate::connection::{SqliteStore, backend, corrupt};
 
 pub(crate) const PARTY_COLUMNS: &str = "id, key, kind, name, email, phone, note";
 
@@ -25,6 +25,18 @@ pub(crate) fn party_row(row: &Row<'_>) -> rusqlite::Result<Party> {
             note: row.get(6)?,
         },
     })
+}
+
+/// A party's id, key and kind, from `SELECT id, key, kind`.
+fn party_key_row(row: &Row<'_>) -> rusqlite::Result<(PartyId, PartyKey, PartyKind)> {
+    let key = row.get_ref(1)?.as_str()?;
+    let kind = row.get_ref(2)?.as_str()?;
+    Ok((
+        PartyId(row.get(0)?),
+        PartyKey::parse(key).map_err(|_| corrupt("party key"))?,
+        kind.parse::<PartyKind>()
+            .map_err(|_| corrupt("party kind"))?,
+    ))
 }
 
 pub(crate) fn membership_row(row: &Row<'_>) -> rusqlite::Result<Membership> {
@@ -68,6 +80,23 @@ impl DirectoryStore for SqliteStore {
             [],
             party_row,
         )
+    }
+
+    fn for_each_party_key(
+        &mut self,
+        each: &mut dyn FnMut(PartyId, PartyKey, PartyKind),
+    ) -> StoreResult<()> {
+        let context = "reading parties";
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT id, key, kind FROM parties ORDER BY id")
+            .map_err(backend(context))?;
+        let mut rows = statement.query([]).map_err(backend(context))?;
+        while let Some(row) = rows.next().map_err(backend(context))? {
+            let (id, key, kind) = party_key_row(row).map_err(backend(context))?;
+            each(id, key, kind);
+        }
+        Ok(())
     }
 
     fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>> {

@@ -167,9 +167,7 @@ impl Snapshot {
     /// Everything: for imports.
     pub fn load<S: Store + ?Sized>(store: &mut S) -> StoreResult<Snapshot> {
         let mut snapshot = Snapshot::kinds_only(store)?;
-        for party in store.parties()? {
-            snapshot.add_party(party.id, party.fields.key, party.fields.kind);
-        }
+        store.for_each_party_key(&mut |id, key, kind| snapshot.add_party(id, key, kind))?;
         for membership in store.memberships()? {
             snapshot.insert_membership(membership);
         }

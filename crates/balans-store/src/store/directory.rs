@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use balans_core::{Membership, Party, PartyFields, PartyId, PartyKey};
+use balans_core::{Membership, Party, PartyFields, PartyId, PartyKey, PartyKind};
 use rustc_hash::FxHashMap;
 
 use super::error::StoreResult;
@@ -17,6 +17,14 @@ use super::error::StoreResult;
 pub trait DirectoryStore {
     /// Every party, in id order.
     fn parties(&mut self) -> StoreResult<Vec<Party>>;
+    /// Every party's id, key and kind, in id order, handed to `each` as they
+    /// are read: an import's snapshot keeps no more of a party, and reading
+    /// 200,000 whole parties into a list first took 60 MB more than the
+    /// snapshot itself for a moment, memory the import then kept.
+    fn for_each_party_key(
+        &mut self,
+        each: &mut dyn FnMut(PartyId, PartyKey, PartyKind),
+    ) -> StoreResult<()>;
     fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>>;
     fn party_by_id(&mut self, id: PartyId) -> StoreResult<Option<Party>>;
     /// The parties with these keys (those that exist), in one trip.

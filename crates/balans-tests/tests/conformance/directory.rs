@@ -243,8 +243,28 @@ pub fn long_files_of_parties_and_memberships<B: Backend>() {
     );
 }
 
+/// The parties an import's snapshot reads one by one are every party, in id
+/// order, with the key and kind a whole party has.
+pub fn parties_read_one_by_one_are_the_parties_whole<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let whole: Vec<_> = store
+        .parties()
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, p.fields.key, p.fields.kind))
+        .collect();
+    let mut one_by_one = Vec::new();
+    store
+        .for_each_party_key(&mut |id, key, kind| one_by_one.push((id, key, kind)))
+        .unwrap();
+    assert_eq!(whole.len(), 5, "{whole:?}");
+    assert_eq!(one_by_one, whole);
+}
+
 conformance!(
     a_membership_change_moves_stored_gestures,
+    parties_read_one_by_one_are_the_parties_whole,
     ending_a_membership_moves_only_the_gestures_after_it,
     several_memberships_need_the_organization_named,
     long_files_of_parties_and_memberships,
