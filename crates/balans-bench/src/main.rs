@@ -689,6 +689,12 @@ enum Shape {
     /// `many-pairs` with every optional column filled: note, item, and the
     /// organization given for where a contact has two memberships at once.
     Wide,
+    /// A shop: 20 staff and 200,000 private customers, each gesture between
+    /// one of the staff (or the shop, for money) and a customer, times in
+    /// random order, ids random UUIDs; every file as Dutch Excel saves it
+    /// (`;` between fields, dates `31-12-2024 17:05`, decimal commas, a
+    /// byte-order mark, lines ending in CR LF).
+    Shop,
     /// Every shape above in turn, in one table.
     All,
 }
@@ -701,6 +707,7 @@ impl Shape {
         Shape::ForeignIds,
         Shape::NoIds,
         Shape::Wide,
+        Shape::Shop,
     ];
 
     fn name(self) -> &'static str {
@@ -711,6 +718,7 @@ impl Shape {
             Shape::ForeignIds => "foreign-ids",
             Shape::NoIds => "no-ids",
             Shape::Wide => "wide",
+            Shape::Shop => "shop",
             Shape::All => "all",
         }
     }
@@ -719,9 +727,45 @@ impl Shape {
     fn default_parties(self) -> u64 {
         match self {
             Shape::FewPairs => 10_000,
+            Shape::Shop => 200_021,
             _ => 13_000,
         }
     }
+
+    /// How the files are written: the field separator, a date, a date and
+    /// time of day, and the decimal separator.
+    fn format(self) -> Format {
+        match self {
+            Shape::Shop => Format {
+                separator: ';',
+                date: "%d-%m-%Y",
+                date_time: "%d-%m-%Y %H:%M",
+                decimal: ',',
+                start: "\u{feff}",
+                end: "\r\n",
+            },
+            _ => Format {
+                separator: ',',
+                date: "%Y-%m-%d",
+                date_time: "%Y-%m-%dT%H:%M:%S",
+                decimal: '.',
+                start: "",
+                end: "\n",
+            },
+        }
+    }
+}
+
+/// How a shape's files are written (see [`Shape::format`]).
+struct Format {
+    separator: char,
+    date: &'static str,
+    date_time: &'static str,
+    decimal: char,
+    /// What each file starts with.
+    start: &'static str,
+    /// What each line ends with.
+    end: &'static str,
 }
 
 /// The generated population: who works for us, who speaks for which customer.
@@ -740,6 +784,15 @@ struct Population {
 impl Population {
     fn new(parties: u64, shape: Shape) -> Population {
         let parties = parties.max(20);
+        if shape == Shape::Shop {
+            // One organization, the shop itself, and no contacts.
+            return Population {
+                organizations: 1,
+                employees: 20.min(parties - 2),
+                contacts: 0,
+                persons: parties - 1,
+            };
+        }
         if shape == Shape::FewPairs {
             let organizations = (parties / 20).max(2);
             let persons = parties - organizations;
@@ -806,25 +859,46 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
     let today = jiff::Timestamp::now().as_millisecond() / DAY_MS * DAY_MS;
     let span = 6 * 365 * DAY_MS;
     let start = today - span;
-    let date = |ms: i64| civil(ms).date().to_string();
+    let format = shape.format();
+    let date = |ms: i64| civil(ms).strftime(format.date).to_string();
     let (first_day, halfway) = (date(start - 365 * DAY_MS), date(start + span / 2));
+    // A file as the shape writes it: its start, then lines of fields.
+    let create = |path: &Path| -> Result<BufWriter<std::fs::File>> {
+        let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+        w.write_all(format.start.as_bytes())?;
+        Ok(w)
+    };
+    let line = |w: &mut BufWriter<std::fs::File>, fields: &[&str]| -> Result<()> {
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                write!(w, "{}", format.separator)?;
+            }
+            w.write_all(field.as_bytes())?;
+        }
+        w.write_all(format.end.as_bytes())?;
+        Ok(())
+    };
 
     let parties_path = dir.join("parties.csv");
-    let mut w = BufWriter::new(std::fs::File::create(&parties_path)?);
-    writeln!(w, "key,kind,name")?;
+    let mut w = create(&parties_path)?;
+    line(&mut w, &["key", "kind", "name"])?;
     for i in 0..population.organizations {
-        writeln!(w, "{},organization,Organization {i}", Population::org(i))?;
+        let name = format!("Organization {i}");
+        line(&mut w, &[&Population::org(i), "organization", &name])?;
     }
     for i in 0..population.persons {
-        writeln!(w, "{},person,Person {i}", Population::person(i))?;
+        line(
+            &mut w,
+            &[&Population::person(i), "person", &format!("Person {i}")],
+        )?;
     }
     w.flush()?;
     // Staff work for org00000 (us); in the shapes of many pairs one in ten leaves
     // halfway. Contacts speak for a customer, and one in twenty (few pairs) or ten
     // moves to another customer halfway, so the roll-up depends on time.
     let memberships_path = dir.join("memberships.csv");
-    let mut w = BufWriter::new(std::fs::File::create(&memberships_path)?);
-    writeln!(w, "person,organization,role,from,until")?;
+    let mut w = create(&memberships_path)?;
+    line(&mut w, &["person", "organization", "role", "from", "until"])?;
     let moves = if shape == Shape::FewPairs { 20 } else { 10 };
     for p in 0..population.employees + population.contacts {
         let person = Population::person(p);
@@ -834,24 +908,24 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
             } else {
                 ""
             };
-            writeln!(
-                w,
-                "{person},{},employee,{first_day},{until}",
-                Population::org(0)
-            )?;
+            let us = Population::org(0);
+            line(&mut w, &[&person, &us, "employee", &first_day, until])?;
             continue;
         }
         let customer = Population::org(population.customer_of(p));
         if p % moves == 0 {
             let next = Population::org(population.customer_of(p + 1));
-            writeln!(w, "{person},{customer},contact,{first_day},{halfway}")?;
-            writeln!(w, "{person},{next},contact,{halfway},")?;
+            line(
+                &mut w,
+                &[&person, &customer, "contact", &first_day, &halfway],
+            )?;
+            line(&mut w, &[&person, &next, "contact", &halfway, ""])?;
         } else {
-            writeln!(w, "{person},{customer},contact,{first_day},")?;
+            line(&mut w, &[&person, &customer, "contact", &first_day, ""])?;
         }
         if population.has_two(p, shape) {
             let second = Population::org(population.customer_of(p + 2));
-            writeln!(w, "{person},{second},contact,{first_day},")?;
+            line(&mut w, &[&person, &second, "contact", &first_day, ""])?;
         }
     }
     w.flush()?;
@@ -876,13 +950,24 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
         "onderhoud",
     ];
     let gestures_path = dir.join("gestures.csv");
-    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&gestures_path)?);
-    let header = match shape {
-        Shape::NoIds => "at,giver,receiver,kind,amount",
-        Shape::Wide => "id,at,giver,receiver,kind,amount,note,item,giver_org,receiver_org",
-        _ => "id,at,giver,receiver,kind,amount",
+    let mut w = create(&gestures_path)?;
+    let header: &[&str] = match shape {
+        Shape::NoIds => &["at", "giver", "receiver", "kind", "amount"],
+        Shape::Wide => &[
+            "id",
+            "at",
+            "giver",
+            "receiver",
+            "kind",
+            "amount",
+            "note",
+            "item",
+            "giver_org",
+            "receiver_org",
+        ],
+        _ => &["id", "at", "giver", "receiver", "kind", "amount"],
     };
-    writeln!(w, "{header}")?;
+    line(&mut w, header)?;
     let mut pairs = Vec::new();
     let customers = population.persons - population.employees;
     for n in 0..gestures {
@@ -909,22 +994,30 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
             Shape::ManyPairs | Shape::ForeignIds | Shape::NoIds | Shape::Wide => {
                 start + (n as i64 * span) / gestures.max(1) as i64
             }
-            Shape::FewPairs | Shape::Unsorted | Shape::All => start + rng.i64(0..span),
+            Shape::FewPairs | Shape::Unsorted | Shape::Shop | Shape::All => {
+                start + rng.i64(0..span)
+            }
         };
-        let at = civil(at_ms / 60_000 * 60_000).strftime("%Y-%m-%dT%H:%M:%S");
-        let id = match shape {
-            Shape::FewPairs => format!("b{n:08},"),
-            Shape::NoIds => String::new(),
-            Shape::ForeignIds if n % 2 == 0 => format!(
-                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x},",
+        let at = civil(at_ms / 60_000 * 60_000)
+            .strftime(format.date_time)
+            .to_string();
+        let uuid = |rng: &mut fastrand::Rng| {
+            format!(
+                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
                 rng.u32(..),
                 rng.u16(..),
                 rng.u16(..0x1000),
                 0x8000 | rng.u16(..0x4000),
                 rng.u64(..1 << 48)
-            ),
-            Shape::ForeignIds => format!("{}", 10_000_000_000_000_000 + rng.u64(..1 << 53)) + ",",
-            _ => format!("g{n},"),
+            )
+        };
+        let id = match shape {
+            Shape::FewPairs => format!("b{n:08}"),
+            Shape::NoIds => String::new(),
+            Shape::ForeignIds if n % 2 == 0 => uuid(&mut rng),
+            Shape::Shop => uuid(&mut rng),
+            Shape::ForeignIds => format!("{}", 10_000_000_000_000_000 + rng.u64(..1 << 53)),
+            _ => format!("g{n}"),
         };
         let mut orgs = (String::new(), String::new());
         let (kind, giver, receiver, amount) = if rng.u32(0..4) == 0 {
@@ -937,7 +1030,12 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
             } else {
                 Population::person(b)
             };
-            let amount = format!("{}.{:02}", rng.u32(10..5000), rng.u32(0..100));
+            let amount = format!(
+                "{}{}{:02}",
+                rng.u32(10..5000),
+                format.decimal,
+                rng.u32(0..100)
+            );
             if rng.bool() {
                 ("deliver", Population::org(0), customer, amount)
             } else {
@@ -946,7 +1044,7 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
         } else {
             let kind = credit[rng.usize(0..credit.len())];
             let amount = if rng.u32(0..5) == 0 {
-                format!("{}.50", rng.u32(0..5))
+                format!("{}{}50", rng.u32(0..5), format.decimal)
             } else {
                 String::new()
             };
@@ -966,16 +1064,17 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
                 amount,
             )
         };
-        write!(w, "{id}{at},{giver},{receiver},{kind},{amount}")?;
-        if shape == Shape::Wide {
-            let item = items[rng.usize(0..items.len())];
-            write!(
-                w,
-                ",\"notitie {n}: {kind}, zoals afgesproken\",{item},{},{}",
-                orgs.0, orgs.1
-            )?;
+        let mut fields = vec![id.as_str(), &at, &giver, &receiver, kind, &amount];
+        if shape == Shape::NoIds {
+            fields.remove(0);
         }
-        writeln!(w)?;
+        let note;
+        if shape == Shape::Wide {
+            note = format!("\"notitie {n}: {kind}, zoals afgesproken\"");
+            let item = items[rng.usize(0..items.len())];
+            fields.extend([note.as_str(), item, &orgs.0, &orgs.1]);
+        }
+        line(&mut w, &fields)?;
     }
     w.flush()?;
     Ok(Generated {
@@ -1047,6 +1146,7 @@ fn import(
         pairs,
     } = generate(dir, gestures, parties, shape)?;
     let csv_bytes = std::fs::metadata(&gestures_path)?.len();
+    let separator = shape.format().separator;
 
     // Runs alternate between balans and the floor, so that a slow spell of the
     // machine's disk falls on both; the medians are compared.
@@ -1101,11 +1201,15 @@ fn import(
         match &postgres_url {
             Some(url) => {
                 eprintln!("run {run}/{runs}: psql \\copy floor …");
-                let header = std::fs::read_to_string(&gestures_path)?
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .split(',')
+                let mut header = String::new();
+                std::io::BufRead::read_line(
+                    &mut std::io::BufReader::new(std::fs::File::open(&gestures_path)?),
+                    &mut header,
+                )?;
+                let header = header
+                    .trim_start_matches('\u{feff}')
+                    .trim_end()
+                    .split(separator)
                     .map(|column| format!("{column} text"))
                     .collect::<Vec<_>>()
                     .join(", ");
@@ -1115,7 +1219,7 @@ fn import(
                 ))?;
                 let mut floor = Command::new("psql");
                 floor.arg(url).arg("-c").arg(format!(
-                    "\\copy t FROM '{}' CSV HEADER",
+                    "\\copy t FROM '{}' CSV HEADER DELIMITER '{separator}'",
                     gestures_path.display()
                 ));
                 floor_times.push(
@@ -1130,7 +1234,9 @@ fn import(
                 let mut floor = Command::new("sqlite3");
                 floor
                     .arg(&floor_db)
-                    .arg(format!(".import --csv {} t", gestures_path.display()));
+                    .arg(".mode csv")
+                    .arg(format!(".separator {separator}"))
+                    .arg(format!(".import {} t", gestures_path.display()));
                 floor_times.push(
                     timed(&mut floor)
                         .context("is the sqlite3 command installed?")?
