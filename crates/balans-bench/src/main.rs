@@ -972,13 +972,18 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
     let customers = population.persons - population.employees;
     for n in 0..gestures {
         // Who: a contact and one of their three account managers (few pairs), or
-        // staff and any customer, or any two persons (many pairs).
+        // staff and any customer, or any two persons (many pairs), or staff and
+        // a customer (shop).
         let (a, b) = match shape {
             Shape::FewPairs => {
                 let contact = population.employees + rng.u64(0..customers);
                 let manager = (contact * 7 + rng.u64(0..3)) % population.employees;
                 (manager, contact)
             }
+            Shape::Shop => (
+                rng.u64(0..population.employees),
+                population.employees + rng.u64(0..customers),
+            ),
             _ if rng.bool() => (
                 rng.u64(0..population.employees),
                 population.employees + rng.u64(0..customers),
