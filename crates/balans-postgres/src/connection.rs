@@ -274,14 +274,32 @@ impl PostgresStore {
         }
     }
 
+    /// Whether [`PostgresStore::version`] knows the version without a trip.
+    pub(crate) fn version_at_hand(&self) -> bool {
+        let in_transaction = self.depth > 0 || self.reading;
+        match in_transaction {
+            true => self.version_now.is_some(),
+            false => self.carried.is_some(),
+        }
+    }
+
     /// Forgets the parties and memberships kept when the version has moved on.
     pub(crate) fn directory_fresh(&mut self) -> StoreResult<()> {
         let version = self.version()?;
+        self.directory_at(version);
+        Ok(())
+    }
+
+    /// [`PostgresStore::directory_fresh`] with the version read by a statement
+    /// of the caller's (for the transaction, when one is open and had none).
+    pub(crate) fn directory_at(&mut self, version: i64) {
+        if self.depth > 0 || self.reading {
+            self.version_now.get_or_insert(version);
+        }
         if self.directory_version != Some(version) {
             self.directory.clear();
             self.directory_version = Some(version);
         }
-        Ok(())
     }
 
     /// Runs statements without parameters, with the savepoint commands not sent

@@ -100,6 +100,16 @@ impl Directory {
         (found, missing)
     }
 
+    /// Whether a party is kept for each of `keys`.
+    pub fn holds_keys(&self, keys: &[&str]) -> bool {
+        keys.iter().all(|key| self.by_key.contains_key(*key))
+    }
+
+    /// Whether a party is kept for each of `ids`.
+    pub fn holds_ids(&self, ids: &[PartyId]) -> bool {
+        ids.iter().all(|id| self.by_id.contains_key(id))
+    }
+
     /// The parties kept for `ids`, and the ids to read from the store.
     pub fn parties_by_ids(&self, ids: &[PartyId]) -> (Vec<Party>, Vec<PartyId>) {
         let mut found = Vec::with_capacity(ids.len());

@@ -124,6 +124,55 @@ pub fn a_long_read_sees_one_moment<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// Parties asked for together, some read before and some not, come as they
+/// are now when another connection has changed one read before: by key and
+/// by id.
+pub fn parties_read_before_beside_new_ones_are_read_anew<B: Backend>() {
+    let (mut store, guard) = B::fresh();
+    setup(&mut store);
+    let names = |parties: Vec<balans_core::Party>| {
+        let mut names: Vec<String> = parties.into_iter().map(|p| p.fields.name).collect();
+        names.sort();
+        names
+    };
+    let rename = |store: &mut B::Store, name: &str| {
+        let text = format!("key,kind,name\nbob,person,{name}\n");
+        import_texts(store, &[("p.csv", text.as_str())]).unwrap();
+    };
+    let mut reader = B::again(guard.as_ref());
+    let bob = reader.parties_by_keys(&["bob"]).unwrap();
+    assert_eq!(names(bob.clone()), ["Bob"]);
+    rename(&mut store, "Bob Jansen");
+    let by_keys = reader.parties_by_keys(&["bob", "solo"]).unwrap();
+    assert_eq!(names(by_keys), ["Bob Jansen", "Solo"]);
+    assert_eq!(reader.parties_by_keys(&["nobody", "bob"]).unwrap().len(), 1);
+
+    let solo = store.parties_by_keys(&["solo"]).unwrap();
+    let mut reader = B::again(guard.as_ref());
+    assert_eq!(
+        names(reader.parties_by_ids(&[bob[0].id]).unwrap()),
+        ["Bob Jansen"]
+    );
+    rename(&mut store, "Bob de Vries");
+    let by_ids = reader.parties_by_ids(&[bob[0].id, solo[0].id]).unwrap();
+    assert_eq!(names(by_ids), ["Bob de Vries", "Solo"]);
+
+    // A party read before is not trusted after a read of others that saw
+    // another connection's change.
+    let mut reader = B::again(guard.as_ref());
+    assert_eq!(names(reader.parties_by_keys(&["ann"]).unwrap()), ["Ann"]);
+    import_texts(
+        &mut store,
+        &[("p.csv", "key,kind,name\nann,person,Ann de Wit\n")],
+    )
+    .unwrap();
+    assert!(reader.parties_by_keys(&["nobody"]).unwrap().is_empty());
+    assert_eq!(
+        names(reader.parties_by_keys(&["ann"]).unwrap()),
+        ["Ann de Wit"]
+    );
+}
+
 /// What one connection has read of parties and memberships is not trusted after
 /// another connection changes them.
 pub fn another_connection_s_changes_are_seen<B: Backend>() {
@@ -270,5 +319,6 @@ conformance!(
     a_group_of_writes_keeps_exactly_what_its_writes_did,
     a_long_read_sees_one_moment,
     another_connection_s_changes_are_seen,
+    parties_read_before_beside_new_ones_are_read_anew,
     a_read_after_a_check_sees_what_changed_before_it,
 );
