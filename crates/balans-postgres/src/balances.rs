@@ -98,6 +98,7 @@ impl BalanceStore for PostgresStore {
     }
 
     fn party_totals(&mut self, level: Level) -> StoreResult<Vec<(PartyId, Dimension, Totals)>> {
+        self.fold_staged()?;
         let found = self.query(
             "reading each party's sums",
             "SELECT party, dimension, given, received, count, first_ms, last_ms FROM party_totals WHERE level = $1",
@@ -120,6 +121,7 @@ impl BalanceStore for PostgresStore {
         level: Level,
         party: PartyId,
     ) -> StoreResult<Vec<(Dimension, Totals)>> {
+        self.fold_staged()?;
         let found = self.query(
             "reading a party's sums",
             "SELECT dimension, given, received, count, first_ms, last_ms FROM party_totals \
@@ -146,6 +148,7 @@ impl BalanceStore for PostgresStore {
         level: Level,
         totals: &[(PartySumKey, Totals)],
     ) -> StoreResult<()> {
+        self.fold_staged()?;
         self.execute(
             "rewriting each party's sums",
             "DELETE FROM party_totals WHERE level = $1",

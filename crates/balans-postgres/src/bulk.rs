@@ -44,11 +44,12 @@ pub(crate) enum Bulk {
     /// by the one at `built`, if they were: a rollback past the build leaves
     /// them dropped. `ids` holds the ids copied in bulk, so that a repeated id,
     /// which the unique index would have refused, is seen and the indexes built
-    /// before it is written. `balances_empty` and `months_empty`
-    /// say that the table held no row when the load began and none has been
+    /// before it is written. `balances_empty`, `months_empty` and
+    /// `party_totals_empty` say that the table held no row when the load began and none has been
     /// added since. The sums of such a table are then copied into a temporary
     /// table of their own, however many parts they come in, and summed into
-    /// it by one statement (`balances_staged`, `months_staged`, see [`Staged`]
+    /// it by one statement (`balances_staged`, `months_staged`,
+    /// `party_totals_staged`, see [`Staged`]
     /// and `PostgresStore::fold_staged`). Past the most ids it holds, the
     /// load sets them aside (`aside`, see [`IdsAside`]).
     Loading {
@@ -58,8 +59,10 @@ pub(crate) enum Bulk {
         aside: IdsAside,
         balances_empty: bool,
         months_empty: bool,
+        party_totals_empty: bool,
         balances_staged: Staged,
         months_staged: Staged,
+        party_totals_staged: Staged,
     },
 }
 

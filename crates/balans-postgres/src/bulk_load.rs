@@ -44,7 +44,7 @@ impl PostgresStore {
                 .query_opt(
                     context,
                     "SELECT NOT EXISTS (SELECT 1 FROM gestures), NOT EXISTS (SELECT 1 FROM balances), \
-                     NOT EXISTS (SELECT 1 FROM months)",
+                     NOT EXISTS (SELECT 1 FROM months), NOT EXISTS (SELECT 1 FROM party_totals)",
                     &[],
                 )?
                 .ok_or_else(|| corrupt("an answer to EXISTS"))?;
@@ -60,8 +60,10 @@ impl PostgresStore {
                 aside: IdsAside::None,
                 balances_empty: empty.get(1),
                 months_empty: empty.get(2),
+                party_totals_empty: empty.get(3),
                 balances_staged: Staged::No,
                 months_staged: Staged::No,
+                party_totals_staged: Staged::No,
             };
         }
         let verdict = judge(&mut self.bulk, self.bulk_ids_max, n, gestures.clone());

@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use balans_core::{Gesture, GestureId, MonthKey, PairKey, Totals};
+use balans_core::{Gesture, GestureId, MonthKey, PairKey, PartySumKey, Totals};
 use postgres::error::SqlState;
 use postgres::{Client, Error};
 
@@ -186,6 +186,30 @@ pub(crate) fn copy_months(
             rows.fields(7);
             rows.int8(Some(organization.0));
             rows.int8(Some(i64::from(*month)));
+            rows.totals(totals);
+            Ok(())
+        },
+    )
+}
+
+pub(crate) fn copy_party_totals(
+    client: &mut Client,
+    buffer: &mut Vec<u8>,
+    table: &str,
+    sums: &[(PartySumKey, Totals)],
+) -> Result<(), CopyFailed> {
+    copy_in(
+        client,
+        buffer,
+        &format!(
+            "COPY {table} (level, party, dimension, given, received, count, first_ms, last_ms) FROM STDIN BINARY"
+        ),
+        sums,
+        |rows, (key, totals)| {
+            rows.fields(8);
+            rows.int8(Some(key.level.code()));
+            rows.int8(Some(key.party.0));
+            rows.int8(Some(key.dimension.code()));
             rows.totals(totals);
             Ok(())
         },

@@ -415,6 +415,15 @@ pub const BALANCE_INDEXES_BUILD: &str = "ALTER TABLE balances ADD CONSTRAINT bal
      ALTER TABLE balances CLUSTER ON balances_pkey; \
      CREATE INDEX balances_high ON balances (level, high)";
 
+/// The primary key of each party's sums, dropped and built as the balances'
+/// are: a shop's 200,000 customers have some 800,000 such sums, which went in
+/// by 53 upserts of 45 ms each into the empty table.
+pub const PARTY_TOTAL_INDEXES_DROP: &str = "LOCK TABLE party_totals IN ACCESS EXCLUSIVE MODE NOWAIT; \
+     ALTER TABLE party_totals DROP CONSTRAINT party_totals_pkey";
+
+/// Builds the primary key [`PARTY_TOTAL_INDEXES_DROP`] dropped.
+pub const PARTY_TOTAL_INDEXES_BUILD: &str = "ALTER TABLE party_totals ADD CONSTRAINT party_totals_pkey PRIMARY KEY (level, party, dimension)";
+
 /// The months table's primary key, dropped and built as the balances' are.
 pub const MONTH_INDEXES_DROP: &str = "LOCK TABLE months IN ACCESS EXCLUSIVE MODE NOWAIT; \
      ALTER TABLE months DROP CONSTRAINT months_pkey";

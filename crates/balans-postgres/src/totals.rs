@@ -219,14 +219,21 @@ impl TotalsKey for PartySumKey {
     const DELETE: &'static str = "DELETE FROM party_totals WHERE (level, party, dimension) IN \
      (SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[]))";
     const KEY_COLUMNS: usize = 3;
-    // One row per party, level and dimension: few enough to be added to in place
-    // even by a bulk load, which never copies them.
-    const INDEXES_DROP: &'static str = "";
-    const INDEXES_BUILD: &'static str = "";
-    const STAGE: &'static str = "";
-    const STAGED: &'static str = "";
-    const FOLD: &'static str = "";
-    const FOLD_ONTO: &'static str = "";
+    const INDEXES_DROP: &'static str = schema::PARTY_TOTAL_INDEXES_DROP;
+    const INDEXES_BUILD: &'static str = schema::PARTY_TOTAL_INDEXES_BUILD;
+    const STAGE: &'static str = "CREATE TEMP TABLE IF NOT EXISTS staged_party_totals (level int8, party int8, \
+     dimension int8, given int8, received int8, count int8, first_ms int8, last_ms int8)";
+    const STAGED: &'static str = "staged_party_totals";
+    const FOLD: &'static str = "INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms) \
+     SELECT level, party, dimension, SUM(given), SUM(received), SUM(count), MIN(first_ms), MAX(last_ms) \
+     FROM staged_party_totals GROUP BY level, party, dimension; DROP TABLE staged_party_totals";
+    const FOLD_ONTO: &'static str = "INSERT INTO party_totals (level, party, dimension, given, received, count, first_ms, last_ms) \
+     SELECT level, party, dimension, SUM(given), SUM(received), SUM(count), MIN(first_ms), MAX(last_ms) \
+     FROM staged_party_totals GROUP BY level, party, dimension \
+     ON CONFLICT (level, party, dimension) DO UPDATE SET \
+     given = party_totals.given + EXCLUDED.given, received = party_totals.received + EXCLUDED.received, \
+     count = party_totals.count + EXCLUDED.count, first_ms = LEAST(party_totals.first_ms, EXCLUDED.first_ms), \
+     last_ms = GREATEST(party_totals.last_ms, EXCLUDED.last_ms); DROP TABLE staged_party_totals";
     const TABLE: &'static str = "party_totals";
     const PRIMARY_KEY: &'static str = "party_totals_pkey";
 
@@ -238,25 +245,36 @@ impl TotalsKey for PartySumKey {
         ]
     }
 
-    fn empty(_: &mut Bulk) -> Option<&mut bool> {
-        None
+    fn empty(bulk: &mut Bulk) -> Option<&mut bool> {
+        match bulk {
+            Bulk::Loading {
+                party_totals_empty, ..
+            } => Some(party_totals_empty),
+            _ => None,
+        }
     }
 
     fn key_words(&self) -> [i64; 4] {
         [self.level.code(), self.party.0, self.dimension.code(), 0]
     }
 
-    fn staged(_: &mut Bulk) -> Option<&mut Staged> {
-        None
+    fn staged(bulk: &mut Bulk) -> Option<&mut Staged> {
+        match bulk {
+            Bulk::Loading {
+                party_totals_staged,
+                ..
+            } => Some(party_totals_staged),
+            _ => None,
+        }
     }
 
     fn copy(
-        _: &mut Client,
-        _: &mut Vec<u8>,
-        _: &str,
-        _: &[(PartySumKey, Totals)],
+        client: &mut Client,
+        buffer: &mut Vec<u8>,
+        table: &str,
+        sums: &[(PartySumKey, Totals)],
     ) -> Result<(), CopyFailed> {
-        unreachable!("each party's sums are added in place, never copied (`empty` is None)")
+        copy::copy_party_totals(client, buffer, table, sums)
     }
 }
 
@@ -365,7 +383,8 @@ impl PostgresStore {
     /// table, rewrites a level, or the write commits.
     pub(crate) fn fold_staged(&mut self) -> StoreResult<()> {
         self.fold::<PairKey>()?;
-        self.fold::<MonthKey>()
+        self.fold::<MonthKey>()?;
+        self.fold::<PartySumKey>()
     }
 
     fn fold<K: TotalsKey>(&mut self) -> StoreResult<()> {
