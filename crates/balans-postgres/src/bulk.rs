@@ -55,7 +55,8 @@ pub(crate) enum Bulk {
     Loading {
         dropped: u32,
         built: Option<u32>,
-        ids: BulkIds,
+        // Boxed: the rest of a load is small beside it, and so is every other state.
+        ids: Box<BulkIds>,
         aside: IdsAside,
         balances_empty: bool,
         months_empty: bool,

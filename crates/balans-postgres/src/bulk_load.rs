@@ -56,7 +56,7 @@ impl PostgresStore {
             self.bulk = Bulk::Loading {
                 dropped: self.depth,
                 built: None,
-                ids: BulkIds::default(),
+                ids: Box::default(),
                 aside: IdsAside::None,
                 balances_empty: empty.get(1),
                 months_empty: empty.get(2),
