@@ -45,8 +45,8 @@ pub(crate) enum Bulk {
     /// them dropped. `ids` holds the ids copied in bulk, so that a repeated id,
     /// which the unique index would have refused, is seen and the indexes built
     /// before it is written. `balances_empty`, `months_empty` and
-    /// `party_totals_empty` say that the table held no row when the load began and none has been
-    /// added since. The sums of such a table are then copied into a temporary
+    /// `party_totals_empty` say that the table held no row when the load
+    /// began and none has been added since. The sums of such a table are then copied into a temporary
     /// table of their own, however many parts they come in, and summed into
     /// it by one statement (`balances_staged`, `months_staged`,
     /// `party_totals_staged`, see [`Staged`]

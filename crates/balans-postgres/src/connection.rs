@@ -242,10 +242,15 @@ impl PostgresStore {
         self.version_now = None;
     }
 
+    /// Whether a write or a read transaction is open.
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.depth > 0 || self.reading
+    }
+
     /// The `catalog_version` this connection sees now: read once per transaction,
     /// and on every call outside one.
     pub(crate) fn version(&mut self) -> StoreResult<i64> {
-        let in_transaction = self.depth > 0 || self.reading;
+        let in_transaction = self.in_transaction();
         if let Some(version) = self.version_now.filter(|_| in_transaction) {
             return Ok(version);
         }
@@ -269,15 +274,14 @@ impl PostgresStore {
     /// Keeps the `catalog_version` in column `at` of `row` for the next read,
     /// outside a transaction (inside one, the version read when it began holds).
     pub(crate) fn carry_version(&mut self, row: Option<&Row>, at: usize) {
-        if self.depth == 0 && !self.reading {
+        if !self.in_transaction() {
             self.carried = row.map(|r| r.get(at));
         }
     }
 
     /// Whether [`PostgresStore::version`] knows the version without a trip.
     pub(crate) fn version_at_hand(&self) -> bool {
-        let in_transaction = self.depth > 0 || self.reading;
-        match in_transaction {
+        match self.in_transaction() {
             true => self.version_now.is_some(),
             false => self.carried.is_some(),
         }
@@ -293,7 +297,7 @@ impl PostgresStore {
     /// [`PostgresStore::directory_fresh`] with the version read by a statement
     /// of the caller's (for the transaction, when one is open and had none).
     pub(crate) fn directory_at(&mut self, version: i64) {
-        if self.depth > 0 || self.reading {
+        if self.in_transaction() {
             self.version_now.get_or_insert(version);
         }
         if self.directory_version != Some(version) {

@@ -12,6 +12,9 @@ use crate::connection::{PostgresStore, ROWS_PER_STATEMENT, corrupt, pg_error, ro
 
 pub(crate) const PARTY_COLUMNS: &str = "id, key, kind, name, email, phone, note";
 
+/// [`PARTY_COLUMNS`] of the table named `p`.
+const PARTY_COLUMNS_OF_P: &str = "p.id, p.key, p.kind, p.name, p.email, p.phone, p.note";
+
 pub(crate) fn party_row(row: &Row) -> StoreResult<Party> {
     party_row_at(row, 0)
 }
@@ -79,15 +82,10 @@ impl PostgresStore {
         column: &str,
         values: &[T],
     ) -> StoreResult<Vec<Party>> {
-        let columns: String = PARTY_COLUMNS
-            .split(", ")
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let found = self.query(
             "reading parties",
             &format!(
-                "SELECT v.n, {columns} FROM catalog_version v \
+                "SELECT v.n, {PARTY_COLUMNS_OF_P} FROM catalog_version v \
                  LEFT JOIN parties p ON p.{column} = ANY($1)"
             ),
             &[&values],

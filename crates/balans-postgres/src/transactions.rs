@@ -129,7 +129,7 @@ impl Transactions for PostgresStore {
     }
 
     fn begin_read(&mut self) -> StoreResult<()> {
-        if self.depth > 0 || self.reading {
+        if self.in_transaction() {
             return Ok(());
         }
         // The version comes in the same trip: the read sees one snapshot.
