@@ -46,12 +46,12 @@ pub(crate) enum Bulk {
     /// which the unique index would have refused, is seen and the indexes built
     /// before it is written. `balances_empty`, `months_empty` and
     /// `party_totals_empty` say that the table held no row when the load
-    /// began and none has been added since. The sums of such a table are then copied into a temporary
-    /// table of their own, however many parts they come in, and summed into
-    /// it by one statement (`balances_staged`, `months_staged`,
-    /// `party_totals_staged`, see [`Staged`]
-    /// and `PostgresStore::fold_staged`). Past the most ids it holds, the
-    /// load sets them aside (`aside`, see [`IdsAside`]).
+    /// began and none has been added since. The sums of such a table are then
+    /// copied into a temporary table of their own, however many parts they
+    /// come in, and summed into it by one statement (`balances_staged`,
+    /// `months_staged`, `party_totals_staged`, see [`Staged`] and
+    /// `PostgresStore::fold_staged`). Past the most ids it holds, the load
+    /// sets them aside (`aside`, see [`IdsAside`]).
     Loading {
         dropped: u32,
         built: Option<u32>,
