@@ -50,6 +50,11 @@ pub struct Limits {
     /// 2,048 rows a million gestures took 7.6 s there, with 16,384 rows 5.8 s.
     /// Zero counts as one.
     pub batch_rows: usize,
+    /// Bytes of text (ids, notes, items) in a batch at which it goes before it
+    /// holds `batch_rows`: four batches are in memory at once (parsed, waiting,
+    /// written), and a million gestures with notes of some 2 KB each peaked at
+    /// 286 MiB in batches of rows alone. Zero counts as one.
+    pub batch_bytes: usize,
     /// How many stored batches may wait for a counter that starts late
     /// (`ToCount`): by default half a million gestures, some 28 MiB. With
     /// twice that, a shop with 200,000 customers importing 10 M gestures into
@@ -70,6 +75,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             batch_rows: 16_384,
+            batch_bytes: 4 << 20,
             deferred_batches: 32,
             pending_pairs: 200_000,
             contents_in_memory: super::occurrences::RECENT,

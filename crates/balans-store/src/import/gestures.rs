@@ -23,6 +23,8 @@ pub(crate) const BATCHES_IN_FLIGHT: usize = 2;
 pub(crate) struct Batch {
     lines: Vec<u64>,
     rows: Vec<Resolved>,
+    /// The bytes of text its rows hold (see `text_bytes`).
+    bytes: usize,
 }
 
 impl Batch {
@@ -30,8 +32,24 @@ impl Batch {
         Batch {
             lines: Vec::with_capacity(n),
             rows: Vec::with_capacity(n),
+            bytes: 0,
         }
     }
+
+    fn push(&mut self, line: u64, row: Resolved) {
+        self.bytes += text_bytes(&row.gesture);
+        self.lines.push(line);
+        self.rows.push(row);
+    }
+}
+
+/// The bytes of text a gesture holds beside its fixed fields: what makes one
+/// row take a hundred times the memory of another.
+fn text_bytes(g: &balans_core::Gesture) -> usize {
+    g.id.as_str().len()
+        + g.note.as_ref().map_or(0, String::len)
+        + g.item.as_ref().map_or(0, String::len)
+        + g.reverses.as_ref().map_or(0, |r| r.as_str().len())
 }
 
 /// A file of gestures, its place among the files given, and whether it is the
@@ -223,6 +241,7 @@ pub(crate) fn parse_gestures(
     let mut errors = Errors::default();
     let mut occurrences = Occurrences::with_limit(limits.contents_in_memory);
     let batch_rows = limits.batch_rows.max(1);
+    let batch_bytes = limits.batch_bytes.max(1);
     let mut batch = Batch::with_capacity(batch_rows);
     let mut rows = 0u64;
     while let Some(row) = table.next_row() {
@@ -299,14 +318,13 @@ pub(crate) fn parse_gestures(
                     resolved.gesture.id =
                         GestureId::derive(resolved.gesture.at, &content, occurrence);
                 }
-                batch.lines.push(line);
-                batch.rows.push(resolved);
+                batch.push(line, resolved);
             }
             Err(list) => list
                 .into_iter()
                 .for_each(|e| errors.push(row_error(&name, line, e))),
         }
-        if batch.rows.len() == batch_rows {
+        if batch.rows.len() == batch_rows || batch.bytes >= batch_bytes {
             let full = std::mem::replace(&mut batch, Batch::with_capacity(batch_rows));
             if sender.send(full).is_err() {
                 break;
@@ -383,7 +401,7 @@ impl Incoming<'_> {
         store: &mut S,
         snapshot: &Snapshot,
         name: &str,
-        Batch { lines, rows }: Batch,
+        Batch { lines, rows, .. }: Batch,
         errors: &mut Errors,
     ) -> StoreResult<()> {
         let mut counted = Vec::with_capacity(rows.len());

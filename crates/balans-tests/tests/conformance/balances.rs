@@ -155,6 +155,7 @@ pub fn monthly_credit_follows_gestures_memberships_and_time_zone<B: Backend>() {
 pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
     let small = Limits {
         batch_rows: 256,
+        batch_bytes: 4 << 20,
         deferred_batches: 2,
         pending_pairs: 1,
         contents_in_memory: 1,
@@ -184,6 +185,7 @@ pub fn sums_written_in_parts_lose_nothing<B: Backend>() {
     // Limits of zero: batches of one row, a run after each.
     let zero = Limits {
         batch_rows: 0,
+        batch_bytes: 0,
         deferred_batches: 0,
         pending_pairs: 0,
         contents_in_memory: 0,
@@ -208,6 +210,7 @@ pub fn a_large_import_over_many_pairs_sums_every_pair<B: Backend>() {
     let gestures = file("m", 12_000);
     let small = Limits {
         batch_rows: 1_000,
+        batch_bytes: 4 << 20,
         deferred_batches: 2,
         pending_pairs: 5_000,
         contents_in_memory: 100,

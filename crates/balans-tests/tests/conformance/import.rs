@@ -694,6 +694,49 @@ fn postgres_sets_ids_aside_and_copies_on_in_bulk() {
     assert_stored_in_order(&mut store, &[&plain]);
 }
 
+/// Rows with long notes go to the store in batches bounded by their text, not
+/// only by their count, and the store ends the same as with whole batches:
+/// each batch is told as progress, so the reports count the batches.
+pub fn long_notes_go_in_smaller_batches_and_store_the_same<B: Backend>() {
+    let mut text = String::from("id,at,giver,receiver,kind,amount,note\n");
+    for (i, row) in varied_gestures_file("n", 600).lines().skip(1).enumerate() {
+        let note = "lang verhaal over de levering ".repeat(5 + i % 7);
+        text.push_str(&format!("{row},{note}\n"));
+    }
+    // A row holds 150 to 330 bytes of note: 4 KiB of text is 13 to 28 rows.
+    let by_bytes = import::Limits {
+        batch_bytes: 4_096,
+        ..import::Limits::default()
+    };
+    let imported = |limits: import::Limits| {
+        let (mut store, guard) = B::fresh();
+        setup(&mut store);
+        let reports = std::sync::Mutex::new(Vec::new());
+        let options = Options {
+            limits,
+            ..Options::default()
+        };
+        let source = Source::new("notes.csv", std::io::Cursor::new(text.clone().into_bytes()));
+        let summary = import::import(&mut store, vec![source], options, &|p| {
+            reports.lock().unwrap().push(p.rows)
+        })
+        .unwrap();
+        assert_eq!(summary.gestures_added, 600);
+        assert_consistent(&mut store);
+        (store, guard, reports.into_inner().unwrap())
+    };
+    let (mut whole, _whole_guard, whole_reports) = imported(import::Limits::default());
+    let (mut bounded, _bounded_guard, reports) = imported(by_bytes);
+    assert!(whole_reports.len() <= 2, "{whole_reports:?}");
+    assert!(reports.len() >= 600 / 28, "{reports:?}");
+    assert!(
+        reports.windows(2).all(|w| w[1] - w[0] <= 28),
+        "no batch holds more than 4 KiB of text and one row: {reports:?}"
+    );
+    assert_eq!(reports.last(), Some(&600));
+    assert_eq!(contents(&mut bounded), contents(&mut whole));
+}
+
 conformance!(
     importing_the_same_file_twice_adds_nothing,
     the_same_id_with_other_content_is_refused_naming_both,
@@ -709,4 +752,5 @@ conformance!(
     ids_in_order_with_others_between_them_are_answered_each_for_itself,
     a_load_past_the_ids_it_holds_sets_them_aside_and_keeps_every_rule,
     ids_in_no_order_are_answered_each_for_itself,
+    long_notes_go_in_smaller_batches_and_store_the_same,
 );
