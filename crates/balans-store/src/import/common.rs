@@ -52,8 +52,10 @@ pub struct Limits {
     pub batch_rows: usize,
     /// Bytes of text (ids, notes, items) in a batch at which it goes before it
     /// holds `batch_rows`: four batches are in memory at once (parsed, waiting,
-    /// written), and a million gestures with notes of some 2 KB each peaked at
-    /// 286 MiB in batches of rows alone. Zero counts as one.
+    /// written). A million gestures with notes of some 2 KB each, in batches of
+    /// rows alone, peaked at 286 MiB into SQLite and 269 MiB into PostgreSQL
+    /// (291 and 293 MiB imported again); with this at 4 MiB, at 128 and
+    /// 104 MiB (91 and 68 MiB). Zero counts as one.
     pub batch_bytes: usize,
     /// How many stored batches may wait for a counter that starts late
     /// (`ToCount`): by default half a million gestures, some 28 MiB. With
