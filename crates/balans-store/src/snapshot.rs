@@ -434,6 +434,11 @@ impl Snapshot {
         );
 
         let amount = match (kind, amount) {
+            // A reversal without an amount takes the opposite of its gesture's,
+            // whatever the kind's default (see `record::check_reversal`).
+            (Some(_), Some(None)) if !text.reverses.trim().is_empty() => {
+                Some((Amount::ZERO, false))
+            }
             (Some(kind), Some(None)) => match kind.def.default {
                 Some(default) => Some((default, false)),
                 None => {

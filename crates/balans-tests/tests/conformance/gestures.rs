@@ -68,6 +68,46 @@ pub fn a_reversal_counts_where_its_gesture_counted<B: Backend>() {
     assert_consistent(&mut store);
 }
 
+/// A reversal in a file may leave its amount out, whatever its kind: it takes
+/// the opposite of its gesture's, even for a kind without a default (a
+/// payment), and one that states it must state that opposite.
+pub fn a_reversal_in_a_file_takes_its_gestures_amount<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let file = "id,at,giver,receiver,kind,amount,reverses\n\
+                p1,2024-03-01T10:00:00,us,cust,pay,10.00,\n\
+                h1,2024-03-01T11:00:00,ann,bob,help,3,\n\
+                rp1,2024-03-02T10:00:00,us,cust,pay,,p1\n\
+                rh1,2024-03-02T11:00:00,ann,bob,help,,h1\n";
+    let summary = import_texts(&mut store, &[("g.csv", file)]).unwrap();
+    assert_eq!(summary.gestures_added, 4);
+    let amount = |store: &mut B::Store, id: &str| {
+        let id = GestureId::parse(id).unwrap().unwrap();
+        store
+            .gesture(&id)
+            .unwrap()
+            .unwrap()
+            .gesture
+            .amount
+            .to_string()
+    };
+    assert_eq!(amount(&mut store, "rp1"), "-10.00");
+    assert_eq!(amount(&mut store, "rh1"), "-3.00");
+    let paid = ledger::pair_balance(&mut store, "us", "cust", None).unwrap();
+    assert_eq!(money(&paid), ("0.00".into(), "0.00".into(), 2));
+    let help = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    assert_eq!(credit(&help), ("0.00".into(), "0.00".into(), 2));
+    // The same file again adds nothing; a stated amount must be the opposite.
+    let again = import_texts(&mut store, &[("g.csv", file)]).unwrap();
+    assert_eq!(again.gestures_already_present, 4);
+    let wrong = "id,at,giver,receiver,kind,amount,reverses\n\
+                 p2,2024-03-03T10:00:00,us,cust,pay,5.00,\n\
+                 rp2,2024-03-04T10:00:00,us,cust,pay,-4.00,p2\n";
+    let error = import_texts(&mut store, &[("w.csv", wrong)]).unwrap_err();
+    assert!(error.to_string().contains("has amount -5.00"), "{error}");
+    assert_consistent(&mut store);
+}
+
 /// A listing of gestures narrowed by each filter, alone and together, in both
 /// orders, paged with a cursor that neither skips nor repeats; and a period's
 /// gestures counted by kind.
@@ -504,6 +544,7 @@ conformance!(
     gestures_are_given_by_name_and_label,
     a_reversal_cancels_once,
     a_reversal_counts_where_its_gesture_counted,
+    a_reversal_in_a_file_takes_its_gestures_amount,
     gestures_are_listed_by_every_filter,
     newest_first_follows_time_not_the_order_stored,
     gestures_are_found_by_the_text_of_their_note_or_item,
