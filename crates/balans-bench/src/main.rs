@@ -689,6 +689,11 @@ enum Shape {
     /// `many-pairs` with every optional column filled: note, item, and the
     /// organization given for where a contact has two memberships at once.
     Wide,
+    /// `foreign-ids` with corrections: one row in twenty (after the first
+    /// thousand) reverses an earlier gesture, as a ledger exported from another
+    /// system holds them, with the opposite amount or none (the reversal then
+    /// takes the original's).
+    Corrections,
     /// A shop: 20 staff and 200,000 private customers, each gesture between
     /// one of the staff (or the shop, for money) and a customer, times in
     /// random order, ids random UUIDs; every file as Dutch Excel saves it
@@ -707,6 +712,7 @@ impl Shape {
         Shape::ForeignIds,
         Shape::NoIds,
         Shape::Wide,
+        Shape::Corrections,
         Shape::Shop,
     ];
 
@@ -718,6 +724,7 @@ impl Shape {
             Shape::ForeignIds => "foreign-ids",
             Shape::NoIds => "no-ids",
             Shape::Wide => "wide",
+            Shape::Corrections => "corrections",
             Shape::Shop => "shop",
             Shape::All => "all",
         }
@@ -965,12 +972,32 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
             "giver_org",
             "receiver_org",
         ],
+        Shape::Corrections => &[
+            "id", "at", "giver", "receiver", "kind", "amount", "reverses",
+        ],
         _ => &["id", "at", "giver", "receiver", "kind", "amount"],
     };
     line(&mut w, header)?;
     let mut pairs = Vec::new();
     let customers = population.persons - population.employees;
+    // Earlier gestures a correction may reverse (`corrections`): a bounded
+    // pool of recent rows, each taken once.
+    let mut reversible: Vec<[String; 6]> = Vec::new();
     for n in 0..gestures {
+        if shape == Shape::Corrections && n >= 1_000 && n % 20 == 0 && !reversible.is_empty() {
+            let [id, at, giver, receiver, kind, amount] =
+                reversible.swap_remove(rng.usize(0..reversible.len()));
+            let amount = match amount.is_empty() || rng.bool() {
+                true => String::new(),
+                false => format!("-{amount}"),
+            };
+            let reversal = format!("c{n}");
+            line(
+                &mut w,
+                &[&reversal, &at, &giver, &receiver, &kind, &amount, &id],
+            )?;
+            continue;
+        }
         // Who: a contact and one of their three account managers (few pairs), or
         // staff and any customer, or any two persons (many pairs), or staff and
         // a customer (shop).
@@ -996,9 +1023,11 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
         };
         let (giver, receiver) = if rng.bool() { (a, b) } else { (b, a) };
         let at_ms = match shape {
-            Shape::ManyPairs | Shape::ForeignIds | Shape::NoIds | Shape::Wide => {
-                start + (n as i64 * span) / gestures.max(1) as i64
-            }
+            Shape::ManyPairs
+            | Shape::ForeignIds
+            | Shape::NoIds
+            | Shape::Wide
+            | Shape::Corrections => start + (n as i64 * span) / gestures.max(1) as i64,
             Shape::FewPairs | Shape::Unsorted | Shape::Shop | Shape::All => {
                 start + rng.i64(0..span)
             }
@@ -1019,9 +1048,11 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
         let id = match shape {
             Shape::FewPairs => format!("b{n:08}"),
             Shape::NoIds => String::new(),
-            Shape::ForeignIds if n % 2 == 0 => uuid(&mut rng),
+            Shape::ForeignIds | Shape::Corrections if n % 2 == 0 => uuid(&mut rng),
             Shape::Shop => uuid(&mut rng),
-            Shape::ForeignIds => format!("{}", 10_000_000_000_000_000 + rng.u64(..1 << 53)),
+            Shape::ForeignIds | Shape::Corrections => {
+                format!("{}", 10_000_000_000_000_000 + rng.u64(..1 << 53))
+            }
             _ => format!("g{n}"),
         };
         let mut orgs = (String::new(), String::new());
@@ -1079,7 +1110,16 @@ fn generate(dir: &Path, gestures: u64, parties: u64, shape: Shape) -> Result<Gen
             let item = items[rng.usize(0..items.len())];
             fields.extend([note.as_str(), item, &orgs.0, &orgs.1]);
         }
+        if shape == Shape::Corrections {
+            fields.push("");
+        }
         line(&mut w, &fields)?;
+        if shape == Shape::Corrections {
+            if reversible.len() == 65_536 {
+                reversible.swap_remove(rng.usize(0..reversible.len()));
+            }
+            reversible.push([id.clone(), at, giver, receiver, kind.to_string(), amount]);
+        }
     }
     w.flush()?;
     Ok(Generated {
