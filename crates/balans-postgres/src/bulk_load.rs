@@ -194,7 +194,11 @@ impl PostgresStore {
         let Bulk::Loading { ids, aside, .. } = &mut self.bulk else {
             return Ok(());
         };
-        let mut hashes: Vec<i64> = ids.take_hashes().into_iter().map(|h| h as i64).collect();
+        let mut hashes: Vec<i64> = ids
+            .take_hashes()
+            .into_iter()
+            .map(|(h, ())| h as i64)
+            .collect();
         hashes.sort_unstable();
         self.bulk_seen.sets_aside += 1;
         self.bulk_seen.ids_set_aside += hashes.len() as u64;

@@ -52,12 +52,22 @@ pub struct SqliteStore {
     /// Whether a bulk load has yet to decide, at its first batch, whether to
     /// drop the index of ids (see `insert_gestures`).
     pub(crate) ids_undecided: bool,
-    /// The ids stored while the index of ids is dropped (see `GESTURE_INDEXES`).
-    pub(crate) bulk_ids: Option<balans_store::store::BulkIds>,
+    /// The ids stored while the index of ids is dropped (see `GESTURE_INDEXES`),
+    /// each with the `seq` its row went to.
+    pub(crate) bulk_ids: Option<balans_store::store::BulkIds<i64>>,
+    /// The `seq` the next gesture stored in such a load gets, while it is
+    /// known: a look-up by id finds the row by it (see `bulk_gestures`).
+    pub(crate) bulk_next_seq: Option<i64>,
+    /// Gestures looked up by id during bulk loads without the index of ids.
+    pub(crate) looked_up_in_load: u64,
     /// Whether the load set ids aside in `temp.bulk_id_hashes` (see
     /// `set_ids_aside`).
     pub(crate) ids_set_aside: bool,
-    /// The most ids a bulk load holds in memory (`BULK_IDS_MAX`).
+    /// The hashes set aside, in a filter that rules out most ids that are not
+    /// among them (see `set_aside_any`); `None` while none are set aside.
+    pub(crate) aside_filter: Option<Box<fastbloom::BloomFilter>>,
+    /// The most ids a bulk load holds in memory (`BULK_IDS_MAX`, halved: each
+    /// holds its `seq` too, and so as many bytes as the ids alone held).
     pub(crate) bulk_ids_max: usize,
     /// Whether a bulk load into empty tables dropped the index of balances by
     /// their high party (see `restore_balance_index`).

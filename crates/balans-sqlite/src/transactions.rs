@@ -59,7 +59,9 @@ impl Transactions for SqliteStore {
             // The rollback brings a dropped index back.
             self.gesture_indexes_dropped = false;
             self.bulk_ids = None;
+            self.bulk_next_seq = None;
             self.ids_set_aside = false;
+            self.aside_filter = None;
             self.ids_undecided = false;
             self.balance_index_dropped = false;
             self.pending_balances.clear();
@@ -77,7 +79,10 @@ impl Transactions for SqliteStore {
         self.run_cached("rolling back", &format!("ROLLBACK TO w{}", self.depth))?;
         self.run_cached("rolling back", &format!("RELEASE w{}", self.depth))?;
         // Ids a bulk load set aside in the undone savepoint may be gone with
-        // it: the load goes on through the index of ids.
+        // it: the load goes on through the index of ids. The rows it held may
+        // be gone too, and their `seq` given anew: a look-up by id no longer
+        // trusts where they went.
+        self.bulk_next_seq = None;
         if self.ids_set_aside {
             self.restore_id_index()?;
         }

@@ -5,7 +5,7 @@
 use std::hash::{Hash, Hasher};
 
 use balans_core::{Gesture, GestureId};
-use rustc_hash::{FxHashSet, FxHasher};
+use rustc_hash::{FxHashMap, FxHasher};
 
 use super::error::StoreResult;
 use super::gestures::Resolved;
@@ -61,38 +61,57 @@ pub trait BulkLoad {
     }
 }
 
-/// The ids copied in bulk, as hashes. Files usually number their gestures in
-/// order, and while each id sorts after the one before, none can repeat: the
-/// hashes are only listed then, which costs a write to the list's end where a
-/// set costs a trip to memory per id. The first id out of order puts the list
-/// into a set, which every id after it is checked against.
-#[derive(Debug, Default)]
-pub struct BulkIds {
+/// The ids copied in bulk, as hashes, each with a value of the backend's
+/// (`()`, or where its row went, for a backend that looks gestures up by it).
+/// Files usually number their gestures in order, and while each id sorts
+/// after the one before, none can repeat: the hashes are only listed then,
+/// which costs a write to the list's end where a set costs a trip to memory
+/// per id. The first id out of order, or the first look-up, puts the list into
+/// a set, which every id after it is checked against.
+#[derive(Debug)]
+pub struct BulkIds<V = ()> {
     /// The last id listed, while all are in order.
     last: String,
-    listed: Vec<u64>,
-    set: Option<FxHashSet<u64>>,
+    listed: Vec<(u64, V)>,
+    set: Option<FxHashMap<u64, V>>,
+}
+
+impl<V> Default for BulkIds<V> {
+    fn default() -> Self {
+        BulkIds {
+            last: String::new(),
+            listed: Vec::new(),
+            set: None,
+        }
+    }
+}
+
+/// The hash an id is kept as in [`BulkIds`].
+pub fn id_hash(id: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    id.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl BulkIds {
+    /// The hash an id is kept as (see [`id_hash`]).
+    pub fn hash(id: &GestureId) -> u64 {
+        id_hash(id.as_str())
+    }
+}
+
+impl<V: Copy> BulkIds<V> {
     pub fn len(&self) -> usize {
-        self.set.as_ref().map_or(self.listed.len(), FxHashSet::len)
+        self.set.as_ref().map_or(self.listed.len(), FxHashMap::len)
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// The hash an id is kept as.
-    pub fn hash(id: &GestureId) -> u64 {
-        let mut hasher = FxHasher::default();
-        id.as_str().hash(&mut hasher);
-        hasher.finish()
-    }
-
-    /// The hashes of every id added, which are then forgotten: the ids that
-    /// come next are kept anew, as in an empty list.
-    pub fn take_hashes(&mut self) -> Vec<u64> {
+    /// The hashes of every id added, with their values, which are then
+    /// forgotten: the ids that come next are kept anew, as in an empty list.
+    pub fn take_hashes(&mut self) -> Vec<(u64, V)> {
         let taken = std::mem::take(self);
         match taken.set {
             Some(set) => set.into_iter().collect(),
@@ -100,23 +119,40 @@ impl BulkIds {
         }
     }
 
-    /// Adds an id; false when it was added before (or a different id with the
-    /// same hash was, which sends the load through the indexes, as a repeat does).
-    pub fn insert(&mut self, id: &GestureId) -> bool {
-        let hash = BulkIds::hash(id);
+    /// Adds an id with its value; false when it was added before (or a
+    /// different id with the same hash was, which sends the load through the
+    /// indexes, as a repeat does).
+    pub fn insert(&mut self, id: &GestureId, value: V) -> bool {
+        let hash = id_hash(id.as_str());
         if let Some(set) = &mut self.set {
-            return set.insert(hash);
+            return match set.entry(hash) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                    true
+                }
+            };
         }
         if self.listed.is_empty() || id.as_str() > self.last.as_str() {
-            self.listed.push(hash);
+            self.listed.push((hash, value));
             self.last.clear();
             self.last.push_str(id.as_str());
             return true;
         }
-        let mut set: FxHashSet<u64> = std::mem::take(&mut self.listed).into_iter().collect();
-        let new = set.insert(hash);
-        self.set = Some(set);
-        new
+        self.set_up().insert(id, value)
+    }
+
+    /// The value an id with `hash` was added with.
+    pub fn get(&mut self, hash: u64) -> Option<V> {
+        self.set_up().set.as_ref()?.get(&hash).copied()
+    }
+
+    /// Puts the list into a set.
+    fn set_up(&mut self) -> &mut Self {
+        if self.set.is_none() {
+            self.set = Some(std::mem::take(&mut self.listed).into_iter().collect());
+        }
+        self
     }
 }
 
@@ -132,7 +168,7 @@ pub fn bulk_new<'g>(
     most: usize,
     mut gestures: impl Iterator<Item = &'g Gesture>,
 ) -> bool {
-    ids.len() + n <= most && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id))
+    ids.len() + n <= most && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id, ()))
 }
 
 /// The most ids one bulk load holds in memory.

@@ -694,6 +694,121 @@ fn postgres_sets_ids_aside_and_copies_on_in_bulk() {
     assert_stored_in_order(&mut store, &[&plain]);
 }
 
+/// A large first import with ids in no order, in which one row in fifty
+/// reverses a gesture 500 rows before it (an original the load may hold in
+/// memory or have set aside): every reversal is checked as in any import and
+/// stored in the file's order. The same file with bad reversals (of a gesture
+/// not stored, of one later in the file, of a reversal, twice of one, with
+/// another receiver) is refused with the very errors it gets in a store that
+/// holds a gesture already, which loads nothing in bulk, and leaves nothing.
+pub fn reversals_in_a_large_first_import_are_checked_as_in_any<B: Backend>() {
+    let limits = batches_of_300();
+    let good = with_reversals(&[]);
+    let (mut store, _guard) = B::fresh();
+    B::hold_ids_at_most(&mut store, 1_000);
+    setup(&mut store);
+    let summary = import_texts_within(&mut store, &[("good.csv", &good)], limits).unwrap();
+    assert_eq!(summary.gestures_added, 3_048);
+    assert_stored_in_order(&mut store, &[&good]);
+    let original = GestureId::parse(&scrambled(2_450)).unwrap().unwrap();
+    assert_eq!(
+        store.reversal_of(&original).unwrap(),
+        GestureId::parse("r2950").unwrap()
+    );
+    let stored = store
+        .gesture(&GestureId::parse("r2950").unwrap().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.gesture.amount.to_string(), "-3.00");
+    let pair = ledger::pair_balance(&mut store, "ann", "bob", None).unwrap();
+    // Beside the one gesture of `setup`.
+    assert_eq!(credit(&pair), ("8859.00".into(), "0.00".into(), 3_049));
+    let again = import_texts_within(&mut store, &[("good.csv", &good)], limits).unwrap();
+    assert_eq!(again.gestures_already_present, 3_048);
+
+    let bad = with_reversals(&[
+        (700, "r700,2024-03-05,ann,bob,help,nope".to_string()),
+        (
+            800,
+            format!("r800,2024-03-05,ann,bob,help,{}", scrambled(2_000)),
+        ),
+        (900, "r900,2024-03-05,ann,bob,help,r600".to_string()),
+        (
+            1_000,
+            format!("r1000b,2024-03-05,ann,bob,help,{}", scrambled(500)),
+        ),
+        (
+            1_100,
+            format!("r1100,2024-03-05,ann,solo,help,{}", scrambled(1_050)),
+        ),
+    ]);
+    let refused = |store: &mut B::Store| {
+        let before = contents(store);
+        let Err(LedgerError::Rejected(rejection)) =
+            import_texts_within(store, &[("bad.csv", &bad)], limits)
+        else {
+            panic!("the bad reversals are refused");
+        };
+        assert_eq!(contents(store), before);
+        rejection
+    };
+    let (mut empty, _empty_guard) = B::fresh();
+    B::hold_ids_at_most(&mut empty, 1_000);
+    setup(&mut empty);
+    let in_bulk = refused(&mut empty);
+    let (mut holding, _holding_guard) = B::fresh();
+    setup(&mut holding);
+    give(&mut holding, "first", "2024-01-01", "ann", "bob", "help").unwrap();
+    let through_indexes = refused(&mut holding);
+    assert_eq!(in_bulk.total, 5, "{:?}", in_bulk.errors);
+    assert_eq!(
+        format!("{:?}", in_bulk.errors),
+        format!("{:?}", through_indexes.errors)
+    );
+    let summary = import_texts_within(&mut empty, &[("good.csv", &good)], limits).unwrap();
+    assert_eq!(summary.gestures_added, 3_048);
+    assert_consistent(&mut empty);
+}
+
+/// 3,000 gestures from ann to bob with ids in no order (`scrambled`), and
+/// after every fiftieth from the 600th on a reversal `r…` of the gesture 500
+/// rows before it, its amount left out; `more` lines go in before the rows
+/// they name, after those reversals.
+fn with_reversals(more: &[(usize, String)]) -> String {
+    let reversals: Vec<(usize, String)> = (600..3_000)
+        .step_by(50)
+        .map(|i| {
+            (
+                i,
+                format!("r{i},2024-03-05,ann,bob,help,{}", scrambled(i - 500)),
+            )
+        })
+        .collect();
+    let mut extra: Vec<(usize, &str)> = reversals
+        .iter()
+        .chain(more)
+        .map(|(i, line)| (*i, line.as_str()))
+        .collect();
+    extra.sort_by_key(|(i, _)| *i);
+    gestures_file_of(3_000, &extra, scrambled)
+}
+
+/// SQLite: the load of `reversals_in_a_large_first_import_…` finds each
+/// reversal's original from the ids it holds or set aside, without the index
+/// of ids, which it builds once, at the end.
+#[test]
+fn sqlite_finds_what_reversals_reverse_from_the_load() {
+    use balans_tests::{Backend, Sqlite};
+    let (mut store, _guard) = Sqlite::fresh();
+    Sqlite::hold_ids_at_most(&mut store, 1_000);
+    setup(&mut store);
+    let file = with_reversals(&[]);
+    import_texts_within(&mut store, &[("good.csv", &file)], batches_of_300()).unwrap();
+    // Each of the 48 reversals reads its original, as the load holds it.
+    assert_eq!(store.looked_up_in_load(), 48);
+    assert_stored_in_order(&mut store, &[&file]);
+}
+
 /// Rows with long notes go to the store in batches bounded by their text, not
 /// only by their count, and the store ends the same as with whole batches:
 /// each batch is told as progress, so the reports count the batches.
@@ -753,4 +868,5 @@ conformance!(
     a_load_past_the_ids_it_holds_sets_them_aside_and_keeps_every_rule,
     ids_in_no_order_are_answered_each_for_itself,
     long_notes_go_in_smaller_batches_and_store_the_same,
+    reversals_in_a_large_first_import_are_checked_as_in_any,
 );
