@@ -67,7 +67,9 @@ pub struct SqliteStore {
     /// among them (see `set_aside_any`); `None` while none are set aside.
     pub(crate) aside_filter: Option<Box<fastbloom::BloomFilter>>,
     /// The most ids a bulk load holds in memory (`BULK_IDS_MAX`, halved: each
-    /// holds its `seq` too, and so as many bytes as the ids alone held).
+    /// holds its `seq` too, and so as many bytes as the ids alone held). Below
+    /// it, each id takes twice the bytes it took without: a million gestures
+    /// with ids in no order peaked at 201 MiB, 157 MiB without.
     pub(crate) bulk_ids_max: usize,
     /// Whether a bulk load into empty tables dropped the index of balances by
     /// their high party (see `restore_balance_index`).
