@@ -194,7 +194,7 @@ impl PostgresStore {
             }
             self.ranges_skipped = RANGES_SKIPPED;
         }
-        self.stored_by_id(ids)
+        self.stored_by_id(ids, ids.len() >= GENERIC_PLAN_MIN)
     }
 
     /// The stored gestures with any of `ids` (many, in no order), read as
@@ -220,7 +220,7 @@ impl PostgresStore {
             [a, b] if (a - b).abs() < 2 * ids.len() as i64 => (a.min(b), a.max(b)),
             _ => {
                 self.ranges_skipped = RANGES_SKIPPED;
-                return self.stored_by_id(ids);
+                return self.stored_by_id(ids, ids.len() >= GENERIC_PLAN_MIN);
             }
         };
         let found = self.query(
@@ -238,18 +238,23 @@ impl PostgresStore {
             self.ranges_skipped = RANGES_SKIPPED;
         }
         if !missing.is_empty() {
-            stored.extend(self.stored_by_id(&missing)?);
+            stored.extend(self.stored_by_id(&missing, missing.len() >= GENERIC_PLAN_MIN)?);
         }
         Ok(stored)
     }
 
-    /// The stored gestures with any of `ids`, each looked up by its id.
-    fn stored_by_id(&mut self, ids: &[&str]) -> StoreResult<FxHashMap<String, StoredGesture>> {
+    /// The stored gestures with any of `ids`, each looked up by its id, with
+    /// the plan for any ids when `generic` (see `query_generic`).
+    fn stored_by_id(
+        &mut self,
+        ids: &[&str],
+        generic: bool,
+    ) -> StoreResult<FxHashMap<String, StoredGesture>> {
         let context = "reading gestures";
         let sql = format!("{GESTURE_SELECT} WHERE g.id = ANY($1)");
         // A few ids are planned as they come (a retried write looks up one),
         // sparing it the two round trips of setting the plan.
-        let found = if ids.len() < GENERIC_PLAN_MIN {
+        let found = if !generic {
             self.query(context, &sql, &[&ids])?
         } else {
             self.query_generic(context, &sql, &[&ids])?
@@ -387,7 +392,10 @@ impl GestureStore for PostgresStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(self.stored_gestures(ids)?.into_values().collect())
+        // Planned each time: a plan for any ids, made while a load's table
+        // was small, read the whole table for every batch once it had grown
+        // (a million gestures, one in twenty a reversal: 9 s a batch).
+        Ok(self.stored_by_id(ids, false)?.into_values().collect())
     }
 
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
@@ -399,6 +407,22 @@ impl GestureStore for PostgresStore {
         )?
         .map(|r| gesture_id(r.get(0)))
         .transpose()
+    }
+
+    fn reversals_of(&mut self, ids: &[&GestureId]) -> StoreResult<Vec<(GestureId, GestureId)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.build_indexes()?;
+        let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+        self.query(
+            "reading a gesture",
+            "SELECT (details).reverses, id FROM gestures WHERE (details).reverses = ANY($1)",
+            &[&ids],
+        )?
+        .iter()
+        .map(|r| Ok((gesture_id(r.get(0))?, gesture_id(r.get(1))?)))
+        .collect()
     }
 
     fn for_each_gesture(

@@ -75,6 +75,18 @@ pub trait GestureStore {
     fn gestures_by_ids(&mut self, ids: &[&str]) -> StoreResult<Vec<StoredGesture>>;
     /// The id of the gesture that reverses `id`, if one does.
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>>;
+    /// Each of `ids` that a gesture reverses, with the id of that reversal, in
+    /// no order: what a batch of reversals asks at once. One question each,
+    /// unless a backend asks them together.
+    fn reversals_of(&mut self, ids: &[&GestureId]) -> StoreResult<Vec<(GestureId, GestureId)>> {
+        let mut found = Vec::new();
+        for id in ids {
+            if let Some(reversal) = self.reversal_of(id)? {
+                found.push(((*id).clone(), reversal));
+            }
+        }
+        Ok(found)
+    }
     /// Every gesture in the order it was stored.
     fn for_each_gesture(
         &mut self,

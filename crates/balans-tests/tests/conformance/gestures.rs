@@ -3,6 +3,7 @@
 use balans_core::GestureId;
 
 use balans_store::LedgerError;
+use balans_store::import;
 use balans_store::ledger::{self};
 use balans_store::prelude::*;
 use balans_tests::Backend;
@@ -106,6 +107,95 @@ pub fn a_reversal_in_a_file_takes_its_gestures_amount<B: Backend>() {
     let error = import_texts(&mut store, &[("w.csv", wrong)]).unwrap_err();
     assert!(error.to_string().contains("has amount -5.00"), "{error}");
     assert_consistent(&mut store);
+}
+
+/// Reversals in one batch are checked as if each row were stored alone, in
+/// order: of a gesture earlier in the batch, a retry in it, a second reversal
+/// of one, a reversal of a reversal, of a gesture that comes later, one whose
+/// id another gesture has (which reverses nothing). The same rows in batches
+/// of one row give the very same errors, and without the bad rows the same
+/// store.
+pub fn reversals_in_one_batch_are_checked_as_one_by_one<B: Backend>() {
+    let header = "id,at,giver,receiver,kind,amount,reverses\n";
+    let good = [
+        "g1,2024-03-01T10:00:00,ann,bob,help,3,",
+        "r1,2024-03-02T10:00:00,ann,bob,help,,g1",
+        "r1,2024-03-02T10:00:00,ann,bob,help,,g1",
+        "g9,2024-03-01T11:00:00,ann,bob,help,2,",
+        "r5,2024-03-02T14:00:00,ann,bob,help,-2,g9",
+        "g1,2024-03-01T10:00:00,ann,bob,help,3,",
+        "x1,2024-03-01T12:00:00,bob,ann,thanks,,",
+        "r8,2024-03-02T16:00:00,bob,ann,thanks,,x1",
+    ];
+    let bad = [
+        (2, "r2,2024-03-02T11:00:00,ann,bob,help,,g1"),
+        (2, "r3,2024-03-02T12:00:00,ann,bob,help,,r1"),
+        (3, "r4,2024-03-02T13:00:00,ann,bob,help,,g9"),
+        (5, "r6,2024-03-02T15:00:00,ann,solo,help,,g9"),
+        (7, "g1,2024-03-02T16:00:00,bob,ann,thanks,,x1"),
+    ];
+    let file = |with_bad: bool| {
+        let mut text = header.to_string();
+        for (i, row) in good.iter().enumerate() {
+            if with_bad {
+                for (_, line) in bad.iter().filter(|(at, _)| *at == i) {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+            text.push_str(row);
+            text.push('\n');
+        }
+        text
+    };
+    let one_by_one = import::Limits {
+        batch_rows: 1,
+        ..import::Limits::default()
+    };
+    let imported = |limits: import::Limits, with_bad: bool| {
+        let (mut store, guard) = B::fresh();
+        setup(&mut store);
+        let outcome = import_texts_within(&mut store, &[("g.csv", &file(with_bad))], limits);
+        (store, guard, outcome)
+    };
+    let (_, _g1, whole) = imported(import::Limits::default(), true);
+    let (_, _g2, alone) = imported(one_by_one, true);
+    let errors = |outcome: Result<import::Summary, LedgerError>| match outcome {
+        Err(LedgerError::Rejected(rejection)) => rejection
+            .errors
+            .iter()
+            .map(|e| format!("{}:{} {}", e.line, e.column.unwrap_or(""), e.message))
+            .collect::<Vec<_>>(),
+        other => panic!(
+            "the bad reversals are refused: {:?}",
+            other.map(|s| s.gestures_added)
+        ),
+    };
+    let whole = errors(whole);
+    assert_eq!(whole, errors(alone));
+    assert_eq!(whole.len(), 5, "{whole:#?}");
+    for expected in [
+        "already reversed by 'r1'",
+        "'r1' is itself a reversal",
+        "no gesture with id 'g9' is stored",
+        "already reversed by 'r5'",
+        "id 'g1' is already used",
+    ] {
+        assert!(
+            whole.iter().any(|e| e.contains(expected)),
+            "{expected}: {whole:#?}"
+        );
+    }
+
+    let (mut whole, _g3, summary) = imported(import::Limits::default(), false);
+    let summary = summary.unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (6, 2)
+    );
+    let (mut alone, _g4, _) = imported(one_by_one, false);
+    assert_eq!(contents(&mut whole), contents(&mut alone));
+    assert_consistent(&mut whole);
 }
 
 /// A listing of gestures narrowed by each filter, alone and together, in both
@@ -545,6 +635,7 @@ conformance!(
     a_reversal_cancels_once,
     a_reversal_counts_where_its_gesture_counted,
     a_reversal_in_a_file_takes_its_gestures_amount,
+    reversals_in_one_batch_are_checked_as_one_by_one,
     gestures_are_listed_by_every_filter,
     newest_first_follows_time_not_the_order_stored,
     gestures_are_found_by_the_text_of_their_note_or_item,
