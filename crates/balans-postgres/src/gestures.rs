@@ -252,8 +252,9 @@ impl PostgresStore {
     ) -> StoreResult<FxHashMap<String, StoredGesture>> {
         let context = "reading gestures";
         let sql = format!("{GESTURE_SELECT} WHERE g.id = ANY($1)");
-        // A few ids are planned as they come (a retried write looks up one),
-        // sparing it the two round trips of setting the plan.
+        // Planned as they come unless `generic`: a few ids (a retried write
+        // looks up one) are spared the two round trips of setting the plan,
+        // and a look-up while a load's table grows gets a plan for its size.
         let found = if !generic {
             self.query(context, &sql, &[&ids])?
         } else {
