@@ -7,10 +7,12 @@
 //! (`BulkLoad::stream_gestures`: the server copies one batch while the next is
 //! parsed; the rows are numbered from the sequence's next value and the sequence
 //! set to the last at the end), and builds the indexes once
-//! (`schema::GESTURE_INDEXES_BUILD`) before anything needs them: a lookup by id, a
-//! reversal, an id it has copied before ([`BulkIds`]), and at the latest before
-//! the commit (`BulkLoad::many_gestures_written`, when the import has written its
-//! last batch). When the balance tables were empty too, its sums are copied into
+//! (`schema::GESTURE_INDEXES_BUILD`) before anything needs them: an id it has
+//! copied before ([`BulkIds`]), a lookup it cannot answer itself, and at the
+//! latest before the commit (`BulkLoad::many_gestures_written`, when the import
+//! has written its last batch). A lookup by id (a reversal's original) it
+//! answers from the ids it holds, each with the `seq` of its row, through the
+//! key of `seq` alone, built at the first (`PostgresStore::bulk_gestures`). When the balance tables were empty too, its sums are copied into
 //! temporary tables part after part and summed into them by one statement
 //! before anything reads them, with the tables' indexes dropped and built at
 //! once after (`PostgresStore::fold_staged`, `copy_into_empty`): inserting tens
@@ -23,7 +25,7 @@ use fastbloom::BloomFilter;
 /// An import into an empty gestures table copies the rows in without the table's
 /// indexes and builds them once, as a restore does: maintaining two unique indexes
 /// row by row costs PostgreSQL more than the copy itself. The indexes are built
-/// before anything needs them (a lookup by id, a reversal, a repeated id), when
+/// before anything needs them (a repeated id, a lookup the load cannot answer), when
 /// the import has written its last file of gestures (while it sums them), and at
 /// the latest before the commit; a rollback past the drop brings them back.
 ///
@@ -44,7 +46,10 @@ pub(crate) enum Bulk {
     /// by the one at `built`, if they were: a rollback past the build leaves
     /// them dropped. `ids` holds the ids copied in bulk, so that a repeated id,
     /// which the unique index would have refused, is seen and the indexes built
-    /// before it is written. `balances_empty`, `months_empty` and
+    /// before it is written; each with the `seq` its row got, so that a
+    /// lookup by id finds the row through the key of `seq`, which is built at
+    /// the first such lookup by the write at depth `seq_indexed` and kept from
+    /// then on. `balances_empty`, `months_empty` and
     /// `party_totals_empty` say that the table held no row when the load
     /// began and none has been added since. The sums of such a table are then
     /// copied into a temporary table of their own, however many parts they
@@ -56,8 +61,9 @@ pub(crate) enum Bulk {
         dropped: u32,
         built: Option<u32>,
         // Boxed: the rest of a load is small beside it, and so is every other state.
-        ids: Box<BulkIds>,
+        ids: Box<BulkIds<i64>>,
         aside: IdsAside,
+        seq_indexed: Option<u32>,
         balances_empty: bool,
         months_empty: bool,
         party_totals_empty: bool,
@@ -77,6 +83,9 @@ pub struct BulkLoadSeen {
     pub ids_set_aside: u64,
     /// Batches whose ids the filter could not rule out, looked up in the table.
     pub looked_up: u32,
+    /// Gestures looked up by id, and found, from the ids the load holds
+    /// (a reversal's original), without the index of ids.
+    pub found_in_load: u64,
 }
 
 /// The ids a bulk load has set aside, once it holds more than it keeps in

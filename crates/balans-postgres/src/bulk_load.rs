@@ -1,41 +1,85 @@
 //! A bulk load on PostgreSQL: an import into an empty gestures table copies its
 //! rows in without the table's indexes and builds them once (see `bulk`).
 
-use balans_core::Gesture;
+use balans_core::{Gesture, GestureId, Moment, StoredGesture};
 use balans_store::store::{BulkLoad, GestureBatches, StoreResult, Streamed};
 use postgres::Client;
 use postgres::error::SqlState;
 use postgres::types::Type;
+use rustc_hash::FxHashMap;
 
 use crate::bulk::{Bulk, BulkLoadSeen, COPY_ROWS_MIN, IdsAside, Staged};
 use crate::connection::{PostgresStore, corrupt, pg_error};
+use crate::gestures::{GESTURE_BY_SEQ, gesture_row};
 use crate::{copy, schema};
-use balans_store::store::{BulkIds, bulk_new};
+use balans_store::store::{BulkIds, hold_new, id_hash};
+
+/// The sequence that numbers the gestures.
+const SEQ: &str = "pg_get_serial_sequence('gestures', 'seq')";
 
 impl PostgresStore {
     /// Copies `gestures` in without the indexes when a bulk load is wanted and
     /// the table is empty, or one is under way; false when they must be written
-    /// through the indexes, which are then in place.
+    /// through the indexes, which are then in place. Their reversals were
+    /// checked (`record_all`), against gestures the load looked up itself.
     pub(crate) fn copy_in_bulk(&mut self, gestures: &[&Gesture]) -> StoreResult<bool> {
         let context = "storing gestures";
-        if !self.bulk_takes(gestures.len(), gestures.iter().copied())? {
+        if !self.bulk_open() {
+            return Ok(false);
+        }
+        let n = gestures.len() as i64;
+        // Writers hold the write lock, so no one else takes numbers in between.
+        let last: i64 = self
+            .query_opt(
+                context,
+                &format!("SELECT setval({SEQ}, nextval({SEQ}) + $1 - 1)"),
+                &[&n],
+            )?
+            .ok_or_else(|| corrupt("an answer to setval"))?
+            .get(0);
+        let first = last - n + 1;
+        let gestures_of = || gestures.iter().copied();
+        if !self.bulk_takes(gestures.len(), gestures_of(), first, true)? {
+            self.give_back_seqs(first)?;
             return Ok(false);
         }
         self.send_savepoints(context)?;
-        self.copy_gestures(gestures)
+        copy::copy_gestures(&mut self.client, &mut self.copy_buffer, first, gestures)
             .map_err(|e| e.into_store(context))?;
         self.bulk_seen.copied_in_bulk += gestures.len() as u64;
         Ok(true)
     }
 
-    /// Whether `gestures` (`n` of them) go in with a bulk load: when one is
-    /// wanted and the table is empty (which begins it), or one is under way, and
-    /// [`judge`] finds them all new. When they are not, the indexes are
-    /// built, and the load is over.
+    /// Whether a bulk load is wanted, or under way with its indexes not built.
+    fn bulk_open(&self) -> bool {
+        matches!(
+            self.bulk,
+            Bulk::Wanted { .. } | Bulk::Loading { built: None, .. }
+        )
+    }
+
+    /// Gives the numbers from `first` on, taken for gestures not copied in
+    /// bulk after all, back to the sequence.
+    fn give_back_seqs(&mut self, first: i64) -> StoreResult<()> {
+        self.query_opt(
+            "storing gestures",
+            &format!("SELECT setval({SEQ}, $1, false)"),
+            &[&first],
+        )?;
+        Ok(())
+    }
+
+    /// Whether `gestures` (`n` of them, numbered from `first`) go in with a
+    /// bulk load: when one is wanted and the table is empty (which begins
+    /// it), or one is under way, and [`judge`] finds them all new, and their
+    /// reversals `checked`. When they are not new, the indexes are built, and
+    /// the load is over; reversals not checked leave it as it is.
     pub(crate) fn bulk_takes<'g>(
         &mut self,
         n: usize,
         gestures: impl Iterator<Item = &'g Gesture> + Clone,
+        first: i64,
+        checked: bool,
     ) -> StoreResult<bool> {
         let context = "storing gestures";
         if matches!(self.bulk, Bulk::Wanted { .. }) {
@@ -58,6 +102,7 @@ impl PostgresStore {
                 built: None,
                 ids: Box::default(),
                 aside: IdsAside::None,
+                seq_indexed: None,
                 balances_empty: empty.get(1),
                 months_empty: empty.get(2),
                 party_totals_empty: empty.get(3),
@@ -66,8 +111,12 @@ impl PostgresStore {
                 party_totals_staged: Staged::No,
             };
         }
-        let verdict = judge(&mut self.bulk, self.bulk_ids_max, n, gestures.clone());
-        let taken = self.answer(verdict, n, gestures)?;
+        let judged = Judged { n, first, checked };
+        let verdict = judge(&mut self.bulk, self.bulk_ids_max, judged, gestures.clone());
+        if matches!(verdict, Verdict::Reversals) {
+            return Ok(false);
+        }
+        let taken = self.answer(verdict, judged, gestures)?;
         if !taken {
             // Nothing to build when no load is under way.
             self.build_indexes()?;
@@ -75,27 +124,27 @@ impl PostgresStore {
         Ok(taken)
     }
 
-    /// Whether a batch of `n` gestures, judged `verdict` by [`judge`], is
-    /// copied in bulk, after asking the database what memory could not tell:
-    /// the ids held are set aside first (and the batch judged again), or the
-    /// hashes the filter cannot rule out are looked up among those set aside.
+    /// Whether a batch, judged `verdict` by [`judge`], is copied in bulk,
+    /// after asking the database what memory could not tell: the ids held are
+    /// set aside first (and the batch judged again), or the hashes the filter
+    /// cannot rule out are looked up among those set aside.
     fn answer<'g>(
         &mut self,
         mut verdict: Verdict,
-        n: usize,
+        judged: Judged,
         gestures: impl Iterator<Item = &'g Gesture> + Clone,
     ) -> StoreResult<bool> {
         loop {
             match verdict {
                 Verdict::New => return Ok(true),
-                Verdict::Off | Verdict::Repeats => return Ok(false),
+                Verdict::Off | Verdict::Repeats | Verdict::Reversals => return Ok(false),
                 Verdict::SetAsideFirst => {
                     self.set_ids_aside()?;
-                    verdict = judge(&mut self.bulk, self.bulk_ids_max, n, gestures.clone());
+                    verdict = judge(&mut self.bulk, self.bulk_ids_max, judged, gestures.clone());
                 }
                 Verdict::LookUp(hashes) => {
                     self.bulk_seen.looked_up += 1;
-                    return Ok(!self.set_aside_holds_any(&hashes)?);
+                    return Ok(self.aside_seqs(&hashes)?.is_empty());
                 }
             }
         }
@@ -108,7 +157,9 @@ impl PostgresStore {
     /// value, and the sequence is set to the last at the end: the writer holds
     /// the write lock, so no one else takes numbers meanwhile. The `COPY` ends
     /// and starts again where the load must ask the database about a batch
-    /// (its ids set aside, or to be set aside).
+    /// (its ids set aside, or to be set aside). A batch holding a reversal
+    /// ends the stream without ending the load: it is checked as in any write,
+    /// and copied in by `copy_in_bulk`.
     pub(crate) fn stream_in_bulk(
         &mut self,
         batches: &mut dyn GestureBatches,
@@ -118,23 +169,23 @@ impl PostgresStore {
             return Ok(Streamed::Drained);
         };
         let n = batch.len();
-        if n < COPY_ROWS_MIN
-            || self.depth == 0
-            || !self.bulk_takes(n, batch.iter().map(|r| &r.gesture))?
-        {
+        if n < COPY_ROWS_MIN || self.depth == 0 || !self.bulk_open() {
+            return Ok(Streamed::Declined);
+        }
+        let mut first: i64 = self
+            .query_opt(context, &format!("SELECT nextval({SEQ})"), &[])?
+            .ok_or_else(|| corrupt("an answer to nextval"))?
+            .get(0);
+        if !self.bulk_takes(n, batch.iter().map(|r| &r.gesture), first, false)? {
+            self.give_back_seqs(first)?;
             return Ok(Streamed::Declined);
         }
         self.send_savepoints(context)?;
         self.carried = None;
-        let mut first: i64 = self
-            .query_opt(
-                context,
-                "SELECT nextval(pg_get_serial_sequence('gestures', 'seq'))",
-                &[],
-            )?
-            .ok_or_else(|| corrupt("an answer to nextval"))?
-            .get(0);
         let mut batch = batch;
+        // Whether the batch declined goes in through the indexes, which ends
+        // the load, or holds reversals to be checked first.
+        let mut load_ends = true;
         let ended = loop {
             let mut stream =
                 copy::GestureStream::open(&mut self.client, &mut self.copy_buffer, first)
@@ -150,11 +201,21 @@ impl PostgresStore {
                 let Some(next) = batches.next_batch() else {
                     break None;
                 };
+                let judged = Judged {
+                    n: next.len(),
+                    first: stream.next(),
+                    checked: false,
+                };
                 let gestures = next.iter().map(|r| &r.gesture);
-                match judge(&mut self.bulk, self.bulk_ids_max, next.len(), gestures) {
+                match judge(&mut self.bulk, self.bulk_ids_max, judged, gestures) {
                     Verdict::New => batch = next,
                     Verdict::Off | Verdict::Repeats => {
                         ended = Streamed::Declined;
+                        break None;
+                    }
+                    Verdict::Reversals => {
+                        ended = Streamed::Declined;
+                        load_ends = false;
                         break None;
                     }
                     verdict => break Some((verdict, next)),
@@ -165,7 +226,12 @@ impl PostgresStore {
             let Some((verdict, next)) = asked else {
                 break ended;
             };
-            let taken = self.answer(verdict, next.len(), next.iter().map(|r| &r.gesture))?;
+            let judged = Judged {
+                n: next.len(),
+                first,
+                checked: false,
+            };
+            let taken = self.answer(verdict, judged, next.iter().map(|r| &r.gesture))?;
             if !taken {
                 break Streamed::Declined;
             }
@@ -173,20 +239,20 @@ impl PostgresStore {
         };
         self.query_opt(
             context,
-            "SELECT setval(pg_get_serial_sequence('gestures', 'seq'), $1)",
+            &format!("SELECT setval({SEQ}, $1)"),
             &[&(first - 1)],
         )?;
-        if ended == Streamed::Declined {
+        if ended == Streamed::Declined && load_ends {
             self.build_indexes()?;
         }
         Ok(ended)
     }
 
-    /// Sets the ids a bulk load holds in memory aside, as their hashes: into
-    /// the temporary table `bulk_id_hashes` (made by the first, and dropped
-    /// at the commit) and its filter, and holds the ids that come next anew,
-    /// a quarter as many as before (as SQLite's load does). Each time's
-    /// hashes go in sorted, after those before, so a block-range index
+    /// Sets the ids a bulk load holds in memory aside, as their hashes with
+    /// the `seq` of each one's row: into the temporary table `bulk_id_hashes`
+    /// (made by the first, and dropped at the commit) and its filter, and
+    /// holds the ids that come next anew, a quarter as many as before. Each
+    /// time's hashes go in sorted, after those before, so a block-range index
     /// (`brin`) finds a hash in a few pages of each time's: 875,000 hashes
     /// went in in 0.3 s so, in 0.7–1.1 s through a B-tree of ten million.
     fn set_ids_aside(&mut self) -> StoreResult<()> {
@@ -194,10 +260,10 @@ impl PostgresStore {
         let Bulk::Loading { ids, aside, .. } = &mut self.bulk else {
             return Ok(());
         };
-        let mut hashes: Vec<i64> = ids
+        let mut hashes: Vec<(i64, i64)> = ids
             .take_hashes()
             .into_iter()
-            .map(|(h, ())| h as i64)
+            .map(|(h, seq)| (h as i64, seq))
             .collect();
         hashes.sort_unstable();
         self.bulk_seen.sets_aside += 1;
@@ -209,13 +275,13 @@ impl PostgresStore {
         let IdsAside::Set(filter) = aside else {
             return Err(corrupt("ids set aside after a rollback lost them"));
         };
-        for hash in &hashes {
+        for (hash, _) in &hashes {
             filter.insert_hash(*hash as u64);
         }
         if first {
             self.batch(
                 context,
-                "CREATE TEMP TABLE IF NOT EXISTS bulk_id_hashes (hash int8 NOT NULL) ON COMMIT DROP; \
+                "CREATE TEMP TABLE IF NOT EXISTS bulk_id_hashes (hash int8 NOT NULL, seq int8 NOT NULL) ON COMMIT DROP; \
                  CREATE INDEX IF NOT EXISTS bulk_id_hashes_hash ON bulk_id_hashes \
                  USING brin (hash) WITH (pages_per_range = 4)",
             )?;
@@ -229,12 +295,13 @@ impl PostgresStore {
         )
     }
 
-    /// Whether any of `hashes` is among those set aside: the batch may then
-    /// repeat an id, and goes through the indexes. Through the index of the
-    /// hashes, always, and not compiled: the table has no statistics, and a
-    /// planner that takes one row in two hundred to match scanned all of it
-    /// for the first, 600 ms at ten million.
-    fn set_aside_holds_any(&mut self, hashes: &[i64]) -> StoreResult<bool> {
+    /// Those of `hashes` set aside, each with the `seq` of its row: a batch
+    /// whose hashes are among them may repeat an id, and goes through the
+    /// indexes. Through the index of the hashes, always, and not compiled: the
+    /// table has no statistics, and a planner that takes one row in two
+    /// hundred to match scanned all of it for the first, 600 ms at ten
+    /// million.
+    fn aside_seqs(&mut self, hashes: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
         let context = "reading the load's ids set aside";
         self.batch(
             context,
@@ -242,14 +309,137 @@ impl PostgresStore {
         )?;
         let found = self.query_planned(
             context,
-            "SELECT hash FROM bulk_id_hashes WHERE hash = ANY($1)",
+            "SELECT hash, seq FROM bulk_id_hashes WHERE hash = ANY($1)",
             &[(&hashes, Type::INT8_ARRAY)],
         )?;
         self.batch(
             context,
             "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL jit TO DEFAULT",
         )?;
-        Ok(!found.is_empty())
+        Ok(found.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// The stored gestures with `ids`, answered during a bulk load without the
+    /// index of ids: an id's hash gives the `seq` of its row (held in memory,
+    /// or set aside with it), and that row must carry the very id. Every row
+    /// of the table came with the load, which began with it empty, so an id
+    /// whose hash is not held is not stored. `None` when the load cannot
+    /// answer: no load, some ids set aside may have been undone (a rollback),
+    /// or a row carries another id (two ids share a hash, or its row was
+    /// undone); the indexes are built and answer then. Before, a reversal in
+    /// a load built every index, and every gesture after it went in through
+    /// them: a million gestures with ids in no order, one in twenty reversing
+    /// an earlier one, took 20 s where `psql \copy` takes 1.5.
+    pub(crate) fn bulk_gestures(
+        &mut self,
+        ids: &[&str],
+    ) -> StoreResult<Option<Vec<StoredGesture>>> {
+        let Some(mut found) = self.bulk_rows(ids)? else {
+            return Ok(None);
+        };
+        // A reversal counts at its original's time (`GESTURE_SELECT`).
+        let originals: Vec<&str> = found
+            .iter()
+            .filter_map(|g| g.gesture.reverses.as_ref().map(GestureId::as_str))
+            .collect();
+        if !originals.is_empty() {
+            let Some(originals) = self.bulk_rows(&originals)? else {
+                return Ok(None);
+            };
+            let at: FxHashMap<&str, Moment> = originals
+                .iter()
+                .map(|o| (o.gesture.id.as_str(), o.gesture.at))
+                .collect();
+            for g in &mut found {
+                if let Some(original) = &g.gesture.reverses
+                    && let Some(at) = at.get(original.as_str())
+                {
+                    g.attributed_at = *at;
+                }
+            }
+        }
+        Ok(Some(found))
+    }
+
+    /// The rows of `ids` as `bulk_gestures` finds them, each at its own time.
+    fn bulk_rows(&mut self, ids: &[&str]) -> StoreResult<Option<Vec<StoredGesture>>> {
+        let context = "reading gestures";
+        let Bulk::Loading {
+            built: None,
+            ids: held,
+            aside,
+            ..
+        } = &mut self.bulk
+        else {
+            return Ok(None);
+        };
+        let filter = match aside {
+            IdsAside::None => None,
+            IdsAside::Set(filter) => Some(filter),
+            IdsAside::Lost => return Ok(None),
+        };
+        let mut seqs: FxHashMap<i64, &str> = FxHashMap::default();
+        let mut unsure: Vec<i64> = Vec::new();
+        for id in ids {
+            let hash = id_hash(id);
+            match held.get(hash) {
+                Some(seq) => {
+                    seqs.insert(seq, id);
+                }
+                None if filter.as_ref().is_some_and(|f| f.contains_hash(hash)) => {
+                    unsure.push(hash as i64);
+                }
+                None => {}
+            }
+        }
+        if !unsure.is_empty() {
+            let aside: FxHashMap<i64, i64> = self.aside_seqs(&unsure)?.into_iter().collect();
+            for id in ids {
+                if let Some(seq) = aside.get(&(id_hash(id) as i64)) {
+                    seqs.insert(*seq, id);
+                }
+            }
+        }
+        if seqs.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        self.index_seqs()?;
+        let asked: Vec<i64> = seqs.keys().copied().collect();
+        let found = self
+            .query(
+                context,
+                &format!("{GESTURE_BY_SEQ} WHERE g.seq = ANY($1)"),
+                &[&asked],
+            )?
+            .iter()
+            .map(gesture_row)
+            .collect::<StoreResult<Vec<StoredGesture>>>()?;
+        let answered = found.len() == seqs.len()
+            && found
+                .iter()
+                .all(|g| seqs.get(&g.seq) == Some(&g.gesture.id.as_str()));
+        if !answered {
+            return Ok(None);
+        }
+        self.bulk_seen.found_in_load += found.len() as u64;
+        Ok(Some(found))
+    }
+
+    /// Builds the key of `seq` during a bulk load, for its first lookup by id
+    /// (see `bulk_gestures`); the rows copied in after go into it at its end.
+    fn index_seqs(&mut self) -> StoreResult<()> {
+        if let Bulk::Loading {
+            built: None,
+            seq_indexed: None,
+            ..
+        } = self.bulk
+        {
+            self.batch("indexing the gestures", schema::GESTURE_SEQ_KEY_BUILD)?;
+            if let Bulk::Loading { seq_indexed, .. } = &mut self.bulk {
+                *seq_indexed = Some(self.depth);
+            }
+        }
+        Ok(())
     }
 
     /// Copies the first rows into a table that was empty when a bulk load began:
@@ -304,6 +494,15 @@ impl PostgresStore {
             let set_aside = !matches!(aside, IdsAside::None);
             if set_aside {
                 *aside = IdsAside::Lost;
+            }
+            if matches!(
+                self.bulk,
+                Bulk::Loading {
+                    seq_indexed: None,
+                    ..
+                }
+            ) {
+                self.batch("indexing the gestures", schema::GESTURE_SEQ_KEY_BUILD)?;
             }
             self.batch("indexing the gestures", schema::GESTURE_INDEXES_BUILD)?;
             if set_aside {
@@ -363,10 +562,13 @@ impl BulkLoad for PostgresStore {
 enum Verdict {
     /// No load is under way (or its indexes are built).
     Off,
-    /// Every gesture is new and ordinary: it is copied in bulk.
+    /// Every gesture is new, and its reversals checked: it is copied in bulk.
     New,
-    /// A reversal, or an id that may repeat one copied before: the indexes
-    /// are built, and the batch goes through them.
+    /// Reversals not checked yet: the batch is checked as in any write first,
+    /// and copied then (`copy_in_bulk`); the load goes on.
+    Reversals,
+    /// An id that may repeat one copied before: the indexes are built, and
+    /// the batch goes through them.
     Repeats,
     /// The ids held would pass the most: they are set aside before the batch
     /// is judged.
@@ -376,13 +578,22 @@ enum Verdict {
     LookUp(Vec<i64>),
 }
 
-/// Judges a batch of `n` gestures for the bulk load `bulk`, which holds
-/// `most` ids in memory before it sets them aside (a quarter of that after it
-/// first has).
+/// A batch of `n` gestures, as [`judge`] is asked about it: numbered from
+/// `first` should it be copied, its reversals `checked` or not.
+#[derive(Debug, Clone, Copy)]
+struct Judged {
+    n: usize,
+    first: i64,
+    checked: bool,
+}
+
+/// Judges a batch for the bulk load `bulk`, which holds `most` ids in memory
+/// before it sets them aside (a quarter of that after it first has), and
+/// holds the batch's from now on when they are new.
 fn judge<'g>(
     bulk: &mut Bulk,
     most: usize,
-    n: usize,
+    judged: Judged,
     gestures: impl Iterator<Item = &'g Gesture> + Clone,
 ) -> Verdict {
     let Bulk::Loading {
@@ -399,10 +610,14 @@ fn judge<'g>(
         IdsAside::Set(_) => (most / 4).max(1),
         IdsAside::Lost => return Verdict::Repeats,
     };
+    if !judged.checked && gestures.clone().any(|g| g.reverses.is_some()) {
+        return Verdict::Reversals;
+    }
+    let n = judged.n;
     if !ids.is_empty() && ids.len() + n > most {
         return Verdict::SetAsideFirst;
     }
-    if !bulk_new(ids, n, most, gestures.clone()) {
+    if !hold_new(ids, n, most, gestures.clone(), judged.first) {
         return Verdict::Repeats;
     }
     let IdsAside::Set(filter) = aside else {

@@ -76,7 +76,9 @@ pub struct PostgresStore {
     /// Promises made by the write under way: many, and the commit analyzes
     /// their tables.
     pub(crate) promised: u64,
-    /// How many ids a bulk load holds in memory before it sets them aside.
+    /// How many ids a bulk load holds in memory before it sets them aside
+    /// (`BULK_IDS_MAX`, halved: each holds the `seq` of its row too, and so as
+    /// many bytes as the ids alone held).
     pub(crate) bulk_ids_max: usize,
     /// What the last bulk load did.
     pub(crate) bulk_seen: crate::bulk::BulkLoadSeen,

@@ -115,6 +115,11 @@ impl<'c> GestureStream<'c> {
         self.copy.hand_over()
     }
 
+    /// The number the next gesture written gets.
+    pub(crate) fn next(&self) -> i64 {
+        self.next
+    }
+
     /// Ends the copy; the number of the last gesture written.
     pub(crate) fn finish(self) -> Result<i64, CopyFailed> {
         self.copy.finish()?;
@@ -149,20 +154,22 @@ pub(crate) fn copy_balances(
     )
 }
 
-/// Copies a bulk load's hashes of ids into the table they are set aside in.
+/// Copies a bulk load's hashes of ids, each with the `seq` of its row, into
+/// the table they are set aside in.
 pub(crate) fn copy_id_hashes(
     client: &mut Client,
     buffer: &mut Vec<u8>,
-    hashes: &[i64],
+    hashes: &[(i64, i64)],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
         buffer,
-        "COPY bulk_id_hashes (hash) FROM STDIN BINARY",
+        "COPY bulk_id_hashes (hash, seq) FROM STDIN BINARY",
         hashes,
-        |rows, hash| {
-            rows.fields(1);
+        |rows, (hash, seq)| {
+            rows.fields(2);
             rows.int8(Some(*hash));
+            rows.int8(Some(*seq));
             Ok(())
         },
     )

@@ -43,15 +43,31 @@ const GENERIC_PLAN_MIN: usize = 256;
 /// too many others.
 const RANGES_SKIPPED: u32 = 16;
 
+/// The columns `gesture_row` takes, but the time a gesture counts at.
+macro_rules! gesture_columns {
+    () => {
+        "SELECT g.seq, g.id, g.at_ms, g.giver::int8, g.receiver::int8, (g.details).giver_org::int8, (g.details).receiver_org::int8, g.kind::int8, \
+         k.dimension, g.amount_minor, (g.details).note, (g.details).item, (g.details).reverses, "
+    };
+}
+
 /// Reads gestures as `gesture_row` takes them. The time of the gesture a
 /// reversal reverses is looked up for reversals alone: joined for every row,
 /// the lookup's empty index scans took about as long as the rows themselves
 /// (a range of 16,384 stored gestures read in 13 ms instead of 6).
-pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver::int8, g.receiver::int8, (g.details).giver_org::int8, (g.details).receiver_org::int8, g.kind::int8, \
-     k.dimension, g.amount_minor, (g.details).note, (g.details).item, (g.details).reverses, \
-     CASE WHEN (g.details).reverses IS NULL THEN g.at_ms \
+pub(crate) const GESTURE_SELECT: &str = concat!(
+    gesture_columns!(),
+    "CASE WHEN (g.details).reverses IS NULL THEN g.at_ms \
      ELSE COALESCE((SELECT o.at_ms FROM gestures o WHERE o.id = (g.details).reverses), g.at_ms) END \
-     FROM gestures g JOIN kinds k ON k.id = g.kind";
+     FROM gestures g JOIN kinds k ON k.id = g.kind"
+);
+
+/// Reads gestures as `gesture_row` takes them, each at its own time: for a
+/// bulk load, which finds a reversal's original itself (`bulk_gestures`).
+pub(crate) const GESTURE_BY_SEQ: &str = concat!(
+    gesture_columns!(),
+    "g.at_ms FROM gestures g JOIN kinds k ON k.id = g.kind"
+);
 
 /// The gestures of `rows` (read with [`GESTURE_SELECT`]) whose ids are
 /// among `ids`, by id.
@@ -377,6 +393,11 @@ impl GestureStore for PostgresStore {
     }
 
     fn gesture(&mut self, id: &GestureId) -> StoreResult<Option<StoredGesture>> {
+        // A lookup by id during a bulk load is answered from the load, or
+        // builds the indexes first.
+        if let Some(found) = self.bulk_gestures(&[id.as_str()])? {
+            return Ok(found.into_iter().next());
+        }
         self.build_indexes()?;
         self.query_opt(
             "reading a gesture",
@@ -389,18 +410,21 @@ impl GestureStore for PostgresStore {
     }
 
     fn gestures_by_ids(&mut self, ids: &[&str]) -> StoreResult<Vec<StoredGesture>> {
-        self.build_indexes()?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        if let Some(found) = self.bulk_gestures(ids)? {
+            return Ok(found);
+        }
+        self.build_indexes()?;
         // Planned each time: a plan for any ids, made while a load's table
         // was small, read the whole table for every batch once it had grown
         // (a million gestures, one in twenty a reversal: 9 s a batch).
         Ok(self.stored_by_id(ids, false)?.into_values().collect())
     }
 
+    // The index of reversals stays through a bulk load: it is read as it is.
     fn reversal_of(&mut self, id: &GestureId) -> StoreResult<Option<GestureId>> {
-        self.build_indexes()?;
         self.query_opt(
             "reading a gesture",
             "SELECT id FROM gestures WHERE (details).reverses = $1",
@@ -414,7 +438,6 @@ impl GestureStore for PostgresStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.build_indexes()?;
         let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
         self.query(
             "reading a gesture",

@@ -76,7 +76,7 @@ impl PostgresStore {
             ranges_skipped: 0,
             copied: 0,
             promised: 0,
-            bulk_ids_max: balans_store::store::BULK_IDS_MAX,
+            bulk_ids_max: balans_store::store::BULK_IDS_MAX / 2,
             bulk_seen: Default::default(),
         };
         store.migrate(upgrading)?;
@@ -89,7 +89,7 @@ impl PostgresStore {
     }
 
     /// How many ids a bulk load holds in memory before it sets them aside
-    /// (see `set_ids_aside`): [`BULK_IDS_MAX`](balans_store::store::BULK_IDS_MAX)
+    /// (see `set_ids_aside`): half [`BULK_IDS_MAX`](balans_store::store::BULK_IDS_MAX)
     /// unless set lower, as a test does to reach the setting aside with a
     /// small file.
     pub fn set_bulk_ids_max(&mut self, most: usize) {

@@ -382,15 +382,22 @@ pub const STEPS: &[&str] = &[
 pub const GESTURE_INDEXES_DROP: &str = "ALTER TABLE gestures DROP CONSTRAINT gestures_pkey, DROP CONSTRAINT gestures_id_key; \
      DROP INDEX gestures_at, gestures_giver, gestures_receiver";
 
-/// Builds the indexes [`GESTURE_INDEXES_DROP`] dropped, sorting in memory. The
-/// key of `seq` comes in order and is built by the server process alone, while
-/// the import sums its gestures on the other core; the ids are built with one
-/// parallel worker beside it, as comparing texts is most of the work there.
-/// 1 M gestures on two cores, three builds each, medians: `seq` 366 ms alone and
-/// 447 ms with a worker; the ids 533 ms alone and 419 ms with one.
-pub const GESTURE_INDEXES_BUILD: &str = "SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL max_parallel_maintenance_workers = 0; \
+/// Builds the key of `seq` [`GESTURE_INDEXES_DROP`] dropped, sorting in
+/// memory: at the end of a load, or at its first lookup by id, which finds its
+/// rows by `seq` (see `PostgresStore::bulk_gestures`); rows copied in after
+/// that go into it at its end, in order. It is built by the server process
+/// alone, while the import sums its gestures on the other core. 1 M gestures
+/// on two cores, three builds each, medians: 366 ms alone and 447 ms with a
+/// parallel worker.
+pub const GESTURE_SEQ_KEY_BUILD: &str = "SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL max_parallel_maintenance_workers = 0; \
      ALTER TABLE gestures ADD CONSTRAINT gestures_pkey PRIMARY KEY (seq); \
-     SET LOCAL max_parallel_maintenance_workers = 1; \
+     SET LOCAL maintenance_work_mem TO DEFAULT; SET LOCAL max_parallel_maintenance_workers TO DEFAULT";
+
+/// Builds the other indexes [`GESTURE_INDEXES_DROP`] dropped, after
+/// [`GESTURE_SEQ_KEY_BUILD`]. The ids are built with one parallel worker
+/// beside the server process, as comparing texts is most of the work there:
+/// 1 M gestures, medians of three, 533 ms alone and 419 ms with one.
+pub const GESTURE_INDEXES_BUILD: &str = "SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL max_parallel_maintenance_workers = 1; \
      ALTER TABLE gestures ADD CONSTRAINT gestures_id_key UNIQUE (id); \
      CREATE INDEX gestures_at ON gestures (at_ms); \
      CREATE INDEX gestures_giver ON gestures (giver); \

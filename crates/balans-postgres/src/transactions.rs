@@ -54,10 +54,16 @@ impl Transactions for PostgresStore {
         }
         self.depth = self.depth.saturating_sub(1);
         match &mut self.bulk {
-            Bulk::Loading { dropped, built, .. } => {
+            Bulk::Loading {
+                dropped,
+                built,
+                seq_indexed,
+                ..
+            } => {
                 // Released: what this write did is now part of the enclosing one.
                 *dropped = (*dropped).min(self.depth);
                 *built = built.map(|b| b.min(self.depth));
+                *seq_indexed = seq_indexed.map(|b| b.min(self.depth));
             }
             // The import that wanted a bulk load has ended without one.
             Bulk::Wanted { depth } if *depth > self.depth => self.bulk = Bulk::Off,
@@ -96,10 +102,18 @@ impl Transactions for PostgresStore {
         match &mut self.bulk {
             // Rolling back past the drop brings the indexes back.
             Bulk::Loading { dropped, .. } if *dropped > self.depth => self.bulk = Bulk::Off,
-            Bulk::Loading { built, aside, .. } => {
+            Bulk::Loading {
+                built,
+                aside,
+                seq_indexed,
+                ..
+            } => {
                 // Rolling back past the build leaves them dropped.
                 if built.is_some_and(|b| b > self.depth) {
                     *built = None;
+                }
+                if seq_indexed.is_some_and(|b| b > self.depth) {
+                    *seq_indexed = None;
                 }
                 // It may have undone ids set aside: the load goes on through
                 // the indexes.

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
 use balans_store::store::{
-    BulkIds, BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult, id_hash,
+    BulkIds, BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult, hold_new,
+    id_hash,
 };
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params};
@@ -145,11 +146,7 @@ impl GestureStore for SqliteStore {
             let most = self.ids_held_most();
             let next = self.bulk_next_seq.unwrap_or(0);
             let new = self.bulk_ids.as_mut().is_some_and(|ids| {
-                ids.len() + gestures.len() <= most
-                    && gestures
-                        .iter()
-                        .zip(next..)
-                        .all(|(g, seq)| ids.insert(&g.id, seq))
+                hold_new(ids, gestures.len(), most, gestures.iter().copied(), next)
             });
             if new && !self.set_aside_any(gestures)? {
                 return self.insert_new_gestures(gestures);

@@ -156,19 +156,24 @@ impl<V: Copy> BulkIds<V> {
     }
 }
 
-/// Whether a batch of `n` gestures may be copied in bulk: it holds no reversal
-/// (which needs what the indexes check) and no id copied before. Past `most`
-/// ids held ([`BULK_IDS_MAX`]) the rest goes through the indexes (unless the
-/// store sets the ids held aside first, as both backends do), so that the hashes
-/// stay within some 40 MiB, however long the file (for a moment some 64 MiB,
-/// when an id out of order comes that late and the list becomes a set).
-pub fn bulk_new<'g>(
-    ids: &mut BulkIds,
+/// Whether a batch of `n` gestures may be loaded in bulk as far as the ids
+/// held in memory tell: none was loaded before, and each is held from now on
+/// with the `seq` its row gets, numbered on from `first`. Past `most` ids held
+/// ([`BULK_IDS_MAX`], which a backend may lower) the batch is refused (unless
+/// it is the first held, which nothing set aside could make room for), so that
+/// the hashes stay within some 40 MiB, however long the file (for a moment
+/// some 64 MiB, when an id out of order comes that late and the list becomes a
+/// set): both backends set the ids held aside first. Reversals are the
+/// backend's to judge: their originals must be looked up first.
+pub fn hold_new<'g>(
+    ids: &mut BulkIds<i64>,
     n: usize,
     most: usize,
-    mut gestures: impl Iterator<Item = &'g Gesture>,
+    gestures: impl Iterator<Item = &'g Gesture>,
+    first: i64,
 ) -> bool {
-    ids.len() + n <= most && gestures.all(|g| g.reverses.is_none() && ids.insert(&g.id, ()))
+    (ids.is_empty() || ids.len() + n <= most)
+        && gestures.zip(first..).all(|(g, seq)| ids.insert(&g.id, seq))
 }
 
 /// The most ids one bulk load holds in memory.

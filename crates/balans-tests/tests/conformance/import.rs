@@ -809,6 +809,31 @@ fn sqlite_finds_what_reversals_reverse_from_the_load() {
     assert_stored_in_order(&mut store, &[&file]);
 }
 
+/// PostgreSQL: the load of `reversals_in_a_large_first_import_…` copies
+/// every row in bulk, reversals too, finding each reversal's original from
+/// the ids it holds or set aside, and builds the indexes once, at the end.
+#[test]
+fn postgres_finds_what_reversals_reverse_from_the_load() {
+    use balans_tests::{Backend, Postgres};
+    if !Postgres::available() {
+        return;
+    }
+    let (mut store, _guard) = Postgres::fresh();
+    Postgres::hold_ids_at_most(&mut store, 1_000);
+    setup(&mut store);
+    let file = with_reversals(&[]);
+    import_texts_within(&mut store, &[("good.csv", &file)], batches_of_300()).unwrap();
+    let load = store.last_bulk_load();
+    // Each of the 48 reversals reads its original, as the load holds it in
+    // memory or set aside.
+    assert_eq!(load.found_in_load, 48, "{load:?}");
+    // All but the last 48 rows, too few to copy.
+    assert_eq!(load.copied_in_bulk, 3_000, "{load:?}");
+    assert!(load.sets_aside > 0, "{load:?}");
+    assert_stored_in_order(&mut store, &[&file]);
+    assert_consistent(&mut store);
+}
+
 /// Rows with long notes go to the store in batches bounded by their text, not
 /// only by their count, and the store ends the same as with whole batches:
 /// each batch is told as progress, so the reports count the batches.
