@@ -56,13 +56,15 @@ pub(crate) enum Bulk {
     /// come in, and summed into it by one statement (`balances_staged`,
     /// `months_staged`, `party_totals_staged`, see [`Staged`] and
     /// `PostgresStore::fold_staged`). Past the most ids it holds, the load
-    /// sets them aside (`aside`, see [`IdsAside`]).
+    /// sets them aside (`aside`, see [`IdsAside`]), into `aside_tables`
+    /// tables so far.
     Loading {
         dropped: u32,
         built: Option<u32>,
         // Boxed: the rest of a load is small beside it, and so is every other state.
         ids: Box<BulkIds<i64>>,
         aside: IdsAside,
+        aside_tables: u32,
         seq_indexed: Option<u32>,
         balances_empty: bool,
         months_empty: bool,
@@ -90,7 +92,7 @@ pub struct BulkLoadSeen {
 
 /// The ids a bulk load has set aside, once it holds more than it keeps in
 /// memory (see `PostgresStore::set_ids_aside`): their hashes are in the
-/// temporary table `bulk_id_hashes`, and in a filter of fixed size that
+/// temporary tables `bulk_id_hashes_0`, `_1`, …, and in a filter of fixed size that
 /// answers for most ids that they are not among them, so that only the few
 /// it cannot rule out are looked up there. Before, such a load built every
 /// index of the gestures and copied the rest through them: ten million ids

@@ -102,6 +102,7 @@ impl PostgresStore {
                 built: None,
                 ids: Box::default(),
                 aside: IdsAside::None,
+                aside_tables: 0,
                 seq_indexed: None,
                 balances_empty: empty.get(1),
                 months_empty: empty.get(2),
@@ -249,15 +250,24 @@ impl PostgresStore {
     }
 
     /// Sets the ids a bulk load holds in memory aside, as their hashes with
-    /// the `seq` of each one's row: into the temporary table `bulk_id_hashes`
-    /// (made by the first, and dropped at the commit) and its filter, and
-    /// holds the ids that come next anew, a quarter as many as before. Each
-    /// time's hashes go in sorted, after those before, so a block-range index
-    /// (`brin`) finds a hash in a few pages of each time's: 875,000 hashes
-    /// went in in 0.3 s so, in 0.7–1.1 s through a B-tree of ten million.
+    /// the `seq` of each one's row: into a temporary table of their own
+    /// (`bulk_id_hashes_0`, `_1`, …, dropped at the commit, each with a B-tree
+    /// of its hashes, built from them sorted) and the filter, and holds the
+    /// ids that come next anew, a quarter as many as before. A lookup asks
+    /// every table. One table for all, with a block-range index (`brin`)
+    /// of each time's sorted hashes, took its hashes in as fast, but each
+    /// hash was in a range of every time's, and 800 hashes read most of the
+    /// table: 170 ms a lookup at ten million, where a file correcting recent
+    /// gestures looks up a batch's originals after each setting aside.
     fn set_ids_aside(&mut self) -> StoreResult<()> {
         let context = "setting the load's ids aside";
-        let Bulk::Loading { ids, aside, .. } = &mut self.bulk else {
+        let Bulk::Loading {
+            ids,
+            aside,
+            aside_tables,
+            ..
+        } = &mut self.bulk
+        else {
             return Ok(());
         };
         let mut hashes: Vec<(i64, i64)> = ids
@@ -268,8 +278,7 @@ impl PostgresStore {
         hashes.sort_unstable();
         self.bulk_seen.sets_aside += 1;
         self.bulk_seen.ids_set_aside += hashes.len() as u64;
-        let first = matches!(aside, IdsAside::None);
-        if first {
+        if matches!(aside, IdsAside::None) {
             *aside = IdsAside::Set(IdsAside::new_filter());
         }
         let IdsAside::Set(filter) = aside else {
@@ -278,40 +287,43 @@ impl PostgresStore {
         for (hash, _) in &hashes {
             filter.insert_hash(*hash as u64);
         }
-        if first {
-            self.batch(
-                context,
-                "CREATE TEMP TABLE IF NOT EXISTS bulk_id_hashes (hash int8 NOT NULL, seq int8 NOT NULL) ON COMMIT DROP; \
-                 CREATE INDEX IF NOT EXISTS bulk_id_hashes_hash ON bulk_id_hashes \
-                 USING brin (hash) WITH (pages_per_range = 4)",
-            )?;
-        }
-        self.send_savepoints(context)?;
-        copy::copy_id_hashes(&mut self.client, &mut self.copy_buffer, &hashes)
-            .map_err(|e| e.into_store(context))?;
+        let table = format!("bulk_id_hashes_{aside_tables}");
+        *aside_tables += 1;
         self.batch(
             context,
-            "SELECT brin_summarize_new_values('bulk_id_hashes_hash')",
-        )
+            &format!(
+                "CREATE TEMP TABLE {table} (hash int8 NOT NULL, seq int8 NOT NULL) ON COMMIT DROP"
+            ),
+        )?;
+        self.send_savepoints(context)?;
+        copy::copy_id_hashes(&mut self.client, &mut self.copy_buffer, &table, &hashes)
+            .map_err(|e| e.into_store(context))?;
+        self.batch(context, &format!("CREATE INDEX ON {table} (hash)"))
     }
 
     /// Those of `hashes` set aside, each with the `seq` of its row: a batch
     /// whose hashes are among them may repeat an id, and goes through the
-    /// indexes. Through the index of the hashes, always, and not compiled: the
-    /// table has no statistics, and a planner that takes one row in two
-    /// hundred to match scanned all of it for the first, 600 ms at ten
+    /// indexes. Through the indexes of the hashes, always, and not compiled:
+    /// the tables have no statistics, and a planner that takes one row in two
+    /// hundred to match scanned all of one for the first, 600 ms at ten
     /// million.
     fn aside_seqs(&mut self, hashes: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
         let context = "reading the load's ids set aside";
+        let Bulk::Loading { aside_tables, .. } = self.bulk else {
+            return Ok(Vec::new());
+        };
+        let sql = (0..aside_tables)
+            .map(|k| format!("SELECT hash, seq FROM bulk_id_hashes_{k} WHERE hash = ANY($1)"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        if sql.is_empty() {
+            return Ok(Vec::new());
+        }
         self.batch(
             context,
             "SET LOCAL enable_seqscan = off; SET LOCAL jit = off",
         )?;
-        let found = self.query_planned(
-            context,
-            "SELECT hash, seq FROM bulk_id_hashes WHERE hash = ANY($1)",
-            &[(&hashes, Type::INT8_ARRAY)],
-        )?;
+        let found = self.query_planned(context, &sql, &[(&hashes, Type::INT8_ARRAY)])?;
         self.batch(
             context,
             "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL jit TO DEFAULT",
@@ -496,6 +508,10 @@ impl PostgresStore {
             if set_aside {
                 *aside = IdsAside::Lost;
             }
+            let tables = match self.bulk {
+                Bulk::Loading { aside_tables, .. } => aside_tables,
+                _ => 0,
+            };
             if matches!(
                 self.bulk,
                 Bulk::Loading {
@@ -506,10 +522,12 @@ impl PostgresStore {
                 self.batch("indexing the gestures", schema::GESTURE_SEQ_KEY_BUILD)?;
             }
             self.batch("indexing the gestures", schema::GESTURE_INDEXES_BUILD)?;
-            if set_aside {
+            if tables > 0 {
+                let names: Vec<String> =
+                    (0..tables).map(|k| format!("bulk_id_hashes_{k}")).collect();
                 self.batch(
                     "indexing the gestures",
-                    "DROP TABLE IF EXISTS bulk_id_hashes",
+                    &format!("DROP TABLE IF EXISTS {}", names.join(", ")),
                 )?;
             }
             // Statistics for the planner, which knew the table empty: without

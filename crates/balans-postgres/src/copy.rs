@@ -155,16 +155,17 @@ pub(crate) fn copy_balances(
 }
 
 /// Copies a bulk load's hashes of ids, each with the `seq` of its row, into
-/// the table they are set aside in.
+/// `table`, where they are set aside.
 pub(crate) fn copy_id_hashes(
     client: &mut Client,
     buffer: &mut Vec<u8>,
+    table: &str,
     hashes: &[(i64, i64)],
 ) -> Result<(), CopyFailed> {
     copy_in(
         client,
         buffer,
-        "COPY bulk_id_hashes (hash, seq) FROM STDIN BINARY",
+        &format!("COPY {table} (hash, seq) FROM STDIN BINARY"),
         hashes,
         |rows, (hash, seq)| {
             rows.fields(2);
