@@ -28,6 +28,10 @@ pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g
 /// went too (58 s before it did).
 const ASIDE_FILTER_BITS: usize = 1 << 27;
 
+/// Ids this many or more are read as a run of the table first, where they
+/// may be (see `stored_in_turn`).
+const RUN_MIN: usize = 256;
+
 /// [`GESTURE_SELECT`] at each gesture's own time, without the index of ids
 /// that finds a reversal's original (see `bulk_gestures`).
 const GESTURE_BY_SEQ: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g.receiver, g.giver_org, g.receiver_org, g.kind, \
@@ -793,28 +797,81 @@ impl SqliteStore {
             .unwrap_or(false))
     }
 
-    /// The stored gestures with any of `ids`, by id, read in one statement in
-    /// the order of their ids.
+    /// The stored gestures with any of `ids`, by id. Many are read first as
+    /// the run of gestures stored between the first id's and the last's
+    /// (`stored_in_turn`); the rest in one statement in the order of their ids.
     fn stored_gestures<'i>(
         &mut self,
         ids: impl Iterator<Item = &'i str>,
     ) -> StoreResult<HashMap<String, StoredGesture>> {
-        let mut ids: Vec<&str> = ids.collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(HashMap::new());
+        let ids: Vec<&str> = ids.collect();
+        let mut stored = HashMap::new();
+        let mut rest = match ids.len() >= RUN_MIN {
+            true => self.stored_in_turn(&ids, &mut stored)?,
+            false => ids,
+        };
+        rest.sort_unstable();
+        rest.dedup();
+        if rest.is_empty() {
+            return Ok(stored);
         }
-        let values: Vec<Value> = ids.iter().map(|id| Value::Text(id.to_string())).collect();
-        Ok(self
-            .query(
+        let values: Vec<Value> = rest.iter().map(|id| Value::Text(id.to_string())).collect();
+        stored.extend(
+            self.query(
                 "reading gestures",
                 &format!("{GESTURE_SELECT} WHERE g.id IN rarray(?1)"),
                 [std::rc::Rc::new(values)],
                 gesture_row,
             )?
             .into_iter()
-            .map(|g| (g.gesture.id.as_str().to_string(), g))
+            .map(|g| (g.gesture.id.as_str().to_string(), g)),
+        );
+        Ok(stored)
+    }
+
+    /// Reads into `stored` those of `ids` (many, in the order given) that are
+    /// among the run of gestures stored between the first id's and the last's,
+    /// when that run is short, and gives back the others: a file imported
+    /// again offers each batch's gestures in the order they were stored,
+    /// however its ids sort, and the run is read in the order of the table.
+    /// Looked up one by one, in the order of their ids, each id of a batch of
+    /// a file of ten million with ids in no order read a page of the index of
+    /// ids of its own, and its row from another: importing the file again
+    /// took longer than importing it first (48 s against 45.5 s).
+    fn stored_in_turn<'i>(
+        &mut self,
+        ids: &[&'i str],
+        stored: &mut HashMap<String, StoredGesture>,
+    ) -> StoreResult<Vec<&'i str>> {
+        let context = "reading gestures";
+        let (first, last) = (ids[0], ids[ids.len() - 1]);
+        let ends: Vec<i64> = self.query(
+            context,
+            "SELECT seq FROM gestures WHERE id IN (?1, ?2)",
+            params![first, last],
+            |r| r.get(0),
+        )?;
+        let n = ids.len() as i64;
+        let (low, high) = match ends[..] {
+            [a, b] if (a - b).abs() < 2 * n => (a.min(b), a.max(b)),
+            _ => return Ok(ids.to_vec()),
+        };
+        let asked: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        let run = self.query(
+            context,
+            &format!("{GESTURE_SELECT} WHERE g.seq BETWEEN ?1 AND ?2"),
+            params![low, high],
+            gesture_row,
+        )?;
+        for g in run {
+            if asked.contains(g.gesture.id.as_str()) {
+                stored.insert(g.gesture.id.as_str().to_string(), g);
+            }
+        }
+        Ok(ids
+            .iter()
+            .copied()
+            .filter(|id| !stored.contains_key(*id))
             .collect())
     }
 

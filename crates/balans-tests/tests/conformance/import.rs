@@ -360,6 +360,49 @@ pub fn a_file_imported_again_names_the_rows_it_cannot_take<B: Backend>() {
     assert_eq!(contents(&mut store), before, "nothing is written");
 }
 
+/// A file imported again with ids in no order, some of its rows new and
+/// between stored ones, one changed: each batch's stored rows are found among
+/// the run of gestures stored between its first row's and its last's, the
+/// changed row is refused at its own line, and the file without it adds only
+/// the new rows.
+pub fn a_file_imported_again_in_no_order_of_ids_adds_only_its_new_rows<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let limits = batches_of_300();
+    let first = gestures_file_of(3_000, &[], scrambled);
+    import_texts_within(&mut store, &[("first.csv", &first)], limits).unwrap();
+    let before = contents(&mut store);
+    // Every seventh row of the body new, but neither end of a batch of 300.
+    let mut lines: Vec<String> = first.lines().map(str::to_string).collect();
+    for row in (5..3_000).step_by(7).filter(|row| row % 300 != 299) {
+        lines[row + 1] = format!("new{row},2024-04-01,bob,ann,thanks,");
+    }
+    let again = lines.join("\n") + "\n";
+    let mut changed_lines = lines.clone();
+    assert!(changed_lines[1_601].starts_with(&scrambled(1_600)));
+    changed_lines[1_601] = changed_lines[1_601].replace("2024-03-01", "2024-03-02");
+    let changed = changed_lines.join("\n") + "\n";
+    let error = import_texts_within(&mut store, &[("changed.csv", &changed)], limits).unwrap_err();
+    let LedgerError::Rejected(rejection) = error else {
+        panic!("expected a rejection, got {error}")
+    };
+    assert_eq!(rejection.total, 1, "{rejection:?}");
+    let message = rejection.errors[0].to_string();
+    assert!(
+        message.starts_with("changed.csv:1602: column 'id':"),
+        "{message}"
+    );
+    assert_eq!(contents(&mut store), before, "nothing is written");
+    let added = (5..3_000).step_by(7).filter(|row| row % 300 != 299).count();
+    let summary = import_texts_within(&mut store, &[("again.csv", &again)], limits).unwrap();
+    assert_eq!(
+        (summary.gestures_added, summary.gestures_already_present),
+        (added as u64, 3_000 - added as u64)
+    );
+    assert_stored_in_order(&mut store, &[&first, &again]);
+    assert_consistent(&mut store);
+}
+
 /// The first import into an empty store is the one a backend may load in bulk;
 /// a reversal, a repeated id and a conflicting id far into it, past the first
 /// batches, must be answered as in any other import.
@@ -887,6 +930,7 @@ conformance!(
     a_file_that_repeats_part_of_another_adds_the_rest,
     stored_batches_then_new_ones_and_back,
     a_file_imported_again_names_the_rows_it_cannot_take,
+    a_file_imported_again_in_no_order_of_ids_adds_only_its_new_rows,
     rows_without_ids_get_the_same_ids_however_few_counts_fit_in_memory,
     a_large_first_import_keeps_every_rule,
     ids_in_order_with_others_between_them_are_answered_each_for_itself,
