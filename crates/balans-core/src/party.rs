@@ -108,7 +108,7 @@ impl FromStr for PartyKind {
 }
 
 /// The text fields of a party, as imported or edited.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PartyFields {
     pub key: PartyKey,
     pub kind: PartyKind,

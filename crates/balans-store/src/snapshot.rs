@@ -8,7 +8,9 @@ use balans_core::{
     rollup,
 };
 use compact_str::CompactString;
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::hash::BuildHasher;
 
 use crate::field::{self, Code};
 use crate::store::{Catalog, Resolved, Store, StoreResult};
@@ -16,13 +18,85 @@ use crate::store::{Catalog, Resolved, Store, StoreResult};
 /// The parties, kinds and memberships a write resolves against.
 pub struct Snapshot {
     pub zone: Zone,
-    /// By key. Keys of up to 24 bytes are kept in the table itself: each row of
-    /// an import looks up two, and most keys (names, e-mail addresses) are short.
-    parties: FxHashMap<CompactString, Entry>,
-    keys: FxHashMap<PartyId, PartyKey>,
+    parties: Parties,
+    /// The keys of organizations named in messages alone (`for_keys`).
+    names: FxHashMap<PartyId, PartyKey>,
     catalog: Arc<Catalog>,
     /// Changed only by `insert_membership`, which keeps each entry's `roll` true.
     memberships: MembershipIndex,
+}
+
+/// The parties a snapshot holds, each once: its key and entry in one list,
+/// found by key through a table of positions, and by id. Keys of up to 24
+/// bytes are kept in the list itself: each row of an import looks up two, and
+/// most keys (names, e-mail addresses) are short. Held as a table by key and
+/// another by id, each with its own copy of the key, a million parties took
+/// some 300 MiB, and twice that for a moment while the tables grew.
+#[derive(Default)]
+struct Parties {
+    listed: Vec<(CompactString, Entry)>,
+    by_key: HashTable<u32>,
+    by_id: FxHashMap<PartyId, u32>,
+}
+
+impl Parties {
+    fn hash(key: &str) -> u64 {
+        FxBuildHasher.hash_one(key)
+    }
+
+    fn get(&self, key: &str) -> Option<&Entry> {
+        let listed = &self.listed;
+        self.by_key
+            .find(Self::hash(key), |&i| listed[i as usize].0 == key)
+            .map(|&i| &listed[i as usize].1)
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        self.listed.reserve(additional);
+        let listed = &self.listed;
+        self.by_key
+            .reserve(additional, |&j| Self::hash(listed[j as usize].0.as_str()));
+        self.by_id.reserve(additional);
+    }
+
+    fn by_id_mut(&mut self, id: PartyId) -> Option<&mut Entry> {
+        let i = *self.by_id.get(&id)?;
+        Some(&mut self.listed[i as usize].1)
+    }
+
+    fn key(&self, id: PartyId) -> Option<&str> {
+        let i = *self.by_id.get(&id)?;
+        Some(self.listed[i as usize].0.as_str())
+    }
+
+    fn holds(&self, id: PartyId) -> bool {
+        self.by_id.contains_key(&id)
+    }
+
+    /// Adds a party, or replaces the entry of the one with its key.
+    fn insert(&mut self, key: &str, entry: Entry) {
+        let listed = &mut self.listed;
+        let hash = Self::hash(key);
+        let id = entry.id;
+        let i = match self
+            .by_key
+            .find(hash, |&i| listed[i as usize].0 == key)
+            .copied()
+        {
+            Some(i) => {
+                listed[i as usize].1 = entry;
+                i
+            }
+            None => {
+                let i = u32::try_from(listed.len()).expect("fewer than 2^32 parties");
+                listed.push((CompactString::from(key), entry));
+                self.by_key
+                    .insert_unique(hash, i, |&j| Self::hash(listed[j as usize].0.as_str()));
+                i
+            }
+        };
+        self.by_id.insert(id, i);
+    }
 }
 
 /// A party as its key finds it, with its memberships when it has at most one:
@@ -167,6 +241,10 @@ impl Snapshot {
     /// Everything: for imports.
     pub fn load<S: Store + ?Sized>(store: &mut S) -> StoreResult<Snapshot> {
         let mut snapshot = Snapshot::kinds_only(store)?;
+        // Made as large as it will be, not grown: growing, the old list and
+        // tables and the new are held at once.
+        let count = usize::try_from(store.party_count()?).unwrap_or(usize::MAX);
+        snapshot.parties.reserve(count);
         store.for_each_party_key(&mut |id, key, kind| snapshot.add_party(id, key, kind))?;
         for membership in store.memberships()? {
             snapshot.insert_membership(membership);
@@ -191,12 +269,12 @@ impl Snapshot {
         let mut organizations: Vec<PartyId> = memberships
             .iter()
             .map(|m| m.organization)
-            .filter(|org| !snapshot.keys.contains_key(org))
+            .filter(|org| !snapshot.parties.holds(*org))
             .collect();
         organizations.sort_unstable();
         organizations.dedup();
         for org in store.parties_by_ids(&organizations)? {
-            snapshot.keys.insert(org.id, org.fields.key);
+            snapshot.names.insert(org.id, org.fields.key);
         }
         for membership in memberships {
             snapshot.insert_membership(membership);
@@ -208,8 +286,8 @@ impl Snapshot {
         let catalog = store.catalog()?;
         Ok(Snapshot {
             zone: catalog.zone.clone(),
-            parties: FxHashMap::default(),
-            keys: FxHashMap::default(),
+            parties: Parties::default(),
+            names: FxHashMap::default(),
             catalog,
             memberships: MembershipIndex::default(),
         })
@@ -217,9 +295,7 @@ impl Snapshot {
 
     pub fn add_party(&mut self, id: PartyId, key: PartyKey, kind: PartyKind) {
         let roll = Roll::of(self.memberships.of_person(id));
-        self.parties
-            .insert(CompactString::from(key.as_str()), Entry { id, kind, roll });
-        self.keys.insert(id, key);
+        self.parties.insert(key.as_str(), Entry { id, kind, roll });
     }
 
     pub fn memberships(&self) -> &MembershipIndex {
@@ -231,11 +307,7 @@ impl Snapshot {
     pub fn insert_membership(&mut self, membership: Membership) {
         let person = membership.person;
         self.memberships.insert(membership);
-        if let Some(entry) = self
-            .keys
-            .get(&person)
-            .and_then(|key| self.parties.get_mut(key.as_str()))
-        {
+        if let Some(entry) = self.parties.by_id_mut(person) {
             entry.roll = Roll::of(self.memberships.of_person(person));
         }
     }
@@ -246,9 +318,13 @@ impl Snapshot {
 
     /// The key of a party, for messages.
     pub fn key(&self, id: PartyId) -> String {
-        self.keys
-            .get(&id)
-            .map_or_else(|| format!("#{}", id.0), |k| k.to_string())
+        match self.parties.key(id) {
+            Some(key) => key.to_string(),
+            None => self
+                .names
+                .get(&id)
+                .map_or_else(|| format!("#{}", id.0), |k| k.to_string()),
+        }
     }
 
     /// The kinds it resolves gestures against.

@@ -262,7 +262,65 @@ pub fn parties_read_one_by_one_are_the_parties_whole<B: Backend>() {
     assert_eq!(one_by_one, whole);
 }
 
+/// A key given twice in a parties file, far apart: with the same details it
+/// is one party; with other details it is refused at its second line, which
+/// names the first, and nothing of the file is written. Gestures find the
+/// parties of a long file by their keys, and are refused as ever.
+pub fn a_key_twice_in_a_parties_file_is_one_party_or_refused<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    let mut parties = String::from("key,kind,name,email\n");
+    for n in 0..6_000 {
+        parties.push_str(&format!("k{n:05},person,Klant {n},k{n}@example.nl\n"));
+    }
+    let twice = format!("{parties}k00010,person,Klant 10,k10@example.nl\n");
+    let summary = import_texts(&mut store, &[("p.csv", &twice)]).unwrap();
+    assert_eq!(summary.parties_added, 6_000);
+    let before = contents(&mut store);
+    let mut other = String::from("key,kind,name\n");
+    for n in 0..5_000 {
+        other.push_str(&format!("m{n:05},person,M {n}\n"));
+    }
+    other.push_str("m00003,person,M drie\n");
+    let error = import_texts(&mut store, &[("o.csv", &other)]).unwrap_err();
+    let LedgerError::Rejected(rejection) = error else {
+        panic!("expected a rejection, got {error}")
+    };
+    assert_eq!(rejection.total, 1, "{rejection:?}");
+    let message = rejection.errors[0].to_string();
+    assert!(
+        message.starts_with("o.csv:5002: column 'key':"),
+        "{message}"
+    );
+    assert!(
+        message.contains("line 5 too, with other details"),
+        "{message}"
+    );
+    assert_eq!(contents(&mut store), before, "nothing is written");
+
+    let gestures = "id,at,giver,receiver,kind\n\
+        g1,2024-03-01,k05999,k00000,thanks\n\
+        g2,2024-03-01,k04096,k04096,thanks\n";
+    let error = import_texts(&mut store, &[("g.csv", gestures)]).unwrap_err();
+    let LedgerError::Rejected(rejection) = error else {
+        panic!("expected a rejection, got {error}")
+    };
+    assert_eq!(rejection.total, 1, "{rejection:?}");
+    assert!(
+        rejection.errors[0].to_string().starts_with("g.csv:3:"),
+        "{rejection:?}"
+    );
+    let fine = "id,at,giver,receiver,kind\ng1,2024-03-01,k05999,k00000,thanks\n";
+    assert_eq!(
+        import_texts(&mut store, &[("g.csv", fine)])
+            .unwrap()
+            .gestures_added,
+        1
+    );
+}
+
 conformance!(
+    a_key_twice_in_a_parties_file_is_one_party_or_refused,
     a_membership_change_moves_stored_gestures,
     parties_read_one_by_one_are_the_parties_whole,
     ending_a_membership_moves_only_the_gestures_after_it,
