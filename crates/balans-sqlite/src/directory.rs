@@ -87,16 +87,19 @@ impl DirectoryStore for SqliteStore {
         each: &mut dyn FnMut(PartyId, PartyKey, PartyKind),
     ) -> StoreResult<()> {
         let context = "reading parties";
-        let mut statement = self
-            .connection
-            .prepare_cached("SELECT id, key, kind FROM parties ORDER BY id")
-            .map_err(backend(context))?;
-        let mut rows = statement.query([]).map_err(backend(context))?;
-        while let Some(row) = rows.next().map_err(backend(context))? {
-            let (id, key, kind) = party_key_row(row).map_err(backend(context))?;
-            each(id, key, kind);
-        }
-        Ok(())
+        // Every party is read once, in the order of the table.
+        self.scanning(context, |store| {
+            let mut statement = store
+                .connection
+                .prepare_cached("SELECT id, key, kind FROM parties ORDER BY id")
+                .map_err(backend(context))?;
+            let mut rows = statement.query([]).map_err(backend(context))?;
+            while let Some(row) = rows.next().map_err(backend(context))? {
+                let (id, key, kind) = party_key_row(row).map_err(backend(context))?;
+                each(id, key, kind);
+            }
+            Ok(())
+        })
     }
 
     fn party_by_key(&mut self, key: &PartyKey) -> StoreResult<Option<Party>> {

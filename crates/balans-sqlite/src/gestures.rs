@@ -28,6 +28,10 @@ pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g
 /// went too (58 s before it did).
 const ASIDE_FILTER_BITS: usize = 1 << 27;
 
+/// The page cache of a read of a whole table (see `scanning`), as
+/// `PRAGMA cache_size` takes it (negative: in KiB): 2 MiB.
+const SCAN_CACHE_SIZE: i64 = -2_048;
+
 /// Ids this many or more are read as a run of the table first, where they
 /// may be (see `stored_in_turn`).
 const RUN_MIN: usize = 256;
@@ -291,12 +295,12 @@ impl GestureStore for SqliteStore {
     }
 
     fn gesture_count(&mut self) -> StoreResult<u64> {
-        self.query_one(
-            "counting gestures",
-            "SELECT COUNT(*) FROM gestures",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
+        let context = "counting gestures";
+        self.scanning(context, |store| {
+            store.query_one(context, "SELECT COUNT(*) FROM gestures", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        })
         .map(|n| n.unwrap_or(0) as u64)
     }
 
@@ -774,6 +778,25 @@ impl SqliteStore {
             self.set_cache_size()?;
         }
         Ok(())
+    }
+
+    /// Runs `scan`, which reads a whole table once, through a small page
+    /// cache: its pages would not be read again, and a scan of a large store
+    /// (a million parties, ten million gestures counted) filled the whole of
+    /// the usual cache, whose bytes the process then held through the import
+    /// that followed.
+    pub(crate) fn scanning<T>(
+        &mut self,
+        context: &str,
+        scan: impl FnOnce(&mut Self) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.connection
+            .execute_batch(&format!("PRAGMA cache_size = {SCAN_CACHE_SIZE}"))
+            .map_err(backend(context))?;
+        let scanned = scan(self);
+        let restored = self.set_cache_size();
+        let scanned = scanned?;
+        restored.map(|()| scanned)
     }
 
     fn set_cache_size(&mut self) -> StoreResult<()> {

@@ -30,15 +30,20 @@ pub struct Snapshot {
 }
 
 /// The parties a snapshot holds, each once: its key and entry in one list,
-/// found by key through a table of positions, and by id. Keys of up to 24
-/// bytes are kept in the list itself: each row of an import looks up two, and
-/// most keys (names, e-mail addresses) are short. Held as a table by key and
-/// another by id, each with its own copy of the key, a million parties took
-/// some 300 MiB, and twice that for a moment while the tables grew.
+/// found by key through a table of positions, and by id by bisection while
+/// the list is in the order of their ids (as a store lists them, and numbers
+/// new ones). Keys of up to 24 bytes are kept in the list itself: each row of
+/// an import looks up two, and most keys (names, e-mail addresses) are short.
+/// Held as a table by key and another by id, each with its own copy of the
+/// key, a million parties took some 300 MiB, and twice that for a moment
+/// while the tables grew; some 50 MiB so.
 #[derive(Default)]
 struct Parties {
     listed: Vec<(CompactString, Entry)>,
     by_key: HashTable<u32>,
+    /// How many of `listed`, from the first, are in the order of their ids.
+    in_order: usize,
+    /// The positions of the others by id, and of the ids of entries replaced.
     by_id: FxHashMap<PartyId, u32>,
 }
 
@@ -59,46 +64,68 @@ impl Parties {
         let listed = &self.listed;
         self.by_key
             .reserve(additional, |&j| Self::hash(listed[j as usize].0.as_str()));
-        self.by_id.reserve(additional);
+    }
+
+    /// Where the party with `id` is listed.
+    fn position(&self, id: PartyId) -> Option<usize> {
+        match self.listed[..self.in_order].binary_search_by_key(&id, |(_, e)| e.id) {
+            Ok(i) => Some(i),
+            Err(_) => self.by_id.get(&id).map(|&i| i as usize),
+        }
     }
 
     fn by_id_mut(&mut self, id: PartyId) -> Option<&mut Entry> {
-        let i = *self.by_id.get(&id)?;
-        Some(&mut self.listed[i as usize].1)
+        let i = self.position(id)?;
+        Some(&mut self.listed[i].1)
     }
 
     fn key(&self, id: PartyId) -> Option<&str> {
-        let i = *self.by_id.get(&id)?;
-        Some(self.listed[i as usize].0.as_str())
+        Some(self.listed[self.position(id)?].0.as_str())
     }
 
     fn holds(&self, id: PartyId) -> bool {
-        self.by_id.contains_key(&id)
+        self.position(id).is_some()
     }
 
-    /// Adds a party, or replaces the entry of the one with its key.
+    /// Adds a party, or replaces the entry of the one with its key (whose id
+    /// then finds the new entry too).
     fn insert(&mut self, key: &str, entry: Entry) {
         let listed = &mut self.listed;
         let hash = Self::hash(key);
         let id = entry.id;
-        let i = match self
+        match self
             .by_key
             .find(hash, |&i| listed[i as usize].0 == key)
             .copied()
         {
             Some(i) => {
-                listed[i as usize].1 = entry;
-                i
+                let before = std::mem::replace(&mut listed[i as usize].1, entry).id;
+                if before != id {
+                    // The order by id may no longer hold from here on.
+                    let from = (i as usize).min(self.in_order);
+                    for (j, (_, e)) in listed.iter().enumerate().take(self.in_order).skip(from) {
+                        if j != i as usize {
+                            self.by_id.insert(e.id, j as u32);
+                        }
+                    }
+                    self.in_order = from;
+                    self.by_id.insert(before, i);
+                    self.by_id.insert(id, i);
+                }
             }
             None => {
                 let i = u32::try_from(listed.len()).expect("fewer than 2^32 parties");
+                let follows = listed.last().is_none_or(|(_, last)| last.id < id);
+                if self.in_order == listed.len() && follows {
+                    self.in_order += 1;
+                } else {
+                    self.by_id.insert(id, i);
+                }
                 listed.push((CompactString::from(key), entry));
                 self.by_key
                     .insert_unique(hash, i, |&j| Self::hash(listed[j as usize].0.as_str()));
-                i
             }
-        };
-        self.by_id.insert(id, i);
+        }
     }
 }
 
@@ -803,7 +830,48 @@ fn optional_text(column: &'static str, text: &str) -> Result<Option<String>, fie
 mod tests {
     use balans_core::{Membership, Moment, PartyId, Role};
 
-    use super::Roll;
+    use super::{Entry, Parties, Roll};
+
+    fn entry(id: i64) -> Entry {
+        Entry {
+            id: PartyId(id),
+            roll: Roll::NONE,
+            kind: balans_core::PartyKind::Person,
+        }
+    }
+
+    /// Parties listed in the order of their ids, then some out of it, then
+    /// one whose key comes back with another id: each is found by key and by
+    /// id, and the replaced id finds the new entry.
+    #[test]
+    fn parties_are_found_by_key_and_by_id_in_any_order() {
+        let mut parties = Parties::default();
+        parties.reserve(3);
+        for id in [1, 2, 5, 9, 12] {
+            parties.insert(&format!("p{id}"), entry(id));
+        }
+        assert_eq!(parties.in_order, 5);
+        parties.insert("late", entry(3));
+        parties.insert("later", entry(40));
+        assert_eq!(
+            parties.in_order, 5,
+            "after one out of order, none is in order"
+        );
+        parties.insert("p5", entry(7));
+        assert_eq!(parties.in_order, 2);
+        for (key, id) in [("p1", 1), ("p2", 2), ("p5", 7), ("p9", 9), ("p12", 12)] {
+            assert_eq!(parties.get(key).map(|e| e.id), Some(PartyId(id)), "{key}");
+            assert_eq!(parties.key(PartyId(id)), Some(key), "{key}");
+        }
+        assert_eq!(parties.key(PartyId(3)), Some("late"));
+        assert_eq!(parties.key(PartyId(40)), Some("later"));
+        assert_eq!(parties.key(PartyId(5)), Some("p5"));
+        assert_eq!(
+            parties.by_id_mut(PartyId(5)).map(|e| e.id),
+            Some(PartyId(7))
+        );
+        assert!(!parties.holds(PartyId(4)) && parties.get("p4").is_none());
+    }
 
     fn member_of(organization: i64, from: i64) -> Membership {
         Membership {
