@@ -1,7 +1,7 @@
 //! A bulk load on PostgreSQL: an import into an empty gestures table copies its
 //! rows in without the table's indexes and builds them once (see `bulk`).
 
-use balans_core::{Gesture, GestureId, Moment, StoredGesture};
+use balans_core::{Gesture, StoredGesture};
 use balans_store::store::{BulkLoad, GestureBatches, StoreResult, Streamed};
 use postgres::Client;
 use postgres::error::SqlState;
@@ -12,7 +12,7 @@ use crate::bulk::{Bulk, BulkLoadSeen, COPY_ROWS_MIN, IdsAside, Staged};
 use crate::connection::{PostgresStore, corrupt, pg_error};
 use crate::gestures::{GESTURE_BY_SEQ, gesture_row};
 use crate::{copy, schema};
-use balans_store::store::{BulkIds, hold_new, id_hash};
+use balans_store::store::{BulkIds, found_in_load, hold_new, id_hash};
 
 /// The sequence that numbers the gestures.
 const SEQ: &str = "pg_get_serial_sequence('gestures', 'seq')";
@@ -347,31 +347,7 @@ impl PostgresStore {
         &mut self,
         ids: &[&str],
     ) -> StoreResult<Option<Vec<StoredGesture>>> {
-        let Some(mut found) = self.bulk_rows(ids)? else {
-            return Ok(None);
-        };
-        // A reversal counts at its original's time (`GESTURE_SELECT`).
-        let originals: Vec<&str> = found
-            .iter()
-            .filter_map(|g| g.gesture.reverses.as_ref().map(GestureId::as_str))
-            .collect();
-        if !originals.is_empty() {
-            let Some(originals) = self.bulk_rows(&originals)? else {
-                return Ok(None);
-            };
-            let at: FxHashMap<&str, Moment> = originals
-                .iter()
-                .map(|o| (o.gesture.id.as_str(), o.gesture.at))
-                .collect();
-            for g in &mut found {
-                if let Some(original) = &g.gesture.reverses
-                    && let Some(at) = at.get(original.as_str())
-                {
-                    g.attributed_at = *at;
-                }
-            }
-        }
-        Ok(Some(found))
+        found_in_load(ids, |ids| self.bulk_rows(ids))
     }
 
     /// The rows of `ids` as `bulk_gestures` finds them, each at its own time.

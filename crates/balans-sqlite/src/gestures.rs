@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
 use balans_store::store::{
-    BulkIds, BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult, hold_new,
-    id_hash,
+    BulkIds, BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult, found_in_load,
+    hold_new, id_hash,
 };
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params};
@@ -1050,31 +1050,7 @@ impl SqliteStore {
     /// earlier one took 171 s, against 59 s for as many without reversals;
     /// 63 s so.
     fn bulk_gestures(&mut self, ids: &[&str]) -> StoreResult<Option<Vec<StoredGesture>>> {
-        let Some(mut found) = self.bulk_rows(ids)? else {
-            return Ok(None);
-        };
-        // A reversal counts at its original's time (`GESTURE_SELECT`).
-        let originals: Vec<&str> = found
-            .iter()
-            .filter_map(|g| g.gesture.reverses.as_ref().map(GestureId::as_str))
-            .collect();
-        if !originals.is_empty() {
-            let Some(originals) = self.bulk_rows(&originals)? else {
-                return Ok(None);
-            };
-            let at: HashMap<&str, Moment> = originals
-                .iter()
-                .map(|o| (o.gesture.id.as_str(), o.gesture.at))
-                .collect();
-            for g in &mut found {
-                if let Some(original) = &g.gesture.reverses
-                    && let Some(at) = at.get(original.as_str())
-                {
-                    g.attributed_at = *at;
-                }
-            }
-        }
-        Ok(Some(found))
+        found_in_load(ids, |ids| self.bulk_rows(ids))
     }
 
     /// The rows of `ids` as `bulk_gestures` finds them, each at its own time.

@@ -4,7 +4,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use balans_core::{Gesture, GestureId};
+use balans_core::{Gesture, GestureId, Moment, StoredGesture};
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::error::StoreResult;
@@ -174,6 +174,40 @@ pub fn hold_new<'g>(
 ) -> bool {
     (ids.is_empty() || ids.len() + n <= most)
         && gestures.zip(first..).all(|(g, seq)| ids.insert(&g.id, seq))
+}
+
+/// The stored gestures with `ids` as a bulk load finds them without the index
+/// of ids: `rows` reads them, each at its own time, or `None` when the load
+/// cannot answer; each reversal among them then counts at the time of its
+/// original, which `rows` reads too, as a lookup through the indexes answers.
+pub fn found_in_load<E>(
+    ids: &[&str],
+    mut rows: impl FnMut(&[&str]) -> Result<Option<Vec<StoredGesture>>, E>,
+) -> Result<Option<Vec<StoredGesture>>, E> {
+    let Some(mut found) = rows(ids)? else {
+        return Ok(None);
+    };
+    let originals: Vec<&str> = found
+        .iter()
+        .filter_map(|g| g.gesture.reverses.as_ref().map(GestureId::as_str))
+        .collect();
+    if !originals.is_empty() {
+        let Some(originals) = rows(&originals)? else {
+            return Ok(None);
+        };
+        let at: FxHashMap<&str, Moment> = originals
+            .iter()
+            .map(|o| (o.gesture.id.as_str(), o.gesture.at))
+            .collect();
+        for g in &mut found {
+            if let Some(original) = &g.gesture.reverses
+                && let Some(at) = at.get(original.as_str())
+            {
+                g.attributed_at = *at;
+            }
+        }
+    }
+    Ok(Some(found))
 }
 
 /// The most ids one bulk load holds in memory.

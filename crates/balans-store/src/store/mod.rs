@@ -33,7 +33,9 @@ pub mod transactions;
 
 pub use accounts::AccountStore;
 pub use balances::BalanceStore;
-pub use bulk::{BULK_IDS_MAX, BulkIds, BulkLoad, GestureBatches, Streamed, hold_new, id_hash};
+pub use bulk::{
+    BULK_IDS_MAX, BulkIds, BulkLoad, GestureBatches, Streamed, found_in_load, hold_new, id_hash,
+};
 pub use catalog::{Catalog, CatalogStore, setting, zone_of};
 pub use credits::{CreditStore, NewHandover};
 pub use directory::{Directory, DirectoryStore};
