@@ -12,7 +12,7 @@ use crate::bulk::{Bulk, BulkLoadSeen, COPY_ROWS_MIN, IdsAside, Staged};
 use crate::connection::{PostgresStore, corrupt, pg_error};
 use crate::gestures::{GESTURE_BY_SEQ, gesture_row};
 use crate::{copy, schema};
-use balans_store::store::{BulkIds, found_in_load, hold_new, id_hash};
+use balans_store::store::{BulkIds, found_in_load, hold_new, id_hash, rows_carry_asked_ids};
 
 /// The sequence that numbers the gestures.
 const SEQ: &str = "pg_get_serial_sequence('gestures', 'seq')";
@@ -403,11 +403,7 @@ impl PostgresStore {
             .iter()
             .map(gesture_row)
             .collect::<StoreResult<Vec<StoredGesture>>>()?;
-        let answered = found.len() == seqs.len()
-            && found
-                .iter()
-                .all(|g| seqs.get(&g.seq) == Some(&g.gesture.id.as_str()));
-        if !answered {
+        if !rows_carry_asked_ids(&found, &seqs) {
             return Ok(None);
         }
         self.bulk_seen.found_in_load += found.len() as u64;

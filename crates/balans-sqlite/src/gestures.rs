@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use balans_core::{Dimension, Gesture, GestureId, KindId, Moment, PartyId, StoredGesture};
 use balans_store::store::{
     BulkIds, BulkLoad, Flow, GestureFilter, GestureStore, StoreError, StoreResult, found_in_load,
-    hold_new, id_hash,
+    hold_new, id_hash, rows_carry_asked_ids,
 };
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params};
+use rustc_hash::FxHashMap;
 
 use crate::connection::{SqliteStore, amount, backend, corrupt};
 use crate::rows::IntRows;
@@ -781,15 +782,20 @@ impl SqliteStore {
     }
 
     /// Runs `scan`, which reads a whole table once, through a small page
-    /// cache: its pages would not be read again, and a scan of a large store
-    /// (a million parties, ten million gestures counted) filled the whole of
-    /// the usual cache, whose bytes the process then held through the import
-    /// that followed.
+    /// cache when in a write (an import's): its pages would not be read
+    /// again, and a scan of a large store (a million parties, ten million
+    /// gestures counted) filled the whole of the usual cache, whose bytes the
+    /// process then held through the import that followed. A read keeps its
+    /// cache: shrinking it would drop what the reads after it (a server's
+    /// balances, after each count of its health check) find there.
     pub(crate) fn scanning<T>(
         &mut self,
         context: &str,
         scan: impl FnOnce(&mut Self) -> StoreResult<T>,
     ) -> StoreResult<T> {
+        if self.depth == 0 {
+            return scan(self);
+        }
         self.connection
             .execute_batch(&format!("PRAGMA cache_size = {SCAN_CACHE_SIZE}"))
             .map_err(backend(context))?;
@@ -1062,7 +1068,7 @@ impl SqliteStore {
         let Some(held) = self.bulk_ids.as_mut() else {
             return Ok(None);
         };
-        let mut seqs: HashMap<i64, &str> = HashMap::new();
+        let mut seqs: FxHashMap<i64, &str> = FxHashMap::default();
         let mut unsure: Vec<(i64, &str)> = Vec::new();
         for id in ids {
             let hash = id_hash(id);
@@ -1100,11 +1106,7 @@ impl SqliteStore {
             [std::rc::Rc::new(values)],
             gesture_row,
         )?;
-        let answered = rows.len() == seqs.len()
-            && rows
-                .iter()
-                .all(|g| seqs.get(&g.seq) == Some(&g.gesture.id.as_str()));
-        if !answered {
+        if !rows_carry_asked_ids(&rows, &seqs) {
             return Ok(None);
         }
         self.looked_up_in_load += rows.len() as u64;

@@ -210,5 +210,16 @@ pub fn found_in_load<E>(
     Ok(Some(found))
 }
 
+/// Whether `rows`, read by `seq` for the ids `asked` (each by the `seq` its
+/// hash gave), are one row for each, carrying the very id asked for: two ids
+/// may share a hash, or a row may have been undone. When they are not, the
+/// index of ids must answer.
+pub fn rows_carry_asked_ids(rows: &[StoredGesture], asked: &FxHashMap<i64, &str>) -> bool {
+    rows.len() == asked.len()
+        && rows
+            .iter()
+            .all(|g| asked.get(&g.seq) == Some(&g.gesture.id.as_str()))
+}
+
 /// The most ids one bulk load holds in memory.
 pub const BULK_IDS_MAX: usize = 3_500_000;

@@ -35,6 +35,7 @@ pub use accounts::AccountStore;
 pub use balances::BalanceStore;
 pub use bulk::{
     BULK_IDS_MAX, BulkIds, BulkLoad, GestureBatches, Streamed, found_in_load, hold_new, id_hash,
+    rows_carry_asked_ids,
 };
 pub use catalog::{Catalog, CatalogStore, setting, zone_of};
 pub use credits::{CreditStore, NewHandover};
