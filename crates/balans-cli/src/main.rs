@@ -856,7 +856,7 @@ fn demo_login(
     store: &mut (dyn balans_store::Store + Send),
     notes: balans_store::demo::NotesIn,
 ) -> Result<(&'static str, &'static str)> {
-    if balans_store::GestureStore::gesture_count(store)? == 0 {
+    if !balans_store::GestureStore::has_gestures(store)? {
         let summary = balans_store::demo::load_in(store, notes)?;
         println!(
             "loaded the demo organization: {} gestures",

@@ -497,6 +497,16 @@ impl GestureStore for PostgresStore {
         self.count("counting gestures", "SELECT COUNT(*) FROM gestures")
     }
 
+    fn has_gestures(&mut self) -> StoreResult<bool> {
+        Ok(self
+            .query_opt(
+                "looking for gestures",
+                "SELECT EXISTS (SELECT 1 FROM gestures)",
+                &[],
+            )?
+            .is_some_and(|r| r.get::<_, bool>(0)))
+    }
+
     /// The statement names only the conditions the filter sets and is planned
     /// for its parameters each time: one statement for all, with `$n IS NULL
     /// OR …` for each, kept prepared, let PostgreSQL settle on a plan for any

@@ -305,6 +305,10 @@ impl GestureStore for SqliteStore {
         .map(|n| n.unwrap_or(0) as u64)
     }
 
+    fn has_gestures(&mut self) -> StoreResult<bool> {
+        Ok(!self.is_empty("gestures")?)
+    }
+
     fn find_gestures(&mut self, f: &GestureFilter) -> StoreResult<Vec<StoredGesture>> {
         if f.newest_first {
             return self.newest_first(f);
@@ -787,7 +791,7 @@ impl SqliteStore {
     /// gestures counted) filled the whole of the usual cache, whose bytes the
     /// process then held through the import that followed. A read keeps its
     /// cache: shrinking it would drop what the reads after it (a server's
-    /// balances, after each count of its health check) find there.
+    /// balances) find there.
     pub(crate) fn scanning<T>(
         &mut self,
         context: &str,

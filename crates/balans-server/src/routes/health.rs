@@ -27,7 +27,7 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state
         .db
-        .read_single(|store| Ok(store.gesture_count()?))
+        .read_single(|store| Ok(store.has_gestures()?))
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "not ready");

@@ -91,7 +91,7 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
     };
     let ended_before: rustc_hash::FxHashSet<_> =
         snapshot.memberships().iter().filter_map(ended).collect();
-    let gestures_before = store.gesture_count()?;
+    let had_gestures = store.has_gestures()?;
     let mut membership_changes = Vec::new();
     let mut membership_files = Vec::new();
     // After the last file of gestures, a store loading them in bulk finishes the
@@ -129,7 +129,7 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
                     follow_memberships(
                         store,
                         &snapshot,
-                        gestures_before,
+                        had_gestures,
                         &std::mem::take(&mut membership_changes),
                         &membership_files,
                         errors,
@@ -165,7 +165,7 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
         follow_memberships(
             store,
             &snapshot,
-            gestures_before,
+            had_gestures,
             &membership_changes,
             &membership_files,
             errors,
@@ -200,7 +200,7 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
 pub(crate) fn follow_memberships<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
-    gestures_before: u64,
+    had_gestures: bool,
     changes: &[(Option<balans_core::Membership>, balans_core::Membership)],
     files: &[String],
     errors: &mut Errors,
@@ -216,7 +216,7 @@ pub(crate) fn follow_memberships<S: Store + ?Sized>(
             return Ok(());
         }
     }
-    if gestures_before == 0 {
+    if !had_gestures {
         return Ok(());
     }
     match crate::ledger::follow_membership_changes(store, snapshot, changes) {

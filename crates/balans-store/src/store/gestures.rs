@@ -92,7 +92,12 @@ pub trait GestureStore {
         &mut self,
         visit: &mut dyn FnMut(StoredGesture) -> StoreResult<()>,
     ) -> StoreResult<()>;
+    /// How many gestures are stored: a pass over all of them, so a large
+    /// store takes a while (ten million in PostgreSQL: 0.4 s).
     fn gesture_count(&mut self) -> StoreResult<u64>;
+    /// Whether any gesture is stored, found at once whatever the store's size:
+    /// for the many callers that need no more than that.
+    fn has_gestures(&mut self) -> StoreResult<bool>;
     /// What a report's window needs of every gesture with `from <= at < until`,
     /// in no particular order, in one pass; read without the gestures' texts, so
     /// that a store may answer from an index of times that holds the rest.

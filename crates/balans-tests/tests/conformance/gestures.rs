@@ -630,7 +630,28 @@ pub fn a_window_of_time_gives_exactly_its_gestures<B: Backend>() {
     }
 }
 
+/// Whether any gesture is stored, as an import and the readiness probe ask it
+/// instead of counting them: not in an empty store, nor after a write rolled
+/// back; yes after one gesture, whichever it was.
+pub fn whether_any_gesture_is_stored<B: Backend>() {
+    let (mut store, _guard) = B::fresh();
+    setup(&mut store);
+    assert!(!store.has_gestures().unwrap(), "parties are no gestures");
+    store.begin_write().unwrap();
+    give(&mut store, "w1", "2024-03-01", "ann", "bob", "thanks").unwrap();
+    assert!(
+        store.has_gestures().unwrap(),
+        "the write sees its own gesture"
+    );
+    store.rollback().unwrap();
+    assert!(!store.has_gestures().unwrap(), "rolled back");
+    give(&mut store, "w2", "2024-03-01", "ann", "bob", "thanks").unwrap();
+    assert!(store.has_gestures().unwrap());
+    assert_eq!(store.gesture_count().unwrap(), 1);
+}
+
 conformance!(
+    whether_any_gesture_is_stored,
     gestures_are_given_by_name_and_label,
     a_reversal_cancels_once,
     a_reversal_counts_where_its_gesture_counted,
