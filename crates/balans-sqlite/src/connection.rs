@@ -44,7 +44,8 @@ pub struct SqliteStore {
     pub(crate) pending_balances: pending::Layers<PairKey>,
     pub(crate) pending_months: pending::Layers<MonthKey>,
     /// The open write dropped the gestures' secondary indexes for an import
-    /// into an empty table; they are built again before that write commits.
+    /// into an empty table, or one adding many (`drop_indexes_when_many`);
+    /// they are built again before that write commits.
     pub(crate) gesture_indexes_dropped: bool,
     /// Whether most of the last batch of gestures offered was stored already
     /// (see `insert_gestures`).
@@ -77,6 +78,17 @@ pub struct SqliteStore {
     /// Whether the open write imports gestures, with the smaller page cache of
     /// an import (`IMPORT_CACHE_SIZE`) until it ends.
     pub(crate) importing: bool,
+    /// The gestures the open write's import has offered so far, and how many
+    /// were stored before it (read at its first batch): an import that adds
+    /// many to a store already large drops the gestures' secondary indexes
+    /// (see `drop_indexes_when_many`).
+    pub(crate) import_rows: u64,
+    pub(crate) stored_before_import: Option<u64>,
+    /// The fewest gestures an import adds to a store before it drops those
+    /// indexes (`MANY_ADDED_MIN`, lower in a test).
+    pub(crate) many_added_min: u64,
+    /// How many times a write built the gestures' secondary indexes again.
+    pub(crate) gesture_indexes_built: u64,
 }
 
 /// Parties and memberships read before. Kept until this connection writes either,

@@ -138,6 +138,9 @@ impl GestureStore for SqliteStore {
                 )?;
             }
         }
+        if self.importing && !self.gesture_indexes_dropped {
+            self.drop_indexes_when_many()?;
+        }
         if self.bulk_ids.is_some() {
             // Without the index of ids, new gestures whose ids did not come
             // before go straight in, each held with the `seq` it gets; anything
@@ -174,6 +177,7 @@ impl GestureStore for SqliteStore {
         };
         let mut outcomes: Vec<Option<Box<StoredGesture>>> = Vec::with_capacity(gestures.len());
         let mut conflicts = Vec::new();
+        let mut added = 0_u64;
         let mut insert = self
             .connection
             .prepare_cached(
@@ -190,9 +194,11 @@ impl GestureStore for SqliteStore {
             if inserted == 0 {
                 conflicts.push(index);
             }
+            added += inserted as u64;
             outcomes.push(None);
         }
         drop(insert);
+        self.import_rows += added;
         // The stored gestures the conflicts met (retries, an id twice in a
         // batch), read back in one statement.
         if !conflicts.is_empty() {
@@ -743,6 +749,15 @@ impl BulkLoad for SqliteStore {
     }
 }
 
+/// The fewest gestures an import adds to a store that held gestures before
+/// it drops their secondary indexes of times, givers and receivers, as long
+/// as they are at least an eighth (`ADDED_SHARE`) of what it held (see
+/// `drop_indexes_when_many`). Below that, the indexes are small enough for
+/// the page cache, or the import small beside the store, and building them
+/// again over all gestures would cost more than filling them.
+pub(crate) const MANY_ADDED_MIN: u64 = 250_000;
+const ADDED_SHARE: u64 = 8;
+
 /// The gestures' indexes an import into an empty table drops and builds once
 /// after, as the migrations make them: the kind of index, its name, its
 /// columns. While the unique one (first) is dropped, `SqliteStore::bulk_ids`
@@ -767,6 +782,48 @@ impl SqliteStore {
         }
     }
 
+    /// Drops the gestures' secondary indexes other than that of ids (see
+    /// `GESTURE_INDEXES`) once the open import has added `many_added_min`
+    /// gestures or more to a store that held gestures before, and at least an
+    /// eighth of what it held; they are built again over all of them at the
+    /// end of the import, as after an import into an empty store. Filled
+    /// gesture by gesture, each gesture touched a page of each index at
+    /// random, read and written once those indexes outgrew the page cache:
+    /// five million gestures added to five million took 167 s (the first five
+    /// million 28 s); 80 s without them, and 15 s to build them again. The
+    /// index of ids stays: it tells which ids the store holds.
+    fn drop_indexes_when_many(&mut self) -> StoreResult<()> {
+        let context = "storing a gesture";
+        let stored = match self.stored_before_import {
+            Some(n) => n,
+            None => {
+                // Gestures are never deleted: the last `seq` counts them, at
+                // once, where counting them reads an index of all of them.
+                let n: i64 = self
+                    .query_one(
+                        context,
+                        "SELECT COALESCE(MAX(seq), 0) FROM gestures",
+                        [],
+                        |r| r.get(0),
+                    )?
+                    .unwrap_or(0);
+                let n = n.max(0) as u64;
+                self.stored_before_import = Some(n);
+                n
+            }
+        };
+        if stored > 0
+            && self.import_rows >= self.many_added_min
+            && self.import_rows.saturating_mul(ADDED_SHARE) >= stored
+        {
+            for (_, name, _) in &GESTURE_INDEXES[1..] {
+                self.run_cached(context, &format!("DROP INDEX IF EXISTS {name}"))?;
+            }
+            self.gesture_indexes_dropped = true;
+        }
+        Ok(())
+    }
+
     /// Gives the open write the page cache of an import, until it ends.
     fn start_importing(&mut self) -> StoreResult<()> {
         if !self.importing {
@@ -779,6 +836,8 @@ impl SqliteStore {
     /// Gives the connection its usual page cache again once the write that
     /// imported has ended, committed or not.
     pub(crate) fn stop_importing(&mut self) -> StoreResult<()> {
+        self.import_rows = 0;
+        self.stored_before_import = None;
         if std::mem::take(&mut self.importing) {
             self.set_cache_size()?;
         }
@@ -1131,6 +1190,19 @@ impl SqliteStore {
         self.bulk_ids_max = most.max(1);
     }
 
+    /// The fewest gestures an import adds to a store holding gestures before
+    /// it drops their secondary indexes ([`MANY_ADDED_MIN`] unless set lower,
+    /// as a test does to reach that with a small file).
+    pub fn set_many_added_min(&mut self, least: u64) {
+        self.many_added_min = least.max(1);
+    }
+
+    /// How many times a write built the gestures' secondary indexes again
+    /// after an import dropped them, since this connection opened.
+    pub fn gesture_indexes_built(&self) -> u64 {
+        self.gesture_indexes_built
+    }
+
     /// Stores gestures known to be new (see `insert_gestures`).
     fn insert_new_gestures(
         &mut self,
@@ -1148,6 +1220,7 @@ impl SqliteStore {
             insert_row(&mut insert, g).map_err(backend(context))?;
         }
         drop(insert);
+        self.import_rows += gestures.len() as u64;
         // Where the rows went, as `insert_gestures` expected, or not known.
         let n = gestures.len() as i64;
         let last = self.connection.last_insert_rowid();
@@ -1182,6 +1255,7 @@ impl SqliteStore {
                 })
                 .collect();
             self.build_indexes("indexing the gestures", &build)?;
+            self.gesture_indexes_built += 1;
             self.gesture_indexes_dropped = false;
             self.bulk_ids = None;
             self.ids_undecided = false;

@@ -552,3 +552,152 @@ fn an_import_into_an_empty_store_leaves_the_gestures_indexes() {
     .unwrap();
     assert_eq!(bobs.len(), 1, "{bobs:?}");
 }
+
+/// An import that adds many gestures to a store that held gestures goes
+/// without the secondary indexes of times, givers and receivers once it has
+/// added enough, and builds them at its end; an import adding few, or none
+/// (a file imported again), keeps them; a failed one leaves them as they
+/// were. The store ends as the same files imported one by one into a store
+/// that keeps them would leave it, and consistent.
+#[test]
+fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
+    use balans_store::import::{Limits, Options, Source, import};
+    let dir = tempfile::tempdir().unwrap();
+    let indexes = |path: &std::path::Path| -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' \
+                 AND name IN ('gestures_id', 'gestures_at', 'gestures_giver', 'gestures_receiver')",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+    };
+    let parties = "key,kind,name\nann,person,Ann\nbob,person,Bob\ncy,person,Cy\ndo,person,Do\n";
+    let names = ["ann", "bob", "cy", "do"];
+    // Gestures `from..to` between changing pairs, ids in no order.
+    let gestures = |from: usize, to: usize, bad_last: bool| -> String {
+        let mut file = String::from("id,at,giver,receiver,kind\n");
+        for n in from..to {
+            let (giver, receiver) = (names[n % 4], names[(n / 4 + n + 1) % 4]);
+            let receiver = if receiver == giver {
+                names[(n + 1) % 4]
+            } else {
+                receiver
+            };
+            let receiver = if bad_last && n + 1 == to {
+                "nobody"
+            } else {
+                receiver
+            };
+            file.push_str(&format!(
+                "x{:05},2024-{:02}-{:02},{giver},{receiver},thanks\n",
+                (n * 7919) % 100_000,
+                1 + n % 12,
+                1 + n % 28
+            ));
+        }
+        file
+    };
+    let small = Options {
+        limits: Limits {
+            batch_rows: 10,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    // Every row of the gestures and of the sums, in order.
+    let holds = |path: &std::path::Path| -> Vec<String> {
+        let connection = Connection::open(path).unwrap();
+        let mut rows = Vec::new();
+        for sql in [
+            "SELECT seq, id, at_ms, giver, receiver, giver_org, receiver_org, kind, amount_minor FROM gestures ORDER BY seq",
+            "SELECT * FROM balances ORDER BY level, low, high, dimension",
+            "SELECT * FROM months ORDER BY organization, month",
+            "SELECT * FROM party_totals ORDER BY level, party, dimension",
+        ] {
+            let mut statement = connection.prepare(sql).unwrap();
+            let columns = statement.column_count();
+            let mut found = statement.query([]).unwrap();
+            while let Some(row) = found.next().unwrap() {
+                let values: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect();
+                rows.push(values.join(","));
+            }
+        }
+        rows
+    };
+    let run = |store: &mut SqliteStore, files: Vec<(&str, String)>| {
+        let sources = files
+            .into_iter()
+            .map(|(name, text)| Source::new(name, std::io::Cursor::new(text.into_bytes())))
+            .collect();
+        import(store, sources, small, &|_| {})
+    };
+    let open = |name: &str| {
+        let mut store = SqliteStore::open(&dir.path().join(name), true).unwrap();
+        store.set_many_added_min(20);
+        store
+    };
+    // The store that drops them: 80 gestures first (into an empty store,
+    // which drops them anyway), then 15 (too few), then 40 (an eighth of 95
+    // and 20 are added after two batches), then those 40 again, then 40 more
+    // with a bad last row.
+    let mut store = open("many.db");
+    run(
+        &mut store,
+        vec![
+            ("parties.csv", parties.to_string()),
+            ("g.csv", gestures(0, 80, false)),
+        ],
+    )
+    .unwrap();
+    assert_eq!(store.gesture_indexes_built(), 1, "the first import's");
+    run(&mut store, vec![("g.csv", gestures(80, 95, false))]).unwrap();
+    assert_eq!(store.gesture_indexes_built(), 1, "15 added: kept");
+    run(&mut store, vec![("g.csv", gestures(95, 135, false))]).unwrap();
+    assert_eq!(
+        store.gesture_indexes_built(),
+        2,
+        "40 added: dropped and built"
+    );
+    assert_eq!(indexes(&dir.path().join("many.db")), 4);
+    run(&mut store, vec![("g.csv", gestures(95, 135, false))]).unwrap();
+    assert_eq!(store.gesture_indexes_built(), 2, "none added: kept");
+    let before = holds(&dir.path().join("many.db"));
+    assert!(run(&mut store, vec![("g.csv", gestures(135, 175, true))]).is_err());
+    assert_eq!(
+        indexes(&dir.path().join("many.db")),
+        4,
+        "the failed import's rollback"
+    );
+    // The same files into a store that keeps them throughout.
+    let mut kept = open("kept.db");
+    kept.set_many_added_min(u64::MAX);
+    run(
+        &mut kept,
+        vec![
+            ("parties.csv", parties.to_string()),
+            ("g.csv", gestures(0, 80, false)),
+        ],
+    )
+    .unwrap();
+    for (from, to) in [(80, 95), (95, 135), (95, 135)] {
+        run(&mut kept, vec![("g.csv", gestures(from, to, false))]).unwrap();
+    }
+    assert_eq!(kept.gesture_indexes_built(), 1);
+    assert_eq!(
+        before,
+        holds(&dir.path().join("many.db")),
+        "the failed import"
+    );
+    assert_eq!(before, holds(&dir.path().join("kept.db")));
+    let checked = balans_store::ledger::check(&mut store).unwrap();
+    assert!(checked.is_consistent(), "{checked:?}");
+    assert_eq!(
+        balans_store::store::GestureStore::gesture_count(&mut store).unwrap(),
+        135
+    );
+}
