@@ -62,7 +62,8 @@ pub struct SqliteStore {
     /// Gestures looked up by id during bulk loads without the index of ids.
     pub(crate) looked_up_in_load: u64,
     /// Whether the load set ids aside in `temp.bulk_id_hashes` (see
-    /// `set_ids_aside`).
+    /// `set_ids_aside`), or the ids stored before it in
+    /// `temp.bulk_stored_hashes` (see `set_stored_ids_aside`).
     pub(crate) ids_set_aside: bool,
     /// The hashes set aside, in a filter that rules out most ids that are not
     /// among them (see `set_aside_any`); `None` while none are set aside.

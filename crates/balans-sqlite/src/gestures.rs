@@ -29,6 +29,18 @@ pub(crate) const GESTURE_SELECT: &str = "SELECT g.seq, g.id, g.at_ms, g.giver, g
 /// went too (58 s before it did).
 const ASIDE_FILTER_BITS: usize = 1 << 27;
 
+/// Rows of ids set aside written by one statement.
+const ASIDE_PART: usize = 65_536;
+
+/// A filter of ids set aside with nothing in it, seeded alike in every load.
+fn aside_filter() -> Box<fastbloom::BloomFilter> {
+    Box::new(
+        fastbloom::BloomFilter::with_num_bits(ASIDE_FILTER_BITS)
+            .seed(&0x6261_6c61_6e73)
+            .hashes(8),
+    )
+}
+
 /// The page cache of a read of a whole table (see `scanning`), as
 /// `PRAGMA cache_size` takes it (negative: in KiB): 2 MiB.
 const SCAN_CACHE_SIZE: i64 = -2_048;
@@ -782,16 +794,17 @@ impl SqliteStore {
         }
     }
 
-    /// Drops the gestures' secondary indexes other than that of ids (see
-    /// `GESTURE_INDEXES`) once the open import has added `many_added_min`
-    /// gestures or more to a store that held gestures before, and at least an
-    /// eighth of what it held; they are built again over all of them at the
-    /// end of the import, as after an import into an empty store. Filled
-    /// gesture by gesture, each gesture touched a page of each index at
-    /// random, read and written once those indexes outgrew the page cache:
-    /// five million gestures added to five million took 167 s (the first five
-    /// million 28 s); 80 s without them, and 15 s to build them again. The
-    /// index of ids stays: it tells which ids the store holds.
+    /// Drops the gestures' secondary indexes (see `GESTURE_INDEXES`) once
+    /// the open import has added `many_added_min` gestures or more to a store
+    /// that held gestures before, and at least an eighth of what it held; they
+    /// are built again over all of them at the end of the import, as after an
+    /// import into an empty store. Filled gesture by gesture, each gesture
+    /// touched a page of each index at random, read and written once the
+    /// indexes outgrew the page cache: five million gestures (ids from another
+    /// system) added to five million took 167 s, the first five million 28 s.
+    /// Without the indexes of times, givers and receivers, 97 s; without that
+    /// of ids too, the stored ids set aside instead (`set_stored_ids_aside`),
+    /// 68 s.
     fn drop_indexes_when_many(&mut self) -> StoreResult<()> {
         let context = "storing a gesture";
         let stored = match self.stored_before_import {
@@ -816,12 +829,91 @@ impl SqliteStore {
             && self.import_rows >= self.many_added_min
             && self.import_rows.saturating_mul(ADDED_SHARE) >= stored
         {
-            for (_, name, _) in &GESTURE_INDEXES[1..] {
+            for (_, name, _) in &GESTURE_INDEXES {
                 self.run_cached(context, &format!("DROP INDEX IF EXISTS {name}"))?;
             }
             self.gesture_indexes_dropped = true;
+            // Without the index of ids, the load holds the ids it stores, and
+            // every id stored before is set aside with its `seq`: an id found
+            // in neither is not stored.
+            self.bulk_ids = Some(BulkIds::default());
+            self.bulk_next_seq = self.query_one(
+                context,
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM gestures",
+                [],
+                |r| r.get(0),
+            )?;
+            self.set_stored_ids_aside()?;
         }
         Ok(())
+    }
+
+    /// Sets the id of every stored gesture aside, as its hash with its `seq`,
+    /// for a load without the index of ids into a store that held gestures
+    /// (see `drop_indexes_when_many`): read in the order of the table, into
+    /// `temp.bulk_stored_hashes` in that order, then indexed by one sort, and
+    /// into the filter of those set aside. Looked up there instead (one
+    /// statement for the ids the filter cannot rule out in a batch), they no
+    /// longer fill the index of ids at random: an index built again at the
+    /// end costs a sort of all of them.
+    fn set_stored_ids_aside(&mut self) -> StoreResult<()> {
+        let context = "setting the stored ids aside";
+        self.create_aside_tables()?;
+        let mut filter = self.aside_filter.take().unwrap_or_else(aside_filter);
+        let scanned = self.scanning(context, |store| {
+            let mut read = store
+                .connection
+                .prepare("SELECT id, seq FROM gestures")
+                .map_err(backend(context))?;
+            let mut insert = store
+                .connection
+                .prepare(
+                    "INSERT INTO temp.bulk_stored_hashes (hash, seq) SELECT c0, c1 FROM int_rows(?1)",
+                )
+                .map_err(backend(context))?;
+            let mut rows = read.query([]).map_err(backend(context))?;
+            let mut part = IntRows::with_capacity(2, ASIDE_PART);
+            let mut in_part = 0;
+            while let Some(row) = rows.next().map_err(backend(context))? {
+                let id = row.get_ref(0).map_err(backend(context))?;
+                let id = id.as_str().map_err(|e| backend(context)(e.into()))?;
+                let hash = id_hash(id);
+                filter.insert_hash(hash);
+                part.push([hash as i64, row.get(1).map_err(backend(context))?]);
+                in_part += 1;
+                if in_part == ASIDE_PART {
+                    let full = std::mem::replace(&mut part, IntRows::with_capacity(2, ASIDE_PART));
+                    insert
+                        .execute([full.into_param()])
+                        .map_err(backend(context))?;
+                    in_part = 0;
+                }
+            }
+            if in_part > 0 {
+                insert
+                    .execute([part.into_param()])
+                    .map_err(backend(context))?;
+            }
+            Ok(())
+        });
+        self.aside_filter = Some(filter);
+        self.ids_set_aside = true;
+        scanned?;
+        self.build_indexes(
+            context,
+            "CREATE INDEX IF NOT EXISTS temp.bulk_stored_hashes_hash ON bulk_stored_hashes (hash);",
+        )
+    }
+
+    /// The tables of ids a load sets aside: those it held (`set_ids_aside`),
+    /// and those stored before it (`set_stored_ids_aside`).
+    fn create_aside_tables(&mut self) -> StoreResult<()> {
+        self.connection
+            .execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS bulk_id_hashes (hash INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+                 CREATE TEMP TABLE IF NOT EXISTS bulk_stored_hashes (hash INTEGER NOT NULL, seq INTEGER NOT NULL);",
+            )
+            .map_err(backend("setting ids aside"))
     }
 
     /// Gives the open write the page cache of an import, until it ends.
@@ -1018,20 +1110,11 @@ impl SqliteStore {
             .map(|(h, seq)| (h as i64, seq))
             .collect();
         hashes.sort_unstable();
-        let filter = self.aside_filter.get_or_insert_with(|| {
-            Box::new(
-                fastbloom::BloomFilter::with_num_bits(ASIDE_FILTER_BITS)
-                    .seed(&0x6261_6c61_6e73)
-                    .hashes(8),
-            )
-        });
+        let filter = self.aside_filter.get_or_insert_with(aside_filter);
         for (hash, _) in &hashes {
             filter.insert_hash(*hash as u64);
         }
-        self.run_cached(
-            context,
-            "CREATE TEMP TABLE IF NOT EXISTS bulk_id_hashes (hash INTEGER PRIMARY KEY, seq INTEGER NOT NULL)",
-        )?;
+        self.create_aside_tables()?;
         for chunk in hashes.chunks(65_536) {
             let mut rows = IntRows::with_capacity(2, chunk.len());
             chunk.iter().for_each(|(h, seq)| rows.push([*h, *seq]));
@@ -1085,7 +1168,8 @@ impl SqliteStore {
         Ok(self
             .query(
                 "reading the load's ids set aside",
-                "SELECT EXISTS (SELECT 1 FROM temp.bulk_id_hashes WHERE hash IN rarray(?1))",
+                "SELECT EXISTS (SELECT 1 FROM temp.bulk_id_hashes WHERE hash IN rarray(?1)) \
+                 OR EXISTS (SELECT 1 FROM temp.bulk_stored_hashes WHERE hash IN rarray(?1))",
                 [std::rc::Rc::new(values)],
                 |r| r.get::<_, bool>(0),
             )?
@@ -1098,10 +1182,11 @@ impl SqliteStore {
     fn forget_ids_set_aside(&mut self) -> StoreResult<()> {
         self.aside_filter = None;
         if std::mem::take(&mut self.ids_set_aside) {
-            self.run_cached(
-                "indexing the gestures' ids",
-                "DROP TABLE IF EXISTS temp.bulk_id_hashes",
-            )?;
+            self.connection
+                .execute_batch(
+                    "DROP TABLE IF EXISTS temp.bulk_id_hashes; DROP TABLE IF EXISTS temp.bulk_stored_hashes;",
+                )
+                .map_err(backend("indexing the gestures' ids"))?;
         }
         Ok(())
     }
@@ -1109,7 +1194,8 @@ impl SqliteStore {
     /// The stored gestures with `ids`, answered during a bulk load without the
     /// index of ids: an id's hash gives the `seq` of its row (held in memory,
     /// or set aside with it), and that row must carry the very id. Every row
-    /// of the table came with the load, which began with it empty, so an id
+    /// of the table came with the load, which began with it empty, or was set
+    /// aside when it began without the index of ids (`set_stored_ids_aside`), so an id
     /// whose hash is not held is not stored. `None` when the load cannot
     /// answer: no load, where its rows went is not known (after a savepoint
     /// was undone), or a row carries another id (two ids share a hash); the
@@ -1147,7 +1233,8 @@ impl SqliteStore {
             let aside: HashMap<i64, i64> = self
                 .query(
                     context,
-                    "SELECT hash, seq FROM temp.bulk_id_hashes WHERE hash IN rarray(?1)",
+                    "SELECT hash, seq FROM temp.bulk_id_hashes WHERE hash IN rarray(?1) \
+                     UNION ALL SELECT hash, seq FROM temp.bulk_stored_hashes WHERE hash IN rarray(?1)",
                     [std::rc::Rc::new(hashes)],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )?

@@ -577,29 +577,42 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
     let parties = "key,kind,name\nann,person,Ann\nbob,person,Bob\ncy,person,Cy\ndo,person,Do\n";
     let names = ["ann", "bob", "cy", "do"];
     // Gestures `from..to` between changing pairs, ids in no order.
-    let gestures = |from: usize, to: usize, bad_last: bool| -> String {
-        let mut file = String::from("id,at,giver,receiver,kind\n");
+    // Gesture `n`: its id and its row (without the reversal's column).
+    let row = |n: usize| -> (String, String) {
+        let (giver, receiver) = (names[n % 4], names[(n / 4 + n + 1) % 4]);
+        let receiver = if receiver == giver {
+            names[(n + 1) % 4]
+        } else {
+            receiver
+        };
+        let id = format!("x{:05}", (n * 7919) % 100_000);
+        let line = format!(
+            "{id},2024-{:02}-{:02},{giver},{receiver},thanks",
+            1 + n % 12,
+            1 + n % 28
+        );
+        (id, line)
+    };
+    // Gestures `from..to`, ids in no order; `last` ends the file.
+    let gestures = |from: usize, to: usize, last: &str| -> String {
+        let mut file = String::from("id,at,giver,receiver,kind,reverses\n");
         for n in from..to {
-            let (giver, receiver) = (names[n % 4], names[(n / 4 + n + 1) % 4]);
-            let receiver = if receiver == giver {
-                names[(n + 1) % 4]
-            } else {
-                receiver
-            };
-            let receiver = if bad_last && n + 1 == to {
-                "nobody"
-            } else {
-                receiver
-            };
-            file.push_str(&format!(
-                "x{:05},2024-{:02}-{:02},{giver},{receiver},thanks\n",
-                (n * 7919) % 100_000,
-                1 + n % 12,
-                1 + n % 28
-            ));
+            file.push_str(&format!("{},\n", row(n).1));
         }
+        file.push_str(last);
         file
     };
+    // After the indexes are dropped: gesture 5 again, as stored, and a
+    // reversal of gesture 7, both stored before the import.
+    let (seventh, seventh_row) = row(7);
+    let fields: Vec<&str> = seventh_row.split(',').collect();
+    let again_and_reversal = format!(
+        "{},\nr7,2024-12-30,{},{},thanks,{seventh}\n",
+        row(5).1,
+        fields[2],
+        fields[3]
+    );
+    let changed = format!("{},help,\n", row(6).1.trim_end_matches(",thanks"));
     let small = Options {
         limits: Limits {
             batch_rows: 10,
@@ -643,31 +656,46 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
     };
     // The store that drops them: 80 gestures first (into an empty store,
     // which drops them anyway), then 15 (too few), then 40 (an eighth of 95
-    // and 20 are added after two batches), then those 40 again, then 40 more
-    // with a bad last row.
+    // and 20 are added after two batches) with a gesture stored before
+    // changed at the end, and again with it as stored and a reversal of
+    // another, then those again, then 40 more with a bad last row.
     let mut store = open("many.db");
     run(
         &mut store,
         vec![
             ("parties.csv", parties.to_string()),
-            ("g.csv", gestures(0, 80, false)),
+            ("g.csv", gestures(0, 80, "")),
         ],
     )
     .unwrap();
     assert_eq!(store.gesture_indexes_built(), 1, "the first import's");
-    run(&mut store, vec![("g.csv", gestures(80, 95, false))]).unwrap();
+    run(&mut store, vec![("g.csv", gestures(80, 95, ""))]).unwrap();
     assert_eq!(store.gesture_indexes_built(), 1, "15 added: kept");
-    run(&mut store, vec![("g.csv", gestures(95, 135, false))]).unwrap();
+    // Gesture 6 again, changed, after the drop: refused at its line.
+    let error = run(&mut store, vec![("g.csv", gestures(95, 135, &changed))]).unwrap_err();
+    assert!(format!("{error:?}").contains(&row(6).0), "{error:?}");
+    assert_eq!(store.gesture_indexes_built(), 1, "rolled back, not built");
+    assert_eq!(indexes(&dir.path().join("many.db")), 4);
+    run(
+        &mut store,
+        vec![("g.csv", gestures(95, 135, &again_and_reversal))],
+    )
+    .unwrap();
     assert_eq!(
         store.gesture_indexes_built(),
         2,
         "40 added: dropped and built"
     );
     assert_eq!(indexes(&dir.path().join("many.db")), 4);
-    run(&mut store, vec![("g.csv", gestures(95, 135, false))]).unwrap();
+    run(
+        &mut store,
+        vec![("g.csv", gestures(95, 135, &again_and_reversal))],
+    )
+    .unwrap();
     assert_eq!(store.gesture_indexes_built(), 2, "none added: kept");
     let before = holds(&dir.path().join("many.db"));
-    assert!(run(&mut store, vec![("g.csv", gestures(135, 175, true))]).is_err());
+    let bad_last = "y00001,2024-01-01,ann,nobody,thanks,\n";
+    assert!(run(&mut store, vec![("g.csv", gestures(135, 175, bad_last))]).is_err());
     assert_eq!(
         indexes(&dir.path().join("many.db")),
         4,
@@ -680,12 +708,17 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
         &mut kept,
         vec![
             ("parties.csv", parties.to_string()),
-            ("g.csv", gestures(0, 80, false)),
+            ("g.csv", gestures(0, 80, "")),
         ],
     )
     .unwrap();
-    for (from, to) in [(80, 95), (95, 135), (95, 135)] {
-        run(&mut kept, vec![("g.csv", gestures(from, to, false))]).unwrap();
+    run(&mut kept, vec![("g.csv", gestures(80, 95, ""))]).unwrap();
+    for _ in 0..2 {
+        run(
+            &mut kept,
+            vec![("g.csv", gestures(95, 135, &again_and_reversal))],
+        )
+        .unwrap();
     }
     assert_eq!(kept.gesture_indexes_built(), 1);
     assert_eq!(
@@ -698,6 +731,7 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
     assert!(checked.is_consistent(), "{checked:?}");
     assert_eq!(
         balans_store::store::GestureStore::gesture_count(&mut store).unwrap(),
-        135
+        136,
+        "135 and the reversal"
     );
 }
