@@ -236,8 +236,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 let file = std::fs::File::open(path)
                     .with_context(|| format!("cannot open {}", path.display()))?;
-                sizes.push(file.metadata().map(|m| m.len()).unwrap_or(0));
-                sources.push(Source::new(path.display().to_string(), file));
+                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                sizes.push(size);
+                sources.push(Source::sized(path.display().to_string(), file, size));
             }
             let bar = progress_bar(sizes.iter().sum());
             let done = Mutex::new(vec![0u64; sizes.len()]);

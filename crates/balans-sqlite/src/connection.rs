@@ -85,6 +85,14 @@ pub struct SqliteStore {
     /// (see `drop_indexes_when_many`).
     pub(crate) import_rows: u64,
     pub(crate) stored_before_import: Option<u64>,
+    /// The gestures the open write's import has offered so far (added or
+    /// found stored), and how many its files hold as far as told (see
+    /// `BulkLoad::gestures_expected`).
+    pub(crate) import_offered: u64,
+    pub(crate) import_expected: u64,
+    /// How many gestures the last import that dropped the indexes for adding
+    /// many had added then.
+    pub(crate) dropped_after: Option<u64>,
     /// The fewest gestures an import adds to a store before it drops those
     /// indexes (`MANY_ADDED_MIN`, lower in a test).
     pub(crate) many_added_min: u64,

@@ -649,14 +649,25 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
             .collect();
         import(store, sources, small, &|_| {})
     };
+    // The same, the files' sizes told.
+    let run_sized = |store: &mut SqliteStore, files: Vec<(&str, String)>| {
+        let sources = files
+            .into_iter()
+            .map(|(name, text)| {
+                let bytes = text.len() as u64;
+                Source::sized(name, std::io::Cursor::new(text.into_bytes()), bytes)
+            })
+            .collect();
+        import(store, sources, small, &|_| {})
+    };
     let open = |name: &str| {
         let mut store = SqliteStore::open(&dir.path().join(name), true).unwrap();
         store.set_many_added_min(20);
         store
     };
     // The store that drops them: 80 gestures first (into an empty store,
-    // which drops them anyway), then 15 (too few), then 40 (an eighth of 95
-    // and 20 are added after two batches) with a gesture stored before
+    // which drops them anyway), then 15 (too few), then 40 (a quarter of 95
+    // is added after three batches) with a gesture stored before
     // changed at the end, and again with it as stored and a reversal of
     // another, then those again, then 40 more with a bad last row.
     let mut store = open("many.db");
@@ -686,6 +697,7 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
         2,
         "40 added: dropped and built"
     );
+    assert_eq!(store.dropped_after(), Some(30), "once a quarter was added");
     assert_eq!(indexes(&dir.path().join("many.db")), 4);
     run(
         &mut store,
@@ -693,9 +705,24 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
     )
     .unwrap();
     assert_eq!(store.gesture_indexes_built(), 2, "none added: kept");
+    // Told its size, a file of many drops them after its first batch, if
+    // that was mostly new: not a file imported again.
+    run_sized(
+        &mut store,
+        vec![("g.csv", gestures(95, 135, &again_and_reversal))],
+    )
+    .unwrap();
+    assert_eq!(
+        store.gesture_indexes_built(),
+        2,
+        "none added, its size told"
+    );
+    run_sized(&mut store, vec![("g.csv", gestures(135, 160, ""))]).unwrap();
+    assert_eq!(store.gesture_indexes_built(), 3, "25 added, its size told");
+    assert_eq!(store.dropped_after(), Some(10), "after the first batch");
     let before = holds(&dir.path().join("many.db"));
     let bad_last = "y00001,2024-01-01,ann,nobody,thanks,\n";
-    assert!(run(&mut store, vec![("g.csv", gestures(135, 175, bad_last))]).is_err());
+    assert!(run(&mut store, vec![("g.csv", gestures(160, 200, bad_last))]).is_err());
     assert_eq!(
         indexes(&dir.path().join("many.db")),
         4,
@@ -720,6 +747,7 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
         )
         .unwrap();
     }
+    run_sized(&mut kept, vec![("g.csv", gestures(135, 160, ""))]).unwrap();
     assert_eq!(kept.gesture_indexes_built(), 1);
     assert_eq!(
         before,
@@ -731,7 +759,7 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
     assert!(checked.is_consistent(), "{checked:?}");
     assert_eq!(
         balans_store::store::GestureStore::gesture_count(&mut store).unwrap(),
-        136,
-        "135 and the reversal"
+        161,
+        "160 and the reversal"
     );
 }

@@ -67,7 +67,8 @@ pub async fn import_file(
     };
     state
         .write_json(&caller, key, fingerprint, move |store| {
-            let sources = vec![Source::new(name, std::io::Cursor::new(body))];
+            let bytes = body.len() as u64;
+            let sources = vec![Source::sized(name, std::io::Cursor::new(body), bytes)];
             Ok((
                 axum::http::StatusCode::OK,
                 import::import(store, sources, settings, &|_| {})?,

@@ -42,9 +42,11 @@ struct Received {
 impl Received {
     fn source(&self) -> std::io::Result<Source> {
         let file = std::fs::File::open(self.file.path())?;
-        Ok(Source::new(
+        let bytes = file.metadata()?.len();
+        Ok(Source::sized(
             self.name.clone(),
             std::io::BufReader::with_capacity(UPLOAD_PART_BYTES, file),
+            bytes,
         ))
     }
 }

@@ -13,6 +13,10 @@ use crate::{ERRORS_SHOWN_MAX, Rejection, field};
 pub struct Source {
     pub name: String,
     pub reader: Box<dyn Read + Send>,
+    /// The bytes the reader holds, where known: a large file of gestures
+    /// tells the store early how many it brings (see
+    /// `BulkLoad::gestures_expected`).
+    pub bytes: Option<u64>,
 }
 
 impl Source {
@@ -20,6 +24,19 @@ impl Source {
         Source {
             name: name.into(),
             reader: Box::new(reader),
+            bytes: None,
+        }
+    }
+
+    /// A source whose reader holds `bytes` bytes (a file, an upload).
+    pub fn sized(
+        name: impl Into<String>,
+        reader: impl Read + Send + 'static,
+        bytes: u64,
+    ) -> Source {
+        Source {
+            bytes: Some(bytes),
+            ..Source::new(name, reader)
         }
     }
 }

@@ -25,6 +25,8 @@ pub(crate) struct Batch {
     rows: Vec<Resolved>,
     /// The bytes of text its rows hold (see `text_bytes`).
     bytes: usize,
+    /// The bytes of the file read when it was cut.
+    read_to: u64,
 }
 
 impl Batch {
@@ -33,6 +35,7 @@ impl Batch {
             lines: Vec::with_capacity(n),
             rows: Vec::with_capacity(n),
             bytes: 0,
+            read_to: 0,
         }
     }
 
@@ -58,6 +61,8 @@ pub(crate) struct GestureFile {
     pub(crate) table: Table<Box<dyn Read + Send>>,
     pub(crate) index: usize,
     pub(crate) finish: bool,
+    /// The file's bytes, where known.
+    pub(crate) bytes: Option<u64>,
 }
 
 pub(crate) fn import_gestures<S: Store + ?Sized>(
@@ -73,6 +78,7 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
         table,
         index,
         finish,
+        bytes,
     } = file;
     let name = table.name().to_string();
     let bulk = store.expect_many_gestures()?;
@@ -94,6 +100,7 @@ pub(crate) fn import_gestures<S: Store + ?Sized>(
             store,
             snapshot,
             &name,
+            bytes,
             receiver,
             &mut to_count,
             summary,
@@ -325,6 +332,7 @@ pub(crate) fn parse_gestures(
                 .for_each(|e| errors.push(row_error(&name, line, e))),
         }
         if batch.rows.len() == batch_rows || batch.bytes >= batch_bytes {
+            batch.read_to = table.bytes_read();
             let full = std::mem::replace(&mut batch, Batch::with_capacity(batch_rows));
             if sender.send(full).is_err() {
                 break;
@@ -337,6 +345,7 @@ pub(crate) fn parse_gestures(
         }
     }
     if !batch.rows.is_empty() {
+        batch.read_to = table.bytes_read();
         let _ = sender.send(batch);
     }
     progress(Progress {
@@ -355,6 +364,7 @@ pub(crate) fn write_gestures<S: Store + ?Sized>(
     store: &mut S,
     snapshot: &Snapshot,
     name: &str,
+    bytes: Option<u64>,
     receiver: Receiver<Batch>,
     to_count: &mut ToCount,
     summary: &mut Summary,
@@ -367,6 +377,7 @@ pub(crate) fn write_gestures<S: Store + ?Sized>(
         current: None,
         finished: false,
         stopped: false,
+        expected: bytes,
     };
     while !incoming.finished && !incoming.stopped {
         if store.stream_gestures(&mut incoming)? == Streamed::Declined {
@@ -391,6 +402,10 @@ pub(crate) struct Incoming<'a> {
     finished: bool,
     /// The counter has stopped.
     stopped: bool,
+    /// The file's bytes, until the store is told how many gestures the file
+    /// holds, from the rows and bytes of its first batch written one by one
+    /// (see `BulkLoad::gestures_expected`).
+    expected: Option<u64>,
 }
 
 impl Incoming<'_> {
@@ -401,9 +416,20 @@ impl Incoming<'_> {
         store: &mut S,
         snapshot: &Snapshot,
         name: &str,
-        Batch { lines, rows, .. }: Batch,
+        Batch {
+            lines,
+            rows,
+            read_to,
+            ..
+        }: Batch,
         errors: &mut Errors,
     ) -> StoreResult<()> {
+        if let Some(bytes) = self.expected.take()
+            && read_to > 0
+        {
+            let rows = rows.len() as u64;
+            store.gestures_expected(bytes.saturating_mul(rows) / read_to)?;
+        }
         let mut counted = Vec::with_capacity(rows.len());
         for (line, outcome) in
             lines

@@ -28,6 +28,7 @@ pub fn import<S: Store + ?Sized>(
     let order: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
     let mut errors = Errors::default();
     let mut tables = Vec::new();
+    let sizes: Vec<Option<u64>> = sources.iter().map(|s| s.bytes).collect();
     for (index, source) in sources.into_iter().enumerate() {
         let read = balans_csv::ReadOptions {
             decimal: options.decimal,
@@ -49,7 +50,15 @@ pub fn import<S: Store + ?Sized>(
         ..Summary::default()
     };
     store.begin_write()?;
-    let outcome = import_tables(store, tables, options, &mut summary, &mut errors, progress);
+    let outcome = import_tables(
+        store,
+        tables,
+        &sizes,
+        options,
+        &mut summary,
+        &mut errors,
+        progress,
+    );
     let failed = outcome.is_err() || errors.total > 0;
     if failed || options.dry_run {
         store.rollback()?;
@@ -68,6 +77,7 @@ pub fn import<S: Store + ?Sized>(
 pub(crate) fn import_tables<S: Store + ?Sized>(
     store: &mut S,
     tables: Vec<(usize, Table<Box<dyn Read + Send>>)>,
+    sizes: &[Option<u64>],
     Options {
         dry_run,
         limits,
@@ -140,6 +150,7 @@ pub(crate) fn import_tables<S: Store + ?Sized>(
                     table,
                     index,
                     finish,
+                    bytes: sizes.get(index).copied().flatten(),
                 };
                 import_gestures(store, &snapshot, file, limits, summary, errors, progress)?;
             }

@@ -39,6 +39,15 @@ pub trait BulkLoad {
         Ok(false)
     }
 
+    /// The file being imported holds about `rows` gestures, as its size and
+    /// its first batch tell (told once per file, when its size is known,
+    /// before that batch is written): a backend may prepare for adding them
+    /// sooner than their count would tell it.
+    fn gestures_expected(&mut self, rows: u64) -> StoreResult<()> {
+        let _ = rows;
+        Ok(())
+    }
+
     /// The gestures an import announced are all written (it adds their sums
     /// next): a backend loading in bulk does now what it put off.
     fn many_gestures_written(&mut self) -> StoreResult<()> {
