@@ -31,6 +31,15 @@ use crate::pending;
 /// How long a writer waits for another before giving up.
 pub(crate) const BUSY_TIMEOUT_MS: u64 = 10_000;
 
+/// The fewest gestures an import adds to a store that held gestures before
+/// it drops their secondary indexes, as long as its files hold at least an
+/// eighth of what it held, or it has added a quarter (see
+/// `drop_indexes_when_many`). Below that, the indexes are small enough for
+/// the page cache, or the import small beside the store, and setting every
+/// stored id aside and building the indexes again over all gestures would
+/// cost more than filling them.
+pub(crate) const MANY_ADDED_MIN: u64 = 250_000;
+
 pub struct SqliteStore {
     pub(crate) connection: Connection,
     pub(crate) path: PathBuf,

@@ -142,12 +142,7 @@ impl GestureStore for SqliteStore {
                 let (_, name, _) = GESTURE_INDEXES[0];
                 self.run_cached("storing a gesture", &format!("DROP INDEX {name}"))?;
                 self.bulk_ids = Some(BulkIds::default());
-                self.bulk_next_seq = self.query_one(
-                    context,
-                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM gestures",
-                    [],
-                    |r| r.get(0),
-                )?;
+                self.bulk_next_seq = Some(self.last_seq(context)? + 1);
             }
         }
         if self.importing && !self.gesture_indexes_dropped {
@@ -767,14 +762,8 @@ impl BulkLoad for SqliteStore {
     }
 }
 
-/// The fewest gestures an import adds to a store that held gestures before
-/// it drops their secondary indexes, as long as its files hold at least an
-/// eighth (`ADDED_SHARE`) of what it held, or it has added a quarter (see
-/// `drop_indexes_when_many`). Below
-/// that, the indexes are small enough for the page cache, or the import small
-/// beside the store, and setting every stored id aside and building the
-/// indexes again over all gestures would cost more than filling them.
-pub(crate) const MANY_ADDED_MIN: u64 = 250_000;
+/// An import whose files hold at least this share of what the store held
+/// (an eighth) adds many (see `drop_indexes_when_many`).
 const ADDED_SHARE: u64 = 8;
 
 /// The gestures' indexes an import into an empty table drops and builds once
@@ -824,17 +813,7 @@ impl SqliteStore {
         let stored = match self.stored_before_import {
             Some(n) => n,
             None => {
-                // Gestures are never deleted: the last `seq` counts them, at
-                // once, where counting them reads an index of all of them.
-                let n: i64 = self
-                    .query_one(
-                        context,
-                        "SELECT COALESCE(MAX(seq), 0) FROM gestures",
-                        [],
-                        |r| r.get(0),
-                    )?
-                    .unwrap_or(0);
-                let n = n.max(0) as u64;
+                let n = self.last_seq(context)?.max(0) as u64;
                 self.stored_before_import = Some(n);
                 n
             }
@@ -861,15 +840,24 @@ impl SqliteStore {
             // every id stored before is set aside with its `seq`: an id found
             // in neither is not stored.
             self.bulk_ids = Some(BulkIds::default());
-            self.bulk_next_seq = self.query_one(
-                context,
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM gestures",
-                [],
-                |r| r.get(0),
-            )?;
+            self.bulk_next_seq = Some(self.last_seq(context)? + 1);
             self.set_stored_ids_aside()?;
         }
         Ok(())
+    }
+
+    /// The last `seq` a gesture got, 0 with none. Gestures are never
+    /// deleted, so it counts them too, at once, where counting them reads an
+    /// index of all of them.
+    fn last_seq(&self, context: &str) -> StoreResult<i64> {
+        Ok(self
+            .query_one(
+                context,
+                "SELECT COALESCE(MAX(seq), 0) FROM gestures",
+                [],
+                |r| r.get(0),
+            )?
+            .unwrap_or(0))
     }
 
     /// Sets the id of every stored gesture aside, as its hash with its `seq`,
@@ -1304,7 +1292,7 @@ impl SqliteStore {
     }
 
     /// The fewest gestures an import adds to a store holding gestures before
-    /// it drops their secondary indexes ([`MANY_ADDED_MIN`] unless set lower,
+    /// it drops their secondary indexes (`MANY_ADDED_MIN` unless set lower,
     /// as a test does to reach that with a small file).
     pub fn set_many_added_min(&mut self, least: u64) {
         self.many_added_min = least.max(1);

@@ -110,7 +110,7 @@ impl SqliteStore {
             import_offered: 0,
             import_expected: 0,
             dropped_after: None,
-            many_added_min: crate::gestures::MANY_ADDED_MIN,
+            many_added_min: crate::connection::MANY_ADDED_MIN,
             gesture_indexes_built: 0,
             cache: PartyCache::default(),
             pending_balances: pending::Layers::default(),
