@@ -877,36 +877,22 @@ impl SqliteStore {
                 .connection
                 .prepare("SELECT id, seq FROM gestures")
                 .map_err(backend(context))?;
-            let mut insert = store
-                .connection
-                .prepare(
-                    "INSERT INTO temp.bulk_stored_hashes (hash, seq) SELECT c0, c1 FROM int_rows(?1)",
-                )
-                .map_err(backend(context))?;
             let mut rows = read.query([]).map_err(backend(context))?;
-            let mut part = IntRows::with_capacity(2, ASIDE_PART);
-            let mut in_part = 0;
+            let mut part: Vec<(i64, i64)> = Vec::with_capacity(ASIDE_PART);
+            let insert =
+                "INSERT INTO temp.bulk_stored_hashes (hash, seq) SELECT c0, c1 FROM int_rows(?1)";
             while let Some(row) = rows.next().map_err(backend(context))? {
                 let id = row.get_ref(0).map_err(backend(context))?;
                 let id = id.as_str().map_err(|e| backend(context)(e.into()))?;
                 let hash = id_hash(id);
                 filter.insert_hash(hash);
-                part.push([hash as i64, row.get(1).map_err(backend(context))?]);
-                in_part += 1;
-                if in_part == ASIDE_PART {
-                    let full = std::mem::replace(&mut part, IntRows::with_capacity(2, ASIDE_PART));
-                    insert
-                        .execute([full.into_param()])
-                        .map_err(backend(context))?;
-                    in_part = 0;
+                part.push((hash as i64, row.get(1).map_err(backend(context))?));
+                if part.len() == ASIDE_PART {
+                    store.write_aside(context, insert, &part)?;
+                    part.clear();
                 }
             }
-            if in_part > 0 {
-                insert
-                    .execute([part.into_param()])
-                    .map_err(backend(context))?;
-            }
-            Ok(())
+            store.write_aside(context, insert, &part)
         });
         self.aside_filter = Some(filter);
         self.ids_set_aside = true;
@@ -915,6 +901,22 @@ impl SqliteStore {
             context,
             "CREATE INDEX IF NOT EXISTS temp.bulk_stored_hashes_hash ON bulk_stored_hashes (hash);",
         )
+    }
+
+    /// Writes `(hash, seq)` rows of ids set aside by `insert`, a statement
+    /// reading them from `int_rows(?1)`.
+    fn write_aside(&self, context: &str, insert: &str, rows: &[(i64, i64)]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut param = IntRows::with_capacity(2, rows.len());
+        rows.iter()
+            .for_each(|(hash, seq)| param.push([*hash, *seq]));
+        self.connection
+            .prepare_cached(insert)
+            .and_then(|mut statement| statement.execute([param.into_param()]))
+            .map(drop)
+            .map_err(backend(context))
     }
 
     /// The tables of ids a load sets aside: those it held (`set_ids_aside`),
@@ -1129,15 +1131,12 @@ impl SqliteStore {
             filter.insert_hash(*hash as u64);
         }
         self.create_aside_tables()?;
-        for chunk in hashes.chunks(65_536) {
-            let mut rows = IntRows::with_capacity(2, chunk.len());
-            chunk.iter().for_each(|(h, seq)| rows.push([*h, *seq]));
-            self.connection
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO temp.bulk_id_hashes (hash, seq) SELECT c0, c1 FROM int_rows(?1)",
-                )
-                .and_then(|mut insert| insert.execute([rows.into_param()]))
-                .map_err(backend(context))?;
+        for chunk in hashes.chunks(ASIDE_PART) {
+            self.write_aside(
+                context,
+                "INSERT OR IGNORE INTO temp.bulk_id_hashes (hash, seq) SELECT c0, c1 FROM int_rows(?1)",
+                chunk,
+            )?;
         }
         self.ids_set_aside = true;
         Ok(())

@@ -642,24 +642,23 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
         }
         rows
     };
-    let run = |store: &mut SqliteStore, files: Vec<(&str, String)>| {
-        let sources = files
-            .into_iter()
-            .map(|(name, text)| Source::new(name, std::io::Cursor::new(text.into_bytes())))
-            .collect();
-        import(store, sources, small, &|_| {})
-    };
-    // The same, the files' sizes told.
-    let run_sized = |store: &mut SqliteStore, files: Vec<(&str, String)>| {
+    // Imports `files`, their sizes told or not.
+    let import_told = |store: &mut SqliteStore, files: Vec<(&str, String)>, told: bool| {
         let sources = files
             .into_iter()
             .map(|(name, text)| {
                 let bytes = text.len() as u64;
-                Source::sized(name, std::io::Cursor::new(text.into_bytes()), bytes)
+                let reader = std::io::Cursor::new(text.into_bytes());
+                match told {
+                    true => Source::sized(name, reader, bytes),
+                    false => Source::new(name, reader),
+                }
             })
             .collect();
         import(store, sources, small, &|_| {})
     };
+    let run = |store: &mut SqliteStore, files| import_told(store, files, false);
+    let run_sized = |store: &mut SqliteStore, files| import_told(store, files, true);
     let open = |name: &str| {
         let mut store = SqliteStore::open(&dir.path().join(name), true).unwrap();
         store.set_many_added_min(20);
