@@ -10,7 +10,9 @@
 //! `--shape all` measures every shape in turn and ends with one table: for each,
 //! balans's time, the floor's on the same file and their ratio, gestures per
 //! second, balans's peak memory, a second import of the same file (every gesture
-//! present), and whether `balans check` passed after it.
+//! present), whether `balans check` passed after it, and what the store and
+//! the floor hold on disk after their last run: the store's indexes and sums
+//! are bytes the floor's one table does not write.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -640,6 +642,9 @@ struct Measured {
     peak_mib: f64,
     again_seconds: f64,
     checked: bool,
+    /// What the store and the floor hold on disk after their last run.
+    stored_mib: f64,
+    floor_mib: f64,
 }
 
 /// The matrix: one row per shape.
@@ -650,12 +655,12 @@ fn print_table(measured: &[Measured], postgres: bool) {
         ("sqlite3 .import", "at most 1.5x")
     };
     println!(
-        "\n| shape | balans (s) | {floor} (s) | ratio ({target}) | gestures/s | peak RSS (MiB) | again, all present (s) | check |"
+        "\n| shape | balans (s) | {floor} (s) | ratio ({target}) | gestures/s | peak RSS (MiB) | again, all present (s) | check | stored (MiB) | floor's (MiB) | ratio |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for m in measured {
         println!(
-            "| {} | {:.2} | {:.2} | {:.2}x | {:.0} | {:.0} | {:.2} | {} |",
+            "| {} | {:.2} | {:.2} | {:.2}x | {:.0} | {:.0} | {:.2} | {} | {:.0} | {:.0} | {:.2}x |",
             m.shape.name(),
             m.seconds,
             m.floor_seconds,
@@ -663,7 +668,10 @@ fn print_table(measured: &[Measured], postgres: bool) {
             m.gestures as f64 / m.seconds,
             m.peak_mib,
             m.again_seconds,
-            if m.checked { "passed" } else { "FAILED" }
+            if m.checked { "passed" } else { "FAILED" },
+            m.stored_mib,
+            m.floor_mib,
+            m.stored_mib / m.floor_mib,
         );
     }
 }
@@ -1296,6 +1304,32 @@ fn import(
     };
     let import_time = median(&mut import_times);
     let floor_time = median(&mut floor_times);
+    // The bytes each wrote, beside the time it took: the store holds indexes
+    // and sums the floor's one table has not.
+    let (stored_bytes, floor_bytes) = match &postgres_url {
+        Some(url) => {
+            let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+            let row = client.query_one(
+                "SELECT SUM(pg_total_relation_size(oid)) FILTER (WHERE relname <> 't')::int8, \
+                        SUM(pg_total_relation_size(oid)) FILTER (WHERE relname = 't')::int8 \
+                 FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace",
+                &[],
+            )?;
+            (row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64)
+        }
+        None => {
+            let bytes = |path: &Path| -> u64 {
+                ["", "-wal"]
+                    .iter()
+                    .filter_map(|suffix| {
+                        std::fs::metadata(format!("{}{suffix}", path.display())).ok()
+                    })
+                    .map(|m| m.len())
+                    .sum()
+            };
+            (bytes(&store), bytes(&floor_db))
+        }
+    };
     // The same file again, every gesture present: no slower than the first time.
     eprintln!("importing the same file again …");
     let mut again = Command::new(balans);
@@ -1371,6 +1405,8 @@ fn import(
         "table_floor_seconds": table_floor_time.map(|t| t.as_secs_f64()),
         "again_seconds": again_time.as_secs_f64(),
         "check_passed": checked,
+        "stored_mib": mib(stored_bytes),
+        "floor_stored_mib": mib(floor_bytes),
         "balance_read_us": {
             "mean": mean.as_secs_f64() * 1e6,
             "p50": quantile(0.5).as_secs_f64() * 1e6,
@@ -1415,7 +1451,13 @@ fn import(
         peak_mib: peak_kib as f64 / 1024.0,
         again_seconds: again_time.as_secs_f64(),
         checked,
+        stored_mib: mib(stored_bytes),
+        floor_mib: mib(floor_bytes),
     })
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }
 
 /// Times `psql \\copy` of the gestures stored at `url` (exported once, in COPY's
