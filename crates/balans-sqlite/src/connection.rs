@@ -88,7 +88,7 @@ pub struct SqliteStore {
     /// Whether the open write imports gestures, with the smaller page cache of
     /// an import (`IMPORT_CACHE_SIZE`) until it ends.
     pub(crate) importing: bool,
-    /// The gestures the open write's import has offered so far, and how many
+    /// The gestures the open write's import has added so far, and how many
     /// were stored before it (read at its first batch): an import that adds
     /// many to a store already large drops the gestures' secondary indexes
     /// (see `drop_indexes_when_many`).

@@ -798,24 +798,26 @@ impl SqliteStore {
         }
     }
 
-    /// Drops the gestures' secondary indexes (see `GESTURE_INDEXES`) once
-    /// the open import's files hold `many_added_min` gestures or more and an
-    /// eighth of what a store that held gestures before held
-    /// (`gestures_expected`), and what it offered so far was mostly new (a
-    /// file imported again is not), or once it has added that many and a
-    /// quarter of what the store held (a file of unknown size: those added
-    /// went through the indexes already; with an eighth, a million added to
-    /// seven million took 50 s against 38 s keeping the indexes); they
-    /// are built again over all of them at the end of the import, as after an
-    /// import into an empty store. Told the file's size, ten files of a
-    /// million gestures each, imported one after another, took 132 s for the
-    /// first eight, against 215 s waiting for the count. Filled gesture by gesture, each gesture
-    /// touched a page of each index at random, read and written once the
-    /// indexes outgrew the page cache: five million gestures (ids from another
-    /// system) added to five million took 167 s, the first five million 28 s.
-    /// Without the indexes of times, givers and receivers, 97 s; without that
-    /// of ids too, the stored ids set aside instead (`set_stored_ids_aside`),
-    /// 68 s.
+    /// Drops the gestures' secondary indexes (see `GESTURE_INDEXES`) when the
+    /// open import adds many to a store that held gestures before; they are
+    /// built again over all of them at the end of the import, as after an
+    /// import into an empty store. Many is `many_added_min` gestures or more,
+    /// and either
+    /// - an eighth of what the store held, as its files' sizes tell
+    ///   (`gestures_expected`) while what it offered so far was mostly new (a
+    ///   file imported again is not), or
+    /// - a quarter of what the store held, added (a file of unknown size:
+    ///   those added went through the indexes already; with an eighth, a
+    ///   million added to seven million took 50 s against 38 s keeping them).
+    ///
+    /// Told the file's size, ten files of a million gestures each, imported
+    /// one after another, took 132 s for the first eight, against 215 s
+    /// waiting for the count. Filled gesture by gesture, each gesture touched
+    /// a page of each index at random, read and written once the indexes
+    /// outgrew the page cache: five million gestures (ids from another system)
+    /// added to five million took 167 s, the first five million 28 s. Without
+    /// the indexes of times, givers and receivers, 97 s; without that of ids
+    /// too, the stored ids set aside instead (`set_stored_ids_aside`), 68 s.
     fn drop_indexes_when_many(&mut self) -> StoreResult<()> {
         let context = "storing a gesture";
         let stored = match self.stored_before_import {
@@ -826,10 +828,10 @@ impl SqliteStore {
                 n
             }
         };
-        // As many as added so far, or as the file tells while its gestures
-        // have been mostly new so far.
-        // Counted, they have gone through the indexes already, and what is
-        // left is not known: only a quarter of the store drops them then.
+        // As many as the files tell while their gestures have been mostly new
+        // so far, or as added so far: counted, those have gone through the
+        // indexes already, and what is left is not known, so only a quarter
+        // of the store drops them then.
         let mostly_new = self.import_rows > 0 && self.import_rows * 2 >= self.import_offered;
         let expected = match mostly_new {
             true => self.import_expected,

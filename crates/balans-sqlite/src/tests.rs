@@ -664,20 +664,25 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
         store.set_many_added_min(20);
         store
     };
+    // The parties and 80 gestures, into an empty store (which drops the
+    // indexes anyway).
+    let first = |store: &mut SqliteStore| {
+        run(
+            store,
+            vec![
+                ("parties.csv", parties.to_string()),
+                ("g.csv", gestures(0, 80, "")),
+            ],
+        )
+        .unwrap();
+    };
     // The store that drops them: 80 gestures first (into an empty store,
     // which drops them anyway), then 15 (too few), then 40 (a quarter of 95
     // is added after three batches) with a gesture stored before
     // changed at the end, and again with it as stored and a reversal of
     // another, then those again, then 40 more with a bad last row.
     let mut store = open("many.db");
-    run(
-        &mut store,
-        vec![
-            ("parties.csv", parties.to_string()),
-            ("g.csv", gestures(0, 80, "")),
-        ],
-    )
-    .unwrap();
+    first(&mut store);
     assert_eq!(store.gesture_indexes_built(), 1, "the first import's");
     run(&mut store, vec![("g.csv", gestures(80, 95, ""))]).unwrap();
     assert_eq!(store.gesture_indexes_built(), 1, "15 added: kept");
@@ -730,14 +735,7 @@ fn an_import_adding_many_gestures_to_a_store_builds_its_indexes_again() {
     // The same files into a store that keeps them throughout.
     let mut kept = open("kept.db");
     kept.set_many_added_min(u64::MAX);
-    run(
-        &mut kept,
-        vec![
-            ("parties.csv", parties.to_string()),
-            ("g.csv", gestures(0, 80, "")),
-        ],
-    )
-    .unwrap();
+    first(&mut kept);
     run(&mut kept, vec![("g.csv", gestures(80, 95, ""))]).unwrap();
     for _ in 0..2 {
         run(
