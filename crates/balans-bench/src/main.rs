@@ -214,9 +214,7 @@ impl Source {
         Ok(match self {
             Source::Sqlite(store) => {
                 let copy = store.with_extension("membership.db");
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
-                }
+                remove_sqlite(&copy);
                 std::fs::copy(store, &copy)?;
                 Box::new(SqliteStore::open(&copy, false)?)
             }
@@ -262,9 +260,7 @@ impl Source {
         match self {
             Source::Sqlite(store) => {
                 let copy = store.with_extension("membership.db");
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
-                }
+                remove_sqlite(&copy);
             }
             Source::Postgres(admin) => {
                 postgres::Client::connect(admin, postgres::NoTls)?
@@ -1228,9 +1224,7 @@ fn import(
                 client.batch_execute("CREATE DATABASE balans_bench")?;
             }
             None => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
-                }
+                remove_sqlite(&store);
             }
         }
         let mut setup = Command::new(balans);
@@ -1464,6 +1458,13 @@ fn import(
     })
 }
 
+/// Removes a SQLite database and its log, where they exist.
+fn remove_sqlite(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -1494,7 +1495,8 @@ fn store_floor(
 /// [`store_floor`] on SQLite: `sqlite3` copies the tables from the store,
 /// attached, with `INSERT … SELECT` in key order, then builds the indexes with
 /// the settings a balans import builds them with (a helper thread, sorted runs
-/// of 2 MiB), into a file with the store's page size and journal.
+/// of [`balans_sqlite::SORT_RUN_KIB`]), into a file with the store's page size
+/// and journal.
 fn store_floor_sqlite(store: &Path, dir: &Path, runs: usize) -> Result<Vec<Duration>> {
     let (tables, indexes, page_size, journal) = {
         let handle = SqliteStore::open(store, false)?;
@@ -1545,7 +1547,10 @@ fn store_floor_sqlite(store: &Path, dir: &Path, runs: usize) -> Result<Vec<Durat
             "INSERT INTO main.{name} SELECT * FROM src.{name}{order};\n"
         ));
     }
-    script.push_str("PRAGMA threads = 2;\nPRAGMA cache_size = -2048;\n");
+    script.push_str(&format!(
+        "PRAGMA threads = 2;\nPRAGMA cache_size = -{};\n",
+        balans_sqlite::SORT_RUN_KIB
+    ));
     for sql in &indexes {
         script.push_str(&format!("{sql};\n"));
     }
@@ -1553,22 +1558,17 @@ fn store_floor_sqlite(store: &Path, dir: &Path, runs: usize) -> Result<Vec<Durat
     let script_path = dir.join("store-floor.sql");
     std::fs::write(&script_path, script)?;
     let floor = dir.join("store-floor.db");
-    let remove = || {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", floor.display()));
-        }
-    };
     let mut times = Vec::with_capacity(runs);
     for run in 1..=runs {
         eprintln!("run {run}/{runs}: sqlite3 copy of the stored rows into the store's shape …");
-        remove();
+        remove_sqlite(&floor);
         let mut copy = Command::new("sqlite3");
         copy.arg("-bail")
             .arg(&floor)
             .arg(format!(".read '{}'", quoted(&script_path)));
         times.push(timed(&mut copy)?.0);
     }
-    remove();
+    remove_sqlite(&floor);
     let _ = std::fs::remove_file(&script_path);
     Ok(times)
 }

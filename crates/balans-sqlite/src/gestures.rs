@@ -768,7 +768,7 @@ impl BulkLoad for SqliteStore {
 /// gestures' four indexes took 1.05–1.59 s in runs of 2 MiB against
 /// 1.54–1.96 s in runs of 8 MiB (a quarter of an import's cache, before), over
 /// three shapes of data, two runs each; ten million, 12.7 s against 12.9 s.
-const SORT_RUN_KIB: i64 = 2_048;
+pub const SORT_RUN_KIB: i64 = 2_048;
 
 /// An import whose files hold at least this share of what the store held
 /// (an eighth) adds many (see `drop_indexes_when_many`).

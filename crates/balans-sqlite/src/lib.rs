@@ -29,4 +29,5 @@ mod transactions;
 mod tests;
 
 pub use connection::SqliteStore;
+pub use gestures::SORT_RUN_KIB;
 pub use migrations::SCHEMA_VERSION;
